@@ -1,0 +1,3 @@
+"""agentgit: a git-native agent that versions its own thinking."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,3 @@
+from agentgit.cli import main
+
+main()

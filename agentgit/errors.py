@@ -1,0 +1,52 @@
+"""User-facing errors. Each carries a one-line message and the exit code the CLI uses.
+
+Only ``cli.py`` turns these into output; every other module raises them.
+"""
+
+from __future__ import annotations
+
+
+class AgentgitError(Exception):
+    """An error the user can act on: printed as one line, exit code 1."""
+
+    exit_code = 1
+
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.message = message
+
+
+class UsageError(AgentgitError):
+    """Bad flags or arguments (exit 2)."""
+
+    exit_code = 2
+
+
+class NotARepository(AgentgitError):
+    """The path is not a corpus repository agentgit can work in."""
+
+
+class GitError(AgentgitError):
+    """A git command failed in a way we did not expect."""
+
+
+class CorpusError(AgentgitError):
+    """A corpus file is malformed (bad frontmatter, bad slug, ...)."""
+
+
+class ModelError(AgentgitError):
+    """The model cannot be reached or configured (not transient)."""
+
+
+class Interrupted(AgentgitError):
+    """The session stopped before judging and can be resumed (exit 3)."""
+
+    exit_code = 3
+
+    def __init__(self, message: str, session: int | None = None) -> None:
+        super().__init__(message)
+        self.session = session
+
+
+class ModelUnavailable(Interrupted):
+    """The model's API stayed down (after the SDK's own retries)."""

@@ -1,0 +1,448 @@
+"""The one module that speaks git.
+
+GitPython finds and opens the repository; plumbing runs through `Repository.run`,
+which feeds stdin and returns text, since most of what a session does is plumbing
+(`update-ref --stdin` transactions, `merge-tree --write-tree`, `commit-tree`) that
+needs exact control of input, environment and exit status. Ref updates are
+compare-and-swap: a ref moved by someone else raises `RefMoved`, never overwritten.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import tempfile
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from pathlib import Path
+
+from agentgit.errors import AgentgitError, GitError, NotARepository
+
+MAIN = "main"
+NOTES_REF = "refs/notes/agentgit"
+ARCHIVE_PREFIX = "refs/agentgit/sessions/"
+SESSION_BRANCH_PREFIX = "refs/heads/session/"
+EMPTY = "0" * 40
+
+# Used when the machine has no git identity (a fresh CI runner, `agentgit demo` on a
+# new laptop): agentgit's commits must not fail for want of user.name.
+FALLBACK_NAME = "agentgit"
+FALLBACK_EMAIL = "agentgit@localhost"
+
+
+class RefMoved(AgentgitError):
+    """A compare-and-swap ref update found the ref elsewhere than expected."""
+
+
+class CheckoutBlocked(AgentgitError):
+    """The user's checkout of a branch cannot be brought forward without touching their work."""
+
+
+@dataclass(frozen=True)
+class MergeResult:
+    tree: str | None
+    conflicts: list[str]
+
+
+@dataclass(frozen=True)
+class Commit:
+    sha: str
+    parents: list[str]
+    date: str
+    subject: str
+    body: str
+    trailers: dict[str, str]
+
+
+class Repository:
+    """A non-bare git repository (its main worktree) and the agentgit state inside it."""
+
+    def __init__(self, top: Path, common_dir: Path) -> None:
+        self.top = top
+        self.common_dir = common_dir
+        self._identity: dict[str, str] | None = None
+
+    # -- opening -------------------------------------------------------------------
+
+    @classmethod
+    def discover(cls, path: Path | str = ".") -> Repository:
+        import git  # GitPython: discovery, bare and worktree detection
+
+        path = Path(path)
+        if not path.exists():
+            raise NotARepository(f"{path}: no such directory")
+        if path.is_file():
+            raise NotARepository(f"{path}: is a file, not a directory")
+        try:
+            repo = git.Repo(path, search_parent_directories=True)
+        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
+            raise NotARepository(
+                f"{path}: not a git repository (run `agentgit init` first)"
+            ) from None
+        if repo.bare or repo.working_tree_dir is None:
+            raise NotARepository(f"{path}: is a bare repository; agentgit needs a work tree")
+        top = Path(repo.working_tree_dir).resolve()
+        common = Path(repo.common_dir).resolve()
+        return cls(top, common)
+
+    @classmethod
+    def init(cls, path: Path) -> Repository:
+        path.mkdir(parents=True, exist_ok=True)
+        _run_git(["init", "-q", "-b", MAIN, str(path)], cwd=path)
+        return cls.discover(path)
+
+    # -- running git ---------------------------------------------------------------
+
+    def run(
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        input: str | None = None,
+        env: Mapping[str, str] | None = None,
+        ok: Iterable[int] = (0,),
+    ) -> str:
+        return _run_git(list(args), cwd=cwd or self.top, input=input, env=env, ok=ok)
+
+    def run_status(
+        self, *args: str, cwd: Path | None = None, input: str | None = None,
+        env: Mapping[str, str] | None = None,
+    ) -> tuple[int, str, str]:
+        proc = _spawn(list(args), cwd=cwd or self.top, input=input, env=env)
+        return proc.returncode, proc.stdout, proc.stderr
+
+    @property
+    def state_dir(self) -> Path:
+        """Where agentgit keeps session worktrees, transcripts and locks: inside the git dir."""
+        return self.common_dir / "agentgit"
+
+    def identity_env(self) -> dict[str, str]:
+        """Author/committer for agentgit's commits: the configured one, else a fallback."""
+        if self._identity is None:
+            env: dict[str, str] = {}
+            if not os.environ.get("GIT_AUTHOR_NAME") and not self.config_get("user.name"):
+                env["GIT_AUTHOR_NAME"] = env["GIT_COMMITTER_NAME"] = FALLBACK_NAME
+            if not os.environ.get("GIT_AUTHOR_EMAIL") and not self.config_get("user.email"):
+                env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_EMAIL
+            self._identity = env
+        return self._identity
+
+    def config_get(self, key: str) -> str | None:
+        code, out, _ = self.run_status("config", "--get", key)
+        return out.strip() if code == 0 else None
+
+    def config_set(self, key: str, value: str) -> None:
+        self.run("config", key, value)
+
+    def in_progress_operation(self) -> str | None:
+        """A merge, rebase, cherry-pick or revert left unfinished in the main worktree."""
+        git_dir = Path(self.run("rev-parse", "--absolute-git-dir").strip())
+        for marker, name in (
+            ("MERGE_HEAD", "merge"),
+            ("rebase-merge", "rebase"),
+            ("rebase-apply", "rebase"),
+            ("CHERRY_PICK_HEAD", "cherry-pick"),
+            ("REVERT_HEAD", "revert"),
+        ):
+            if (git_dir / marker).exists():
+                return name
+        return None
+
+    # -- objects -------------------------------------------------------------------
+
+    def rev_parse(self, rev: str) -> str | None:
+        code, out, _ = self.run_status("rev-parse", "--verify", "--quiet", f"{rev}^{{commit}}")
+        return out.strip() if code == 0 else None
+
+    def hash_blob(self, text: str) -> str:
+        return self.run("hash-object", "-w", "--stdin", input=text).strip()
+
+    def read_blob(self, rev: str, path: str) -> str | None:
+        code, out, _ = self.run_status("show", f"{rev}:{path}")
+        return out if code == 0 else None
+
+    def tree_of(self, rev: str) -> str:
+        return self.run("rev-parse", f"{rev}^{{tree}}").strip()
+
+    def ls_tree_names(self, rev: str, path: str) -> list[str]:
+        out = self.run("ls-tree", "--name-only", rev, path.rstrip("/") + "/")
+        return [line for line in out.splitlines() if line]
+
+    def commit_tree(self, tree: str, parents: list[str], message: str) -> str:
+        args = ["commit-tree", tree]
+        for parent in parents:
+            args += ["-p", parent]
+        return self.run(*args, input=message, env=self.identity_env()).strip()
+
+    def tree_with_file(self, base: str, path: str, text: str) -> str:
+        """The tree of `base` with one file added or replaced, built in a scratch index."""
+        blob = self.hash_blob(text)
+        with tempfile.TemporaryDirectory(prefix="agentgit-index-") as tmp:
+            env = {"GIT_INDEX_FILE": str(Path(tmp) / "index")}
+            self.run("read-tree", base, env=env)
+            self.run("update-index", "--add", "--cacheinfo", f"100644,{blob},{path}", env=env)
+            return self.run("write-tree", env=env).strip()
+
+    def merge_tree(self, ours: str, theirs: str) -> MergeResult:
+        """A real 3-way merge computed without touching any worktree or index."""
+        code, out, err = self.run_status(
+            "merge-tree", "--write-tree", "--name-only", "--no-messages", ours, theirs
+        )
+        if code not in (0, 1):
+            raise GitError(f"git merge-tree failed: {err.strip() or out.strip()}")
+        lines = out.splitlines()
+        if code == 0:
+            return MergeResult(tree=lines[0].strip(), conflicts=[])
+        return MergeResult(tree=None, conflicts=sorted({ln for ln in lines[1:] if ln}))
+
+    def is_ancestor(self, ancestor: str, descendant: str) -> bool:
+        code, _, _ = self.run_status("merge-base", "--is-ancestor", ancestor, descendant)
+        return code == 0
+
+    def changed_paths(self, old: str, new: str) -> list[str]:
+        out = self.run("diff", "--name-only", "--no-renames", old, new)
+        return [line for line in out.splitlines() if line]
+
+    # -- refs ----------------------------------------------------------------------
+
+    def ref_transaction(self, updates: list[tuple[str, str, str | None]]) -> None:
+        """Atomically apply (ref, new, old) updates. new == EMPTY deletes; old None skips the
+        check, old == EMPTY requires that the ref does not exist yet. Raises RefMoved."""
+        lines = ["start"]
+        for ref, new, old in updates:
+            if new == EMPTY:
+                lines.append(f"delete {ref}" + (f" {old}" if old else ""))
+            else:
+                lines.append(f"update {ref} {new}" + (f" {old}" if old else ""))
+        lines += ["prepare", "commit", ""]
+        code, _, err = self.run_status("update-ref", "--stdin", input="\n".join(lines))
+        if code != 0:
+            raise RefMoved(err.strip().splitlines()[-1] if err.strip() else "ref update refused")
+
+    def create_ref(self, ref: str, sha: str) -> None:
+        self.ref_transaction([(ref, sha, EMPTY)])
+
+    def cas_ref(self, ref: str, new: str, old: str | None) -> None:
+        self.ref_transaction([(ref, new, old or EMPTY)])
+
+    def delete_ref(self, ref: str, old: str | None = None) -> None:
+        self.ref_transaction([(ref, EMPTY, old)])
+
+    def list_refs(self, prefix: str) -> dict[str, str]:
+        out = self.run("for-each-ref", "--format=%(refname) %(objectname)", prefix)
+        refs = {}
+        for line in out.splitlines():
+            name, _, sha = line.partition(" ")
+            refs[name] = sha
+        return refs
+
+    def current_branch(self) -> str | None:
+        code, out, _ = self.run_status("symbolic-ref", "--quiet", "HEAD")
+        return out.strip() if code == 0 else None
+
+    # -- worktrees -----------------------------------------------------------------
+
+    def worktrees(self) -> dict[str, Path]:
+        """Branch ref -> worktree path, for every worktree with a branch checked out."""
+        out = self.run("worktree", "list", "--porcelain")
+        result: dict[str, Path] = {}
+        path: Path | None = None
+        for line in out.splitlines():
+            if line.startswith("worktree "):
+                path = Path(line[len("worktree "):])
+            elif line.startswith("branch ") and path is not None:
+                result[line[len("branch "):]] = path
+        return result
+
+    def add_worktree(self, path: Path, branch: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.run("worktree", "add", "--quiet", str(path), branch)
+
+    def add_detached_worktree(self, path: Path, rev: str) -> None:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        self.run("worktree", "add", "--quiet", "--detach", str(path), rev)
+
+    def remove_worktree(self, path: Path) -> None:
+        if path.exists():
+            self.run_status("worktree", "remove", "--force", str(path))
+        self.run("worktree", "prune")
+
+    def reset_worktree(self, path: Path) -> None:
+        """Drop whatever a killed process left half-written in a session worktree."""
+        self.run("reset", "--quiet", "--hard", "HEAD", cwd=path)
+        self.run("clean", "-fdq", "--", "corpus", cwd=path)
+
+    def stage(self, worktree: Path, pathspec: str = "corpus") -> str:
+        """Stage everything under `pathspec` and return the staged diff (for the subject)."""
+        self.run("add", "--all", "--", pathspec, cwd=worktree)
+        return self.run(
+            "diff", "--cached", "--no-color", "--no-ext-diff", "-M", "HEAD", cwd=worktree
+        )
+
+    def commit_staged(self, worktree: Path, message: str) -> None:
+        # --no-verify: content written by the model was validated before it reached disk;
+        # the user's pre-commit hook is for their own commits.
+        self.run(
+            "commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-",
+            cwd=worktree, input=message, env=self.identity_env(),
+        )
+
+    def head(self, worktree: Path) -> str:
+        return self.run("rev-parse", "HEAD", cwd=worktree).strip()
+
+    def advance_branch(self, branch: str, new: str, old: str) -> None:
+        """Move `branch` from `old` to `new` (a descendant), compare-and-swap.
+
+        Where the branch is checked out (the user's worktree), the checkout comes forward
+        as `git merge --ff-only` would bring it: their uncommitted work on other files
+        stays; a conflict with it raises CheckoutBlocked and nothing moves.
+        """
+        ref = f"refs/heads/{branch}"
+        checkout = self.worktrees().get(ref)
+        if checkout is None:
+            self.cas_ref(ref, new, old)
+            return
+        if self.rev_parse(ref) != old:
+            raise RefMoved(f"{branch} moved")
+        dirty = self._dirty_paths(checkout)
+        touched = set(self.changed_paths(old, new))
+        blocked = sorted(dirty & touched)
+        if blocked:
+            raise CheckoutBlocked(
+                f"uncommitted changes in {checkout} to {', '.join(blocked[:3])}"
+            )
+        code, out, err = self.run_status(
+            "merge", "--ff-only", "--quiet", "--no-edit", new, cwd=checkout,
+            env=self.identity_env(),
+        )
+        if code != 0:
+            if self.rev_parse(ref) not in (old, new):
+                raise RefMoved(f"{branch} moved")
+            raise CheckoutBlocked(f"cannot bring {checkout} forward: {_last_line(err or out)}")
+
+    def _dirty_paths(self, worktree: Path) -> set[str]:
+        out = self.run("status", "--porcelain", "-z", "--untracked-files=all", cwd=worktree)
+        paths: set[str] = set()
+        entries = out.split("\0")
+        i = 0
+        while i < len(entries):
+            entry = entries[i]
+            if len(entry) > 3:
+                paths.add(entry[3:])
+                if entry[0] in "RC":  # a rename carries its source as the next entry
+                    i += 1
+                    if i < len(entries):
+                        paths.add(entries[i])
+            i += 1
+        return paths
+
+    # -- notes ---------------------------------------------------------------------
+
+    def add_note(self, sha: str, text: str) -> None:
+        # Two sessions ending at once both update the notes ref; git notes takes a lock,
+        # so a loser retries rather than failing the session.
+        for _ in range(20):
+            code, _, err = self.run_status(
+                "notes", "--ref", NOTES_REF, "add", "-f", "-F", "-", sha,
+                input=text, env=self.identity_env(),
+            )
+            if code == 0:
+                return
+            import time
+
+            time.sleep(0.05)
+        raise GitError(f"could not attach the transcript note: {_last_line(err)}")
+
+    def read_note(self, sha: str) -> str | None:
+        code, out, _ = self.run_status("notes", "--ref", NOTES_REF, "show", sha)
+        return out if code == 0 else None
+
+    # -- history -------------------------------------------------------------------
+
+    def log(self, rev_args: list[str], paths: list[str] | None = None,
+            max_count: int | None = None) -> list[Commit]:
+        """Commits with their trailers, in one git call."""
+        sep, end = "\x1f", "\x1e"
+        fmt = sep.join(["%H", "%P", "%cI", "%s", "%b", "%(trailers:only,unfold)"]) + end
+        args = ["log", f"--format={fmt}"]
+        if max_count is not None:
+            args.append(f"-n{max_count}")
+        args += rev_args
+        if paths:
+            args += ["--", *paths]
+        out = self.run(*args)
+        commits = []
+        for record in out.split(end):
+            record = record.strip("\n")
+            if not record:
+                continue
+            sha, parents, date, subject, body, trailers = record.split(sep)
+            commits.append(Commit(sha, parents.split(), date, subject, body, parse_trailers(trailers)))
+        return commits
+
+    def diff_log(self, rev_args: list[str], path: str, max_count: int) -> str:
+        return self.run(
+            "log", "-p", "--no-color", "--no-ext-diff", f"-n{max_count}",
+            "--format=commit %h %cs %s", *rev_args, "--", path,
+        )
+
+    def grep_files(self, worktree: Path, terms: list[str], pathspec: str = "corpus") -> list[str]:
+        if not terms:
+            return []
+        args = ["grep", "-l", "-i", "-F", "--no-color"]
+        for term in terms:
+            args += ["-e", term]
+        code, out, _ = self.run_status(*args, "--", pathspec, cwd=worktree)
+        return [line for line in out.splitlines() if line] if code == 0 else []
+
+    def staged_files(self, pathspec: str) -> list[tuple[str, str]]:
+        """(path, staged text) for files added or modified in the index."""
+        out = self.run("diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z",
+                       "--", pathspec)
+        files = []
+        for path in filter(None, out.split("\0")):
+            code, text, _ = self.run_status("show", f":{path}")
+            files.append((path, text if code == 0 else ""))
+        return files
+
+    def fsck(self) -> tuple[bool, str]:
+        code, out, err = self.run_status("fsck", "--no-progress", "--full")
+        return code == 0, out + err
+
+
+def parse_trailers(text: str) -> dict[str, str]:
+    trailers: dict[str, str] = {}
+    for line in text.splitlines():
+        key, sep, value = line.partition(":")
+        if sep and key and " " not in key.strip():
+            trailers[key.strip()] = value.strip()
+    return trailers
+
+
+def _last_line(text: str) -> str:
+    lines = [ln for ln in text.strip().splitlines() if ln.strip()]
+    return lines[-1].strip() if lines else "unknown error"
+
+
+def _spawn(
+    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
+    full_env = None
+    if env:
+        full_env = {**os.environ, **env}
+    try:
+        return subprocess.run(
+            ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
+            text=True, encoding="utf-8", errors="surrogateescape",
+        )
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+
+
+def _run_git(
+    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None,
+    ok: Iterable[int] = (0,),
+) -> str:
+    proc = _spawn(args, cwd=cwd, input=input, env=env)
+    if proc.returncode not in tuple(ok):
+        raise GitError(f"git {args[0]} failed: {_last_line(proc.stderr or proc.stdout)}")
+    return proc.stdout
