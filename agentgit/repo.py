@@ -376,7 +376,9 @@ class Repository:
             if not record:
                 continue
             sha, parents, date, subject, body, trailers = record.split(sep)
-            commits.append(Commit(sha, parents.split(), date, subject, body, parse_trailers(trailers)))
+            commits.append(
+                Commit(sha, parents.split(), date, subject, body, parse_trailers(trailers))
+            )
         return commits
 
     def diff_log(self, rev_args: list[str], path: str, max_count: int) -> str:

@@ -1,0 +1,239 @@
+"""The loop of a session (DESIGN §3). It knows no concrete model and no git.
+
+Each turn: ask the model, run the tools it calls, answer with their results, save
+the state. The session ends when a judging tool raises Keep or Discard; when a
+budget runs out the model gets one last turn offering only those two tools.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn, Usage
+from agentgit.settings import Settings
+from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Discard, Keep, SessionEnd, Toolbox
+
+NUDGE = (
+    "You replied without calling a tool. Keep exploring with the tools, or end the "
+    "session with crystallize (a piece is ready) or abandon (nothing crystallized)."
+)
+
+
+@dataclass
+class Judgement:
+    outcome: str  # "crystallized" | "abandoned"
+    summary: str
+    slugs: list[str] = field(default_factory=list)
+    reason: str | None = None
+
+
+@dataclass
+class AgentState:
+    """Everything needed to continue a session: saved after every turn."""
+
+    messages: list[dict[str, Any]]
+    turn: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    nudges: int = 0
+    elapsed: float = 0.0  # seconds spent in earlier processes (resume)
+    turns: list[dict[str, Any]] = field(default_factory=list)  # per-turn usage, stop, steps
+    final_turn: bool = False
+
+
+CostFn = Callable[[Usage], float | None]
+SaveFn = Callable[[AgentState], None]
+
+
+class Agent:
+    def __init__(
+        self,
+        model: Model,
+        toolbox: Toolbox,
+        system: str,
+        settings: Settings,
+        *,
+        cost: CostFn,
+        save: SaveFn,
+        progress: ProgressFn | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
+        self.model = model
+        self.toolbox = toolbox
+        self.system = system
+        self.settings = settings
+        self.cost = cost
+        self.save = save
+        self.progress = progress or (lambda event, data: None)
+        self.clock = clock
+
+    def run(self, state: AgentState) -> Judgement:
+        started = self.clock()
+        while True:
+            exhausted = self._exhausted(state, state.elapsed + self.clock() - started)
+            if exhausted and not state.final_turn:
+                state.final_turn = True
+                _add_user_text(state.messages, f"The budget is spent ({exhausted}). This is "
+                               "your last turn: judge now with crystallize or abandon.")
+            elif state.final_turn and state.turns and state.turns[-1].get("final"):
+                return Judgement("abandoned", "The budget ran out before a judgement.",
+                                 reason="budget exhausted")
+            state.elapsed += self.clock() - started
+            started = self.clock()
+            judgement = self._turn(state)
+            state.elapsed += self.clock() - started
+            started = self.clock()
+            self.save(state)
+            if judgement is not None:
+                return judgement
+
+    # -- one turn ------------------------------------------------------------------
+
+    def _turn(self, state: AgentState) -> Judgement | None:
+        allowed = list(JUDGE_TOOLS) if state.final_turn else None
+        self.toolbox.allowed = tuple(allowed) if allowed else TOOL_NAMES
+        request = ModelRequest(
+            system=self.system,
+            messages=state.messages,
+            tools=self.toolbox.definitions(),
+            max_tokens=self.settings.turn_max_tokens,
+            allowed_tools=allowed,
+        )
+        self.progress("turn", {"turn": state.turn + 1, "final": state.final_turn})
+        response = self.model.complete(request, self.progress)
+        state.turn += 1
+        state.usage = state.usage + response.usage
+        turn_cost = self.cost(response.usage)
+        state.cost_usd = None if turn_cost is None or state.cost_usd is None else (
+            state.cost_usd + turn_cost
+        )
+        record: dict[str, Any] = {
+            "turn": state.turn, "stop_reason": response.stop_reason,
+            "usage": response.usage.to_dict(), "cost_usd": turn_cost,
+            "final": state.final_turn, "steps": [],
+        }
+        state.turns.append(record)
+        content = response.content if isinstance(response.content, list) else []
+        state.messages.append({"role": "assistant", "content": content})
+        return self._answer(state, response, content, record)
+
+    def _answer(self, state: AgentState, response: ModelResponse,
+                content: list[dict[str, Any]], record: dict[str, Any]) -> Judgement | None:
+        stop = response.stop_reason
+        if stop == "refusal":
+            return Judgement("abandoned", "The model declined to continue.",
+                             reason="the model refused to continue")
+        if stop == "pause_turn":
+            # A server tool paused a long turn: send the conversation back as it is.
+            return None
+        tool_uses = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+        if stop == "max_tokens":
+            return self._cut_off(state, tool_uses)
+        if not tool_uses:
+            return self._nudge(state)
+        state.nudges = 0
+        reasoning = _reasoning(content, self.settings.reasoning_chars)
+        self.toolbox.turn = state.turn
+        results: list[dict[str, Any]] = []
+        ending: SessionEnd | None = None
+        for block in tool_uses:
+            name, tool_id = str(block.get("name", "")), str(block.get("id", ""))
+            if ending is not None:
+                results.append(_result(tool_id, "not run: the session already ended", True))
+                continue
+            self.progress("tool", {"turn": state.turn, "tool": name})
+            try:
+                outcome = self.toolbox.call(name, block.get("input"), reasoning)
+            except SessionEnd as end:
+                ending = end
+                results.append(_result(tool_id, "session ending", False))
+                continue
+            record["steps"].append({"tool": name, "error": outcome.is_error,
+                                    "commit": outcome.commit})
+            results.append(_result(tool_id, outcome.text, outcome.is_error))
+        state.messages.append({"role": "user", "content": results})
+        if isinstance(ending, Keep):
+            return Judgement("crystallized", ending.summary, slugs=ending.slugs)
+        if isinstance(ending, Discard):
+            return Judgement("abandoned", ending.summary, reason=ending.reason)
+        _add_user_text(state.messages, self._budget_note(state))
+        return None
+
+    def _cut_off(self, state: AgentState, tool_uses: list[dict[str, Any]]) -> None:
+        # A reply cut at max_tokens may hold a half-written tool call: run none of it and
+        # tell the model, so the step is redone shorter rather than silently lost.
+        message = ("Your reply was cut off at the output limit "
+                   f"({self.settings.turn_max_tokens} tokens) and was not run. "
+                   "Redo the step more briefly, or split a long draft across edits.")
+        results = [_result(str(b.get("id", "")), message, True) for b in tool_uses]
+        state.messages.append({"role": "user", "content": results or
+                               [{"type": "text", "text": message}]})
+        if results:
+            _add_user_text(state.messages, message)
+        return None
+
+    def _nudge(self, state: AgentState) -> Judgement | None:
+        state.nudges += 1
+        if state.nudges > self.settings.max_nudges:
+            return Judgement("abandoned", "The model stopped calling tools.",
+                             reason="the model stopped calling tools")
+        _add_user_text(state.messages, NUDGE)
+        return None
+
+    # -- budget --------------------------------------------------------------------
+
+    def _exhausted(self, state: AgentState, elapsed: float) -> str | None:
+        s = self.settings
+        if state.turn + 1 >= s.max_turns:
+            return f"turn {state.turn + 1} of {s.max_turns}"
+        last = state.turns[-1]["usage"] if state.turns else None
+        last_total = sum(last[k] for k in ("input_tokens", "output_tokens",
+                                           "cache_read_input_tokens",
+                                           "cache_creation_input_tokens")) if last else 0
+        # Leave room for the last turn: stop when one more turn like the last would not fit.
+        if state.usage.total + 2 * last_total >= s.max_tokens:
+            return f"{state.usage.total:,} of {s.max_tokens:,} tokens"
+        if state.cost_usd is not None and state.turns:
+            last_cost = state.turns[-1].get("cost_usd") or 0.0
+            if state.cost_usd + 2 * last_cost >= s.max_cost:
+                return f"${state.cost_usd:.2f} of ${s.max_cost:.2f}"
+        if elapsed >= s.max_minutes * 60:
+            return f"{elapsed / 60:.1f} of {s.max_minutes:g} minutes"
+        return None
+
+    def _budget_note(self, state: AgentState) -> str:
+        s = self.settings
+        left = s.max_turns - state.turn
+        cost = "" if state.cost_usd is None else f", ${max(s.max_cost - state.cost_usd, 0):.2f}"
+        return f"[budget left: {left} turns{cost}]"
+
+
+def _reasoning(content: list[dict[str, Any]], limit: int) -> str:
+    text = "\n\n".join(
+        str(b.get("text", "")).strip() for b in content
+        if isinstance(b, dict) and b.get("type") == "text" and str(b.get("text", "")).strip()
+    )
+    if len(text) > limit:
+        text = text[:limit].rstrip() + " […]"
+    return text
+
+
+def _result(tool_id: str, text: str, is_error: bool) -> dict[str, Any]:
+    block: dict[str, Any] = {"type": "tool_result", "tool_use_id": tool_id, "content": text}
+    if is_error:
+        block["is_error"] = True
+    return block
+
+
+def _add_user_text(messages: list[dict[str, Any]], text: str) -> None:
+    """Add text to the trailing user message (after its tool results), or start one."""
+    if messages and messages[-1]["role"] == "user":
+        content = messages[-1]["content"]
+        if isinstance(content, str):
+            messages[-1]["content"] = [{"type": "text", "text": content}]
+        messages[-1]["content"].append({"type": "text", "text": text})
+    else:
+        messages.append({"role": "user", "content": [{"type": "text", "text": text}]})

@@ -1,0 +1,373 @@
+"""The command line: the only place that prints or exits.
+
+Exit codes: 0 a session ended with a judgement (kept, abandoned or needs-review) or a
+command succeeded; 1 an error (one line, no traceback; AGENTGIT_DEBUG=1 shows it);
+2 usage; 3 interrupted and resumable.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import traceback
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import click
+
+from agentgit import __version__
+from agentgit.errors import AgentgitError, UsageError
+
+EXIT_INTERRUPTED = 3
+
+
+def main() -> None:
+    try:
+        cli.main(prog_name="agentgit", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("agentgit: aborted", err=True)
+        sys.exit(1)
+    except click.UsageError as exc:
+        exc.show()
+        sys.exit(2)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(exc.exit_code)
+    except AgentgitError as exc:
+        _debug()
+        click.echo(f"agentgit: {exc.message}", err=True)
+        sys.exit(exc.exit_code)
+    except KeyboardInterrupt:
+        click.echo("agentgit: interrupted", err=True)
+        sys.exit(EXIT_INTERRUPTED)
+    except Exception as exc:  # the last line of defence: still one line
+        _debug()
+        click.echo(f"agentgit: internal error: {type(exc).__name__}: {exc}", err=True)
+        sys.exit(1)
+
+
+def _debug() -> None:
+    if os.environ.get("AGENTGIT_DEBUG", "") not in ("", "0"):
+        traceback.print_exc()
+
+
+def _repo(path: str = ".") -> Any:
+    from agentgit.repo import Repository
+
+    return Repository.discover(Path(path))
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(__version__, prog_name="agentgit")
+def cli() -> None:
+    """agentgit: a git-native agent that versions its own thinking.
+
+    A corpus of markdown pieces and a log of sessions live in a git repository. Each
+    session is a branch; each exploration a commit carrying the model's reasoning. A
+    session that crystallizes a piece merges to main; one that does not is abandoned,
+    its log entry still lands on main and its branch is archived, never lost.
+    """
+
+
+# -- init / check ---------------------------------------------------------------------
+
+
+@cli.command()
+@click.argument("path", default=".", type=click.Path(path_type=Path))
+@click.option("--ci", type=click.Choice(["github"]), help="Also write a CI workflow.")
+def init(path: Path, ci: str | None) -> None:
+    """Create or adopt a corpus repository at PATH (default: here).
+
+    Adds what is missing (corpus/PROGRAM.md, corpus/pieces, corpus/log, hooks/,
+    agentgit.toml), never overwrites a file you have, sets core.hooksPath=hooks and
+    commits the skeleton on main. Safe to run again.
+    """
+    from agentgit.skeleton import init as do_init
+
+    if ci is not None:
+        raise UsageError("--ci github is not available in this version yet")
+    report = do_init(path)
+    verb = "Created" if report.created else "Adopted"
+    click.echo(f"{verb} corpus repository {report.path}")
+    if report.added:
+        click.echo(f"Added {', '.join(report.added)}")
+    else:
+        click.echo("Nothing to add: already set up")
+
+
+@cli.command()
+@click.argument("paths", nargs=-1)
+@click.option("--staged", is_flag=True, help="Check the corpus files staged for commit "
+              "(what the pre-commit hook runs).")
+def check(paths: tuple[str, ...], staged: bool) -> None:
+    """Validate corpus files: frontmatter, slugs, file kinds.
+
+    Prints FILE:LINE: REASON for each problem and exits 1 if there is any. With no
+    PATHS, checks every file under corpus/.
+    """
+    from agentgit.corpus import check_text, check_tree
+
+    repo = _repo()
+    if staged:
+        problems = []
+        for path, text in repo.staged_files("corpus"):
+            problems += check_text(path, text)
+    else:
+        rels = []
+        for p in paths:
+            absolute = (Path.cwd() / p).resolve()
+            try:
+                rels.append(str(absolute.relative_to(repo.top)))
+            except ValueError:
+                raise UsageError(f"{p}: outside the repository") from None
+        problems = check_tree(repo.top, rels or None)
+    for problem in problems:
+        click.echo(str(problem))
+    if problems:
+        raise SystemExit(1)
+
+
+# -- sessions ---------------------------------------------------------------------------
+
+
+def _settings(repo: Any, flags: dict[str, Any]) -> Any:
+    from agentgit import settings as settings_mod
+
+    return settings_mod.load(repo.top, flags)
+
+
+def _model(spec: str, settings: Any) -> Any:
+    from agentgit.models import make_model
+
+    return make_model(spec, settings)
+
+
+def _machine_mode(json_flag: bool) -> bool:
+    return json_flag or os.environ.get("CI", "") not in ("", "0", "false")
+
+
+def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
+    """Live progress: a status line on a terminal, JSON lines in machine mode."""
+    state: dict[str, Any] = {"turn": 0}
+    interactive = sys.stderr.isatty()
+
+    def emit(event: str, data: dict[str, Any]) -> None:
+        if event == "delta":
+            return
+        if machine:
+            click.echo(json.dumps({"event": event, **data}, default=str))
+            return
+        if event == "turn":
+            state["turn"] = data.get("turn", 0)
+            label = " (last: judge now)" if data.get("final") else ""
+            _status(f"turn {state['turn']}{label}", interactive)
+        elif event == "tool":
+            _status(f"turn {state['turn']} · {data.get('tool')}", interactive)
+        elif event == "usage":
+            _status(f"turn {state['turn']} · {data.get('tokens', 0):,} tokens · "
+                    f"{data.get('cost', '?')}", interactive)
+        elif event == "warning":
+            click.echo(f"warning: {data.get('message')}", err=True)
+
+    return emit
+
+
+def _status(text: str, interactive: bool) -> None:
+    if interactive:
+        click.echo(f"\r\x1b[2K{text}", nl=False, err=True)
+    else:
+        click.echo(text, err=True)
+
+
+def _report(result: Any, machine: bool) -> None:
+    from agentgit.summary import markdown_summary
+
+    if sys.stderr.isatty() and not machine:
+        click.echo("\r\x1b[2K", nl=False, err=True)
+    if machine:
+        click.echo(json.dumps({"event": "result", **result.to_dict()}, default=str))
+    else:
+        cost = "cost unknown" if result.cost_usd is None else f"${result.cost_usd:.4f}"
+        pieces = f" → {', '.join(result.pieces)}" if result.pieces else ""
+        click.echo(f"Session {result.session:04d} {result.outcome}{pieces}: {result.title}")
+        if result.reason:
+            click.echo(f"  reason: {result.reason}")
+        click.echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
+        if result.outcome == "needs-review" and result.branch:
+            click.echo(f"  branch {result.branch} is left for review")
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(markdown_summary(result))
+
+
+_BUDGET_OPTIONS = [
+    click.option("--model", "model", help="Model: a Claude model id, or scripted:FILE."),
+    click.option("--max-turns", type=click.IntRange(1), help="Turn budget."),
+    click.option("--max-tokens", type=click.IntRange(1), help="Token budget (input+output)."),
+    click.option("--max-cost", type=click.FloatRange(0, min_open=True), help="Budget in USD."),
+    click.option("--max-minutes", type=click.FloatRange(0, min_open=True),
+                 help="Wall-clock budget."),
+    click.option("--json", "json_flag", is_flag=True,
+                 help="Machine-readable output: one JSON object per event."),
+]
+
+
+def _budget_options(fn: Callable[..., Any]) -> Callable[..., Any]:
+    for option in reversed(_BUDGET_OPTIONS):
+        fn = option(fn)
+    return fn
+
+
+@cli.command()
+@click.option("--topic", help="What the session should think about.")
+@_budget_options
+@click.option("--review", type=click.Choice(["merge", "pr", "branch"]),
+              help="merge: the session's judgement lands on main (default).")
+def session(topic: str | None, model: str | None, max_turns: int | None,
+            max_tokens: int | None, max_cost: float | None, max_minutes: float | None,
+            review: str | None, json_flag: bool) -> None:
+    """Run one session: orient, explore, judge, land.
+
+    Exits 0 when the session judged (kept, abandoned or needs-review), 3 when it was
+    interrupted (resume it with `agentgit resume N`), 1 on an error.
+    """
+    from agentgit import session as lifecycle
+
+    repo = _repo()
+    settings = _settings(repo, {"model": model, "max_turns": max_turns,
+                                "max_tokens": max_tokens, "max_cost": max_cost,
+                                "max_minutes": max_minutes, "review": review})
+    if settings.review != "merge":
+        raise UsageError(f"--review {settings.review} is not available in this version yet")
+    llm = _model(settings.model, settings)
+    machine = _machine_mode(json_flag)
+    progress = _progress(machine)
+    current = lifecycle.start(repo, settings, topic=topic, model_name=llm.name)
+    progress("started", {"session": current.session, "branch": current.branch})
+    result = lifecycle.run(repo, current, llm, settings, progress)
+    _report(result, machine)
+
+
+@cli.command()
+@click.argument("number", type=int)
+@_budget_options
+def resume(number: int, model: str | None, max_turns: int | None, max_tokens: int | None,
+           max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
+    """Continue an interrupted session N from its transcript."""
+    from agentgit import session as lifecycle
+    from agentgit import transcript
+
+    repo = _repo()
+    recorded = transcript.load(lifecycle._transcript_path(repo, number)) if \
+        lifecycle._transcript_path(repo, number).exists() else {}
+    settings = _settings(repo, {"model": model or recorded.get("model"), "max_turns": max_turns,
+                                "max_tokens": max_tokens, "max_cost": max_cost,
+                                "max_minutes": max_minutes})
+    machine = _machine_mode(json_flag)
+    llm = _model(settings.model, settings)
+    result = lifecycle.resume(repo, number, llm, settings, _progress(machine))
+    _report(result, machine)
+
+
+@cli.command()
+@click.argument("number", type=int)
+@click.option("--reason", required=True, help="Why the session is abandoned.")
+@click.option("--json", "json_flag", is_flag=True, help="Machine-readable output.")
+def abandon(number: int, reason: str, json_flag: bool) -> None:
+    """End open session N (interrupted, killed or left for review) as abandoned."""
+    from agentgit import session as lifecycle
+
+    repo = _repo()
+    settings = _settings(repo, {})
+    machine = _machine_mode(json_flag)
+    result = lifecycle.abandon(repo, number, reason, settings, _progress(machine))
+    _report(result, machine)
+
+
+# -- reading ----------------------------------------------------------------------------
+
+
+@cli.command(name="log")
+@click.option("-n", "limit", type=click.IntRange(1), help="Show at most N sessions.")
+@click.option("--json", "json_flag", is_flag=True, help="One JSON object per line.")
+def log_command(limit: int | None, json_flag: bool) -> None:
+    """One line per session, newest first: id, date, outcome, title, pieces, turns, cost."""
+    from agentgit import history
+
+    repo = _repo()
+    lines = history.log(repo, limit)
+    if json_flag:
+        click.echo("\n".join(json.dumps(x.to_dict()) for x in lines))
+        return
+    for number, branch in history.open_sessions(repo):
+        click.echo(f"{number:04d}  (open)      {'open':<13} {branch}")
+    for x in lines:
+        cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
+        pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
+        click.echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
+                   f"  ({x.turns} turns, {cost})")
+
+
+@cli.command()
+@click.argument("number", type=int)
+@click.option("--transcript", "with_transcript", is_flag=True,
+              help="Also print the whole exchange with the model.")
+def show(number: int, with_transcript: bool) -> None:
+    """Session N: summary, exploration commits with their reasoning, pieces."""
+    from agentgit import history
+
+    view = history.show(_repo(), number)
+    if view.line:
+        x = view.line
+        cost = "unknown" if x.cost_usd is None else f"${x.cost_usd:.4f}"
+        click.echo(f"Session {number:04d} — {x.outcome} — {x.title}")
+        click.echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
+        if x.pieces:
+            click.echo(f"  pieces: {', '.join(x.pieces)}")
+    else:
+        click.echo(f"Session {number:04d} — open on {view.branch}")
+    click.echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
+    if view.log_entry:
+        click.echo(view.log_entry.rstrip() + "\n")
+    click.echo("Explorations:")
+    for e in view.explorations:
+        stat = ", ".join(f"{p} +{a} -{r}" for p, a, r in e.stat)
+        click.echo(f"  {e.sha[:10]} {e.subject}" + (f"  [{stat}]" if stat else ""))
+        for line in e.reasoning.splitlines()[:6]:
+            click.echo(f"      {line}")
+    if with_transcript:
+        click.echo("\nTranscript:")
+        if view.transcript is None:
+            click.echo("  (no transcript note on this session's head)")
+        else:
+            click.echo(history.render_transcript(view.transcript))
+
+
+@cli.command()
+@click.argument("number", type=int)
+def replay(number: int) -> None:
+    """Re-run recorded session N from its transcript, offline, in a scratch worktree,
+    and report whether it produces the same trees."""
+    from agentgit.replay import replay as do_replay
+
+    report = do_replay(_repo(), number)
+    click.echo(report.message)
+    if not report.identical:
+        raise SystemExit(1)
+
+
+@cli.command()
+@click.argument("directory", required=False, type=click.Path(path_type=Path))
+def demo(directory: Path | None) -> None:
+    """Run two scripted sessions (no network, no API key) in a fresh corpus repository
+    and show the history they leave: one crystallizes a piece, one abandons."""
+    from agentgit.demo import run_demo
+
+    run_demo(directory, click.echo)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,158 @@
+"""Reading sessions back: `agentgit log` and `agentgit show`, from git alone.
+
+Main's commit for each session carries the outcome, title, pieces, turns and cost in
+its trailers, so the log is one `git log --first-parent` call.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from typing import Any
+
+from agentgit.errors import AgentgitError
+from agentgit.repo import ARCHIVE_PREFIX, MAIN, SESSION_BRANCH_PREFIX, Commit, Repository
+
+
+@dataclass
+class LogLine:
+    session: int
+    date: str
+    outcome: str
+    title: str
+    pieces: list[str]
+    turns: int
+    cost_usd: float | None
+    commit: str
+    head: str
+
+    def to_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def _line(commit: Commit) -> LogLine | None:
+    t = commit.trailers
+    if "Agentgit-Session" not in t or "Agentgit-Head" not in t:
+        return None
+    try:
+        cost = None if t.get("Agentgit-Cost", "unknown") == "unknown" else float(t["Agentgit-Cost"])
+        return LogLine(
+            session=int(t["Agentgit-Session"]), date=commit.date,
+            outcome=t.get("Agentgit-Outcome", "?"), title=t.get("Agentgit-Title", commit.subject),
+            pieces=[p.strip() for p in t.get("Agentgit-Pieces", "").split(",") if p.strip()],
+            turns=int(t.get("Agentgit-Turns", "0") or 0), cost_usd=cost, commit=commit.sha,
+            head=t["Agentgit-Head"],
+        )
+    except ValueError:
+        return None  # a hand-written commit that only looks like ours
+
+
+def log(repo: Repository, limit: int | None = None) -> list[LogLine]:
+    """Sessions on main, newest first."""
+    commits = repo.log(["--first-parent", "--grep=^Agentgit-Session: ", MAIN], max_count=limit)
+    return [line for line in map(_line, commits) if line is not None]
+
+
+def open_sessions(repo: Repository) -> list[tuple[int, str]]:
+    """Sessions with a branch still open (running, interrupted, left for review)."""
+    result = []
+    for ref in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")):
+        name = ref.removeprefix("refs/heads/")
+        number = name.removeprefix("session/").split("-", 1)[0]
+        if number.isdigit():
+            result.append((int(number), name))
+    return sorted(result, reverse=True)
+
+
+@dataclass
+class Exploration:
+    sha: str
+    subject: str
+    reasoning: str
+    tool: str | None
+    stat: list[tuple[str, int, int]] = field(default_factory=list)
+
+
+@dataclass
+class SessionView:
+    session: int
+    line: LogLine | None
+    branch: str | None
+    head: str
+    log_entry: str | None
+    explorations: list[Exploration]
+    transcript: str | None
+
+
+def show(repo: Repository, number: int) -> SessionView:
+    line = next((x for x in log(repo) if x.session == number), None)
+    branch = next((b for n, b in open_sessions(repo) if n == number), None)
+    archived = repo.rev_parse(f"{ARCHIVE_PREFIX}{number:04d}")
+    head = line.head if line else (repo.rev_parse(f"refs/heads/{branch}") if branch else archived)
+    if head is None:
+        raise AgentgitError(f"no session {number:04d}")
+    # The session's own commits: reachable from its head, not from main as it stood
+    # before the session landed (or as it stands now, for an open session).
+    boundary = f"{line.commit}^1" if line else MAIN
+    explorations = _explorations(repo, head, boundary)
+    log_entry = None
+    names = [n for n in repo.ls_tree_names(head, "corpus/log")
+             if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")]
+    if names:
+        log_entry = repo.read_blob(head, names[0])
+    return SessionView(number, line, branch, head, log_entry, explorations,
+                       repo.read_note(head))
+
+
+def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploration]:
+    sep, end = "\x1f", "\x1e"
+    out = repo.run("log", "--reverse", "--numstat", "--no-renames",
+                   f"--format={end}%H{sep}%s{sep}%b{sep}%(trailers:key=Agentgit-Tool,valueonly)",
+                   head, "--not", boundary)
+    result = []
+    for record in out.split(end):
+        if not record.strip():
+            continue
+        sha, subject, body, rest = record.split(sep)
+        tool, _, numstat = rest.partition("\n")
+        stat = []
+        for row in numstat.strip().splitlines():
+            added, removed, path = row.split("\t", 2)
+            stat.append((path.removeprefix("corpus/"),
+                         int(added) if added.isdigit() else 0,
+                         int(removed) if removed.isdigit() else 0))
+        reasoning = "\n".join(
+            ln for ln in body.strip().splitlines() if not ln.startswith("Agentgit-")
+        ).strip()
+        result.append(Exploration(sha, subject, reasoning, tool.strip() or None, stat))
+    return result
+
+
+def render_transcript(text: str) -> str:
+    """A transcript note as readable text: one block per message."""
+    data = json.loads(text)
+    out = [f"session {data.get('session', 0):04d} · model {data.get('model')} · "
+           f"started {data.get('started')}"]
+    for message in data.get("messages", []):
+        role = message["role"]
+        content = message["content"]
+        if isinstance(content, str):
+            content = [{"type": "text", "text": content}]
+        for block in content:
+            kind = block.get("type")
+            if kind == "text":
+                out.append(f"[{role}] {block['text']}")
+            elif kind == "tool_use":
+                args = json.dumps(block.get("input"), ensure_ascii=False)
+                out.append(f"[{role} → {block.get('name')}] {args[:2000]}")
+            elif kind == "tool_result":
+                body = block.get("content")
+                if isinstance(body, list):
+                    body = " ".join(b.get("text", "") for b in body if isinstance(b, dict))
+                flag = " (error)" if block.get("is_error") else ""
+                out.append(f"[result{flag}] {str(body)[:2000]}")
+            elif kind in ("thinking", "redacted_thinking"):
+                out.append(f"[{role} thinking] {str(block.get('thinking', '…'))[:2000]}")
+            else:
+                out.append(f"[{role} {kind}]")
+    return "\n\n".join(out)

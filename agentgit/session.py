@@ -1,0 +1,626 @@
+"""The lifecycle of a session in git (DESIGN §2).
+
+start: claim the next id atomically (the branch and the archive ref are created in
+one ref transaction that requires both to be new), add a worktree inside the git dir.
+explore: every step that changes files is one commit on the session branch.
+end: one last commit on the branch, then main moves by compare-and-swap (a --no-ff
+merge to keep, a log-only commit to discard), the head is archived under
+refs/agentgit/sessions/<NNNN>, the transcript becomes a note, branch and worktree go.
+
+Every step is ordered so that a process killed anywhere leaves a state that
+`resume` continues or `abandon` ends: the transcript is saved before anything moves,
+the judgement is recorded in the branch's last commit before main moves, and main
+either has the session's commit or does not.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import re
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from agentgit import corpus, transcript
+from agentgit.agent import Agent, AgentState, Judgement
+from agentgit.diffsubject import describe
+from agentgit.errors import AgentgitError, Interrupted, UsageError
+from agentgit.models.base import Model, ProgressFn, Usage
+from agentgit.repo import (
+    ARCHIVE_PREFIX,
+    MAIN,
+    SESSION_BRANCH_PREFIX,
+    CheckoutBlocked,
+    RefMoved,
+    Repository,
+)
+from agentgit.settings import Settings
+from agentgit.tools import Toolbox
+
+ID_ATTEMPTS = 1000
+
+
+def now_iso() -> str:
+    return datetime.now(UTC).replace(microsecond=0).isoformat().replace("+00:00", "Z")
+
+
+@dataclass
+class Result:
+    session: int
+    outcome: str
+    title: str
+    summary: str
+    pieces: list[str] = field(default_factory=list)
+    reason: str | None = None
+    head: str | None = None
+    main_commit: str | None = None
+    branch: str | None = None
+    turns: int = 0
+    usage: Usage = field(default_factory=Usage)
+    cost_usd: float | None = 0.0
+    conflicts: list[str] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, Any]:
+        return {
+            "session": self.session, "outcome": self.outcome, "title": self.title,
+            "summary": self.summary, "pieces": self.pieces, "reason": self.reason,
+            "head": self.head, "main_commit": self.main_commit, "branch": self.branch,
+            "turns": self.turns, "usage": self.usage.to_dict(), "cost_usd": self.cost_usd,
+            "conflicts": self.conflicts,
+        }
+
+
+class Session:
+    """One session's worktree and metadata; the Workspace the tools act on."""
+
+    def __init__(self, repo: Repository, meta: dict[str, Any], worktree: Path) -> None:
+        self.repo = repo
+        self.meta = meta
+        self.worktree = worktree
+        self.session: int = meta["session"]
+        self.slug: str = meta["slug"]
+        self.today: date = date.fromisoformat(meta["started"][:10])
+        self.commits: list[str] = []
+
+    # -- names -----------------------------------------------------------------------
+
+    @property
+    def id(self) -> str:
+        return f"{self.session:04d}"
+
+    @property
+    def branch(self) -> str:
+        return f"session/{self.id}-{self.slug}"
+
+    @property
+    def corpus_dir(self) -> Path:
+        return self.worktree / "corpus"
+
+    @property
+    def log_rel(self) -> str:
+        return corpus.log_entry_name(self.session, self.slug)
+
+    def journal_path(self) -> Path:
+        return self.corpus_dir / self.log_rel
+
+    # -- the Workspace protocol ----------------------------------------------------
+
+    def start_journal(self) -> None:
+        path = self.journal_path()
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(corpus.render_log_entry(self._entry(None, "## Journal\n")), "utf-8")
+
+    def commit_step(self, tool: str, reasoning: str, turn: int) -> str | None:
+        diff = self.repo.stage(self.worktree)
+        subject = describe(diff)
+        if subject is None:
+            return None
+        trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn),
+                    "Agentgit-Tool": tool}
+        self.repo.commit_staged(self.worktree, _message(subject, reasoning, trailers))
+        self.commits.append(subject)
+        return subject
+
+    def grep(self, terms: list[str]) -> list[str]:
+        return self.repo.grep_files(self.worktree, terms)
+
+    def history(self, path: str) -> str:
+        return self.repo.diff_log([MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"],
+                                  f"corpus/{path}", max_count=20)
+
+    # -- the log entry ---------------------------------------------------------------
+
+    def _entry(self, outcome: str | None, body: str, **fields: Any) -> corpus.LogEntry:
+        return corpus.LogEntry(
+            session=self.session, title=fields.get("title") or self.meta["title"],
+            started=self.meta["started"], ended=fields.get("ended"), outcome=outcome,
+            pieces=fields.get("pieces", []), reason=fields.get("reason"),
+            model=self.meta["model"], turns=fields.get("turns", 0),
+            usage=fields.get("usage", {"input": 0, "output": 0, "cache_read": 0,
+                                       "cache_write": 0}),
+            cost_usd=fields.get("cost_usd"), head=fields.get("head"), body=body,
+        )
+
+    def journal_body(self) -> str:
+        path = self.journal_path()
+        if not path.exists():
+            return "## Journal\n\n(no notes)\n"
+        return corpus.parse_log_entry(path.read_text("utf-8"), self.log_rel).body
+
+
+# -- starting ----------------------------------------------------------------------
+
+
+def _used_ids(repo: Repository) -> set[int]:
+    ids: set[int] = set()
+    for ref in repo.list_refs(ARCHIVE_PREFIX.rstrip("/")):
+        tail = ref.rsplit("/", 1)[-1]
+        if tail.isdigit():
+            ids.add(int(tail))
+    for ref in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")):
+        match = re.match(r"(\d+)-", ref.removeprefix(SESSION_BRANCH_PREFIX))
+        if match:
+            ids.add(int(match.group(1)))
+    for name in repo.ls_tree_names(MAIN, "corpus/log"):
+        match = re.match(r"(\d+)-", name.rsplit("/", 1)[-1])
+        if match:
+            ids.add(int(match.group(1)))
+    return ids
+
+
+def claim(repo: Repository, slug: str, base: str) -> int:
+    """The next free id, claimed by creating its branch and archive ref in one transaction."""
+    used = _used_ids(repo)
+    candidate = max(used, default=0) + 1
+    for _ in range(ID_ATTEMPTS):
+        try:
+            repo.ref_transaction([
+                (f"{SESSION_BRANCH_PREFIX}{candidate:04d}-{slug}", base, "0" * 40),
+                (f"{ARCHIVE_PREFIX}{candidate:04d}", base, "0" * 40),
+            ])
+            return candidate
+        except RefMoved:
+            candidate += 1
+    raise AgentgitError("could not claim a session id")
+
+
+def start(repo: Repository, settings: Settings, *, topic: str | None, model_name: str) -> Session:
+    if repo.in_progress_operation():
+        raise AgentgitError(f"{repo.top}: a {repo.in_progress_operation()} is in progress; "
+                            "finish it first")
+    base = repo.rev_parse(MAIN)
+    if base is None:
+        raise AgentgitError(f"{repo.top}: no '{MAIN}' branch; run `agentgit init` first")
+    slug = corpus.slugify(topic or "", fallback="explore")
+    number = claim(repo, slug, base)
+    meta = {
+        "session": number, "slug": slug, "base": base, "topic": topic,
+        "title": (topic or f"Session {number:04d}").strip()[:120], "model": model_name,
+        "started": now_iso(), "status": "running",
+        "budget": {k: getattr(settings, k) for k in
+                   ("max_turns", "max_tokens", "max_cost", "max_minutes")},
+    }
+    session = Session(repo, meta, _worktree_path(repo, number))
+    # The transcript exists before the worktree does, so a session killed from here on
+    # can always be resumed or abandoned by id.
+    transcript.save(_transcript_path(repo, number), meta, AgentState(messages=[]))
+    repo.add_worktree(session.worktree, session.branch)
+    return session
+
+
+def _worktree_path(repo: Repository, number: int) -> Path:
+    return repo.state_dir / "worktrees" / f"{number:04d}"
+
+
+def _transcript_path(repo: Repository, number: int) -> Path:
+    return transcript.transcript_path(repo.state_dir, number)
+
+
+@contextmanager
+def _lock(repo: Repository, number: int) -> Iterator[None]:
+    """One process per session; the kernel drops the lock when the process dies."""
+    path = repo.state_dir / "locks" / f"{number:04d}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle = path.open("w")
+    try:
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            raise AgentgitError(f"session {number:04d} is running in another process") from None
+        yield
+    finally:
+        handle.close()
+
+
+# -- running -----------------------------------------------------------------------
+
+
+def system_prompt(session: Session) -> str:
+    program = session.corpus_dir / "PROGRAM.md"
+    if program.is_file():
+        return program.read_text("utf-8")
+    from agentgit.skeleton import default_program
+
+    return default_program()
+
+
+def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.Problem]]:
+    from agentgit.orient import build_orientation
+
+    return build_orientation(
+        session.corpus_dir, topic=session.meta.get("topic"),
+        budget=f"Budget: {settings.budget_line()}.", max_chars=settings.orient_max_chars,
+        recent_log=settings.orient_recent_log, today=session.today,
+    )
+
+
+def run(repo: Repository, session: Session, model: Model, settings: Settings,
+        progress: ProgressFn | None = None, state: AgentState | None = None,
+        cost: Callable[[Usage], float | None] | None = None) -> Result:
+    """Run the agent loop in the session's worktree, then judge and land."""
+    progress = progress or (lambda event, data: None)
+    path = _transcript_path(repo, session.session)
+    with _lock(repo, session.session):
+        if state is None:
+            text, problems = orientation(session, settings)
+            for problem in problems:
+                progress("warning", {"message": f"skipped {problem}"})
+            state = AgentState(messages=[{"role": "user",
+                                          "content": [{"type": "text", "text": text}]}])
+        session.meta["system"] = system_prompt(session)
+        session.meta["status"] = "running"
+        cost = cost or _cost_fn(session.meta["model"], settings)
+
+        def save(current: AgentState) -> None:
+            transcript.save(path, session.meta, current)
+
+        toolbox = Toolbox(session, max_body_chars=settings.max_body_chars,
+                          max_result_chars=settings.max_result_chars,
+                          search_limit=settings.search_limit)
+        agent = Agent(model, toolbox, session.meta["system"], settings, cost=cost, save=save,
+                      progress=progress)
+        save(state)
+        try:
+            judgement = agent.run(state)
+        except (Interrupted, KeyboardInterrupt) as exc:
+            session.meta["status"] = "interrupted"
+            save(state)
+            message = exc.message if isinstance(exc, Interrupted) else "stopped by the user"
+            raise Interrupted(
+                f"session {session.id} interrupted: {message}; "
+                f"`agentgit resume {session.session}` continues it",
+                session=session.session,
+            ) from None
+        session.meta.update(status="judged", ended=now_iso(), judgement=judgement.__dict__)
+        save(state)
+        return finish(repo, session, judgement, state, settings, progress)
+
+
+def _cost_fn(model_name: str, settings: Settings) -> Callable[[Usage], float | None]:
+    from agentgit.pricing import cost_usd
+
+    return lambda usage: cost_usd(model_name, usage, settings.pricing)
+
+
+# -- ending ------------------------------------------------------------------------
+
+
+def finish(repo: Repository, session: Session, judgement: Judgement, state: AgentState,
+           settings: Settings, progress: ProgressFn) -> Result:
+    result = _final_commit(repo, session, judgement, state)
+    progress("judged", {"outcome": result.outcome, "head": result.head})
+    return land(repo, session, result, settings, progress)
+
+
+def _final_commit(repo: Repository, session: Session, judgement: Judgement,
+                  state: AgentState) -> Result:
+    """The branch's last commit: pieces moved into place, drafts dropped, log finalised."""
+    corpus_dir = session.corpus_dir
+    pieces: list[str] = []
+    titles: list[str] = []
+    if judgement.outcome == "crystallized":
+        for slug in judgement.slugs:
+            draft = corpus_dir / "drafts" / f"{slug}.md"
+            text = draft.read_text("utf-8")
+            titles.append(corpus.parse_piece(text, f"drafts/{slug}.md").title)
+            target = corpus_dir / "pieces" / f"{slug}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, "utf-8")
+            pieces.append(slug)
+        drafts = corpus_dir / "drafts"
+        if drafts.is_dir():
+            for leftover in drafts.glob("*.md"):
+                leftover.unlink()
+    topic = session.meta.get("topic")
+    title = topic or ("; ".join(titles) if titles else _first_line(judgement.summary)
+                      or judgement.reason or session.meta["title"])
+    head_before = repo.head(session.worktree)
+    usage = state.usage
+    body = session.journal_body().rstrip() + "\n\n## Summary\n\n" + (
+        judgement.summary.strip() or "(none)") + "\n"
+    if session.commits or state.turns:
+        steps = [s.get("commit") for t in state.turns for s in t.get("steps", [])]
+        steps = [s for s in steps if s]
+        if steps:
+            body += "\n## Steps\n\n" + "".join(f"- {s}\n" for s in steps)
+    entry = session._entry(
+        judgement.outcome, body, title=title, ended=session.meta.get("ended") or now_iso(),
+        pieces=pieces, reason=judgement.reason, turns=state.turn,
+        usage={"input": usage.input_tokens, "output": usage.output_tokens,
+               "cache_read": usage.cache_read_input_tokens,
+               "cache_write": usage.cache_creation_input_tokens},
+        cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6), head=head_before,
+    )
+    path = session.journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(corpus.render_log_entry(entry), "utf-8")
+    diff = repo.stage(session.worktree)
+    subject = describe(diff) or "Judge"
+    verb = "Crystallize" if judgement.outcome == "crystallized" else "Abandon"
+    trailers = _summary_trailers(session, judgement.outcome, title, pieces, state)
+    message = _message(f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
+                       judgement.summary, trailers)
+    repo.commit_staged(session.worktree, message)
+    return Result(
+        session=session.session, outcome=judgement.outcome, title=title,
+        summary=judgement.summary, pieces=pieces, reason=judgement.reason,
+        head=repo.head(session.worktree), branch=session.branch, turns=state.turn,
+        usage=usage, cost_usd=state.cost_usd,
+    )
+
+
+def _summary_trailers(session: Session, outcome: str, title: str, pieces: list[str],
+                      state: AgentState) -> dict[str, str]:
+    u = state.usage
+    return {
+        "Agentgit-Session": session.id,
+        "Agentgit-Outcome": outcome,
+        "Agentgit-Title": _one_line(title),
+        "Agentgit-Pieces": ", ".join(pieces),
+        "Agentgit-Turns": str(state.turn),
+        "Agentgit-Cost": "unknown" if state.cost_usd is None else f"{state.cost_usd:.6f}",
+        "Agentgit-Usage": (f"input={u.input_tokens} output={u.output_tokens} "
+                           f"cache_read={u.cache_read_input_tokens} "
+                           f"cache_write={u.cache_creation_input_tokens}"),
+        "Agentgit-Model": session.meta["model"],
+    }
+
+
+def land(repo: Repository, session: Session, result: Result, settings: Settings,
+         progress: ProgressFn) -> Result:
+    """Archive the head, attach the transcript, move main, clean up. Idempotent."""
+    head = result.head
+    assert head is not None
+    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
+    path = _transcript_path(repo, session.session)
+    if path.exists():
+        repo.add_note(head, path.read_text("utf-8"))
+    landed = find_landing(repo, session.session)
+    if landed is None:
+        if result.outcome == "crystallized":
+            result = _merge(repo, session, result, settings)
+        else:
+            result.main_commit = _log_only(repo, session, result, settings)
+    else:
+        result.main_commit = landed
+    progress("landed", {"outcome": result.outcome, "main": result.main_commit})
+    _cleanup(repo, session, keep_branch=result.outcome == "needs-review")
+    return result
+
+
+def _merge(repo: Repository, session: Session, result: Result, settings: Settings) -> Result:
+    head = result.head
+    assert head is not None
+    titles = result.title
+    for _ in range(settings.merge_retries):
+        old = repo.rev_parse(MAIN)
+        assert old is not None
+        merged = repo.merge_tree(old, head)
+        if merged.tree is None:
+            return _needs_review(repo, session, result, settings,
+                                 f"conflict with main in {', '.join(merged.conflicts)}",
+                                 merged.conflicts)
+        trailers = _landing_trailers(repo, head)
+        message = _message(f"Crystallize session {session.id}: {_one_line(titles)}",
+                           result.summary, trailers)
+        commit = repo.commit_tree(merged.tree, [old, head], message)
+        try:
+            repo.advance_branch(MAIN, commit, old)
+        except RefMoved:
+            continue
+        except CheckoutBlocked as exc:
+            return _needs_review(repo, session, result, settings, exc.message, [])
+        result.main_commit = commit
+        return result
+    return _needs_review(repo, session, result, settings, "main kept moving", [])
+
+
+def _needs_review(repo: Repository, session: Session, result: Result, settings: Settings,
+                  why: str, conflicts: list[str]) -> Result:
+    """Never force: record the outcome on the branch, land only the log entry, keep the
+    branch for a person."""
+    path = session.journal_path()
+    entry = corpus.parse_log_entry(path.read_text("utf-8"), session.log_rel)
+    entry.outcome = "needs-review"
+    entry.reason = why
+    entry.body = entry.body.rstrip() + (
+        f"\n\n## Needs review\n\nThe session kept {', '.join(result.pieces)}, but it could "
+        f"not be merged: {why}. The branch `{session.branch}` is left for a person to "
+        "merge.\n")
+    path.write_text(corpus.render_log_entry(entry), "utf-8")
+    repo.stage(session.worktree)
+    trailers = _landing_trailers(repo, result.head or "")
+    trailers["Agentgit-Outcome"] = "needs-review"
+    repo.commit_staged(session.worktree, _message(
+        f"Needs review: session {session.id} could not merge", why, trailers))
+    result.head = repo.head(session.worktree)
+    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", result.head, None)])
+    result.outcome, result.reason, result.conflicts = "needs-review", why, conflicts
+    result.main_commit = _log_only(repo, session, result, settings)
+    return result
+
+
+def _log_only(repo: Repository, session: Session, result: Result, settings: Settings) -> str:
+    """Main gets one commit that adds only the session's log entry."""
+    head = result.head
+    assert head is not None
+    text = repo.read_blob(head, f"corpus/{session.log_rel}")
+    assert text is not None
+    verb = {"abandoned": "Abandon", "needs-review": "Needs review:"}.get(result.outcome, "Log")
+    what = result.reason or result.title
+    for _ in range(settings.merge_retries):
+        old = repo.rev_parse(MAIN)
+        assert old is not None
+        tree = repo.tree_with_file(old, f"corpus/{session.log_rel}", text)
+        message = _message(f"{verb} session {session.id}: {_one_line(what)}",
+                           result.summary, _landing_trailers(repo, head))
+        commit = repo.commit_tree(tree, [old], message)
+        try:
+            repo.advance_branch(MAIN, commit, old)
+            return commit
+        except RefMoved:
+            continue
+        except CheckoutBlocked:
+            # The log entry is a new file the user cannot have touched; the checkout was
+            # busy. Move the ref alone rather than lose the entry.
+            repo.cas_ref(f"refs/heads/{MAIN}", commit, old)
+            return commit
+    raise AgentgitError(f"session {session.id}: main kept moving; "
+                        f"`agentgit resume {session.session}` retries")
+
+
+def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
+    """Main's commit repeats the branch's summary trailers, so `git log --first-parent`
+    alone answers `agentgit log`, and names the archived head."""
+    commits = repo.log([head], max_count=1)
+    trailers = {k: v for k, v in commits[0].trailers.items() if k.startswith("Agentgit-")}
+    for key in ("Agentgit-Turn", "Agentgit-Tool"):
+        trailers.pop(key, None)
+    trailers["Agentgit-Head"] = head
+    return trailers
+
+
+def find_landing(repo: Repository, number: int, depth: int = 500) -> str | None:
+    """Main's commit for this session, if it already landed (resume after a kill)."""
+    wanted = f"{number:04d}"
+    for commit in repo.log(["--first-parent", MAIN], max_count=depth):
+        if commit.trailers.get("Agentgit-Session") == wanted and "Agentgit-Head" in commit.trailers:
+            return commit.sha
+    return None
+
+
+def _cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
+    repo.remove_worktree(session.worktree)
+    if not keep_branch:
+        sha = repo.rev_parse(f"refs/heads/{session.branch}")
+        if sha:
+            repo.delete_ref(f"refs/heads/{session.branch}", sha)
+    path = _transcript_path(repo, session.session)
+    if path.exists():
+        path.unlink()
+
+
+# -- resuming and abandoning open sessions ------------------------------------------
+
+
+def open_session(repo: Repository, number: int) -> tuple[Session, dict[str, Any]]:
+    path = _transcript_path(repo, number)
+    branches = [r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
+                if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")]
+    if not path.exists() or not branches:
+        if find_landing(repo, number) is not None:
+            raise AgentgitError(f"session {number:04d} has already ended")
+        raise AgentgitError(f"no open session {number:04d}")
+    data = transcript.load(path)
+    session = Session(repo, {k: v for k, v in data.items() if k not in _STATE_KEYS},
+                      _worktree_path(repo, number))
+    if not session.worktree.exists():
+        repo.run("worktree", "prune")
+        repo.add_worktree(session.worktree, session.branch)
+    else:
+        repo.reset_worktree(session.worktree)
+    return session, data
+
+
+_STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
+               "final_turn"}
+
+
+def _judged_result(repo: Repository, session: Session) -> Result | None:
+    """If the branch's last commit already holds the judgement, the Result it implies."""
+    head = repo.head(session.worktree)
+    trailers = repo.log([head], max_count=1)[0].trailers
+    outcome = trailers.get("Agentgit-Outcome")
+    if outcome not in ("crystallized", "abandoned"):
+        return None
+    entry = corpus.parse_log_entry(session.journal_path().read_text("utf-8"), session.log_rel)
+    return Result(session=session.session, outcome=outcome, title=entry.title,
+                  summary=(session.meta.get("judgement") or {}).get("summary", ""),
+                  pieces=entry.pieces, reason=entry.reason, head=head, branch=session.branch,
+                  turns=entry.turns, cost_usd=entry.cost_usd)
+
+
+def resume(repo: Repository, number: int, model: Model, settings: Settings,
+           progress: ProgressFn | None = None) -> Result:
+    progress = progress or (lambda event, data: None)
+    with _lock(repo, number):
+        session, data = open_session(repo, number)
+    judged = _judged_result(repo, session)
+    if judged is not None:
+        with _lock(repo, number):
+            return land(repo, session, judged, settings, progress)
+    state = transcript.state_from_dict(data)
+    judgement = session.meta.get("judgement")
+    if judgement and session.meta.get("status") == "judged":
+        with _lock(repo, number):
+            return finish(repo, session, Judgement(**judgement), state, settings, progress)
+    return run(repo, session, model, settings, progress, state=state)
+
+
+def abandon(repo: Repository, number: int, reason: str, settings: Settings,
+            progress: ProgressFn | None = None) -> Result:
+    """End an open session (interrupted, killed, left for review) as abandoned."""
+    progress = progress or (lambda event, data: None)
+    if not reason.strip():
+        raise UsageError("--reason must not be empty")
+    with _lock(repo, number):
+        session, data = open_session(repo, number)
+        judged = _judged_result(repo, session)
+        if judged is not None:
+            return land(repo, session, judged, settings, progress)
+        state = transcript.state_from_dict(data)
+        session.meta.update(status="judged", ended=now_iso())
+        judgement = Judgement("abandoned", f"Abandoned by hand: {reason}", reason=reason)
+        session.meta["judgement"] = judgement.__dict__
+        transcript.save(_transcript_path(repo, number), session.meta, state)
+        return finish(repo, session, judgement, state, settings, progress)
+
+
+# -- messages ----------------------------------------------------------------------
+
+
+def _message(subject: str, body: str, trailers: dict[str, str]) -> str:
+    subject = _one_line(subject)[:200]
+    parts = [subject]
+    body = body.strip()
+    if body:
+        parts.append(body)
+    parts.append("\n".join(f"{k}: {_one_line(v)}" for k, v in trailers.items()))
+    return "\n\n".join(parts) + "\n"
+
+
+def _one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def _first_line(text: str) -> str:
+    for line in text.strip().splitlines():
+        if line.strip():
+            line = line.strip()
+            return line if len(line) <= 80 else line[:77].rstrip() + "…"
+    return ""
+

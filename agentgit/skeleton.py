@@ -1,0 +1,115 @@
+"""`agentgit init`: the corpus skeleton, shipped inside the wheel, copied into a repository.
+
+In a wheel the skeleton is agentgit/_skeleton/ (pyproject force-includes this repo's own
+corpus/ and hooks/); in a source checkout it is the checkout's top, which has the same
+shape as a corpus repository.
+"""
+
+from __future__ import annotations
+
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from agentgit.errors import AgentgitError, NotARepository
+from agentgit.repo import MAIN, Repository
+
+# What init lays down, relative to the skeleton root and to the repository.
+SKELETON_FILES = (
+    "corpus/PROGRAM.md",
+    "corpus/pieces/.gitkeep",
+    "corpus/log/.gitkeep",
+    "hooks/pre-commit",
+)
+DEFAULT_TOML = """\
+# agentgit settings. Every key has a default; flags and AGENTGIT_* variables override.
+[session]
+# model = "claude-sonnet-5-5"
+# max_turns = 30
+# max_tokens = 600000
+# max_cost = 1.00
+# max_minutes = 30
+# review = "merge"
+
+# [pricing."my-local-model"]
+# input = 0.0
+# output = 0.0
+"""
+
+
+def skeleton_root() -> Path:
+    here = Path(__file__).resolve().parent
+    for root in (here / "_skeleton", here.parent):
+        if (root / "corpus" / "PROGRAM.md").is_file() and (root / "hooks").is_dir():
+            return root
+    raise AgentgitError("the corpus skeleton is missing from this installation of agentgit")
+
+
+def default_program() -> str:
+    return (skeleton_root() / "corpus" / "PROGRAM.md").read_text("utf-8")
+
+
+@dataclass
+class InitReport:
+    path: Path
+    created: bool
+    added: list[str] = field(default_factory=list)
+    commit: str | None = None
+
+
+def init(path: Path) -> InitReport:
+    """Create or adopt a corpus repository. Never overwrites a file the user has."""
+    path = path.expanduser()
+    if path.exists() and not path.is_dir():
+        raise NotARepository(f"{path}: is a file, not a directory")
+    created = False
+    try:
+        repo = Repository.discover(path) if path.exists() else None
+    except NotARepository as exc:
+        if "bare" in exc.message:
+            raise
+        repo = None
+    if repo is not None and repo.top != path.resolve():
+        repo = None  # a directory inside another repository gets a repository of its own
+    if repo is None:
+        repo = Repository.init(path)
+        created = True
+    operation = repo.in_progress_operation()
+    if operation:
+        raise AgentgitError(f"{repo.top}: a {operation} is in progress; finish it first")
+    current = repo.current_branch()
+    has_main = repo.rev_parse(MAIN) is not None
+    if has_main and current not in (None, f"refs/heads/{MAIN}"):
+        raise AgentgitError(f"{repo.top}: check out '{MAIN}' before running init")
+    if not has_main and repo.rev_parse("HEAD") is not None:
+        raise AgentgitError(f"{repo.top}: has no '{MAIN}' branch; rename yours to '{MAIN}'")
+    if not has_main:
+        repo.run("symbolic-ref", "HEAD", f"refs/heads/{MAIN}")
+
+    root = skeleton_root()
+    added = []
+    for rel in SKELETON_FILES:
+        target = repo.top / rel
+        if target.exists():
+            continue
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(root / rel, target)
+        if rel.startswith("hooks/"):
+            target.chmod(0o755)
+        added.append(rel)
+    toml = repo.top / "agentgit.toml"
+    if not toml.exists():
+        toml.write_text(DEFAULT_TOML, "utf-8")
+        added.append("agentgit.toml")
+    if repo.config_get("core.hooksPath") != "hooks":
+        repo.config_set("core.hooksPath", "hooks")
+    report = InitReport(repo.top, created, added)
+    if added:
+        repo.run("add", "--", *added)
+        staged = repo.run("diff", "--cached", "--name-only", "--", *added).split()
+        if staged:
+            repo.run("commit", "--quiet", "--no-verify", "-m", "Set up agentgit corpus",
+                     "-m", "Added: " + ", ".join(staged), "--", *staged,
+                     env=repo.identity_env())
+            report.commit = repo.rev_parse("HEAD")
+    return report

@@ -1,0 +1,370 @@
+"""The tools the model calls (DESIGN §3): their definitions and what they do.
+
+A tool never raises for bad input: it answers with an error result the model can
+read, and the session goes on. The two judging tools end the session by raising
+`Keep` or `Discard` (control flow through exceptions that carry the outcome).
+Nothing outside `corpus/` of the session's worktree is ever read or written.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any, Protocol
+
+from agentgit import corpus
+from agentgit.errors import CorpusError
+
+JUDGE_TOOLS = ("crystallize", "abandon")
+
+
+class SessionEnd(Exception):  # noqa: N818 - control flow, not an error
+    """The model judged; carries the outcome to the loop."""
+
+    def __init__(self, summary: str) -> None:
+        super().__init__(summary)
+        self.summary = summary
+
+
+class Keep(SessionEnd):
+    def __init__(self, slugs: list[str], summary: str) -> None:
+        super().__init__(summary)
+        self.slugs = slugs
+
+
+class Discard(SessionEnd):
+    def __init__(self, reason: str, summary: str) -> None:
+        super().__init__(summary)
+        self.reason = reason
+
+
+@dataclass
+class ToolResult:
+    text: str
+    is_error: bool = False
+    commit: str | None = None  # the exploration commit's subject, when the step made one
+
+
+class Workspace(Protocol):
+    """What the tools need from a session: its corpus directory and a way to commit."""
+
+    corpus_dir: Path
+    session: int
+    today: date
+
+    def commit_step(self, tool: str, reasoning: str, turn: int) -> str | None: ...
+    def grep(self, terms: list[str]) -> list[str]: ...
+    def history(self, path: str) -> str: ...
+    def journal_path(self) -> Path: ...
+    def start_journal(self) -> None: ...
+
+
+def _schema(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
+    return {"type": "object", "properties": props, "required": required}
+
+
+_S = {"type": "string"}
+TOOL_DEFINITIONS: list[dict[str, Any]] = [
+    {
+        "name": "list_pieces",
+        "description": "The index of crystallized pieces: slug, title, summary, tags.",
+        "input_schema": _schema({"tag": {**_S, "description": "only pieces with this tag"}}, []),
+    },
+    {
+        "name": "read",
+        "description": "Read a file of the corpus: a piece (pieces/<slug>.md), a log entry "
+        "(log/<NNNN>-<slug>.md), a draft (drafts/<slug>.md) or PROGRAM.md.",
+        "input_schema": _schema({"path": {**_S, "description": "relative to corpus/"}}, ["path"]),
+    },
+    {
+        "name": "search",
+        "description": "Ranked passages from pieces, log entries and drafts matching a query.",
+        "input_schema": _schema(
+            {"query": _S, "limit": {"type": "integer", "minimum": 1, "maximum": 50}}, ["query"]
+        ),
+    },
+    {
+        "name": "history",
+        "description": "How a corpus file evolved on main and in past sessions, as diffs.",
+        "input_schema": _schema({"path": {**_S, "description": "relative to corpus/"}}, ["path"]),
+    },
+    {
+        "name": "write_draft",
+        "description": "Create or replace the draft drafts/<slug>.md (committed). A slug that "
+        "names an existing piece makes the draft a revision of it.",
+        "input_schema": _schema(
+            {
+                "slug": {**_S, "description": "lowercase a-z, 0-9 and '-', at most 64"},
+                "title": _S,
+                "body": {**_S, "description": "markdown, without frontmatter"},
+                "summary": {**_S, "description": "one line for the index"},
+                "tags": {"type": "array", "items": _S},
+            },
+            ["slug", "title", "body"],
+        ),
+    },
+    {
+        "name": "edit_draft",
+        "description": "Replace one exact occurrence of `old` with `new` in a draft (committed).",
+        "input_schema": _schema({"slug": _S, "old": _S, "new": _S}, ["slug", "old", "new"]),
+    },
+    {
+        "name": "note",
+        "description": "Append to this session's journal, its log entry (committed): what you "
+        "tried, what pulled, what did not, open questions.",
+        "input_schema": _schema({"text": _S}, ["text"]),
+    },
+    {
+        "name": "crystallize",
+        "description": "End the session and keep it: the named drafts become pieces and the "
+        "session merges to main. Only when a piece has really crystallized.",
+        "input_schema": _schema(
+            {"slugs": {"type": "array", "items": _S, "minItems": 1}, "summary": _S},
+            ["slugs", "summary"],
+        ),
+    },
+    {
+        "name": "abandon",
+        "description": "End the session without keeping a piece. The log entry (what was "
+        "explored, what did not pull, open questions) still lands on main; drafts are archived.",
+        "input_schema": _schema({"reason": _S, "summary": _S}, ["reason", "summary"]),
+    },
+]
+TOOL_NAMES = tuple(t["name"] for t in TOOL_DEFINITIONS)
+
+
+class ToolError(Exception):
+    """Bad tool input: becomes an is_error tool_result."""
+
+
+@dataclass
+class Toolbox:
+    workspace: Workspace
+    max_body_chars: int = 60_000
+    max_result_chars: int = 12_000
+    search_limit: int = 8
+    reasoning: str = ""
+    turn: int = 0
+    allowed: tuple[str, ...] = TOOL_NAMES
+    _written: set[str] = field(default_factory=set)
+
+    def definitions(self) -> list[dict[str, Any]]:
+        return TOOL_DEFINITIONS
+
+    def call(self, name: str, tool_input: Any, reasoning: str = "") -> ToolResult:
+        """Run one tool call. Keep/Discard propagate; everything else is a result."""
+        self.reasoning = reasoning
+        try:
+            if name not in TOOL_NAMES:
+                raise ToolError(f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}")
+            if name not in self.allowed:
+                raise ToolError(f"{name} is not available now; call {' or '.join(self.allowed)}")
+            if not isinstance(tool_input, dict):
+                raise ToolError(f"{name}: input must be a JSON object")
+            result = getattr(self, f"_tool_{name}")(tool_input)
+        except ToolError as exc:
+            return ToolResult(str(exc), is_error=True)
+        except CorpusError as exc:
+            return ToolResult(f"{name}: {exc.message}", is_error=True)
+        return self._bounded(result)
+
+    def _bounded(self, result: ToolResult) -> ToolResult:
+        if len(result.text) > self.max_result_chars:
+            cut = self.max_result_chars
+            result.text = (
+                result.text[:cut] + f"\n[…cut at {cut:,} of {len(result.text):,} characters]"
+            )
+        return result
+
+    # -- reading -------------------------------------------------------------------
+
+    def _tool_list_pieces(self, args: dict[str, Any]) -> ToolResult:
+        tag = _opt_str(args, "tag")
+        pieces, problems = corpus.load_pieces(self.workspace.corpus_dir)
+        if tag:
+            pieces = [p for p in pieces if tag.lower() in p.tags]
+        lines = [
+            f"{p.slug} — {p.title}" + (f" — {p.summary}" if p.summary else "")
+            + (f" [{', '.join(p.tags)}]" if p.tags else "")
+            for p in pieces
+        ]
+        lines += [f"(skipped, malformed: {problem})" for problem in problems]
+        if not lines:
+            return ToolResult("no pieces" + (f" tagged {tag!r}" if tag else "") + " yet")
+        return ToolResult("\n".join(lines))
+
+    def _tool_read(self, args: dict[str, Any]) -> ToolResult:
+        rel, path = self._resolve(_req_str(args, "path"))
+        if not path.is_file():
+            raise ToolError(f"read: no file {rel!r} in the corpus")
+        try:
+            return ToolResult(path.read_text(encoding="utf-8"))
+        except UnicodeDecodeError:
+            raise ToolError(f"read: {rel!r} is not UTF-8 text") from None
+
+    def _tool_search(self, args: dict[str, Any]) -> ToolResult:
+        from agentgit.search import search
+
+        query = _req_str(args, "query").strip()
+        if not query:
+            raise ToolError("search: query is empty")
+        limit = args.get("limit", self.search_limit)
+        if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
+            raise ToolError("search: limit must be an integer from 1 to 50")
+        terms = [t for t in query.lower().split() if len(t) >= 3] or query.lower().split()
+        candidates = [p.removeprefix("corpus/") for p in self.workspace.grep(terms)]
+        passages = search(self.workspace.corpus_dir, query, limit, candidates=candidates)
+        if not passages:
+            return ToolResult(f"no passages match {query!r}")
+        return ToolResult(
+            "\n\n".join(f"{p.path}:{p.line} (score {p.score:.2f})\n{p.text}" for p in passages)
+        )
+
+    def _tool_history(self, args: dict[str, Any]) -> ToolResult:
+        rel, _ = self._resolve(_req_str(args, "path"))
+        text = self.workspace.history(rel)
+        return ToolResult(text or f"no history for {rel!r}")
+
+    # -- writing -------------------------------------------------------------------
+
+    def _tool_write_draft(self, args: dict[str, Any]) -> ToolResult:
+        slug = corpus.validate_slug(args.get("slug"))
+        body = _req_str(args, "body")
+        if len(body) > self.max_body_chars:
+            raise ToolError(
+                f"write_draft: body is {len(body):,} characters; the limit is "
+                f"{self.max_body_chars:,}"
+            )
+        meta: dict[str, Any] = {"title": _req_str(args, "title")}
+        if "summary" in args:
+            meta["summary"] = args["summary"]
+        if "tags" in args:
+            meta["tags"] = args["tags"]
+        existing = self._existing_piece(slug)
+        meta = corpus.normalise_piece_meta(
+            meta, today=self.workspace.today, session=self.workspace.session, existing=existing
+        )
+        path = self.workspace.corpus_dir / "drafts" / f"{slug}.md"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_text(corpus.render_piece(meta, body), encoding="utf-8")
+        subject = self.workspace.commit_step("write_draft", self.reasoning, self.turn)
+        kind = "revision of pieces/" if existing else ""
+        return ToolResult(f"wrote drafts/{slug}.md ({kind}{slug if kind else 'new draft'}); "
+                          f"committed: {subject or 'no change'}", commit=subject)
+
+    def _tool_edit_draft(self, args: dict[str, Any]) -> ToolResult:
+        slug = corpus.validate_slug(args.get("slug"))
+        old, new = _req_str(args, "old"), _req_str(args, "new")
+        path = self.workspace.corpus_dir / "drafts" / f"{slug}.md"
+        if not path.is_file():
+            raise ToolError(f"edit_draft: no draft {slug!r}; write_draft creates one")
+        if not old:
+            raise ToolError("edit_draft: old is empty")
+        text = path.read_text(encoding="utf-8")
+        count = text.count(old)
+        if count == 0:
+            raise ToolError(f"edit_draft: the old text is not in drafts/{slug}.md")
+        if count > 1:
+            raise ToolError(f"edit_draft: the old text occurs {count} times; include more context")
+        edited = text.replace(old, new, 1)
+        if len(edited) > self.max_body_chars + 4_000:
+            raise ToolError(
+                f"edit_draft: the draft would exceed {self.max_body_chars:,} characters"
+            )
+        try:
+            corpus.parse_piece(edited, f"drafts/{slug}.md")
+        except CorpusError as exc:
+            raise ToolError(f"edit_draft: the edit would break the draft: {exc.message}") from None
+        path.write_text(edited, encoding="utf-8")
+        subject = self.workspace.commit_step("edit_draft", self.reasoning, self.turn)
+        return ToolResult(f"edited drafts/{slug}.md; committed: {subject or 'no change'}",
+                          commit=subject)
+
+    def _tool_note(self, args: dict[str, Any]) -> ToolResult:
+        text = _req_str(args, "text").strip()
+        if not text:
+            raise ToolError("note: text is empty")
+        if len(text) > self.max_body_chars:
+            raise ToolError(f"note: text is over {self.max_body_chars:,} characters")
+        self.workspace.start_journal()
+        path = self.workspace.journal_path()
+        with path.open("a", encoding="utf-8") as handle:
+            handle.write(f"\n{text}\n")
+        subject = self.workspace.commit_step("note", self.reasoning, self.turn)
+        return ToolResult(f"noted in the journal; committed: {subject}", commit=subject)
+
+    # -- judging -------------------------------------------------------------------
+
+    def _tool_crystallize(self, args: dict[str, Any]) -> ToolResult:
+        slugs = args.get("slugs")
+        if isinstance(slugs, str):
+            slugs = [slugs]
+        if not isinstance(slugs, list) or not slugs:
+            raise ToolError("crystallize: slugs must be a non-empty list of draft slugs")
+        checked = [corpus.validate_slug(s) for s in slugs]
+        missing = [s for s in checked if not (self._drafts_dir() / f"{s}.md").is_file()]
+        if missing:
+            raise ToolError(f"crystallize: no draft {', '.join(missing)}; write_draft first")
+        for slug in checked:
+            draft = f"drafts/{slug}.md"
+            corpus.parse_piece((self._drafts_dir() / f"{slug}.md").read_text("utf-8"), draft)
+        raise Keep(list(dict.fromkeys(checked)), _req_str(args, "summary").strip())
+
+    def _tool_abandon(self, args: dict[str, Any]) -> ToolResult:
+        reason = _req_str(args, "reason").strip()
+        if not reason:
+            raise ToolError("abandon: reason is empty")
+        raise Discard(" ".join(reason.split())[:300], _req_str(args, "summary").strip())
+
+    # -- helpers -------------------------------------------------------------------
+
+    def _drafts_dir(self) -> Path:
+        return self.workspace.corpus_dir / "drafts"
+
+    def _existing_piece(self, slug: str) -> corpus.Piece | None:
+        path = self.workspace.corpus_dir / "pieces" / f"{slug}.md"
+        if not path.is_file():
+            return None
+        try:
+            return corpus.parse_piece(path.read_text(encoding="utf-8"), f"pieces/{slug}.md")
+        except (CorpusError, UnicodeDecodeError):
+            return None  # a broken human-written piece: the revision starts afresh
+
+    def _resolve(self, raw: str) -> tuple[str, Path]:
+        """A path relative to corpus/, refused if it could leave it."""
+        raw = raw.strip()
+        if not raw:
+            raise ToolError("path is empty")
+        if "\0" in raw or "\\" in raw:
+            raise ToolError(f"path {raw!r} has characters a corpus path cannot have")
+        pure = PurePosixPath(raw)
+        if pure.is_absolute() or raw.startswith("~"):
+            raise ToolError(f"path {raw!r} is absolute; give a path relative to corpus/")
+        if ".." in pure.parts:
+            raise ToolError(f"path {raw!r} leaves corpus/ ('..' is not allowed)")
+        if pure.parts and pure.parts[0] == "corpus":
+            pure = PurePosixPath(*pure.parts[1:]) if len(pure.parts) > 1 else PurePosixPath(".")
+        root = self.workspace.corpus_dir.resolve()
+        target = (root / pure).resolve()
+        if target != root and root not in target.parents:
+            raise ToolError(f"path {raw!r} points outside corpus/")
+        return str(pure), target
+
+
+def _req_str(args: dict[str, Any], key: str) -> str:
+    value = args.get(key)
+    if value is None:
+        raise ToolError(f"missing required field {key!r}")
+    if not isinstance(value, str):
+        raise ToolError(f"field {key!r} must be a string")
+    return value
+
+
+def _opt_str(args: dict[str, Any], key: str) -> str | None:
+    value = args.get(key)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ToolError(f"field {key!r} must be a string")
+    return value
