@@ -24,7 +24,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, transcript
+from agentgit import corpus, faults, transcript
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError, Interrupted, UsageError
@@ -122,6 +122,7 @@ class Session:
         trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn),
                     "Agentgit-Tool": tool}
         self.repo.commit_staged(self.worktree, _message(subject, reasoning, trailers))
+        faults.point("step")
         self.commits.append(subject)
         return subject
 
@@ -197,6 +198,7 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
         raise AgentgitError(f"{repo.top}: no '{MAIN}' branch; run `agentgit init` first")
     slug = corpus.slugify(topic or "", fallback="explore")
     number = claim(repo, slug, base)
+    faults.point("claimed")
     meta = {
         "session": number, "slug": slug, "base": base, "topic": topic,
         "title": (topic or f"Session {number:04d}").strip()[:120], "model": model_name,
@@ -209,6 +211,7 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     # can always be resumed or abandoned by id.
     transcript.save(_transcript_path(repo, number), meta, AgentState(messages=[]))
     repo.add_worktree(session.worktree, session.branch)
+    faults.point("started")
     return session
 
 
@@ -312,6 +315,7 @@ def _cost_fn(model_name: str, settings: Settings) -> Callable[[Usage], float | N
 def finish(repo: Repository, session: Session, judgement: Judgement, state: AgentState,
            settings: Settings, progress: ProgressFn) -> Result:
     result = _final_commit(repo, session, judgement, state)
+    faults.point("judged")
     progress("judged", {"outcome": result.outcome, "head": result.head})
     return land(repo, session, result, settings, progress)
 
@@ -399,6 +403,7 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     path = _transcript_path(repo, session.session)
     if path.exists():
         repo.add_note(head, path.read_text("utf-8"))
+    faults.point("before-main")
     landed = find_landing(repo, session.session)
     if landed is None:
         if result.outcome == "crystallized":
@@ -407,6 +412,7 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
             result.main_commit = _log_only(repo, session, result, settings)
     else:
         result.main_commit = landed
+    faults.point("after-main")
     progress("landed", {"outcome": result.outcome, "main": result.main_commit})
     _cleanup(repo, session, keep_branch=result.outcome == "needs-review")
     return result
@@ -428,6 +434,7 @@ def _merge(repo: Repository, session: Session, result: Result, settings: Setting
         message = _message(f"Crystallize session {session.id}: {_one_line(titles)}",
                            result.summary, trailers)
         commit = repo.commit_tree(merged.tree, [old, head], message)
+        faults.point("merging")
         try:
             repo.advance_branch(MAIN, commit, old)
         except RefMoved:
