@@ -116,6 +116,11 @@ class Agent:
             "final": state.final_turn, "steps": [],
         }
         state.turns.append(record)
+        cost_text = "cost unknown" if state.cost_usd is None else f"${state.cost_usd:.4f}"
+        self.progress("usage", {"turn": state.turn, "tokens": state.usage.total,
+                                "input": state.usage.total_input,
+                                "cache_read": state.usage.cache_read_input_tokens,
+                                "cost": cost_text})
         content = response.content if isinstance(response.content, list) else []
         state.messages.append({"role": "assistant", "content": content})
         return self._answer(state, response, content, record)

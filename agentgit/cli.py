@@ -164,10 +164,13 @@ def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
             label = " (last: judge now)" if data.get("final") else ""
             _status(f"turn {state['turn']}{label}", interactive)
         elif event == "tool":
-            _status(f"turn {state['turn']} · {data.get('tool')}", interactive)
+            usage = f" · {state['usage']}" if state.get("usage") else ""
+            _status(f"turn {state['turn']}{usage} · {data.get('tool')}", interactive)
         elif event == "usage":
-            _status(f"turn {state['turn']} · {data.get('tokens', 0):,} tokens · "
-                    f"{data.get('cost', '?')}", interactive)
+            share = data.get("cache_read", 0) / max(data.get("input", 0), 1)
+            state["usage"] = (f"{data.get('tokens', 0):,} tokens · {share:.0%} cached · "
+                              f"{data.get('cost', '?')}")
+            _status(f"turn {state['turn']} · {state['usage']}", interactive)
         elif event == "warning":
             click.echo(f"warning: {data.get('message')}", err=True)
 
