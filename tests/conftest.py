@@ -60,3 +60,6 @@ def corpus_repo(tmp_path: Path) -> Path:
     path = tmp_path / "corpus-repo"
     init(path)
     return path
+
+
+from fakeapi import fake_api  # noqa: E402,F401  (the fake Messages API fixture)

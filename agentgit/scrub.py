@@ -1,0 +1,77 @@
+"""Scrub secrets from transcripts before they are written anywhere.
+
+Transcripts hold whole requests and responses; a model can echo an environment
+value it saw, and a tool result can contain one. Everything that goes to disk or into
+git notes passes through :func:`scrub` first.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Mapping
+from typing import Any
+
+REPLACEMENT = "[scrubbed]"
+MIN_SECRET_LENGTH = 8  # shorter values ("1", "true") would scrub ordinary words
+
+_ALWAYS = ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN", "GITHUB_TOKEN")
+_NAME_HINTS = ("KEY", "TOKEN", "SECRET", "PASSWORD", "PASSWD", "CREDENTIAL")
+
+# Shapes of credentials worth catching even when they are not in our environment
+# (pasted into a piece, fetched from the web, printed by a tool).
+_PATTERNS: list[tuple[re.Pattern[str], str]] = [
+    (re.compile(r"sk-ant-[A-Za-z0-9_-]+"), REPLACEMENT),
+    (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), REPLACEMENT),
+    (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), REPLACEMENT),
+    # case-sensitive, as HTTP writes it, so prose ("the bearer of ...") is left alone
+    (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REPLACEMENT),
+    (re.compile(r"(?i)\b(x-api-key)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"), r"\1\2" + REPLACEMENT),
+]
+
+
+def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
+    """Values of credential-looking environment variables, longest first (so a secret
+    that contains another is replaced whole)."""
+    env = os.environ if env is None else env
+    found = set()
+    for name, value in env.items():
+        upper = name.upper()
+        if name in _ALWAYS or any(hint in upper for hint in _NAME_HINTS):
+            value = value.strip()
+            if len(value) >= MIN_SECRET_LENGTH:
+                found.add(value)
+    return sorted(found, key=lambda s: (-len(s), s))
+
+
+def scrub(obj: Any, secrets: list[str] | None = None) -> Any:
+    """A deep copy of JSON-like ``obj`` with every secret replaced by "[scrubbed]".
+
+    Strings anywhere (dict keys included) are scrubbed; other scalars are kept.
+    """
+    ordered = sorted({s for s in (secrets or []) if s}, key=lambda s: (-len(s), s))
+    return _walk(obj, ordered)
+
+
+def scrub_text(text: str, secrets: list[str] | None = None) -> str:
+    ordered = sorted({s for s in (secrets or []) if s}, key=lambda s: (-len(s), s))
+    return _scrub_str(text, ordered)
+
+
+def _walk(obj: Any, secrets: list[str]) -> Any:
+    if isinstance(obj, str):
+        return _scrub_str(obj, secrets)
+    if isinstance(obj, Mapping):
+        return {_walk(k, secrets): _walk(v, secrets) for k, v in obj.items()}
+    if isinstance(obj, list | tuple):
+        return type(obj)(_walk(v, secrets) for v in obj)
+    return obj
+
+
+def _scrub_str(text: str, secrets: list[str]) -> str:
+    for secret in secrets:
+        if secret in text:
+            text = text.replace(secret, REPLACEMENT)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
+    return text

@@ -1,0 +1,517 @@
+"""A fake Anthropic Messages API on loopback, for tests and benchmarks.
+
+The real ``anthropic`` SDK talks HTTP to it (``ANTHROPIC_BASE_URL``), so tests
+exercise the SDK's own retries, SSE parsing and error mapping rather than a mock.
+
+Each test scripts a queue of entries, answered in order, one per request:
+
+- an assistant message dict (``content``, ``stop_reason``, optional ``usage``),
+  built with :func:`text_turn` / :func:`tool_use_turn`; sent as JSON or, when the
+  request says ``"stream": true``, as a proper SSE stream. A message entry may
+  carry ``"cut_after": N`` to drop the connection after N SSE events.
+- ``{"status": 429|500|529|..., "body": {...}, "headers": {...}}``: an error
+  response (with ``retry-after-ms: 1`` so the SDK's backoff stays fast).
+- ``{"drop": True}``: close the connection without answering.
+- ``{"stream_error": {...}}``: start a stream, then send an SSE ``error`` event.
+
+Every request body received is kept in ``api.requests`` (parsed JSON) for
+assertions. Requests that the real API would reject for shape reasons (more than 4
+cache breakpoints, a thinking block that was altered, a tool_use left unanswered,
+forced tool choice) get a 400, so mistakes show up here rather than against Claude.
+
+Optionally an ``accountant`` (see :class:`CacheAccountant`) replaces the input side
+of each response's usage with prompt-cache accounting after the documented rules.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import threading
+from collections import deque
+from collections.abc import Callable, Iterator
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+
+import pytest
+
+FAKE_KEY = "sk-ant-test-0123456789abcdefghijklmnop"
+DROP: dict[str, Any] = {"drop": True}
+
+Entry = dict[str, Any]
+Accountant = Callable[[dict[str, Any]], dict[str, int]]
+
+
+# --- builders for scripted entries -----------------------------------------------------
+
+
+def text_turn(
+    text: str, *, stop_reason: str = "end_turn", usage: dict[str, Any] | None = None
+) -> Entry:
+    """An assistant turn with one text block."""
+    return _message([{"type": "text", "text": text}], stop_reason, usage)
+
+
+def tool_use_turn(
+    name: str,
+    input: dict[str, Any] | Any,
+    *,
+    text: str | None = None,
+    id: str | None = None,
+    usage: dict[str, Any] | None = None,
+    thinking: list[dict[str, Any]] | None = None,
+) -> Entry:
+    """An assistant turn that calls one client tool (optionally after thinking/text)."""
+    blocks: list[dict[str, Any]] = list(thinking or [])
+    if text:
+        blocks.append({"type": "text", "text": text})
+    tool_id = id or "toolu_" + hashlib.sha1(json.dumps([name, input]).encode()).hexdigest()[:20]
+    blocks.append({"type": "tool_use", "id": tool_id, "name": name, "input": input})
+    return _message(blocks, "tool_use", usage)
+
+
+def message_turn(
+    blocks: list[dict[str, Any]], stop_reason: str, usage: dict[str, Any] | None = None
+) -> Entry:
+    """An assistant turn with arbitrary content blocks."""
+    return _message(blocks, stop_reason, usage)
+
+
+def thinking_block(thinking: str, signature: str | None = None) -> dict[str, Any]:
+    sig = signature or "sig-" + hashlib.sha256(thinking.encode()).hexdigest()
+    return {"type": "thinking", "thinking": thinking, "signature": sig}
+
+
+def redacted_thinking_block(data: str) -> dict[str, Any]:
+    return {"type": "redacted_thinking", "data": data}
+
+
+def error(status: int, message: str | None = None, *, retry_after_ms: int | None = 1) -> Entry:
+    kinds = {
+        400: "invalid_request_error",
+        401: "authentication_error",
+        403: "permission_error",
+        404: "not_found_error",
+        413: "request_too_large",
+        429: "rate_limit_error",
+        500: "api_error",
+        529: "overloaded_error",
+    }
+    kind = kinds.get(status, "api_error")
+    headers = {} if retry_after_ms is None else {"retry-after-ms": str(retry_after_ms)}
+    body = {"type": "error", "error": {"type": kind, "message": message or kind}}
+    return {"status": status, "body": body, "headers": headers}
+
+
+def _message(
+    blocks: list[dict[str, Any]], stop_reason: str, usage: dict[str, Any] | None
+) -> Entry:
+    return {"content": blocks, "stop_reason": stop_reason, "usage": usage}
+
+
+# --- the server ---------------------------------------------------------------------------
+
+
+class FakeAPI:
+    """A scripted Messages API server on 127.0.0.1 (ephemeral port)."""
+
+    def __init__(
+        self,
+        entries: list[Entry] | None = None,
+        *,
+        accountant: Accountant | None = None,
+        responder: Callable[[dict[str, Any]], Entry] | None = None,
+        reject_forced_tool_choice: bool = True,
+    ) -> None:
+        self.script: deque[Entry] = deque(entries or [])
+        self.requests: list[dict[str, Any]] = []
+        self.headers: list[dict[str, str]] = []
+        self.rejections: list[str] = []
+        self.accountant = accountant
+        self.responder = responder  # answers when the script is empty (benchmarks)
+        self.reject_forced_tool_choice = reject_forced_tool_choice
+        self._issued_thinking: dict[str, str] = {}  # signature -> thinking text
+        self._lock = threading.Lock()
+        self._counter = 0
+        self._server: ThreadingHTTPServer | None = None
+        self._thread: threading.Thread | None = None
+
+    # lifecycle
+    def start(self) -> FakeAPI:
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
+        self._server.daemon_threads = True
+        # a short poll interval: shutdown() waits for the loop to notice
+        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,),
+                                        daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+
+    def __enter__(self) -> FakeAPI:
+        return self.start()
+
+    def __exit__(self, *exc: object) -> None:
+        self.stop()
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None, "server not started"
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def push(self, *entries: Entry) -> None:
+        with self._lock:
+            self.script.extend(entries)
+
+    @property
+    def remaining(self) -> int:
+        return len(self.script)
+
+    # request handling (called from server threads)
+    def _next(self, body: dict[str, Any]) -> Entry:
+        with self._lock:
+            self.requests.append(body)
+            problem = self._validate(body)
+            if problem:
+                self.rejections.append(problem)
+                return error(400, problem, retry_after_ms=None)
+            if self.script:
+                return self.script.popleft()
+        if self.responder is not None:
+            return self.responder(body)
+        return error(400, "fake api: the script is exhausted", retry_after_ms=None)
+
+    def _complete_message(self, entry: Entry, body: dict[str, Any]) -> dict[str, Any]:
+        with self._lock:
+            self._counter += 1
+            n = self._counter
+            for block in entry["content"]:
+                if block.get("type") == "thinking":
+                    self._issued_thinking[block["signature"]] = block["thinking"]
+        usage = dict(entry.get("usage") or {})
+        usage.setdefault("input_tokens", approx_tokens(json.dumps(body)))
+        usage.setdefault("output_tokens", approx_tokens(json.dumps(entry["content"])))
+        usage.setdefault("cache_creation_input_tokens", 0)
+        usage.setdefault("cache_read_input_tokens", 0)
+        if self.accountant is not None:
+            usage.update(self.accountant(body))
+        return {
+            "id": f"msg_fake_{n:04d}",
+            "type": "message",
+            "role": "assistant",
+            "model": body.get("model", "fake"),
+            "content": entry["content"],
+            "stop_reason": entry["stop_reason"],
+            "stop_sequence": None,
+            "usage": usage,
+        }
+
+    def _validate(self, body: dict[str, Any]) -> str | None:
+        """The shape rules of the real API that a client can get wrong."""
+        blocks = list(_all_blocks(body))
+        marked = [b for b in blocks if isinstance(b, dict) and b.get("cache_control")]
+        if len(marked) > 4:
+            return f"A maximum of 4 blocks with cache_control may be provided. Found {len(marked)}."
+        for b in marked:
+            if b.get("type") in ("thinking", "redacted_thinking"):
+                return "cache_control cannot be set on thinking blocks"
+            if b.get("type") == "text" and not b.get("text"):
+                return "cache_control cannot be set for empty text blocks"
+        for b in blocks:
+            if isinstance(b, dict) and b.get("type") == "thinking":
+                issued = self._issued_thinking.get(b.get("signature", ""))
+                if issued is not None and issued != b.get("thinking"):
+                    return "thinking blocks must be passed back unmodified"
+        choice = body.get("tool_choice") or {}
+        if self.reject_forced_tool_choice and choice.get("type") in ("any", "tool"):
+            return "forced tool use is not supported with this model"
+        return _unanswered_tool_use(body.get("messages") or [])
+
+
+def _all_blocks(body: dict[str, Any]) -> Iterator[Any]:
+    yield from body.get("tools") or []
+    system = body.get("system")
+    if isinstance(system, list):
+        yield from system
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        if isinstance(content, list):
+            yield from content
+
+
+def _unanswered_tool_use(messages: list[dict[str, Any]]) -> str | None:
+    for i, message in enumerate(messages[:-1]):
+        if message.get("role") != "assistant" or not isinstance(message.get("content"), list):
+            continue
+        ids = {b["id"] for b in message["content"] if b.get("type") == "tool_use"}
+        following = messages[i + 1].get("content")
+        answered = {
+            b.get("tool_use_id")
+            for b in (following if isinstance(following, list) else [])
+            if isinstance(b, dict) and b.get("type") == "tool_result"
+        }
+        if ids - answered:
+            return f"tool_use ids were found without tool_result blocks: {sorted(ids - answered)}"
+    return None
+
+
+def approx_tokens(text: str) -> int:
+    """About four characters a token: close enough for accounting tests."""
+    return max(1, math.ceil(len(text) / 4))
+
+
+def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"  # keep-alive and chunked SSE, like the real API
+
+        def log_message(self, format: str, *args: Any) -> None:  # quiet in tests
+            pass
+
+        def do_POST(self) -> None:  # noqa: N802 (http.server naming)
+            length = int(self.headers.get("content-length") or 0)
+            raw = self.rfile.read(length)
+            if self.path.split("?")[0] != "/v1/messages":
+                self._json(404, {"type": "error", "error": {"type": "not_found_error",
+                                                           "message": self.path}})
+                return
+            body = json.loads(raw or b"{}")
+            api.headers.append({k.lower(): v for k, v in self.headers.items()})
+            entry = api._next(body)
+            if entry.get("drop"):
+                self.close_connection = True
+                return
+            if "status" in entry:
+                self._json(entry["status"], entry.get("body") or {}, entry.get("headers"))
+                return
+            if "stream_error" in entry:
+                self._stream_error(body, entry["stream_error"])
+                return
+            message = api._complete_message(entry, body)
+            if body.get("stream"):
+                self._stream(message, entry.get("cut_after"))
+            else:
+                self._json(200, message)
+
+        def _json(self, status: int, payload: Any, headers: dict[str, str] | None = None) -> None:
+            data = json.dumps(payload).encode()
+            self.send_response(status)
+            self.send_header("content-type", "application/json")
+            self.send_header("content-length", str(len(data)))
+            self.send_header("request-id", "req_fake")
+            for key, value in (headers or {}).items():
+                self.send_header(key, value)
+            self.end_headers()
+            self.wfile.write(data)
+
+        def _start_sse(self) -> None:
+            self.send_response(200)
+            self.send_header("content-type", "text/event-stream")
+            self.send_header("transfer-encoding", "chunked")
+            self.send_header("cache-control", "no-cache")
+            self.end_headers()
+
+        def _chunk(self, data: bytes) -> None:
+            self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
+            self.wfile.flush()
+
+        def _stream(self, message: dict[str, Any], cut_after: int | None) -> None:
+            self._start_sse()
+            for n, (event, payload) in enumerate(sse_events(message)):
+                if cut_after is not None and n >= cut_after:
+                    self.close_connection = True  # no terminating chunk: a broken stream
+                    return
+                self._chunk(f"event: {event}\ndata: {json.dumps(payload)}\n\n".encode())
+            self._chunk(b"")  # terminating chunk
+
+        def _stream_error(self, body: dict[str, Any], err: dict[str, Any]) -> None:
+            self._start_sse()
+            start = {"type": "message_start", "message": {
+                "id": "msg_fake_err", "type": "message", "role": "assistant",
+                "model": body.get("model", "fake"), "content": [], "stop_reason": None,
+                "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}}
+            self._chunk(f"event: message_start\ndata: {json.dumps(start)}\n\n".encode())
+            payload = {"type": "error", "error": err}
+            self._chunk(f"event: error\ndata: {json.dumps(payload)}\n\n".encode())
+            self._chunk(b"")
+
+    return Handler
+
+
+def sse_events(message: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    """The SSE events the Messages API sends for ``message``, in order."""
+    usage = message["usage"]
+    start_usage = {k: v for k, v in usage.items() if k != "output_tokens"}
+    start_usage["output_tokens"] = 1
+    yield "message_start", {"type": "message_start", "message": {
+        **message, "content": [], "stop_reason": None, "usage": start_usage}}
+    yield "ping", {"type": "ping"}
+    for index, block in enumerate(message["content"]):
+        yield from _block_events(index, block)
+    yield "message_delta", {
+        "type": "message_delta",
+        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+        "usage": usage,
+    }
+    yield "message_stop", {"type": "message_stop"}
+
+
+def _pieces(text: str, n: int = 3) -> list[str]:
+    size = max(1, math.ceil(len(text) / n))
+    return [text[i : i + size] for i in range(0, len(text), size)] or [""]
+
+
+def _block_events(index: int, block: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
+    kind = block.get("type")
+    if kind == "text":
+        deltas = [{"type": "text_delta", "text": p} for p in _pieces(block["text"])]
+        start = {**block, "text": ""}
+    elif kind in ("tool_use", "server_tool_use"):
+        raw = json.dumps(block["input"])
+        deltas = [{"type": "input_json_delta", "partial_json": p} for p in _pieces(raw)]
+        start = {**block, "input": {}}
+    elif kind == "thinking":
+        deltas = [{"type": "thinking_delta", "thinking": p} for p in _pieces(block["thinking"])]
+        deltas.append({"type": "signature_delta", "signature": block["signature"]})
+        start = {**block, "thinking": "", "signature": ""}
+    else:  # redacted_thinking, web_search_tool_result, ...: whole in the start event
+        deltas, start = [], block
+    yield "content_block_start", {"type": "content_block_start", "index": index,
+                                  "content_block": start}
+    for delta in deltas:
+        yield "content_block_delta", {"type": "content_block_delta", "index": index,
+                                      "delta": delta}
+    yield "content_block_stop", {"type": "content_block_stop", "index": index}
+
+
+# --- prompt-cache accounting (benchmarks) -------------------------------------------------
+
+
+class CacheAccountant:
+    """Usage for each request as the documented prompt-cache rules would bill it.
+
+    - The cacheable prefix runs tools → system → messages, block by block.
+    - A cache entry is written at each ``cache_control`` breakpoint whose prefix is at
+      least ``min_tokens`` long.
+    - A breakpoint reads the longest earlier entry whose prefix matches exactly, looking
+      at the breakpoint itself and at most ``lookback`` block boundaries before it.
+    - ``cache_read_input_tokens``: the longest prefix read; ``cache_creation_input_tokens``:
+      from there to the last breakpoint (written now); ``input_tokens``: the rest.
+
+    Entries never expire here (a session's turns are minutes apart, inside the 5-minute
+    TTL that each read refreshes).
+    """
+
+    def __init__(self, *, min_tokens: int = 1024, lookback: int = 20) -> None:
+        self.min_tokens = min_tokens
+        self.lookback = lookback
+        self.entries: set[str] = set()
+        self.log: list[dict[str, int]] = []
+
+    def __call__(self, body: dict[str, Any]) -> dict[str, int]:
+        blocks = _prefix_blocks(body)
+        sizes = [approx_tokens(json.dumps(b, sort_keys=True)) for b, _ in blocks]
+        cumulative = _running_sums(sizes)
+        hashes = _prefix_hashes(body.get("model", ""), [b for b, _ in blocks])
+        breakpoints = [i for i, (_, marked) in enumerate(blocks) if marked]
+        read_end = self._longest_hit(breakpoints, hashes)
+        read = cumulative[read_end] if read_end is not None else 0
+        write_end = breakpoints[-1] if breakpoints else None
+        written = 0
+        if write_end is not None and cumulative[write_end] >= self.min_tokens:
+            written = max(0, cumulative[write_end] - read)
+        for i in breakpoints:
+            if cumulative[i] >= self.min_tokens:
+                self.entries.add(hashes[i])
+        total = cumulative[-1] if cumulative else 0
+        usage = {
+            "input_tokens": total - read - written,
+            "cache_read_input_tokens": read,
+            "cache_creation_input_tokens": written,
+        }
+        self.log.append(usage)
+        return usage
+
+    def _longest_hit(self, breakpoints: list[int], hashes: list[str]) -> int | None:
+        best: int | None = None
+        for bp in breakpoints:
+            for i in range(bp, max(-1, bp - self.lookback - 1), -1):
+                if hashes[i] in self.entries:
+                    best = i if best is None else max(best, i)
+                    break
+        return best
+
+
+def _prefix_blocks(body: dict[str, Any]) -> list[tuple[Any, bool]]:
+    """(block without cache_control, was it marked) in prefix order."""
+    out: list[tuple[Any, bool]] = []
+    for block in _all_blocks_with_strings(body):
+        if isinstance(block, dict):
+            marked = "cache_control" in block
+            out.append(({k: v for k, v in block.items() if k != "cache_control"}, marked))
+        else:
+            out.append((block, False))
+    return out
+
+
+def _all_blocks_with_strings(body: dict[str, Any]) -> Iterator[Any]:
+    yield from body.get("tools") or []
+    system = body.get("system")
+    if isinstance(system, str):
+        yield {"type": "text", "text": system}
+    elif isinstance(system, list):
+        yield from system
+    for message in body.get("messages") or []:
+        content = message.get("content")
+        # the role is part of the prefix: fold it into each block's identity
+        if isinstance(content, str):
+            yield {"role": message.get("role"), "type": "text", "text": content}
+        else:
+            for b in content or []:
+                yield {**b, "_role": message.get("role")} if isinstance(b, dict) else b
+
+
+def _running_sums(sizes: list[int]) -> list[int]:
+    out, total = [], 0
+    for s in sizes:
+        total += s
+        out.append(total)
+    return out
+
+
+def _prefix_hashes(model: str, blocks: list[Any]) -> list[str]:
+    h = hashlib.sha256(model.encode())
+    out = []
+    for b in blocks:
+        h.update(json.dumps(b, sort_keys=True).encode())
+        out.append(h.copy().hexdigest())
+    return out
+
+
+# --- pytest fixture ------------------------------------------------------------------------
+
+
+@pytest.fixture
+def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAPI]:
+    """A started FakeAPI; the SDK is pointed at it with a fake key, and never the network."""
+    api = FakeAPI().start()
+    monkeypatch.setenv("ANTHROPIC_BASE_URL", api.url)
+    monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
+    for var in ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE", "ANTHROPIC_IDENTITY_TOKEN",
+                "ANTHROPIC_IDENTITY_TOKEN_FILE", "ANTHROPIC_CUSTOM_HEADERS",
+                "ANTHROPIC_CONFIG_DIR"):
+        monkeypatch.delenv(var, raising=False)
+    # Dropped connections carry no retry-after header, so the SDK backs off 0.5 s,
+    # 1 s, ...; shrink its initial delay so fault tests take milliseconds.
+    import anthropic._base_client as base_client
+
+    monkeypatch.setattr(base_client, "INITIAL_RETRY_DELAY", 0.01, raising=False)
+    try:
+        yield api
+    finally:
+        api.stop()
