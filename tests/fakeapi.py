@@ -128,6 +128,7 @@ class FakeAPI:
         self.requests: list[dict[str, Any]] = []
         self.headers: list[dict[str, str]] = []
         self.rejections: list[str] = []
+        self.responses: list[dict[str, Any]] = []  # every message served, usage included
         self.accountant = accountant
         self.responder = responder  # answers when the script is empty (benchmarks)
         self.reject_forced_tool_choice = reject_forced_tool_choice
@@ -201,7 +202,7 @@ class FakeAPI:
         usage.setdefault("cache_read_input_tokens", 0)
         if self.accountant is not None:
             usage.update(self.accountant(body))
-        return {
+        message = {
             "id": f"msg_fake_{n:04d}",
             "type": "message",
             "role": "assistant",
@@ -211,6 +212,9 @@ class FakeAPI:
             "stop_sequence": None,
             "usage": usage,
         }
+        with self._lock:
+            self.responses.append(message)
+        return message
 
     def _validate(self, body: dict[str, Any]) -> str | None:
         """The shape rules of the real API that a client can get wrong."""

@@ -419,3 +419,60 @@ def test_allowed_tools_restrict_what_is_sent(fake_api: FakeAPI) -> None:
     assert [t["name"] for t in sent["tools"]] == ["crystallize", "abandon"]  # order kept
     assert sent["tool_choice"] == {"type": "auto"}  # forcing is a 400 on current models
     assert fake_api.rejections == []
+
+
+# --- prompt-cache accounting (the benchmark's fake) -------------------------------------------
+
+
+def big_text(n: int) -> dict[str, Any]:
+    return {"type": "text", "text": "x" * (4 * n)}  # about n tokens
+
+
+def bill(accountant: Any, messages: list[dict[str, Any]]) -> dict[str, int]:
+    params = {"model": "m", "system": [big_text(2000)], "tools": [{"name": "t"}],
+              "messages": copy.deepcopy(messages)}
+    place_cache_breakpoints(params)
+    return accountant(params)
+
+
+def test_the_accountant_reads_the_previous_prefix_and_writes_the_rest() -> None:
+    from fakeapi import CacheAccountant
+
+    acc = CacheAccountant(min_tokens=1024)
+    first = [{"role": "user", "content": [big_text(3000)]}]
+    u1 = bill(acc, first)
+    assert u1["cache_read_input_tokens"] == 0 and u1["input_tokens"] == 0
+    second = [*first, {"role": "assistant", "content": [big_text(100)]},
+              {"role": "user", "content": [big_text(200)]}]
+    u2 = bill(acc, second)
+    assert u2["cache_read_input_tokens"] == u1["cache_creation_input_tokens"]
+    assert u2["input_tokens"] == 0 and 300 < u2["cache_creation_input_tokens"] < 340  # + JSON
+
+
+def test_the_lookback_guard_keeps_long_turns_cached(monkeypatch: pytest.MonkeyPatch) -> None:
+    from fakeapi import CacheAccountant
+
+    def reads(guard: int) -> int:
+        monkeypatch.setattr("agentgit.models.anthropic.LOOKBACK_SAFE_BLOCKS", guard)
+        acc = CacheAccountant(min_tokens=1024)
+        history = conversation(2)
+        bill(acc, history)
+        longer = conversation(3, tool_calls=12)  # one more exchange of 26 blocks
+        longer[:5] = history
+        return bill(acc, longer)["cache_read_input_tokens"]
+
+    with_guard, without = reads(18), reads(10**9)
+    assert with_guard > without  # without it only the orientation prefix is found
+
+
+def test_the_cache_benchmark_reaches_its_limit(
+    fake_api: FakeAPI, monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """A whole session (agent loop, tools, git) over the SDK, thinking blocks and all."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "bench"))
+    import cache_bench
+
+    run = cache_bench.run_session("agentgit", 8, tmp_path)  # sets ANTHROPIC_*: fixture restores
+    assert (run.outcome, run.turns) == ("crystallized", 8)
+    assert run.limit - run.share <= 0.02
+    assert run.cost() < run.uncached_cost()
