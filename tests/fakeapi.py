@@ -28,6 +28,7 @@ from __future__ import annotations
 import hashlib
 import json
 import math
+import sys
 import threading
 from collections import deque
 from collections.abc import Callable, Iterator
@@ -140,8 +141,7 @@ class FakeAPI:
 
     # lifecycle
     def start(self) -> FakeAPI:
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), _make_handler(self))
-        self._server.daemon_threads = True
+        self._server = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         # a short poll interval: shutdown() waits for the loop to notice
         self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,),
                                         daemon=True)
@@ -236,6 +236,17 @@ class FakeAPI:
         if self.reject_forced_tool_choice and choice.get("type") in ("any", "tool"):
             return "forced tool use is not supported with this model"
         return _unanswered_tool_use(body.get("messages") or [])
+
+
+class _QuietServer(ThreadingHTTPServer):
+    daemon_threads = True
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        # A client that goes away (fault tests, a closed stream, keep-alive sockets at
+        # shutdown) is normal here; anything else is still reported.
+        if isinstance(sys.exc_info()[1], ConnectionError):
+            return
+        super().handle_error(request, client_address)
 
 
 def _all_blocks(body: dict[str, Any]) -> Iterator[Any]:
