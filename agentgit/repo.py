@@ -271,9 +271,10 @@ class Repository:
         self.run("reset", "--quiet", "--hard", "HEAD", cwd=path)
         self.run("clean", "-fdq", "--", "corpus", cwd=path)
 
-    def stage(self, worktree: Path, pathspec: str = "corpus") -> str:
-        """Stage everything under `pathspec` and return the staged diff (for the subject)."""
-        self.run("add", "--all", "--", pathspec, cwd=worktree)
+    def stage(self, worktree: Path, *pathspecs: str) -> str:
+        """Stage everything under `pathspecs` (default: corpus) and return the staged diff
+        (for the subject)."""
+        self.run("add", "--all", "--", *(pathspecs or ("corpus",)), cwd=worktree)
         return self.run(
             "diff", "--cached", "--no-color", "--no-ext-diff", "-M", "HEAD", cwd=worktree
         )

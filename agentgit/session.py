@@ -115,7 +115,14 @@ class Session:
             path.write_text(corpus.render_log_entry(self._entry(None, "## Journal\n")), "utf-8")
 
     def commit_step(self, tool: str, reasoning: str, turn: int) -> str | None:
-        diff = self.repo.stage(self.worktree)
+        # The tools write only drafts and this session's journal. Staging just those
+        # spares git a scan of the whole corpus for untracked files at every step (on
+        # 10,000 pieces that scan made a step cost 1.6x a plain `git add` + `git commit`).
+        paths = [p for p in ("corpus/drafts", f"corpus/{self.log_rel}")
+                 if (self.worktree / p).exists()]
+        if not paths:
+            return None
+        diff = self.repo.stage(self.worktree, *paths)
         subject = describe(diff)
         if subject is None:
             return None
