@@ -204,7 +204,7 @@ class Toolbox:
             raise ToolError(f"read: {rel!r} is not UTF-8 text") from None
 
     def _tool_search(self, args: dict[str, Any]) -> ToolResult:
-        from agentgit.search import search
+        from agentgit.search import query_terms, search
 
         query = _req_str(args, "query").strip()
         if not query:
@@ -212,7 +212,10 @@ class Toolbox:
         limit = args.get("limit", self.search_limit)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
             raise ToolError("search: limit must be an integer from 1 to 50")
-        terms = [t for t in query.lower().split() if len(t) >= 3] or query.lower().split()
+        # The grep prefilter looks for the words search ranks by: no stopwords, which
+        # would make every file a candidate.
+        words = query_terms(query)
+        terms = [t for t in words if len(t) >= 3] or words
         candidates = [p.removeprefix("corpus/") for p in self.workspace.grep(terms)]
         passages = search(self.workspace.corpus_dir, query, limit, candidates=candidates)
         if not passages:

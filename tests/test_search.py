@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from agentgit.search import MAX_PASSAGE, Passage, search
+from agentgit.search import MAX_PASSAGE, Passage, query_terms, search
 
 
 @pytest.fixture
@@ -100,3 +100,11 @@ def test_long_paragraph_is_trimmed_around_the_match(tmp_path: Path) -> None:
     assert len(hit.text) <= MAX_PASSAGE
     assert "needle here" in hit.text
     assert hit.line > 5  # the line where the shown window starts
+
+
+def test_stopwords_do_not_rank_or_widen_the_search(corpus_dir: Path) -> None:
+    # "the" and "of" are in every file; they must neither make every file a candidate
+    # (the grep prefilter uses these terms) nor outweigh the words that matter.
+    assert query_terms("The cost of a stable prefix?") == ["cost", "stable", "prefix"]
+    assert query_terms("what is it") == ["what", "is", "it"]  # nothing else left: keep all
+    assert search(corpus_dir, "the cost of the cache") == search(corpus_dir, "cost cache")
