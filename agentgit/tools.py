@@ -8,6 +8,7 @@ Nothing outside `corpus/` of the session's worktree is ever read or written.
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass, field
 from datetime import date
 from pathlib import Path, PurePosixPath
@@ -154,7 +155,10 @@ class Toolbox:
 
     def call(self, name: str, tool_input: Any, reasoning: str = "") -> ToolResult:
         """Run one tool call. Keep/Discard propagate; everything else is a result."""
-        self.reasoning = reasoning
+        # git refuses a commit message with a NUL byte or a lone surrogate: the model's
+        # prose must not be able to make a step fail.
+        self.reasoning = (str(reasoning).replace("\0", "")
+                          .encode("utf-8", "replace").decode("utf-8"))
         try:
             if name not in TOOL_NAMES:
                 raise ToolError(f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}")
@@ -164,9 +168,18 @@ class Toolbox:
                 raise ToolError(f"{name}: input must be a JSON object")
             result = getattr(self, f"_tool_{name}")(tool_input)
         except ToolError as exc:
-            return ToolResult(str(exc), is_error=True)
+            result = ToolResult(str(exc), is_error=True)
         except CorpusError as exc:
-            return ToolResult(f"{name}: {exc.message}", is_error=True)
+            result = ToolResult(f"{name}: {exc.message}", is_error=True)
+        except UnicodeError:
+            # A file a person put in the corpus that is not text, or a value holding a
+            # lone surrogate (JSON can spell one) that cannot be written as UTF-8.
+            result = ToolResult(f"{name}: text that is not valid UTF-8", is_error=True)
+        except OSError as exc:
+            # A name too long for the file system, a file gone mid-step: the model's
+            # problem to route around, never the end of the session. No absolute path.
+            result = ToolResult(f"{name}: {exc.strerror or type(exc).__name__}", is_error=True)
+        # Errors too: they quote the model's input, which may be a 60,000-character path.
         return self._bounded(result)
 
     def _bounded(self, result: ToolResult) -> ToolResult:
@@ -181,7 +194,9 @@ class Toolbox:
 
     def _tool_list_pieces(self, args: dict[str, Any]) -> ToolResult:
         tag = _opt_str(args, "tag")
-        pieces, problems = corpus.load_pieces(self.workspace.corpus_dir)
+        root = self.workspace.corpus_dir
+        slugs = [s for s in corpus.list_piece_slugs(root) if self._in_corpus(f"pieces/{s}.md")]
+        pieces, problems = corpus.load_pieces(root, slugs)
         if tag:
             pieces = [p for p in pieces if tag.lower() in p.tags]
         lines = [
@@ -216,7 +231,8 @@ class Toolbox:
         # would make every file a candidate.
         words = query_terms(query)
         terms = [t for t in words if len(t) >= 3] or words
-        candidates = [p.removeprefix("corpus/") for p in self.workspace.grep(terms)]
+        candidates = [rel for p in self.workspace.grep(terms)
+                      if self._in_corpus(rel := p.removeprefix("corpus/"))]
         passages = search(self.workspace.corpus_dir, query, limit, candidates=candidates)
         if not passages:
             return ToolResult(f"no passages match {query!r}")
@@ -232,7 +248,7 @@ class Toolbox:
     # -- writing -------------------------------------------------------------------
 
     def _tool_write_draft(self, args: dict[str, Any]) -> ToolResult:
-        slug = corpus.validate_slug(args.get("slug"))
+        slug = corpus.validate_slug(_req_str(args, "slug"))
         body = _req_str(args, "body")
         if len(body) > self.max_body_chars:
             raise ToolError(
@@ -248,18 +264,21 @@ class Toolbox:
         meta = corpus.normalise_piece_meta(
             meta, today=self.workspace.today, session=self.workspace.session, existing=existing
         )
-        path = self.workspace.corpus_dir / "drafts" / f"{slug}.md"
+        path = self._plain(f"drafts/{slug}.md")
         path.parent.mkdir(parents=True, exist_ok=True)
-        path.write_text(corpus.render_piece(meta, body), encoding="utf-8")
+        # Encoded before the file is opened, so a value that cannot be written leaves the
+        # old draft whole rather than truncated.
+        data = corpus.render_piece(meta, body).encode("utf-8")
+        path.write_bytes(data)
         subject = self.workspace.commit_step("write_draft", self.reasoning, self.turn)
         kind = "revision of pieces/" if existing else ""
         return ToolResult(f"wrote drafts/{slug}.md ({kind}{slug if kind else 'new draft'}); "
                           f"committed: {subject or 'no change'}", commit=subject)
 
     def _tool_edit_draft(self, args: dict[str, Any]) -> ToolResult:
-        slug = corpus.validate_slug(args.get("slug"))
+        slug = corpus.validate_slug(_req_str(args, "slug"))
         old, new = _req_str(args, "old"), _req_str(args, "new")
-        path = self.workspace.corpus_dir / "drafts" / f"{slug}.md"
+        path = self._plain(f"drafts/{slug}.md")
         if not path.is_file():
             raise ToolError(f"edit_draft: no draft {slug!r}; write_draft creates one")
         if not old:
@@ -290,8 +309,9 @@ class Toolbox:
             raise ToolError("note: text is empty")
         if len(text) > self.max_body_chars:
             raise ToolError(f"note: text is over {self.max_body_chars:,} characters")
-        self.workspace.start_journal()
         path = self.workspace.journal_path()
+        self._plain(str(path.relative_to(self.workspace.corpus_dir)))
+        self.workspace.start_journal()
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"\n{text}\n")
         subject = self.workspace.commit_step("note", self.reasoning, self.turn)
@@ -306,7 +326,7 @@ class Toolbox:
         if not isinstance(slugs, list) or not slugs:
             raise ToolError("crystallize: slugs must be a non-empty list of draft slugs")
         checked = [corpus.validate_slug(s) for s in slugs]
-        missing = [s for s in checked if not (self._drafts_dir() / f"{s}.md").is_file()]
+        missing = [s for s in checked if not self._plain(f"drafts/{s}.md").is_file()]
         if missing:
             raise ToolError(f"crystallize: no draft {', '.join(missing)}; write_draft first")
         for slug in checked:
@@ -327,12 +347,41 @@ class Toolbox:
 
     def _existing_piece(self, slug: str) -> corpus.Piece | None:
         path = self.workspace.corpus_dir / "pieces" / f"{slug}.md"
-        if not path.is_file():
+        if not path.is_file() or not self._in_corpus(f"pieces/{slug}.md"):
             return None
         try:
             return corpus.parse_piece(path.read_text(encoding="utf-8"), f"pieces/{slug}.md")
         except (CorpusError, UnicodeDecodeError):
             return None  # a broken human-written piece: the revision starts afresh
+
+    def _linked(self, rel: str) -> bool:
+        """Whether corpus/<rel> or a directory on the way to it is a symbolic link."""
+        path = str(self.workspace.corpus_dir)
+        for part in rel.split("/"):
+            if part in ("", "."):
+                continue
+            path = f"{path}/{part}"
+            if os.path.islink(path):
+                return True
+        return False
+
+    def _in_corpus(self, rel: str) -> bool:
+        """Whether corpus/<rel>, links followed, stays in the corpus: a person's symlink
+        in pieces/ may point anywhere. A plain path (the usual case, and a few lstat
+        calls rather than a resolve on a search over thousands of files) always does."""
+        if not self._linked(rel):
+            return True
+        root = self.workspace.corpus_dir.resolve()
+        target = _real(self.workspace.corpus_dir / rel)
+        return target is not None and (target == root or root in target.parents)
+
+    def _plain(self, rel: str) -> Path:
+        """corpus/<rel> to write (or read before writing): refused when it or a directory
+        on the way is a symbolic link, which could lead out of the corpus or onto a piece."""
+        if self._linked(rel):
+            raise ToolError(f"{rel} goes through a symbolic link; the tools write only "
+                            "plain files in corpus/")
+        return self.workspace.corpus_dir / rel
 
     def _resolve(self, raw: str) -> tuple[str, Path]:
         """A path relative to corpus/, refused if it could leave it."""
@@ -349,10 +398,20 @@ class Toolbox:
         if pure.parts and pure.parts[0] == "corpus":
             pure = PurePosixPath(*pure.parts[1:]) if len(pure.parts) > 1 else PurePosixPath(".")
         root = self.workspace.corpus_dir.resolve()
-        target = (root / pure).resolve()
+        target = _real(root / pure)
+        if target is None:
+            raise ToolError(f"path {raw!r} cannot be resolved (a loop of symbolic links?)")
         if target != root and root not in target.parents:
             raise ToolError(f"path {raw!r} points outside corpus/")
         return str(pure), target
+
+
+def _real(path: Path) -> Path | None:
+    """The path with links followed; None for a loop of links (RuntimeError on 3.11)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
 
 
 def _req_str(args: dict[str, Any], key: str) -> str:
@@ -361,7 +420,7 @@ def _req_str(args: dict[str, Any], key: str) -> str:
         raise ToolError(f"missing required field {key!r}")
     if not isinstance(value, str):
         raise ToolError(f"field {key!r} must be a string")
-    return value
+    return _text(key, value)
 
 
 def _opt_str(args: dict[str, Any], key: str) -> str | None:
@@ -370,4 +429,15 @@ def _opt_str(args: dict[str, Any], key: str) -> str | None:
         return None
     if not isinstance(value, str):
         raise ToolError(f"field {key!r} must be a string")
+    return _text(key, value)
+
+
+def _text(key: str, value: str) -> str:
+    if "\0" in value:
+        # A NUL makes git treat a draft as binary; no field has a use for one.
+        raise ToolError(f"field {key!r} contains a NUL byte")
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        raise ToolError(f"field {key!r} is not valid Unicode (a lone surrogate?)") from None
     return value
