@@ -21,6 +21,8 @@ NUDGE = (
     "session with crystallize (a piece is ready) or abandon (nothing crystallized)."
 )
 
+EMPTY_REPLY = "(no reply)"
+
 
 @dataclass
 class Judgement:
@@ -122,7 +124,11 @@ class Agent:
                                 "cache_read": state.usage.cache_read_input_tokens,
                                 "cost": cost_text})
         content = response.content if isinstance(response.content, list) else []
-        state.messages.append({"role": "assistant", "content": content})
+        # Claude sometimes ends a turn with no content at all. The Messages API refuses an
+        # empty assistant message anywhere but last (400 on every later request), so the
+        # silence is recorded as a text block; the nudge then asks the model to go on.
+        state.messages.append({"role": "assistant", "content": content or [
+            {"type": "text", "text": EMPTY_REPLY}]})
         return self._answer(state, response, content, record)
 
     def _answer(self, state: AgentState, response: ModelResponse,
@@ -131,6 +137,11 @@ class Agent:
         if stop == "refusal":
             return Judgement("abandoned", "The model declined to continue.",
                              reason="the model refused to continue")
+        if stop == "model_context_window_exceeded":
+            # The conversation fills the context window: another request cannot fit, not
+            # even a last judging turn.
+            return Judgement("abandoned", "The conversation outgrew the model's context "
+                             "window.", reason="the context window is full")
         if stop == "pause_turn":
             # A server tool paused a long turn: send the conversation back as it is.
             return None
