@@ -88,7 +88,8 @@ class Repository:
     @classmethod
     def init(cls, path: Path) -> Repository:
         path.mkdir(parents=True, exist_ok=True)
-        _run_git(["init", "-q", "-b", MAIN, str(path)], cwd=path)
+        # "." and not `path`: git runs in `path`, where a relative `path` would nest.
+        _run_git(["init", "-q", "-b", MAIN, "."], cwd=path)
         return cls.discover(path)
 
     # -- running git ---------------------------------------------------------------
