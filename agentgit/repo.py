@@ -9,10 +9,12 @@ compare-and-swap: a ref moved by someone else raises `RefMoved`, never overwritt
 
 from __future__ import annotations
 
+import fcntl
 import os
 import subprocess
 import tempfile
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -244,7 +246,8 @@ class Repository:
 
     def worktrees(self) -> dict[str, Path]:
         """Branch ref -> worktree path, for every worktree with a branch checked out."""
-        out = self.run("worktree", "list", "--porcelain")
+        with self._lock("worktrees"):
+            out = self.run("worktree", "list", "--porcelain")
         result: dict[str, Path] = {}
         path: Path | None = None
         for line in out.splitlines():
@@ -254,18 +257,25 @@ class Repository:
                 result[line[len("branch "):]] = path
         return result
 
+    # A worktree that one git process is adding is half-written for a moment, and another
+    # `git worktree add` or `list` fails on it ("failed to read .../commondir"): sessions
+    # starting and ending at once take turns with their worktrees.
+
     def add_worktree(self, path: Path, branch: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.run("worktree", "add", "--quiet", str(path), branch)
+        with self._lock("worktrees"):
+            self.run("worktree", "add", "--quiet", str(path), branch)
 
     def add_detached_worktree(self, path: Path, rev: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
-        self.run("worktree", "add", "--quiet", "--detach", str(path), rev)
+        with self._lock("worktrees"):
+            self.run("worktree", "add", "--quiet", "--detach", str(path), rev)
 
     def remove_worktree(self, path: Path) -> None:
-        if path.exists():
-            self.run_status("worktree", "remove", "--force", str(path))
-        self.run("worktree", "prune")
+        with self._lock("worktrees"):
+            if path.exists():
+                self.run_status("worktree", "remove", "--force", str(path))
+            self.run("worktree", "prune")
 
     def reset_worktree(self, path: Path) -> None:
         """Drop whatever a killed process left half-written in a session worktree."""
@@ -303,23 +313,36 @@ class Repository:
         if checkout is None:
             self.cas_ref(ref, new, old)
             return
-        if self.rev_parse(ref) != old:
-            raise RefMoved(f"{branch} moved")
-        dirty = self._dirty_paths(checkout)
-        touched = set(self.changed_paths(old, new))
-        blocked = sorted(dirty & touched)
-        if blocked:
-            raise CheckoutBlocked(
-                f"uncommitted changes in {checkout} to {', '.join(blocked[:3])}"
-            )
-        code, out, err = self.run_status(
-            "merge", "--ff-only", "--quiet", "--no-edit", new, cwd=checkout,
-            env=self.identity_env(),
-        )
-        if code != 0:
-            if self.rev_parse(ref) not in (old, new):
+        # Sessions ending at once take turns: two `git merge --ff-only` in one worktree
+        # trip over each other's index.lock, and the loser would look blocked.
+        with self._lock("checkout"):
+            if self.rev_parse(ref) != old:
                 raise RefMoved(f"{branch} moved")
-            raise CheckoutBlocked(f"cannot bring {checkout} forward: {_last_line(err or out)}")
+            dirty = self._dirty_paths(checkout)
+            touched = set(self.changed_paths(old, new))
+            blocked = sorted(dirty & touched)
+            if blocked:
+                raise CheckoutBlocked(
+                    f"uncommitted changes in {checkout} to {', '.join(blocked[:3])}"
+                )
+            code, out, err = self.run_status(
+                "merge", "--ff-only", "--quiet", "--no-edit", new, cwd=checkout,
+                env=self.identity_env(),
+            )
+            if code != 0:
+                if self.rev_parse(ref) not in (old, new):
+                    raise RefMoved(f"{branch} moved")
+                raise CheckoutBlocked(
+                    f"cannot bring {checkout} forward: {_last_line(err or out)}")
+
+    @contextmanager
+    def _lock(self, name: str) -> Iterator[None]:
+        """A lock between agentgit processes; the kernel drops it when the process dies."""
+        path = self.state_dir / "locks" / f"{name}.lock"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        with path.open("w") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            yield
 
     def _dirty_paths(self, worktree: Path) -> set[str]:
         out = self.run("status", "--porcelain", "-z", "--untracked-files=all", cwd=worktree)
@@ -340,19 +363,30 @@ class Repository:
     # -- notes ---------------------------------------------------------------------
 
     def add_note(self, sha: str, text: str) -> None:
-        # Two sessions ending at once both update the notes ref; git notes takes a lock,
-        # so a loser retries rather than failing the session.
-        for _ in range(20):
-            code, _, err = self.run_status(
-                "notes", "--ref", NOTES_REF, "add", "-f", "-F", "-", sha,
-                input=text, env=self.identity_env(),
-            )
-            if code == 0:
-                return
-            import time
-
-            time.sleep(0.05)
-        raise GitError(f"could not attach the transcript note: {_last_line(err)}")
+        # `git notes add` moves the notes ref without compare-and-swap: two sessions ending
+        # at once would both build on the same notes commit and one note would be lost. So
+        # the note is added on a scratch notes ref that starts where the real one is, and
+        # the real one is moved by compare-and-swap, retried when another note got there.
+        scratch = f"{NOTES_REF}-scratch/{os.getpid()}"
+        try:
+            for _ in range(50):
+                old = self.rev_parse(NOTES_REF)
+                if old:
+                    self.run("update-ref", scratch, old)
+                else:
+                    self.run("update-ref", "-d", scratch)
+                self.run("notes", "--ref", scratch, "add", "-f", "-F", "-", sha,
+                         input=text, env=self.identity_env())
+                new = self.rev_parse(scratch)
+                assert new is not None
+                try:
+                    self.cas_ref(NOTES_REF, new, old)
+                    return
+                except RefMoved:
+                    continue
+            raise GitError("could not attach the transcript note: the notes ref kept moving")
+        finally:
+            self.run_status("update-ref", "-d", scratch)
 
     def read_note(self, sha: str) -> str | None:
         code, out, _ = self.run_status("notes", "--ref", NOTES_REF, "show", sha)

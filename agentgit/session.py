@@ -501,7 +501,10 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
         except CheckoutBlocked:
             # The log entry is a new file the user cannot have touched; the checkout was
             # busy. Move the ref alone rather than lose the entry.
-            repo.cas_ref(f"refs/heads/{MAIN}", commit, old)
+            try:
+                repo.cas_ref(f"refs/heads/{MAIN}", commit, old)
+            except RefMoved:
+                continue  # main moved meanwhile: build on the new main
             return commit
     raise AgentgitError(f"session {session.id}: main kept moving; "
                         f"`agentgit resume {session.session}` retries")
