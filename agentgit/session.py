@@ -472,6 +472,11 @@ def _needs_review(repo: Repository, session: Session, result: Result, settings: 
     repo.commit_staged(session.worktree, _message(
         f"Needs review: session {session.id} could not merge", why, trailers))
     result.head = repo.head(session.worktree)
+    # The transcript goes on the new last commit too: it is the head main's log commit
+    # names, where `show --transcript` looks.
+    transcript_file = _transcript_path(repo, session.session)
+    if transcript_file.exists():
+        repo.add_note(result.head, transcript_file.read_text("utf-8"))
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", result.head, None)])
     result.outcome, result.reason, result.conflicts = "needs-review", why, conflicts
     result.main_commit = _log_only(repo, session, result, settings)
