@@ -260,10 +260,13 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
 def resume(number: int, model: str | None, max_turns: int | None, max_tokens: int | None,
            max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
     """Continue an interrupted session N from its transcript."""
+    from agentgit import history, transcript
     from agentgit import session as lifecycle
-    from agentgit import transcript
 
     repo = _repo()
+    if not any(n == number for n, _ in history.open_sessions(repo)):
+        # Say "no open session" before any complaint about the model (a missing API key).
+        lifecycle.open_session(repo, number)  # no branch: it raises, touching nothing
     recorded = transcript.load(lifecycle._transcript_path(repo, number)) if \
         lifecycle._transcript_path(repo, number).exists() else {}
     settings = _settings(repo, {"model": model or recorded.get("model"), "max_turns": max_turns,

@@ -36,6 +36,9 @@ def replay(repo: Repository, number: int) -> ReplayReport:
     if note is None:
         raise AgentgitError(f"session {number:04d} has no transcript note to replay")
     data = transcript.parse(note)
+    if not data.get("messages"):
+        raise AgentgitError(f"session {number:04d} ended before its first turn: "
+                            "nothing to replay")
     meta = {k: v for k, v in data.items() if k in ("session", "slug", "base", "topic", "title",
                                                     "model", "started", "ended", "budget")}
     budget = dict(data.get("budget") or {})

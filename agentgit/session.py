@@ -275,7 +275,7 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
     progress = progress or (lambda event, data: None)
     path = _transcript_path(repo, session.session)
     with _lock(repo, session.session):
-        if state is None:
+        if state is None or not state.messages:  # a fresh start, or killed before turn 1
             text, problems = orientation(session, settings)
             for problem in problems:
                 progress("warning", {"message": f"skipped {problem}"})
@@ -553,6 +553,14 @@ def open_session(repo: Repository, number: int) -> tuple[Session, dict[str, Any]
     path = _transcript_path(repo, number)
     branches = [r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
                 if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")]
+    if branches and not path.exists() and find_landing(repo, number) is None:
+        # Killed between claiming the id and saving the transcript: nothing else was done,
+        # so the claim (the branch's name and base) is enough to begin the transcript.
+        slug = branches[0].removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+        meta = {"session": number, "slug": slug, "base": repo.rev_parse(branches[0]),
+                "topic": None, "title": f"Session {number:04d}", "model": "",
+                "started": now_iso(), "status": "running", "budget": {}}
+        transcript.save(path, meta, AgentState(messages=[]))
     if not path.exists() or not branches:
         if find_landing(repo, number) is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
@@ -591,6 +599,7 @@ def resume(repo: Repository, number: int, model: Model, settings: Settings,
     progress = progress or (lambda event, data: None)
     with _lock(repo, number):
         session, data = open_session(repo, number)
+    session.meta["model"] = session.meta.get("model") or model.name  # lost if killed early
     judged = _judged_result(repo, session)
     if judged is not None:
         with _lock(repo, number):
