@@ -1,0 +1,159 @@
+"""A session SIGKILLed at every point of its lifecycle leaves a repository that passes
+`git fsck`, a main that is untouched or complete, and a session that `agentgit resume N`
+continues or `agentgit abandon N` ends (DESIGN §2)."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import agentgit, git
+from scripts import abandon, crystallize, draft, note, write_script
+
+POINTS = ["claimed", "started", "step:1", "step:2", "judged", "before-main", "merging",
+          "after-main"]
+# Where the judgement is already in the branch's last commit, ending the session lands
+# that judgement, whichever command ends it.
+JUDGED = {"judged", "before-main", "merging", "after-main"}
+BODY = "The moon pulls the sea.\n"
+LOG_ENTRY = "corpus/log/0001-kill-test.md"
+
+
+def sha(path: Path, rev: str) -> str | None:
+    out = git(path, "rev-parse", "--verify", "--quiet", rev, check=False).strip()
+    return out or None
+
+
+def trailers(path: Path, rev: str) -> dict[str, str]:
+    out = git(path, "log", "-1", "--format=%(trailers:only,unfold)", rev)
+    pairs = (line.split(":", 1) for line in out.splitlines() if ":" in line)
+    return {k.strip(): v.strip() for k, v in pairs}
+
+
+def files(path: Path, rev: str) -> set[str]:
+    return set(git(path, "ls-tree", "-r", "--name-only", rev).split())
+
+
+def fsck(path: Path) -> None:
+    proc = git(path, "fsck", "--full", "--no-progress", "--strict")
+    assert "missing" not in proc and "broken" not in proc, proc
+
+
+def assert_complete_keep(path: Path) -> None:
+    """Main has the session's merge with all of its content."""
+    t = trailers(path, "main")
+    assert t["Agentgit-Session"] == "0001" and t["Agentgit-Outcome"] == "crystallized"
+    assert t["Agentgit-Head"] == sha(path, "refs/agentgit/sessions/0001")
+    assert len(git(path, "rev-list", "--parents", "-n1", "main").split()) == 3
+    assert {"corpus/pieces/tides.md", LOG_ENTRY} <= files(path, "main")
+    assert BODY in git(path, "show", "main:corpus/pieces/tides.md")
+    assert "outcome: crystallized" in git(path, "show", f"main:{LOG_ENTRY}")
+
+
+@pytest.mark.parametrize("action", ["resume", "abandon"])
+@pytest.mark.parametrize("point", POINTS)
+def test_kill_then_finish(corpus_repo: Path, tmp_path: Path, point: str, action: str) -> None:
+    script = write_script(tmp_path / "keep.jsonl", [
+        draft("tides", "Tides", BODY, text="First step: a draft."),
+        note("Drafted tides.", text="Second step: the journal."),
+        crystallize(["tides"], summary="Wrote tides."),
+    ])
+    model = f"scripted:{script}"
+    before = sha(corpus_repo, "main")
+
+    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
+                      env={"AGENTGIT_TEST_KILL_AT": point})
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    fsck(corpus_repo)
+    if point == "after-main":
+        assert_complete_keep(corpus_repo)
+    else:
+        assert sha(corpus_repo, "main") == before
+    assert git(corpus_repo, "status", "--porcelain") == ""
+    assert sha(corpus_repo, "refs/agentgit/sessions/0001")  # claimed, so already archived
+
+    if action == "resume":
+        done = agentgit(corpus_repo, "resume", "1", "--model", model)
+    else:
+        done = agentgit(corpus_repo, "abandon", "1", "--reason", "killed in a test")
+    assert done.returncode == 0, done.stderr
+    assert "Traceback" not in done.stderr
+
+    fsck(corpus_repo)
+    assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
+    assert git(corpus_repo, "worktree", "list", "--porcelain").count("worktree ") == 1
+    assert not (corpus_repo / ".git/agentgit/worktrees/0001").exists()
+    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    assert head and git(corpus_repo, "notes", "--ref", "refs/notes/agentgit", "show", head)
+    if action == "resume" or point in JUDGED:
+        assert "Session 0001 crystallized" in done.stdout
+        assert_complete_keep(corpus_repo)
+        assert git(corpus_repo, "rev-parse", "main^1").strip() == before
+    else:
+        assert "Session 0001 abandoned" in done.stdout
+        t = trailers(corpus_repo, "main")
+        assert t["Agentgit-Outcome"] == "abandoned" and t["Agentgit-Head"] == head
+        assert git(corpus_repo, "rev-list", "--parents", "-n1", "main").split()[1:] == [before]
+        assert git(corpus_repo, "diff", "--name-only", before, "main").split() == [LOG_ENTRY]
+        entry = git(corpus_repo, "show", f"main:{LOG_ENTRY}")
+        assert "outcome: abandoned" in entry and "reason: killed in a test" in entry
+    # main is checked out here and came forward with it.
+    assert git(corpus_repo, "status", "--porcelain") == ""
+    # Exactly one line in the history for the session, and nothing left to resume.
+    log = agentgit(corpus_repo, "log", "--json")
+    assert log.returncode == 0 and len(log.stdout.splitlines()) == 1
+    again = agentgit(corpus_repo, "resume", "1", "--model", model)
+    assert again.returncode == 1
+    assert again.stderr.strip() == "agentgit: session 0001 has already ended"
+
+
+@pytest.mark.parametrize("point", ["step:1", "judged", "before-main", "after-main"])
+def test_kill_a_discarding_session_then_resume(corpus_repo: Path, tmp_path: Path,
+                                               point: str) -> None:
+    script = write_script(tmp_path / "abandon.jsonl", [
+        draft("dead-end", "Dead end", "Nowhere.\n"),
+        abandon("went nowhere", summary="Tried a draft."),
+    ])
+    before = sha(corpus_repo, "main")
+    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model",
+                      f"scripted:{script}", env={"AGENTGIT_TEST_KILL_AT": point})
+    assert killed.returncode == -signal.SIGKILL
+    fsck(corpus_repo)
+    landed = point == "after-main"
+    assert (sha(corpus_repo, "main") != before) == landed
+    done = agentgit(corpus_repo, "resume", "1", "--model", f"scripted:{script}")
+    assert done.returncode == 0, done.stderr
+    assert "Session 0001 abandoned" in done.stdout
+    # Exactly one log-only commit on main, whether it landed before the kill or after.
+    assert git(corpus_repo, "rev-list", "--parents", "-n1", "main").split()[1:] == [before]
+    assert git(corpus_repo, "diff", "--name-only", before, "main").split() == [LOG_ENTRY]
+    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    assert trailers(corpus_repo, "main")["Agentgit-Head"] == head
+    assert "corpus/drafts/dead-end.md" in files(corpus_repo, head or "")
+    assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
+    fsck(corpus_repo)
+
+
+def test_resumed_after_a_kill_before_the_first_turn_it_still_orients(
+        corpus_repo: Path, tmp_path: Path) -> None:
+    script = write_script(tmp_path / "keep.jsonl", [
+        draft("tides", "Tides", BODY), crystallize(["tides"])])
+    killed = agentgit(corpus_repo, "session", "--model", f"scripted:{script}",
+                      env={"AGENTGIT_TEST_KILL_AT": "started"})
+    assert killed.returncode == -signal.SIGKILL
+    done = agentgit(corpus_repo, "resume", "1", "--model", f"scripted:{script}")
+    assert done.returncode == 0, done.stderr
+    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    data = json.loads(git(corpus_repo, "notes", "--ref", "refs/notes/agentgit", "show", head))
+    first = data["messages"][0]
+    assert first["role"] == "user" and "Budget:" in first["content"][0]["text"]
+    replayed = agentgit(corpus_repo, "replay", "1")
+    assert replayed.returncode == 0 and "identical" in replayed.stdout, replayed.stdout
+
+
+def test_abandon_of_no_such_session_is_one_line(corpus_repo: Path) -> None:
+    proc = agentgit(corpus_repo, "abandon", "1", "--reason", "x")
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == "agentgit: no open session 0001"
