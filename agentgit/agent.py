@@ -187,8 +187,6 @@ class Agent:
         results = [_result(str(b.get("id", "")), message, True) for b in tool_uses]
         state.messages.append({"role": "user", "content": results or
                                [{"type": "text", "text": message}]})
-        if results:
-            _add_user_text(state.messages, message)
         return None
 
     def _nudge(self, state: AgentState) -> Judgement | None:
@@ -245,11 +243,19 @@ def _result(tool_id: str, text: str, is_error: bool) -> dict[str, Any]:
 
 
 def _add_user_text(messages: list[dict[str, Any]], text: str) -> None:
-    """Add text to the trailing user message (after its tool results), or start one."""
+    """Tell the model something in the trailing user message, or start one.
+
+    After tool results the text goes inside the last result rather than after it:
+    text blocks that follow tool results are a known cause of empty replies.
+    """
     if messages and messages[-1]["role"] == "user":
         content = messages[-1]["content"]
         if isinstance(content, str):
-            messages[-1]["content"] = [{"type": "text", "text": content}]
-        messages[-1]["content"].append({"type": "text", "text": text})
+            content = messages[-1]["content"] = [{"type": "text", "text": content}]
+        last = content[-1] if content else None
+        if last and last.get("type") == "tool_result" and isinstance(last.get("content"), str):
+            last["content"] = f"{last['content']}\n\n{text}"
+        else:
+            content.append({"type": "text", "text": text})
     else:
         messages.append({"role": "user", "content": [{"type": "text", "text": text}]})

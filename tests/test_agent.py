@@ -60,6 +60,11 @@ def user_texts(message: dict[str, Any]) -> list[str]:
     return [b["text"] for b in message["content"] if b.get("type") == "text"]
 
 
+def said(message: dict[str, Any]) -> list[str]:
+    """Everything the user message tells the model: texts and tool results."""
+    return user_texts(message) + [str(r["content"]) for r in tool_results(message)]
+
+
 def tool_results(message: dict[str, Any]) -> list[dict[str, Any]]:
     assert message["role"] == "user"
     return [b for b in message["content"] if b.get("type") == "tool_result"]
@@ -129,7 +134,7 @@ def _check_last_turn(model: FakeModel, spent: str) -> None:
     *before, last = model.requests
     assert last.allowed_tools == JUDGES
     assert all(r.allowed_tools is None for r in before)
-    texts = user_texts(last.messages[-1])
+    texts = said(last.messages[-1])
     assert any("budget is spent" in t and spent in t and "crystallize or abandon" in t
                for t in texts), texts
 
@@ -318,9 +323,11 @@ def test_every_tool_use_of_a_turn_is_answered_in_order(session: Session) -> None
     assert [r["tool_use_id"] for r in results] == ["toolu_a", "toolu_b", "toolu_c", "toolu_d"]
     assert [bool(r.get("is_error")) for r in results] == [False, True, False, False]
     assert "The moon pulls." in results[2]["content"]
-    # Tool results come first in the user message; the budget note follows them.
-    assert answer["content"][: len(results)] == results
-    assert any("budget left" in t for t in user_texts(answer))
+    # The answer holds only tool results; the budget note rides in the last one, since
+    # text after tool results invites empty replies.
+    assert answer["content"] == results
+    assert "budget left" in results[-1]["content"]
+    assert all("budget left" not in r["content"] for r in results[:-1])
     assert [s["tool"] for s in h.state.turns[0]["steps"]] == ["write_draft", "read", "read",
                                                               "note"]
     assert h.commits() == 1 + 2
