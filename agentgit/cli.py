@@ -86,15 +86,15 @@ def init(path: Path, ci: str | None) -> None:
     """
     from agentgit.skeleton import init as do_init
 
-    if ci is not None:
-        raise UsageError("--ci github is not available in this version yet")
-    report = do_init(path)
+    report = do_init(path, ci=ci)
     verb = "Created" if report.created else "Adopted"
     click.echo(f"{verb} corpus repository {report.path}")
     if report.added:
         click.echo(f"Added {', '.join(report.added)}")
     else:
         click.echo("Nothing to add: already set up")
+    if report.kept_workflow:
+        click.echo(f"Kept the existing {report.kept_workflow} (not overwritten)")
 
 
 @cli.command()
@@ -240,6 +240,7 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     from agentgit import session as lifecycle
 
     repo = _repo()
+    topic = (topic or "").strip() or None  # CI passes an empty topic when none was given
     settings = _settings(repo, {"model": model, "max_turns": max_turns,
                                 "max_tokens": max_tokens, "max_cost": max_cost,
                                 "max_minutes": max_minutes, "review": review})

@@ -55,10 +55,13 @@ class InitReport:
     created: bool
     added: list[str] = field(default_factory=list)
     commit: str | None = None
+    kept_workflow: str | None = None  # an existing CI workflow left as it was
 
 
-def init(path: Path) -> InitReport:
-    """Create or adopt a corpus repository. Never overwrites a file the user has."""
+def init(path: Path, ci: str | None = None) -> InitReport:
+    """Create or adopt a corpus repository. Never overwrites a file the user has.
+
+    `ci="github"` also writes a GitHub Actions workflow (agentgit/ci.py)."""
     path = path.expanduser()
     if path.exists() and not path.is_dir():
         raise NotARepository(f"{path}: is a file, not a directory")
@@ -104,6 +107,14 @@ def init(path: Path) -> InitReport:
     if repo.config_get("core.hooksPath") != "hooks":
         repo.config_set("core.hooksPath", "hooks")
     report = InitReport(repo.top, created, added)
+    if ci == "github":
+        from agentgit import ci as ci_mod
+
+        written = ci_mod.write_workflow(repo.top)
+        if written:
+            added.append(written)
+        else:
+            report.kept_workflow = ci_mod.WORKFLOW_PATH
     if added:
         repo.run("add", "--", *added)
         staged = repo.run("diff", "--cached", "--name-only", "--", *added).split()
