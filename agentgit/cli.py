@@ -154,8 +154,8 @@ def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
     interactive = sys.stderr.isatty()
 
     def emit(event: str, data: dict[str, Any]) -> None:
-        if event == "delta":
-            return
+        if event in ("delta", "block"):
+            return  # streaming detail: too fine for a status line or a JSON event
         if machine:
             click.echo(json.dumps({"event": event, **data}, default=str))
             return
@@ -249,7 +249,10 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     llm = _model(settings.model, settings)
     machine = _machine_mode(json_flag)
     progress = _progress(machine)
-    current = lifecycle.start(repo, settings, topic=topic, model_name=llm.name)
+    spec = settings.model
+    if spec.startswith("scripted:"):  # resume may run from another directory
+        spec = "scripted:" + str(Path(spec.removeprefix("scripted:")).resolve())
+    current = lifecycle.start(repo, settings, topic=topic, model_name=llm.name, model_spec=spec)
     progress("started", {"session": current.session, "branch": current.branch})
     result = lifecycle.run(repo, current, llm, settings, progress)
     _report(result, machine)
@@ -270,9 +273,15 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
         lifecycle.open_session(repo, number)  # no branch: it raises, touching nothing
     recorded = transcript.load(lifecycle._transcript_path(repo, number)) if \
         lifecycle._transcript_path(repo, number).exists() else {}
-    settings = _settings(repo, {"model": model or recorded.get("model"), "max_turns": max_turns,
-                                "max_tokens": max_tokens, "max_cost": max_cost,
-                                "max_minutes": max_minutes})
+    # A resumed session keeps the model and budget it started with, unless told otherwise.
+    budget = recorded.get("budget") or {}
+    settings = _settings(repo, {
+        "model": model or recorded.get("model_spec") or recorded.get("model"),
+        "max_turns": max_turns or budget.get("max_turns"),
+        "max_tokens": max_tokens or budget.get("max_tokens"),
+        "max_cost": max_cost or budget.get("max_cost"),
+        "max_minutes": max_minutes or budget.get("max_minutes"),
+    })
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)
     result = lifecycle.resume(repo, number, llm, settings, _progress(machine))

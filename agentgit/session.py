@@ -196,7 +196,8 @@ def claim(repo: Repository, slug: str, base: str) -> int:
     raise AgentgitError("could not claim a session id")
 
 
-def start(repo: Repository, settings: Settings, *, topic: str | None, model_name: str) -> Session:
+def start(repo: Repository, settings: Settings, *, topic: str | None, model_name: str,
+          model_spec: str | None = None) -> Session:
     if repo.in_progress_operation():
         raise AgentgitError(f"{repo.top}: a {repo.in_progress_operation()} is in progress; "
                             "finish it first")
@@ -209,6 +210,8 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     meta = {
         "session": number, "slug": slug, "base": base, "topic": topic,
         "title": (topic or f"Session {number:04d}").strip()[:120], "model": model_name,
+        # What --model said (scripted:FILE included), so `resume` needs no flags.
+        "model_spec": model_spec or model_name,
         "started": now_iso(), "status": "running",
         "budget": {k: getattr(settings, k) for k in
                    ("max_turns", "max_tokens", "max_cost", "max_minutes")},

@@ -157,3 +157,23 @@ def test_abandon_of_no_such_session_is_one_line(corpus_repo: Path) -> None:
     proc = agentgit(corpus_repo, "abandon", "1", "--reason", "x")
     assert proc.returncode == 1
     assert proc.stderr.strip() == "agentgit: no open session 0001"
+
+
+def test_resume_needs_no_flags_to_continue_with_the_same_model(corpus_repo: Path,
+                                                                 tmp_path: Path) -> None:
+    """The transcript records --model (a relative scripted path made absolute), so a bare
+    `agentgit resume N` run from another directory continues with the same model."""
+    (tmp_path / "scripts").mkdir()
+    write_script(tmp_path / "scripts" / "keep.jsonl", [
+        draft("tides", "Tides", BODY, text="First step: a draft."),
+        note("Drafted tides.", text="Second step: the journal."),
+        crystallize(["tides"], summary="Wrote tides."),
+    ])
+    assert corpus_repo.parent == tmp_path
+    killed = agentgit(corpus_repo, "session", "--topic", "kill test",
+                      "--model", "scripted:../scripts/keep.jsonl",
+                      env={"AGENTGIT_TEST_KILL_AT": "step:1"})
+    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    done = agentgit(corpus_repo / "corpus", "resume", "1")
+    assert done.returncode == 0, done.stderr
+    assert_complete_keep(corpus_repo)

@@ -13,9 +13,12 @@ from typing import Any
 
 from agentgit.models.base import Model
 
-# A current Sonnet-class model: in anthropic 2.14.0's ModelParam list and not in
-# anthropic._data.DEPRECATED_MODELS (tests check both).
-DEFAULT_MODEL = "claude-sonnet-5-5"
+# DEFAULT_MODEL is a current Sonnet-class model: in the SDK's ModelParam list and not
+# in anthropic._data.DEPRECATED_MODELS (tests check both). It lives with the settings.
+from agentgit.settings import DEFAULT_MODEL
+
+__all__ = ["DEFAULT_MODEL", "make_model"]
+
 SCRIPTED_PREFIX = "scripted:"
 
 
