@@ -622,6 +622,9 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
     if not reason.strip():
         raise UsageError("--reason must not be empty")
     with _lock(repo, number):
+        reviewed = _left_for_review(repo, number)
+        if reviewed is not None:
+            return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
         session, data = open_session(repo, number)
         judged = _judged_result(repo, session)
         if judged is not None:
@@ -632,6 +635,56 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         session.meta["judgement"] = judgement.__dict__
         transcript.save(_transcript_path(repo, number), session.meta, state)
         return finish(repo, session, judgement, state, settings, progress)
+
+
+def _left_for_review(repo: Repository, number: int) -> str | None:
+    """The branch of a session whose judgement could not merge and awaits a person."""
+    prefix = f"{SESSION_BRANCH_PREFIX}{number:04d}-"
+    branch = next((r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
+                   if r.startswith(prefix)), None)
+    landing = find_landing(repo, number)
+    if branch is None or landing is None:
+        return None
+    outcome = repo.log([landing], max_count=1)[0].trailers.get("Agentgit-Outcome")
+    return branch if outcome == "needs-review" else None
+
+
+def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
+                      settings: Settings, progress: ProgressFn) -> Result:
+    """Give up on a session left for review: its log entry on the branch and on main
+    says abandoned, the head is archived, the branch goes."""
+    old_head = repo.rev_parse(branch)
+    assert old_head is not None
+    slug = branch.removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+    log_rel = corpus.log_entry_name(number, slug)
+    entry = corpus.parse_log_entry(repo.read_blob(old_head, f"corpus/{log_rel}") or "", log_rel)
+    meta = {"session": number, "slug": slug, "title": entry.title, "model": entry.model,
+            "started": entry.started, "topic": None}
+    session = Session(repo, meta, _worktree_path(repo, number))
+    if not session.worktree.exists():
+        repo.run("worktree", "prune")
+        repo.add_worktree(session.worktree, session.branch)
+    entry.outcome, entry.reason = "abandoned", reason
+    entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
+    session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
+    repo.stage(session.worktree)
+    trailers = _landing_trailers(repo, old_head)
+    trailers["Agentgit-Outcome"] = "abandoned"
+    repo.commit_staged(session.worktree, _message(
+        f"Abandon session {session.id}: {reason}", f"Abandoned in review: {reason}", trailers))
+    head = repo.head(session.worktree)
+    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
+    note = repo.read_note(old_head)
+    if note is not None:
+        repo.add_note(head, note)
+    result = Result(session=number, outcome="abandoned", title=entry.title,
+                    summary=f"Abandoned in review: {reason}", pieces=[], reason=reason,
+                    head=head, branch=session.branch, turns=entry.turns,
+                    cost_usd=entry.cost_usd)
+    result.main_commit = _log_only(repo, session, result, settings)
+    progress("landed", {"outcome": result.outcome, "main": result.main_commit})
+    _cleanup(repo, session, keep_branch=False)
+    return result
 
 
 # -- messages ----------------------------------------------------------------------

@@ -303,6 +303,21 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     assert "no transcript note" not in shown.stdout and "A says: the moon." in shown.stdout
     replayed = agentgit(corpus_repo, "replay", str(a.session))
     assert replayed.returncode == 0 and "identical" in replayed.stdout, replayed.stdout
+    # A person gives up on it: the log entry on main now says abandoned, the branch goes,
+    # the piece stays archived on the head and main's piece is untouched.
+    main_before = sha(corpus_repo, "main")
+    given_up = agentgit(corpus_repo, "abandon", str(a.session), "--reason", "B said it better")
+    assert given_up.returncode == 0, given_up.stderr
+    assert parents(corpus_repo, sha(corpus_repo, "main")) == [main_before]
+    entry = git(corpus_repo, "show", f"main:corpus/log/{a.id}-revise-a.md")
+    assert "outcome: abandoned" in entry and "B said it better" in entry
+    assert git(corpus_repo, "show", "main:corpus/pieces/tides.md") == piece_b
+    assert git(corpus_repo, "branch", "--list", a.branch) == ""
+    archived = sha(corpus_repo, f"refs/agentgit/sessions/{a.id}")
+    assert archived != branch_head and parents(corpus_repo, archived) == [branch_head]
+    assert git(corpus_repo, "notes", "--ref", "agentgit", "show", archived)
+    again = agentgit(corpus_repo, "abandon", str(a.session), "--reason", "again")
+    assert again.returncode == 1 and "already ended" in again.stderr
     assert_fsck(corpus_repo)
 
 
