@@ -705,9 +705,10 @@ def _one_line(text: str) -> str:
 
 
 def _first_line(text: str) -> str:
+    """A title from a summary: its first clause, at most 80 characters."""
     for line in text.strip().splitlines():
         if line.strip():
-            line = line.strip()
+            line = re.split(r"(?<=[.;:!?])\s", line.strip(), maxsplit=1)[0].rstrip(".;:")
             return line if len(line) <= 80 else line[:77].rstrip() + "…"
     return ""
 
