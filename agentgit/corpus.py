@@ -11,16 +11,18 @@ import math
 import os
 import re
 import unicodedata
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from agentgit.errors import CorpusError
+
+_T = TypeVar("_T")
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOG_NAME_RE = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]{0,63})\.md$")
@@ -600,22 +602,28 @@ def load_pieces(
 ) -> tuple[list[Piece], list[Problem]]:
     """Parse pieces; broken ones are skipped and reported, missing ones ignored."""
     wanted = list_piece_slugs(corpus_dir) if slugs is None else list(slugs)
-    pieces: list[Piece] = []
+    # Never let a caller's slug reach outside pieces/.
+    names = [f"{slug}.md" for slug in wanted if isinstance(slug, str) and SLUG_RE.match(slug)]
+    return _load_each(corpus_dir, "pieces", names, parse_piece)
+
+
+def _load_each(corpus_dir: Path, folder: str, names: Iterable[str],
+               parse: Callable[[str, str], _T]) -> tuple[list[_T], list[Problem]]:
+    """Parse each file; a broken one is reported as a problem, a missing one ignored."""
+    parsed: list[_T] = []
     problems: list[Problem] = []
-    for slug in wanted:
-        if not isinstance(slug, str) or not SLUG_RE.match(slug):
-            continue  # never let a caller's slug reach outside pieces/
-        rel = f"corpus/pieces/{slug}.md"
+    for name in names:
+        rel = f"corpus/{folder}/{name}"
         try:
-            text = (corpus_dir / "pieces" / f"{slug}.md").read_text(encoding="utf-8")
-            pieces.append(parse_piece(text, rel))
+            text = (corpus_dir / folder / name).read_text(encoding="utf-8")
+            parsed.append(parse(text, rel))
         except FileNotFoundError:
             continue
         except UnicodeDecodeError:
             problems.append(Problem(rel, 1, "not UTF-8 text"))
         except FrontmatterError as exc:
             problems.append(Problem(exc.path, exc.line, exc.reason))
-    return pieces, problems
+    return parsed, problems
 
 
 def log_files(corpus_dir: Path) -> list[tuple[int, str]]:
@@ -634,17 +642,6 @@ def load_log_entries(
 ) -> tuple[list[LogEntry], list[Problem], int]:
     files = log_files(corpus_dir)
     chosen = files if newest is None else files[: max(newest, 0)]
-    entries: list[LogEntry] = []
-    problems: list[Problem] = []
-    for _, name in chosen:
-        rel = f"corpus/log/{name}"
-        try:
-            text = (corpus_dir / "log" / name).read_text(encoding="utf-8")
-            entries.append(parse_log_entry(text, rel))
-        except FileNotFoundError:
-            continue
-        except UnicodeDecodeError:
-            problems.append(Problem(rel, 1, "not UTF-8 text"))
-        except FrontmatterError as exc:
-            problems.append(Problem(exc.path, exc.line, exc.reason))
+    entries, problems = _load_each(corpus_dir, "log", (name for _, name in chosen),
+                                   parse_log_entry)
     return entries, problems, len(files)
