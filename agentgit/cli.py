@@ -229,9 +229,11 @@ def _budget_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @_budget_options
 @click.option("--review", type=click.Choice(["merge", "pr", "branch"]),
               help="merge: the session's judgement lands on main (default).")
+@click.option("--no-push", "no_push", is_flag=True,
+              help="Keep everything local even when the repository has a remote.")
 def session(topic: str | None, model: str | None, max_turns: int | None,
             max_tokens: int | None, max_cost: float | None, max_minutes: float | None,
-            review: str | None, json_flag: bool) -> None:
+            review: str | None, no_push: bool, json_flag: bool) -> None:
     """Run one session: orient, explore, judge, land.
 
     Exits 0 when the session judged (kept, abandoned or needs-review), 3 when it was
@@ -243,7 +245,8 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     topic = (topic or "").strip() or None  # CI passes an empty topic when none was given
     settings = _settings(repo, {"model": model, "max_turns": max_turns,
                                 "max_tokens": max_tokens, "max_cost": max_cost,
-                                "max_minutes": max_minutes, "review": review})
+                                "max_minutes": max_minutes, "review": review,
+                                "push": False if no_push else None})
     if settings.review != "merge":
         raise UsageError(f"--review {settings.review} is not available in this version yet")
     llm = _model(settings.model, settings)

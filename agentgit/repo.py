@@ -26,6 +26,9 @@ ARCHIVE_PREFIX = "refs/agentgit/sessions/"
 SESSION_BRANCH_PREFIX = "refs/heads/session/"
 EMPTY = "0" * 40
 
+# Never wait for a password on a terminal: a remote that wants one is an error.
+_NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0"}
+
 # Used when the machine has no git identity (a fresh CI runner, `agentgit demo` on a
 # new laptop): agentgit's commits must not fail for want of user.name.
 FALLBACK_NAME = "agentgit"
@@ -44,6 +47,20 @@ class CheckoutBlocked(AgentgitError):
 class MergeResult:
     tree: str | None
     conflicts: list[str]
+
+
+@dataclass(frozen=True)
+class PushResult:
+    """What `git push --porcelain` said: per destination ref, its flag and summary."""
+
+    ok: bool
+    refs: dict[str, tuple[str, str]]
+    message: str
+
+    def rejected(self, ref: str) -> str | None:
+        """Why `ref` was not updated, or None if it was."""
+        flag, summary = self.refs.get(ref, ("!", self.message or "not pushed"))
+        return summary if flag == "!" else None
 
 
 @dataclass(frozen=True)
@@ -388,9 +405,79 @@ class Repository:
         finally:
             self.run_status("update-ref", "-d", scratch)
 
+    def merge_notes(self, theirs_ref: str) -> None:
+        """Bring the notes under `theirs_ref` (fetched from a remote) into NOTES_REF:
+        fast-forward when one side has all, else a notes merge that keeps both sides
+        (cat_sort_uniq: two notes on one commit are concatenated). Compare-and-swap, as
+        add_note."""
+        theirs = self.rev_parse(theirs_ref)
+        if theirs is None:
+            return
+        scratch = f"{NOTES_REF}-scratch/{os.getpid()}"
+        try:
+            for _ in range(50):
+                old = self.rev_parse(NOTES_REF)
+                if old == theirs or (old and self.is_ancestor(theirs, old)):
+                    return
+                if old is None or self.is_ancestor(old, theirs):
+                    new = theirs
+                else:
+                    self.run("update-ref", scratch, old)
+                    self.run("notes", "--ref", scratch, "merge", "--quiet", "-s",
+                             "cat_sort_uniq", theirs_ref, env=self.identity_env())
+                    merged = self.rev_parse(scratch)
+                    assert merged is not None
+                    new = merged
+                try:
+                    self.cas_ref(NOTES_REF, new, old)
+                    return
+                except RefMoved:
+                    continue
+            raise GitError("could not merge the remote's notes: the notes ref kept moving")
+        finally:
+            self.run_status("update-ref", "-d", scratch)
+
     def read_note(self, sha: str) -> str | None:
         code, out, _ = self.run_status("notes", "--ref", NOTES_REF, "show", sha)
         return out if code == 0 else None
+
+    # -- remotes -------------------------------------------------------------------
+
+    def remote_url(self, remote: str) -> str | None:
+        return self.config_get(f"remote.{remote}.url")
+
+    def fetch(self, remote: str, *refspecs: str) -> None:
+        code, out, err = self.run_status("fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
+                                         remote, *refspecs, env=_NO_PROMPT)
+        if code != 0:
+            raise GitError(f"git fetch {remote} failed: {_last_line(err or out)}")
+
+    def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
+        code, out, err = self.run_status("ls-remote", "--refs", remote, *patterns, env=_NO_PROMPT)
+        if code != 0:
+            raise GitError(f"git ls-remote {remote} failed: {_last_line(err or out)}")
+        refs = {}
+        for line in out.splitlines():
+            sha, _, name = line.partition("\t")
+            refs[name] = sha
+        return refs
+
+    def push(self, remote: str, refspecs: list[str], *, atomic: bool = False,
+             leases: Iterable[str] = ()) -> PushResult:
+        """Push without ever forcing (a `+` refspec is refused here); leases are
+        `--force-with-lease=<ref>:<expect>` values (empty expect: the ref must not exist)."""
+        assert not any(spec.startswith("+") for spec in refspecs)
+        args = ["push", "--porcelain", "--no-verify"]
+        if atomic:
+            args.append("--atomic")
+        args += [f"--force-with-lease={lease}" for lease in leases]
+        code, out, err = self.run_status(*args, remote, *refspecs, env=_NO_PROMPT)
+        refs: dict[str, tuple[str, str]] = {}
+        for line in out.splitlines():
+            parts = line.split("\t")
+            if len(parts) >= 3 and len(parts[0]) == 1:
+                refs[parts[1].rpartition(":")[2]] = (parts[0], parts[2])
+        return PushResult(code == 0, refs, _last_line(err or out) if code else "")
 
     # -- history -------------------------------------------------------------------
 

@@ -16,21 +16,25 @@ either has the session's commit or does not.
 from __future__ import annotations
 
 import fcntl
+import random
 import re
+import time
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from agentgit import corpus, faults, transcript
+from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError, Interrupted, UsageError
 from agentgit.models.base import Model, ProgressFn, Usage
 from agentgit.repo import (
     ARCHIVE_PREFIX,
+    EMPTY,
     MAIN,
     SESSION_BRANCH_PREFIX,
     CheckoutBlocked,
@@ -180,19 +184,38 @@ def _used_ids(repo: Repository) -> set[int]:
     return ids
 
 
-def claim(repo: Repository, slug: str, base: str) -> int:
-    """The next free id, claimed by creating its branch and archive ref in one transaction."""
+def claim(repo: Repository, slug: str, base: str, remote: str | None = None) -> int:
+    """The next free id, claimed by creating its branch and archive ref in one transaction;
+    with a remote, then on the remote too (a runner that loses the race there drops its
+    local claim and takes the next id)."""
     used = _used_ids(repo)
+    if remote:
+        used |= remote_mod.used_ids(repo, remote)
     candidate = max(used, default=0) + 1
     for _ in range(ID_ATTEMPTS):
+        branch = f"{SESSION_BRANCH_PREFIX}{candidate:04d}-{slug}"
+        archive = f"{ARCHIVE_PREFIX}{candidate:04d}"
         try:
-            repo.ref_transaction([
-                (f"{SESSION_BRANCH_PREFIX}{candidate:04d}-{slug}", base, "0" * 40),
-                (f"{ARCHIVE_PREFIX}{candidate:04d}", base, "0" * 40),
-            ])
-            return candidate
+            repo.ref_transaction([(branch, base, EMPTY), (archive, base, EMPTY)])
         except RefMoved:
             candidate += 1
+            continue
+        if remote is None:
+            return candidate
+        try:
+            won = remote_mod.claim(repo, remote, branch, archive, base)
+        except AgentgitError:
+            repo.ref_transaction([(branch, EMPTY, base), (archive, EMPTY, base)])
+            raise
+        if won:
+            return candidate
+        repo.ref_transaction([(branch, EMPTY, base), (archive, EMPTY, base)])
+        # Lost the race, or met another claim holding the remote's lock: learn again what
+        # the remote has (the same id once more if it is still free), after a little jitter
+        # so two runners do not collide in step.
+        time.sleep(random.uniform(0.01, 0.2))
+        used |= remote_mod.used_ids(repo, remote, with_log=False)
+        candidate = max(used, default=0) + 1
     raise AgentgitError("could not claim a session id")
 
 
@@ -205,7 +228,13 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     if base is None:
         raise AgentgitError(f"{repo.top}: no '{MAIN}' branch; run `agentgit init` first")
     slug = corpus.slugify(topic or "", fallback="explore")
-    number = claim(repo, slug, base)
+    remote = remote_mod.active(repo, settings)
+    if remote:
+        # A runner whose main is behind the remote's starts from the remote's.
+        remote_main = remote_mod.fetch_main(repo, remote)
+        if remote_main and repo.is_ancestor(base, remote_main):
+            base = remote_main
+    number = claim(repo, slug, base, remote)
     faults.point("claimed")
     meta = {
         "session": number, "slug": slug, "base": base, "topic": topic,
@@ -414,50 +443,90 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     if path.exists():
         repo.add_note(head, path.read_text("utf-8"))
     faults.point("before-main")
-    landed = find_landing(repo, session.session)
+    remote = remote_mod.active(repo, settings)
+    landed = find_landing(repo, session.session, remote)
     if landed is None:
         if result.outcome == "crystallized":
-            result = _merge(repo, session, result, settings)
+            result = _merge(repo, session, result, settings, remote)
         else:
-            result.main_commit = _log_only(repo, session, result, settings)
+            result.main_commit = _log_only(repo, session, result, settings, remote)
     else:
         result.main_commit = landed
+        if remote:
+            _bring_local_main(repo, landed)
     faults.point("after-main")
+    # A session whose log entry could not reach main (the remote refused it) keeps its
+    # branch too: nothing is lost, and a person sees it.
+    keep_branch = result.outcome == "needs-review" or result.main_commit is None
+    if remote:
+        remote_mod.publish(repo, remote, session.id, session.branch, keep_branch)
+        faults.point("pushed")
     progress("landed", {"outcome": result.outcome, "main": result.main_commit})
-    _cleanup(repo, session, keep_branch=result.outcome == "needs-review")
+    _cleanup(repo, session, keep_branch=keep_branch)
     return result
 
 
-def _merge(repo: Repository, session: Session, result: Result, settings: Settings) -> Result:
+def _main_base(repo: Repository, remote: str | None) -> str:
+    """The main a landing builds on: the remote's as just fetched, else the local one."""
+    if remote:
+        fetched = remote_mod.fetch_main(repo, remote)
+        if fetched:
+            return fetched
+    old = repo.rev_parse(MAIN)
+    assert old is not None
+    return old
+
+
+def _bring_local_main(repo: Repository, commit: str) -> None:
+    """After the remote's main took `commit`, bring the local main forward where that is
+    a fast-forward the user's checkout allows; otherwise leave it for a `git pull`."""
+    old = repo.rev_parse(MAIN)
+    if old is None or old == commit or not repo.is_ancestor(old, commit):
+        return
+    with suppress(RefMoved, CheckoutBlocked):
+        repo.advance_branch(MAIN, commit, old)
+
+
+def _merge(repo: Repository, session: Session, result: Result, settings: Settings,
+           remote: str | None = None) -> Result:
     head = result.head
     assert head is not None
     titles = result.title
     for _ in range(settings.merge_retries):
-        old = repo.rev_parse(MAIN)
-        assert old is not None
+        old = _main_base(repo, remote)
         merged = repo.merge_tree(old, head)
         if merged.tree is None:
             return _needs_review(repo, session, result, settings,
                                  f"conflict with main in {', '.join(merged.conflicts)}",
-                                 merged.conflicts)
+                                 merged.conflicts, remote)
         trailers = _landing_trailers(repo, head)
         message = _message(f"Crystallize session {session.id}: {_one_line(titles)}",
                            result.summary, trailers)
         commit = repo.commit_tree(merged.tree, [old, head], message)
         faults.point("merging")
+        if remote:
+            pushed, why = remote_mod.push_main(repo, remote, commit)
+            if pushed is remote_mod.Pushed.MOVED:
+                continue
+            if pushed is remote_mod.Pushed.REFUSED:
+                return _needs_review(repo, session, result, settings,
+                                     f"{remote} refused the push to main: {why}", [], remote)
+            result.main_commit = commit
+            _bring_local_main(repo, commit)
+            return result
         try:
             repo.advance_branch(MAIN, commit, old)
         except RefMoved:
             continue
         except CheckoutBlocked as exc:
-            return _needs_review(repo, session, result, settings, exc.message, [])
+            return _needs_review(repo, session, result, settings, exc.message, [], remote)
         result.main_commit = commit
         return result
-    return _needs_review(repo, session, result, settings, "main kept moving", [])
+    return _needs_review(repo, session, result, settings, "main kept moving", [], remote)
 
 
 def _needs_review(repo: Repository, session: Session, result: Result, settings: Settings,
-                  why: str, conflicts: list[str]) -> Result:
+                  why: str, conflicts: list[str], remote: str | None = None) -> Result:
     """Never force: record the outcome on the branch, land only the log entry, keep the
     branch for a person."""
     path = session.journal_path()
@@ -482,12 +551,14 @@ def _needs_review(repo: Repository, session: Session, result: Result, settings: 
         repo.add_note(result.head, transcript_file.read_text("utf-8"))
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", result.head, None)])
     result.outcome, result.reason, result.conflicts = "needs-review", why, conflicts
-    result.main_commit = _log_only(repo, session, result, settings)
+    result.main_commit = _log_only(repo, session, result, settings, remote)
     return result
 
 
-def _log_only(repo: Repository, session: Session, result: Result, settings: Settings) -> str:
-    """Main gets one commit that adds only the session's log entry."""
+def _log_only(repo: Repository, session: Session, result: Result, settings: Settings,
+              remote: str | None = None) -> str | None:
+    """Main gets one commit that adds only the session's log entry. None: the remote
+    refused it (a protected main); the entry stays on the pushed branch."""
     head = result.head
     assert head is not None
     text = repo.read_blob(head, f"corpus/{session.log_rel}")
@@ -495,12 +566,19 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
     verb = {"abandoned": "Abandon", "needs-review": "Needs review:"}.get(result.outcome, "Log")
     what = result.reason or result.title
     for _ in range(settings.merge_retries):
-        old = repo.rev_parse(MAIN)
-        assert old is not None
+        old = _main_base(repo, remote)
         tree = repo.tree_with_file(old, f"corpus/{session.log_rel}", text)
         message = _message(f"{verb} session {session.id}: {_one_line(what)}",
                            result.summary, _landing_trailers(repo, head))
         commit = repo.commit_tree(tree, [old], message)
+        if remote:
+            pushed, _why = remote_mod.push_main(repo, remote, commit)
+            if pushed is remote_mod.Pushed.MOVED:
+                continue
+            if pushed is remote_mod.Pushed.REFUSED:
+                return None
+            _bring_local_main(repo, commit)
+            return commit
         try:
             repo.advance_branch(MAIN, commit, old)
             return commit
@@ -529,12 +607,19 @@ def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     return trailers
 
 
-def find_landing(repo: Repository, number: int, depth: int = 500) -> str | None:
-    """Main's commit for this session, if it already landed (resume after a kill)."""
+def find_landing(repo: Repository, number: int, remote: str | None = None,
+                 depth: int = 500) -> str | None:
+    """Main's commit for this session, if it already landed (resume after a kill); with a
+    remote, the remote's main is asked first."""
     wanted = f"{number:04d}"
-    for commit in repo.log(["--first-parent", MAIN], max_count=depth):
-        if commit.trailers.get("Agentgit-Session") == wanted and "Agentgit-Head" in commit.trailers:
-            return commit.sha
+    mains = [MAIN]
+    if remote and remote_mod.fetch_main(repo, remote):
+        mains.insert(0, remote_mod.tracking(remote))
+    for main in mains:
+        for commit in repo.log(["--first-parent", main], max_count=depth):
+            if (commit.trailers.get("Agentgit-Session") == wanted
+                    and "Agentgit-Head" in commit.trailers):
+                return commit.sha
     return None
 
 

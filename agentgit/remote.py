@@ -1,0 +1,146 @@
+"""The remote as coordinator (DESIGN §5): when many machines share one remote, ids are
+claimed there and main is updated there by a push that fails rather than overwrites.
+
+The policy lives here; every git call is in repo.py. Nothing is ever force-pushed: an id
+is claimed with `--force-with-lease=<ref>:` (empty expected value: the ref must not
+exist), which only ever creates; main moves by a plain fast-forward push of a commit
+built on the remote's main as just fetched.
+"""
+
+from __future__ import annotations
+
+import re
+from enum import Enum
+
+from agentgit.errors import AgentgitError
+from agentgit.repo import ARCHIVE_PREFIX, MAIN, NOTES_REF, SESSION_BRANCH_PREFIX, Repository
+from agentgit.settings import Settings
+
+NOTES_RETRIES = 10
+
+
+_RACES = ("stale info", "already exists", "fetch first", "atomic transaction failed",
+          "lock", "incorrect old value", "failed to update ref")
+
+
+class Pushed(Enum):
+    OK = "ok"
+    MOVED = "moved"  # the remote's ref moved meanwhile: fetch and build again
+    REFUSED = "refused"  # the remote will not take it (a protected branch, a hook)
+
+
+class PushRefused(AgentgitError):
+    """The remote refused a push for a reason other than a race."""
+
+
+def active(repo: Repository, settings: Settings) -> str | None:
+    """The remote sessions push to, or None: `--no-push`, or no such remote configured."""
+    if not settings.push or not settings.remote:
+        return None
+    return settings.remote if repo.remote_url(settings.remote) else None
+
+
+def tracking(remote: str) -> str:
+    return f"refs/remotes/{remote}/{MAIN}"
+
+
+def fetch_main(repo: Repository, remote: str) -> str | None:
+    """The remote's main as of now (also kept in refs/remotes/<remote>/main); None if the
+    remote has no main yet."""
+    if f"refs/heads/{MAIN}" not in repo.ls_remote(remote, f"refs/heads/{MAIN}"):
+        return None
+    repo.fetch(remote, f"+refs/heads/{MAIN}:{tracking(remote)}")
+    return repo.rev_parse(tracking(remote))
+
+
+def used_ids(repo: Repository, remote: str, with_log: bool = True) -> set[int]:
+    """Ids the remote knows: its archive refs, its session branches, its main's log."""
+    ids: set[int] = set()
+    refs = repo.ls_remote(remote, f"{ARCHIVE_PREFIX}*", f"{SESSION_BRANCH_PREFIX}*")
+    for ref in refs:
+        tail = ref.removeprefix(ARCHIVE_PREFIX).removeprefix(SESSION_BRANCH_PREFIX)
+        match = re.match(r"(\d+)(?:-|$)", tail)
+        if match:
+            ids.add(int(match.group(1)))
+    if with_log and fetch_main(repo, remote):
+        for name in repo.ls_tree_names(tracking(remote), "corpus/log"):
+            match = re.match(r"(\d+)-", name.rsplit("/", 1)[-1])
+            if match:
+                ids.add(int(match.group(1)))
+    return ids
+
+
+def claim(repo: Repository, remote: str, branch_ref: str, archive_ref: str, base: str) -> bool:
+    """Create the session's branch and archive ref on the remote, both or neither, only if
+    neither exists there. False: another runner has the id."""
+    claimed = (branch_ref, archive_ref)
+    result = repo.push(remote, [f"{base}:{ref}" for ref in claimed], atomic=True,
+                       leases=[f"{ref}:" for ref in claimed])
+    if result.ok:
+        # git reports a ref that already holds the very value pushed as "up to date"
+        # (`=`) without checking the lease: another runner claimed it from the same base.
+        # Only refs this push created (`*`) are ours; a half claim is taken back.
+        created = [ref for ref in claimed if result.refs.get(ref, ("",))[0] == "*"]
+        if len(created) == len(claimed):
+            return True
+        if created:
+            repo.push(remote, [f":{ref}" for ref in created], atomic=True,
+                      leases=[f"{ref}:{base}" for ref in created])
+        return False
+    why = " ".join(filter(None, (result.rejected(branch_ref), result.rejected(archive_ref))))
+    # Another runner's claim got there first, or holds the remote's ref lock right now.
+    if any(word in why for word in _RACES):
+        return False
+    raise PushRefused(f"{remote} refused the session's id claim: {why or result.message}")
+
+
+def push_main(repo: Repository, remote: str, commit: str) -> tuple[Pushed, str]:
+    """Fast-forward the remote's main to `commit` (built on the main just fetched)."""
+    ref = f"refs/heads/{MAIN}"
+    result = repo.push(remote, [f"{commit}:{ref}"])
+    why = result.rejected(ref)
+    if why is None:
+        repo.run_status("update-ref", tracking(remote), commit)
+        return Pushed.OK, ""
+    if any(word in why for word in ("non-fast-forward", *_RACES)):
+        return Pushed.MOVED, why
+    return Pushed.REFUSED, why
+
+
+def publish(repo: Repository, remote: str, number: str, branch: str,
+            keep_branch: bool) -> None:
+    """Push the session's archive ref and the transcript notes, and the branch when it is
+    kept (for review) or its deletion when it is not."""
+    archive = f"{ARCHIVE_PREFIX}{number}"
+    head = repo.rev_parse(archive)
+    assert head is not None
+    branch_ref = f"refs/heads/{branch}"
+    specs = [f"{head}:{archive}"]
+    if keep_branch:
+        specs.append(f"{head}:{branch_ref}")
+    elif branch_ref in repo.ls_remote(remote, branch_ref):
+        specs.append(f":{branch_ref}")
+    result = repo.push(remote, specs, atomic=True)
+    if not result.ok:
+        raise PushRefused(f"could not push session {number} to {remote}: "
+                          f"{result.rejected(archive) or result.message}")
+    push_notes(repo, remote)
+
+
+def push_notes(repo: Repository, remote: str) -> None:
+    """The notes ref is shared by every runner: merge the remote's into ours, then push,
+    never forced; retried when another runner pushed notes meanwhile."""
+    fetched = f"refs/notes/agentgit-remote/{remote}"
+    for _ in range(NOTES_RETRIES):
+        if NOTES_REF in repo.ls_remote(remote, NOTES_REF):
+            repo.fetch(remote, f"+{NOTES_REF}:{fetched}")
+            repo.merge_notes(fetched)
+        if repo.rev_parse(NOTES_REF) is None:
+            return
+        result = repo.push(remote, [f"{NOTES_REF}:{NOTES_REF}"])
+        why = result.rejected(NOTES_REF)
+        if why is None:
+            return
+        if not any(word in why for word in ("non-fast-forward", *_RACES)):
+            raise PushRefused(f"{remote} refused the transcript notes: {why}")
+    raise PushRefused(f"could not push the transcript notes to {remote}: they kept moving")

@@ -1,0 +1,187 @@
+"""Many machines on one remote (DESIGN §5): pushing, ids claimed on the remote, a main
+that moved, a protected main. Bare remotes in temporary directories, real git."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import git
+from scripts import abandon_script, keep_script, write_script
+
+from agentgit import remote as remote_mod
+from agentgit.models.scripted import ScriptedModel
+from agentgit.repo import Repository
+from agentgit.session import Result, run, start
+from agentgit.settings import Settings
+
+NOTES = "refs/notes/agentgit"
+
+
+@pytest.fixture
+def remote(tmp_path: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    return bare
+
+
+def attach(corpus: Path, bare: Path) -> None:
+    git(corpus, "remote", "add", "origin", str(bare))
+    git(corpus, "push", "-q", "origin", "main")
+
+
+def clone(bare: Path, path: Path) -> Path:
+    git(bare.parent, "clone", "-q", str(bare), str(path))
+    return path
+
+
+def session_run(path: Path, turns: list[dict[str, Any]], topic: str | None = None,
+                **settings: Any) -> Result:
+    repo = Repository.discover(path)
+    config = Settings(model="scripted", **settings)
+    current = start(repo, config, topic=topic, model_name="scripted")
+    return run(repo, current, ScriptedModel(turns), config)
+
+
+def refs(path: Path, prefix: str) -> dict[str, str]:
+    out = git(path, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
+    return dict(line.split() for line in out.splitlines())
+
+
+def rev(path: Path, name: str) -> str:
+    return git(path, "rev-parse", "--verify", name).strip()
+
+
+def files(path: Path, name: str) -> set[str]:
+    return set(git(path, "ls-tree", "-r", "--name-only", name).split())
+
+
+def protect_main(bare: Path) -> None:
+    hook = bare / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
+                    '  if [ "$ref" = refs/heads/main ]; then\n'
+                    '    echo "main is protected" >&2; exit 1\n  fi\ndone\nexit 0\n')
+    hook.chmod(0o755)
+
+
+def test_kept_and_abandoned_sessions_push_main_archive_and_notes(corpus_repo: Path,
+                                                                  remote: Path) -> None:
+    attach(corpus_repo, remote)
+    kept = session_run(corpus_repo, keep_script("tides", "Tides"), topic="tides")
+    gone = session_run(corpus_repo, abandon_script("dead-end"), topic="dead end")
+
+    assert (kept.outcome, gone.outcome) == ("crystallized", "abandoned")
+    assert rev(remote, "main") == rev(corpus_repo, "main") == gone.main_commit
+    tree = files(remote, "main")
+    assert {"corpus/pieces/tides.md", "corpus/log/0001-tides.md",
+            "corpus/log/0002-dead-end.md"} <= tree
+    assert refs(remote, "refs/agentgit/sessions") == {
+        "refs/agentgit/sessions/0001": kept.head, "refs/agentgit/sessions/0002": gone.head}
+    assert not refs(remote, "refs/heads/session")  # claimed there, removed once landed
+    for result in (kept, gone):
+        assert "messages" in git(remote, "notes", "--ref", NOTES, "show", str(result.head))
+    assert git(corpus_repo, "status", "--porcelain") == ""
+    git(remote, "fsck", "--full", "--no-progress")
+
+
+def test_no_push_keeps_everything_local(corpus_repo: Path, remote: Path) -> None:
+    attach(corpus_repo, remote)
+    before = refs(remote, "refs")
+    result = session_run(corpus_repo, keep_script(), topic="tides", push=False)
+    assert result.outcome == "crystallized"
+    assert refs(remote, "refs") == before
+    assert "corpus/pieces/tides.md" in files(corpus_repo, "main")
+
+
+def test_remote_main_moved_during_the_session_is_merged_and_pushed(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    attach(corpus_repo, remote)
+    other = clone(remote, tmp_path / "other")
+    repo = Repository.discover(corpus_repo)
+    settings = Settings(model="scripted")
+    mine = start(repo, settings, topic="tides", model_name="scripted")
+    assert mine.session == 1
+    # Another machine starts and lands while this session is still running.
+    theirs = session_run(other, keep_script("waves", "Waves"), topic="waves")
+    assert theirs.session == 2 and theirs.outcome == "crystallized"
+
+    result = run(repo, mine, ScriptedModel(keep_script("tides", "Tides")), settings)
+    assert result.outcome == "crystallized"
+    main = rev(remote, "main")
+    assert main == result.main_commit == rev(corpus_repo, "main")
+    assert git(remote, "rev-list", "--parents", "-n1", main).split()[1:] == [
+        theirs.main_commit, result.head]
+    assert {"corpus/pieces/tides.md", "corpus/pieces/waves.md", "corpus/log/0001-tides.md",
+            "corpus/log/0002-waves.md"} <= files(remote, "main")
+    for head in (result.head, theirs.head):  # both machines' notes reached the remote
+        assert git(remote, "notes", "--ref", NOTES, "show", str(head))
+    # The checkout came forward with the remote's main.
+    assert (corpus_repo / "corpus/pieces/waves.md").is_file()
+    assert git(corpus_repo, "status", "--porcelain") == ""
+
+
+def test_an_id_taken_on_the_remote_is_refused_to_the_second_claimant(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    attach(corpus_repo, remote)
+    other = Repository.discover(clone(remote, tmp_path / "other"))
+    mine = Repository.discover(corpus_repo)
+    base = rev(corpus_repo, "main")
+    branch, archive = "refs/heads/session/0001-x", "refs/agentgit/sessions/0001"
+    assert remote_mod.claim(mine, "origin", branch, archive, base) is True
+    assert remote_mod.claim(other, "origin", "refs/heads/session/0001-y", archive,
+                            base) is False
+    assert "refs/heads/session/0001-y" not in refs(remote, "refs/heads")  # atomic: neither
+
+
+def test_two_clones_racing_get_distinct_ids_and_all_land(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    attach(corpus_repo, remote)
+    clones = [corpus_repo] + [clone(remote, tmp_path / f"clone{i}") for i in range(2)]
+    scripts = [write_script(tmp_path / "a.jsonl", keep_script("alpha", "Alpha")),
+               write_script(tmp_path / "b.jsonl", keep_script("beta", "Beta")),
+               write_script(tmp_path / "c.jsonl", abandon_script("gamma"))]
+    procs = [subprocess.Popen(
+        [sys.executable, "-m", "agentgit", "session", "--json", "--topic", f"topic {i}",
+         "--model", f"scripted:{script}"], cwd=path, stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE, text=True, env=dict(os.environ))
+        for i, (path, script) in enumerate(zip(clones, scripts, strict=True))]
+    results = []
+    for proc in procs:
+        out, err = proc.communicate(timeout=120)
+        assert proc.returncode == 0, err
+        results.append(json.loads(out.splitlines()[-1]))
+    assert sorted(r["session"] for r in results) == [1, 2, 3]
+    assert [r["outcome"] for r in results] == ["crystallized", "crystallized", "abandoned"]
+    tree = files(remote, "main")
+    assert {"corpus/pieces/alpha.md", "corpus/pieces/beta.md"} <= tree
+    for i, r in enumerate(results):
+        assert f"corpus/log/{r['session']:04d}-topic-{i}.md" in tree
+        assert rev(remote, f"refs/agentgit/sessions/{r['session']:04d}") == r["head"]
+        assert git(remote, "notes", "--ref", NOTES, "show", r["head"])
+    assert not refs(remote, "refs/heads/session")
+
+
+def test_a_protected_main_ends_needs_review_with_nothing_lost(corpus_repo: Path,
+                                                             remote: Path) -> None:
+    attach(corpus_repo, remote)
+    protect_main(remote)
+    before = rev(remote, "main")
+    local_before = rev(corpus_repo, "main")
+    result = session_run(corpus_repo, keep_script("tides", "Tides"), topic="tides")
+
+    assert result.outcome == "needs-review"
+    assert "refused the push to main" in (result.reason or "")
+    assert rev(remote, "main") == before  # never forced
+    assert rev(corpus_repo, "main") == local_before
+    # The branch, the archive and the transcript are on the remote, for a person.
+    branch = f"refs/heads/{result.branch}"
+    assert rev(remote, branch) == result.head == rev(remote, "refs/agentgit/sessions/0001")
+    assert rev(corpus_repo, branch) == result.head
+    assert "corpus/pieces/tides.md" in files(remote, str(result.head))
+    assert "needs-review" in git(remote, "show", f"{result.head}:corpus/log/0001-tides.md")
+    assert git(remote, "notes", "--ref", NOTES, "show", str(result.head))
