@@ -7,6 +7,7 @@ budget runs out the model gets one last turn offering only those two tools.
 
 from __future__ import annotations
 
+import json
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -77,6 +78,9 @@ class Agent:
         while True:
             exhausted = self._exhausted(state, state.elapsed + self.clock() - started)
             if exhausted and not state.final_turn:
+                if self._over_budget(state, ahead=1):  # not even room to judge: end now
+                    return Judgement("abandoned", "The budget ran out before a judgement.",
+                                     reason="budget exhausted")
                 state.final_turn = True
                 _add_user_text(state.messages, f"The budget is spent ({exhausted}). This is "
                                "your last turn: judge now with crystallize or abandon.")
@@ -203,19 +207,30 @@ class Agent:
         s = self.settings
         if state.turn + 1 >= s.max_turns:
             return f"turn {state.turn + 1} of {s.max_turns}"
-        last = state.turns[-1]["usage"] if state.turns else None
-        last_total = sum(last[k] for k in ("input_tokens", "output_tokens",
-                                           "cache_read_input_tokens",
-                                           "cache_creation_input_tokens")) if last else 0
-        # Leave room for the last turn: stop when one more turn like the last would not fit.
-        if state.usage.total + 2 * last_total >= s.max_tokens:
-            return f"{state.usage.total:,} of {s.max_tokens:,} tokens"
-        if state.cost_usd is not None and state.turns:
-            last_cost = state.turns[-1].get("cost_usd") or 0.0
-            if state.cost_usd + 2 * last_cost >= s.max_cost:
-                return f"${state.cost_usd:.2f} of ${s.max_cost:.2f}"
+        over = self._over_budget(state, ahead=2)  # the next turn and the judging one
+        if over:
+            return over
         if elapsed >= s.max_minutes * 60:
             return f"{elapsed / 60:.1f} of {s.max_minutes:g} minutes"
+        return None
+
+    def _over_budget(self, state: AgentState, ahead: int) -> str | None:
+        """Whether ``ahead`` more turns would pass the token or cost budget. Each turn
+        resends the conversation, so each costs more than the one before: by what was
+        added since the last request, or by the growth seen between the last two turns
+        if larger. ("One more turn like the last" let a cap be overshot.)"""
+        s = self.settings
+        added = _added_tokens(state.messages)
+        totals = [Usage.from_dict(t["usage"]).total for t in state.turns[-2:]]
+        if _projected(state.usage.total, totals, added, ahead) >= s.max_tokens:
+            return f"{state.usage.total:,} of {s.max_tokens:,} tokens"
+        if state.cost_usd is not None and state.turns:
+            costs = [t.get("cost_usd") or 0.0 for t in state.turns[-2:]]
+            last = Usage.from_dict(state.turns[-1]["usage"])
+            grown = last + Usage(cache_creation_input_tokens=added)  # written to the cache
+            added_cost = max(0.0, (self.cost(grown) or 0.0) - (self.cost(last) or 0.0))
+            if _projected(state.cost_usd, costs, added_cost, ahead) >= s.max_cost:
+                return f"${state.cost_usd:.2f} of ${s.max_cost:.2f}"
         return None
 
     def _budget_note(self, state: AgentState) -> str:
@@ -223,6 +238,23 @@ class Agent:
         left = s.max_turns - state.turn
         cost = "" if state.cost_usd is None else f", ${max(s.max_cost - state.cost_usd, 0):.2f}"
         return f"[budget left: {left} turns{cost}]"
+
+
+def _added_tokens(messages: list[dict[str, Any]]) -> int:
+    """A generous guess (3 characters a token) at the tokens added since the last
+    request: its answer and what followed."""
+    starts = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
+    return len(json.dumps(messages[starts[-1]:], ensure_ascii=False)) // 3 if starts else 0
+
+
+def _projected(spent: float, last_two: list[float], growth: float, ahead: int) -> float:
+    """Spent, plus ``ahead`` turns, each more than the one before by ``growth`` (or by
+    the growth between the last two turns, if more)."""
+    if not last_two:
+        return spent
+    if len(last_two) == 2:
+        growth = max(growth, last_two[1] - last_two[0])
+    return spent + ahead * last_two[-1] + ahead * (ahead + 1) // 2 * growth
 
 
 def _reasoning(content: list[dict[str, Any]], limit: int) -> str:
