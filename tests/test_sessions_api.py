@@ -9,7 +9,9 @@ request the SDK sent is in ``fake_api.requests`` for assertions.
 from __future__ import annotations
 
 import json
+import os
 import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -561,3 +563,128 @@ def test_the_cost_cap_holds_whatever_the_cap(
     assert sum(costs) <= cap, costs
     assert result.reason == "budget exhausted" and len(costs) < 39
     assert sum(costs) + costs[-1] > cap / 2  # and it did not stop absurdly early
+
+
+def test_json_lines_and_the_github_step_summary(
+        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    summary = tmp_path / "step-summary.md"
+    summary.write_text("# earlier step\n", encoding="utf-8")
+    fake_api.push(draft(1), keep(2))
+    done = cli_session(corpus_repo, "--json", "--topic", "tides",
+                       env={"GITHUB_STEP_SUMMARY": str(summary)})
+    assert done.returncode == 0, done.stderr
+    lines = done.stdout.splitlines()
+    assert len(lines) > 3
+    events = [json.loads(line) for line in lines]
+    assert all(isinstance(e, dict) and isinstance(e.get("event"), str) for e in events)
+    kinds = [e["event"] for e in events]
+    assert kinds[0] == "started" and "turn" in kinds and "usage" in kinds and "tool" in kinds
+    final = events[-1]
+    assert final["event"] == "result" and kinds.count("result") == 1
+    assert final["session"] == 1 and final["outcome"] == "crystallized"
+    assert final["pieces"] == ["tides"] and final["turns"] == 2
+    assert final["cost_usd"] == pytest.approx(2 * turn_cost(USAGE))
+    assert final["usage"]["cache_read_input_tokens"] == 10_000
+    assert final["main_commit"] == sha(corpus_repo, "main")
+    text = summary.read_text(encoding="utf-8")
+    assert text.startswith("# earlier step\n")  # appended, not overwritten
+    added = text.removeprefix("# earlier step\n")
+    assert "session 0001" in added and "crystallized" in added and "tides" in added
+    assert f"${2 * turn_cost(USAGE):.4f}" in added
+
+    # CI set without --json is machine mode too.
+    fake_api.push(drop_it(1))
+    ci = cli_session(corpus_repo, env={"CI": "true"})
+    assert ci.returncode == 0, ci.stderr
+    assert json.loads(ci.stdout.splitlines()[-1])["outcome"] == "abandoned"
+
+
+def test_without_a_key_or_a_base_url_it_says_how_to_get_going(corpus_repo: Path) -> None:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
+    proc = subprocess.run([sys.executable, "-m", "agentgit", "session"], cwd=corpus_repo,
+                          env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 1
+    assert proc.stdout == ""
+    (line,) = proc.stderr.splitlines()
+    assert line.startswith("agentgit: no API key")
+    assert "ANTHROPIC_API_KEY" in line and "agentgit demo" in line
+    assert "ANTHROPIC_BASE_URL" in line
+    # Nothing was started.
+    assert git(corpus_repo, "for-each-ref", "refs/heads/session/", "refs/agentgit/") == ""
+
+
+# -- secrets ---------------------------------------------------------------------------------
+
+SECRET_KEY = "sk-ant-api03-ZZsecretscanKEY7f3a9c2e1b4d5e6f7a8b9c0d1e2f3a4b5c6d7e8f9"
+SECRET_ENV = {
+    "ANTHROPIC_API_KEY": SECRET_KEY,
+    "MY_SERVICE_TOKEN": "mst-4b1d-92aa-secretscan-service-token",
+    "GITHUB_TOKEN": "ghp_SecretScan0123456789abcdefghijklmnopq",
+    "DATABASE_PASSWORD": "correct-horse-battery-secretscan",
+}
+
+
+def everything_stored(repo: Path) -> bytes:
+    """Every object of the repository, plus every file agentgit keeps in the git dir."""
+    objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo,
+                             capture_output=True, check=True).stdout
+    kept = b"".join(p.read_bytes() for p in sorted((repo / ".git" / "agentgit").rglob("*"))
+                    if p.is_file())
+    return objects + kept
+
+
+def assert_no_secret(data: bytes) -> None:
+    for name, value in SECRET_ENV.items():
+        assert value.encode() not in data, f"{name}'s value is stored"
+
+
+def test_no_credential_is_stored_anywhere(corpus_repo: Path, fake_api: FakeAPI) -> None:
+    # A kept session, an abandoned one, and one interrupted (its transcript on disk) with
+    # a distinctive key and credential-looking variables in the environment.
+    fake_api.push(draft(1), note(2, "Drafted."), keep(3),
+                  draft(4, "dead-end"), drop_it(5),
+                  draft(6, "later"), error(500), error(500))
+    for expected in (0, 0, 3):
+        proc = cli_session(corpus_repo, env=SECRET_ENV)
+        assert proc.returncode == expected, proc.stderr
+    assert fake_api.remaining == 0
+    # The key did reach the server, so it was in play.
+    assert {h.get("authorization") for h in fake_api.headers} == {f"Bearer {SECRET_KEY}"}
+    assert transcript_file(corpus_repo, 3).exists()
+    stored = everything_stored(corpus_repo)
+    assert b'"messages"' in stored  # transcripts were scanned (notes and the file)
+    assert_no_secret(stored)
+
+    fake_api.push(keep(7, ("later",)))
+    resumed = cli(corpus_repo, "resume", "3", "--model", MODEL, env=SECRET_ENV)
+    assert resumed.returncode == 0, resumed.stderr
+    assert_no_secret(everything_stored(corpus_repo))
+
+
+def test_transcripts_are_scrubbed_of_what_the_model_echoes(
+        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    # Should a model echo a credential (here: our key, the service token, and a
+    # key-shaped string from nowhere), the transcripts (the file, then the note) do not
+    # keep it. What the model writes into the corpus is its content and is not altered.
+    leaked = "sk-ant-api03-notOursButShapedLikeOne0123456789"
+    echo = f"The key is {SECRET_KEY}; the token {SECRET_ENV['MY_SERVICE_TOKEN']}; also {leaked}."
+    fake_api.push(call("read", {"path": "PROGRAM.md"}, n=1, text=echo),
+                  error(500), error(500))
+    down = cli_session(corpus_repo, env=SECRET_ENV)
+    assert down.returncode == 3, down.stderr
+    saved = transcript_file(corpus_repo, 1).read_text(encoding="utf-8")
+    assert "The key is [scrubbed]; the token [scrubbed]; also [scrubbed]." in saved
+    for secret in (SECRET_KEY, SECRET_ENV["MY_SERVICE_TOKEN"], leaked):
+        assert secret not in saved
+
+    fake_api.push(note(2, echo), drop_it(3))
+    done = cli(corpus_repo, "resume", "1", "--model", MODEL, env=SECRET_ENV)
+    assert done.returncode == 0, done.stderr
+    # The journal is the model's prose, landed as it wrote it (the model cannot see the
+    # environment: a value it echoes was in its input, the corpus, already).
+    assert echo in git(corpus_repo, "show", "main:" + git(
+        corpus_repo, "ls-tree", "-r", "--name-only", "main", "corpus/log").split()[-1])
+    note_text = json.dumps(transcript_note(corpus_repo, 1))
+    assert "[scrubbed]" in note_text
+    for secret in (SECRET_KEY, SECRET_ENV["MY_SERVICE_TOKEN"], leaked):
+        assert secret not in note_text
