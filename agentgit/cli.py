@@ -200,6 +200,8 @@ def _report(result: Any, machine: bool) -> None:
         click.echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
         if result.outcome == "needs-review" and result.branch:
             click.echo(f"  branch {result.branch} is left for review")
+        if result.review_url:
+            click.echo(f"  in review: {result.review_url}")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:
@@ -248,7 +250,13 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
                                 "max_minutes": max_minutes, "review": review,
                                 "push": False if no_push else None})
     if settings.review != "merge":
-        raise UsageError(f"--review {settings.review} is not available in this version yet")
+        from agentgit import remote as remote_mod
+
+        if remote_mod.active(repo, settings) is None:
+            raise UsageError(f"--review {settings.review} needs the remote "
+                             f"'{settings.remote}' and pushing on")
+        if settings.review == "pr" and not os.environ.get("GITHUB_TOKEN"):
+            raise UsageError("--review pr needs GITHUB_TOKEN in the environment")
     llm = _model(settings.model, settings)
     machine = _machine_mode(json_flag)
     progress = _progress(machine)
@@ -304,6 +312,22 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
     machine = _machine_mode(json_flag)
     result = lifecycle.abandon(repo, number, reason, settings, _progress(machine))
     _report(result, machine)
+
+
+@cli.command()
+@click.option("--json", "json_flag", is_flag=True, help="One JSON object per session.")
+def sync(json_flag: bool) -> None:
+    """Record what review decided: for each session's pull request, merged → kept,
+    closed unmerged → abandoned ("closed in review"). Running it twice changes nothing."""
+    from agentgit.review import sync as do_sync
+
+    repo = _repo()
+    for item in do_sync(repo, _settings(repo, {})):
+        if json_flag:
+            click.echo(json.dumps(item.__dict__))
+        else:
+            click.echo(f"Session {item.session:04d} {item.outcome} in review "
+                       f"(pull request #{item.pull})")
 
 
 # -- reading ----------------------------------------------------------------------------

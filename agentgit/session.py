@@ -66,6 +66,7 @@ class Result:
     usage: Usage = field(default_factory=Usage)
     cost_usd: float | None = 0.0
     conflicts: list[str] = field(default_factory=list)
+    review_url: str | None = None  # where a session sent to review is (--review pr|branch)
 
     def to_dict(self) -> dict[str, Any]:
         return {
@@ -73,7 +74,7 @@ class Result:
             "summary": self.summary, "pieces": self.pieces, "reason": self.reason,
             "head": self.head, "main_commit": self.main_commit, "branch": self.branch,
             "turns": self.turns, "usage": self.usage.to_dict(), "cost_usd": self.cost_usd,
-            "conflicts": self.conflicts,
+            "conflicts": self.conflicts, "review_url": self.review_url,
         }
 
 
@@ -444,6 +445,13 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
         repo.add_note(head, path.read_text("utf-8"))
     faults.point("before-main")
     remote = remote_mod.active(repo, settings)
+    if remote and settings.review != "merge" and result.outcome == "crystallized":
+        from agentgit import review
+
+        result = review.submit(repo, session, result, settings, remote)
+        progress("landed", {"outcome": result.outcome, "review": result.review_url})
+        _cleanup(repo, session, keep_branch=True)
+        return result
     landed = find_landing(repo, session.session, remote)
     if landed is None:
         if result.outcome == "crystallized":

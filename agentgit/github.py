@@ -1,0 +1,118 @@
+"""A small GitHub REST client (urllib: no import cost): pull requests and labels.
+
+The token comes from GITHUB_TOKEN and goes only into the Authorization header of
+requests to the API root (GITHUB_API_URL, default the public API): it is never printed,
+put in an error message, written to git config or to a remote URL.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import re
+import urllib.error
+import urllib.parse
+import urllib.request
+from collections.abc import Mapping
+from typing import Any
+
+from agentgit.errors import AgentgitError
+
+DEFAULT_API = "https://api.github.com"
+TIMEOUT = 30.0
+
+
+class GitHubError(AgentgitError):
+    def __init__(self, message: str, status: int = 0) -> None:
+        super().__init__(message)
+        self.status = status
+
+
+def repo_from_url(url: str) -> str | None:
+    """owner/name from a GitHub remote URL (https, ssh or scp-like), or None."""
+    url = url.strip()
+    if "://" not in url and not re.match(r"^[^/]+@[^/:]+:", url):
+        return None  # a local path
+    match = re.search(r"[/:]([^/:]+)/([^/]+?)(?:\.git)?/?$", url)
+    return f"{match.group(1)}/{match.group(2)}" if match else None
+
+
+class GitHub:
+    def __init__(self, token: str, repository: str, api: str = DEFAULT_API) -> None:
+        self._token = token
+        self.repository = repository
+        self.api = api.rstrip("/")
+
+    @classmethod
+    def from_env(cls, remote_url: str | None, env: Mapping[str, str] | None = None) -> GitHub:
+        env = os.environ if env is None else env
+        token = env.get("GITHUB_TOKEN", "")
+        if not token:
+            raise AgentgitError("--review pr needs GITHUB_TOKEN in the environment")
+        repository = env.get("GITHUB_REPOSITORY") or (
+            repo_from_url(remote_url) if remote_url else None)
+        if not repository:
+            raise AgentgitError("cannot tell the GitHub repository: set GITHUB_REPOSITORY "
+                                "(owner/name)")
+        return cls(token, repository, env.get("GITHUB_API_URL") or DEFAULT_API)
+
+    def __repr__(self) -> str:  # never shows the token
+        return f"GitHub({self.repository!r}, {self.api!r})"
+
+    @property
+    def owner(self) -> str:
+        return self.repository.split("/", 1)[0]
+
+    def request(self, method: str, path: str, body: Any = None,
+                query: Mapping[str, str] | None = None) -> Any:
+        url = f"{self.api}{path}"
+        if query:
+            url += "?" + urllib.parse.urlencode(query)
+        data = None if body is None else json.dumps(body).encode("utf-8")
+        req = urllib.request.Request(url, data=data, method=method, headers={
+            "Authorization": f"Bearer {self._token}",
+            "Accept": "application/vnd.github+json",
+            "X-GitHub-Api-Version": "2022-11-28",
+            "User-Agent": "agentgit",
+            **({"Content-Type": "application/json"} if data is not None else {}),
+        })
+        try:
+            with urllib.request.urlopen(req, timeout=TIMEOUT) as response:
+                raw = response.read()
+        except urllib.error.HTTPError as exc:
+            detail = ""
+            with contextlib.suppress(ValueError, AttributeError):
+                detail = json.loads(exc.read() or b"{}").get("message", "")
+            raise GitHubError(f"GitHub {method} {path}: {exc.code} {detail}".rstrip(),
+                              exc.code) from None
+        except (urllib.error.URLError, OSError) as exc:
+            reason = getattr(exc, "reason", exc)
+            raise GitHubError(f"GitHub {method} {path}: {reason}") from None
+        return json.loads(raw) if raw else None
+
+    # -- pull requests ---------------------------------------------------------------
+
+    def find_pull(self, branch: str, state: str = "all") -> dict[str, Any] | None:
+        pulls = self.request("GET", f"/repos/{self.repository}/pulls",
+                             query={"head": f"{self.owner}:{branch}", "state": state})
+        return pulls[0] if pulls else None
+
+    def open_or_update_pull(self, branch: str, base: str, title: str,
+                            body: str) -> dict[str, Any]:
+        """A pull request for `branch`; one that exists (422) is updated, not duplicated."""
+        try:
+            return self.request("POST", f"/repos/{self.repository}/pulls",
+                                {"head": branch, "base": base, "title": title, "body": body})
+        except GitHubError as exc:
+            if exc.status != 422:
+                raise
+        existing = self.find_pull(branch, state="open")
+        if existing is None:
+            raise GitHubError(f"GitHub refused a pull request for {branch} (422)", 422)
+        return self.request("PATCH", f"/repos/{self.repository}/pulls/{existing['number']}",
+                            {"title": title, "body": body})
+
+    def add_labels(self, number: int, labels: list[str]) -> None:
+        self.request("POST", f"/repos/{self.repository}/issues/{number}/labels",
+                     {"labels": labels})

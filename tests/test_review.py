@@ -1,0 +1,159 @@
+"""--review pr|branch and `agentgit sync` (DESIGN §5) against a bare remote and a fake
+GitHub REST server on loopback."""
+
+from __future__ import annotations
+
+import subprocess
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import agentgit, git
+from fakegithub import REPOSITORY, TOKEN, FakeGitHub
+from scripts import abandon_script, keep_script, write_script
+from test_remote import attach, files, refs, rev
+
+from agentgit.models.scripted import ScriptedModel
+from agentgit.repo import Repository
+from agentgit.review import sync
+from agentgit.session import Result, run, start
+from agentgit.settings import Settings
+
+
+@pytest.fixture
+def github_env(fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
+    monkeypatch.setenv("GITHUB_API_URL", fake_github.url)
+    return fake_github
+
+
+@pytest.fixture
+def remote(tmp_path: Path, corpus_repo: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    attach(corpus_repo, bare)
+    return bare
+
+
+def reviewed(path: Path, turns: list[dict[str, Any]], review: str,
+             topic: str = "tides") -> Result:
+    repo = Repository.discover(path)
+    settings = Settings(model="scripted", review=review)
+    current = start(repo, settings, topic=topic, model_name="scripted")
+    return run(repo, current, ScriptedModel(turns), settings)
+
+
+def merge_on_remote(bare: Path, branch: str, tmp_path: Path) -> None:
+    """What the merge button does: a merge commit on the remote's main."""
+    work = tmp_path / "merger"
+    git(tmp_path, "clone", "-q", str(bare), str(work))
+    git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request #1", f"origin/{branch}")
+    git(work, "push", "-q", "origin", "main")
+
+
+def test_review_pr_opens_a_labelled_pull_request_and_sync_keeps_it_once_merged(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path) -> None:
+    main_before = rev(remote, "main")
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
+    assert result.outcome == "in-review"
+    assert result.review_url == f"https://github.example/{REPOSITORY}/pull/1"
+    assert rev(remote, "main") == main_before  # review decides
+    assert rev(remote, f"refs/heads/{result.branch}") == result.head
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head
+    pull = github_env.pulls[1]
+    assert pull["head"]["ref"] == result.branch and pull["base"]["ref"] == "main"
+    assert pull["labels"] == ["agentgit", "crystallized"]
+    body = pull["body"]
+    assert "Wrote tides." in body and "corpus/pieces/tides.md" in body
+    assert "judgement: **crystallized**" in body and "cost" in body
+    assert "Drafting tides." in body  # an exploration's reasoning, first line
+    assert git(remote, "notes", "--ref", "refs/notes/agentgit", "show", str(result.head))
+
+    assert sync(Repository.discover(corpus_repo), Settings()) == []  # still open
+    merge_on_remote(remote, str(result.branch), tmp_path)
+    github_env.close(1, merged=True)
+    done = sync(Repository.discover(corpus_repo), Settings())
+    assert [(d.session, d.outcome, d.pull) for d in done] == [(1, "crystallized", 1)]
+    assert "corpus/pieces/tides.md" in files(remote, "main")
+    assert not refs(remote, "refs/heads/session")
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head
+    log = agentgit(corpus_repo, "log", "--json")
+    assert '"outcome": "crystallized"' in log.stdout and '"session": 1' in log.stdout
+    main_after = rev(remote, "main")
+    assert sync(Repository.discover(corpus_repo), Settings()) == []  # idempotent
+    assert rev(remote, "main") == main_after
+
+
+def test_a_pull_request_closed_unmerged_is_logged_abandoned_by_sync(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
+    github_env.close(1, merged=False)
+    proc = agentgit(corpus_repo, "sync")
+    assert proc.returncode == 0, proc.stderr
+    assert "Session 0001 abandoned" in proc.stdout
+    tree = files(remote, "main")
+    assert "corpus/pieces/tides.md" not in tree
+    entry = git(remote, "show", "main:corpus/log/0001-tides.md")
+    assert "outcome: abandoned" in entry and "closed in review" in entry
+    assert not refs(remote, "refs/heads/session")
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head
+    main_after = rev(remote, "main")
+    again = agentgit(corpus_repo, "sync")
+    assert again.returncode == 0 and again.stdout == ""
+    assert rev(remote, "main") == main_after
+
+
+def test_an_existing_pull_request_is_updated_not_duplicated(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
+    github_env.pulls[1] = {"number": 1, "state": "open", "merged_at": None, "title": "old",
+                           "body": "old", "head": {"ref": "session/0001-tides"},
+                           "base": {"ref": "main"}, "labels": [], "html_url": "u/1"}
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
+    assert list(github_env.pulls) == [1]
+    assert github_env.pulls[1]["body"] != "old" and "Wrote tides." in github_env.pulls[1]["body"]
+    assert ("PATCH", f"/repos/{REPOSITORY}/pulls/1") in github_env.requests
+    assert result.review_url == "u/1"
+
+
+def test_review_branch_pushes_the_branch_and_stops(corpus_repo: Path, remote: Path,
+                                                   github_env: FakeGitHub) -> None:
+    main_before = rev(remote, "main")
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
+    assert result.outcome == "in-review"
+    assert result.review_url == f"origin {result.branch}"
+    assert rev(remote, f"refs/heads/{result.branch}") == result.head
+    assert rev(remote, "main") == main_before
+    assert github_env.requests == []
+
+
+def test_an_abandoned_session_under_review_pr_opens_no_pull_request(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
+    result = reviewed(corpus_repo, abandon_script("dead-end"), "pr", topic="dead end")
+    assert result.outcome == "abandoned"
+    assert github_env.requests == []
+    assert "corpus/log/0001-dead-end.md" in files(remote, "main")
+
+
+def test_the_token_is_never_printed_logged_or_stored(corpus_repo: Path, remote: Path,
+                                                     github_env: FakeGitHub,
+                                                     tmp_path: Path) -> None:
+    script = write_script(tmp_path / "keep.jsonl", keep_script("tides", "Tides"))
+    proc = agentgit(corpus_repo, "session", "--review", "pr", "--topic", "tides",
+                    "--model", f"scripted:{script}")
+    assert proc.returncode == 0, proc.stderr
+    assert "pull/1" in proc.stdout
+    github_env.close(1, merged=False)
+    synced = agentgit(corpus_repo, "sync", "--json")
+    assert synced.returncode == 0, synced.stderr
+    for out in (proc.stdout, proc.stderr, synced.stdout, synced.stderr):
+        assert TOKEN not in out
+    for path in (corpus_repo, remote):
+        objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"],
+                                 cwd=path, capture_output=True).stdout
+        assert objects and TOKEN.encode() not in objects
+    assert TOKEN not in (corpus_repo / ".git" / "config").read_text()
+    assert TOKEN not in (remote / "config").read_text()
+    for found in (corpus_repo / ".git").rglob("*"):
+        if found.is_file():
+            assert TOKEN.encode() not in found.read_bytes(), found
