@@ -21,5 +21,7 @@ def markdown_summary(result: Any) -> str:
     ]
     if result.reason:
         rows.append(f"| reason | {result.reason} |")
+    if getattr(result, "review_url", None):
+        rows.append(f"| review | {result.review_url} |")
     rows += ["", result.summary.strip(), ""]
     return "\n".join(rows) + "\n"
