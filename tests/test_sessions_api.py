@@ -688,3 +688,23 @@ def test_transcripts_are_scrubbed_of_what_the_model_echoes(
     assert "[scrubbed]" in note_text
     for secret in (SECRET_KEY, SECRET_ENV["MY_SERVICE_TOKEN"], leaked):
         assert secret not in note_text
+
+
+def test_thinking_blocks_survive_an_interruption_and_resume(
+        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    from agentgit.errors import Interrupted
+    from agentgit.session import resume
+
+    thought = [thinking_block("Draft first, judge later."), redacted_thinking_block("R3d==")]
+    fake_api.push(draft(1, thinking=thought), error(500), error(500))
+    with pytest.raises(Interrupted) as down:
+        in_process(corpus_repo)
+    assert "agentgit resume 1" in down.value.message
+    fake_api.push(keep(2))
+    settings = Settings(model=MODEL, max_retries=1)
+    result = resume(Repository.discover(corpus_repo), 1, make_model(MODEL, settings), settings)
+    assert result.outcome == "crystallized"
+    assert not fake_api.rejections
+    # Sent back from the saved transcript exactly as issued.
+    after = [m for m in fake_api.requests[-1]["messages"] if m["role"] == "assistant"]
+    assert after[0]["content"][:2] == thought
