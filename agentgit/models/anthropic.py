@@ -335,7 +335,9 @@ def _to_response(message: Any, model: str) -> ModelResponse:
     # names: exactly what must go back for thinking blocks. Top-level nulls are
     # dropped from blocks because some param types reject null for optional fields
     # (tool_use "caller"); nested values (tool input) are left alone.
-    raw = message.to_dict(mode="json")
+    # warnings=False: a model's malformed tool input (a string, say) is ours to answer
+    # as a tool error, not a serializer warning.
+    raw = message.to_dict(mode="json", warnings=False)
     content = [
         {k: v for k, v in block.items() if v is not None} for block in raw.get("content") or []
     ]
