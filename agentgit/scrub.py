@@ -58,20 +58,29 @@ def scrub_text(text: str, secrets: list[str] | None = None) -> str:
     return _scrub_str(text, ordered)
 
 
-def _walk(obj: Any, secrets: list[str]) -> Any:
+# Thinking blocks are signed by the API and must go back byte for byte on resume, so
+# only our own environment's secrets (which must never be written, whatever it costs)
+# are replaced in them; the shape patterns, heuristics for pasted or fetched text,
+# would alter a harmless block ("Bearer tokens expire...") and break the resume.
+_SIGNED = ("thinking", "redacted_thinking")
+
+
+def _walk(obj: Any, secrets: list[str], patterns: bool = True) -> Any:
     if isinstance(obj, str):
-        return _scrub_str(obj, secrets)
+        return _scrub_str(obj, secrets, patterns)
     if isinstance(obj, Mapping):
-        return {_walk(k, secrets): _walk(v, secrets) for k, v in obj.items()}
+        inner = patterns and obj.get("type") not in _SIGNED
+        return {_walk(k, secrets, inner): _walk(v, secrets, inner) for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return type(obj)(_walk(v, secrets) for v in obj)
+        return type(obj)(_walk(v, secrets, patterns) for v in obj)
     return obj
 
 
-def _scrub_str(text: str, secrets: list[str]) -> str:
+def _scrub_str(text: str, secrets: list[str], patterns: bool = True) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REPLACEMENT)
-    for pattern, replacement in _PATTERNS:
-        text = pattern.sub(replacement, text)
+    if patterns:
+        for pattern, replacement in _PATTERNS:
+            text = pattern.sub(replacement, text)
     return text

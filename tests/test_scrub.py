@@ -62,3 +62,16 @@ def test_patterns_catch_credentials_that_are_not_in_the_environment() -> None:
 def test_ordinary_text_is_left_alone() -> None:
     text = "A bearer of news; the key idea is a token economy. ghp_short."
     assert scrub({"t": text}, []) == {"t": text}
+
+
+def test_signed_thinking_blocks_keep_credential_shapes_but_lose_real_secrets() -> None:
+    """A thinking block must go back byte for byte on resume: the shape heuristics leave
+    it alone, but a secret from our own environment is still never written."""
+    secret = "env-secret-value-123456"
+    thinking = {"type": "thinking", "thinking": "Bearer abcdefgh12345 expires", "signature": "s"}
+    leaky = {"type": "thinking", "thinking": f"the key is {secret}", "signature": "s"}
+    text = {"type": "text", "text": "Bearer abcdefgh12345 expires"}
+    out = scrub([thinking, leaky, text], [secret])
+    assert out[0] == thinking
+    assert secret not in out[1]["thinking"] and "[scrubbed]" in out[1]["thinking"]
+    assert out[2]["text"] == "Bearer [scrubbed] expires"
