@@ -230,7 +230,8 @@ def _budget_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @click.option("--topic", help="What the session should think about.")
 @_budget_options
 @click.option("--review", type=click.Choice(["merge", "pr", "branch"]),
-              help="merge: the session's judgement lands on main (default).")
+              help="merge: the session's judgement lands on main (default); pr: push "
+              "the branch and open a pull request; branch: push the branch and stop.")
 @click.option("--no-push", "no_push", is_flag=True,
               help="Keep everything local even when the repository has a remote.")
 def session(topic: str | None, model: str | None, max_turns: int | None,
