@@ -305,7 +305,12 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
 @click.option("--reason", required=True, help="Why the session is abandoned.")
 @click.option("--json", "json_flag", is_flag=True, help="Machine-readable output.")
 def abandon(number: int, reason: str, json_flag: bool) -> None:
-    """End open session N (interrupted, killed or left for review) as abandoned."""
+    """End open session N (interrupted, killed or left for review) as abandoned.
+
+    A session killed after it had already judged (its branch's last commit holds the
+    judgement) is landed as it judged, since undoing that commit would lose it; the
+    output says which outcome it landed with.
+    """
     from agentgit import session as lifecycle
 
     repo = _repo()
