@@ -200,7 +200,9 @@ def _report(result: Any, machine: bool) -> None:
         click.echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
         if result.outcome == "needs-review" and result.branch:
             click.echo(f"  branch {result.branch} is left for review")
-        if result.review_url:
+        if result.review_url and result.outcome == "abandoned":
+            click.echo(f"  main is protected; log entry by pull request: {result.review_url}")
+        elif result.review_url:
             click.echo(f"  in review: {result.review_url}")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
@@ -333,7 +335,7 @@ def sync(json_flag: bool) -> None:
             click.echo(json.dumps(item.__dict__))
         else:
             click.echo(f"Session {item.session:04d} {item.outcome} in review "
-                       f"(pull request #{item.pull})")
+                       f"(pull request #{item.pull})" + (f": {item.note}" if item.note else ""))
 
 
 # -- reading ----------------------------------------------------------------------------

@@ -25,6 +25,8 @@ if TYPE_CHECKING:
     from agentgit.session import Result, Session
 
 CLOSED_REASON = "closed in review"
+LOG_BRANCH_PREFIX = "agentgit/log/"
+LOG_LABEL = "agentgit:log"
 
 
 def submit(repo: Repository, session: Session, result: Result, settings: Settings,
@@ -42,6 +44,36 @@ def submit(repo: Repository, session: Session, result: Result, settings: Setting
         github.add_labels(pull["number"], ["agentgit", judged])
         result.review_url = pull.get("html_url") or f"#{pull['number']}"
     return result
+
+
+def submit_log(repo: Repository, session: Session, result: Result, remote: str) -> str:
+    """An abandoned session whose log entry a protected main refused: push the log-only
+    commit on `agentgit/log/NNNN` and open (or update) a small pull request for it,
+    labelled `agentgit:log`. Where it went is returned. Resuming reuses the branch."""
+    from agentgit.session import log_commit
+
+    branch = f"{LOG_BRANCH_PREFIX}{session.id}"
+    ref = f"refs/heads/{branch}"
+    if ref not in repo.ls_remote(remote, ref):
+        base = remote_mod.fetch_main(repo, remote)
+        if base is None:
+            raise AgentgitError(f"{remote} has no {MAIN} for session {session.id}'s log entry")
+        commit = log_commit(repo, session, result, base)
+        pushed = repo.push(remote, [f"{commit}:{ref}"], leases=[f"{ref}:"])
+        if not pushed.ok and ref not in repo.ls_remote(remote, ref):
+            raise remote_mod.PushRefused(
+                f"{remote} refused {branch}: {pushed.rejected(ref) or pushed.message}")
+    github = GitHub.from_env(repo.remote_url(remote))
+    title = f"agentgit log: session {session.id} abandoned"
+    body = (f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"
+            f"`{remote}` refused the push of its log entry to `{MAIN}`, so the entry "
+            f"(`corpus/{session.log_rel}`, nothing else) comes by this pull request. The "
+            f"session's head stays archived at `{ARCHIVE_PREFIX}{session.id}`.\n\n"
+            "Merge it to record the session in the log; closing it leaves the entry only "
+            "in the archive (`agentgit sync` cleans up either way).\n")
+    pull = github.open_or_update_pull(branch, MAIN, title, body)
+    github.add_labels(pull["number"], [LOG_LABEL])
+    return str(pull.get("html_url") or f"#{pull['number']}")
 
 
 def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> str:
@@ -76,6 +108,7 @@ class Synced:
     outcome: str
     pull: int
     main_commit: str | None
+    note: str = ""
 
 
 def sync(repo: Repository, settings: Settings) -> list[Synced]:
@@ -110,6 +143,34 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
                 repo.ref_transaction([(local, EMPTY, None)])
         done.append(Synced(number, "crystallized" if merged else "abandoned",
                            pull["number"], commit))
+    done += _sync_log_pulls(repo, remote, github)
+    return done
+
+
+def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synced]:
+    """`agentgit:log` pull requests review decided: merged, the entry is on main and only
+    the branch is left to delete; closed unmerged, the entry stays archived on the
+    session's head. Either way the branch goes, so a second run finds nothing."""
+    done: list[Synced] = []
+    branches = repo.ls_remote(remote, f"refs/heads/{LOG_BRANCH_PREFIX}*")
+    for ref, head in sorted(branches.items()):
+        branch = ref.removeprefix("refs/heads/")
+        match = re.fullmatch(rf"{re.escape(LOG_BRANCH_PREFIX)}(\d+)", branch)
+        if not match:
+            continue
+        pull = github.find_pull(branch)
+        if pull is None or pull.get("state") != "closed":
+            continue
+        number = int(match.group(1))
+        merged = bool(pull.get("merged_at") or pull.get("merged"))
+        pushed = repo.push(remote, [f":{ref}"], leases=[f"{ref}:{head}"])
+        if not pushed.ok and ref in repo.ls_remote(remote, ref):
+            raise AgentgitError(f"could not delete {branch} on {remote}: {pushed.message}")
+        archive = f"{ARCHIVE_PREFIX}{number:04d}"
+        note = ("log entry merged into main" if merged else
+                f"log pull request closed unmerged: the entry stays archived on {archive}")
+        done.append(Synced(number, "abandoned", pull["number"],
+                           remote_mod.fetch_main(repo, remote) if merged else None, note))
     return done
 
 

@@ -463,13 +463,23 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
         if remote:
             _bring_local_main(repo, landed)
     faults.point("after-main")
+    logged_by_pull = False
+    if (remote and result.main_commit is None and settings.review == "pr"
+            and result.outcome == "abandoned"):
+        # A protected main refused the log entry: it goes by a small pull request.
+        from agentgit import review
+
+        result.review_url = review.submit_log(repo, session, result, remote)
+        logged_by_pull = True
     # A session whose log entry could not reach main (the remote refused it) keeps its
-    # branch too: nothing is lost, and a person sees it.
-    keep_branch = result.outcome == "needs-review" or result.main_commit is None
+    # branch too, unless a pull request carries the entry: nothing is lost either way.
+    keep_branch = result.outcome == "needs-review" or (
+        result.main_commit is None and not logged_by_pull)
     if remote:
         remote_mod.publish(repo, remote, session.id, session.branch, keep_branch)
         faults.point("pushed")
-    progress("landed", {"outcome": result.outcome, "main": result.main_commit})
+    progress("landed", {"outcome": result.outcome, "main": result.main_commit,
+                        **({"review": result.review_url} if logged_by_pull else {})})
     _cleanup(repo, session, keep_branch=keep_branch)
     return result
 
@@ -567,18 +577,9 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
               remote: str | None = None) -> str | None:
     """Main gets one commit that adds only the session's log entry. None: the remote
     refused it (a protected main); the entry stays on the pushed branch."""
-    head = result.head
-    assert head is not None
-    text = repo.read_blob(head, f"corpus/{session.log_rel}")
-    assert text is not None
-    verb = {"abandoned": "Abandon", "needs-review": "Needs review:"}.get(result.outcome, "Log")
-    what = result.reason or result.title
     for _ in range(settings.merge_retries):
         old = _main_base(repo, remote)
-        tree = repo.tree_with_file(old, f"corpus/{session.log_rel}", text)
-        message = _message(f"{verb} session {session.id}: {_one_line(what)}",
-                           result.summary, _landing_trailers(repo, head))
-        commit = repo.commit_tree(tree, [old], message)
+        commit = log_commit(repo, session, result, old)
         if remote:
             pushed, _why = remote_mod.push_main(repo, remote, commit)
             if pushed is remote_mod.Pushed.MOVED:
@@ -602,6 +603,20 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
             return commit
     raise AgentgitError(f"session {session.id}: main kept moving; "
                         f"`agentgit resume {session.session}` retries")
+
+
+def log_commit(repo: Repository, session: Session, result: Result, old: str) -> str:
+    """A commit on `old` that adds only the session's log entry, as on its head."""
+    head = result.head
+    assert head is not None
+    text = repo.read_blob(head, f"corpus/{session.log_rel}")
+    assert text is not None
+    verb = {"abandoned": "Abandon", "needs-review": "Needs review:"}.get(result.outcome, "Log")
+    what = result.reason or result.title
+    tree = repo.tree_with_file(old, f"corpus/{session.log_rel}", text)
+    message = _message(f"{verb} session {session.id}: {_one_line(what)}",
+                       result.summary, _landing_trailers(repo, head))
+    return repo.commit_tree(tree, [old], message)
 
 
 def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:

@@ -11,7 +11,7 @@ import pytest
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import abandon_script, keep_script, write_script
-from test_remote import attach, files, refs, rev
+from test_remote import attach, files, protect_main, refs, rev
 
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
@@ -157,3 +157,58 @@ def test_the_token_is_never_printed_logged_or_stored(corpus_repo: Path, remote: 
     for found in (corpus_repo / ".git").rglob("*"):
         if found.is_file():
             assert TOKEN.encode() not in found.read_bytes(), found
+
+
+def test_a_protected_main_sends_an_abandoned_sessions_log_entry_by_pull_request(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path) -> None:
+    protect_main(remote)
+    before = rev(remote, "main")
+    result = reviewed(corpus_repo, abandon_script("dead-end"), "pr", topic="dead end")
+    assert result.outcome == "abandoned" and result.main_commit is None
+    assert result.review_url == f"https://github.example/{REPOSITORY}/pull/1"
+    assert rev(remote, "main") == before  # never forced
+    pull = github_env.pulls[1]
+    assert pull["head"]["ref"] == "agentgit/log/0001" and pull["base"]["ref"] == "main"
+    assert pull["labels"] == ["agentgit:log"]
+    log_head = rev(remote, "refs/heads/agentgit/log/0001")
+    assert git(remote, "rev-parse", f"{log_head}^").strip() == before
+    changed = git(remote, "diff", "--name-only", before, log_head).split()
+    assert changed == ["corpus/log/0001-dead-end.md"]  # the entry, nothing else
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head
+    assert not refs(remote, "refs/heads/session")  # the pull request carries the entry
+
+    repo = Repository.discover(corpus_repo)
+    assert sync(repo, Settings()) == []  # still open
+    assert len(github_env.pulls) == 1
+
+    # Merged (the protection lets a reviewed merge through): sync only cleans the branch.
+    (remote / "hooks" / "pre-receive").unlink()
+    merge_on_remote(remote, "agentgit/log/0001", tmp_path)
+    github_env.close(1, merged=True)
+    merged_main = rev(remote, "main")
+    done = sync(repo, Settings())
+    assert [(d.session, d.outcome, d.pull) for d in done] == [(1, "abandoned", 1)]
+    assert "merged" in done[0].note
+    assert not refs(remote, "refs/heads/agentgit")
+    assert rev(remote, "main") == merged_main
+    assert "corpus/log/0001-dead-end.md" in files(remote, "main")
+    assert sync(repo, Settings()) == []  # idempotent
+
+
+def test_a_closed_agentgit_log_pull_request_leaves_the_entry_archived(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
+    protect_main(remote)
+    before = rev(remote, "main")
+    result = reviewed(corpus_repo, abandon_script("dead-end"), "pr", topic="dead end")
+    github_env.close(1, merged=False)
+    proc = agentgit(corpus_repo, "sync")
+    assert proc.returncode == 0, proc.stderr
+    assert "Session 0001 abandoned" in proc.stdout
+    assert "stays archived on refs/agentgit/sessions/0001" in proc.stdout
+    assert rev(remote, "main") == before
+    assert not refs(remote, "refs/heads/agentgit")
+    head = rev(remote, "refs/agentgit/sessions/0001")
+    assert head == result.head
+    assert "outcome: abandoned" in git(remote, "show", f"{head}:corpus/log/0001-dead-end.md")
+    again = agentgit(corpus_repo, "sync")
+    assert again.returncode == 0 and again.stdout == ""
