@@ -10,9 +10,9 @@ and main is not touched until review decides.
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from agentgit import corpus
 from agentgit import remote as remote_mod
@@ -119,18 +119,11 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         raise AgentgitError(f"sync needs the remote '{settings.remote}' (and push enabled)")
     github = GitHub.from_env(repo.remote_url(remote))
     done: list[Synced] = []
-    branches = repo.ls_remote(remote, f"{SESSION_BRANCH_PREFIX}*")
-    for ref, head in sorted(branches.items()):
-        branch = ref.removeprefix("refs/heads/")
-        match = re.match(r"session/(\d+)-", branch)
-        if not match:
-            continue
-        pull = github.find_pull(branch)
-        if pull is None or pull.get("state") != "closed":
-            continue
-        number = int(match.group(1))
+    decided = _decided_pulls(repo, remote, github, f"{SESSION_BRANCH_PREFIX}*",
+                             r"session/(\d+)-.*")
+    for ref, head, branch, number, pull in decided:
         repo.fetch(remote, f"+{ref}:refs/agentgit/review/{number:04d}")
-        merged = bool(pull.get("merged_at") or pull.get("merged"))
+        merged = _merged(pull)
         commit = _record(repo, remote, number, head, merged, pull["number"], settings)
         archive = f"{ARCHIVE_PREFIX}{number:04d}"
         repo.ref_transaction([(archive, head, None)])
@@ -147,22 +140,33 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     return done
 
 
+def _decided_pulls(repo: Repository, remote: str, github: GitHub, pattern: str,
+                   name_re: str) -> Iterator[tuple[str, str, str, int, dict[str, Any]]]:
+    """(ref, head, branch, session number, pull request) for each remote branch matching
+    `pattern` whose pull request review has closed, merged or not."""
+    for ref, head in sorted(repo.ls_remote(remote, pattern).items()):
+        branch = ref.removeprefix("refs/heads/")
+        match = re.fullmatch(name_re, branch)
+        if not match:
+            continue
+        pull = github.find_pull(branch)
+        if pull is not None and pull.get("state") == "closed":
+            yield ref, head, branch, int(match.group(1)), pull
+
+
+def _merged(pull: dict[str, Any]) -> bool:
+    return bool(pull.get("merged_at") or pull.get("merged"))
+
+
 def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synced]:
     """`agentgit:log` pull requests review decided: merged, the entry is on main and only
     the branch is left to delete; closed unmerged, the entry stays archived on the
     session's head. Either way the branch goes, so a second run finds nothing."""
     done: list[Synced] = []
-    branches = repo.ls_remote(remote, f"refs/heads/{LOG_BRANCH_PREFIX}*")
-    for ref, head in sorted(branches.items()):
-        branch = ref.removeprefix("refs/heads/")
-        match = re.fullmatch(rf"{re.escape(LOG_BRANCH_PREFIX)}(\d+)", branch)
-        if not match:
-            continue
-        pull = github.find_pull(branch)
-        if pull is None or pull.get("state") != "closed":
-            continue
-        number = int(match.group(1))
-        merged = bool(pull.get("merged_at") or pull.get("merged"))
+    decided = _decided_pulls(repo, remote, github, f"refs/heads/{LOG_BRANCH_PREFIX}*",
+                             rf"{re.escape(LOG_BRANCH_PREFIX)}(\d+)")
+    for ref, head, branch, number, pull in decided:
+        merged = _merged(pull)
         pushed = repo.push(remote, [f":{ref}"], leases=[f"{ref}:{head}"])
         if not pushed.ok and ref in repo.ls_remote(remote, ref):
             raise AgentgitError(f"could not delete {branch} on {remote}: {pushed.message}")
