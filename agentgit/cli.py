@@ -278,13 +278,12 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
 def resume(number: int, model: str | None, max_turns: int | None, max_tokens: int | None,
            max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
     """Continue an interrupted session N from its transcript."""
-    from agentgit import history, transcript
     from agentgit import session as lifecycle
+    from agentgit import transcript
 
     repo = _repo()
-    if not any(n == number for n, _ in history.open_sessions(repo)):
-        # Say "no open session" before any complaint about the model (a missing API key).
-        lifecycle.open_session(repo, number)  # no branch: it raises, touching nothing
+    # Say "no open session" before any complaint about the model (a missing API key).
+    lifecycle.check_open(repo, number)
     recorded = transcript.load(lifecycle._transcript_path(repo, number)) if \
         lifecycle._transcript_path(repo, number).exists() else {}
     # A resumed session keeps the model and budget it started with, unless told otherwise.
@@ -325,8 +324,19 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
 @cli.command()
 @click.option("--json", "json_flag", is_flag=True, help="One JSON object per session.")
 def sync(json_flag: bool) -> None:
-    """Record what review decided: for each session's pull request, merged → kept,
-    closed unmerged → abandoned ("closed in review"). Running it twice changes nothing."""
+    """Record what review decided for sessions sent with --review pr or branch.
+
+    \b
+    Kept (logged "kept in review") when the session's log entry reached the
+    remote's main by any merge: a merge commit, squash, rebase or fast-forward,
+    on GitHub or by hand; or when its pull request says merged.
+    Abandoned ("closed in review") when its pull request was closed unmerged,
+    or its branch was deleted from the remote without merging.
+
+    Each decided session is archived and its branch deleted. Pull requests are
+    read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
+    cleans up decided agentgit:log pull requests. Running it twice changes
+    nothing the second time."""
     from agentgit.review import sync as do_sync
 
     repo = _repo()
@@ -334,8 +344,7 @@ def sync(json_flag: bool) -> None:
         if json_flag:
             click.echo(json.dumps(item.__dict__))
         else:
-            click.echo(f"Session {item.session:04d} {item.outcome} in review "
-                       f"(pull request #{item.pull})" + (f": {item.note}" if item.note else ""))
+            click.echo(f"Session {item.session:04d} {item.outcome} in review: {item.note}")
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -354,7 +363,8 @@ def log_command(limit: int | None, json_flag: bool) -> None:
         click.echo("\n".join(json.dumps(x.to_dict()) for x in lines))
         return
     for number, branch in history.open_sessions(repo):
-        click.echo(f"{number:04d}  (open)      {'open':<13} {branch}")
+        state = "in-review" if history.in_review(repo, number) else "open"
+        click.echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
     for x in lines:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""

@@ -11,7 +11,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit.errors import AgentgitError
-from agentgit.repo import ARCHIVE_PREFIX, MAIN, SESSION_BRANCH_PREFIX, Commit, Repository
+from agentgit.repo import (
+    ARCHIVE_PREFIX,
+    MAIN,
+    REVIEW_PREFIX,
+    SESSION_BRANCH_PREFIX,
+    Commit,
+    Repository,
+)
 
 
 @dataclass
@@ -62,6 +69,11 @@ def open_sessions(repo: Repository) -> list[tuple[int, str]]:
         if number.isdigit():
             result.append((int(number), name))
     return sorted(result, reverse=True)
+
+
+def in_review(repo: Repository, number: int) -> bool:
+    """Sent with --review pr|branch and not yet recorded by `agentgit sync`."""
+    return repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None
 
 
 @dataclass

@@ -13,7 +13,14 @@ import re
 from enum import Enum
 
 from agentgit.errors import AgentgitError
-from agentgit.repo import ARCHIVE_PREFIX, MAIN, NOTES_REF, SESSION_BRANCH_PREFIX, Repository
+from agentgit.repo import (
+    ARCHIVE_PREFIX,
+    MAIN,
+    NOTES_REF,
+    REVIEW_PREFIX,
+    SESSION_BRANCH_PREFIX,
+    Repository,
+)
 from agentgit.settings import Settings
 
 NOTES_RETRIES = 10
@@ -108,14 +115,18 @@ def push_main(repo: Repository, remote: str, commit: str) -> tuple[Pushed, str]:
 
 
 def publish(repo: Repository, remote: str, number: str, branch: str,
-            keep_branch: bool) -> None:
+            keep_branch: bool, in_review: bool = False) -> None:
     """Push the session's archive ref and the transcript notes, and the branch when it is
-    kept (for review) or its deletion when it is not."""
+    kept (for review) or its deletion when it is not. `in_review` also pushes the review
+    ref that tells `agentgit sync`, on any machine, that this session awaits a person."""
     archive = f"{ARCHIVE_PREFIX}{number}"
     head = repo.rev_parse(archive)
     assert head is not None
     branch_ref = f"refs/heads/{branch}"
     specs = [f"{head}:{archive}"]
+    if in_review:
+        repo.ref_transaction([(f"{REVIEW_PREFIX}{number}", head, None)])
+        specs.append(f"{head}:{REVIEW_PREFIX}{number}")
     if keep_branch:
         specs.append(f"{head}:{branch_ref}")
     elif branch_ref in repo.ls_remote(remote, branch_ref):

@@ -23,6 +23,8 @@ from agentgit.errors import AgentgitError, GitError, NotARepository
 MAIN = "main"
 NOTES_REF = "refs/notes/agentgit"
 ARCHIVE_PREFIX = "refs/agentgit/sessions/"
+# A session sent to review (--review pr|branch) until `agentgit sync` records the decision.
+REVIEW_PREFIX = "refs/agentgit/review/"
 SESSION_BRANCH_PREFIX = "refs/heads/session/"
 EMPTY = "0" * 40
 

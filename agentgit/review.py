@@ -9,6 +9,7 @@ and main is not touched until review decides.
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -18,7 +19,14 @@ from agentgit import corpus
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
-from agentgit.repo import ARCHIVE_PREFIX, EMPTY, MAIN, SESSION_BRANCH_PREFIX, Repository
+from agentgit.repo import (
+    ARCHIVE_PREFIX,
+    EMPTY,
+    MAIN,
+    REVIEW_PREFIX,
+    SESSION_BRANCH_PREFIX,
+    Repository,
+)
 from agentgit.settings import Settings
 
 if TYPE_CHECKING:
@@ -32,7 +40,8 @@ LOG_LABEL = "agentgit:log"
 def submit(repo: Repository, session: Session, result: Result, settings: Settings,
            remote: str) -> Result:
     """Push the branch (and archive, notes); for `pr`, open or update its pull request."""
-    remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True)
+    remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True,
+                       in_review=True)
     judged = result.outcome
     result.outcome = "in-review"
     result.review_url = f"{remote} {session.branch}"
@@ -106,38 +115,112 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
 class Synced:
     session: int
     outcome: str
-    pull: int
+    pull: int | None  # the pull request that decided, if any
     main_commit: str | None
-    note: str = ""
+    note: str  # what review did, in words
+
+
+@dataclass
+class _Decision:
+    number: int
+    head: str  # the session's judged head, as sent to review
+    branch: str | None  # its branch on the remote, if a person has not deleted it
+    merged: bool
+    pull: int | None
+    how: str  # what review did, in words
 
 
 def sync(repo: Repository, settings: Settings) -> list[Synced]:
-    """For every session branch on the remote, read its pull request; record a decided
-    one on main, archive it and delete its branch. Running it again changes nothing."""
+    """For every session waiting on review (a review ref on the remote), find what a person
+    decided; record it on main, archive the head, delete the branch and the review ref.
+    Running it again changes nothing."""
     remote = remote_mod.active(repo, settings)
     if remote is None:
         raise AgentgitError(f"sync needs the remote '{settings.remote}' (and push enabled)")
-    github = GitHub.from_env(repo.remote_url(remote))
+    github = _github(repo, remote)
     done: list[Synced] = []
-    decided = _decided_pulls(repo, remote, github, f"{SESSION_BRANCH_PREFIX}*",
-                             r"session/(\d+)-.*")
-    for ref, head, branch, number, pull in decided:
-        repo.fetch(remote, f"+{ref}:refs/agentgit/review/{number:04d}")
-        merged = _merged(pull)
-        commit = _record(repo, remote, number, head, merged, pull["number"], settings)
-        archive = f"{ARCHIVE_PREFIX}{number:04d}"
-        repo.ref_transaction([(archive, head, None)])
-        pushed = repo.push(remote, [f"{head}:{archive}", f":{ref}"], atomic=True)
+    for decision in _decisions(repo, remote, github):
+        number = f"{decision.number:04d}"
+        commit = _record(repo, remote, decision, settings)
+        archive, review_ref = f"{ARCHIVE_PREFIX}{number}", f"{REVIEW_PREFIX}{number}"
+        repo.ref_transaction([(archive, decision.head, None)])
+        specs = [f"{decision.head}:{archive}", f":{review_ref}"]
+        leases = [f"{review_ref}:{decision.head}"]
+        if decision.branch:
+            specs.append(f":refs/heads/{decision.branch}")
+        pushed = repo.push(remote, specs, atomic=True, leases=leases)
         if not pushed.ok:
-            raise AgentgitError(f"could not archive session {number:04d} on {remote}: "
+            raise AgentgitError(f"could not archive session {number} on {remote}: "
                                 f"{pushed.message}")
-        for local in (f"refs/heads/{branch}", f"refs/agentgit/review/{number:04d}"):
-            if repo.rev_parse(local):
-                repo.ref_transaction([(local, EMPTY, None)])
-        done.append(Synced(number, "crystallized" if merged else "abandoned",
-                           pull["number"], commit))
-    done += _sync_log_pulls(repo, remote, github)
+        for ref, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items():
+            if ref.startswith(f"{SESSION_BRANCH_PREFIX}{number}-"):
+                repo.ref_transaction([(ref, EMPTY, sha)])
+        if repo.rev_parse(review_ref):
+            repo.ref_transaction([(review_ref, EMPTY, None)])
+        done.append(Synced(decision.number, "crystallized" if decision.merged else "abandoned",
+                           decision.pull, commit, decision.how))
+    if github is not None:
+        done += _sync_log_pulls(repo, remote, github)
     return done
+
+
+def _github(repo: Repository, remote: str) -> GitHub | None:
+    """The GitHub client when GITHUB_TOKEN is set; without it sync reads git alone."""
+    if not os.environ.get("GITHUB_TOKEN"):
+        return None
+    return GitHub.from_env(repo.remote_url(remote))
+
+
+def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator[_Decision]:
+    """What review decided for each session waiting on it; undecided ones are skipped.
+
+    Merged: the session's log entry reached the remote's main, by whatever kind of merge
+    (a merge commit, a squash, a rebase, a fast-forward, on GitHub or by hand), or its
+    pull request says merged. Closed: its pull request was closed unmerged, or its branch
+    was deleted from the remote without the entry reaching main.
+    """
+    # The refs first, main second: a branch that disappears between the two reads was
+    # merged and deleted, and main, read later, already has its entry.
+    waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
+    if not waiting:
+        return
+    branches = repo.ls_remote(remote, f"{SESSION_BRANCH_PREFIX}*")
+    repo.fetch(remote, f"+{REVIEW_PREFIX}*:{REVIEW_PREFIX}*")
+    main = remote_mod.fetch_main(repo, remote)
+    on_main = set(repo.ls_tree_names(main, "corpus/log")) if main else set()
+    for ref, head in sorted(waiting.items()):
+        tail = ref.removeprefix(REVIEW_PREFIX)
+        if not tail.isdigit():
+            continue
+        number = int(tail)
+        branch = next((b.removeprefix("refs/heads/") for b in branches
+                       if b.startswith(f"{SESSION_BRANCH_PREFIX}{tail}-")), None)
+        entry = _log_entry_name(repo, head, number)
+        pull = github.find_pull(branch or _branch_of(entry)) if github else None
+        pull_number = pull["number"] if pull else None
+        decided_pull = pull is not None and pull.get("state") == "closed"
+        if entry in on_main or (decided_pull and _merged(pull or {})):
+            how = f"pull request #{pull_number} merged" if pull_number else "merged into main"
+            yield _Decision(number, head, branch, True, pull_number, how)
+        elif decided_pull:
+            yield _Decision(number, head, branch, False, pull_number,
+                            f"pull request #{pull_number} closed unmerged")
+        elif branch is None:
+            yield _Decision(number, head, None, False, pull_number,
+                            "branch deleted without merging")
+
+
+def _log_entry_name(repo: Repository, head: str, number: int) -> str:
+    name = next((n for n in repo.ls_tree_names(head, "corpus/log")
+                 if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")), None)
+    if name is None:
+        raise AgentgitError(f"session {number:04d}: no log entry on its head {head[:10]}")
+    return name
+
+
+def _branch_of(entry_name: str) -> str:
+    """corpus/log/0007-tides.md → session/0007-tides."""
+    return "session/" + entry_name.rsplit("/", 1)[-1].removesuffix(".md")
 
 
 def _decided_pulls(repo: Repository, remote: str, github: GitHub, pattern: str,
@@ -171,28 +254,28 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
         if not pushed.ok and ref in repo.ls_remote(remote, ref):
             raise AgentgitError(f"could not delete {branch} on {remote}: {pushed.message}")
         archive = f"{ARCHIVE_PREFIX}{number:04d}"
-        note = ("log entry merged into main" if merged else
-                f"log pull request closed unmerged: the entry stays archived on {archive}")
+        note = (f"{LOG_LABEL} pull request #{pull['number']} merged: the log entry is on "
+                f"{MAIN}" if merged else
+                f"{LOG_LABEL} pull request #{pull['number']} closed unmerged: the entry "
+                f"stays archived on {archive}")
         done.append(Synced(number, "abandoned", pull["number"],
                            remote_mod.fetch_main(repo, remote) if merged else None, note))
     return done
 
 
-def _record(repo: Repository, remote: str, number: int, head: str, merged: bool,
-            pull: int, settings: Settings) -> str | None:
+def _record(repo: Repository, remote: str, decision: _Decision,
+            settings: Settings) -> str | None:
     """Main's commit naming the session, so `agentgit log` lists it: merged, a commit that
     changes nothing but records the keep; closed, one that adds the abandoned log entry."""
     from agentgit.session import _landing_trailers, _message, find_landing
 
+    number, head, merged = decision.number, decision.head, decision.merged
     if find_landing(repo, number, remote) is not None:
         return None  # already recorded
-    name = next((n for n in repo.ls_tree_names(head, "corpus/log")
-                 if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")), None)
-    if name is None:
-        raise AgentgitError(f"session {number:04d}: no log entry on its branch")
+    name = _log_entry_name(repo, head, number)
     entry = corpus.parse_log_entry(repo.read_blob(head, name) or "", name)
     trailers = _landing_trailers(repo, head)
-    trailers["Agentgit-Review"] = f"{'merged' if merged else 'closed'} #{pull}"
+    trailers["Agentgit-Review"] = decision.how
     if merged:
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
         build: Callable[[str], str] = lambda old: repo.tree_of(old)  # noqa: E731
@@ -202,7 +285,7 @@ def _record(repo: Repository, remote: str, number: int, head: str, merged: bool,
         trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
-    message = _message(subject, f"Pull request #{pull}.", trailers)
+    message = _message(subject, f"Review: {decision.how}.", trailers)
     for _ in range(settings.merge_retries):
         old = remote_mod.fetch_main(repo, remote)
         if old is None:

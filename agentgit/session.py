@@ -36,6 +36,7 @@ from agentgit.repo import (
     ARCHIVE_PREFIX,
     EMPTY,
     MAIN,
+    REVIEW_PREFIX,
     SESSION_BRANCH_PREFIX,
     CheckoutBlocked,
     RefMoved,
@@ -660,11 +661,30 @@ def _cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
 # -- resuming and abandoning open sessions ------------------------------------------
 
 
+def _session_branches(repo: Repository, number: int) -> list[str]:
+    return [r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
+            if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")]
+
+
+def check_open(repo: Repository, number: int) -> None:
+    """Raise, touching nothing, unless session N is one `resume` or `abandon` can act on."""
+    branches = _session_branches(repo, number)
+    if not branches:
+        if find_landing(repo, number) is not None:
+            raise AgentgitError(f"session {number:04d} has already ended")
+        raise AgentgitError(f"no open session {number:04d}")
+    if (not _transcript_path(repo, number).exists()
+            and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
+        raise AgentgitError(
+            f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
+            "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
+
+
 def open_session(repo: Repository, number: int) -> tuple[Session, dict[str, Any]]:
+    check_open(repo, number)
     path = _transcript_path(repo, number)
-    branches = [r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
-                if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")]
-    if branches and not path.exists() and find_landing(repo, number) is None:
+    branches = _session_branches(repo, number)
+    if not path.exists() and find_landing(repo, number) is None:
         # Killed between claiming the id and saving the transcript: nothing else was done,
         # so the claim (the branch's name and base) is enough to begin the transcript.
         slug = branches[0].removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
@@ -672,10 +692,8 @@ def open_session(repo: Repository, number: int) -> tuple[Session, dict[str, Any]
                 "topic": None, "title": f"Session {number:04d}", "model": "",
                 "started": now_iso(), "status": "running", "budget": {}}
         transcript.save(path, meta, AgentState(messages=[]))
-    if not path.exists() or not branches:
-        if find_landing(repo, number) is not None:
-            raise AgentgitError(f"session {number:04d} has already ended")
-        raise AgentgitError(f"no open session {number:04d}")
+    if not path.exists():
+        raise AgentgitError(f"session {number:04d} has already ended")
     data = transcript.load(path)
     session = Session(repo, {k: v for k, v in data.items() if k not in _STATE_KEYS},
                       _worktree_path(repo, number))

@@ -11,7 +11,7 @@ import pytest
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import abandon_script, keep_script, write_script
-from test_remote import attach, files, protect_main, refs, rev
+from test_remote import attach, clone, files, protect_main, refs, rev
 
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
@@ -42,6 +42,10 @@ def reviewed(path: Path, turns: list[dict[str, Any]], review: str,
     settings = Settings(model="scripted", review=review)
     current = start(repo, settings, topic=topic, model_name="scripted")
     return run(repo, current, ScriptedModel(turns), settings)
+
+
+def git_ok(path: Path, *args: str) -> bool:
+    return subprocess.run(["git", *args], cwd=path, capture_output=True).returncode == 0
 
 
 def merge_on_remote(bare: Path, branch: str, tmp_path: Path) -> None:
@@ -212,3 +216,97 @@ def test_a_closed_agentgit_log_pull_request_leaves_the_entry_archived(
     assert "outcome: abandoned" in git(remote, "show", f"{head}:corpus/log/0001-dead-end.md")
     again = agentgit(corpus_repo, "sync")
     assert again.returncode == 0 and again.stdout == ""
+
+
+# -- sync for --review branch, and merges that are not merge commits ---------------------
+
+
+def log_lines(path: Path) -> list[str]:
+    return [line for line in agentgit(path, "log").stdout.splitlines() if line.strip()]
+
+
+def test_a_review_branch_merged_by_hand_is_kept_by_sync_without_github(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
+    assert rev(remote, "refs/agentgit/review/0001") == result.head
+    repo = Repository.discover(corpus_repo)
+    assert sync(repo, Settings()) == []  # waiting: nobody has decided
+    assert rev(remote, f"refs/heads/{result.branch}") == result.head
+
+    merge_on_remote(remote, str(result.branch), tmp_path)  # a person, by hand
+    merged_main = rev(remote, "main")
+    proc = agentgit(corpus_repo, "sync")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Session 0001 crystallized in review: merged into main\n"
+    assert git(remote, "rev-parse", "main^").strip() == merged_main  # one record commit
+    assert "Agentgit-Review: merged into main" in git(remote, "log", "-1", "main")
+    assert not refs(remote, "refs/heads/session") and not refs(remote, "refs/agentgit/review")
+    assert not refs(corpus_repo, "refs/heads/session")
+    assert not refs(corpus_repo, "refs/agentgit/review")
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head
+    lines = log_lines(corpus_repo)
+    assert len(lines) == 1 and "crystallized" in lines[0] and "[tides]" in lines[0]
+    after = rev(remote, "main")
+    again = agentgit(corpus_repo, "sync")
+    assert again.returncode == 0 and again.stdout == ""
+    assert rev(remote, "main") == after
+
+
+def test_a_review_branch_deleted_on_the_remote_is_abandoned_closed_in_review(
+        corpus_repo: Path, remote: Path) -> None:
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
+    git(remote, "update-ref", "-d", f"refs/heads/{result.branch}")  # a person said no
+    done = sync(Repository.discover(corpus_repo), Settings())
+    assert [(d.session, d.outcome, d.pull, d.note) for d in done] == [
+        (1, "abandoned", None, "branch deleted without merging")]
+    assert "corpus/pieces/tides.md" not in files(remote, "main")
+    entry = git(remote, "show", "main:corpus/log/0001-tides.md")
+    assert "outcome: abandoned" in entry and "closed in review" in entry
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head  # nothing lost
+    assert "corpus/pieces/tides.md" in files(remote, str(result.head))
+    assert not refs(remote, "refs/agentgit/review")
+    assert sync(Repository.discover(corpus_repo), Settings()) == []
+
+
+def test_a_squash_merged_pull_request_with_its_branch_deleted_is_kept_once(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path) -> None:
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
+    work = clone(remote, tmp_path / "squasher")
+    git(work, "merge", "-q", "--squash", f"origin/{result.branch}")
+    git(work, "commit", "-q", "-m", "Session 0001: Tides (#1)")
+    git(work, "push", "-q", "origin", "main", f":{result.branch}")  # auto-delete branch
+    github_env.close(1, merged=True)
+    assert result.head is not None
+    assert not git_ok(remote, "merge-base", "--is-ancestor", result.head, "main")
+    done = sync(Repository.discover(corpus_repo), Settings())
+    assert [(d.session, d.outcome, d.pull, d.note) for d in done] == [
+        (1, "crystallized", 1, "pull request #1 merged")]
+    lines = log_lines(corpus_repo)
+    assert len(lines) == 1 and "crystallized" in lines[0]
+    assert sync(Repository.discover(corpus_repo), Settings()) == []
+
+
+def test_sync_leaves_a_session_running_on_another_machine_alone(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    other = clone(remote, tmp_path / "other")
+    repo = Repository.discover(other)
+    running = start(repo, Settings(model="scripted"), topic="tides", model_name="scripted")
+    claimed = rev(remote, f"refs/heads/{running.branch}")
+    assert sync(Repository.discover(corpus_repo), Settings()) == []
+    assert rev(remote, f"refs/heads/{running.branch}") == claimed
+    assert "corpus/log/0001-tides.md" not in files(remote, "main")
+
+
+def test_a_session_waiting_on_review_is_listed_as_such_and_not_resumed(
+        corpus_repo: Path, remote: Path) -> None:
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
+    log = agentgit(corpus_repo, "log")
+    assert f"0001  (in-review) in-review     {result.branch}" in log.stdout
+    before = refs(corpus_repo, "refs/")
+    for args in (("resume", "1"), ("abandon", "1", "--reason", "no")):
+        proc = agentgit(corpus_repo, *args)
+        assert proc.returncode == 1
+        assert proc.stderr.strip() == (
+            "agentgit: session 0001 is waiting on review (session/0001-tides): merge it, or "
+            "close its pull request or delete its branch, then `agentgit sync`")
+    assert refs(corpus_repo, "refs/") == before  # nothing touched
