@@ -138,6 +138,15 @@ def _settings(repo: Any, flags: dict[str, Any]) -> Any:
     return settings_mod.load(repo.top, flags)
 
 
+def _recorded(repo: Any, number: int) -> dict[str, Any]:
+    """What session N's transcript recorded when it started ({} if it has none)."""
+    from agentgit import session as lifecycle
+    from agentgit import transcript
+
+    path = lifecycle._transcript_path(repo, number)
+    return dict(transcript.load(path)) if path.exists() else {}
+
+
 def _model(spec: str, settings: Any) -> Any:
     from agentgit.models import make_model
 
@@ -279,13 +288,11 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
            max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
     """Continue an interrupted session N from its transcript."""
     from agentgit import session as lifecycle
-    from agentgit import transcript
 
     repo = _repo()
     # Say "no open session" before any complaint about the model (a missing API key).
     lifecycle.check_open(repo, number)
-    recorded = transcript.load(lifecycle._transcript_path(repo, number)) if \
-        lifecycle._transcript_path(repo, number).exists() else {}
+    recorded = _recorded(repo, number)
     # A resumed session keeps the model and budget it started with, unless told otherwise.
     budget = recorded.get("budget") or {}
     settings = _settings(repo, {
@@ -294,6 +301,7 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
         "max_tokens": max_tokens or budget.get("max_tokens"),
         "max_cost": max_cost or budget.get("max_cost"),
         "max_minutes": max_minutes or budget.get("max_minutes"),
+        "review": recorded.get("review"), "push": recorded.get("push"),
     })
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)
@@ -315,7 +323,8 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
     from agentgit import session as lifecycle
 
     repo = _repo()
-    settings = _settings(repo, {})
+    recorded = _recorded(repo, number)
+    settings = _settings(repo, {"review": recorded.get("review"), "push": recorded.get("push")})
     machine = _machine_mode(json_flag)
     result = lifecycle.abandon(repo, number, reason, settings, _progress(machine))
     _report(result, machine)

@@ -246,6 +246,9 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
         "started": now_iso(), "status": "running",
         "budget": {k: getattr(settings, k) for k in
                    ("max_turns", "max_tokens", "max_cost", "max_minutes")},
+        # How it ends: a resumed --review pr session must still go to review, and a
+        # --no-push one must stay local.
+        "review": settings.review, "push": settings.push,
     }
     session = Session(repo, meta, _worktree_path(repo, number))
     # The transcript exists before the worktree does, so a session killed from here on
