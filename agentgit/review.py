@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agentgit import corpus
+from agentgit import corpus, faults
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
@@ -42,6 +42,7 @@ def submit(repo: Repository, session: Session, result: Result, settings: Setting
     """Push the branch (and archive, notes); for `pr`, open or update its pull request."""
     remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True,
                        in_review=True)
+    faults.point("pushed")
     judged = result.outcome
     result.outcome = "in-review"
     result.review_url = f"{remote} {session.branch}"
@@ -72,6 +73,7 @@ def submit_log(repo: Repository, session: Session, result: Result, remote: str) 
         if not pushed.ok and ref not in repo.ls_remote(remote, ref):
             raise remote_mod.PushRefused(
                 f"{remote} refused {branch}: {pushed.rejected(ref) or pushed.message}")
+        faults.point("log-pushed")
     github = GitHub.from_env(repo.remote_url(remote))
     title = f"agentgit log: session {session.id} abandoned"
     body = (f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"

@@ -1,0 +1,156 @@
+"""A session with a remote SIGKILLed at every point where the remote is involved: after
+`resume N`, the remote's main has the session exactly once, its archive ref and notes
+are pushed, no branch is left behind, and `git fsck` passes on both repositories. Under
+--review pr, the pull request exists exactly once (DESIGN §2 and §5)."""
+
+from __future__ import annotations
+
+import signal
+from pathlib import Path
+
+import pytest
+from conftest import agentgit, git
+from fakegithub import REPOSITORY, TOKEN, FakeGitHub
+from scripts import abandon, crystallize, draft, note, write_script
+from test_kill import BODY, LOG_ENTRY, files, fsck, sha, trailers
+from test_remote import attach, protect_main
+
+NOTES = "refs/notes/agentgit"
+
+
+@pytest.fixture
+def remote(tmp_path: Path, corpus_repo: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    attach(corpus_repo, bare)
+    return bare
+
+
+def keep_model(tmp_path: Path) -> str:
+    script = write_script(tmp_path / "keep.jsonl", [
+        draft("tides", "Tides", BODY, text="First step: a draft."),
+        note("Drafted tides.", text="Second step: the journal."),
+        crystallize(["tides"], summary="Wrote tides."),
+    ])
+    return f"scripted:{script}"
+
+
+def landings(path: Path, rev: str = "main") -> list[str]:
+    """Main's first-parent commits that record session 0001."""
+    out = git(path, "log", "--first-parent", "--format=%H %(trailers:key=Agentgit-Session,"
+              "valueonly,separator=) %(trailers:key=Agentgit-Head,valueonly,separator=)", rev)
+    return [line.split()[0] for line in out.splitlines()
+            if len(line.split()) == 3 and line.split()[1] == "0001"]
+
+
+def refs(path: Path, prefix: str) -> dict[str, str]:
+    out = git(path, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
+    return dict(line.split() for line in out.splitlines())
+
+
+def github_env(fake: FakeGitHub) -> dict[str, str]:
+    return {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY,
+            "GITHUB_API_URL": fake.url}
+
+
+@pytest.mark.parametrize("point", ["claimed", "step:1", "before-main", "merging",
+                                   "after-main", "pushed"])
+def test_kill_a_pushing_session_then_resume(corpus_repo: Path, remote: Path,
+                                            tmp_path: Path, point: str) -> None:
+    model = keep_model(tmp_path)
+    before = sha(remote, "main")
+    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
+                      env={"AGENTGIT_TEST_KILL_AT": point})
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    fsck(corpus_repo)
+    fsck(remote)
+    # The id is claimed on the remote from the start; main moved only if the kill came
+    # after the push of main.
+    assert sha(remote, "refs/agentgit/sessions/0001")
+    assert (sha(remote, "main") != before) == (point in ("after-main", "pushed"))
+
+    done = agentgit(corpus_repo, "resume", "1", "--model", model)
+    assert done.returncode == 0, done.stderr
+    assert "Session 0001 crystallized" in done.stdout
+
+    for path in (corpus_repo, remote):
+        fsck(path)
+        assert len(landings(path)) == 1, path  # exactly once, on both
+        assert not refs(path, "refs/heads/session")
+    assert sha(corpus_repo, "main") == sha(remote, "main")
+    assert git(remote, "rev-parse", "main^1").strip() == before
+    t = trailers(remote, "main")
+    assert t["Agentgit-Outcome"] == "crystallized"
+    head = sha(remote, "refs/agentgit/sessions/0001")
+    assert head == sha(corpus_repo, "refs/agentgit/sessions/0001") == t["Agentgit-Head"]
+    assert {"corpus/pieces/tides.md", LOG_ENTRY} <= files(remote, "main")
+    assert git(remote, "notes", "--ref", NOTES, "show", str(head))
+    assert git(corpus_repo, "status", "--porcelain") == ""
+
+
+@pytest.mark.parametrize("point", ["before-main", "pushed"])
+def test_kill_a_session_sent_to_review_then_resume_opens_one_pull_request(
+        corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub,
+        point: str) -> None:
+    model = keep_model(tmp_path)
+    env = github_env(fake_github)
+    before = sha(remote, "main")
+    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
+                      "--review", "pr", env={**env, "AGENTGIT_TEST_KILL_AT": point})
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    assert fake_github.pulls == {}  # killed before the pull request
+
+    # resume takes no --review: the session goes to review as it started.
+    done = agentgit(corpus_repo, "resume", "1", "--model", model, env=env)
+    assert done.returncode == 0, done.stderr
+    assert "in review: https://github.example/" in done.stdout
+    assert list(fake_github.pulls) == [1]
+    assert fake_github.pulls[1]["labels"] == ["agentgit", "crystallized"]
+    assert sha(remote, "main") == before  # review decides, not the resumed session
+    head = sha(remote, "refs/agentgit/sessions/0001")
+    assert head and sha(remote, "refs/heads/session/0001-kill-test") == head
+    assert sha(remote, "refs/agentgit/review/0001") == head
+    for path in (corpus_repo, remote):
+        fsck(path)
+
+    # Resumed again (by a retry in CI, say) it is refused: the session waits on review.
+    again = agentgit(corpus_repo, "resume", "1", "--model", model, env=env)
+    assert again.returncode == 1 and "waiting on review" in again.stderr
+    assert list(fake_github.pulls) == [1]
+
+
+@pytest.mark.parametrize("point", ["log-pushed", "pushed"])
+def test_kill_on_the_way_to_an_agentgit_log_pull_request_then_resume_reuses_it(
+        corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub,
+        point: str) -> None:
+    protect_main(remote)
+    script = write_script(tmp_path / "abandon.jsonl", [
+        draft("dead-end", "Dead end", "Nowhere.\n"),
+        abandon("went nowhere", summary="Tried a draft."),
+    ])
+    env = github_env(fake_github)
+    before = sha(remote, "main")
+    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model",
+                      f"scripted:{script}", "--review", "pr",
+                      env={**env, "AGENTGIT_TEST_KILL_AT": point})
+    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    log_branch = sha(remote, "refs/heads/agentgit/log/0001")
+    assert log_branch
+    # Killed after the log branch was pushed: before its pull request, or after it.
+    assert len(fake_github.pulls) == (1 if point == "pushed" else 0)
+
+    done = agentgit(corpus_repo, "resume", "1", "--model", f"scripted:{script}", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "log entry by pull request" in done.stdout
+    assert sha(remote, "refs/heads/agentgit/log/0001") == log_branch  # reused, not rebuilt
+    assert list(fake_github.pulls) == [1]  # one pull request: the existing one updated
+    assert fake_github.pulls[1]["labels"] == ["agentgit:log"]
+    if point == "pushed":
+        assert ("PATCH", f"/repos/{REPOSITORY}/pulls/1") in fake_github.requests
+    assert sha(remote, "main") == before  # never forced
+    assert git(remote, "diff", "--name-only", before, log_branch).split() == [LOG_ENTRY]
+    assert not refs(remote, "refs/heads/session")
+    assert sha(remote, "refs/agentgit/sessions/0001") == sha(
+        corpus_repo, "refs/agentgit/sessions/0001")
+    fsck(corpus_repo)
+    fsck(remote)
