@@ -125,7 +125,6 @@ def publish(repo: Repository, remote: str, number: str, branch: str,
     branch_ref = f"refs/heads/{branch}"
     specs = [f"{head}:{archive}"]
     if in_review:
-        repo.ref_transaction([(f"{REVIEW_PREFIX}{number}", head, None)])
         specs.append(f"{head}:{REVIEW_PREFIX}{number}")
     if keep_branch:
         specs.append(f"{head}:{branch_ref}")
@@ -135,6 +134,8 @@ def publish(repo: Repository, remote: str, number: str, branch: str,
     if not result.ok:
         raise PushRefused(f"could not push session {number} to {remote}: "
                           f"{result.rejected(archive) or result.message}")
+    if in_review:  # only once the remote has it: a local one means the remote's exists
+        repo.ref_transaction([(f"{REVIEW_PREFIX}{number}", head, None)])
     push_notes(repo, remote)
 
 

@@ -154,16 +154,39 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         if not pushed.ok:
             raise AgentgitError(f"could not archive session {number} on {remote}: "
                                 f"{pushed.message}")
-        for ref, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items():
-            if ref.startswith(f"{SESSION_BRANCH_PREFIX}{number}-"):
-                repo.ref_transaction([(ref, EMPTY, sha)])
-        if repo.rev_parse(review_ref):
-            repo.ref_transaction([(review_ref, EMPTY, None)])
+        _forget_local(repo, decision.number)
         done.append(Synced(decision.number, "crystallized" if decision.merged else "abandoned",
                            decision.pull, commit, decision.how))
+    _prune_decided_elsewhere(repo, remote)
     if github is not None:
         done += _sync_log_pulls(repo, remote, github)
     return done
+
+
+def _forget_local(repo: Repository, number: int) -> None:
+    """Drop this clone's branch and review ref of a decided session (it is archived)."""
+    review_ref = f"{REVIEW_PREFIX}{number:04d}"
+    for ref, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items():
+        if ref.startswith(f"{SESSION_BRANCH_PREFIX}{number:04d}-"):
+            repo.ref_transaction([(ref, EMPTY, sha)])
+    if repo.rev_parse(review_ref):
+        repo.ref_transaction([(review_ref, EMPTY, None)])
+
+
+def _prune_decided_elsewhere(repo: Repository, remote: str) -> None:
+    """Sessions this clone sent to review that a sync on another machine recorded: their
+    review ref is gone from the remote, so this clone's copies go too."""
+    from agentgit.session import _transcript_path
+
+    mine = repo.list_refs(REVIEW_PREFIX.rstrip("/"))
+    if not mine:
+        return
+    waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
+    for ref in mine:
+        tail = ref.removeprefix(REVIEW_PREFIX)
+        if (ref not in waiting and tail.isdigit()
+                and not _transcript_path(repo, int(tail)).exists()):  # not still landing
+            _forget_local(repo, int(tail))
 
 
 def _github(repo: Repository, remote: str) -> GitHub | None:

@@ -310,3 +310,18 @@ def test_a_session_waiting_on_review_is_listed_as_such_and_not_resumed(
             "agentgit: session 0001 is waiting on review (session/0001-tides): merge it, or "
             "close its pull request or delete its branch, then `agentgit sync`")
     assert refs(corpus_repo, "refs/") == before  # nothing touched
+
+
+def test_a_session_decided_by_sync_on_another_machine_is_forgotten_here(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
+    other = clone(remote, tmp_path / "ci-runner")
+    merge_on_remote(remote, str(result.branch), tmp_path)
+    done = sync(Repository.discover(other), Settings())
+    assert [(d.session, d.outcome) for d in done] == [(1, "crystallized")]
+    assert refs(corpus_repo, "refs/agentgit/review")  # this clone does not know yet
+    assert sync(Repository.discover(corpus_repo), Settings()) == []
+    assert not refs(corpus_repo, "refs/agentgit/review")
+    assert not refs(corpus_repo, "refs/heads/session")
+    assert "(in-review)" not in agentgit(corpus_repo, "log").stdout
+    assert rev(corpus_repo, "refs/agentgit/sessions/0001") == result.head
