@@ -69,6 +69,13 @@ jobs:
         run: |
           git config user.name "{name}"
           git config user.email "{email}"
+      # Record what review decided since the last run (merged or closed pull requests),
+      # so the session reads an up-to-date log. A failure here does not stop the session.
+      - name: Record review decisions
+        continue-on-error: true
+        env:
+          GITHUB_TOKEN: ${{{{ github.token }}}}
+        run: agentgit sync
       - name: Session
         env:
           ANTHROPIC_API_KEY: ${{{{ secrets.ANTHROPIC_API_KEY }}}}
