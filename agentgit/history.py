@@ -54,10 +54,31 @@ def _line(commit: Commit) -> LogLine | None:
         return None  # a hand-written commit that only looks like ours
 
 
+def landings(repo: Repository, rev: str = MAIN, limit: int | None = None,
+             session: int | None = None) -> list[Commit]:
+    """The commits on `rev` that record a session (they carry `Agentgit-Head`), newest
+    first: agentgit's own, on the first-parent line, and those that arrived by a person
+    merging an `agentgit:log` pull request with a merge commit, which leaves ours as
+    the merge's second parent. `session` narrows to one session's."""
+    grep = f"--grep=^Agentgit-Session: {session:04d}$" if session else "--grep=^Agentgit-Head: "
+    # One session's grep also matches its step commits where a person fast-forwarded
+    # main to its branch: no limit there, the Agentgit-Head filter below sorts them out.
+    ours = repo.log(["--first-parent", grep, rev], max_count=None if session else limit)
+    merges = repo.merges(rev, without="^Agentgit-Head: ")
+    merged_in = repo.log(["--no-walk=unsorted", grep, *merges]) if merges else []
+    if merged_in:
+        # Each merged-in commit sits where its merge is on the first-parent line.
+        position = {sha: i for i, sha in enumerate(repo.first_parents(rev))}
+        place = {c.sha: position[c.sha] for c in ours}
+        place |= {c.sha: position[merges[c.sha]] for c in merged_in}
+        ours = sorted(ours + merged_in, key=lambda c: place[c.sha])
+    commits = [c for c in ours if "Agentgit-Head" in c.trailers]
+    return commits[:limit] if limit else commits
+
+
 def log(repo: Repository, limit: int | None = None) -> list[LogLine]:
     """Sessions on main, newest first."""
-    commits = repo.log(["--first-parent", "--grep=^Agentgit-Session: ", MAIN], max_count=limit)
-    return [line for line in map(_line, commits) if line is not None]
+    return [line for line in map(_line, landings(repo, MAIN, limit)) if line is not None]
 
 
 def open_sessions(repo: Repository) -> list[tuple[int, str]]:

@@ -506,6 +506,17 @@ class Repository:
             )
         return commits
 
+    def merges(self, rev: str, without: str) -> dict[str, str]:
+        """{second parent: merge} for the merges on `rev`'s first-parent line whose
+        message has no line matching `without`."""
+        out = self.run("log", "--first-parent", "--merges", "--invert-grep",
+                       f"--grep={without}", "--format=%H %P", rev)
+        return {parts[2]: parts[0] for parts in map(str.split, out.splitlines())
+                if len(parts) > 2}
+
+    def first_parents(self, rev: str) -> list[str]:
+        return self.run("rev-list", "--first-parent", rev).split()
+
     def diff_log(self, rev_args: list[str], path: str, max_count: int) -> str:
         return self.run(
             "log", "-p", "--no-color", "--no-ext-diff", f"-n{max_count}",

@@ -26,7 +26,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, transcript
+from agentgit import corpus, faults, history, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
@@ -634,19 +634,16 @@ def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     return trailers
 
 
-def find_landing(repo: Repository, number: int, remote: str | None = None,
-                 depth: int = 500) -> str | None:
+def find_landing(repo: Repository, number: int, remote: str | None = None) -> str | None:
     """Main's commit for this session, if it already landed (resume after a kill); with a
     remote, the remote's main is asked first."""
-    wanted = f"{number:04d}"
     mains = [MAIN]
     if remote and remote_mod.fetch_main(repo, remote):
         mains.insert(0, remote_mod.tracking(remote))
     for main in mains:
-        for commit in repo.log(["--first-parent", main], max_count=depth):
-            if (commit.trailers.get("Agentgit-Session") == wanted
-                    and "Agentgit-Head" in commit.trailers):
-                return commit.sha
+        found = history.landings(repo, main, limit=1, session=number)
+        if found:
+            return found[0].sha
     return None
 
 

@@ -3,6 +3,7 @@ GitHub REST server on loopback."""
 
 from __future__ import annotations
 
+import json
 import subprocess
 from pathlib import Path
 from typing import Any
@@ -197,6 +198,18 @@ def test_a_protected_main_sends_an_abandoned_sessions_log_entry_by_pull_request(
     assert rev(remote, "main") == merged_main
     assert "corpus/log/0001-dead-end.md" in files(remote, "main")
     assert sync(repo, Settings()) == []  # idempotent
+
+    # The merge button left agentgit's log commit as the merge's second parent; the log
+    # still lists the session, once, in its place, and a resume knows it has ended.
+    later = reviewed(corpus_repo, keep_script("tides", "Tides"), "merge")
+    assert later.outcome == "crystallized"
+    listed = [json.loads(line) for line in agentgit(corpus_repo, "log", "--json").stdout
+              .splitlines()]
+    assert [(x["session"], x["outcome"]) for x in listed] == [
+        (2, "crystallized"), (1, "abandoned")]
+    assert listed[1]["head"] == result.head
+    resumed = agentgit(corpus_repo, "resume", "1")
+    assert resumed.returncode == 1 and "has already ended" in resumed.stderr
 
 
 def test_a_closed_agentgit_log_pull_request_leaves_the_entry_archived(
