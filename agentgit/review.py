@@ -57,31 +57,38 @@ def submit(repo: Repository, session: Session, result: Result, settings: Setting
 
 
 def submit_log(repo: Repository, session: Session, result: Result, remote: str) -> str:
-    """An abandoned session whose log entry a protected main refused: push the log-only
-    commit on `agentgit/log/NNNN` and open (or update) a small pull request for it,
-    labelled `agentgit:log`. Where it went is returned. Resuming reuses the branch."""
+    """An abandoned session whose log entry a protected main refused: the log-only commit
+    goes by an `agentgit:log` pull request. Where it went is returned."""
     from agentgit.session import log_commit
 
-    branch = f"{LOG_BRANCH_PREFIX}{session.id}"
-    ref = f"refs/heads/{branch}"
-    if ref not in repo.ls_remote(remote, ref):
-        base = remote_mod.fetch_main(repo, remote)
-        if base is None:
-            raise AgentgitError(f"{remote} has no {MAIN} for session {session.id}'s log entry")
-        commit = log_commit(repo, session, result, base)
-        pushed = repo.push(remote, [f"{commit}:{ref}"], leases=[f"{ref}:"])
-        if not pushed.ok and ref not in repo.ls_remote(remote, ref):
-            raise remote_mod.PushRefused(
-                f"{remote} refused {branch}: {pushed.rejected(ref) or pushed.message}")
-        faults.point("log-pushed")
-    github = GitHub.from_env(repo.remote_url(remote))
-    title = f"agentgit log: session {session.id} abandoned"
     body = (f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"
             f"`{remote}` refused the push of its log entry to `{MAIN}`, so the entry "
             f"(`corpus/{session.log_rel}`, nothing else) comes by this pull request. The "
             f"session's head stays archived at `{ARCHIVE_PREFIX}{session.id}`.\n\n"
             "Merge it to record the session in the log; closing it leaves the entry only "
             "in the archive (`agentgit sync` cleans up either way).\n")
+    return log_pull(repo, remote, GitHub.from_env(repo.remote_url(remote)), session.session,
+                    lambda base: log_commit(repo, session, result, base),
+                    f"agentgit log: session {session.id} abandoned", body)
+
+
+def log_pull(repo: Repository, remote: str, github: GitHub, number: int,
+             make_commit: Callable[[str], str], title: str, body: str) -> str:
+    """Push `make_commit(remote's main)` on `agentgit/log/NNNN` and open (or update) a
+    small pull request for it, labelled `agentgit:log`: how a log commit reaches a main
+    that refuses pushes. A branch already pushed (a run killed halfway) is reused, and
+    its pull request updated rather than duplicated. Where it went is returned."""
+    branch = f"{LOG_BRANCH_PREFIX}{number:04d}"
+    ref = f"refs/heads/{branch}"
+    if ref not in repo.ls_remote(remote, ref):
+        base = remote_mod.fetch_main(repo, remote)
+        if base is None:
+            raise AgentgitError(f"{remote} has no {MAIN} for session {number:04d}'s log entry")
+        pushed = repo.push(remote, [f"{make_commit(base)}:{ref}"], leases=[f"{ref}:"])
+        if not pushed.ok and ref not in repo.ls_remote(remote, ref):
+            raise remote_mod.PushRefused(
+                f"{remote} refused {branch}: {pushed.rejected(ref) or pushed.message}")
+        faults.point("log-pushed")
     pull = github.open_or_update_pull(branch, MAIN, title, body)
     github.add_labels(pull["number"], [LOG_LABEL])
     return str(pull.get("html_url") or f"#{pull['number']}")
@@ -143,7 +150,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     done: list[Synced] = []
     for decision in _decisions(repo, remote, github):
         number = f"{decision.number:04d}"
-        commit = _record(repo, remote, decision, settings)
+        commit, note = _record(repo, remote, decision, settings, github)
         archive, review_ref = f"{ARCHIVE_PREFIX}{number}", f"{REVIEW_PREFIX}{number}"
         repo.ref_transaction([(archive, decision.head, None)])
         specs = [f"{decision.head}:{archive}", f":{review_ref}"]
@@ -156,7 +163,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
                                 f"{pushed.message}")
         _forget_local(repo, decision.number)
         done.append(Synced(decision.number, "crystallized" if decision.merged else "abandoned",
-                           decision.pull, commit, decision.how))
+                           decision.pull, commit, note))
     _prune_decided_elsewhere(repo, remote)
     if github is not None:
         done += _sync_log_pulls(repo, remote, github)
@@ -288,15 +295,17 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
     return done
 
 
-def _record(repo: Repository, remote: str, decision: _Decision,
-            settings: Settings) -> str | None:
+def _record(repo: Repository, remote: str, decision: _Decision, settings: Settings,
+            github: GitHub | None) -> tuple[str | None, str]:
     """Main's commit naming the session, so `agentgit log` lists it: merged, a commit that
-    changes nothing but records the keep; closed, one that adds the abandoned log entry."""
+    changes nothing but records the keep; closed, one that adds the abandoned log entry.
+    Returns it (None if already recorded, or sent by pull request) and a note. A main
+    that refuses the push (protected) gets it by an `agentgit:log` pull request."""
     from agentgit.session import _landing_trailers, _message, find_landing
 
     number, head, merged = decision.number, decision.head, decision.merged
     if find_landing(repo, number, remote) is not None:
-        return None  # already recorded
+        return None, decision.how  # already recorded
     name = _log_entry_name(repo, head, number)
     entry = corpus.parse_log_entry(repo.read_blob(head, name) or "", name)
     trailers = _landing_trailers(repo, head)
@@ -321,7 +330,21 @@ def _record(repo: Repository, remote: str, decision: _Decision,
             from agentgit.session import _bring_local_main
 
             _bring_local_main(repo, commit)
-            return commit
+            return commit, decision.how
         if pushed is remote_mod.Pushed.REFUSED:
-            raise AgentgitError(f"{remote} refused the push to {MAIN}: {why}")
+            if github is None:
+                raise AgentgitError(f"{remote} refused the push to {MAIN}: {why} (with "
+                                    "GITHUB_TOKEN set, sync sends it by pull request)")
+            verdict = "kept" if merged else "closed"
+            body = (f"Review {decision.how} for **session {number:04d}** ({entry.title}). "
+                    f"`{remote}` refused the push of the commit that records it to "
+                    f"`{MAIN}`, so it comes by this pull request"
+                    + (": it changes no file, and merging it lists the session in "
+                       "`agentgit log`.\n" if merged else
+                       f": it adds the log entry `{name}` saying the session was "
+                       "abandoned, closed in review.\n"))
+            url = log_pull(repo, remote, github, number,
+                           lambda old: repo.commit_tree(build(old), [old], message),
+                           f"agentgit log: session {number:04d} {verdict} in review", body)
+            return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
     raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again")

@@ -52,7 +52,11 @@ def git_ok(path: Path, *args: str) -> bool:
 def merge_on_remote(bare: Path, branch: str, tmp_path: Path) -> None:
     """What the merge button does: a merge commit on the remote's main."""
     work = tmp_path / "merger"
-    git(tmp_path, "clone", "-q", str(bare), str(work))
+    if work.exists():
+        git(work, "fetch", "-q", "origin")
+        git(work, "reset", "-q", "--hard", "origin/main")
+    else:
+        git(tmp_path, "clone", "-q", str(bare), str(work))
     git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request #1", f"origin/{branch}")
     git(work, "push", "-q", "origin", "main")
 
@@ -338,3 +342,44 @@ def test_a_session_decided_by_sync_on_another_machine_is_forgotten_here(
     assert not refs(corpus_repo, "refs/heads/session")
     assert "(in-review)" not in agentgit(corpus_repo, "log").stdout
     assert rev(corpus_repo, "refs/agentgit/sessions/0001") == result.head
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_sync_on_a_protected_main_records_by_an_agentgit_log_pull_request(
+        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path,
+        merged: bool) -> None:
+    protect_main(remote)
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
+    hook = remote / "hooks" / "pre-receive"
+    if merged:  # a reviewed merge gets past the protection
+        hook.rename(tmp_path / "hook")
+        merge_on_remote(remote, str(result.branch), tmp_path)
+        (tmp_path / "hook").rename(hook)
+    github_env.close(1, merged=merged)
+    before = rev(remote, "main")
+
+    proc = agentgit(corpus_repo, "sync")
+    assert proc.returncode == 0, proc.stderr
+    verdict = "crystallized" if merged else "abandoned"
+    assert f"Session 0001 {verdict} in review" in proc.stdout
+    assert "recorded by agentgit:log pull request https://github.example/" in proc.stdout
+    assert rev(remote, "main") == before  # never forced
+    assert github_env.pulls[2]["labels"] == ["agentgit:log"]
+    log_head = rev(remote, "refs/heads/agentgit/log/0001")
+    changed = git(remote, "diff", "--name-only", before, log_head).split()
+    assert changed == ([] if merged else ["corpus/log/0001-tides.md"])
+    # The session's own review is over: branch and review ref gone, head archived.
+    assert not refs(remote, "refs/heads/session") and not refs(remote, "refs/agentgit/review")
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head
+    assert agentgit(corpus_repo, "sync").stdout == ""  # waiting on the log pull request
+
+    hook.unlink()
+    merge_on_remote(remote, "agentgit/log/0001", tmp_path)
+    github_env.close(2, merged=True)
+    assert "merged" in agentgit(corpus_repo, "sync").stdout
+    assert not refs(remote, "refs/heads/agentgit")
+    git(corpus_repo, "pull", "-q", "--ff-only", "origin", "main")
+    listed = [json.loads(line) for line in agentgit(corpus_repo, "log", "--json").stdout
+              .splitlines()]
+    assert [(x["session"], x["outcome"]) for x in listed] == [(1, verdict)]
+    assert agentgit(corpus_repo, "sync").stdout == ""
