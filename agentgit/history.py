@@ -55,30 +55,46 @@ def _line(commit: Commit) -> LogLine | None:
 
 
 def landings(repo: Repository, rev: str = MAIN, limit: int | None = None,
-             session: int | None = None) -> list[Commit]:
+             session: int | None = None, depth: int | None = None) -> list[Commit]:
     """The commits on `rev` that record a session (they carry `Agentgit-Head`), newest
     first: agentgit's own, on the first-parent line, and those that arrived by a person
-    merging an `agentgit:log` pull request with a merge commit, which leaves ours as
-    the merge's second parent. `session` narrows to one session's."""
-    grep = f"--grep=^Agentgit-Session: {session:04d}$" if session else "--grep=^Agentgit-Head: "
-    # One session's grep also matches its step commits where a person fast-forwarded
-    # main to its branch: no limit there, the Agentgit-Head filter below sorts them out.
-    ours = repo.log(["--first-parent", grep, rev], max_count=None if session else limit)
-    merges = repo.merges(rev, without="^Agentgit-Head: ")
-    merged_in = repo.log(["--no-walk=unsorted", grep, *merges]) if merges else []
-    if merged_in:
-        # Each merged-in commit sits where its merge is on the first-parent line.
-        position = {sha: i for i, sha in enumerate(repo.first_parents(rev))}
-        place = {c.sha: position[c.sha] for c in ours}
-        place |= {c.sha: position[merges[c.sha]] for c in merged_in}
-        ours = sorted(ours + merged_in, key=lambda c: place[c.sha])
-    commits = [c for c in ours if "Agentgit-Head" in c.trailers]
-    return commits[:limit] if limit else commits
+    merging an `agentgit:log` pull request with a merge commit, which leaves ours as the
+    merge's second parent (listed in the merge's place). `session` narrows to one
+    session's; `depth` bounds the walk.
+
+    One first-parent walk, classified here: on 5,000 sessions it is faster than git's
+    own `--grep` (which runs a regex on every message) and sees the foreign merges too.
+    """
+    line = repo.log(["--first-parent", rev], max_count=depth)
+    foreign = [c for c in line if len(c.parents) > 1 and "Agentgit-Head" not in c.trailers]
+    merged_in = {c.sha: c for c in repo.log(["--no-walk=unsorted",
+                                             *(m.parents[1] for m in foreign)])} if foreign else {}
+    found = []
+    for commit in line:
+        if "Agentgit-Head" not in commit.trailers and len(commit.parents) > 1:
+            commit = merged_in.get(commit.parents[1], commit)
+        if "Agentgit-Head" not in commit.trailers:
+            continue
+        if session is not None and commit.trailers.get("Agentgit-Session") != f"{session:04d}":
+            continue
+        found.append(commit)
+        if limit and len(found) == limit:
+            break
+    return found
 
 
 def log(repo: Repository, limit: int | None = None) -> list[LogLine]:
-    """Sessions on main, newest first."""
-    return [line for line in map(_line, landings(repo, MAIN, limit)) if line is not None]
+    """Sessions on main, newest first, one line each: a session landed twice (left for
+    review, then abandoned or merged by hand) shows its latest record."""
+    seen: set[int] = set()
+    lines = []
+    for line in map(_line, landings(repo, MAIN)):
+        if line is not None and line.session not in seen:
+            seen.add(line.session)
+            lines.append(line)
+            if limit and len(lines) == limit:
+                break
+    return lines
 
 
 def open_sessions(repo: Repository) -> list[tuple[int, str]]:

@@ -318,6 +318,10 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     assert git(corpus_repo, "notes", "--ref", "agentgit", "show", archived)
     again = agentgit(corpus_repo, "abandon", str(a.session), "--reason", "again")
     assert again.returncode == 1 and "already ended" in again.stderr
+    # One line per session: its latest record.
+    lines = [ln for ln in agentgit(corpus_repo, "log").stdout.splitlines()
+             if ln.startswith(f"{a.id} ")]
+    assert len(lines) == 1 and " abandoned " in lines[0], lines
     assert_fsck(corpus_repo)
 
 
