@@ -479,6 +479,10 @@ class Repository:
             parts = line.split("\t")
             if len(parts) >= 3 and len(parts[0]) == 1:
                 refs[parts[1].rpartition(":")[2]] = (parts[0], parts[2])
+        if code != 0 and not refs:
+            # No verdict on any ref: the remote was never reached, or the connection
+            # dropped. That is not a refusal, and must not be taken for one.
+            raise GitError(f"git push to {remote} failed: {_last_line(err or out)}")
         return PushResult(code == 0, refs, _last_line(err or out) if code else "")
 
     # -- history -------------------------------------------------------------------
@@ -505,17 +509,6 @@ class Repository:
                 Commit(sha, parents.split(), date, subject, body, parse_trailers(trailers))
             )
         return commits
-
-    def merges(self, rev: str, without: str) -> dict[str, str]:
-        """{second parent: merge} for the merges on `rev`'s first-parent line whose
-        message has no line matching `without`."""
-        out = self.run("log", "--first-parent", "--merges", "--invert-grep",
-                       f"--grep={without}", "--format=%H %P", rev)
-        return {parts[2]: parts[0] for parts in map(str.split, out.splitlines())
-                if len(parts) > 2}
-
-    def first_parents(self, rev: str) -> list[str]:
-        return self.run("rev-list", "--first-parent", rev).split()
 
     def diff_log(self, rev_args: list[str], path: str, max_count: int) -> str:
         return self.run(

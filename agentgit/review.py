@@ -231,8 +231,9 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         pull = github.find_pull(branch or _branch_of(entry)) if github else None
         pull_number = pull["number"] if pull else None
         decided_pull = pull is not None and pull.get("state") == "closed"
-        if entry in on_main or (decided_pull and _merged(pull or {})):
-            how = f"pull request #{pull_number} merged" if pull_number else "merged into main"
+        merged_pull = decided_pull and _merged(pull or {})
+        if entry in on_main or merged_pull:
+            how = f"pull request #{pull_number} merged" if merged_pull else "merged into main"
             yield _Decision(number, head, branch, True, pull_number, how)
         elif decided_pull:
             yield _Decision(number, head, branch, False, pull_number,

@@ -440,7 +440,23 @@ def _summary_trailers(session: Session, outcome: str, title: str, pieces: list[s
 
 def land(repo: Repository, session: Session, result: Result, settings: Settings,
          progress: ProgressFn) -> Result:
-    """Archive the head, attach the transcript, move main, clean up. Idempotent."""
+    """Archive the head, attach the transcript, move main, clean up. Idempotent, so any
+    failure here (a remote or GitHub that is down, a main that kept moving) leaves the
+    judged session for `resume` to land: it is reported as interrupted (exit 3)."""
+    judged = result.outcome
+    try:
+        return _land(repo, session, result, settings, progress)
+    except Interrupted:
+        raise
+    except AgentgitError as exc:
+        raise Interrupted(
+            f"session {session.id} judged {judged} but did not finish landing: "
+            f"{exc.message}; `agentgit resume {session.session}` lands it",
+            session=session.session) from None
+
+
+def _land(repo: Repository, session: Session, result: Result, settings: Settings,
+          progress: ProgressFn) -> Result:
     head = result.head
     assert head is not None
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
@@ -605,8 +621,7 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
             except RefMoved:
                 continue  # main moved meanwhile: build on the new main
             return commit
-    raise AgentgitError(f"session {session.id}: main kept moving; "
-                        f"`agentgit resume {session.session}` retries")
+    raise AgentgitError("main kept moving")
 
 
 def log_commit(repo: Repository, session: Session, result: Result, old: str) -> str:
@@ -634,14 +649,16 @@ def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     return trailers
 
 
-def find_landing(repo: Repository, number: int, remote: str | None = None) -> str | None:
-    """Main's commit for this session, if it already landed (resume after a kill); with a
-    remote, the remote's main is asked first."""
+def find_landing(repo: Repository, number: int, remote: str | None = None,
+                 depth: int = 1000) -> str | None:
+    """Main's commit for this session, if it already landed (resume after a kill, a review
+    decided); with a remote, the remote's main is asked first. Only main's last `depth`
+    first-parent commits are read: a landing is looked for soon after the session."""
     mains = [MAIN]
     if remote and remote_mod.fetch_main(repo, remote):
         mains.insert(0, remote_mod.tracking(remote))
     for main in mains:
-        found = history.landings(repo, main, limit=1, session=number)
+        found = history.landings(repo, main, limit=1, session=number, depth=depth)
         if found:
             return found[0].sha
     return None

@@ -6,6 +6,7 @@ are pushed, no branch is left behind, and `git fsck` passes on both repositories
 from __future__ import annotations
 
 import signal
+import socket
 from pathlib import Path
 
 import pytest
@@ -154,3 +155,60 @@ def test_kill_on_the_way_to_an_agentgit_log_pull_request_then_resume_reuses_it(
         corpus_repo, "refs/agentgit/sessions/0001")
     fsck(corpus_repo)
     fsck(remote)
+
+
+def closed_port() -> int:
+    """A loopback port nothing listens on: connecting is refused at once."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+def test_github_down_at_the_end_leaves_the_judged_session_resumable(
+        corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub) -> None:
+    model = keep_model(tmp_path)
+    down = {**github_env(fake_github), "GITHUB_API_URL": f"http://127.0.0.1:{closed_port()}"}
+    proc = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
+                    "--review", "pr", env=down)
+    assert proc.returncode == 3, proc.stderr
+    assert "Traceback" not in proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith(
+        "agentgit: session 0001 judged crystallized but did not finish landing: GitHub POST")
+    assert last.endswith("`agentgit resume 1` lands it")
+    assert TOKEN not in proc.stderr + proc.stdout
+    # Nothing lost: the branch is on the remote and the session is still open here.
+    head = sha(remote, "refs/agentgit/sessions/0001")
+    assert head and sha(remote, "refs/heads/session/0001-kill-test") == head
+
+    done = agentgit(corpus_repo, "resume", "1", env=github_env(fake_github))
+    assert done.returncode == 0, done.stderr
+    assert list(fake_github.pulls) == [1] and "in review" in done.stdout
+    assert sha(remote, "refs/heads/session/0001-kill-test") == head  # nothing rebuilt
+
+
+def test_a_connection_dropped_at_the_end_leaves_the_judged_session_resumable(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    model = keep_model(tmp_path)
+    before = sha(remote, "main")
+    # The remote's receive-pack dies when main's update arrives: the network dropped.
+    hook = remote / "hooks" / "pre-receive"
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
+                    '  [ "$ref" = refs/heads/main ] && kill -9 $PPID\ndone\nexit 0\n')
+    hook.chmod(0o755)
+    proc = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model)
+    assert proc.returncode == 3, proc.stderr
+    last = proc.stderr.strip().splitlines()[-1]
+    assert last.startswith("agentgit: session 0001 judged crystallized but did not finish "
+                           "landing: git push to origin failed: ")
+    assert last.endswith("`agentgit resume 1` lands it")
+    assert sha(remote, "main") == before
+    assert "needs-review" not in proc.stdout + proc.stderr  # an outage is not a refusal
+
+    hook.unlink()
+    done = agentgit(corpus_repo, "resume", "1")
+    assert done.returncode == 0, done.stderr
+    assert "Session 0001 crystallized" in done.stdout
+    assert len(landings(remote)) == 1 and sha(corpus_repo, "main") == sha(remote, "main")
+    fsck(remote)
+    fsck(corpus_repo)
