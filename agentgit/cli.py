@@ -2,7 +2,7 @@
 
 Exit codes: 0 a session ended with a judgement (kept, abandoned or needs-review) or a
 command succeeded; 1 an error (one line, no traceback; AGENTGIT_DEBUG=1 shows it);
-2 usage; 3 interrupted and resumable.
+2 usage; 3 interrupted and resumable (the model or, while landing, the remote was down).
 """
 
 from __future__ import annotations
