@@ -28,8 +28,12 @@ REVIEW_PREFIX = "refs/agentgit/review/"
 SESSION_BRANCH_PREFIX = "refs/heads/session/"
 EMPTY = "0" * 40
 
-# Never wait for a password on a terminal: a remote that wants one is an error.
-_NO_PROMPT = {"GIT_TERMINAL_PROMPT": "0"}
+# Talking to a remote unattended: a stalled HTTP transfer (under 1 KB/s for 60 s) or an
+# SSH connection that cannot be made in 30 s, or goes silent for a minute, is an error
+# rather than a job that hangs until CI kills it. The user's own settings win.
+HTTP_LOW_SPEED = {"GIT_HTTP_LOW_SPEED_LIMIT": "1000", "GIT_HTTP_LOW_SPEED_TIME": "60"}
+SSH_COMMAND = ("ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 "
+               "-o ServerAliveCountMax=4")
 
 # Used when the machine has no git identity (a fresh CI runner, `agentgit demo` on a
 # new laptop): agentgit's commits must not fail for want of user.name.
@@ -82,6 +86,7 @@ class Repository:
         self.top = top
         self.common_dir = common_dir
         self._identity: dict[str, str] | None = None
+        self._network: dict[str, str] | None = None
 
     # -- opening -------------------------------------------------------------------
 
@@ -147,6 +152,20 @@ class Repository:
                 env["GIT_AUTHOR_EMAIL"] = env["GIT_COMMITTER_EMAIL"] = FALLBACK_EMAIL
             self._identity = env
         return self._identity
+
+    def network_env(self) -> dict[str, str]:
+        """For fetch, push and ls-remote: never prompt (a remote that wants a password is
+        an error), and give up on a stalled connection rather than hang."""
+        if self._network is None:
+            env = {"GIT_TERMINAL_PROMPT": "0"}
+            if not (os.environ.get("GIT_HTTP_LOW_SPEED_LIMIT")
+                    or self.config_get("http.lowSpeedLimit")):
+                env.update(HTTP_LOW_SPEED)
+            if not (os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")
+                    or self.config_get("core.sshCommand")):
+                env["GIT_SSH_COMMAND"] = SSH_COMMAND
+            self._network = env
+        return self._network
 
     def config_get(self, key: str) -> str | None:
         code, out, _ = self.run_status("config", "--get", key)
@@ -450,12 +469,13 @@ class Repository:
 
     def fetch(self, remote: str, *refspecs: str) -> None:
         code, out, err = self.run_status("fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
-                                         remote, *refspecs, env=_NO_PROMPT)
+                                         remote, *refspecs, env=self.network_env())
         if code != 0:
             raise GitError(f"git fetch {remote} failed: {_last_line(err or out)}")
 
     def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
-        code, out, err = self.run_status("ls-remote", "--refs", remote, *patterns, env=_NO_PROMPT)
+        code, out, err = self.run_status("ls-remote", "--refs", remote, *patterns,
+                                         env=self.network_env())
         if code != 0:
             raise GitError(f"git ls-remote {remote} failed: {_last_line(err or out)}")
         refs = {}
@@ -473,7 +493,7 @@ class Repository:
         if atomic:
             args.append("--atomic")
         args += [f"--force-with-lease={lease}" for lease in leases]
-        code, out, err = self.run_status(*args, remote, *refspecs, env=_NO_PROMPT)
+        code, out, err = self.run_status(*args, remote, *refspecs, env=self.network_env())
         refs: dict[str, tuple[str, str]] = {}
         for line in out.splitlines():
             parts = line.split("\t")

@@ -3,15 +3,19 @@ that moved, a protected main. Bare remotes in temporary directories, real git.""
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
+import socket
 import subprocess
 import sys
+import threading
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import git
+from conftest import agentgit, git
 from scripts import abandon_script, keep_script, write_script
 
 from agentgit import remote as remote_mod
@@ -185,3 +189,56 @@ def test_a_protected_main_ends_needs_review_with_nothing_lost(corpus_repo: Path,
     assert "corpus/pieces/tides.md" in files(remote, str(result.head))
     assert "needs-review" in git(remote, "show", f"{result.head}:corpus/log/0001-tides.md")
     assert git(remote, "notes", "--ref", NOTES, "show", str(result.head))
+
+
+# -- a remote that stalls -----------------------------------------------------------------
+
+
+@pytest.fixture
+def stalling_server() -> Iterator[str]:
+    """An HTTP 'remote' that accepts connections and never answers."""
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held: list[socket.socket] = []
+    stop = threading.Event()
+
+    def accept() -> None:
+        server.settimeout(0.2)
+        while not stop.is_set():
+            with contextlib.suppress(OSError):
+                held.append(server.accept()[0])
+
+    thread = threading.Thread(target=accept, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.getsockname()[1]}/corpus.git"
+    stop.set()
+    thread.join()
+    for conn in held:
+        conn.close()
+    server.close()
+
+
+def test_network_calls_give_up_on_a_stalled_remote_and_settings_win(
+        corpus_repo: Path, stalling_server: str, tmp_path: Path) -> None:
+    repo = Repository.discover(corpus_repo)
+    env = repo.network_env()
+    assert env["GIT_TERMINAL_PROMPT"] == "0"
+    assert env["GIT_HTTP_LOW_SPEED_LIMIT"] == "1000" and env["GIT_HTTP_LOW_SPEED_TIME"] == "60"
+    assert "ConnectTimeout=30" in env["GIT_SSH_COMMAND"]
+    git(corpus_repo, "config", "core.sshCommand", "ssh -i my-key")
+    git(corpus_repo, "config", "http.lowSpeedLimit", "10")
+    mine = Repository.discover(corpus_repo).network_env()
+    assert "GIT_SSH_COMMAND" not in mine and "GIT_HTTP_LOW_SPEED_LIMIT" not in mine
+
+    # A stalled transfer fails the session's start in one line, with nothing claimed.
+    git(corpus_repo, "config", "--unset", "http.lowSpeedLimit")
+    git(corpus_repo, "remote", "add", "origin", stalling_server)
+    script = write_script(tmp_path / "keep.jsonl", keep_script("tides", "Tides"))
+    proc = agentgit(corpus_repo, "session", "--model", f"scripted:{script}",
+                    env={"GIT_HTTP_LOW_SPEED_LIMIT": "1000", "GIT_HTTP_LOW_SPEED_TIME": "1"},
+                    timeout=60)
+    assert proc.returncode == 1, proc.stderr
+    assert len(proc.stderr.strip().splitlines()) == 1
+    assert proc.stderr.startswith("agentgit: git ls-remote origin failed: ")
+    assert not git(corpus_repo, "for-each-ref", "refs/heads/session", "refs/agentgit")
