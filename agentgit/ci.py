@@ -18,7 +18,8 @@ AGENT_EMAIL = "agentgit@users.noreply.github.com"
 
 _TEMPLATE = """\
 # Written by `agentgit init --ci github`. One agentgit session per trigger: a daily
-# schedule, or by hand (Actions > agentgit > Run workflow) with a topic and review mode.
+# schedule, or by hand (Actions > agentgit > Run workflow) with a topic and review mode,
+# or the number of an interrupted session to resume (exit 3 left it on the remote).
 # Needs the ANTHROPIC_API_KEY secret and, for --review pr, the repository setting
 # "Allow GitHub Actions to create and approve pull requests".
 name: agentgit
@@ -42,6 +43,11 @@ on:
           - pr
           - branch
           - merge
+      resume:
+        description: "Resume interrupted session N instead (it was left on the remote)"
+        required: false
+        default: ""
+        type: string
 
 # Sessions queue one after another; a running one is never cancelled.
 concurrency:
@@ -82,7 +88,13 @@ jobs:
           GITHUB_TOKEN: ${{{{ github.token }}}}
           TOPIC: ${{{{ inputs.topic }}}}
           REVIEW: ${{{{ inputs.review || 'pr' }}}}
-        run: agentgit session --review "$REVIEW" --topic "$TOPIC"
+          RESUME: ${{{{ inputs.resume }}}}
+        run: |
+          if [ -n "$RESUME" ]; then
+            agentgit resume "$RESUME"
+          else
+            agentgit session --review "$REVIEW" --topic "$TOPIC"
+          fi
 """
 
 

@@ -286,12 +286,17 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
 @_budget_options
 def resume(number: int, model: str | None, max_turns: int | None, max_tokens: int | None,
            max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
-    """Continue an interrupted session N from its transcript."""
+    """Continue an interrupted session N from its transcript.
+
+    With a remote, an interrupted session is left there (its branch, and its transcript
+    as a note), so it can be resumed from any clone: the next CI run, say."""
+    from agentgit import remote as remote_mod
     from agentgit import session as lifecycle
 
     repo = _repo()
-    # Say "no open session" before any complaint about the model (a missing API key).
-    lifecycle.check_open(repo, number)
+    # Say "no open session" before any complaint about the model (a missing API key);
+    # a session parked on the remote by another machine is fetched here.
+    lifecycle.check_open(repo, number, remote_mod.active(repo, _settings(repo, {})))
     recorded = _recorded(repo, number)
     # A resumed session keeps the model and budget it started with, unless told otherwise.
     budget = recorded.get("budget") or {}

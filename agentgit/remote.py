@@ -139,14 +139,31 @@ def publish(repo: Repository, remote: str, number: str, branch: str,
     push_notes(repo, remote)
 
 
+def park(repo: Repository, remote: str, branch: str, head: str, transcript: str) -> None:
+    """Leave an interrupted session on the remote for any clone to resume (a CI runner is
+    gone once its job ends): the branch as far as it got, the transcript as a note on
+    that head. The branch only moves forward, so the push is never forced."""
+    repo.add_note(head, transcript)
+    ref = f"refs/heads/{branch}"
+    result = repo.push(remote, [f"{head}:{ref}"])
+    if not result.ok:
+        raise PushRefused(f"{remote} refused {branch}: {result.rejected(ref) or result.message}")
+    push_notes(repo, remote)
+
+
+def fetch_notes(repo: Repository, remote: str) -> None:
+    """Merge the remote's transcript notes into ours."""
+    if NOTES_REF in repo.ls_remote(remote, NOTES_REF):
+        fetched = f"refs/notes/agentgit-remote/{remote}"
+        repo.fetch(remote, f"+{NOTES_REF}:{fetched}")
+        repo.merge_notes(fetched)
+
+
 def push_notes(repo: Repository, remote: str) -> None:
     """The notes ref is shared by every runner: merge the remote's into ours, then push,
     never forced; retried when another runner pushed notes meanwhile."""
-    fetched = f"refs/notes/agentgit-remote/{remote}"
     for _ in range(NOTES_RETRIES):
-        if NOTES_REF in repo.ls_remote(remote, NOTES_REF):
-            repo.fetch(remote, f"+{NOTES_REF}:{fetched}")
-            repo.merge_notes(fetched)
+        fetch_notes(repo, remote)
         if repo.rev_parse(NOTES_REF) is None:
             return
         result = repo.push(remote, [f"{NOTES_REF}:{NOTES_REF}"])

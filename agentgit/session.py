@@ -339,7 +339,7 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
             message = exc.message if isinstance(exc, Interrupted) else "stopped by the user"
             raise Interrupted(
                 f"session {session.id} interrupted: {message}; "
-                f"`agentgit resume {session.session}` continues it",
+                f"`agentgit resume {session.session}` continues it{_park(repo, session, settings)}",
                 session=session.session,
             ) from None
         session.meta.update(status="judged", ended=now_iso(), judgement=judgement.__dict__)
@@ -451,8 +451,24 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     except AgentgitError as exc:
         raise Interrupted(
             f"session {session.id} judged {judged} but did not finish landing: "
-            f"{exc.message}; `agentgit resume {session.session}` lands it",
-            session=session.session) from None
+            f"{exc.message}; `agentgit resume {session.session}` lands it"
+            f"{_park(repo, session, settings)}", session=session.session) from None
+
+
+def _park(repo: Repository, session: Session, settings: Settings) -> str:
+    """Leave an interrupted session on the remote, so that a clone elsewhere (the next
+    CI run) can resume it; what became of that, for the message. Best effort: the
+    session is resumable here whatever happens."""
+    remote = remote_mod.active(repo, settings)
+    path = _transcript_path(repo, session.session)
+    if remote is None or not path.exists():
+        return ""
+    try:
+        remote_mod.park(repo, remote, session.branch, repo.head(session.worktree),
+                        path.read_text("utf-8"))
+    except AgentgitError as exc:
+        return f" here (it could not be left on {remote}: {exc.message})"
+    return f" here or in any clone of {remote}"
 
 
 def _land(repo: Repository, session: Session, result: Result, settings: Settings,
@@ -683,9 +699,12 @@ def _session_branches(repo: Repository, number: int) -> list[str]:
             if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")]
 
 
-def check_open(repo: Repository, number: int) -> None:
-    """Raise, touching nothing, unless session N is one `resume` or `abandon` can act on."""
+def check_open(repo: Repository, number: int, remote: str | None = None) -> None:
+    """Raise, touching nothing, unless session N is one `resume` or `abandon` can act on;
+    with a remote, a session parked there by another machine is brought here first."""
     branches = _session_branches(repo, number)
+    if not branches and remote and _unpark(repo, number, remote):
+        branches = _session_branches(repo, number)
     if not branches:
         if find_landing(repo, number) is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
@@ -697,8 +716,46 @@ def check_open(repo: Repository, number: int) -> None:
             "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
 
 
-def open_session(repo: Repository, number: int) -> tuple[Session, dict[str, Any]]:
-    check_open(repo, number)
+def _unpark(repo: Repository, number: int, remote: str) -> bool:
+    """Bring session N here from the remote, where an interrupted run parked it: its
+    branch and its transcript (the note on the branch's head). False if the remote has
+    no such branch; an error if it has one with no transcript (running elsewhere)."""
+    found = repo.ls_remote(remote, f"{SESSION_BRANCH_PREFIX}{number:04d}-*")
+    if not found:
+        return False
+    ref, head = sorted(found.items())[0]
+    remote_mod.fetch_notes(repo, remote)
+    repo.fetch(remote, f"{ref}:{ref}")
+    note = repo.read_note(head)
+    try:
+        data = transcript.parse(note) if note else None
+    except AgentgitError:
+        data = None
+    if data is None or data.get("session") != number:
+        repo.delete_ref(ref, head)
+        raise AgentgitError(
+            f"session {number:04d} is open on another machine: {remote} has its branch but "
+            "no transcript left to resume it (it may still be running there)")
+    path = _transcript_path(repo, number)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(note or "", "utf-8")
+    return True
+
+
+def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) -> bool:
+    """The session landed from another clone, which resumed it from the remote: its
+    landing names a head this clone's branch never reached."""
+    landed = find_landing(repo, session.session, remote) if remote else None
+    if landed is None:
+        return False
+    named = repo.log([landed], max_count=1)[0].trailers.get("Agentgit-Head", "")
+    mine = repo.head(session.worktree)
+    return named != mine and not repo.is_ancestor(named, mine)
+
+
+def open_session(repo: Repository, number: int,
+                 remote: str | None = None) -> tuple[Session, dict[str, Any]]:
+    check_open(repo, number, remote)
     path = _transcript_path(repo, number)
     branches = _session_branches(repo, number)
     if not path.exists() and find_landing(repo, number) is None:
@@ -743,8 +800,13 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
 def resume(repo: Repository, number: int, model: Model, settings: Settings,
            progress: ProgressFn | None = None) -> Result:
     progress = progress or (lambda event, data: None)
+    remote = remote_mod.active(repo, settings)
     with _lock(repo, number):
-        session, data = open_session(repo, number)
+        session, data = open_session(repo, number, remote)
+        if _landed_elsewhere(repo, session, remote):
+            _cleanup(repo, session, keep_branch=False)
+            raise AgentgitError(f"session {session.id} has already ended: another clone "
+                                f"resumed it and landed it on {remote}")
     session.meta["model"] = session.meta.get("model") or model.name  # lost if killed early
     judged = _judged_result(repo, session)
     if judged is not None:
@@ -768,7 +830,7 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         reviewed = _left_for_review(repo, number)
         if reviewed is not None:
             return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
-        session, data = open_session(repo, number)
+        session, data = open_session(repo, number, remote_mod.active(repo, settings))
         judged = _judged_result(repo, session)
         if judged is not None:
             return land(repo, session, judged, settings, progress)

@@ -61,8 +61,9 @@ def test_init_ci_writes_a_valid_least_privilege_workflow(tmp_path: Path) -> None
     assert "ANTHROPIC_API_KEY: ${{ secrets.ANTHROPIC_API_KEY }}" in text
     assert "GITHUB_TOKEN: ${{ github.token }}" in text
     assert 'agentgit session --review "$REVIEW" --topic "$TOPIC"' in text
+    assert 'agentgit resume "$RESUME"' in text and "RESUME: ${{ inputs.resume }}" in text
     # Yesterday's review decisions are recorded before today's session reads the log.
-    assert 0 < text.index("run: agentgit sync") < text.index("run: agentgit session")
+    assert 0 < text.index("run: agentgit sync") < text.index("agentgit session --review")
     # No expression at all inside a run: line; event text only through env:.
     shell = run_lines(text)
     assert any("agentgit session" in line for line in shell)

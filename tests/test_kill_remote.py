@@ -175,7 +175,7 @@ def test_github_down_at_the_end_leaves_the_judged_session_resumable(
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(
         "agentgit: session 0001 judged crystallized but did not finish landing: GitHub POST")
-    assert last.endswith("`agentgit resume 1` lands it")
+    assert last.endswith("`agentgit resume 1` lands it here or in any clone of origin")
     assert TOKEN not in proc.stderr + proc.stdout
     # Nothing lost: the branch is on the remote and the session is still open here.
     head = sha(remote, "refs/agentgit/sessions/0001")
@@ -201,7 +201,7 @@ def test_a_connection_dropped_at_the_end_leaves_the_judged_session_resumable(
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("agentgit: session 0001 judged crystallized but did not finish "
                            "landing: git push to origin failed: ")
-    assert last.endswith("`agentgit resume 1` lands it")
+    assert last.endswith("`agentgit resume 1` lands it here or in any clone of origin")
     assert sha(remote, "main") == before
     assert "needs-review" not in proc.stdout + proc.stderr  # an outage is not a refusal
 

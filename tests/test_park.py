@@ -1,0 +1,114 @@
+"""An interrupted session is left on the remote (its branch and its transcript as a note)
+so that another clone (the next CI run on a fresh runner) can resume it; the clone it
+started on then knows it has ended. Real SDK against the fake Messages API, bare remote."""
+
+from __future__ import annotations
+
+import json
+import signal
+from pathlib import Path
+
+from conftest import git
+from fakeapi import FakeAPI, error
+from test_kill_remote import landings
+from test_remote import attach, clone
+from test_sessions_api import MODEL, assert_interrupted, cli, cli_session, draft, keep, note
+
+NOTES = "refs/notes/agentgit"
+BRANCH = "refs/heads/session/0001-tides"
+
+
+def remote_of(corpus: Path, tmp_path: Path) -> Path:
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    attach(corpus, bare)
+    return bare
+
+
+def sha(path: Path, rev: str) -> str:
+    return git(path, "rev-parse", "--verify", "--quiet", rev, check=False).strip()
+
+
+def test_an_interrupted_session_is_resumed_from_another_clone(
+        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    remote = remote_of(corpus_repo, tmp_path)
+    fake_api.push(draft(1), note(2, "Half way."), error(500, "boom"), error(500, "boom"))
+    down = cli_session(corpus_repo, "--topic", "tides")
+    line = assert_interrupted(down, 1)
+    assert line.endswith("`agentgit resume 1` continues it here or in any clone of origin")
+
+    # Parked: the branch as far as it got, the transcript as a note on its head.
+    head = sha(corpus_repo, BRANCH)
+    assert sha(remote, BRANCH) == head
+    parked = json.loads(git(remote, "notes", "--ref", NOTES, "show", head))
+    assert parked["session"] == 1 and parked["status"] == "interrupted"
+    assert parked["turn"] == 2
+
+    # A fresh clone (the next CI run) resumes it: the conversation goes on where it was.
+    runner = clone(remote, tmp_path / "runner")
+    fake_api.push(keep(3))
+    sent = len(fake_api.requests)
+    resumed = cli(runner, "resume", "1")  # the model is the one the session started with
+    assert resumed.returncode == 0, resumed.stderr
+    assert "Session 0001 crystallized" in resumed.stdout
+    assert fake_api.requests[sent]["messages"] == fake_api.requests[sent - 1]["messages"]
+    assert len(landings(remote)) == 1
+    final = sha(remote, "refs/agentgit/sessions/0001")
+    assert git(remote, "merge-base", "--is-ancestor", head, final) == ""  # built on it
+    assert "corpus/pieces/tides.md" in git(remote, "ls-tree", "-r", "--name-only", "main")
+    assert not git(remote, "for-each-ref", "refs/heads/session")
+    assert json.loads(git(remote, "notes", "--ref", NOTES, "show", final))["turn"] == 3
+
+    # The first clone, asked to resume it too, finds it ended and spends nothing.
+    sent = len(fake_api.requests)
+    again = cli(corpus_repo, "resume", "1", "--model", MODEL)
+    assert again.returncode == 1
+    assert again.stderr.strip() == ("agentgit: session 0001 has already ended: another "
+                                    "clone resumed it and landed it on origin")
+    assert len(fake_api.requests) == sent
+    assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
+    assert "(open)" not in cli(corpus_repo, "log").stdout
+
+
+def test_a_session_killed_elsewhere_is_not_taken_over(
+        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    remote = remote_of(corpus_repo, tmp_path)
+    fake_api.push(draft(1), note(2))
+    # Killed (or still running): nothing was parked, so no other clone may take it.
+    killed = cli_session(corpus_repo, "--topic", "tides",
+                         env={"AGENTGIT_TEST_KILL_AT": "step:1"})
+    assert killed.returncode == -signal.SIGKILL
+    runner = clone(remote, tmp_path / "runner")
+    proc = cli(runner, "resume", "1", "--model", MODEL)
+    assert proc.returncode == 1
+    assert proc.stderr.strip() == (
+        "agentgit: session 0001 is open on another machine: origin has its branch but no "
+        "transcript left to resume it (it may still be running there)")
+    assert not git(runner, "for-each-ref", "refs/heads/session")
+    # Where it started, it resumes as ever.
+    fake_api.push(keep(3))
+    done = cli(corpus_repo, "resume", "1", "--model", MODEL)
+    assert done.returncode == 0, done.stderr
+    assert len(landings(remote)) == 1
+
+
+def test_parking_that_fails_keeps_the_session_resumable_here(
+        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    remote = remote_of(corpus_repo, tmp_path)
+    hook = remote / "hooks" / "pre-receive"
+    # The remote lets a session branch be created (the id claim), never moved (parking).
+    zero = "0" * 40
+    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
+                    '  case "$ref" in refs/heads/session/*)\n'
+                    f'    [ "$old" != {zero} ] && {{ echo frozen >&2; exit 1; }} ;;\n'
+                    "  esac\ndone\nexit 0\n")
+    hook.chmod(0o755)
+    fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
+    down = cli_session(corpus_repo, "--topic", "tides")
+    line = assert_interrupted(down, 1)
+    assert "continues it here (it could not be left on origin: origin refused " in line
+    hook.unlink()
+    fake_api.push(keep(2))
+    done = cli(corpus_repo, "resume", "1", "--model", MODEL)
+    assert done.returncode == 0, done.stderr
+    assert len(landings(remote)) == 1
