@@ -14,17 +14,14 @@ from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import abandon, crystallize, draft, note, write_script
 from test_kill import BODY, LOG_ENTRY, files, fsck, sha, trailers
-from test_remote import attach, protect_main
+from test_remote import attached_remote, protect_main
 
 NOTES = "refs/notes/agentgit"
 
 
 @pytest.fixture
 def remote(tmp_path: Path, corpus_repo: Path) -> Path:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    attach(corpus_repo, bare)
-    return bare
+    return attached_remote(tmp_path, corpus_repo)
 
 
 def keep_model(tmp_path: Path) -> str:

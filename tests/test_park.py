@@ -11,18 +11,11 @@ from pathlib import Path
 from conftest import git
 from fakeapi import FakeAPI, error
 from test_kill_remote import landings
-from test_remote import attach, clone
+from test_remote import attached_remote, clone
 from test_sessions_api import MODEL, assert_interrupted, cli, cli_session, draft, keep, note
 
 NOTES = "refs/notes/agentgit"
 BRANCH = "refs/heads/session/0001-tides"
-
-
-def remote_of(corpus: Path, tmp_path: Path) -> Path:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    attach(corpus, bare)
-    return bare
 
 
 def sha(path: Path, rev: str) -> str:
@@ -31,7 +24,7 @@ def sha(path: Path, rev: str) -> str:
 
 def test_an_interrupted_session_is_resumed_from_another_clone(
         corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
-    remote = remote_of(corpus_repo, tmp_path)
+    remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), note(2, "Half way."), error(500, "boom"), error(500, "boom"))
     down = cli_session(corpus_repo, "--topic", "tides")
     line = assert_interrupted(down, 1)
@@ -72,7 +65,7 @@ def test_an_interrupted_session_is_resumed_from_another_clone(
 
 def test_a_session_killed_elsewhere_is_not_taken_over(
         corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
-    remote = remote_of(corpus_repo, tmp_path)
+    remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), note(2))
     # Killed (or still running): nothing was parked, so no other clone may take it.
     killed = cli_session(corpus_repo, "--topic", "tides",
@@ -94,7 +87,7 @@ def test_a_session_killed_elsewhere_is_not_taken_over(
 
 def test_parking_that_fails_keeps_the_session_resumable_here(
         corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
-    remote = remote_of(corpus_repo, tmp_path)
+    remote = attached_remote(tmp_path, corpus_repo)
     hook = remote / "hooks" / "pre-receive"
     # The remote lets a session branch be created (the id claim), never moved (parking).
     zero = "0" * 40

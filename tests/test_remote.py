@@ -39,6 +39,14 @@ def attach(corpus: Path, bare: Path) -> None:
     git(corpus, "push", "-q", "origin", "main")
 
 
+def attached_remote(tmp_path: Path, corpus: Path) -> Path:
+    """A bare remote.git, `origin` of `corpus`, holding its main."""
+    bare = tmp_path / "remote.git"
+    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
+    attach(corpus, bare)
+    return bare
+
+
 def clone(bare: Path, path: Path) -> Path:
     git(bare.parent, "clone", "-q", str(bare), str(path))
     return path

@@ -12,7 +12,7 @@ import pytest
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import abandon_script, keep_script, write_script
-from test_remote import attach, clone, files, protect_main, refs, rev
+from test_remote import attached_remote, clone, files, protect_main, refs, rev
 
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
@@ -31,10 +31,7 @@ def github_env(fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> Fake
 
 @pytest.fixture
 def remote(tmp_path: Path, corpus_repo: Path) -> Path:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    attach(corpus_repo, bare)
-    return bare
+    return attached_remote(tmp_path, corpus_repo)
 
 
 def reviewed(path: Path, turns: list[dict[str, Any]], review: str,
