@@ -700,8 +700,9 @@ def _session_branches(repo: Repository, number: int) -> list[str]:
 
 
 def check_open(repo: Repository, number: int, remote: str | None = None) -> None:
-    """Raise, touching nothing, unless session N is one `resume` or `abandon` can act on;
-    with a remote, a session parked there by another machine is brought here first."""
+    """Raise unless session N is one `resume` or `abandon` can act on. It changes nothing,
+    except that with a remote, a session parked there by another machine is brought
+    here first."""
     branches = _session_branches(repo, number)
     if not branches and remote and _unpark(repo, number, remote):
         branches = _session_branches(repo, number)
@@ -742,15 +743,15 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
     return True
 
 
-def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) -> bool:
-    """The session landed from another clone, which resumed it from the remote: its
-    landing names a head this clone's branch never reached."""
+def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) -> str | None:
+    """The head another clone landed this session with, after resuming it from the
+    remote: one this clone's branch never reached. None if it did not happen."""
     landed = find_landing(repo, session.session, remote) if remote else None
     if landed is None:
-        return False
+        return None
     named = repo.log([landed], max_count=1)[0].trailers.get("Agentgit-Head", "")
     mine = repo.head(session.worktree)
-    return named != mine and not repo.is_ancestor(named, mine)
+    return None if named == mine or repo.is_ancestor(named, mine) else named
 
 
 def open_session(repo: Repository, number: int,
@@ -803,10 +804,19 @@ def resume(repo: Repository, number: int, model: Model, settings: Settings,
     remote = remote_mod.active(repo, settings)
     with _lock(repo, number):
         session, data = open_session(repo, number, remote)
-        if _landed_elsewhere(repo, session, remote):
+        elsewhere = _landed_elsewhere(repo, session, remote)
+        if elsewhere:
+            # Commits made here that the landing lacks (two clones resumed it at once)
+            # are kept under a ref of their own; the session itself is over.
+            mine = repo.head(session.worktree)
+            kept = f"refs/agentgit/unlanded/{session.id}"
+            if not repo.is_ancestor(mine, elsewhere):
+                repo.ref_transaction([(kept, mine, None)])
             _cleanup(repo, session, keep_branch=False)
-            raise AgentgitError(f"session {session.id} has already ended: another clone "
-                                f"resumed it and landed it on {remote}")
+            raise AgentgitError(
+                f"session {session.id} has already ended: another clone resumed it and "
+                f"landed it on {remote}" + ("" if repo.is_ancestor(mine, elsewhere) else
+                                            f"; what this clone added is kept at {kept}"))
     session.meta["model"] = session.meta.get("model") or model.name  # lost if killed early
     judged = _judged_result(repo, session)
     if judged is not None:

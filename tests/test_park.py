@@ -105,3 +105,30 @@ def test_parking_that_fails_keeps_the_session_resumable_here(
     done = cli(corpus_repo, "resume", "1", "--model", MODEL)
     assert done.returncode == 0, done.stderr
     assert len(landings(remote)) == 1
+
+
+def test_work_a_clone_added_after_parking_is_kept_when_another_clone_landed_it(
+        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    remote = attached_remote(tmp_path, corpus_repo)
+    fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
+    assert_interrupted(cli_session(corpus_repo, "--topic", "tides"), 1)
+    parked = sha(remote, BRANCH)
+    # This clone goes on by itself and is killed after one more step: not parked.
+    fake_api.push(note(2, "Only here."))
+    killed = cli(corpus_repo, "resume", "1", "--model", MODEL,
+                 env={"AGENTGIT_TEST_KILL_AT": "step:1"})
+    assert killed.returncode == -signal.SIGKILL
+    mine = sha(corpus_repo, BRANCH)
+    assert mine != parked and sha(remote, BRANCH) == parked
+    # Another clone resumes what was parked and lands it.
+    runner = clone(remote, tmp_path / "runner")
+    fake_api.push(keep(2))
+    assert cli(runner, "resume", "1").returncode == 0
+    again = cli(corpus_repo, "resume", "1", "--model", MODEL)
+    assert again.returncode == 1
+    assert again.stderr.strip().endswith(
+        "landed it on origin; what this clone added is kept at refs/agentgit/unlanded/0001")
+    assert sha(corpus_repo, "refs/agentgit/unlanded/0001") == mine
+    assert "Only here." in git(corpus_repo, "show", mine)
+    assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
+    assert len(landings(remote)) == 1
