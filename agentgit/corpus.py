@@ -7,6 +7,7 @@ it text or a directory. It never prints; malformed input raises `CorpusError`
 
 from __future__ import annotations
 
+import errno
 import math
 import os
 import re
@@ -607,18 +608,48 @@ def load_pieces(
     return _load_each(corpus_dir, "pieces", names, parse_piece)
 
 
+class _LeadsOut(Exception):
+    """A symbolic link that leads out of the corpus."""
+
+
+def _inside(corpus_dir: Path, path: Path) -> bool:
+    root = corpus_dir.resolve()
+    target = path.resolve()
+    return target == root or root in target.parents
+
+
+def _read_in_corpus(corpus_dir: Path, path: Path) -> str:
+    """A corpus file's text. A symbolic link is followed only while it stays in the
+    corpus: a person's link in pieces/ may point at ~/.ssh, and what is read here goes
+    to the model. O_NOFOLLOW keeps the usual case (a plain file) to one open."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
+    except OSError as exc:
+        if exc.errno != errno.ELOOP:
+            raise
+        if not _inside(corpus_dir, path):
+            raise _LeadsOut from None
+        fd = os.open(path, os.O_RDONLY)
+    with open(fd, encoding="utf-8") as handle:
+        return handle.read()
+
+
 def _load_each(corpus_dir: Path, folder: str, names: Iterable[str],
                parse: Callable[[str, str], _T]) -> tuple[list[_T], list[Problem]]:
     """Parse each file; a broken one is reported as a problem, a missing one ignored."""
     parsed: list[_T] = []
     problems: list[Problem] = []
+    if (corpus_dir / folder).is_symlink() and not _inside(corpus_dir, corpus_dir / folder):
+        return [], [Problem(f"corpus/{folder}", 1,
+                            "a symbolic link out of the corpus; not read")]
     for name in names:
         rel = f"corpus/{folder}/{name}"
         try:
-            text = (corpus_dir / folder / name).read_text(encoding="utf-8")
-            parsed.append(parse(text, rel))
+            parsed.append(parse(_read_in_corpus(corpus_dir, corpus_dir / folder / name), rel))
         except FileNotFoundError:
             continue
+        except _LeadsOut:
+            problems.append(Problem(rel, 1, "a symbolic link out of the corpus; not read"))
         except UnicodeDecodeError:
             problems.append(Problem(rel, 1, "not UTF-8 text"))
         except FrontmatterError as exc:

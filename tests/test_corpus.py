@@ -336,6 +336,34 @@ def test_load_pieces_skips_broken_with_a_warning(tmp_path: Path) -> None:
     assert load_pieces(tmp_path / "nowhere") == ([], [])
 
 
+def test_load_pieces_follows_a_symlink_only_while_it_stays_in_the_corpus(
+        tmp_path: Path) -> None:
+    corpus_dir = tmp_path / "corpus"
+    pieces_dir = corpus_dir / "pieces"
+    pieces_dir.mkdir(parents=True)
+    (pieces_dir / "b-good.md").write_text(GOOD_PIECE)
+    (pieces_dir / "a-alias.md").symlink_to("b-good.md")  # inside: read
+    secret = tmp_path / "id_rsa.md"
+    secret.write_text(GOOD_PIECE.replace("Body.", "PRIVATE KEY"))
+    (pieces_dir / "c-leak.md").symlink_to(secret)  # outside: refused
+    pieces, problems = load_pieces(corpus_dir)
+    assert [p.slug for p in pieces] == ["a-alias", "b-good"]
+    assert [(p.path, p.reason) for p in problems] == [
+        ("corpus/pieces/c-leak.md", "a symbolic link out of the corpus; not read")]
+    assert all("PRIVATE KEY" not in p.body and "PRIVATE KEY" not in p.title for p in pieces)
+
+    # The folder itself linked out of the corpus: nothing in it is read.
+    elsewhere = tmp_path / "elsewhere"
+    elsewhere.mkdir()
+    (elsewhere / "b-good.md").write_text(GOOD_PIECE)
+    for path in pieces_dir.iterdir():
+        path.unlink()
+    pieces_dir.rmdir()
+    pieces_dir.symlink_to(elsewhere)
+    pieces, problems = load_pieces(corpus_dir)
+    assert pieces == [] and [p.path for p in problems] == ["corpus/pieces"]
+
+
 def test_load_log_entries_newest_first(tmp_path: Path) -> None:
     log_dir = tmp_path / "log"
     log_dir.mkdir()
