@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agentgit import corpus, faults
+from agentgit import corpus, faults, history
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
@@ -151,6 +151,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     for decision in _decisions(repo, remote, github):
         number = f"{decision.number:04d}"
         commit, note = _record(repo, remote, decision, settings, github)
+        faults.point("recorded")
         archive, review_ref = f"{ARCHIVE_PREFIX}{number}", f"{REVIEW_PREFIX}{number}"
         repo.ref_transaction([(archive, decision.head, None)])
         specs = [f"{decision.head}:{archive}", f":{review_ref}"]
@@ -220,6 +221,10 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     repo.fetch(remote, f"+{REVIEW_PREFIX}*:{REVIEW_PREFIX}*")
     main = remote_mod.fetch_main(repo, remote)
     on_main = set(repo.ls_tree_names(main, "corpus/log")) if main else set()
+    # Sessions a sync already recorded (one killed before it cleaned up): their record
+    # says what was decided. Its own abandoned entry on main must not read as a merge.
+    recorded = {c.trailers.get("Agentgit-Session"): c.trailers
+                for c in (history.landings(repo, main, depth=1000) if main else [])}
     for ref, head in sorted(waiting.items()):
         tail = ref.removeprefix(REVIEW_PREFIX)
         if not tail.isdigit():
@@ -227,6 +232,11 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         number = int(tail)
         branch = next((b.removeprefix("refs/heads/") for b in branches
                        if b.startswith(f"{SESSION_BRANCH_PREFIX}{tail}-")), None)
+        if tail in recorded:
+            record = recorded[tail]
+            yield _Decision(number, head, branch, record.get("Agentgit-Outcome") == "crystallized",
+                            None, record.get("Agentgit-Review", "recorded"))
+            continue
         entry = _log_entry_name(repo, head, number)
         pull = github.find_pull(branch or _branch_of(entry)) if github else None
         pull_number = pull["number"] if pull else None

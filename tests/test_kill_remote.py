@@ -14,7 +14,7 @@ from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import abandon, crystallize, draft, note, write_script
 from test_kill import BODY, LOG_ENTRY, files, fsck, sha, trailers
-from test_remote import attached_remote, protect_main
+from test_remote import attached_remote, clone, protect_main
 
 NOTES = "refs/notes/agentgit"
 
@@ -209,3 +209,32 @@ def test_a_connection_dropped_at_the_end_leaves_the_judged_session_resumable(
     assert len(landings(remote)) == 1 and sha(corpus_repo, "main") == sha(remote, "main")
     fsck(remote)
     fsck(corpus_repo)
+
+
+@pytest.mark.parametrize("merged", [True, False])
+def test_sync_killed_after_recording_finishes_when_run_again(
+        corpus_repo: Path, remote: Path, tmp_path: Path, merged: bool) -> None:
+    model = keep_model(tmp_path)
+    sent = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
+                    "--review", "branch")
+    assert sent.returncode == 0, sent.stderr
+    branch = "refs/heads/session/0001-kill-test"
+    if merged:
+        work = clone(remote, tmp_path / "person")
+        git(work, "merge", "-q", "--no-ff", "-m", "Merge", "origin/session/0001-kill-test")
+        git(work, "push", "-q", "origin", "main")
+    else:
+        git(remote, "update-ref", "-d", branch)
+    killed = agentgit(corpus_repo, "sync", env={"AGENTGIT_TEST_KILL_AT": "recorded"})
+    assert killed.returncode == -signal.SIGKILL
+    recorded = sha(remote, "main")
+    assert len(landings(remote)) == 1  # recorded, but not yet archived and cleaned
+    assert sha(remote, "refs/agentgit/review/0001")
+
+    again = agentgit(corpus_repo, "sync")
+    assert again.returncode == 0, again.stderr
+    assert ("crystallized" if merged else "abandoned") in again.stdout
+    assert sha(remote, "main") == recorded and len(landings(remote)) == 1  # not twice
+    assert not refs(remote, "refs/agentgit/review") and not refs(remote, "refs/heads/session")
+    assert agentgit(corpus_repo, "sync").stdout == ""
+    fsck(remote)
