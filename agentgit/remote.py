@@ -15,6 +15,7 @@ from enum import Enum
 from agentgit.errors import AgentgitError
 from agentgit.repo import (
     ARCHIVE_PREFIX,
+    EMPTY,
     MAIN,
     NOTES_REF,
     REVIEW_PREFIX,
@@ -126,16 +127,20 @@ def publish(repo: Repository, remote: str, number: str, branch: str,
     specs = [f"{head}:{archive}"]
     if in_review:
         specs.append(f"{head}:{REVIEW_PREFIX}{number}")
+    review_ref = f"{REVIEW_PREFIX}{number}"
     if keep_branch:
         specs.append(f"{head}:{branch_ref}")
-    elif branch_ref in repo.ls_remote(remote, branch_ref):
-        specs.append(f":{branch_ref}")
+    else:  # done with: its branch and any review ref go
+        specs += [f":{ref}" for ref in repo.ls_remote(remote, branch_ref, review_ref)]
     result = repo.push(remote, specs, atomic=True)
     if not result.ok:
         raise PushRefused(f"could not push session {number} to {remote}: "
                           f"{result.rejected(archive) or result.message}")
-    if in_review:  # only once the remote has it: a local one means the remote's exists
-        repo.ref_transaction([(f"{REVIEW_PREFIX}{number}", head, None)])
+    # The local review ref mirrors the remote's: set only once the remote has it.
+    if in_review:
+        repo.ref_transaction([(review_ref, head, None)])
+    elif not keep_branch and repo.rev_parse(review_ref):
+        repo.ref_transaction([(review_ref, EMPTY, None)])
     push_notes(repo, remote)
 
 

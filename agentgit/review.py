@@ -223,8 +223,10 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     on_main = set(repo.ls_tree_names(main, "corpus/log")) if main else set()
     # Sessions a sync already recorded (one killed before it cleaned up): their record
     # says what was decided. Its own abandoned entry on main must not read as a merge.
-    recorded = {c.trailers.get("Agentgit-Session"): c.trailers
-                for c in (history.landings(repo, main, depth=1000) if main else [])}
+    # (A needs-review session's own landing, which only logged that, decides nothing.)
+    recorded: dict[str, dict[str, str]] = {}
+    for commit in history.landings(repo, main, depth=1000) if main else []:
+        recorded.setdefault(commit.trailers.get("Agentgit-Session", ""), commit.trailers)
     for ref, head in sorted(waiting.items()):
         tail = ref.removeprefix(REVIEW_PREFIX)
         if not tail.isdigit():
@@ -232,9 +234,9 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         number = int(tail)
         branch = next((b.removeprefix("refs/heads/") for b in branches
                        if b.startswith(f"{SESSION_BRANCH_PREFIX}{tail}-")), None)
-        if tail in recorded:
-            record = recorded[tail]
-            yield _Decision(number, head, branch, record.get("Agentgit-Outcome") == "crystallized",
+        record = recorded.get(tail, {})
+        if record.get("Agentgit-Outcome") not in (None, "needs-review"):
+            yield _Decision(number, head, branch, record["Agentgit-Outcome"] == "crystallized",
                             None, record.get("Agentgit-Review", "recorded"))
             continue
         entry = _log_entry_name(repo, head, number)
@@ -242,7 +244,13 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         pull_number = pull["number"] if pull else None
         decided_pull = pull is not None and pull.get("state") == "closed"
         merged_pull = decided_pull and _merged(pull or {})
-        if entry in on_main or merged_pull:
+        if _outcome(repo, head) == "needs-review":
+            # Its entry went to main when it could not merge: only its head reaching main
+            # says a person merged it (a squash is seen through its pull request).
+            merged = main is not None and repo.is_ancestor(head, main)
+        else:
+            merged = entry in on_main
+        if merged or merged_pull:
             how = f"pull request #{pull_number} merged" if merged_pull else "merged into main"
             yield _Decision(number, head, branch, True, pull_number, how)
         elif decided_pull:
@@ -251,6 +259,10 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         elif branch is None:
             yield _Decision(number, head, None, False, pull_number,
                             "branch deleted without merging")
+
+
+def _outcome(repo: Repository, commit: str) -> str | None:
+    return repo.log([commit], max_count=1)[0].trailers.get("Agentgit-Outcome")
 
 
 def _log_entry_name(repo: Repository, head: str, number: int) -> str:
@@ -315,15 +327,25 @@ def _record(repo: Repository, remote: str, decision: _Decision, settings: Settin
     from agentgit.session import _landing_trailers, _message, find_landing
 
     number, head, merged = decision.number, decision.head, decision.merged
-    if find_landing(repo, number, remote) is not None:
+    landed = find_landing(repo, number, remote)
+    if landed is not None and _outcome(repo, landed) != "needs-review":
         return None, decision.how  # already recorded
     name = _log_entry_name(repo, head, number)
     entry = corpus.parse_log_entry(repo.read_blob(head, name) or "", name)
     trailers = _landing_trailers(repo, head)
     trailers["Agentgit-Review"] = decision.how
-    if merged:
+    build: Callable[[str], str]
+    if merged and entry.outcome == "needs-review":
+        # A person merged what the session could not: the entry says so now.
+        entry.outcome, entry.reason = "crystallized", None
+        entry.body = entry.body.rstrip() + f"\n\n## Kept in review\n\n{decision.how}.\n"
+        kept = corpus.render_log_entry(entry)
+        trailers["Agentgit-Outcome"] = "crystallized"
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
-        build: Callable[[str], str] = lambda old: repo.tree_of(old)  # noqa: E731
+        build = lambda old: repo.tree_with_file(old, name, kept)  # noqa: E731
+    elif merged:
+        subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
+        build = lambda old: repo.tree_of(old)  # noqa: E731
     else:
         entry.outcome, entry.reason, entry.pieces = "abandoned", CLOSED_REASON, []
         text = corpus.render_log_entry(entry)

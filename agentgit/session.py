@@ -512,7 +512,9 @@ def _land(repo: Repository, session: Session, result: Result, settings: Settings
     keep_branch = result.outcome == "needs-review" or (
         result.main_commit is None and not logged_by_pull)
     if remote:
-        remote_mod.publish(repo, remote, session.id, session.branch, keep_branch)
+        # A needs-review branch waits on a person like a --review one: sync records it.
+        remote_mod.publish(repo, remote, session.id, session.branch, keep_branch,
+                           in_review=result.outcome == "needs-review")
         faults.point("pushed")
     progress("landed", {"outcome": result.outcome, "main": result.main_commit,
                         **({"review": result.review_url} if logged_by_pull else {})})
@@ -896,9 +898,13 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
                     summary=f"Abandoned in review: {reason}", pieces=[], reason=reason,
                     head=head, branch=session.branch, turns=entry.turns,
                     cost_usd=entry.cost_usd)
-    result.main_commit = _log_only(repo, session, result, settings)
+    remote = remote_mod.active(repo, settings)
+    result.main_commit = _log_only(repo, session, result, settings, remote)
+    if remote:  # the branch and its review ref go on the remote too, unless main refused
+        remote_mod.publish(repo, remote, session.id, session.branch,
+                           keep_branch=result.main_commit is None)
     progress("landed", {"outcome": result.outcome, "main": result.main_commit})
-    _cleanup(repo, session, keep_branch=False)
+    _cleanup(repo, session, keep_branch=result.main_commit is None)
     return result
 
 

@@ -380,3 +380,75 @@ def test_sync_on_a_protected_main_records_by_an_agentgit_log_pull_request(
               .splitlines()]
     assert [(x["session"], x["outcome"]) for x in listed] == [(1, verdict)]
     assert agentgit(corpus_repo, "sync").stdout == ""
+
+
+# -- needs-review branches wait on a person too --------------------------------------------
+
+
+def needs_review_session(corpus: Path, remote: Path) -> tuple[Result, str]:
+    """Session 1 keeps a revision of tides that conflicts with session 2's, which landed
+    first: session 1 ends needs-review with its branch and a review ref on the remote."""
+    piece = corpus / "corpus" / "pieces" / "tides.md"
+    piece.write_text("---\ntitle: Tides\nsummary: About tides.\n---\n\nOriginal body.\n")
+    git(corpus, "add", str(piece))
+    git(corpus, "commit", "--no-verify", "-q", "-m", "Add tides by hand")
+    git(corpus, "push", "-q", "origin", "main")
+    repo = Repository.discover(corpus)
+    settings = Settings(model="scripted")
+    a = start(repo, settings, topic="revise a", model_name="scripted")
+    b = start(repo, settings, topic="revise b", model_name="scripted")
+    assert run(repo, b, ScriptedModel(keep_script("tides", "Tides", body="B: gravity.\n")),
+               settings).outcome == "crystallized"
+    ra = run(repo, a, ScriptedModel(keep_script("tides", "Tides", body="A: the moon.\n")),
+             settings)
+    assert ra.outcome == "needs-review"
+    assert rev(remote, "refs/agentgit/review/0001") == ra.head
+    return ra, str(ra.branch)
+
+
+def test_a_needs_review_branch_a_person_merged_is_recorded_kept_by_sync(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    result, branch = needs_review_session(corpus_repo, remote)
+    assert sync(Repository.discover(corpus_repo), Settings()) == []  # nobody decided yet
+    work = clone(remote, tmp_path / "person")
+    git(work, "merge", "-q", "--no-ff", "-X", "theirs", "-m", "Merge A by hand",
+        f"origin/{branch}")
+    git(work, "push", "-q", "origin", "main")
+
+    proc = agentgit(corpus_repo, "sync")
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout == "Session 0001 crystallized in review: merged into main\n"
+    entry = git(remote, "show", "main:corpus/log/0001-revise-a.md")
+    assert "outcome: crystallized" in entry and "## Kept in review" in entry
+    assert "A: the moon." in git(remote, "show", "main:corpus/pieces/tides.md")
+    assert not refs(remote, "refs/heads/session") and not refs(remote, "refs/agentgit/review")
+    git(corpus_repo, "pull", "-q", "--ff-only", "origin", "main")
+    lines = [ln for ln in agentgit(corpus_repo, "log").stdout.splitlines()
+             if ln.startswith("0001 ")]
+    assert len(lines) == 1 and " crystallized " in lines[0], lines
+    assert agentgit(corpus_repo, "sync").stdout == ""
+
+
+def test_a_needs_review_branch_deleted_is_recorded_abandoned_by_sync(
+        corpus_repo: Path, remote: Path) -> None:
+    result, branch = needs_review_session(corpus_repo, remote)
+    git(remote, "update-ref", "-d", f"refs/heads/{branch}")
+    done = sync(Repository.discover(corpus_repo), Settings())
+    assert [(d.session, d.outcome) for d in done] == [(1, "abandoned")]
+    entry = git(remote, "show", "main:corpus/log/0001-revise-a.md")
+    assert "outcome: abandoned" in entry and "closed in review" in entry
+    assert "B: gravity." in git(remote, "show", "main:corpus/pieces/tides.md")
+    assert rev(remote, "refs/agentgit/sessions/0001") == result.head
+
+
+def test_abandoning_a_needs_review_session_also_ends_it_on_the_remote(
+        corpus_repo: Path, remote: Path) -> None:
+    result, branch = needs_review_session(corpus_repo, remote)
+    proc = agentgit(corpus_repo, "abandon", "1", "--reason", "B said it better")
+    assert proc.returncode == 0, proc.stderr
+    entry = git(remote, "show", "main:corpus/log/0001-revise-a.md")
+    assert "outcome: abandoned" in entry and "B said it better" in entry
+    assert rev(remote, "main") == rev(corpus_repo, "main")
+    assert not refs(remote, "refs/heads/session") and not refs(remote, "refs/agentgit/review")
+    assert not refs(corpus_repo, "refs/agentgit/review")
+    assert sync(Repository.discover(corpus_repo), Settings()) == []
