@@ -338,12 +338,14 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
 @cli.command()
 @click.option("--json", "json_flag", is_flag=True, help="One JSON object per session.")
 def sync(json_flag: bool) -> None:
-    """Record what review decided for sessions sent with --review pr or branch.
+    """Record what review decided for sessions sent with --review pr or branch, and
+    for needs-review branches left for a person to merge.
 
     \b
     Kept (logged "kept in review") when the session's log entry reached the
     remote's main by any merge: a merge commit, squash, rebase or fast-forward,
-    on GitHub or by hand; or when its pull request says merged.
+    on GitHub or by hand (for a needs-review session: when its head did); or
+    when its pull request says merged.
     Abandoned ("closed in review") when its pull request was closed unmerged,
     or its branch was deleted from the remote without merging.
 
