@@ -224,6 +224,8 @@ class Agent:
         totals = [Usage.from_dict(t["usage"]).total for t in state.turns[-2:]]
         if _projected(state.usage.total, totals, added, ahead) >= s.max_tokens:
             return f"{state.usage.total:,} of {s.max_tokens:,} tokens"
+        if state.cost_usd is not None and not state.turns:
+            return self._first_turns_over(state, ahead)
         if state.cost_usd is not None and state.turns:
             costs = [t.get("cost_usd") or 0.0 for t in state.turns[-2:]]
             last = Usage.from_dict(state.turns[-1]["usage"])
@@ -231,6 +233,21 @@ class Agent:
             added_cost = max(0.0, (self.cost(grown) or 0.0) - (self.cost(last) or 0.0))
             if _projected(state.cost_usd, costs, added_cost, ahead) >= s.max_cost:
                 return f"${state.cost_usd:.2f} of ${s.max_cost:.2f}"
+        return None
+
+    def _first_turns_over(self, state: AgentState, ahead: int) -> str | None:
+        """Before any turn there is no last turn to project from: price the first request
+        as the prompt written to the cache, and each later one as it read back, so a cap
+        smaller than one turn ends the session rather than being passed by that turn."""
+        s = self.settings
+        prompt = len(json.dumps([self.system, state.messages, self.toolbox.definitions()],
+                                ensure_ascii=False)) // 3
+        first = self.cost(Usage(cache_creation_input_tokens=prompt))
+        later = self.cost(Usage(cache_read_input_tokens=prompt))
+        if first is None or later is None:
+            return None
+        if (state.cost_usd or 0.0) + first + (ahead - 1) * later >= s.max_cost:
+            return f"${state.cost_usd or 0.0:.2f} of ${s.max_cost:.2f}"
         return None
 
     def _budget_note(self, state: AgentState) -> str:

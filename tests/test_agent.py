@@ -189,6 +189,31 @@ def test_token_budget(session: Session) -> None:
     assert len(model.requests) == 6
 
 
+@pytest.mark.parametrize(("cap", "requests"), [(0.002, 0), (0.0031, 1), (1.0, 8)])
+def test_a_cost_cap_is_kept_from_the_first_turn(session: Session, cap: float,
+                                               requests: int) -> None:
+    # At $3 a million tokens written to the cache and $0.30 read back, the first
+    # request here (system, orientation and tool definitions: ~3,000 characters, taken
+    # as ~1,000 tokens) costs ~$0.0030 and the next ~$0.0003 more. A cap under one turn
+    # ends the session with nothing sent; one under two turns leaves a single judging
+    # turn; a cap that fits leaves the session alone, here to its 8 turns.
+    model = FakeModel(_never_judges)
+
+    def cost(usage: Usage) -> float:
+        return (usage.cache_creation_input_tokens * 3 + usage.cache_read_input_tokens * 0.3
+                + usage.input_tokens * 3) / 1e6
+
+    h = Harness(session, model, Settings(max_cost=cap, max_turns=8), cost=cost)
+    judgement = h.run()
+    assert len(model.requests) == requests
+    assert judgement.reason == "budget exhausted"  # of money, or (at 8) of turns
+    if requests == 1:
+        assert model.requests[0].allowed_tools == ["crystallize", "abandon"]
+    if requests == 8:
+        assert model.requests[0].allowed_tools is None
+        _check_last_turn(model, "turn 8 of 8")
+
+
 def test_cost_budget(session: Session) -> None:
     model = FakeModel(_never_judges)
     h = Harness(session, model, Settings(max_cost=0.5), cost=lambda usage: 0.1)
@@ -415,7 +440,11 @@ def test_unknown_cost_stays_unknown(session: Session) -> None:
     costs = iter([None, 0.25, 0.25, 0.25])
     script = [tool("list_pieces", {}), tool("list_pieces", {}), abandon()]
     model = FakeModel(lambda req, n: script[n - 1])
-    h = Harness(session, model, Settings(max_cost=0.3), cost=lambda u: next(costs))
+    # The turns' usage here is all zero; the agent's own estimate before the first turn
+    # (cache tokens) is priced at nothing, so the turns take the costs in order.
+    h = Harness(session, model, Settings(max_cost=0.3),
+                cost=lambda u: 0.0 if u.cache_creation_input_tokens + u.cache_read_input_tokens
+                else next(costs))
     judgement = h.run()
     assert h.state.cost_usd is None
     # An unknown cost cannot spend the cost budget: no last turn was forced.
