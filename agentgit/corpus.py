@@ -599,13 +599,15 @@ def _md_slugs(directory: Path) -> list[str]:
 
 
 def load_pieces(
-    corpus_dir: Path, slugs: Iterable[str] | None = None
+    corpus_dir: Path, slugs: Iterable[str] | None = None,
+    keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[Piece], list[Problem]]:
-    """Parse pieces; broken ones are skipped and reported, missing ones ignored."""
+    """Parse pieces; broken ones are skipped and reported, missing ones ignored. `keep`
+    sees each file's text first: one it turns down is not parsed (nor reported)."""
     wanted = list_piece_slugs(corpus_dir) if slugs is None else list(slugs)
     # Never let a caller's slug reach outside pieces/.
     names = [f"{slug}.md" for slug in wanted if isinstance(slug, str) and SLUG_RE.match(slug)]
-    return _load_each(corpus_dir, "pieces", names, parse_piece)
+    return _load_each(corpus_dir, "pieces", names, parse_piece, keep)
 
 
 class _LeadsOut(Exception):
@@ -635,7 +637,8 @@ def _read_in_corpus(corpus_dir: Path, path: Path) -> str:
 
 
 def _load_each(corpus_dir: Path, folder: str, names: Iterable[str],
-               parse: Callable[[str, str], _T]) -> tuple[list[_T], list[Problem]]:
+               parse: Callable[[str, str], _T],
+               keep: Callable[[str], bool] | None = None) -> tuple[list[_T], list[Problem]]:
     """Parse each file; a broken one is reported as a problem, a missing one ignored."""
     parsed: list[_T] = []
     problems: list[Problem] = []
@@ -645,7 +648,9 @@ def _load_each(corpus_dir: Path, folder: str, names: Iterable[str],
     for name in names:
         rel = f"corpus/{folder}/{name}"
         try:
-            parsed.append(parse(_read_in_corpus(corpus_dir, corpus_dir / folder / name), rel))
+            text = _read_in_corpus(corpus_dir, corpus_dir / folder / name)
+            if keep is None or keep(text):
+                parsed.append(parse(text, rel))
         except FileNotFoundError:
             continue
         except _LeadsOut:

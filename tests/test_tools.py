@@ -24,7 +24,15 @@ from agentgit import corpus
 from agentgit.repo import Repository
 from agentgit.session import Session, start
 from agentgit.settings import Settings
-from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Discard, Keep, Toolbox, ToolResult
+from agentgit.tools import (
+    JUDGE_TOOLS,
+    LIST_PAGE,
+    TOOL_NAMES,
+    Discard,
+    Keep,
+    Toolbox,
+    ToolResult,
+)
 
 SECRET = "TOPSECRET-7f3a"
 MAX_BODY = 2_000
@@ -607,11 +615,41 @@ def test_list_pieces_with_and_without_tag(corpus_repo: Path) -> None:
     assert "tides — Tides — The pull [sea, moon]" in lines
     assert any(line.startswith("(skipped, malformed: corpus/pieces/broken.md") for line in lines)
     sea = toolbox.call("list_pieces", {"tag": "SEA"})
-    assert sea.text.splitlines() == ["tides — Tides — The pull [sea, moon]",
-                                     lines[-1]]
+    # A malformed piece that does not name the tag is not parsed, so not reported.
+    assert sea.text.splitlines() == ["tides — Tides — The pull [sea, moon]"]
     none = toolbox.call("list_pieces", {"tag": "fire"})
     assert "tides" not in none.text and "rivers" not in none.text
     assert commit_count(session.worktree) == before
+
+
+def test_list_pieces_pages_through_a_large_corpus(corpus_repo: Path) -> None:
+    pieces = corpus_repo / "corpus" / "pieces"
+    for i in range(LIST_PAGE * 2 + 5):
+        tags = "[sea]" if i % 2 else "[land]"
+        (pieces / f"p{i:03d}.md").write_text(f"---\ntitle: P{i}\ntags: {tags}\n---\n\nB.\n")
+    (pieces / "p001.md").write_text("broken, and about the sea\n")
+    git(corpus_repo, "add", "corpus")
+    git(corpus_repo, "commit", "--no-verify", "-q", "-m", "many pieces")
+    toolbox = Toolbox(new_session(corpus_repo))
+    total = LIST_PAGE * 2 + 5
+    first = toolbox.call("list_pieces", {}).text.splitlines()
+    assert first[0] == "p000 — P0 [land]"
+    assert [line.split()[0] for line in first[:LIST_PAGE - 1]] == [
+        f"p{i:03d}" for i in range(LIST_PAGE) if i != 1]  # p001 is broken
+    assert first[-1] == (f"[1–{LIST_PAGE} of {total}; list_pieces with offset "
+                         f"{LIST_PAGE} for more]")
+    assert any("malformed: corpus/pieces/p001.md" in line for line in first)
+    last = toolbox.call("list_pieces", {"offset": LIST_PAGE * 2}).text.splitlines()
+    assert [line.split()[0] for line in last] == [f"p{i:03d}" for i in range(100, 105)]
+    past = toolbox.call("list_pieces", {"offset": 500})
+    assert not past.is_error and past.text == f"no pieces past 500: there are {total}"
+    sea = toolbox.call("list_pieces", {"tag": "sea"}).text.splitlines()
+    assert sea[0] == "p003 — P3 [sea]" and all("[land]" not in line for line in sea)
+    assert sea[-1] == f"[1–{LIST_PAGE} of {LIST_PAGE + 1}; list_pieces with offset 50 for more]"
+    assert any("malformed: corpus/pieces/p001.md" in line for line in sea)  # names the sea
+    for bad in (-1, "2", True):
+        refused = toolbox.call("list_pieces", {"offset": bad})
+        assert refused.is_error and "offset must be an integer" in refused.text
 
 
 def test_list_pieces_on_an_empty_corpus(toolbox: Toolbox) -> None:
