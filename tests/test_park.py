@@ -22,6 +22,14 @@ def sha(path: Path, rev: str) -> str:
     return git(path, "rev-parse", "--verify", "--quiet", rev, check=False).strip()
 
 
+def resume_here_and_keep(corpus: Path, remote: Path, fake_api: FakeAPI, turn: int) -> None:
+    """`agentgit resume 1` in `corpus` keeps the piece; the remote has it once."""
+    fake_api.push(keep(turn))
+    done = cli(corpus, "resume", "1", "--model", MODEL)
+    assert done.returncode == 0, done.stderr
+    assert len(landings(remote)) == 1
+
+
 def test_an_interrupted_session_is_resumed_from_another_clone(
         corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
@@ -79,10 +87,7 @@ def test_a_session_killed_elsewhere_is_not_taken_over(
         "transcript left to resume it (it may still be running there)")
     assert not git(runner, "for-each-ref", "refs/heads/session")
     # Where it started, it resumes as ever.
-    fake_api.push(keep(3))
-    done = cli(corpus_repo, "resume", "1", "--model", MODEL)
-    assert done.returncode == 0, done.stderr
-    assert len(landings(remote)) == 1
+    resume_here_and_keep(corpus_repo, remote, fake_api, turn=3)
 
 
 def test_parking_that_fails_keeps_the_session_resumable_here(
@@ -101,10 +106,7 @@ def test_parking_that_fails_keeps_the_session_resumable_here(
     line = assert_interrupted(down, 1)
     assert "continues it here (it could not be left on origin: origin refused " in line
     hook.unlink()
-    fake_api.push(keep(2))
-    done = cli(corpus_repo, "resume", "1", "--model", MODEL)
-    assert done.returncode == 0, done.stderr
-    assert len(landings(remote)) == 1
+    resume_here_and_keep(corpus_repo, remote, fake_api, turn=2)
 
 
 def test_work_a_clone_added_after_parking_is_kept_when_another_clone_landed_it(
