@@ -530,6 +530,20 @@ class Repository:
             )
         return commits
 
+    def write_commit_graph(self, *, only_if_present: bool = False) -> None:
+        """A commit-graph with changed-path Bloom filters, which make path-limited
+        `git log` (the history tool) several times faster on a long history; git keeps
+        them from then on (gc too). `only_if_present` adds a layer for new commits to a
+        graph that exists (milliseconds) and never writes a first one (seconds on a
+        large history). Best effort: another process holding the graph's lock, or an
+        old git, leaves things as they were."""
+        info = self.common_dir / "objects" / "info"
+        if only_if_present and not ((info / "commit-graph").exists()
+                                    or (info / "commit-graphs").exists()):
+            return
+        self.run_status("commit-graph", "write", "--reachable", "--changed-paths",
+                        *(["--split"] if only_if_present else []))
+
     def diff_log(self, rev_args: list[str], path: str, max_count: int) -> str:
         return self.run(
             "log", "-p", "--no-color", "--no-ext-diff", f"-n{max_count}",

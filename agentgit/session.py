@@ -684,6 +684,7 @@ def find_landing(repo: Repository, number: int, remote: str | None = None,
 
 def _cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
     repo.remove_worktree(session.worktree)
+    repo.write_commit_graph(only_if_present=True)  # the session's commits get filters
     if not keep_branch:
         sha = repo.rev_parse(f"refs/heads/{session.branch}")
         if sha:

@@ -123,4 +123,5 @@ def init(path: Path, ci: str | None = None) -> InitReport:
                      "-m", "Added: " + ", ".join(staged), "--", *staged,
                      env=repo.identity_env())
             report.commit = repo.rev_parse("HEAD")
+    repo.write_commit_graph()  # once, here: landings then add to it cheaply
     return report

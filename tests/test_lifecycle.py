@@ -6,7 +6,9 @@ In-process through `agentgit.session.start/run`, and through the command line.
 from __future__ import annotations
 
 import json
+import os
 import re
+import subprocess
 from pathlib import Path
 from typing import Any
 
@@ -524,3 +526,39 @@ def test_show_of_an_unknown_session_is_one_line(corpus_repo: Path) -> None:
     proc = agentgit(corpus_repo, "show", "7")
     assert proc.returncode == 1
     assert proc.stderr.strip() == "agentgit: no session 0007"
+
+
+# -- changed-path Bloom filters ------------------------------------------------------------
+
+
+def bloom_statistics(path: Path, pathspec: str, tmp_path: Path) -> dict[str, int]:
+    """What git's trace2 says path-limited `git log` made of the Bloom filters."""
+    trace = tmp_path / "trace.json"
+    trace.unlink(missing_ok=True)
+    subprocess.run(["git", "log", "--oneline", "--", pathspec], cwd=path, check=True,
+                   capture_output=True, env={**os.environ, "GIT_TRACE2_EVENT": str(trace)})
+    for line in trace.read_text().splitlines():
+        event = json.loads(line)
+        if event.get("category") == "bloom" and event.get("key") == "statistics":
+            return dict(event["value"])
+    return {}
+
+
+def test_init_and_every_landing_give_the_history_bloom_filters(
+        corpus_repo: Path, tmp_path: Path) -> None:
+    session_run(corpus_repo, keep_script("tides", "Tides"))
+    session_run(corpus_repo, abandon_script("dead-end"))
+    stats = bloom_statistics(corpus_repo, "corpus/pieces/tides.md", tmp_path)
+    # Every commit the history tool walks has a filter, the sessions' own included.
+    assert stats["filter_not_present"] == 0 and stats["definitely_not"] > 0
+    assert git(corpus_repo, "commit-graph", "verify") == ""
+
+
+def test_a_clone_without_a_commit_graph_is_not_given_one_by_a_session(
+        corpus_repo: Path, tmp_path: Path) -> None:
+    # As from a server (a CI checkout): a local clone would hard-link the graph too.
+    cloned = tmp_path / "cloned"
+    git(tmp_path, "clone", "-q", "--no-local", str(corpus_repo), str(cloned))
+    session_run(cloned, keep_script("tides", "Tides"))
+    info = cloned / ".git" / "objects" / "info"
+    assert not (info / "commit-graph").exists() and not (info / "commit-graphs").exists()
