@@ -606,6 +606,7 @@ def _needs_review(repo: Repository, session: Session, result: Result, settings: 
     if transcript_file.exists():
         repo.add_note(result.head, transcript_file.read_text("utf-8"))
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", result.head, None)])
+    faults.point("needs-review")
     result.outcome, result.reason, result.conflicts = "needs-review", why, conflicts
     result.main_commit = _log_only(repo, session, result, settings, remote)
     return result
@@ -792,7 +793,8 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
     head = repo.head(session.worktree)
     trailers = repo.log([head], max_count=1)[0].trailers
     outcome = trailers.get("Agentgit-Outcome")
-    if outcome not in ("crystallized", "abandoned"):
+    # needs-review too: killed after that commit, the session only has its entry to log.
+    if outcome not in ("crystallized", "abandoned", "needs-review"):
         return None
     entry = corpus.parse_log_entry(session.journal_path().read_text("utf-8"), session.log_rel)
     return Result(session=session.session, outcome=outcome, title=entry.title,

@@ -177,3 +177,35 @@ def test_resume_needs_no_flags_to_continue_with_the_same_model(corpus_repo: Path
     done = agentgit(corpus_repo / "corpus", "resume", "1")
     assert done.returncode == 0, done.stderr
     assert_complete_keep(corpus_repo)
+
+
+def test_kill_after_the_needs_review_commit_then_resume_logs_it_once(
+        corpus_repo: Path, tmp_path: Path) -> None:
+    piece = corpus_repo / "corpus" / "pieces" / "tides.md"
+    piece.write_text("---\ntitle: Tides\nsummary: About tides.\n---\n\nOriginal.\n")
+    git(corpus_repo, "add", str(piece))
+    git(corpus_repo, "commit", "--no-verify", "-q", "-m", "Add tides by hand")
+    before = sha(corpus_repo, "main")
+    mine = piece.read_text() + "\nMy uncommitted thought.\n"
+    piece.write_text(mine)  # the session's merge would overwrite it: needs-review
+    script = write_script(tmp_path / "keep.jsonl", [
+        draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])])
+    model = f"scripted:{script}"
+    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
+                      env={"AGENTGIT_TEST_KILL_AT": "needs-review"})
+    assert killed.returncode == -signal.SIGKILL
+    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    assert trailers(corpus_repo, str(head))["Agentgit-Outcome"] == "needs-review"
+    assert sha(corpus_repo, "main") == before
+
+    done = agentgit(corpus_repo, "resume", "1", "--model", model)
+    assert done.returncode == 0, done.stderr
+    assert "needs-review" in done.stdout
+    # One log-only commit saying needs-review; the branch (not re-judged) kept for a person.
+    assert git(corpus_repo, "rev-list", "--parents", "-n1", "main").split()[1:] == [before]
+    assert git(corpus_repo, "diff", "--name-only", before, "main").split() == [LOG_ENTRY]
+    assert trailers(corpus_repo, "main")["Agentgit-Outcome"] == "needs-review"
+    assert sha(corpus_repo, "refs/heads/session/0001-kill-test") == head
+    assert sha(corpus_repo, "refs/agentgit/sessions/0001") == head
+    assert piece.read_text() == mine
+    fsck(corpus_repo)
