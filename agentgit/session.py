@@ -858,15 +858,21 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
 
 
 def _left_for_review(repo: Repository, number: int) -> str | None:
-    """The branch of a session whose judgement could not merge and awaits a person."""
+    """The branch of a session whose judgement could not merge and awaits a person (or
+    whose abandoning was killed after landing, before the branch went)."""
     prefix = f"{SESSION_BRANCH_PREFIX}{number:04d}-"
     branch = next((r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
                    if r.startswith(prefix)), None)
     landing = find_landing(repo, number)
     if branch is None or landing is None:
         return None
-    outcome = repo.log([landing], max_count=1)[0].trailers.get("Agentgit-Outcome")
-    return branch if outcome == "needs-review" else None
+    trailers = repo.log([landing], max_count=1)[0].trailers
+    if trailers.get("Agentgit-Outcome") == "needs-review":
+        return branch
+    finishing = (trailers.get("Agentgit-Outcome") == "abandoned"
+                 and trailers.get("Agentgit-Head") == repo.rev_parse(branch)
+                 and not _transcript_path(repo, number).exists())
+    return branch if finishing else None
 
 
 def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
@@ -884,14 +890,17 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     if not session.worktree.exists():
         repo.run("worktree", "prune")
         repo.add_worktree(session.worktree, session.branch)
-    entry.outcome, entry.reason = "abandoned", reason
-    entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
-    session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
-    repo.stage(session.worktree)
-    trailers = _landing_trailers(repo, old_head)
-    trailers["Agentgit-Outcome"] = "abandoned"
-    repo.commit_staged(session.worktree, _message(
-        f"Abandon session {session.id}: {reason}", f"Abandoned in review: {reason}", trailers))
+    # A previous `abandon` killed halfway left its commit: it is not made twice.
+    if repo.log([old_head], max_count=1)[0].trailers.get("Agentgit-Outcome") != "abandoned":
+        entry.outcome, entry.reason = "abandoned", reason
+        entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
+        session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
+        repo.stage(session.worktree)
+        trailers = _landing_trailers(repo, old_head)
+        trailers["Agentgit-Outcome"] = "abandoned"
+        repo.commit_staged(session.worktree, _message(
+            f"Abandon session {session.id}: {reason}", f"Abandoned in review: {reason}",
+            trailers))
     head = repo.head(session.worktree)
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
     note = repo.read_note(old_head)
@@ -902,7 +911,12 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
                     head=head, branch=session.branch, turns=entry.turns,
                     cost_usd=entry.cost_usd)
     remote = remote_mod.active(repo, settings)
-    result.main_commit = _log_only(repo, session, result, settings, remote)
+    landed = find_landing(repo, number, remote)
+    if landed and repo.log([landed], max_count=1)[0].trailers.get("Agentgit-Head") == head:
+        result.main_commit = landed  # landed before a kill
+    else:
+        result.main_commit = _log_only(repo, session, result, settings, remote)
+    faults.point("after-main")
     if remote:  # the branch and its review ref go on the remote too, unless main refused
         remote_mod.publish(repo, remote, session.id, session.branch,
                            keep_branch=result.main_commit is None)

@@ -209,3 +209,36 @@ def test_kill_after_the_needs_review_commit_then_resume_logs_it_once(
     assert sha(corpus_repo, "refs/agentgit/sessions/0001") == head
     assert piece.read_text() == mine
     fsck(corpus_repo)
+
+
+@pytest.mark.parametrize("point", ["step", "after-main"])
+def test_abandoning_a_needs_review_session_killed_halfway_finishes_once(
+        corpus_repo: Path, tmp_path: Path, point: str) -> None:
+    piece = corpus_repo / "corpus" / "pieces" / "tides.md"
+    piece.write_text("---\ntitle: Tides\nsummary: About tides.\n---\n\nOriginal.\n")
+    git(corpus_repo, "add", str(piece))
+    git(corpus_repo, "commit", "--no-verify", "-q", "-m", "Add tides by hand")
+    piece.write_text(piece.read_text() + "\nMine.\n")
+    script = write_script(tmp_path / "keep.jsonl", [
+        draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])])
+    first = agentgit(corpus_repo, "session", "--topic", "kill test", "--model",
+                     f"scripted:{script}")
+    assert "needs-review" in first.stdout, first.stderr
+    logged = sha(corpus_repo, "main")
+    git(corpus_repo, "checkout", "-q", "--", "corpus/pieces/tides.md")
+
+    # "step" is not a point abandon passes, so that run is not killed: the control.
+    killed = agentgit(corpus_repo, "abandon", "1", "--reason", "B said it better",
+                      env={"AGENTGIT_TEST_KILL_AT": point})
+    if point == "after-main":
+        assert killed.returncode == -signal.SIGKILL
+        again = agentgit(corpus_repo, "abandon", "1", "--reason", "B said it better")
+        assert again.returncode == 0, again.stderr
+    else:
+        assert killed.returncode == 0, killed.stderr
+    # Exactly one more commit on main, saying abandoned; the branch is gone.
+    assert git(corpus_repo, "rev-list", "--parents", "-n1", "main").split()[1:] == [logged]
+    entry = git(corpus_repo, "show", f"main:{LOG_ENTRY}")
+    assert "outcome: abandoned" in entry and entry.count("## Abandoned in review") == 1
+    assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
+    fsck(corpus_repo)
