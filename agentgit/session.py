@@ -730,20 +730,24 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
         return False
     ref, head = sorted(found.items())[0]
     remote_mod.fetch_notes(repo, remote)
-    repo.fetch(remote, f"{ref}:{ref}")
+    # The objects come under a scratch ref; the branch is made last, after the
+    # transcript, so a kill in between leaves nothing that looks like an open session.
+    scratch = f"refs/agentgit/unpark/{number:04d}"
+    repo.fetch(remote, f"+{ref}:{scratch}")
     note = repo.read_note(head)
     try:
         data = transcript.parse(note) if note else None
     except AgentgitError:
         data = None
     if data is None or data.get("session") != number:
-        repo.delete_ref(ref, head)
+        repo.delete_ref(scratch)
         raise AgentgitError(
             f"session {number:04d} is open on another machine: {remote} has its branch but "
             "no transcript left to resume it (it may still be running there)")
     path = _transcript_path(repo, number)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(note or "", "utf-8")
+    repo.ref_transaction([(ref, head, EMPTY), (scratch, EMPTY, None)])
     return True
 
 

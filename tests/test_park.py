@@ -85,7 +85,7 @@ def test_a_session_killed_elsewhere_is_not_taken_over(
     assert proc.stderr.strip() == (
         "agentgit: session 0001 is open on another machine: origin has its branch but no "
         "transcript left to resume it (it may still be running there)")
-    assert not git(runner, "for-each-ref", "refs/heads/session")
+    assert not git(runner, "for-each-ref", "refs/heads/session", "refs/agentgit/unpark")
     # Where it started, it resumes as ever.
     resume_here_and_keep(corpus_repo, remote, fake_api, turn=3)
 
