@@ -54,6 +54,11 @@ def _line(commit: Commit) -> LogLine | None:
         return None  # a hand-written commit that only looks like ours
 
 
+# How far back a landing is looked for when a session's end is being finished (resume
+# after a kill, a review decided): main's last this-many first-parent commits.
+RECENT = 1000
+
+
 def landings(repo: Repository, rev: str = MAIN, limit: int | None = None,
              session: int | None = None, depth: int | None = None) -> list[Commit]:
     """The commits on `rev` that record a session (they carry `Agentgit-Head`), newest

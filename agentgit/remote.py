@@ -124,10 +124,10 @@ def publish(repo: Repository, remote: str, number: str, branch: str,
     head = repo.rev_parse(archive)
     assert head is not None
     branch_ref = f"refs/heads/{branch}"
+    review_ref = f"{REVIEW_PREFIX}{number}"
     specs = [f"{head}:{archive}"]
     if in_review:
-        specs.append(f"{head}:{REVIEW_PREFIX}{number}")
-    review_ref = f"{REVIEW_PREFIX}{number}"
+        specs.append(f"{head}:{review_ref}")
     if keep_branch:
         specs.append(f"{head}:{branch_ref}")
     else:  # done with: its branch and any review ref go

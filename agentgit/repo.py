@@ -530,6 +530,10 @@ class Repository:
             )
         return commits
 
+    def trailers(self, rev: str) -> dict[str, str]:
+        """The trailers of one commit's message."""
+        return self.log([rev], max_count=1)[0].trailers
+
     def write_commit_graph(self, *, only_if_present: bool = False) -> None:
         """A commit-graph with changed-path Bloom filters, which make path-limited
         `git log` (the history tool) several times faster on a long history; git keeps

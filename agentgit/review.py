@@ -162,7 +162,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         if not pushed.ok:
             raise AgentgitError(f"could not archive session {number} on {remote}: "
                                 f"{pushed.message}")
-        _forget_local(repo, decision.number)
+        _forget_local(repo, decision.number, decision.head)
         done.append(Synced(decision.number, "crystallized" if decision.merged else "abandoned",
                            decision.pull, commit, note))
     _prune_decided_elsewhere(repo, remote)
@@ -171,12 +171,16 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     return done
 
 
-def _forget_local(repo: Repository, number: int) -> None:
-    """Drop this clone's branch and review ref of a decided session (it is archived)."""
-    review_ref = f"{REVIEW_PREFIX}{number:04d}"
-    for ref, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items():
-        if ref.startswith(f"{SESSION_BRANCH_PREFIX}{number:04d}-"):
+def _forget_local(repo: Repository, number: int, head: str) -> None:
+    """Drop this clone's review ref of a decided session, and its branch where the
+    archived `head` holds all of it: a person's own commits on the branch here, or the
+    branch checked out, keep it."""
+    from agentgit.session import session_branches
+
+    for ref, sha in session_branches(repo, number).items():
+        if repo.is_ancestor(sha, head) and ref not in repo.worktrees():
             repo.ref_transaction([(ref, EMPTY, sha)])
+    review_ref = f"{REVIEW_PREFIX}{number:04d}"
     if repo.rev_parse(review_ref):
         repo.ref_transaction([(review_ref, EMPTY, None)])
 
@@ -190,11 +194,11 @@ def _prune_decided_elsewhere(repo: Repository, remote: str) -> None:
     if not mine:
         return
     waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
-    for ref in mine:
+    for ref, head in mine.items():
         tail = ref.removeprefix(REVIEW_PREFIX)
         if (ref not in waiting and tail.isdigit()
                 and not _transcript_path(repo, int(tail)).exists()):  # not still landing
-            _forget_local(repo, int(tail))
+            _forget_local(repo, int(tail), head)
 
 
 def _github(repo: Repository, remote: str) -> GitHub | None:
@@ -225,7 +229,7 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     # says what was decided. Its own abandoned entry on main must not read as a merge.
     # (A needs-review session's own landing, which only logged that, decides nothing.)
     recorded: dict[str, dict[str, str]] = {}
-    for commit in history.landings(repo, main, depth=1000) if main else []:
+    for commit in history.landings(repo, main, depth=history.RECENT) if main else []:
         recorded.setdefault(commit.trailers.get("Agentgit-Session", ""), commit.trailers)
     for ref, head in sorted(waiting.items()):
         tail = ref.removeprefix(REVIEW_PREFIX)
@@ -262,14 +266,16 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
 
 
 def _outcome(repo: Repository, commit: str) -> str | None:
-    return repo.log([commit], max_count=1)[0].trailers.get("Agentgit-Outcome")
+    return repo.trailers(commit).get("Agentgit-Outcome")
 
 
 def _log_entry_name(repo: Repository, head: str, number: int) -> str:
     name = next((n for n in repo.ls_tree_names(head, "corpus/log")
                  if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")), None)
     if name is None:
-        raise AgentgitError(f"session {number:04d}: no log entry on its head {head[:10]}")
+        raise AgentgitError(f"{REVIEW_PREFIX}{number:04d} names {head[:10]}, which has no "
+                            "log entry of that session: delete that ref on the remote if "
+                            "agentgit did not write it")
     return name
 
 

@@ -337,9 +337,10 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
             session.meta["status"] = "interrupted"
             save(state)
             message = exc.message if isinstance(exc, Interrupted) else "stopped by the user"
+            where = _park(repo, session, settings)
             raise Interrupted(
                 f"session {session.id} interrupted: {message}; "
-                f"`agentgit resume {session.session}` continues it{_park(repo, session, settings)}",
+                f"`agentgit resume {session.session}` continues it{where}",
                 session=session.session,
             ) from None
         session.meta.update(status="judged", ended=now_iso(), judgement=judgement.__dict__)
@@ -449,10 +450,11 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     except Interrupted:
         raise
     except AgentgitError as exc:
+        where = _park(repo, session, settings)
         raise Interrupted(
             f"session {session.id} judged {judged} but did not finish landing: "
-            f"{exc.message}; `agentgit resume {session.session}` lands it"
-            f"{_park(repo, session, settings)}", session=session.session) from None
+            f"{exc.message}; `agentgit resume {session.session}` lands it{where}",
+            session=session.session) from None
 
 
 def _park(repo: Repository, session: Session, settings: Settings) -> str:
@@ -660,8 +662,7 @@ def log_commit(repo: Repository, session: Session, result: Result, old: str) -> 
 def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     """Main's commit repeats the branch's summary trailers, so `git log --first-parent`
     alone answers `agentgit log`, and names the archived head."""
-    commits = repo.log([head], max_count=1)
-    trailers = {k: v for k, v in commits[0].trailers.items() if k.startswith("Agentgit-")}
+    trailers = {k: v for k, v in repo.trailers(head).items() if k.startswith("Agentgit-")}
     for key in ("Agentgit-Turn", "Agentgit-Tool"):
         trailers.pop(key, None)
     trailers["Agentgit-Head"] = head
@@ -669,7 +670,7 @@ def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
 
 
 def find_landing(repo: Repository, number: int, remote: str | None = None,
-                 depth: int = 1000) -> str | None:
+                 depth: int = history.RECENT) -> str | None:
     """Main's commit for this session, if it already landed (resume after a kill, a review
     decided); with a remote, the remote's main is asked first. Only main's last `depth`
     first-parent commits are read: a landing is looked for soon after the session."""
@@ -698,18 +699,19 @@ def _cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
 # -- resuming and abandoning open sessions ------------------------------------------
 
 
-def _session_branches(repo: Repository, number: int) -> list[str]:
-    return [r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
-            if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")]
+def session_branches(repo: Repository, number: int) -> dict[str, str]:
+    """Session N's branch (ref: sha) in this clone; one, or none."""
+    return {r: sha for r, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items()
+            if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")}
 
 
 def check_open(repo: Repository, number: int, remote: str | None = None) -> None:
     """Raise unless session N is one `resume` or `abandon` can act on. It changes nothing,
     except that with a remote, a session parked there by another machine is brought
     here first."""
-    branches = _session_branches(repo, number)
+    branches = list(session_branches(repo, number))
     if not branches and remote and _unpark(repo, number, remote):
-        branches = _session_branches(repo, number)
+        branches = list(session_branches(repo, number))
     if not branches:
         if find_landing(repo, number) is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
@@ -757,7 +759,7 @@ def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) ->
     landed = find_landing(repo, session.session, remote) if remote else None
     if landed is None:
         return None
-    named = repo.log([landed], max_count=1)[0].trailers.get("Agentgit-Head", "")
+    named = repo.trailers(landed).get("Agentgit-Head", "")
     mine = repo.head(session.worktree)
     return None if named == mine or repo.is_ancestor(named, mine) else named
 
@@ -766,7 +768,7 @@ def open_session(repo: Repository, number: int,
                  remote: str | None = None) -> tuple[Session, dict[str, Any]]:
     check_open(repo, number, remote)
     path = _transcript_path(repo, number)
-    branches = _session_branches(repo, number)
+    branches = list(session_branches(repo, number))
     if not path.exists() and find_landing(repo, number) is None:
         # Killed between claiming the id and saving the transcript: nothing else was done,
         # so the claim (the branch's name and base) is enough to begin the transcript.
@@ -795,7 +797,7 @@ _STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "el
 def _judged_result(repo: Repository, session: Session) -> Result | None:
     """If the branch's last commit already holds the judgement, the Result it implies."""
     head = repo.head(session.worktree)
-    trailers = repo.log([head], max_count=1)[0].trailers
+    trailers = repo.trailers(head)
     outcome = trailers.get("Agentgit-Outcome")
     # needs-review too: killed after that commit, the session only has its entry to log.
     if outcome not in ("crystallized", "abandoned", "needs-review"):
@@ -817,15 +819,15 @@ def resume(repo: Repository, number: int, model: Model, settings: Settings,
         if elsewhere:
             # Commits made here that the landing lacks (two clones resumed it at once)
             # are kept under a ref of their own; the session itself is over.
-            mine = repo.head(session.worktree)
-            kept = f"refs/agentgit/unlanded/{session.id}"
-            if not repo.is_ancestor(mine, elsewhere):
+            mine, kept = repo.head(session.worktree), f"refs/agentgit/unlanded/{session.id}"
+            lacking = not repo.is_ancestor(mine, elsewhere)
+            if lacking:
                 repo.ref_transaction([(kept, mine, None)])
             _cleanup(repo, session, keep_branch=False)
             raise AgentgitError(
                 f"session {session.id} has already ended: another clone resumed it and "
-                f"landed it on {remote}" + ("" if repo.is_ancestor(mine, elsewhere) else
-                                            f"; what this clone added is kept at {kept}"))
+                f"landed it on {remote}" + (f"; what this clone added is kept at {kept}"
+                                            if lacking else ""))
     session.meta["model"] = session.meta.get("model") or model.name  # lost if killed early
     judged = _judged_result(repo, session)
     if judged is not None:
@@ -864,13 +866,11 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
 def _left_for_review(repo: Repository, number: int) -> str | None:
     """The branch of a session whose judgement could not merge and awaits a person (or
     whose abandoning was killed after landing, before the branch went)."""
-    prefix = f"{SESSION_BRANCH_PREFIX}{number:04d}-"
-    branch = next((r for r in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/"))
-                   if r.startswith(prefix)), None)
+    branch = next(iter(session_branches(repo, number)), None)
     landing = find_landing(repo, number)
     if branch is None or landing is None:
         return None
-    trailers = repo.log([landing], max_count=1)[0].trailers
+    trailers = repo.trailers(landing)
     if trailers.get("Agentgit-Outcome") == "needs-review":
         return branch
     finishing = (trailers.get("Agentgit-Outcome") == "abandoned"
@@ -895,7 +895,7 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
         repo.run("worktree", "prune")
         repo.add_worktree(session.worktree, session.branch)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
-    if repo.log([old_head], max_count=1)[0].trailers.get("Agentgit-Outcome") != "abandoned":
+    if repo.trailers(old_head).get("Agentgit-Outcome") != "abandoned":
         entry.outcome, entry.reason = "abandoned", reason
         entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
         session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
@@ -916,7 +916,7 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
                     cost_usd=entry.cost_usd)
     remote = remote_mod.active(repo, settings)
     landed = find_landing(repo, number, remote)
-    if landed and repo.log([landed], max_count=1)[0].trailers.get("Agentgit-Head") == head:
+    if landed and repo.trailers(landed).get("Agentgit-Head") == head:
         result.main_commit = landed  # landed before a kill
     else:
         result.main_commit = _log_only(repo, session, result, settings, remote)

@@ -452,3 +452,22 @@ def test_abandoning_a_needs_review_session_also_ends_it_on_the_remote(
     assert not refs(remote, "refs/heads/session") and not refs(remote, "refs/agentgit/review")
     assert not refs(corpus_repo, "refs/agentgit/review")
     assert sync(Repository.discover(corpus_repo), Settings()) == []
+
+
+def test_a_persons_own_commits_on_the_session_branch_here_are_not_pruned(
+        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
+    branch = f"refs/heads/{result.branch}"
+    # A person polishes the piece on the branch here and has not pushed yet...
+    work = tmp_path / "polish"
+    git(corpus_repo, "worktree", "add", "-q", str(work), str(result.branch))
+    (work / "corpus" / "pieces" / "tides.md").write_text("Polished by hand.\n")
+    git(work, "commit", "-qam", "Polish tides")
+    git(corpus_repo, "worktree", "remove", str(work))
+    polished = rev(corpus_repo, branch)
+    # ...while the review is decided and recorded from another machine.
+    merge_on_remote(remote, str(result.branch), tmp_path)
+    assert sync(Repository.discover(clone(remote, tmp_path / "ci")), Settings())
+    assert sync(Repository.discover(corpus_repo), Settings()) == []
+    assert not refs(corpus_repo, "refs/agentgit/review")
+    assert rev(corpus_repo, branch) == polished  # kept: it holds work nowhere else
