@@ -614,10 +614,18 @@ class _LeadsOut(Exception):
     """A symbolic link that leads out of the corpus."""
 
 
+def resolved(path: Path) -> Path | None:
+    """The path with links followed; None for a loop of links (RuntimeError on 3.11)."""
+    try:
+        return path.resolve()
+    except (OSError, RuntimeError):
+        return None
+
+
 def _inside(corpus_dir: Path, path: Path) -> bool:
     root = corpus_dir.resolve()
-    target = path.resolve()
-    return target == root or root in target.parents
+    target = resolved(path)
+    return target is not None and (target == root or root in target.parents)
 
 
 def _read_in_corpus(corpus_dir: Path, path: Path) -> str:
@@ -629,6 +637,8 @@ def _read_in_corpus(corpus_dir: Path, path: Path) -> str:
     except OSError as exc:
         if exc.errno != errno.ELOOP:
             raise
+        if resolved(path) is None:
+            raise OSError(errno.ELOOP, "a loop of symbolic links") from None
         if not _inside(corpus_dir, path):
             raise _LeadsOut from None
         fd = os.open(path, os.O_RDONLY)
@@ -657,6 +667,8 @@ def _load_each(corpus_dir: Path, folder: str, names: Iterable[str],
             problems.append(Problem(rel, 1, "a symbolic link out of the corpus; not read"))
         except UnicodeDecodeError:
             problems.append(Problem(rel, 1, "not UTF-8 text"))
+        except OSError as exc:  # a directory named x.md, no permission, a loop of links
+            problems.append(Problem(rel, 1, f"cannot be read: {exc.strerror}"))
         except FrontmatterError as exc:
             problems.append(Problem(exc.path, exc.line, exc.reason))
     return parsed, problems

@@ -396,7 +396,7 @@ class Toolbox:
         if not self._linked(rel):
             return True
         root = self.workspace.corpus_dir.resolve()
-        target = _real(self.workspace.corpus_dir / rel)
+        target = corpus.resolved(self.workspace.corpus_dir / rel)
         return target is not None and (target == root or root in target.parents)
 
     def _plain(self, rel: str) -> Path:
@@ -422,20 +422,12 @@ class Toolbox:
         if pure.parts and pure.parts[0] == "corpus":
             pure = PurePosixPath(*pure.parts[1:]) if len(pure.parts) > 1 else PurePosixPath(".")
         root = self.workspace.corpus_dir.resolve()
-        target = _real(root / pure)
+        target = corpus.resolved(root / pure)
         if target is None:
             raise ToolError(f"path {raw!r} cannot be resolved (a loop of symbolic links?)")
         if target != root and root not in target.parents:
             raise ToolError(f"path {raw!r} points outside corpus/")
         return str(pure), target
-
-
-def _real(path: Path) -> Path | None:
-    """The path with links followed; None for a loop of links (RuntimeError on 3.11)."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return None
 
 
 def _req_str(args: dict[str, Any], key: str) -> str:
