@@ -30,7 +30,7 @@ from agentgit import corpus, faults, history, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
-from agentgit.errors import AgentgitError, Interrupted, UsageError
+from agentgit.errors import AgentgitError, GitError, Interrupted, UsageError
 from agentgit.models.base import Model, ProgressFn, Usage
 from agentgit.repo import (
     ARCHIVE_PREFIX,
@@ -756,7 +756,10 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
 def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) -> str | None:
     """The head another clone landed this session with, after resuming it from the
     remote: one this clone's branch never reached. None if it did not happen."""
-    landed = find_landing(repo, session.session, remote) if remote else None
+    try:
+        landed = find_landing(repo, session.session, remote) if remote else None
+    except GitError:  # the remote is down: go on here; landing asks it again
+        landed = None
     if landed is None:
         return None
     named = repo.trailers(landed).get("Agentgit-Head", "")

@@ -134,3 +134,22 @@ def test_work_a_clone_added_after_parking_is_kept_when_another_clone_landed_it(
     assert "Only here." in git(corpus_repo, "show", mine)
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
     assert len(landings(remote)) == 1
+
+
+def test_resume_here_goes_on_while_the_remote_is_down(
+        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    remote = attached_remote(tmp_path, corpus_repo)
+    fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
+    assert_interrupted(cli_session(corpus_repo, "--topic", "tides"), 1)
+    away = tmp_path / "away.git"
+    remote.rename(away)  # the network is down
+    fake_api.push(keep(2))
+    down = cli(corpus_repo, "resume", "1", "--model", MODEL)
+    # The model ran (the turn was spent here); only the landing waits for the remote.
+    assert fake_api.remaining == 0
+    line = assert_interrupted(down, 1)
+    assert "judged crystallized but did not finish landing" in line
+    away.rename(remote)
+    done = cli(corpus_repo, "resume", "1", "--model", MODEL)
+    assert done.returncode == 0, done.stderr
+    assert len(landings(remote)) == 1
