@@ -140,10 +140,9 @@ def _settings(repo: Any, flags: dict[str, Any]) -> Any:
 
 def _recorded(repo: Any, number: int) -> dict[str, Any]:
     """What session N's transcript recorded when it started ({} if it has none)."""
-    from agentgit import session as lifecycle
     from agentgit import transcript
 
-    path = lifecycle._transcript_path(repo, number)
+    path = transcript.transcript_path(repo.state_dir, number)
     return dict(transcript.load(path)) if path.exists() else {}
 
 

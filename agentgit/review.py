@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agentgit import corpus, faults, history
+from agentgit import corpus, faults, history, transcript
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
@@ -188,16 +188,15 @@ def _forget_local(repo: Repository, number: int, head: str) -> None:
 def _prune_decided_elsewhere(repo: Repository, remote: str) -> None:
     """Sessions this clone sent to review that a sync on another machine recorded: their
     review ref is gone from the remote, so this clone's copies go too."""
-    from agentgit.session import _transcript_path
-
     mine = repo.list_refs(REVIEW_PREFIX.rstrip("/"))
     if not mine:
         return
     waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
     for ref, head in mine.items():
         tail = ref.removeprefix(REVIEW_PREFIX)
-        if (ref not in waiting and tail.isdigit()
-                and not _transcript_path(repo, int(tail)).exists()):  # not still landing
+        if ref in waiting or not tail.isdigit():
+            continue
+        if not transcript.transcript_path(repo.state_dir, int(tail)).exists():  # not landing
             _forget_local(repo, int(tail), head)
 
 
