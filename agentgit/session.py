@@ -794,7 +794,7 @@ def open_session(repo: Repository, number: int,
 
 
 _STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
-               "final_turn"}
+               "final_turn", "thinking_model", "cutoffs", "turn_tokens"}
 
 
 def _judged_result(repo: Repository, session: Session) -> Result | None:
