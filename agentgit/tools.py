@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from agentgit import corpus
 from agentgit.errors import CorpusError
+from agentgit.scrub import scrub_text, secrets_from_env
 
 JUDGE_TOOLS = ("crystallize", "abandon")
 
@@ -165,8 +166,9 @@ class Toolbox:
         """Run one tool call. Keep/Discard propagate; everything else is a result."""
         # git refuses a commit message with a NUL byte or a lone surrogate: the model's
         # prose must not be able to make a step fail.
-        self.reasoning = (str(reasoning).replace("\0", "")
-                          .encode("utf-8", "replace").decode("utf-8"))
+        # It goes into a commit message: nothing secret may (agentgit.scrub).
+        self.reasoning = scrub_text(str(reasoning).replace("\0", ""), secrets_from_env()
+                                    ).encode("utf-8", "replace").decode("utf-8")
         try:
             if name not in TOOL_NAMES:
                 raise ToolError(f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}")
