@@ -346,3 +346,18 @@ def test_a_scrubbed_secret_in_thinking_leaves_the_resume_valid(
     assert not fake_api.rejections  # the altered block was not sent back
     everything = git(corpus_repo, "log", "--all", "-p", "--format=%B")  # notes included
     assert secret not in everything and "[scrubbed]" in everything
+
+
+def test_every_current_sdk_model_has_its_traits() -> None:
+    """The table covers what this SDK offers, so no current model is sent nothing (and
+    its reasoning lost) for want of a row."""
+    import typing
+
+    from anthropic._data import DEPRECATED_MODELS
+    from anthropic.types.model_param import ModelParam
+
+    from agentgit.models.capabilities import traits_for
+
+    listed = typing.get_args(typing.get_args(ModelParam)[0])
+    missing = [m for m in listed if m not in DEPRECATED_MODELS and traits_for(m) is None]
+    assert missing == []
