@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn, Usage
+from agentgit.scrub import scrub_text, secrets_from_env
 from agentgit.settings import Settings
 from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Discard, Keep, SessionEnd, Toolbox
 
@@ -24,6 +25,8 @@ NUDGE = (
 
 EMPTY_REPLY = "(no reply)"
 DEFAULT_TURN_TOKENS = 8192  # a model that does not say how much room a turn needs
+MIN_TURN_TOKENS = 1024  # enough for a judging call, whatever the cap has left
+MTOK = 1_000_000
 
 
 @dataclass
@@ -47,10 +50,15 @@ class AgentState:
     turns: list[dict[str, Any]] = field(default_factory=list)  # per-turn usage, stop, steps
     final_turn: bool = False
     # The model whose thinking blocks the conversation holds: another model cannot read
-    # them, so a resume with a different model drops them.
+    # them, so a resume with a different model stops sending them.
     thinking_model: str = ""
     cutoffs: int = 0  # replies cut at the output limit in a row
     turn_tokens: int = 0  # the output room, once raised after a cut (0: as configured)
+    # [start, end) ranges of messages whose thinking blocks are kept but not sent: another
+    # model wrote them, or the saved copy was scrubbed (the API binds each block to the
+    # exact conversation before it).
+    unsent: list[list[int]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # said once at the start; not saved
 
 
 CostFn = Callable[[Usage], float | None]
@@ -106,16 +114,31 @@ class Agent:
     def _adopt_thinking(self, state: AgentState) -> None:
         name = self.model.name
         if state.thinking_model and state.thinking_model != name:
-            dropped = drop_thinking(state.messages)
-            if dropped:
-                self.progress("warning", {"message": (
-                    f"dropped {dropped} thinking block(s) written by {state.thinking_model}: "
-                    f"{name} cannot read them (the reasoning stays in the commits)")})
+            count = thinking_blocks(state.messages, [[0, len(state.messages)]])
+            state.unsent.append([0, len(state.messages)])
+            state.turn_tokens = 0  # room raised for the other model: size it anew
+            if count:
+                state.notices.append(
+                    f"not sending {count} thinking block(s) written by {state.thinking_model}: "
+                    f"{name} cannot read them (the reasoning stays in the commits)")
         state.thinking_model = name
+        for notice in state.notices:
+            self.progress("warning", {"message": notice})
+        state.notices = []
 
     def _turn_tokens(self, state: AgentState) -> int:
-        return (self.settings.turn_max_tokens or state.turn_tokens
+        room = (self.settings.turn_max_tokens or state.turn_tokens
                 or int(getattr(self.model, "turn_tokens", 0) or DEFAULT_TURN_TOKENS))
+        ceiling = getattr(self.model, "max_output_tokens", None)
+        if ceiling:
+            room = min(room, int(ceiling))
+        # Thinking is billed as output: a turn may not be given room to spend more than
+        # the cost cap has left.
+        per_token = self.cost(Usage(output_tokens=MTOK))
+        if per_token and state.cost_usd is not None:
+            left = max(self.settings.max_cost - state.cost_usd, 0.0)
+            room = min(room, max(MIN_TURN_TOKENS, int(left / per_token * MTOK)))
+        return room
 
     # -- one turn ------------------------------------------------------------------
 
@@ -124,7 +147,7 @@ class Agent:
         self.toolbox.allowed = tuple(allowed) if allowed else TOOL_NAMES
         request = ModelRequest(
             system=self.system,
-            messages=state.messages,
+            messages=sendable(state.messages, state.unsent),
             tools=self.toolbox.definitions(),
             max_tokens=self._turn_tokens(state),
             allowed_tools=allowed,
@@ -202,10 +225,11 @@ class Agent:
                                     "commit": outcome.commit})
             results.append(_result(tool_id, outcome.text, outcome.is_error))
         state.messages.append({"role": "user", "content": results})
+        # The summary and reason go into commit messages and trailers: scrubbed.
         if isinstance(ending, Keep):
-            return Judgement("crystallized", ending.summary, slugs=ending.slugs)
+            return Judgement("crystallized", _clean(ending.summary), slugs=ending.slugs)
         if isinstance(ending, Discard):
-            return Judgement("abandoned", ending.summary, reason=ending.reason)
+            return Judgement("abandoned", _clean(ending.summary), reason=_clean(ending.reason))
         _add_user_text(state.messages, self._budget_note(state))
         return None
 
@@ -317,6 +341,10 @@ def _projected(spent: float, last_two: list[float], growth: float, ahead: int) -
     return spent + ahead * last_two[-1] + ahead * (ahead + 1) // 2 * growth
 
 
+def _clean(text: str) -> str:
+    return scrub_text(text, secrets_from_env())
+
+
 def _written(block: Any) -> str:
     """What a block says in words: a text block's text, a thinking block's (summarized)
     thinking; nothing for tool calls and redacted thinking."""
@@ -328,14 +356,15 @@ def _written(block: Any) -> str:
 
 def reasoning_before(content: list[dict[str, Any]], call: dict[str, Any], limit: int) -> str:
     """The model's reasoning for one tool call: what it wrote (in text or thinking blocks
-    alike, in order) since the call before it, or, for calls made together, everything
-    it wrote before them. Bounded by ``limit`` characters."""
+    alike, in order) since the call before it, or, for a call made together with the
+    one before it, what that one was given. Bounded by ``limit`` characters."""
     end = next((i for i, b in enumerate(content) if b is call), len(content))
-    since = max((i for i, b in enumerate(content[:end])
-                 if isinstance(b, dict) and b.get("type") == "tool_use"), default=-1)
-    parts = [w for w in map(_written, content[since + 1 : end]) if w]
-    if not parts:
-        parts = [w for w in map(_written, content[:end]) if w]
+    parts: list[str] = []
+    while end > 0 and not parts:
+        since = max((i for i, b in enumerate(content[:end])
+                     if isinstance(b, dict) and b.get("type") == "tool_use"), default=-1)
+        parts = [w for w in map(_written, content[since + 1 : end]) if w]
+        end = since
     text = "\n\n".join(parts)
     if len(text) > limit:
         text = text[:limit].rstrip() + " […]"
@@ -347,20 +376,35 @@ def _unsigned_thinking(block: Any) -> bool:
             and not block.get("signature"))
 
 
-def drop_thinking(messages: list[dict[str, Any]], start: int = 0) -> int:
-    """Remove thinking blocks from the assistant messages from ``start`` on, in place;
-    how many went. A message left with nothing says so, as the API refuses empty
-    content."""
-    dropped = 0
-    for message in messages[start:]:
+def _signed(block: Any) -> bool:
+    return isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking")
+
+
+def _in(index: int, ranges: list[list[int]]) -> bool:
+    return any(start <= index < end for start, end in ranges)
+
+
+def thinking_blocks(messages: list[dict[str, Any]], ranges: list[list[int]]) -> int:
+    """How many thinking blocks the assistant messages in ``ranges`` hold."""
+    return sum(sum(map(_signed, m.get("content") or [])) for i, m in enumerate(messages)
+               if m.get("role") == "assistant" and isinstance(m.get("content"), list)
+               and _in(i, ranges))
+
+
+def sendable(messages: list[dict[str, Any]], unsent: list[list[int]]) -> list[dict[str, Any]]:
+    """The conversation as it is sent: the thinking blocks in ``unsent`` left out (the
+    saved conversation keeps them), and a message left with nothing saying so, as the
+    API refuses empty content."""
+    if not unsent:
+        return messages
+    out = []
+    for i, message in enumerate(messages):
         content = message.get("content")
-        if message.get("role") != "assistant" or not isinstance(content, list):
-            continue
-        kept = [b for b in content if not (isinstance(b, dict) and b.get("type") in
-                                           ("thinking", "redacted_thinking"))]
-        dropped += len(content) - len(kept)
-        message["content"] = kept or [{"type": "text", "text": EMPTY_REPLY}]
-    return dropped
+        if message.get("role") == "assistant" and isinstance(content, list) and _in(i, unsent):
+            kept = [b for b in content if not _signed(b)]
+            message = {**message, "content": kept or [{"type": "text", "text": EMPTY_REPLY}]}
+        out.append(message)
+    return out
 
 
 def _result(tool_id: str, text: str, is_error: bool) -> dict[str, Any]:

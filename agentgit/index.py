@@ -37,6 +37,7 @@ class CorpusIndex:
         self.read_blobs = read_blobs
         self._db: sqlite3.Connection | None = None
         self._current: dict[str, str] = {}  # what the temp table `cur` holds: path -> blob
+        self._known: set[str] | None = None  # blobs known to be indexed
 
     # -- the file ------------------------------------------------------------------
 
@@ -80,7 +81,7 @@ class CorpusIndex:
         return db
 
     def _reset(self) -> None:
-        self._current = {}
+        self._current, self._known = {}, None
         if self.path is None:
             return
         for suffix in ("", "-wal", "-shm"):
@@ -91,7 +92,7 @@ class CorpusIndex:
         if self._db is not None:
             self._db.close()
             self._db = None
-            self._current = {}
+            self._current, self._known = {}, None
 
     # -- keeping it up to date -----------------------------------------------------
 
@@ -107,12 +108,16 @@ class CorpusIndex:
 
     def _update(self, files: dict[str, str]) -> int:
         db = self.db
-        wanted = sorted({sha for rel, sha in files.items() if searchable(rel)})
+        if self._known is None:  # once per process: then only new blobs are looked up
+            self._known = {r[0] for r in db.execute("SELECT sha FROM blobs")}
+        wanted = sorted({sha for rel, sha in files.items()
+                         if sha not in self._known and searchable(rel)})
         known = set()
-        for chunk in _chunks(wanted, 500):
+        for chunk in _chunks(wanted, 500):  # another process may have indexed them
             marks = ",".join("?" * len(chunk))
             known |= {r[0] for r in db.execute(
                 f"SELECT sha FROM blobs WHERE sha IN ({marks})", chunk)}
+        self._known |= known
         missing = [sha for sha in wanted if sha not in known]
         if not missing:
             return 0
@@ -133,6 +138,7 @@ class CorpusIndex:
         except BaseException:
             db.execute("ROLLBACK")
             raise
+        self._known |= set(missing)
         return len(missing)
 
     # -- searching -----------------------------------------------------------------

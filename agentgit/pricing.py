@@ -68,9 +68,10 @@ def _p(i: float, o: float, w: float, r: float, **kw: Any) -> Price:
 #   (1 / 5 / 1.25 / 0.10);
 # - the models overview, https://platform.claude.com/docs/en/models/overview: Fable 5.2
 #   (8 / 40; its cache rates, 10 and 0.20, were found only in third-party trackers);
-# - each model's page, https://platform.claude.com/docs/en/models/<model>/overview: Opus
-#   5.5 (4 / 20 / 5 / 0.20), Opus 5 (5 / 25 / 6.25 / 0.50), Sonnet 5 (2 / 10 / 2.50 /
-#   0.20), Haiku 5.5 (0.10 / 0.50 / 0.125 / 0.01 up to 100k-token prompts, 5x above);
+# - each model's page, https://platform.claude.com/docs/<locale>/models/<model>/overview
+#   (read in the zh-CN copy): Opus 5.5 (4 / 20 / 5 / 0.20), Opus 5 (5 / 25 / 6.25 /
+#   0.50), Sonnet 5 (2 / 10 / 2.50 / 0.20), Haiku 5.5 (0.10 / 0.50 up to 100k-token
+#   prompts, 5x above; its cache rates, 0.125 and 0.01, only from third-party trackers);
 # - Sonnet 5.5's migration guide,
 #   https://platform.claude.com/docs/en/models/sonnet-5-5/migration-guide: "the same
 #   prices as Claude Sonnet 5, except for prompt cache reads, which cost $0.10" (its

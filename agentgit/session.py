@@ -806,7 +806,8 @@ def open_session(repo: Repository, number: int,
 
 
 _STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
-               "final_turn", "thinking_model", "cutoffs", "turn_tokens"}
+               "final_turn", "thinking_model", "cutoffs", "turn_tokens", "unsent",
+               "scrubbed_from"}
 
 
 def _judged_result(repo: Repository, session: Session) -> Result | None:
@@ -843,7 +844,10 @@ def resume(repo: Repository, number: int, model: Model, settings: Settings,
                 f"session {session.id} has already ended: another clone resumed it and "
                 f"landed it on {remote}" + (f"; what this clone added is kept at {kept}"
                                             if lacking else ""))
-    session.meta["model"] = session.meta.get("model") or model.name  # lost if killed early
+    # A resume with another model goes on as that model: its prices, its trailer.
+    if model.name != session.meta.get("model"):
+        session.meta["model"] = model.name
+        session.meta["model_spec"] = settings.model or model.name
     judged = _judged_result(repo, session)
     if judged is not None:
         with _lock(repo, number):

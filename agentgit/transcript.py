@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agentgit.agent import AgentState, drop_thinking
+from agentgit.agent import AgentState, thinking_blocks
 from agentgit.errors import AgentgitError
 from agentgit.models.base import Usage
 
@@ -32,7 +32,13 @@ def transcript_path(state_dir: Path, session: int) -> Path:
 
 def save(path: Path, meta: dict[str, Any], state: AgentState) -> None:
     data = {"version": VERSION, **meta, **state_to_dict(state)}
-    text = json.dumps(_scrub(data), indent=1, ensure_ascii=False, sort_keys=False)
+    scrubbed = _scrub(data)
+    # Where scrubbing changed the conversation, the thinking blocks from there on are
+    # bound to a conversation the saved copy no longer holds: a resume must not send them.
+    scrubbed["scrubbed_from"] = next(
+        (i for i, (a, b) in enumerate(zip(data["messages"], scrubbed["messages"],
+                                          strict=True)) if a != b), None)
+    text = json.dumps(scrubbed, indent=1, ensure_ascii=False, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(text + "\n", encoding="utf-8")
@@ -69,12 +75,22 @@ def state_to_dict(state: AgentState) -> dict[str, Any]:
         "thinking_model": state.thinking_model,
         "cutoffs": state.cutoffs,
         "turn_tokens": state.turn_tokens,
+        "unsent": state.unsent,
     }
 
 
 def state_from_dict(data: dict[str, Any]) -> AgentState:
     messages = data["messages"]
-    unbind_scrubbed(messages)
+    unsent = [list(r) for r in data.get("unsent") or []]
+    notices = []
+    scrubbed = data.get("scrubbed_from")
+    if isinstance(scrubbed, int):
+        held = [scrubbed, len(messages)]
+        count = thinking_blocks(messages, [held])
+        if count:
+            unsent.append(held)
+            notices.append(f"not sending {count} thinking block(s) that follow scrubbed "
+                           "content: the API binds them to the conversation as it was")
     return AgentState(
         messages=messages,
         turn=int(data.get("turn", 0)),
@@ -87,19 +103,9 @@ def state_from_dict(data: dict[str, Any]) -> AgentState:
         thinking_model=str(data.get("thinking_model") or data.get("model") or ""),
         cutoffs=int(data.get("cutoffs", 0)),
         turn_tokens=int(data.get("turn_tokens", 0)),
+        unsent=unsent,
+        notices=notices,
     )
-
-
-def unbind_scrubbed(messages: list[dict[str, Any]]) -> int:
-    """The API binds each thinking block to the exact conversation before it. Where the
-    saved transcript was scrubbed, the conversation read back differs from the one the
-    model saw, so the thinking blocks from there on would be refused: they are dropped
-    (the model reads its earlier turns without them). How many went."""
-    from agentgit.scrub import REPLACEMENT
-
-    first = next((i for i, m in enumerate(messages)
-                  if REPLACEMENT in json.dumps(m, ensure_ascii=False)), None)
-    return 0 if first is None else drop_thinking(messages, first)
 
 
 def assistant_turns(data: dict[str, Any]) -> list[dict[str, Any]]:

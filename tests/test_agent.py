@@ -440,11 +440,12 @@ def test_unknown_cost_stays_unknown(session: Session) -> None:
     costs = iter([None, 0.25, 0.25, 0.25])
     script = [tool("list_pieces", {}), tool("list_pieces", {}), abandon()]
     model = FakeModel(lambda req, n: script[n - 1])
-    # The turns' usage here is all zero; the agent's own estimate before the first turn
-    # (cache tokens) is priced at nothing, so the turns take the costs in order.
+    # The turns' usage here is all zero; the agent's own estimates (the first turn's
+    # cache tokens, the price of a turn's output room) are priced at nothing, so the
+    # turns take the costs in order.
     h = Harness(session, model, Settings(max_cost=0.3),
                 cost=lambda u: 0.0 if u.cache_creation_input_tokens + u.cache_read_input_tokens
-                else next(costs))
+                or u.output_tokens else next(costs))
     judgement = h.run()
     assert h.state.cost_usd is None
     # An unknown cost cannot spend the cost budget: no last turn was forced.

@@ -214,8 +214,9 @@ def test_reasoning_is_what_preceded_each_call() -> None:
                {"type": "tool_use", "id": "c", "name": "note", "input": {}}]
     assert reasoning_before(content, content[1], 100) == "First I read."
     assert reasoning_before(content, content[5], 100) == "Then I note.\n\nAnd why."
-    # a call made together with the one before it: everything written before it
-    assert reasoning_before(content, content[6], 100).startswith("First I read.")
+    # a call made together with the one before it: what that one was given
+    assert reasoning_before(content, content[6], 100) == "Then I note.\n\nAnd why."
+    assert reasoning_before(content[:2] + content[6:], content[6], 100) == "First I read."
     assert reasoning_before(content, content[5], 8) == "Then I n […]"
 
 
@@ -248,15 +249,16 @@ def test_every_exploration_commit_carries_the_reasoning(
     assert REASONS[0] in shown.stdout and REASONS[1] in shown.stdout
 
 
+@pytest.mark.parametrize("thinking", ["adaptive", "between_tools"])
 def test_the_pull_request_body_carries_the_reasoning(
         corpus_repo: Path, fake_api: FakeAPI, fake_github: FakeGitHub, tmp_path: Path,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+        monkeypatch: pytest.MonkeyPatch, thinking: str) -> None:
     attached_remote(tmp_path, corpus_repo)
     monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
     monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
     monkeypatch.setenv("GITHUB_API_URL", fake_github.url)
     fake_api.push(*turns())
-    result = in_process(corpus_repo, Settings(max_retries=1, review="pr"))
+    result = in_process(corpus_repo, Settings(max_retries=1, review="pr", thinking=thinking))
     assert result.outcome == "in-review"
     body = fake_github.pulls[1]["body"]
     assert REASONS[0] in body and REASONS[1] in body
@@ -289,14 +291,59 @@ def test_a_resume_with_another_model_does_not_send_the_first_ones_thinking(
     fake_api.push(*turns()[1:])
     done = agentgit(corpus_repo, "resume", "1", "--model", "claude-opus-5-5", env=FAST)
     assert done.returncode == 0, done.stderr
-    assert "dropped 1 thinking block(s) written by claude-sonnet-5-5" in done.stderr
+    assert "not sending 1 thinking block(s) written by claude-sonnet-5-5" in done.stderr
     assert not fake_api.rejections  # the fake refuses another model's blocks
     later = fake_api.requests[-1]
     assert later["model"] == "claude-opus-5-5"
     first_turn = [m for m in later["messages"] if m["role"] == "assistant"][0]["content"]
     assert [b["type"] for b in first_turn] == ["tool_use"]
-    # the reasoning of the step before the switch stays in its commit
+    # the reasoning of the step before the switch stays in its commit, the block in the
+    # transcript, and the session goes on as the new model
     assert bodies(corpus_repo, "refs/agentgit/sessions/0001")[0].startswith(REASONS[0])
+    note = json.loads(git(corpus_repo, "notes", "--ref", "refs/notes/agentgit", "show",
+                          "refs/agentgit/sessions/0001"))
+    kept = [m for m in note["messages"] if m["role"] == "assistant"][0]["content"]
+    assert kept[0] == fake_api.responses[0]["content"][0]
+    assert "Agentgit-Model: claude-opus-5-5" in git(corpus_repo, "log", "-1", "main")
+
+
+def test_room_raised_for_one_model_is_not_sent_to_another(
+        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    from fakeapi import error
+
+    cut = message_turn([thinking_block("Long."), {"type": "tool_use", "id": "toolu_c",
+                                                  "name": "note", "input": {}}], "max_tokens")
+    fake_api.push(cut, error(500), error(500))
+    with pytest.raises(Interrupted):
+        in_process(corpus_repo, Settings(max_retries=1))
+    raised = fake_api.requests[-1]["max_tokens"]
+    assert raised == 2 * fake_api.requests[0]["max_tokens"]
+    fake_api.push(*turns())
+    done = agentgit(corpus_repo, "resume", "1", "--model", "claude-sonnet-4-5", env=FAST)
+    assert done.returncode == 0, done.stderr
+    after = [r for r in fake_api.requests if r["model"] == "claude-sonnet-4-5"]
+    assert after and all(r["max_tokens"] == 8192 for r in after)  # its own, no thinking
+    assert all("thinking" not in r for r in after)
+
+
+def test_a_thinking_block_cut_before_its_signature_is_not_sent_back(
+        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    unsigned = {**message_turn([{"type": "thinking", "thinking": "Half a tho",
+                                 "signature": ""}], "max_tokens"), "as_is": True}
+    fake_api.push(unsigned, *turns())
+    result = in_process(corpus_repo, Settings(max_retries=1))
+    assert result.outcome == "crystallized"
+    assert not fake_api.rejections  # the fake refuses a block without a valid signature
+    cut_turn = [m for m in fake_api.requests[1]["messages"] if m["role"] == "assistant"][0]
+    assert [b["type"] for b in cut_turn["content"]] == ["text"]
+
+
+def test_the_room_of_a_turn_fits_what_the_cost_cap_has_left(
+        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    fake_api.push(*turns())
+    in_process(corpus_repo, Settings(max_retries=1, max_cost=0.05))
+    # $10 per million output tokens on the default model: $0.05 buys 5,000
+    assert fake_api.requests[0]["max_tokens"] <= 5000
 
 
 def test_a_reply_cut_after_thinking_gets_more_room_not_an_endless_redo(
@@ -343,6 +390,7 @@ def test_a_scrubbed_secret_in_thinking_leaves_the_resume_valid(
     fake_api.push(*turns())
     done = agentgit(corpus_repo, "resume", "1", env=env)
     assert done.returncode == 0, done.stderr
+    assert "not sending 1 thinking block(s) that follow scrubbed content" in done.stderr
     assert not fake_api.rejections  # the altered block was not sent back
     everything = git(corpus_repo, "log", "--all", "-p", "--format=%B")  # notes included
     assert secret not in everything and "[scrubbed]" in everything
@@ -361,3 +409,25 @@ def test_every_current_sdk_model_has_its_traits() -> None:
     listed = typing.get_args(typing.get_args(ModelParam)[0])
     missing = [m for m in listed if m not in DEPRECATED_MODELS and traits_for(m) is None]
     assert missing == []
+
+
+def test_scrubbed_looking_text_in_the_corpus_does_not_unbind_thinking(
+        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    """Only where the scrubber changed the conversation are blocks held back: a piece
+    that merely says "[scrubbed]" changes nothing."""
+    from fakeapi import error
+
+    (corpus_repo / "corpus/pieces/quoted.md").write_text(
+        "---\ntitle: Quoted\n---\n\nThe log said [scrubbed] there.\n")
+    git(corpus_repo, "add", "corpus/pieces")
+    git(corpus_repo, "commit", "-q", "--no-verify", "-m", "A piece")
+    read = tool_use_turn("read", {"path": "pieces/quoted.md"}, text="Reading it.", id="toolu_r")
+    fake_api.push(read, error(500), error(500))
+    with pytest.raises(Interrupted):
+        in_process(corpus_repo, Settings(max_retries=1))
+    fake_api.push(*turns())
+    done = agentgit(corpus_repo, "resume", "1", env=FAST)
+    assert done.returncode == 0, done.stderr
+    assert "not sending" not in done.stderr and not fake_api.rejections
+    resent = [m for m in fake_api.requests[-1]["messages"] if m["role"] == "assistant"]
+    assert resent[0]["content"][0] == fake_api.responses[0]["content"][0]

@@ -40,18 +40,15 @@ class Traits:
     display: bool = False  # accepts thinking.display
     efforts: tuple[str, ...] = ()  # accepted output_config.effort values
     max_output: int = 64_000
-    # Text between tool calls comes back in thinking blocks (empty unless displayed);
-    # the same models refuse forced tool choice, sampling parameters and prefill.
-    reasoning_in_thinking: bool = False
 
 
 _ALL = EFFORTS
 _NO_XHIGH = ("low", "medium", "high", "max")
-_CURRENT = Traits(("adaptive",), True, _ALL, 128_000, True)
+_CURRENT = Traits(("adaptive",), True, _ALL, 128_000)
 
 # Longest prefix first: "claude-opus-4-5" must not match "claude-opus-4".
 _TABLE: list[tuple[str, Traits]] = [
-    ("claude-sonnet-5-5", Traits(("adaptive", "between_tools"), True, _ALL, 128_000, True)),
+    ("claude-sonnet-5-5", Traits(("adaptive", "between_tools"), True, _ALL, 128_000)),
     ("claude-opus-5-5", _CURRENT),  # adaptive, always on
     ("claude-haiku-5-5", _CURRENT),
     ("claude-fable-5-", _CURRENT),  # 5-1, 5-2
@@ -78,7 +75,9 @@ def traits_for(model: str) -> Traits | None:
     """The model's traits, or None for an id the table does not know (a local model)."""
     name = _DATED.sub("", model.strip().lower())
     for prefix, traits in _TABLE:
-        if name == prefix or (prefix.endswith("-") and name.startswith(prefix)):
+        # "claude-fable-5-" stands for the point releases (5-1, 5-2), not any suffix
+        if name == prefix or (prefix.endswith("-") and name.startswith(prefix)
+                              and name[len(prefix):][:1].isdigit()):
             return traits
         if name.startswith(prefix + "-") and not name[len(prefix) + 1 :][:1].isdigit():
             return traits  # a suffixed alias ("claude-sonnet-5-5-latest")
