@@ -218,12 +218,31 @@ def _report(result: Any, machine: bool) -> None:
             handle.write(markdown_summary(result))
 
 
+class _Setting(click.ParamType):
+    """A flag checked by the rule of the setting it sets (settings.RULES), so a flag, a
+    variable and agentgit.toml accept exactly the same values."""
+
+    def __init__(self, setting: str, kind: str) -> None:
+        self.setting = setting
+        self.name = kind
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from agentgit.settings import coerce
+
+        try:
+            return coerce(self.setting, value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 _BUDGET_OPTIONS = [
     click.option("--model", "model", help="Model: a Claude model id, or scripted:FILE."),
-    click.option("--max-turns", type=click.IntRange(1), help="Turn budget."),
-    click.option("--max-tokens", type=click.IntRange(1), help="Token budget (input+output)."),
-    click.option("--max-cost", type=click.FloatRange(0, min_open=True), help="Budget in USD."),
-    click.option("--max-minutes", type=click.FloatRange(0, min_open=True),
+    click.option("--max-turns", type=_Setting("max_turns", "integer"), help="Turn budget."),
+    click.option("--max-tokens", type=_Setting("max_tokens", "integer"),
+                 help="Token budget (input+output)."),
+    click.option("--max-cost", type=_Setting("max_cost", "float"), help="Budget in USD."),
+    click.option("--max-minutes", type=_Setting("max_minutes", "float"),
                  help="Wall-clock budget."),
     click.option("--json", "json_flag", is_flag=True,
                  help="Machine-readable output: one JSON object per event."),
@@ -301,10 +320,9 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
     budget = recorded.get("budget") or {}
     settings = _settings(repo, {
         "model": model or recorded.get("model_spec") or recorded.get("model"),
-        "max_turns": max_turns or budget.get("max_turns"),
-        "max_tokens": max_tokens or budget.get("max_tokens"),
-        "max_cost": max_cost or budget.get("max_cost"),
-        "max_minutes": max_minutes or budget.get("max_minutes"),
+        **{name: budget.get(name) if flag is None else flag for name, flag in (
+            ("max_turns", max_turns), ("max_tokens", max_tokens), ("max_cost", max_cost),
+            ("max_minutes", max_minutes))},
         "review": recorded.get("review"), "push": recorded.get("push"),
     })
     machine = _machine_mode(json_flag)
