@@ -14,6 +14,9 @@ Each test scripts a queue of entries, answered in order, one per request:
 - ``{"drop": True}``: close the connection without answering.
 - ``{"stream_error": {...}}``: start a stream, then send an SSE ``error`` event.
 
+Any entry may carry ``"delay": seconds``: the server waits that long before answering
+(a hung or slow model).
+
 Every request body received is kept in ``api.requests`` (parsed JSON) for
 assertions. Requests that the real API would reject for shape reasons (more than 4
 cache breakpoints, a thinking block that was altered, a tool_use left unanswered,
@@ -43,6 +46,7 @@ import json
 import math
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -453,6 +457,8 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw or b"{}")
             api.headers.append({k.lower(): v for k, v in self.headers.items()})
             entry = api._next(body)
+            if entry.get("delay"):
+                time.sleep(entry["delay"])
             if entry.get("drop"):
                 self.close_connection = True
                 return
