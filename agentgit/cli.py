@@ -287,9 +287,11 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
                              f"'{settings.remote}' and pushing on")
         if settings.review == "pr" and not os.environ.get("GITHUB_TOKEN"):
             raise UsageError("--review pr needs GITHUB_TOKEN in the environment")
-    llm = _model(settings.model, settings)
     machine = _machine_mode(json_flag)
     progress = _progress(machine)
+    if _spent_too_much(repo, settings, machine, progress):
+        return
+    llm = _model(settings.model, settings)
     spec = settings.model
     if spec.startswith("scripted:"):  # resume may run from another directory
         spec = "scripted:" + str(Path(spec.removeprefix("scripted:")).resolve())
@@ -297,6 +299,40 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     progress("started", {"session": current.session, "branch": current.branch})
     result = lifecycle.run(repo, current, llm, settings, progress)
     _report(result, machine)
+
+
+def _spent_too_much(repo: Any, settings: Any, machine: bool,
+                    progress: Callable[[str, dict[str, Any]], None]) -> bool:
+    """The spend ledger (max_cost_day, max_cost_week): True when the session must not
+    start, after saying so in one line (exit 0: nothing went wrong)."""
+    from agentgit import ledger
+
+    if not ledger.caps(settings):
+        return False
+    from agentgit import remote as remote_mod
+    from agentgit.models.base import Usage
+    from agentgit.pricing import cost_usd
+    from agentgit.settings import DEFAULT_MODEL
+
+    rate = cost_usd(settings.model or DEFAULT_MODEL, Usage(input_tokens=1_000_000),
+                    settings.pricing)
+    line, total = ledger.refusal(repo, settings, remote_mod.active(repo, settings),
+                                 may=settings.max_cost if rate else 0.0)
+    if line is None:
+        unknown = max(total.unknown.values())
+        if unknown or rate is None:
+            what = [] if rate is not None else ["this session's cost is unknown"]
+            what += [f"{unknown} recent session{'s' if unknown > 1 else ''} had an "
+                     "unknown cost"] if unknown else []
+            progress("warning", {"message": f"{' and '.join(what)}: counted as $0 "
+                                 "against the spending caps"})
+        return False
+    if machine:
+        click.echo(json.dumps({"event": "result", "outcome": "skipped", "reason": line,
+                               "spent": total.cost, "unknown_cost": total.unknown}))
+    else:
+        click.echo(f"Session {line}")
+    return True
 
 
 @cli.command()

@@ -408,8 +408,9 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
         steps = [s for s in steps if s]
         if steps:
             body += "\n## Steps\n\n" + "".join(f"- {s}\n" for s in steps)
+    ended = session.meta.get("ended") or now_iso()
     entry = session._entry(
-        judgement.outcome, body, title=title, ended=session.meta.get("ended") or now_iso(),
+        judgement.outcome, body, title=title, ended=ended,
         pieces=pieces, reason=judgement.reason, turns=state.turn,
         usage={"input": usage.input_tokens, "output": usage.output_tokens,
                "cache_read": usage.cache_read_input_tokens,
@@ -423,6 +424,7 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
     subject = describe(diff) or "Judge"
     verb = "Crystallize" if judgement.outcome == "crystallized" else "Abandon"
     trailers = _summary_trailers(session, judgement.outcome, title, pieces, state)
+    trailers["Agentgit-Ended"] = ended  # when the money was spent: the ledger reads it
     message = _message(f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
                        judgement.summary, trailers)
     repo.commit_staged(session.worktree, message)

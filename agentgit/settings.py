@@ -31,6 +31,9 @@ class Settings:
     max_tokens: int = 600_000  # input + output tokens over the whole session
     max_cost: float = 1.0  # USD
     max_minutes: float = 30.0
+    # Spend over days (agentgit/ledger.py), USD; 0 is off.
+    max_cost_day: float = 0.0
+    max_cost_week: float = 0.0
     review: str = "merge"
     max_nudges: int = 2
     # Output room of one model turn, thinking included; 0: sized for the model and effort
