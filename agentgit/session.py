@@ -823,7 +823,15 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
     return Result(session=session.session, outcome=outcome, title=entry.title,
                   summary=(session.meta.get("judgement") or {}).get("summary", ""),
                   pieces=entry.pieces, reason=entry.reason, head=head, branch=session.branch,
-                  turns=entry.turns, cost_usd=entry.cost_usd)
+                  turns=entry.turns, usage=_entry_usage(entry), cost_usd=entry.cost_usd)
+
+
+def _entry_usage(entry: corpus.LogEntry) -> Usage:
+    """The tokens a log entry records (a session landed from its judged commit)."""
+    u = entry.usage
+    return Usage(input_tokens=u.get("input", 0), output_tokens=u.get("output", 0),
+                 cache_read_input_tokens=u.get("cache_read", 0),
+                 cache_creation_input_tokens=u.get("cache_write", 0))
 
 
 def resume(repo: Repository, number: int, model: Model, settings: Settings,
@@ -930,7 +938,7 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     result = Result(session=number, outcome="abandoned", title=entry.title,
                     summary=f"Abandoned in review: {reason}", pieces=[], reason=reason,
                     head=head, branch=session.branch, turns=entry.turns,
-                    cost_usd=entry.cost_usd)
+                    usage=_entry_usage(entry), cost_usd=entry.cost_usd)
     remote = remote_mod.active(repo, settings)
     landed = find_landing(repo, number, remote)
     if landed and repo.trailers(landed).get("Agentgit-Head") == head:
