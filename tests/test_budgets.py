@@ -59,7 +59,18 @@ def test_a_request_is_cut_at_its_timeout_and_not_retried_past_it(
     assert fake_api.remaining == 1
 
 
-def test_without_a_timeout_a_slow_answer_is_waited_for(fake_api: FakeAPI) -> None:
+def test_a_stream_that_runs_past_the_timeout_is_closed(fake_api: FakeAPI) -> None:
+    # Every event comes well inside the read timeout, so only the deadline stops it.
+    fake_api.push({**text_turn("and on " * 30), "event_delay": 0.4}, text_turn("never"))
+    llm = AnthropicModel(MODEL, max_retries=4)
+    with pytest.raises(OutOfTime):
+        llm.complete(ModelRequest(system="S", messages=[
+            {"role": "user", "content": [{"type": "text", "text": "go"}]}], tools=[],
+            timeout=1.0))
+    assert len(fake_api.requests) == 1
+
+
+def test_a_slow_answer_inside_the_timeout_is_waited_for(fake_api: FakeAPI) -> None:
     fake_api.push({**text_turn("slow but fine"), "delay": 0.3})
     llm = AnthropicModel(MODEL, max_retries=0)
     reply = llm.complete(ModelRequest(system="S", messages=[
