@@ -332,6 +332,10 @@ def _spent_too_much(repo: Any, settings: Any, machine: bool,
                                "spent": total.cost, "unknown_cost": total.unknown}))
     else:
         click.echo(f"Session {line}")
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(f"Session {line}\n")
     return True
 
 

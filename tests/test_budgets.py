@@ -159,12 +159,14 @@ def scripted(tmp_path: Path) -> str:
 
 def test_a_reached_day_cap_does_not_start_a_session(spent_repo: Path, tmp_path: Path) -> None:
     before = git(spent_repo, "rev-parse", "main")
+    summary = tmp_path / "summary.md"
     proc = agentgit(spent_repo, "session", "--model", scripted(tmp_path),
-                    env={"AGENTGIT_MAX_COST_DAY": "0.25"})
+                    env={"AGENTGIT_MAX_COST_DAY": "0.25", "GITHUB_STEP_SUMMARY": str(summary)})
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.splitlines() == [
-        "Session not started: $0.30 spent of max_cost_day $0.25 in the last 24 hours; "
-        "1 session of unknown cost counted as $0"]
+    line = ("Session not started: $0.30 spent of max_cost_day $0.25 in the last 24 hours; "
+            "1 session of unknown cost counted as $0")
+    assert proc.stdout.splitlines() == [line]
+    assert summary.read_text() == line + "\n"  # what a CI run's page shows
     assert git(spent_repo, "rev-parse", "main") == before
     assert not git(spent_repo, "for-each-ref", "refs/heads/session", "refs/agentgit")
 
