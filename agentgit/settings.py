@@ -228,4 +228,8 @@ def load(top: Path | None, flags: Mapping[str, Any] | None = None,
     for name, value in (flags or {}).items():
         if value is not None and name in _FIELDS:
             values[name] = _checked(name, value, f"--{name.replace('_', '-')}")
-    return Settings(**values)
+    settings = Settings(**values)
+    if settings.thinking == "between_tools" and settings.effort in ("xhigh", "max"):
+        raise UsageError(f"thinking = between_tools works at effort low, medium or high, "
+                         f"not {settings.effort}: use thinking = adaptive for that effort")
+    return settings
