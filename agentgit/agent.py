@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentgit.errors import OutOfTime
 from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn, Usage
 from agentgit.scrub import scrub_text, secrets_from_env
 from agentgit.settings import Settings
@@ -27,6 +28,11 @@ EMPTY_REPLY = "(no reply)"
 DEFAULT_TURN_TOKENS = 8192  # a model that does not say how much room a turn needs
 MIN_TURN_TOKENS = 1024  # enough for a judging call, whatever the cap has left
 MTOK = 1_000_000
+
+# After the wall-clock budget, the judging turn may take this long: a session's wall
+# time stays within max_minutes + 1 minute. Less left than MIN_JUDGE_SECONDS: no turn.
+JUDGE_SECONDS = 60.0
+MIN_JUDGE_SECONDS = 1.0
 
 
 @dataclass
@@ -104,7 +110,25 @@ class Agent:
                                  reason="budget exhausted")
             state.elapsed += self.clock() - started
             started = self.clock()
-            judgement = self._turn(state)
+            timeout = self._time_left(state)
+            if state.final_turn and timeout < MIN_JUDGE_SECONDS:
+                return Judgement("abandoned", "The budget ran out before a judgement.",
+                                 reason="budget exhausted")
+            try:
+                judgement = self._turn(state, timeout)
+            except OutOfTime:
+                # The request was cut at the end of the wall-clock budget: that budget is
+                # spent (whatever the clock says), and a cut judging turn ends the session.
+                state.elapsed = max(state.elapsed + self.clock() - started,
+                                    self.settings.max_minutes * 60)
+                started = self.clock()
+                self.save(state)
+                self.progress("warning", {"message": "the model's turn was cut at the end "
+                                          "of the wall-clock budget"})
+                if state.final_turn:
+                    return Judgement("abandoned", "The budget ran out before a judgement.",
+                                     reason="budget exhausted")
+                continue
             state.elapsed += self.clock() - started
             started = self.clock()
             self.save(state)
@@ -140,9 +164,17 @@ class Agent:
             room = min(room, max(MIN_TURN_TOKENS, int(left / per_token * MTOK)))
         return room
 
+    def _time_left(self, state: AgentState) -> float:
+        """Seconds the next request may take: what is left of max_minutes, and for the
+        judging turn JUDGE_SECONDS more, so the whole stays within max_minutes + 1."""
+        budget = self.settings.max_minutes * 60
+        if state.final_turn:
+            budget += JUDGE_SECONDS
+        return budget - state.elapsed
+
     # -- one turn ------------------------------------------------------------------
 
-    def _turn(self, state: AgentState) -> Judgement | None:
+    def _turn(self, state: AgentState, timeout: float | None = None) -> Judgement | None:
         allowed = list(JUDGE_TOOLS) if state.final_turn else None
         self.toolbox.allowed = tuple(allowed) if allowed else TOOL_NAMES
         request = ModelRequest(
@@ -151,6 +183,7 @@ class Agent:
             tools=self.toolbox.definitions(),
             max_tokens=self._turn_tokens(state),
             allowed_tools=allowed,
+            timeout=timeout,
         )
         self.progress("turn", {"turn": state.turn + 1, "final": state.final_turn})
         response = self.model.complete(request, self.progress)

@@ -50,3 +50,8 @@ class Interrupted(AgentgitError):
 
 class ModelUnavailable(Interrupted):
     """The model's API stayed down (after the SDK's own retries)."""
+
+
+class OutOfTime(AgentgitError):
+    """A model request reached the end of the wall-clock budget (``ModelRequest.timeout``).
+    Not an outage: the agent ends the session on its budget, it never reaches the CLI."""

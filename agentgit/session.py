@@ -408,8 +408,9 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
         steps = [s for s in steps if s]
         if steps:
             body += "\n## Steps\n\n" + "".join(f"- {s}\n" for s in steps)
+    ended = session.meta.get("ended") or now_iso()
     entry = session._entry(
-        judgement.outcome, body, title=title, ended=session.meta.get("ended") or now_iso(),
+        judgement.outcome, body, title=title, ended=ended,
         pieces=pieces, reason=judgement.reason, turns=state.turn,
         usage={"input": usage.input_tokens, "output": usage.output_tokens,
                "cache_read": usage.cache_read_input_tokens,
@@ -423,6 +424,7 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
     subject = describe(diff) or "Judge"
     verb = "Crystallize" if judgement.outcome == "crystallized" else "Abandon"
     trailers = _summary_trailers(session, judgement.outcome, title, pieces, state)
+    trailers["Agentgit-Ended"] = ended  # when the money was spent: the ledger reads it
     message = _message(f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
                        judgement.summary, trailers)
     repo.commit_staged(session.worktree, message)
@@ -822,7 +824,15 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
     return Result(session=session.session, outcome=outcome, title=entry.title,
                   summary=(session.meta.get("judgement") or {}).get("summary", ""),
                   pieces=entry.pieces, reason=entry.reason, head=head, branch=session.branch,
-                  turns=entry.turns, cost_usd=entry.cost_usd)
+                  turns=entry.turns, usage=_entry_usage(entry), cost_usd=entry.cost_usd)
+
+
+def _entry_usage(entry: corpus.LogEntry) -> Usage:
+    """The tokens a log entry records (a session landed from its judged commit)."""
+    u = entry.usage
+    return Usage(input_tokens=u.get("input", 0), output_tokens=u.get("output", 0),
+                 cache_read_input_tokens=u.get("cache_read", 0),
+                 cache_creation_input_tokens=u.get("cache_write", 0))
 
 
 def resume(repo: Repository, number: int, model: Model, settings: Settings,
@@ -932,7 +942,7 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     result = Result(session=number, outcome="abandoned", title=entry.title,
                     summary=f"Abandoned in review: {reason}", pieces=[], reason=reason,
                     head=head, branch=session.branch, turns=entry.turns,
-                    cost_usd=entry.cost_usd)
+                    usage=_entry_usage(entry), cost_usd=entry.cost_usd)
     remote = remote_mod.active(repo, settings)
     landed = find_landing(repo, number, remote)
     if landed and repo.trailers(landed).get("Agentgit-Head") == head:

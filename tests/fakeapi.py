@@ -14,6 +14,10 @@ Each test scripts a queue of entries, answered in order, one per request:
 - ``{"drop": True}``: close the connection without answering.
 - ``{"stream_error": {...}}``: start a stream, then send an SSE ``error`` event.
 
+Any entry may carry ``"delay": seconds``: the server waits that long before answering
+(a hung or slow model); a streamed message entry ``"event_delay": seconds`` between its
+SSE events (a model that generates without end).
+
 Every request body received is kept in ``api.requests`` (parsed JSON) for
 assertions. Requests that the real API would reject for shape reasons (more than 4
 cache breakpoints, a thinking block that was altered, a tool_use left unanswered,
@@ -43,6 +47,7 @@ import json
 import math
 import sys
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
@@ -453,6 +458,8 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw or b"{}")
             api.headers.append({k.lower(): v for k, v in self.headers.items()})
             entry = api._next(body)
+            if entry.get("delay"):
+                time.sleep(entry["delay"])
             if entry.get("drop"):
                 self.close_connection = True
                 return
@@ -464,7 +471,7 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
                 return
             message = api._complete_message(entry, body)
             if body.get("stream"):
-                self._stream(message, entry.get("cut_after"))
+                self._stream(message, entry.get("cut_after"), entry.get("event_delay"))
             else:
                 self._json(200, message)
 
@@ -490,9 +497,12 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
-        def _stream(self, message: dict[str, Any], cut_after: int | None) -> None:
+        def _stream(self, message: dict[str, Any], cut_after: int | None,
+                    event_delay: float | None = None) -> None:
             self._start_sse()
             for n, (event, payload) in enumerate(sse_events(message)):
+                if event_delay and n:
+                    time.sleep(event_delay)
                 if cut_after is not None and n >= cut_after:
                     self.close_connection = True  # no terminating chunk: a broken stream
                     return
