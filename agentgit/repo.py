@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import re
 import subprocess
 import tempfile
 from collections.abc import Iterable, Iterator, Mapping
@@ -18,7 +19,17 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
-from agentgit.errors import AgentgitError, GitError, NotARepository
+from agentgit.errors import (
+    AgentgitError,
+    GitError,
+    GitLocked,
+    NoMainBranch,
+    NotARepository,
+    RemoteAuth,
+    RemoteError,
+    RemoteTimeout,
+    RepositoryReadOnly,
+)
 
 MAIN = "main"
 NOTES_REF = "refs/notes/agentgit"
@@ -257,6 +268,7 @@ class Repository:
         lines += ["prepare", "commit", ""]
         code, _, err = self.run_status("update-ref", "--stdin", input="\n".join(lines))
         if code != 0:
+            _raise_if_stuck(err)
             raise RefMoved(err.strip().splitlines()[-1] if err.strip() else "ref update refused")
 
     def create_ref(self, ref: str, sha: str) -> None:
@@ -275,6 +287,25 @@ class Repository:
             name, _, sha = line.partition(" ")
             refs[name] = sha
         return refs
+
+    def main_commit(self) -> str:
+        """Where main is; NoMainBranch, saying what to do, when there is none. One message
+        for every command, `init` included, so they agree on the fix."""
+        sha = self.rev_parse(MAIN)
+        if sha is not None:
+            return sha
+        raise NoMainBranch(self.no_main_message())
+
+    def no_main_message(self) -> str:
+        if self.rev_parse("HEAD") is None:
+            return f"{self.top}: has no commits yet; run `agentgit init` to set it up"
+        branch = (self.current_branch() or "").removeprefix("refs/heads/")
+        if branch:
+            return (f"{self.top}: agentgit keeps its history on a branch named '{MAIN}', and "
+                    f"this repository's branch is '{branch}': rename it "
+                    f"(`git branch -m {branch} {MAIN}`), then run `agentgit init`")
+        return (f"{self.top}: has no '{MAIN}' branch: create it (`git branch {MAIN}`), "
+                "then run `agentgit init`")
 
     def current_branch(self) -> str | None:
         code, out, _ = self.run_status("symbolic-ref", "--quiet", "HEAD")
@@ -356,6 +387,9 @@ class Repository:
         with self._lock("checkout"):
             if self.rev_parse(ref) != old:
                 raise RefMoved(f"{branch} moved")
+            # A lock left behind would fail the merge halfway, its index already
+            # updated: the user's `git status` would show the session's work staged.
+            self._check_locks(checkout, ref)
             dirty = self._dirty_paths(checkout)
             touched = set(self.changed_paths(old, new))
             blocked = sorted(dirty & touched)
@@ -370,8 +404,16 @@ class Repository:
             if code != 0:
                 if self.rev_parse(ref) not in (old, new):
                     raise RefMoved(f"{branch} moved")
+                _raise_if_stuck(err)
                 raise CheckoutBlocked(
                     f"cannot bring {checkout} forward: {_last_line(err or out)}")
+
+    def _check_locks(self, checkout: Path, ref: str) -> None:
+        git_dir = Path(self.run("rev-parse", "--absolute-git-dir", cwd=checkout).strip())
+        for lock in (git_dir / "index.lock", git_dir / "HEAD.lock",
+                     self.common_dir / f"{ref}.lock", self.common_dir / "packed-refs.lock"):
+            if lock.exists():
+                raise GitLocked(lock_message(lock))
 
     @contextmanager
     def _lock(self, name: str) -> Iterator[None]:
@@ -471,13 +513,13 @@ class Repository:
         code, out, err = self.run_status("fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
                                          remote, *refspecs, env=self.network_env())
         if code != 0:
-            raise GitError(f"git fetch {remote} failed: {_last_line(err or out)}")
+            raise network_failure("fetch from", remote, err or out)
 
     def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
         code, out, err = self.run_status("ls-remote", "--refs", remote, *patterns,
                                          env=self.network_env())
         if code != 0:
-            raise GitError(f"git ls-remote {remote} failed: {_last_line(err or out)}")
+            raise network_failure("reading", remote, err or out)
         refs = {}
         for line in out.splitlines():
             sha, _, name = line.partition("\t")
@@ -502,7 +544,7 @@ class Repository:
         if code != 0 and not refs:
             # No verdict on any ref: the remote was never reached, or the connection
             # dropped. That is not a refusal, and must not be taken for one.
-            raise GitError(f"git push to {remote} failed: {_last_line(err or out)}")
+            raise network_failure("push to", remote, err or out)
         return PushResult(code == 0, refs, _last_line(err or out) if code else "")
 
     # -- history -------------------------------------------------------------------
@@ -587,6 +629,69 @@ def parse_trailers(text: str) -> dict[str, str]:
     return trailers
 
 
+_LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_READ_ONLY = ("Permission denied", "Read-only file system", "unable to create directory",
+              "insufficient permission")
+
+
+def lock_message(path: Path | str) -> str:
+    return f"git is locked: remove {path} if no git process is running"
+
+
+def _raise_if_stuck(text: str) -> None:
+    """A lock file left behind or a repository git cannot write to: named, since retrying
+    (or reporting "main kept moving") would only hide it."""
+    lock = _LOCK.search(text)
+    if lock:
+        raise GitLocked(lock_message(lock.group(1)))
+    if any(word in text for word in _READ_ONLY):
+        raise RepositoryReadOnly(
+            f"cannot write to this repository ({_reason(text)}): agentgit records every "
+            "session in git, so it needs write access to the .git directory")
+
+
+_TIMEOUT = ("curl 28", "Operation too slow", "timed out", "Timeout", "timeout")
+_AUTH = ("401", "403", "Authentication failed", "could not read Username",
+         "could not read Password", "terminal prompts disabled", "Permission denied (publickey",
+         "Host key verification failed")
+
+
+def network_failure(what: str, remote: str, text: str) -> RemoteError:
+    """One line for a network git call that failed: a timeout says so, refused
+    credentials say how to supply them (agentgit never prompts), anything else is the
+    remote that could not be reached, with git's own reason."""
+    reason = _network_reason(text)
+    if any(word in text for word in _AUTH):
+        return RemoteAuth(
+            f"{what} {remote}: authentication failed ({reason}); agentgit never asks for a "
+            "password, so give git one it can use unattended: a credential helper "
+            "(`git config credential.helper store`, or your platform's) or a token "
+            "(GITHUB_TOKEN in CI), or an SSH key for an ssh:// remote")
+    if any(word in text for word in _TIMEOUT):
+        return RemoteTimeout(f"{what} {remote}: timed out ({reason})")
+    return RemoteError(f"{what} {remote}: cannot reach the remote ({reason}); check "
+                       f"`git remote -v` and the network")
+
+
+def _network_reason(text: str) -> str:
+    """Every `error:`/`fatal:` line git gave, joined: a stalled transfer says `RPC failed;
+    curl 28 Operation too slow` first and `the remote end hung up` after."""
+    lines = [ln.strip().split(":", 1)[1].strip() for ln in text.splitlines()
+             if ln.strip().startswith(("fatal:", "error:")) and ln.split(":", 1)[1].strip()]
+    seen = list(dict.fromkeys(lines))
+    return "; ".join(seen[:3]) if seen else _last_line(text)
+
+
+def _reason(text: str) -> str:
+    """git's own verdict: its first `fatal:` or `error:` line (the lines after it are
+    advice), else the last line."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(("fatal:", "error:")) and line.split(":", 1)[1].strip():
+            return line.split(":", 1)[1].strip()
+    return _last_line(text)
+
+
 def _last_line(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1].strip() if lines else "unknown error"
@@ -613,5 +718,6 @@ def _run_git(
 ) -> str:
     proc = _spawn(args, cwd=cwd, input=input, env=env)
     if proc.returncode not in tuple(ok):
+        _raise_if_stuck(proc.stderr)
         raise GitError(f"git {args[0]} failed: {_last_line(proc.stderr or proc.stdout)}")
     return proc.stdout

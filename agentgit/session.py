@@ -226,9 +226,7 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     if repo.in_progress_operation():
         raise AgentgitError(f"{repo.top}: a {repo.in_progress_operation()} is in progress; "
                             "finish it first")
-    base = repo.rev_parse(MAIN)
-    if base is None:
-        raise AgentgitError(f"{repo.top}: no '{MAIN}' branch; run `agentgit init` first")
+    base = repo.main_commit()
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
     if remote:
