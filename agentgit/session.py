@@ -710,12 +710,19 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
     branches = list(session_branches(repo, number))
     if not branches and remote and _unpark(repo, number, remote):
         branches = list(session_branches(repo, number))
+    landing = find_landing(repo, number)
+    waiting = (landing is not None and not _transcript_path(repo, number).exists()
+               and repo.trailers(landing).get("Agentgit-Outcome") == "needs-review")
     if not branches:
-        if find_landing(repo, number) is not None:
+        if waiting:
+            raise AgentgitError(
+                f"session {number:04d} needs review and its branch is gone: `agentgit sync` "
+                f"records that, or `agentgit abandon {number}`")
+        if landing is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
         raise AgentgitError(f"no open session {number:04d}")
-    if (not _transcript_path(repo, number).exists()
-            and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
+    if waiting or (not _transcript_path(repo, number).exists()
+                   and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
         raise AgentgitError(
             f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
             "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
@@ -849,6 +856,7 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
     if not reason.strip():
         raise UsageError("--reason must not be empty")
     with _lock(repo, number):
+        _reopen_deleted_review(repo, number)
         reviewed = _left_for_review(repo, number)
         if reviewed is not None:
             return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
@@ -862,6 +870,28 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         session.meta["judgement"] = judgement.__dict__
         transcript.save(_transcript_path(repo, number), session.meta, state)
         return finish(repo, session, judgement, state, settings, progress)
+
+
+def _reopen_deleted_review(repo: Repository, number: int) -> None:
+    """A needs-review session whose branch a person merged or deleted here. Merged, it is
+    not abandoned (sync records it kept); deleted, its branch comes back from the
+    archived head so that abandoning it goes as for any session left for review."""
+    from agentgit.review import local_decisions
+
+    for decision in local_decisions(repo, number):
+        if decision.merged:
+            raise AgentgitError(
+                f"session {number:04d} was merged into {MAIN} by hand: `agentgit sync` "
+                "records it kept")
+        name = _log_entry_of(repo, decision.head, number)
+        repo.create_ref(f"refs/heads/session/{name}", decision.head)
+
+
+def _log_entry_of(repo: Repository, head: str, number: int) -> str:
+    """0007-tides for session 7, from its log entry's name on `head`."""
+    from agentgit.review import _log_entry_name
+
+    return _log_entry_name(repo, head, number).rsplit("/", 1)[-1].removesuffix(".md")
 
 
 def _left_for_review(repo: Repository, number: int) -> str | None:
@@ -897,12 +927,12 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
         repo.add_worktree(session.worktree, session.branch)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
     if repo.trailers(old_head).get("Agentgit-Outcome") != "abandoned":
-        entry.outcome, entry.reason = "abandoned", reason
+        entry.outcome, entry.reason, entry.pieces = "abandoned", reason, []
         entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
         session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
         repo.stage(session.worktree)
         trailers = _landing_trailers(repo, old_head)
-        trailers["Agentgit-Outcome"] = "abandoned"
+        trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         repo.commit_staged(session.worktree, _message(
             f"Abandon session {session.id}: {reason}", f"Abandoned in review: {reason}",
             trailers))
