@@ -10,12 +10,16 @@ compare-and-swap: a ref moved by someone else raises `RefMoved`, never overwritt
 from __future__ import annotations
 
 import fcntl
+import math
 import os
 import re
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -39,10 +43,17 @@ REVIEW_PREFIX = "refs/agentgit/review/"
 SESSION_BRANCH_PREFIX = "refs/heads/session/"
 EMPTY = "0" * 40
 
-# Talking to a remote unattended: a stalled HTTP transfer (under 1 KB/s for 60 s) or an
-# SSH connection that cannot be made in 30 s, or goes silent for a minute, is an error
-# rather than a job that hangs until CI kills it. The user's own settings win.
-HTTP_LOW_SPEED = {"GIT_HTTP_LOW_SPEED_LIMIT": "1000", "GIT_HTTP_LOW_SPEED_TIME": "60"}
+# Talking to a remote unattended: a stalled HTTP transfer (under 1 KB/s for the time
+# left of the network bound, at most 60 s) or an SSH connection that cannot be made in
+# 30 s, or goes silent for a minute, is an error rather than a job that hangs until CI
+# kills it. The user's own settings win. Every network call also has a hard bound: what
+# is left of its deadline (`network_deadline`), plus a little for git to say why.
+HTTP_LOW_SPEED_LIMIT = "1000"
+NETWORK_TIMEOUT = 60.0
+KILL_GRACE = 2.0
+# No password program: with no one at a terminal, or in CI, one would wait for a person
+# (VS Code's terminals set GIT_ASKPASS). An empty GIT_ASKPASS also overrides core.askPass.
+NO_ASKPASS = {"GIT_ASKPASS": "", "SSH_ASKPASS": "", "SSH_ASKPASS_REQUIRE": "never"}
 SSH_COMMAND = ("ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 "
                "-o ServerAliveCountMax=4")
 
@@ -98,6 +109,8 @@ class Repository:
         self.common_dir = common_dir
         self._identity: dict[str, str] | None = None
         self._network: dict[str, str] | None = None
+        self.network_timeout = NETWORK_TIMEOUT
+        self._deadline: float | None = None
 
     # -- opening -------------------------------------------------------------------
 
@@ -164,19 +177,54 @@ class Repository:
             self._identity = env
         return self._identity
 
-    def network_env(self) -> dict[str, str]:
+    def network_env(self, seconds: float | None = None) -> dict[str, str]:
         """For fetch, push and ls-remote: never prompt (a remote that wants a password is
-        an error), and give up on a stalled connection rather than hang."""
+        an error), and give up on a stalled connection within `seconds` rather than hang."""
         if self._network is None:
             env = {"GIT_TERMINAL_PROMPT": "0"}
             if not (os.environ.get("GIT_HTTP_LOW_SPEED_LIMIT")
                     or self.config_get("http.lowSpeedLimit")):
-                env.update(HTTP_LOW_SPEED)
+                env["GIT_HTTP_LOW_SPEED_LIMIT"] = HTTP_LOW_SPEED_LIMIT
             if not (os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")
                     or self.config_get("core.sshCommand")):
                 env["GIT_SSH_COMMAND"] = SSH_COMMAND
+            if unattended():
+                env.update(NO_ASKPASS)
             self._network = env
-        return self._network
+        env = dict(self._network)
+        if "GIT_HTTP_LOW_SPEED_LIMIT" in env:
+            left = self.network_timeout if seconds is None else seconds
+            env["GIT_HTTP_LOW_SPEED_TIME"] = str(max(1, math.ceil(min(left, 60))))
+        return env
+
+    @contextmanager
+    def network_deadline(self, seconds: float | None = None) -> Iterator[None]:
+        """One deadline shared by every network call inside (a landing, and the park that
+        follows its failure): the bound is on the whole, not on each call. Nested, the
+        outer deadline holds."""
+        if self._deadline is not None:
+            yield
+            return
+        self._deadline = time.monotonic() + (self.network_timeout if seconds is None
+                                             else seconds)
+        try:
+            yield
+        finally:
+            self._deadline = None
+
+    def _network_call(self, what: str, remote: str, *args: str) -> tuple[int, str, str]:
+        """A network git call within what is left of the deadline (the whole network bound
+        when none is running). Past it, git is stopped and the call is a timeout."""
+        bound = self.network_timeout
+        left = bound if self._deadline is None else self._deadline - time.monotonic()
+        if left <= 0:
+            raise RemoteTimeout(f"{what} {remote}: timed out (no time left of the "
+                                f"{bound:g} s network bound)")
+        result = _spawn_bounded(list(args), self.top, self.network_env(left), left + KILL_GRACE)
+        if result is None:
+            raise RemoteTimeout(f"{what} {remote}: timed out (stopped at the end of the "
+                                f"{bound:g} s network bound)")
+        return result
 
     def config_get(self, key: str) -> str | None:
         code, out, _ = self.run_status("config", "--get", key)
@@ -510,14 +558,15 @@ class Repository:
         return self.config_get(f"remote.{remote}.url")
 
     def fetch(self, remote: str, *refspecs: str) -> None:
-        code, out, err = self.run_status("fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
-                                         remote, *refspecs, env=self.network_env())
+        code, out, err = self._network_call("fetch from", remote, "fetch", "--quiet",
+                                            "--no-tags", "--no-write-fetch-head", remote,
+                                            *refspecs)
         if code != 0:
             raise network_failure("fetch from", remote, err or out)
 
     def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
-        code, out, err = self.run_status("ls-remote", "--refs", remote, *patterns,
-                                         env=self.network_env())
+        code, out, err = self._network_call("reading", remote, "ls-remote", "--refs", remote,
+                                            *patterns)
         if code != 0:
             raise network_failure("reading", remote, err or out)
         refs = {}
@@ -535,7 +584,7 @@ class Repository:
         if atomic:
             args.append("--atomic")
         args += [f"--force-with-lease={lease}" for lease in leases]
-        code, out, err = self.run_status(*args, remote, *refspecs, env=self.network_env())
+        code, out, err = self._network_call("push to", remote, *args, remote, *refspecs)
         refs: dict[str, tuple[str, str]] = {}
         for line in out.splitlines():
             parts = line.split("\t")
@@ -543,9 +592,31 @@ class Repository:
                 refs[parts[1].rpartition(":")[2]] = (parts[0], parts[2])
         if code != 0 and not refs:
             # No verdict on any ref: the remote was never reached, or the connection
-            # dropped. That is not a refusal, and must not be taken for one.
-            raise network_failure("push to", remote, err or out)
+            # dropped, perhaps after the remote applied the push. That is not a refusal,
+            # and must not be taken for one: what the remote has decides.
+            failure = network_failure("push to", remote, err or out)
+            if self._remote_has(remote, refspecs):
+                return PushResult(True, {_dest(spec): ("*", "[confirmed by ls-remote]")
+                                         for spec in refspecs}, "")
+            raise failure
         return PushResult(code == 0, refs, _last_line(err or out) if code else "")
+
+    def _remote_has(self, remote: str, refspecs: list[str]) -> bool:
+        """Whether the remote holds exactly what `refspecs` pushed (a deletion: the ref is
+        gone). False when that cannot be told: the remote still does not answer."""
+        try:
+            theirs = self.ls_remote(remote, *(_dest(spec) for spec in refspecs))
+        except AgentgitError:
+            return False
+        for spec in refspecs:
+            source = spec.partition(":")[0]
+            want = self.rev_parse(source) if source else None
+            if source and want is None:  # not a commit: a tag or notes ref, by name
+                code, out, _ = self.run_status("rev-parse", "--verify", "--quiet", source)
+                want = out.strip() if code == 0 else None
+            if theirs.get(_dest(spec)) != want:
+                return False
+        return True
 
     # -- history -------------------------------------------------------------------
 
@@ -618,6 +689,20 @@ class Repository:
     def fsck(self) -> tuple[bool, str]:
         code, out, err = self.run_status("fsck", "--no-progress", "--full")
         return code == 0, out + err
+
+
+def unattended() -> bool:
+    """No person to answer a prompt: no terminal, or a CI job."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    try:
+        return not (sys.stdin.isatty() and sys.stderr.isatty())
+    except (AttributeError, ValueError):  # stdin closed or replaced
+        return True
+
+
+def _dest(refspec: str) -> str:
+    return refspec.rpartition(":")[2]
 
 
 def parse_trailers(text: str) -> dict[str, str]:
@@ -698,7 +783,8 @@ def _last_line(text: str) -> str:
 
 
 def _spawn(
-    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None
+    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     full_env = None
     if env:
@@ -706,10 +792,40 @@ def _spawn(
     try:
         return subprocess.run(
             ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
-            text=True, encoding="utf-8", errors="surrogateescape",
+            text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout,
         )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
+
+
+def _spawn_bounded(args: list[str], cwd: Path, env: Mapping[str, str],
+                   timeout: float) -> tuple[int, str, str] | None:
+    """git with a hard time limit; None when it was stopped. git runs in a process group
+    of its own, so its helpers (git-remote-https, ssh) are stopped with it and cannot
+    hold its output open."""
+    try:
+        proc = subprocess.Popen(
+            ["git", *args], cwd=cwd, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            errors="surrogateescape", start_new_session=True)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        return None
+    except BaseException:  # Ctrl-C, a signal: git must not go on alone
+        _kill_group(proc)
+        proc.wait()
+        raise
+    return proc.returncode, out, err
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _run_git(

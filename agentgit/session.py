@@ -229,12 +229,13 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     base = repo.main_commit()
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
-    if remote:
-        # A runner whose main is behind the remote's starts from the remote's.
-        remote_main = remote_mod.fetch_main(repo, remote)
-        if remote_main and repo.is_ancestor(base, remote_main):
-            base = remote_main
-    number = claim(repo, slug, base, remote)
+    with repo.network_deadline():  # the claim's network calls share one bound
+        if remote:
+            # A runner whose main is behind the remote's starts from the remote's.
+            remote_main = remote_mod.fetch_main(repo, remote)
+            if remote_main and repo.is_ancestor(base, remote_main):
+                base = remote_main
+        number = claim(repo, slug, base, remote)
     faults.point("claimed")
     meta = {
         "session": number, "slug": slug, "base": base, "topic": topic,
@@ -335,7 +336,8 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
             session.meta["status"] = "interrupted"
             save(state)
             message = exc.message if isinstance(exc, Interrupted) else "stopped by the user"
-            where = _park(repo, session, settings)
+            with repo.network_deadline():
+                where = _park(repo, session, settings)
             raise Interrupted(
                 f"session {session.id} interrupted: {message}; "
                 f"`agentgit resume {session.session}` continues it{where}",
@@ -443,16 +445,18 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     failure here (a remote or GitHub that is down, a main that kept moving) leaves the
     judged session for `resume` to land: it is reported as interrupted (exit 3)."""
     judged = result.outcome
-    try:
-        return _land(repo, session, result, settings, progress)
-    except Interrupted:
-        raise
-    except AgentgitError as exc:
-        where = _park(repo, session, settings)
-        raise Interrupted(
-            f"session {session.id} judged {judged} but did not finish landing: "
-            f"{exc.message}; `agentgit resume {session.session}` lands it{where}",
-            session=session.session) from None
+    # One network bound for the landing and the park after it, not one for each call.
+    with repo.network_deadline():
+        try:
+            return _land(repo, session, result, settings, progress)
+        except Interrupted:
+            raise
+        except AgentgitError as exc:
+            why, where = exc.message, _park(repo, session, settings)
+    raise Interrupted(
+        f"session {session.id} judged {judged} but did not finish landing: "
+        f"{why}; `agentgit resume {session.session}` lands it{where}",
+        session=session.session)
 
 
 def _park(repo: Repository, session: Session, settings: Settings) -> str:
@@ -721,6 +725,9 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
         if landing is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
         raise AgentgitError(f"no open session {number:04d}")
+    if landing is not None and not waiting and not _transcript_path(repo, number).exists():
+        # Decided elsewhere (another clone's sync, pulled here): what is left is stale.
+        raise AgentgitError(f"session {number:04d} has already ended")
     if waiting or (not _transcript_path(repo, number).exists()
                    and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
         raise AgentgitError(

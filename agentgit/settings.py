@@ -43,6 +43,8 @@ class Settings:
     thinking_budget: int = 0
     remote: str = "origin"
     push: bool = True
+    # Seconds a start (the id claim) or a landing may spend on the network in all.
+    network_timeout: float = 60.0
     pricing: dict[str, Any] = field(default_factory=dict)
 
     def budget_line(self) -> str:
