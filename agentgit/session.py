@@ -636,14 +636,9 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
             return commit
         except RefMoved:
             continue
-        except CheckoutBlocked:
-            # The log entry is a new file the user cannot have touched; the checkout was
-            # busy. Move the ref alone rather than lose the entry.
-            try:
-                repo.cas_ref(f"refs/heads/{MAIN}", commit, old)
-            except RefMoved:
-                continue  # main moved meanwhile: build on the new main
-            return commit
+        # A checkout that cannot come forward (CheckoutBlocked) is not gone round by moving
+        # the ref alone: the user's index would then show the entry as a staged deletion.
+        # It stops the landing, which `resume` finishes.
     raise AgentgitError("main kept moving")
 
 

@@ -124,3 +124,15 @@ def test_a_read_only_repository_says_it_cannot_be_written(
     assert last.startswith("agentgit: cannot write to this repository (")
     assert last.endswith("it needs write access to the .git directory")
     assert "could not claim a session id" not in last
+
+
+def test_a_checkout_that_cannot_come_forward_never_has_main_moved_under_it(
+        corpus_repo: Path, keep: str) -> None:
+    before = git(corpus_repo, "rev-parse", "main").strip()
+    mine = corpus_repo / "corpus/log/0001-explore.md"
+    mine.write_text("the user's own file, untracked\n")
+    proc = agentgit(corpus_repo, "session", "--model", keep)
+    assert "did not finish landing: uncommitted changes in " in one_line(proc, 3)
+    assert git(corpus_repo, "rev-parse", "main").strip() == before
+    assert git(corpus_repo, "status", "--porcelain") == "?? corpus/log/0001-explore.md\n"
+    assert mine.read_text() == "the user's own file, untracked\n"
