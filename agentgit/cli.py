@@ -348,6 +348,9 @@ def sync(json_flag: bool) -> None:
     Abandoned ("closed in review") when its pull request was closed unmerged,
     or its branch was deleted from the remote without merging.
 
+    Without a remote: needs-review branches merged into main here are kept, deleted
+    ones abandoned.
+
     Each decided session is archived and its branch deleted. Pull requests are
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
     cleans up decided agentgit:log pull requests. Running it twice changes
