@@ -406,6 +406,9 @@ def sync(json_flag: bool) -> None:
     Abandoned ("closed in review") when its pull request was closed unmerged,
     or its branch was deleted from the remote without merging.
 
+    Without a remote: needs-review branches merged into main here are kept, deleted
+    ones abandoned.
+
     Each decided session is archived and its branch deleted. Pull requests are
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
     cleans up decided agentgit:log pull requests. Running it twice changes
@@ -431,18 +434,27 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     from agentgit import history
 
     repo = _repo()
-    lines = history.log(repo, limit)
+    lines = history.log(repo)
     if json_flag:
-        click.echo("\n".join(json.dumps(x.to_dict()) for x in lines))
+        click.echo("\n".join(json.dumps(x.to_dict()) for x in lines[:limit]))
         return
+    # One line per session: one that main records is listed by that record (a
+    # needs-review one with the branch that waits), not also as open.
+    recorded = {x.session for x in lines}
+    waiting: dict[int, str] = {}
     for number, branch in history.open_sessions(repo):
+        if number in recorded:
+            waiting[number] = branch
+            continue
         state = "in-review" if history.in_review(repo, number) else "open"
         click.echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
-    for x in lines:
+    for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
+        branch = (f"  branch {waiting[x.session]}"
+                  if x.outcome == "needs-review" and x.session in waiting else "")
         click.echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
-                   f"  ({x.turns} turns, {cost})")
+                   f"  ({x.turns} turns, {cost}){branch}")
 
 
 @cli.command()

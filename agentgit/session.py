@@ -238,17 +238,16 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     if repo.in_progress_operation():
         raise AgentgitError(f"{repo.top}: a {repo.in_progress_operation()} is in progress; "
                             "finish it first")
-    base = repo.rev_parse(MAIN)
-    if base is None:
-        raise AgentgitError(f"{repo.top}: no '{MAIN}' branch; run `agentgit init` first")
+    base = repo.main_commit()
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
-    if remote:
-        # A runner whose main is behind the remote's starts from the remote's.
-        remote_main = remote_mod.fetch_main(repo, remote)
-        if remote_main and repo.is_ancestor(base, remote_main):
-            base = remote_main
-    number = claim(repo, slug, base, remote)
+    with repo.network_deadline():  # the claim's network calls share one bound
+        if remote:
+            # A runner whose main is behind the remote's starts from the remote's.
+            remote_main = remote_mod.fetch_main(repo, remote)
+            if remote_main and repo.is_ancestor(base, remote_main):
+                base = remote_main
+        number = claim(repo, slug, base, remote)
     faults.point("claimed")
     meta = {
         "session": number, "slug": slug, "base": base, "topic": topic,
@@ -349,7 +348,8 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
             session.meta["status"] = "interrupted"
             save(state)
             message = exc.message if isinstance(exc, Interrupted) else "stopped by the user"
-            where = _park(repo, session, settings)
+            with repo.network_deadline():
+                where = _park(repo, session, settings)
             raise Interrupted(
                 f"session {session.id} interrupted: {message}; "
                 f"`agentgit resume {session.session}` continues it{where}",
@@ -459,16 +459,18 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     failure here (a remote or GitHub that is down, a main that kept moving) leaves the
     judged session for `resume` to land: it is reported as interrupted (exit 3)."""
     judged = result.outcome
-    try:
-        return _land(repo, session, result, settings, progress)
-    except Interrupted:
-        raise
-    except AgentgitError as exc:
-        where = _park(repo, session, settings)
-        raise Interrupted(
-            f"session {session.id} judged {judged} but did not finish landing: "
-            f"{exc.message}; `agentgit resume {session.session}` lands it{where}",
-            session=session.session) from None
+    # One network bound for the landing and the park after it, not one for each call.
+    with repo.network_deadline():
+        try:
+            return _land(repo, session, result, settings, progress)
+        except Interrupted:
+            raise
+        except AgentgitError as exc:
+            why, where = exc.message, _park(repo, session, settings)
+    raise Interrupted(
+        f"session {session.id} judged {judged} but did not finish landing: "
+        f"{why}; `agentgit resume {session.session}` lands it{where}",
+        session=session.session)
 
 
 def _park(repo: Repository, session: Session, settings: Settings) -> str:
@@ -648,14 +650,9 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
             return commit
         except RefMoved:
             continue
-        except CheckoutBlocked:
-            # The log entry is a new file the user cannot have touched; the checkout was
-            # busy. Move the ref alone rather than lose the entry.
-            try:
-                repo.cas_ref(f"refs/heads/{MAIN}", commit, old)
-            except RefMoved:
-                continue  # main moved meanwhile: build on the new main
-            return commit
+        # A checkout that cannot come forward (CheckoutBlocked) is not gone round by moving
+        # the ref alone: the user's index would then show the entry as a staged deletion.
+        # It stops the landing, which `resume` finishes.
     raise AgentgitError("main kept moving")
 
 
@@ -726,12 +723,22 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
     branches = list(session_branches(repo, number))
     if not branches and remote and _unpark(repo, number, remote):
         branches = list(session_branches(repo, number))
+    landing = find_landing(repo, number)
+    waiting = (landing is not None and not _transcript_path(repo, number).exists()
+               and repo.trailers(landing).get("Agentgit-Outcome") == "needs-review")
     if not branches:
-        if find_landing(repo, number) is not None:
+        if waiting:
+            raise AgentgitError(
+                f"session {number:04d} needs review and its branch is gone: `agentgit sync` "
+                f"records that, or `agentgit abandon {number}`")
+        if landing is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
         raise AgentgitError(f"no open session {number:04d}")
-    if (not _transcript_path(repo, number).exists()
-            and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
+    if landing is not None and not waiting and not _transcript_path(repo, number).exists():
+        # Decided elsewhere (another clone's sync, pulled here): what is left is stale.
+        raise AgentgitError(f"session {number:04d} has already ended")
+    if waiting or (not _transcript_path(repo, number).exists()
+                   and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
         raise AgentgitError(
             f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
             "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
@@ -877,6 +884,7 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
     if not reason.strip():
         raise UsageError("--reason must not be empty")
     with _lock(repo, number):
+        _reopen_deleted_review(repo, number)
         reviewed = _left_for_review(repo, number)
         if reviewed is not None:
             return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
@@ -890,6 +898,28 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         session.meta["judgement"] = judgement.__dict__
         transcript.save(_transcript_path(repo, number), session.meta, state)
         return finish(repo, session, judgement, state, settings, progress)
+
+
+def _reopen_deleted_review(repo: Repository, number: int) -> None:
+    """A needs-review session whose branch a person merged or deleted here. Merged, it is
+    not abandoned (sync records it kept); deleted, its branch comes back from the
+    archived head so that abandoning it goes as for any session left for review."""
+    from agentgit.review import local_decisions
+
+    for decision in local_decisions(repo, number):
+        if decision.merged:
+            raise AgentgitError(
+                f"session {number:04d} was merged into {MAIN} by hand: `agentgit sync` "
+                "records it kept")
+        name = _log_entry_of(repo, decision.head, number)
+        repo.create_ref(f"refs/heads/session/{name}", decision.head)
+
+
+def _log_entry_of(repo: Repository, head: str, number: int) -> str:
+    """0007-tides for session 7, from its log entry's name on `head`."""
+    from agentgit.review import _log_entry_name
+
+    return _log_entry_name(repo, head, number).rsplit("/", 1)[-1].removesuffix(".md")
 
 
 def _left_for_review(repo: Repository, number: int) -> str | None:
@@ -925,12 +955,12 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
         repo.add_worktree(session.worktree, session.branch)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
     if repo.trailers(old_head).get("Agentgit-Outcome") != "abandoned":
-        entry.outcome, entry.reason = "abandoned", reason
+        entry.outcome, entry.reason, entry.pieces = "abandoned", reason, []
         entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
         session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
         repo.stage(session.worktree)
         trailers = _landing_trailers(repo, old_head)
-        trailers["Agentgit-Outcome"] = "abandoned"
+        trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         repo.commit_staged(session.worktree, _message(
             f"Abandon session {session.id}: {reason}", f"Abandoned in review: {reason}",
             trailers))

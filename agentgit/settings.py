@@ -60,6 +60,8 @@ class Settings:
     effort: str = "medium"
     remote: str = "origin"
     push: bool = True
+    # Seconds a start (the id claim) or a landing may spend on the network in all.
+    network_timeout: float = 60.0
     pricing: dict[str, Any] = field(default_factory=dict)
 
     def budget_line(self) -> str:
