@@ -364,6 +364,7 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
             ("max_turns", max_turns), ("max_tokens", max_tokens), ("max_cost", max_cost),
             ("max_minutes", max_minutes))},
         "review": recorded.get("review"), "push": recorded.get("push"),
+        **(recorded.get("thinking") or {}),
     })
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)

@@ -257,6 +257,9 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
         "started": now_iso(), "status": "running",
         "budget": {k: getattr(settings, k) for k in
                    ("max_turns", "max_tokens", "max_cost", "max_minutes")},
+        # How it thinks: a resume asks the model as the session began.
+        "thinking": {k: getattr(settings, k) for k in
+                     ("thinking", "thinking_display", "effort", "turn_max_tokens")},
         # How it ends: a resumed --review pr session must still go to review, and a
         # --no-push one must stay local.
         "review": settings.review, "push": settings.push,

@@ -431,3 +431,18 @@ def test_scrubbed_looking_text_in_the_corpus_does_not_unbind_thinking(
     assert "not sending" not in done.stderr and not fake_api.rejections
     resent = [m for m in fake_api.requests[-1]["messages"] if m["role"] == "assistant"]
     assert resent[0]["content"][0] == fake_api.responses[0]["content"][0]
+
+
+def test_a_resume_thinks_as_the_session_began(corpus_repo: Path, fake_api: FakeAPI) -> None:
+    from fakeapi import error
+
+    fake_api.push(turns()[0], error(500), error(500))
+    down = agentgit(corpus_repo, "session", env={**FAST, "AGENTGIT_EFFORT": "high",
+                                                 "AGENTGIT_THINKING": "between_tools"})
+    assert down.returncode == 3, down.stderr
+    fake_api.push(*turns()[1:])
+    done = agentgit(corpus_repo, "resume", "1", env=FAST)
+    assert done.returncode == 0, done.stderr
+    last = fake_api.requests[-1]
+    assert last["output_config"] == {"effort": "high"}
+    assert last["thinking"] == {"type": "between_tools"}
