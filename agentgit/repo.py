@@ -765,7 +765,9 @@ def _raise_if_stuck(text: str) -> None:
 
 
 _TIMEOUT = ("curl 28", "Operation too slow", "timed out", "Timeout", "timeout")
-_AUTH = ("401", "403", "Authentication failed", "could not read Username",
+# An HTTP 401/403 as git reports it, never the digits of a port or an address.
+_AUTH_STATUS = re.compile(r"(?<![\d.:])40[13](?!\d)")
+_AUTH = ("Authentication failed", "could not read Username",
          "could not read Password", "terminal prompts disabled", "Permission denied (publickey",
          "Host key verification failed")
 
@@ -775,7 +777,7 @@ def network_failure(what: str, remote: str, text: str) -> RemoteError:
     credentials say how to supply them (agentgit never prompts), anything else is the
     remote that could not be reached, with git's own reason."""
     reason = _network_reason(text)
-    if any(word in text for word in _AUTH):
+    if any(word in text for word in _AUTH) or _AUTH_STATUS.search(text):
         return RemoteAuth(
             f"{what} {remote}: authentication failed ({reason}); agentgit never asks for a "
             "password, so give git one it can use unattended: a credential helper "
