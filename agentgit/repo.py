@@ -1,7 +1,7 @@
 """The one module that speaks git.
 
-GitPython finds and opens the repository; plumbing runs through `Repository.run`,
-which feeds stdin and returns text, since most of what a session does is plumbing
+Everything runs git itself through `Repository.run`, which feeds stdin and returns
+text, since most of what a session does is plumbing
 (`update-ref --stdin` transactions, `merge-tree --write-tree`, `commit-tree`) that
 needs exact control of input, environment and exit status. Ref updates are
 compare-and-swap: a ref moved by someone else raises `RefMoved`, never overwritten.
@@ -116,24 +116,25 @@ class Repository:
 
     @classmethod
     def discover(cls, path: Path | str = ".") -> Repository:
-        import git  # GitPython: discovery, bare and worktree detection
-
+        # One `git rev-parse`: a few milliseconds, where importing GitPython to ask the
+        # same cost every command 150 ms or more.
         path = Path(path)
         if not path.exists():
             raise NotARepository(f"{path}: no such directory")
         if path.is_file():
             raise NotARepository(f"{path}: is a file, not a directory")
-        try:
-            repo = git.Repo(path, search_parent_directories=True)
-        except (git.InvalidGitRepositoryError, git.NoSuchPathError):
-            raise NotARepository(
-                f"{path}: not a git repository (run `agentgit init` first)"
-            ) from None
-        if repo.bare or repo.working_tree_dir is None:
+        proc = _spawn(["rev-parse", "--is-bare-repository", "--git-common-dir"], cwd=path)
+        if proc.returncode != 0:
+            raise NotARepository(f"{path}: not a git repository (run `agentgit init` first)")
+        bare, common_dir = proc.stdout.splitlines()[:2]
+        if bare.strip() == "true":
             raise NotARepository(f"{path}: is a bare repository; agentgit needs a work tree")
-        top = Path(repo.working_tree_dir).resolve()
-        common = Path(repo.common_dir).resolve()
-        return cls(top, common)
+        top = _spawn(["rev-parse", "--show-toplevel"], cwd=path)
+        if top.returncode != 0 or not top.stdout.strip():
+            raise NotARepository(f"{path}: is inside a git directory; run agentgit from the "
+                                 "work tree")
+        common = (path / common_dir.strip()).resolve()
+        return cls(Path(top.stdout.strip()).resolve(), common)
 
     @classmethod
     def init(cls, path: Path) -> Repository:
@@ -460,7 +461,7 @@ class Repository:
         git_dir = Path(self.run("rev-parse", "--absolute-git-dir", cwd=checkout).strip())
         for lock in (git_dir / "index.lock", git_dir / "HEAD.lock",
                      self.common_dir / f"{ref}.lock", self.common_dir / "packed-refs.lock"):
-            if lock.exists():
+            if _left_behind(lock):
                 raise GitLocked(lock_message(lock))
 
     @contextmanager
@@ -748,6 +749,20 @@ _READ_ONLY = ("Permission denied", "Read-only file system", "unable to create di
               "insufficient permission")
 
 
+# A lock another live git process holds (a concurrent session's ref update) is gone in
+# milliseconds; one still there after this long was left behind by a process that died.
+LOCK_PATIENCE = 2.0
+
+
+def _left_behind(lock: Path) -> bool:
+    deadline = time.monotonic() + LOCK_PATIENCE
+    while lock.exists():
+        if time.monotonic() >= deadline:
+            return True
+        time.sleep(0.05)
+    return False
+
+
 def lock_message(path: Path | str) -> str:
     return f"git is locked: remove {path} if no git process is running"
 
@@ -756,7 +771,7 @@ def _raise_if_stuck(text: str) -> None:
     """A lock file left behind or a repository git cannot write to: named, since retrying
     (or reporting "main kept moving") would only hide it."""
     lock = _LOCK.search(text)
-    if lock:
+    if lock and _left_behind(Path(lock.group(1))):
         raise GitLocked(lock_message(lock.group(1)))
     if any(word in text for word in _READ_ONLY):
         raise RepositoryReadOnly(
