@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentgit import faults
 from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn, Usage
 from agentgit.settings import Settings
 from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Discard, Keep, SessionEnd, Toolbox
@@ -45,6 +46,11 @@ class AgentState:
     elapsed: float = 0.0  # seconds spent in earlier processes (resume)
     turns: list[dict[str, Any]] = field(default_factory=list)  # per-turn usage, stop, steps
     final_turn: bool = False
+    # A turn whose tool calls are being run: {"turn": N, "message": the assistant's
+    # message}. Saved before the first tool runs, so the model is never asked twice for
+    # one answer; the message joins `messages` with its results only once all are in, so
+    # the saved messages never hold an unanswered tool_use.
+    pending: dict[str, Any] | None = None
 
 
 CostFn = Callable[[Usage], float | None]
@@ -75,6 +81,11 @@ class Agent:
 
     def run(self, state: AgentState) -> Judgement:
         started = self.clock()
+        if state.pending is not None:  # resumed inside a turn: its tools come first
+            judgement = self._run_pending(state, recovering=True)
+            if judgement is not None:
+                return judgement
+            self.save(state)
         while True:
             exhausted = self._exhausted(state, state.elapsed + self.clock() - started)
             if exhausted and not state.final_turn:
@@ -92,9 +103,12 @@ class Agent:
             judgement = self._turn(state)
             state.elapsed += self.clock() - started
             started = self.clock()
-            self.save(state)
             if judgement is not None:
+                # Not saved here: the caller saves the state with the judgement, so no
+                # saved state ever has a judging turn answered but its judgement lost.
                 return judgement
+            self.save(state)
+            faults.point("saved")
 
     # -- one turn ------------------------------------------------------------------
 
@@ -155,8 +169,28 @@ class Agent:
         if not tool_uses:
             return self._nudge(state)
         state.nudges = 0
+        state.pending = {"turn": state.turn, "message": state.messages.pop()}
+        self.save(state)  # write-ahead: from here a resume runs these calls, never re-asks
+        faults.point("answered")
+        return self._run_pending(state)
+
+    def _run_pending(self, state: AgentState, recovering: bool = False) -> Judgement | None:
+        """Run the pending turn's tool calls and answer them all in one user message.
+        Recovering (a resume), a step whose commit is already on the branch is not run
+        again: the toolbox answers it from that commit."""
+        assert state.pending is not None
+        turn, assistant = int(state.pending["turn"]), state.pending["message"]
+        content = assistant["content"]
+        tool_uses = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+        record = next((t for t in state.turns if t.get("turn") == turn), None)
+        if record is None:
+            record = {"turn": turn, "final": state.final_turn, "steps": []}
+            state.turns.append(record)
+        record["steps"] = []  # an interrupted run may have saved some: they are redone
         reasoning = _reasoning(content, self.settings.reasoning_chars)
-        self.toolbox.turn = state.turn
+        self.toolbox.turn, self.toolbox.recovering = turn, recovering
+        if recovering:
+            self.toolbox.allowed = tuple(JUDGE_TOOLS) if state.final_turn else TOOL_NAMES
         results: list[dict[str, Any]] = []
         ending: SessionEnd | None = None
         for block in tool_uses:
@@ -164,9 +198,9 @@ class Agent:
             if ending is not None:
                 results.append(_result(tool_id, "not run: the session already ended", True))
                 continue
-            self.progress("tool", {"turn": state.turn, "tool": name})
+            self.progress("tool", {"turn": turn, "tool": name})
             try:
-                outcome = self.toolbox.call(name, block.get("input"), reasoning)
+                outcome = self.toolbox.call(name, block.get("input"), reasoning, call_id=tool_id)
             except SessionEnd as end:
                 ending = end
                 results.append(_result(tool_id, "session ending", False))
@@ -174,7 +208,9 @@ class Agent:
             record["steps"].append({"tool": name, "error": outcome.is_error,
                                     "commit": outcome.commit})
             results.append(_result(tool_id, outcome.text, outcome.is_error))
-        state.messages.append({"role": "user", "content": results})
+        self.toolbox.recovering = False
+        state.messages += [assistant, {"role": "user", "content": results}]
+        state.pending = None
         if isinstance(ending, Keep):
             return Judgement("crystallized", ending.summary, slugs=ending.slugs)
         if isinstance(ending, Discard):

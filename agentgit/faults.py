@@ -4,14 +4,26 @@ Like git's GIT_TEST_* variables: a seam that lets the test suite SIGKILL a real
 session subprocess at an exact step of the lifecycle, to prove that every such
 kill leaves a repository that `resume` or `abandon` can finish. `name:N` kills on
 the N-th time the point is reached. Unset, it costs one dictionary lookup.
+
+While the variable is set, every point reached is counted in `counts` (so a test can
+learn, from one uninterrupted run, every place there is to kill), and `kill` is what
+is called at the chosen one: in-process tests replace it with something that raises.
 """
 
 from __future__ import annotations
 
 import os
 import signal
+from collections.abc import Callable
 
-_counts: dict[str, int] = {}
+counts: dict[str, int] = {}
+
+
+def _sigkill() -> None:
+    os.kill(os.getpid(), signal.SIGKILL)
+
+
+kill: Callable[[], None] = _sigkill
 
 
 def point(name: str) -> None:
@@ -19,8 +31,6 @@ def point(name: str) -> None:
     if not wanted:
         return
     target, _, nth = wanted.partition(":")
-    if target != name:
-        return
-    _counts[name] = _counts.get(name, 0) + 1
-    if _counts[name] >= int(nth or 1):
-        os.kill(os.getpid(), signal.SIGKILL)
+    counts[name] = counts.get(name, 0) + 1
+    if target == name and counts[name] >= int(nth or 1):
+        kill()

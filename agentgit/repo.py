@@ -245,9 +245,11 @@ class Repository:
 
     # -- refs ----------------------------------------------------------------------
 
-    def ref_transaction(self, updates: list[tuple[str, str, str | None]]) -> None:
+    def ref_transaction(self, updates: list[tuple[str, str, str | None]],
+                        message: str | None = None) -> None:
         """Atomically apply (ref, new, old) updates. new == EMPTY deletes; old None skips the
-        check, old == EMPTY requires that the ref does not exist yet. Raises RefMoved."""
+        check, old == EMPTY requires that the ref does not exist yet. Raises RefMoved.
+        `message` goes into the reflogs of the refs updated."""
         lines = ["start"]
         for ref, new, old in updates:
             if new == EMPTY:
@@ -255,9 +257,16 @@ class Repository:
             else:
                 lines.append(f"update {ref} {new}" + (f" {old}" if old else ""))
         lines += ["prepare", "commit", ""]
-        code, _, err = self.run_status("update-ref", "--stdin", input="\n".join(lines))
+        code, _, err = self.run_status("update-ref", *(["-m", message] if message else []),
+                                       "--stdin", input="\n".join(lines))
         if code != 0:
             raise RefMoved(err.strip().splitlines()[-1] if err.strip() else "ref update refused")
+
+    def first_reflog_message(self, ref: str) -> str | None:
+        """The message of the oldest entry in `ref`'s reflog (what created it), if any."""
+        code, out, _ = self.run_status("reflog", "show", "--format=%gs", ref, "--")
+        lines = out.splitlines() if code == 0 else []
+        return lines[-1] if lines else None
 
     def create_ref(self, ref: str, sha: str) -> None:
         self.ref_transaction([(ref, sha, EMPTY)])

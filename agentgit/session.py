@@ -16,6 +16,7 @@ either has the session's commit or does not.
 from __future__ import annotations
 
 import fcntl
+import json
 import random
 import re
 import time
@@ -120,7 +121,7 @@ class Session:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(corpus.render_log_entry(self._entry(None, "## Journal\n")), "utf-8")
 
-    def commit_step(self, tool: str, reasoning: str, turn: int) -> str | None:
+    def commit_step(self, tool: str, reasoning: str, turn: int, call: str = "") -> str | None:
         # The tools write only drafts and this session's journal. Staging just those
         # spares git a scan of the whole corpus for untracked files at every step (on
         # 10,000 pieces that scan made a step cost 1.6x a plain `git add` + `git commit`).
@@ -134,10 +135,22 @@ class Session:
             return None
         trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn),
                     "Agentgit-Tool": tool}
+        if call:  # which tool_use made it: a resume never runs that call again
+            trailers["Agentgit-Call"] = call
         self.repo.commit_staged(self.worktree, _message(subject, reasoning, trailers))
         faults.point("step")
         self.commits.append(subject)
         return subject
+
+    def step_commit(self, turn: int, call: str) -> str | None:
+        """The subject of the commit tool call `call` of turn `turn` made, if any."""
+        head = self.repo.head(self.worktree)
+        base = self.meta.get("base")
+        for commit in self.repo.log([head, *([f"^{base}"] if base else [])]):
+            t = commit.trailers
+            if t.get("Agentgit-Turn") == str(turn) and t.get("Agentgit-Call") == call:
+                return commit.subject
+        return None
 
     def grep(self, terms: list[str]) -> list[str]:
         return self.repo.grep_files(self.worktree, terms)
@@ -186,10 +199,13 @@ def _used_ids(repo: Repository) -> set[int]:
     return ids
 
 
-def claim(repo: Repository, slug: str, base: str, remote: str | None = None) -> int:
+def claim(repo: Repository, slug: str, base: str, remote: str | None = None,
+          seed: dict[str, Any] | None = None) -> int:
     """The next free id, claimed by creating its branch and archive ref in one transaction;
     with a remote, then on the remote too (a runner that loses the race there drops its
-    local claim and takes the next id)."""
+    local claim and takes the next id). `seed`, what the session starts with, goes into
+    the branch's reflog: killed before its transcript is written, it is not lost."""
+    message = CLAIM_PREFIX + json.dumps(transcript.scrubbed(seed)) if seed else None
     used = _used_ids(repo)
     if remote:
         used |= remote_mod.used_ids(repo, remote)
@@ -198,7 +214,7 @@ def claim(repo: Repository, slug: str, base: str, remote: str | None = None) -> 
         branch = f"{SESSION_BRANCH_PREFIX}{candidate:04d}-{slug}"
         archive = f"{ARCHIVE_PREFIX}{candidate:04d}"
         try:
-            repo.ref_transaction([(branch, base, EMPTY), (archive, base, EMPTY)])
+            repo.ref_transaction([(branch, base, EMPTY), (archive, base, EMPTY)], message)
         except RefMoved:
             candidate += 1
             continue
@@ -236,20 +252,20 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
         remote_main = remote_mod.fetch_main(repo, remote)
         if remote_main and repo.is_ancestor(base, remote_main):
             base = remote_main
-    number = claim(repo, slug, base, remote)
-    faults.point("claimed")
-    meta = {
-        "session": number, "slug": slug, "base": base, "topic": topic,
-        "title": (topic or f"Session {number:04d}").strip()[:120], "model": model_name,
+    seed = {
+        "topic": topic, "model": model_name,
         # What --model said (scripted:FILE included), so `resume` needs no flags.
         "model_spec": model_spec or model_name,
-        "started": now_iso(), "status": "running",
+        "started": now_iso(),
         "budget": {k: getattr(settings, k) for k in
                    ("max_turns", "max_tokens", "max_cost", "max_minutes")},
         # How it ends: a resumed --review pr session must still go to review, and a
         # --no-push one must stay local.
         "review": settings.review, "push": settings.push,
     }
+    number = claim(repo, slug, base, remote, seed)
+    faults.point("claimed")
+    meta = _meta(number, slug, base, seed)
     session = Session(repo, meta, _worktree_path(repo, number))
     # The transcript exists before the worktree does, so a session killed from here on
     # can always be resumed or abandoned by id.
@@ -257,6 +273,32 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     repo.add_worktree(session.worktree, session.branch)
     faults.point("started")
     return session
+
+
+CLAIM_PREFIX = "agentgit claim "
+
+
+def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> dict[str, Any]:
+    topic = seed.get("topic")
+    return {"session": number, "slug": slug, "base": base, **seed,
+            "title": (topic or f"Session {number:04d}").strip()[:120], "status": "running"}
+
+
+def _claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
+    """The meta of a session killed between its claim and its first transcript: the seed
+    the claim left in the branch's reflog (defaults if the reflog is gone)."""
+    slug = branch.removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+    seed: Any = {}
+    message = repo.first_reflog_message(branch) or ""
+    if message.startswith(CLAIM_PREFIX):
+        with suppress(ValueError):
+            seed = json.loads(message.removeprefix(CLAIM_PREFIX))
+    seed = seed if isinstance(seed, dict) else {}
+    seed.setdefault("started", now_iso())
+    seed.setdefault("model", "")
+    seed.setdefault("budget", {})
+    seed.setdefault("topic", None)
+    return _meta(number, slug, repo.rev_parse(branch), seed)
 
 
 def _worktree_path(repo: Repository, number: int) -> Path:
@@ -663,7 +705,7 @@ def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     """Main's commit repeats the branch's summary trailers, so `git log --first-parent`
     alone answers `agentgit log`, and names the archived head."""
     trailers = {k: v for k, v in repo.trailers(head).items() if k.startswith("Agentgit-")}
-    for key in ("Agentgit-Turn", "Agentgit-Tool"):
+    for key in ("Agentgit-Turn", "Agentgit-Tool", "Agentgit-Call"):
         trailers.pop(key, None)
     trailers["Agentgit-Head"] = head
     return trailers
@@ -774,12 +816,8 @@ def open_session(repo: Repository, number: int,
     branches = list(session_branches(repo, number))
     if not path.exists() and find_landing(repo, number) is None:
         # Killed between claiming the id and saving the transcript: nothing else was done,
-        # so the claim (the branch's name and base) is enough to begin the transcript.
-        slug = branches[0].removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
-        meta = {"session": number, "slug": slug, "base": repo.rev_parse(branches[0]),
-                "topic": None, "title": f"Session {number:04d}", "model": "",
-                "started": now_iso(), "status": "running", "budget": {}}
-        transcript.save(path, meta, AgentState(messages=[]))
+        # so the claim (the branch's name, base and reflog) is enough to begin it.
+        transcript.save(path, _claimed_meta(repo, number, branches[0]), AgentState(messages=[]))
     if not path.exists():
         raise AgentgitError(f"session {number:04d} has already ended")
     data = transcript.load(path)
@@ -794,7 +832,7 @@ def open_session(repo: Repository, number: int,
 
 
 _STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
-               "final_turn"}
+               "final_turn", "pending"}
 
 
 def _judged_result(repo: Repository, session: Session) -> Result | None:

@@ -26,6 +26,11 @@ def _scrub(data: dict[str, Any]) -> dict[str, Any]:
     return scrub(data, secrets_from_env())
 
 
+def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as a transcript would hold it: secrets scrubbed."""
+    return _scrub(data)
+
+
 def transcript_path(state_dir: Path, session: int) -> Path:
     return state_dir / "transcripts" / f"{session:04d}.json"
 
@@ -66,6 +71,7 @@ def state_to_dict(state: AgentState) -> dict[str, Any]:
         "elapsed": state.elapsed,
         "turns": state.turns,
         "final_turn": state.final_turn,
+        "pending": state.pending,
     }
 
 
@@ -79,6 +85,7 @@ def state_from_dict(data: dict[str, Any]) -> AgentState:
         elapsed=float(data.get("elapsed", 0.0)),
         turns=list(data.get("turns", [])),
         final_turn=bool(data.get("final_turn", False)),
+        pending=data.get("pending") if isinstance(data.get("pending"), dict) else None,
     )
 
 
