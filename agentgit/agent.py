@@ -82,7 +82,7 @@ class Agent:
     def run(self, state: AgentState) -> Judgement:
         started = self.clock()
         if state.pending is not None:  # resumed inside a turn: its tools come first
-            judgement = self._run_pending(state, recovering=True)
+            judgement = self._resume_pending(state)
             if judgement is not None:
                 return judgement
             self.save(state)
@@ -173,6 +173,21 @@ class Agent:
         self.save(state)  # write-ahead: from here a resume runs these calls, never re-asks
         faults.point("answered")
         return self._run_pending(state)
+
+    def _resume_pending(self, state: AgentState) -> Judgement | None:
+        """Finish the turn a stop cut short. An answer whose calls are not to be run (cut
+        off at max_tokens, say) is answered as it would have been."""
+        assert state.pending is not None
+        turn, message = int(state.pending["turn"]), state.pending["message"]
+        record = next((t for t in state.turns if t.get("turn") == turn), {})
+        stop = str(record.get("stop_reason") or "tool_use")
+        if stop in ("max_tokens", "refusal", "model_context_window_exceeded", "pause_turn"):
+            state.messages.append(message)
+            state.pending = None
+            content = message["content"]
+            return self._answer(state, ModelResponse(content, stop, Usage(), self.model.name),
+                                content, record)
+        return self._run_pending(state, recovering=True)
 
     def _run_pending(self, state: AgentState, recovering: bool = False) -> Judgement | None:
         """Run the pending turn's tool calls and answer them all in one user message.

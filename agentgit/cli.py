@@ -24,6 +24,9 @@ EXIT_INTERRUPTED = 3
 
 
 def main() -> None:
+    from agentgit import stops
+
+    stops.install()
     try:
         cli.main(prog_name="agentgit", standalone_mode=False)
     except click.exceptions.Abort:
@@ -39,8 +42,9 @@ def main() -> None:
         _debug()
         click.echo(f"agentgit: {exc.message}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("agentgit: interrupted", err=True)
+    except KeyboardInterrupt as exc:
+        why = getattr(exc, "message", "stopped by the user")
+        click.echo(f"agentgit: interrupted: {why}", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the last line of defence: still one line
         _debug()

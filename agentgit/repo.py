@@ -18,6 +18,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentgit import stops
 from agentgit.errors import AgentgitError, GitError, NotARepository
 
 MAIN = "main"
@@ -608,10 +609,11 @@ def _spawn(
     if env:
         full_env = {**os.environ, **env}
     try:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
-            text=True, encoding="utf-8", errors="surrogateescape",
-        )
+        with stops.held():  # a stop waits for git: killing it could leave a lock behind
+            return subprocess.run(
+                ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
+                text=True, encoding="utf-8", errors="surrogateescape",
+            )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
 

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, history, transcript
+from agentgit import corpus, faults, history, stops, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
@@ -376,12 +376,12 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
         try:
             judgement = agent.run(state)
         except (Interrupted, KeyboardInterrupt) as exc:
-            session.meta["status"] = "interrupted"
-            save(state)
-            message = exc.message if isinstance(exc, Interrupted) else "stopped by the user"
-            where = _park(repo, session, settings)
+            with stops.held(drop=True):  # a second signal cannot cut the clean-up short
+                session.meta["status"] = "interrupted"
+                save(state)
+                where = _park(repo, session, settings)
             raise Interrupted(
-                f"session {session.id} interrupted: {message}; "
+                f"session {session.id} interrupted: {_why(exc)}; "
                 f"`agentgit resume {session.session}` continues it{where}",
                 session=session.session,
             ) from None
@@ -491,12 +491,20 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
         return _land(repo, session, result, settings, progress)
     except Interrupted:
         raise
-    except AgentgitError as exc:
-        where = _park(repo, session, settings)
+    except (AgentgitError, KeyboardInterrupt) as exc:
+        with stops.held(drop=True):
+            where = _park(repo, session, settings)
         raise Interrupted(
             f"session {session.id} judged {judged} but did not finish landing: "
-            f"{exc.message}; `agentgit resume {session.session}` lands it{where}",
+            f"{_why(exc)}; `agentgit resume {session.session}` lands it{where}",
             session=session.session) from None
+
+
+def _why(exc: BaseException) -> str:
+    """What stopped a run, for its one line."""
+    if isinstance(exc, AgentgitError):
+        return exc.message
+    return exc.message if isinstance(exc, stops.Stop) else "stopped by the user"
 
 
 def _park(repo: Repository, session: Session, settings: Settings) -> str:
@@ -507,6 +515,7 @@ def _park(repo: Repository, session: Session, settings: Settings) -> str:
     path = _transcript_path(repo, session.session)
     if remote is None or not path.exists():
         return ""
+    faults.point("parking")
     try:
         remote_mod.park(repo, remote, session.branch, repo.head(session.worktree),
                         path.read_text("utf-8"))

@@ -62,8 +62,13 @@ def parse(text: str) -> dict[str, Any]:
 
 
 def state_to_dict(state: AgentState) -> dict[str, Any]:
+    messages, pending = state.messages, state.pending
+    if pending is None and messages and _calls_tools(messages[-1]):
+        # Stopped between the model's answer and running its calls: the answer is saved
+        # as pending, so the saved messages never end in an unanswered tool_use.
+        messages, pending = messages[:-1], {"turn": state.turn, "message": messages[-1]}
     return {
-        "messages": state.messages,
+        "messages": messages,
         "turn": state.turn,
         "usage": state.usage.to_dict(),
         "cost_usd": state.cost_usd,
@@ -71,8 +76,14 @@ def state_to_dict(state: AgentState) -> dict[str, Any]:
         "elapsed": state.elapsed,
         "turns": state.turns,
         "final_turn": state.final_turn,
-        "pending": state.pending,
+        "pending": pending,
     }
+
+
+def _calls_tools(message: dict[str, Any]) -> bool:
+    content = message.get("content")
+    return message.get("role") == "assistant" and isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_use" for b in content)
 
 
 def state_from_dict(data: dict[str, Any]) -> AgentState:

@@ -13,6 +13,8 @@ Each test scripts a queue of entries, answered in order, one per request:
   response (with ``retry-after-ms: 1`` so the SDK's backoff stays fast).
 - ``{"drop": True}``: close the connection without answering.
 - ``{"stream_error": {...}}``: start a stream, then send an SSE ``error`` event.
+- any entry may carry ``"delay": seconds``: the answer waits that long (a slow server,
+  to stop a client mid-request); stopping the fake ends the wait.
 
 Every request body received is kept in ``api.requests`` (parsed JSON) for
 assertions. Requests that the real API would reject for shape reasons (more than 4
@@ -137,6 +139,7 @@ class FakeAPI:
         self._lock = threading.Lock()
         self._counter = 0
         self._server: ThreadingHTTPServer | None = None
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     # lifecycle
@@ -149,6 +152,7 @@ class FakeAPI:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -298,6 +302,8 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw or b"{}")
             api.headers.append({k.lower(): v for k, v in self.headers.items()})
             entry = api._next(body)
+            if entry.get("delay"):  # a slow server; stopping the fake ends the wait
+                api._stopping.wait(float(entry["delay"]))
             if entry.get("drop"):
                 self.close_connection = True
                 return
