@@ -141,7 +141,7 @@ class Agent:
                                 "input": state.usage.total_input,
                                 "cache_read": state.usage.cache_read_input_tokens,
                                 "cost": cost_text})
-        content = response.content if isinstance(response.content, list) else []
+        content = _sendable(response.content if isinstance(response.content, list) else [])
         # Claude sometimes ends a turn with no content at all. The Messages API refuses an
         # empty assistant message anywhere but last (400 on every later request), so the
         # silence is recorded as a text block; the nudge then asks the model to go on.
@@ -333,6 +333,13 @@ def _reasoning(content: list[dict[str, Any]], limit: int) -> str:
     if len(text) > limit:
         text = text[:limit].rstrip() + " […]"
     return text
+
+
+def _sendable(content: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reply without blank text blocks: the Messages API refuses one in any earlier
+    message (400 on every later request), and it says nothing."""
+    return [b for b in content if not (isinstance(b, dict) and b.get("type") == "text"
+                                       and not str(b.get("text") or "").strip())]
 
 
 def _result(tool_id: str, text: str, is_error: bool) -> dict[str, Any]:

@@ -20,7 +20,7 @@ from typing import Any
 
 import pytest
 from conftest import git
-from fakeapi import FakeAPI, _unanswered_tool_use, message_turn
+from fakeapi import FakeAPI, conversation_problem, message_turn
 from test_remote import attached_remote, clone
 from test_sessions_api import FAST, MODEL, USAGE, cli, draft, keep, note
 
@@ -73,7 +73,7 @@ def assert_parked(corpus: Path, remote: Path) -> dict[str, Any]:
     assert git(remote, "rev-parse", BRANCH).strip() == head
     parked = json.loads(git(remote, "notes", "--ref", NOTES, "show", head))
     assert parked["status"] == "interrupted"
-    assert _unanswered_tool_use(parked["messages"]) is None
+    assert conversation_problem(parked["messages"]) is None
     return parked
 
 
@@ -137,7 +137,7 @@ def test_a_signal_mid_tool_leaves_every_call_answered_and_runs_each_once(
     assert error_line(stderr).startswith("agentgit: session 0001 interrupted: stopped by ")
     saved = json.loads((corpus_repo / ".git/agentgit/transcripts/0001.json").read_text())
     # Every tool_use in the saved messages is answered; the cut turn waits as pending.
-    assert _unanswered_tool_use(saved["messages"]) is None
+    assert conversation_problem(saved["messages"]) is None
     assert saved["messages"][-1]["role"] == "user"
     assert saved["pending"]["message"]["content"][1]["id"] == "toolu_0001_a"
     assert_parked(corpus_repo, remote)
