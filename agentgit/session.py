@@ -270,7 +270,7 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     # The transcript exists before the worktree does, so a session killed from here on
     # can always be resumed or abandoned by id.
     transcript.save(_transcript_path(repo, number), meta, AgentState(messages=[]))
-    repo.add_worktree(session.worktree, session.branch)
+    _ready_worktree(repo, session)
     faults.point("started")
     return session
 
@@ -299,6 +299,33 @@ def _claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
     seed.setdefault("budget", {})
     seed.setdefault("topic", None)
     return _meta(number, slug, repo.rev_parse(branch), seed)
+
+
+def _ready_worktree(repo: Repository, session: Session) -> None:
+    """The session's worktree, checked out on its branch and clean. Whatever else is at
+    its path (a directory left by hand or by another tool) is moved aside, not deleted."""
+    path = session.worktree
+    if path.exists() and _checked_out(repo, path) == session.branch:
+        repo.reset_worktree(path)
+        return
+    if path.exists() or path.is_symlink():
+        n = 1
+        while path.with_name(f"{path.name}.stale-{n}").exists():
+            n += 1
+        path.rename(path.with_name(f"{path.name}.stale-{n}"))
+    repo.run("worktree", "prune")
+    repo.add_worktree(path, session.branch)
+
+
+def _checked_out(repo: Repository, path: Path) -> str | None:
+    """The branch checked out in the worktree at `path`, if it is one of ours."""
+    if not (path / ".git").is_file():
+        return None
+    code, out, _ = repo.run_status("symbolic-ref", "--short", "HEAD", cwd=path)
+    top_code, top, _ = repo.run_status("rev-parse", "--show-toplevel", cwd=path)
+    if code != 0 or top_code != 0 or Path(top.strip()).resolve() != path.resolve():
+        return None
+    return out.strip()
 
 
 def _worktree_path(repo: Repository, number: int) -> Path:
@@ -759,9 +786,12 @@ def session_branches(repo: Repository, number: int) -> dict[str, str]:
 def check_open(repo: Repository, number: int, remote: str | None = None) -> None:
     """Raise unless session N is one `resume` or `abandon` can act on. It changes nothing,
     except that with a remote, a session parked there by another machine is brought
-    here first."""
+    here first, and a session whose branch was deleted (its transcript is still here) gets
+    it back."""
     branches = list(session_branches(repo, number))
     if not branches and remote and _unpark(repo, number, remote):
+        branches = list(session_branches(repo, number))
+    if not branches and _restore_branch(repo, number):
         branches = list(session_branches(repo, number))
     if not branches:
         if find_landing(repo, number) is not None:
@@ -772,6 +802,32 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
         raise AgentgitError(
             f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
             "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
+
+
+def _logged_on_main(repo: Repository, number: int) -> bool:
+    return any(name.rsplit("/", 1)[-1].startswith(f"{number:04d}-")
+               for name in repo.ls_tree_names(MAIN, "corpus/log"))
+
+
+def _restore_branch(repo: Repository, number: int) -> bool:
+    """Session N's branch, deleted while its transcript remains and before it was logged:
+    made again at its worktree's commit, or else where its archive ref (its start) is. The
+    transcript is the evidence: it goes only after the branch, once the session ended."""
+    path = _transcript_path(repo, number)
+    if not path.exists() or _logged_on_main(repo, number) or find_landing(repo, number):
+        return False
+    try:
+        slug = corpus.validate_slug(str(transcript.load(path).get("slug")))
+    except AgentgitError:
+        slug = "explore"  # an unreadable transcript: `abandon` still ends the session
+    worktree = _worktree_path(repo, number)
+    code, out, _ = (repo.run_status("rev-parse", "--verify", "--quiet", "HEAD", cwd=worktree)
+                    if (worktree / ".git").is_file() else (1, "", ""))
+    head = out.strip() if code == 0 else repo.rev_parse(f"{ARCHIVE_PREFIX}{number:04d}")
+    if not head:
+        return False
+    repo.ref_transaction([(f"{SESSION_BRANCH_PREFIX}{number:04d}-{slug}", head, EMPTY)])
+    return True
 
 
 def _unpark(repo: Repository, number: int, remote: str) -> bool:
@@ -790,8 +846,8 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
     note = repo.read_note(head)
     try:
         data = transcript.parse(note) if note else None
-    except AgentgitError:
-        data = None
+    except AgentgitError:  # parked, but unreadable: here `abandon` can still end it
+        data = {"session": number}
     if data is None or data.get("session") != number:
         repo.delete_ref(scratch)
         raise AgentgitError(
@@ -818,8 +874,35 @@ def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) ->
     return None if named == mine or repo.is_ancestor(named, mine) else named
 
 
-def open_session(repo: Repository, number: int,
-                 remote: str | None = None) -> tuple[Session, dict[str, Any]]:
+def read_transcript(repo: Repository, number: int) -> dict[str, Any]:
+    """Session N's transcript, or one line saying it cannot be read and what ends it."""
+    path = _transcript_path(repo, number)
+    try:
+        return transcript.load(path)
+    except AgentgitError as exc:
+        raise AgentgitError(
+            f"session {number:04d} cannot be resumed: {exc.message} ({path}); "
+            f"`agentgit abandon {number} --reason TEXT` ends it") from None
+
+
+def _salvage(repo: Repository, number: int, branch: str) -> dict[str, Any]:
+    """For `abandon`: an unreadable transcript is kept aside, and the session goes on
+    from what its claim recorded."""
+    path = _transcript_path(repo, number)
+    try:
+        return transcript.load(path)
+    except AgentgitError:
+        pass
+    n = 1
+    while path.with_name(f"{number:04d}.unreadable-{n}.json").exists():
+        n += 1
+    path.rename(path.with_name(f"{number:04d}.unreadable-{n}.json"))
+    transcript.save(path, _claimed_meta(repo, number, branch), AgentState(messages=[]))
+    return transcript.load(path)
+
+
+def open_session(repo: Repository, number: int, remote: str | None = None,
+                 salvage: bool = False) -> tuple[Session, dict[str, Any]]:
     check_open(repo, number, remote)
     path = _transcript_path(repo, number)
     branches = list(session_branches(repo, number))
@@ -829,14 +912,15 @@ def open_session(repo: Repository, number: int,
         transcript.save(path, _claimed_meta(repo, number, branches[0]), AgentState(messages=[]))
     if not path.exists():
         raise AgentgitError(f"session {number:04d} has already ended")
-    data = transcript.load(path)
+    data = _salvage(repo, number, branches[0]) if salvage else read_transcript(repo, number)
     session = Session(repo, {k: v for k, v in data.items() if k not in _STATE_KEYS},
                       _worktree_path(repo, number))
-    if not session.worktree.exists():
-        repo.run("worktree", "prune")
-        repo.add_worktree(session.worktree, session.branch)
-    else:
-        repo.reset_worktree(session.worktree)
+    if f"{SESSION_BRANCH_PREFIX}{session.branch.removeprefix('session/')}" not in branches:
+        # The transcript names another branch than the one there is (a slug it lost):
+        # the branch is what holds the work.
+        session.slug = branches[0].removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+        session.meta["slug"] = session.slug
+    _ready_worktree(repo, session)
     return session, data
 
 
@@ -852,6 +936,8 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
     # needs-review too: killed after that commit, the session only has its entry to log.
     if outcome not in ("crystallized", "abandoned", "needs-review"):
         return None
+    if trailers.get("Agentgit-Session") != session.id or not session.journal_path().is_file():
+        return None  # an earlier session's landing: this one has not even begun (its base)
     entry = corpus.parse_log_entry(session.journal_path().read_text("utf-8"), session.log_rel)
     return Result(session=session.session, outcome=outcome, title=entry.title,
                   summary=(session.meta.get("judgement") or {}).get("summary", ""),
@@ -901,7 +987,8 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         reviewed = _left_for_review(repo, number)
         if reviewed is not None:
             return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
-        session, data = open_session(repo, number, remote_mod.active(repo, settings))
+        session, data = open_session(repo, number, remote_mod.active(repo, settings),
+                                     salvage=True)
         judged = _judged_result(repo, session)
         if judged is not None:
             return land(repo, session, judged, settings, progress)
@@ -941,9 +1028,7 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     meta = {"session": number, "slug": slug, "title": entry.title, "model": entry.model,
             "started": entry.started, "topic": None}
     session = Session(repo, meta, _worktree_path(repo, number))
-    if not session.worktree.exists():
-        repo.run("worktree", "prune")
-        repo.add_worktree(session.worktree, session.branch)
+    _ready_worktree(repo, session)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
     if repo.trailers(old_head).get("Agentgit-Outcome") != "abandoned":
         entry.outcome, entry.reason = "abandoned", reason

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -56,9 +57,31 @@ def parse(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AgentgitError(f"the transcript is not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict) or data.get("version") != VERSION:
+    if not isinstance(data, dict) or data.get("version") != VERSION or _malformed(data):
         raise AgentgitError("the transcript has an unknown format")
     return data
+
+
+_SHAPE: dict[str, type | tuple[type, ...]] = {
+    "session": int, "slug": str, "started": str, "messages": list, "turns": list,
+    "usage": (dict, type(None)), "pending": (dict, type(None)), "turn": int,
+}
+
+
+def _malformed(data: dict[str, Any]) -> bool:
+    """Whether what resuming reads is missing or of the wrong kind (a hand-edited or
+    truncated-then-mended file): better one line now than a traceback mid-session."""
+    required = ("session", "slug", "started", "messages")
+    if any(key not in data for key in required):
+        return True
+    if any(key in data and not isinstance(data[key], kind) for key, kind in _SHAPE.items()):
+        return True
+    try:
+        date.fromisoformat(data["started"][:10])
+    except ValueError:
+        return True
+    return not all(isinstance(m, dict) and m.get("role") in ("user", "assistant")
+                   for m in data["messages"])
 
 
 def state_to_dict(state: AgentState) -> dict[str, Any]:
