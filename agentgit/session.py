@@ -428,9 +428,17 @@ def _cost_fn(model_name: str, settings: Settings) -> Callable[[Usage], float | N
 
 def finish(repo: Repository, session: Session, judgement: Judgement, state: AgentState,
            settings: Settings, progress: ProgressFn) -> Result:
-    result = _final_commit(repo, session, judgement, state)
-    faults.point("judged")
-    progress("judged", {"outcome": result.outcome, "head": result.head})
+    try:
+        result = _final_commit(repo, session, judgement, state)
+        faults.point("judged")
+        progress("judged", {"outcome": result.outcome, "head": result.head})
+    except KeyboardInterrupt as exc:  # a signal: the judgement is saved, resume makes it
+        with stops.held(drop=True):
+            where = _park(repo, session, settings)
+        raise Interrupted(
+            f"session {session.id} judged {judgement.outcome} but did not finish landing: "
+            f"{_why(exc)}; `agentgit resume {session.session}` lands it{where}",
+            session=session.session) from None
     return land(repo, session, result, settings, progress)
 
 

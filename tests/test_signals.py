@@ -68,11 +68,11 @@ def error_line(stderr: str) -> str:
     return lines[0]
 
 
-def assert_parked(corpus: Path, remote: Path) -> dict[str, Any]:
+def assert_parked(corpus: Path, remote: Path, status: str = "interrupted") -> dict[str, Any]:
     head = git(corpus, "rev-parse", BRANCH).strip()
     assert git(remote, "rev-parse", BRANCH).strip() == head
     parked = json.loads(git(remote, "notes", "--ref", NOTES, "show", head))
-    assert parked["status"] == "interrupted"
+    assert parked["status"] == status
     assert conversation_problem(parked["messages"]) is None
     return parked
 
@@ -163,3 +163,28 @@ def test_a_second_signal_during_the_clean_up_corrupts_nothing(
     assert error_line(stderr).endswith("continues it here or in any clone of origin")
     assert_parked(corpus_repo, remote)  # the branch and its transcript, both
     resume_elsewhere(remote, tmp_path, fake_api, note(2), keep(3))
+
+
+@pytest.mark.parametrize("point", ["judged", "before-main"])
+def test_a_signal_while_landing_parks_the_judged_session(
+        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, point: str) -> None:
+    remote = attached_remote(tmp_path, corpus_repo)
+    fake_api.push(draft(1), keep(2))
+    proc = spawn(corpus_repo, {"AGENTGIT_TEST_PAUSE_AT": point})
+    seen = wait_for_pause(proc, point)
+    proc.send_signal(signal.SIGTERM)
+    code, stderr = finish(proc, seen)
+    assert code == 3, stderr
+    assert error_line(stderr) == (
+        "agentgit: session 0001 judged crystallized but did not finish landing: stopped by "
+        "SIGTERM; `agentgit resume 1` lands it here or in any clone of origin")
+    assert "corpus/pieces/tides.md" not in git(remote, "ls-tree", "-r", "--name-only", "main")
+    assert_parked(corpus_repo, remote, "judged")
+    runner = clone(remote, tmp_path / "runner")
+    sent = len(fake_api.requests)
+    done = cli(runner, "resume", "1")
+    assert done.returncode == 0, done.stderr
+    assert "Session 0001 crystallized" in done.stdout
+    assert len(fake_api.requests) == sent  # judged already: nothing asked again
+    assert steps(remote) == ["write_draft"]
+    assert "corpus/pieces/tides.md" in git(remote, "ls-tree", "-r", "--name-only", "main")
