@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit import faults
+from agentgit.errors import OutOfTime
 from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn, Usage
+from agentgit.scrub import scrub_text, secrets_from_env
 from agentgit.settings import Settings
 from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Discard, Keep, SessionEnd, Toolbox
 
@@ -24,6 +26,14 @@ NUDGE = (
 )
 
 EMPTY_REPLY = "(no reply)"
+DEFAULT_TURN_TOKENS = 8192  # a model that does not say how much room a turn needs
+MIN_TURN_TOKENS = 1024  # enough for a judging call, whatever the cap has left
+MTOK = 1_000_000
+
+# After the wall-clock budget, the judging turn may take this long: a session's wall
+# time stays within max_minutes + 1 minute. Less left than MIN_JUDGE_SECONDS: no turn.
+JUDGE_SECONDS = 60.0
+MIN_JUDGE_SECONDS = 1.0
 
 
 @dataclass
@@ -46,6 +56,16 @@ class AgentState:
     elapsed: float = 0.0  # seconds spent in earlier processes (resume)
     turns: list[dict[str, Any]] = field(default_factory=list)  # per-turn usage, stop, steps
     final_turn: bool = False
+    # The model whose thinking blocks the conversation holds: another model cannot read
+    # them, so a resume with a different model stops sending them.
+    thinking_model: str = ""
+    cutoffs: int = 0  # replies cut at the output limit in a row
+    turn_tokens: int = 0  # the output room, once raised after a cut (0: as configured)
+    # [start, end) ranges of messages whose thinking blocks are kept but not sent: another
+    # model wrote them, or the saved copy was scrubbed (the API binds each block to the
+    # exact conversation before it).
+    unsent: list[list[int]] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)  # said once at the start; not saved
     # A turn whose tool calls are being run: {"turn": N, "message": the assistant's
     # message}. Saved before the first tool runs, so the model is never asked twice for
     # one answer; the message joins `messages` with its results only once all are in, so
@@ -80,6 +100,7 @@ class Agent:
         self.clock = clock
 
     def run(self, state: AgentState) -> Judgement:
+        self._adopt_thinking(state)
         started = self.clock()
         if state.pending is not None:  # resumed inside a turn: its tools come first
             judgement = self._resume_pending(state)
@@ -100,7 +121,25 @@ class Agent:
                                  reason="budget exhausted")
             state.elapsed += self.clock() - started
             started = self.clock()
-            judgement = self._turn(state)
+            timeout = self._time_left(state)
+            if state.final_turn and timeout < MIN_JUDGE_SECONDS:
+                return Judgement("abandoned", "The budget ran out before a judgement.",
+                                 reason="budget exhausted")
+            try:
+                judgement = self._turn(state, timeout)
+            except OutOfTime:
+                # The request was cut at the end of the wall-clock budget: that budget is
+                # spent (whatever the clock says), and a cut judging turn ends the session.
+                state.elapsed = max(state.elapsed + self.clock() - started,
+                                    self.settings.max_minutes * 60)
+                started = self.clock()
+                self.save(state)
+                self.progress("warning", {"message": "the model's turn was cut at the end "
+                                          "of the wall-clock budget"})
+                if state.final_turn:
+                    return Judgement("abandoned", "The budget ran out before a judgement.",
+                                     reason="budget exhausted")
+                continue
             state.elapsed += self.clock() - started
             started = self.clock()
             if judgement is not None:
@@ -110,17 +149,55 @@ class Agent:
             self.save(state)
             faults.point("saved")
 
+    def _adopt_thinking(self, state: AgentState) -> None:
+        name = self.model.name
+        if state.thinking_model and state.thinking_model != name:
+            count = thinking_blocks(state.messages, [[0, len(state.messages)]])
+            state.unsent.append([0, len(state.messages)])
+            state.turn_tokens = 0  # room raised for the other model: size it anew
+            if count:
+                state.notices.append(
+                    f"not sending {count} thinking block(s) written by {state.thinking_model}: "
+                    f"{name} cannot read them (the reasoning stays in the commits)")
+        state.thinking_model = name
+        for notice in state.notices:
+            self.progress("warning", {"message": notice})
+        state.notices = []
+
+    def _turn_tokens(self, state: AgentState) -> int:
+        room = (self.settings.turn_max_tokens or state.turn_tokens
+                or int(getattr(self.model, "turn_tokens", 0) or DEFAULT_TURN_TOKENS))
+        ceiling = getattr(self.model, "max_output_tokens", None)
+        if ceiling:
+            room = min(room, int(ceiling))
+        # Thinking is billed as output: a turn may not be given room to spend more than
+        # the cost cap has left.
+        per_token = self.cost(Usage(output_tokens=MTOK))
+        if per_token and state.cost_usd is not None:
+            left = max(self.settings.max_cost - state.cost_usd, 0.0)
+            room = min(room, max(MIN_TURN_TOKENS, int(left / per_token * MTOK)))
+        return room
+
+    def _time_left(self, state: AgentState) -> float:
+        """Seconds the next request may take: what is left of max_minutes, and for the
+        judging turn JUDGE_SECONDS more, so the whole stays within max_minutes + 1."""
+        budget = self.settings.max_minutes * 60
+        if state.final_turn:
+            budget += JUDGE_SECONDS
+        return budget - state.elapsed
+
     # -- one turn ------------------------------------------------------------------
 
-    def _turn(self, state: AgentState) -> Judgement | None:
+    def _turn(self, state: AgentState, timeout: float | None = None) -> Judgement | None:
         allowed = list(JUDGE_TOOLS) if state.final_turn else None
         self.toolbox.allowed = tuple(allowed) if allowed else TOOL_NAMES
         request = ModelRequest(
             system=self.system,
-            messages=state.messages,
+            messages=sendable(state.messages, state.unsent),
             tools=self.toolbox.definitions(),
-            max_tokens=self.settings.turn_max_tokens,
+            max_tokens=self._turn_tokens(state),
             allowed_tools=allowed,
+            timeout=timeout,
         )
         self.progress("turn", {"turn": state.turn + 1, "final": state.final_turn})
         response = self.model.complete(request, self.progress)
@@ -142,6 +219,11 @@ class Agent:
                                 "cache_read": state.usage.cache_read_input_tokens,
                                 "cost": cost_text})
         content = _sendable(response.content if isinstance(response.content, list) else [])
+        if response.stop_reason == "max_tokens":
+            # A thinking block cut before its signature arrived cannot go back (the API
+            # verifies every signature): keep only the complete ones.
+            content = [b for b in content if not _unsigned_thinking(b)]
+        record["max_tokens"] = request.max_tokens
         # Claude sometimes ends a turn with no content at all. The Messages API refuses an
         # empty assistant message anywhere but last (400 on every later request), so the
         # silence is recorded as a text block; the nudge then asks the model to go on.
@@ -165,7 +247,8 @@ class Agent:
             return None
         tool_uses = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
         if stop == "max_tokens":
-            return self._cut_off(state, tool_uses)
+            return self._cut_off(state, tool_uses, content, record["max_tokens"])
+        state.cutoffs = 0
         if not tool_uses:
             return self._nudge(state)
         state.nudges = 0
@@ -181,6 +264,7 @@ class Agent:
         turn, message = int(state.pending["turn"]), state.pending["message"]
         record = next((t for t in state.turns if t.get("turn") == turn), {})
         stop = str(record.get("stop_reason") or "tool_use")
+        record.setdefault("max_tokens", self._turn_tokens(state))
         if stop in ("max_tokens", "refusal", "model_context_window_exceeded", "pause_turn"):
             state.messages.append(message)
             state.pending = None
@@ -202,7 +286,6 @@ class Agent:
             record = {"turn": turn, "final": state.final_turn, "steps": []}
             state.turns.append(record)
         record["steps"] = []  # an interrupted run may have saved some: they are redone
-        reasoning = _reasoning(content, self.settings.reasoning_chars)
         self.toolbox.turn, self.toolbox.recovering = turn, recovering
         if recovering:
             self.toolbox.allowed = tuple(JUDGE_TOOLS) if state.final_turn else TOOL_NAMES
@@ -214,6 +297,7 @@ class Agent:
                 results.append(_result(tool_id, "not run: the session already ended", True))
                 continue
             self.progress("tool", {"turn": turn, "tool": name})
+            reasoning = reasoning_before(content, block, self.settings.reasoning_chars)
             try:
                 outcome = self.toolbox.call(name, block.get("input"), reasoning, call_id=tool_id)
             except SessionEnd as end:
@@ -226,19 +310,36 @@ class Agent:
         self.toolbox.recovering = False
         state.messages += [assistant, {"role": "user", "content": results}]
         state.pending = None
+        # The summary and reason go into commit messages and trailers: scrubbed.
         if isinstance(ending, Keep):
-            return Judgement("crystallized", ending.summary, slugs=ending.slugs)
+            return Judgement("crystallized", _clean(ending.summary), slugs=ending.slugs)
         if isinstance(ending, Discard):
-            return Judgement("abandoned", ending.summary, reason=ending.reason)
+            return Judgement("abandoned", _clean(ending.summary), reason=_clean(ending.reason))
         _add_user_text(state.messages, self._budget_note(state))
         return None
 
-    def _cut_off(self, state: AgentState, tool_uses: list[dict[str, Any]]) -> None:
-        # A reply cut at max_tokens may hold a half-written tool call: run none of it and
-        # tell the model, so the step is redone shorter rather than silently lost.
+    def _cut_off(self, state: AgentState, tool_uses: list[dict[str, Any]],
+                 content: list[dict[str, Any]], limit: int) -> Judgement | None:
+        """A reply cut at max_tokens may hold a half-written tool call: run none of it and
+        tell the model, so the step is redone rather than silently lost. Thinking counts
+        toward the limit, so a long think can fill it before the call is written: where
+        the limit is ours to size, it doubles (up to the model's ceiling), and replies cut
+        again and again end the session rather than loop."""
+        state.cutoffs += 1
+        if state.cutoffs > self.settings.max_nudges:
+            return Judgement("abandoned", "The model's replies kept running past the output "
+                             "limit.", reason="replies kept running past the output limit")
+        ceiling = getattr(self.model, "max_output_tokens", None)
+        raised = ""
+        if not self.settings.turn_max_tokens and ceiling and limit < ceiling:
+            state.turn_tokens = min(limit * 2, int(ceiling))
+            raised = f" The limit is now {state.turn_tokens} tokens."
+        thought = any(isinstance(b, dict) and b.get("type") == "thinking" for b in content)
         message = ("Your reply was cut off at the output limit "
-                   f"({self.settings.turn_max_tokens} tokens) and was not run. "
-                   "Redo the step more briefly, or split a long draft across edits.")
+                   f"({limit} tokens){' after thinking' if thought else ''} and was not run."
+                   f"{raised} Redo the step more briefly"
+                   f"{', with less thinking before the call' if thought else ''}, or split a "
+                   "long draft across edits.")
         results = [_result(str(b.get("id", "")), message, True) for b in tool_uses]
         state.messages.append({"role": "user", "content": results or
                                [{"type": "text", "text": message}]})
@@ -325,11 +426,31 @@ def _projected(spent: float, last_two: list[float], growth: float, ahead: int) -
     return spent + ahead * last_two[-1] + ahead * (ahead + 1) // 2 * growth
 
 
-def _reasoning(content: list[dict[str, Any]], limit: int) -> str:
-    text = "\n\n".join(
-        str(b.get("text", "")).strip() for b in content
-        if isinstance(b, dict) and b.get("type") == "text" and str(b.get("text", "")).strip()
-    )
+def _clean(text: str) -> str:
+    return scrub_text(text, secrets_from_env())
+
+
+def _written(block: Any) -> str:
+    """What a block says in words: a text block's text, a thinking block's (summarized)
+    thinking; nothing for tool calls and redacted thinking."""
+    if not isinstance(block, dict):
+        return ""
+    key = {"text": "text", "thinking": "thinking"}.get(str(block.get("type")))
+    return str(block.get(key) or "").strip() if key else ""
+
+
+def reasoning_before(content: list[dict[str, Any]], call: dict[str, Any], limit: int) -> str:
+    """The model's reasoning for one tool call: what it wrote (in text or thinking blocks
+    alike, in order) since the call before it, or, for a call made together with the
+    one before it, what that one was given. Bounded by ``limit`` characters."""
+    end = next((i for i, b in enumerate(content) if b is call), len(content))
+    parts: list[str] = []
+    while end > 0 and not parts:
+        since = max((i for i, b in enumerate(content[:end])
+                     if isinstance(b, dict) and b.get("type") == "tool_use"), default=-1)
+        parts = [w for w in map(_written, content[since + 1 : end]) if w]
+        end = since
+    text = "\n\n".join(parts)
     if len(text) > limit:
         text = text[:limit].rstrip() + " […]"
     return text
@@ -340,6 +461,42 @@ def _sendable(content: list[dict[str, Any]]) -> list[dict[str, Any]]:
     message (400 on every later request), and it says nothing."""
     return [b for b in content if not (isinstance(b, dict) and b.get("type") == "text"
                                        and not str(b.get("text") or "").strip())]
+
+
+def _unsigned_thinking(block: Any) -> bool:
+    return (isinstance(block, dict) and block.get("type") == "thinking"
+            and not block.get("signature"))
+
+
+def _signed(block: Any) -> bool:
+    return isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking")
+
+
+def _in(index: int, ranges: list[list[int]]) -> bool:
+    return any(start <= index < end for start, end in ranges)
+
+
+def thinking_blocks(messages: list[dict[str, Any]], ranges: list[list[int]]) -> int:
+    """How many thinking blocks the assistant messages in ``ranges`` hold."""
+    return sum(sum(map(_signed, m.get("content") or [])) for i, m in enumerate(messages)
+               if m.get("role") == "assistant" and isinstance(m.get("content"), list)
+               and _in(i, ranges))
+
+
+def sendable(messages: list[dict[str, Any]], unsent: list[list[int]]) -> list[dict[str, Any]]:
+    """The conversation as it is sent: the thinking blocks in ``unsent`` left out (the
+    saved conversation keeps them), and a message left with nothing saying so, as the
+    API refuses empty content."""
+    if not unsent:
+        return messages
+    out = []
+    for i, message in enumerate(messages):
+        content = message.get("content")
+        if message.get("role") == "assistant" and isinstance(content, list) and _in(i, unsent):
+            kept = [b for b in content if not _signed(b)]
+            message = {**message, "content": kept or [{"type": "text", "text": EMPTY_REPLY}]}
+        out.append(message)
+    return out
 
 
 def _result(tool_id: str, text: str, is_error: bool) -> dict[str, Any]:

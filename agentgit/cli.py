@@ -232,12 +232,31 @@ def _report(result: Any, machine: bool) -> None:
             handle.write(markdown_summary(result))
 
 
+class _Setting(click.ParamType):
+    """A flag checked by the rule of the setting it sets (settings.RULES), so a flag, a
+    variable and agentgit.toml accept exactly the same values."""
+
+    def __init__(self, setting: str, kind: str) -> None:
+        self.setting = setting
+        self.name = kind
+
+    def convert(self, value: Any, param: click.Parameter | None,
+                ctx: click.Context | None) -> Any:
+        from agentgit.settings import coerce
+
+        try:
+            return coerce(self.setting, value)
+        except ValueError as exc:
+            self.fail(str(exc), param, ctx)
+
+
 _BUDGET_OPTIONS = [
     click.option("--model", "model", help="Model: a Claude model id, or scripted:FILE."),
-    click.option("--max-turns", type=click.IntRange(1), help="Turn budget."),
-    click.option("--max-tokens", type=click.IntRange(1), help="Token budget (input+output)."),
-    click.option("--max-cost", type=click.FloatRange(0, min_open=True), help="Budget in USD."),
-    click.option("--max-minutes", type=click.FloatRange(0, min_open=True),
+    click.option("--max-turns", type=_Setting("max_turns", "integer"), help="Turn budget."),
+    click.option("--max-tokens", type=_Setting("max_tokens", "integer"),
+                 help="Token budget (input+output)."),
+    click.option("--max-cost", type=_Setting("max_cost", "float"), help="Budget in USD."),
+    click.option("--max-minutes", type=_Setting("max_minutes", "float"),
                  help="Wall-clock budget."),
     click.option("--json", "json_flag", is_flag=True,
                  help="Machine-readable output: one JSON object per event."),
@@ -282,9 +301,11 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
                              f"'{settings.remote}' and pushing on")
         if settings.review == "pr" and not os.environ.get("GITHUB_TOKEN"):
             raise UsageError("--review pr needs GITHUB_TOKEN in the environment")
-    llm = _model(settings.model, settings)
     machine = _machine_mode(json_flag)
     progress = _progress(machine)
+    if _spent_too_much(repo, settings, machine, progress):
+        return
+    llm = _model(settings.model, settings)
     spec = settings.model
     if spec.startswith("scripted:"):  # resume may run from another directory
         spec = "scripted:" + str(Path(spec.removeprefix("scripted:")).resolve())
@@ -292,6 +313,44 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     progress("started", {"session": current.session, "branch": current.branch})
     result = lifecycle.run(repo, current, llm, settings, progress)
     _report(result, machine)
+
+
+def _spent_too_much(repo: Any, settings: Any, machine: bool,
+                    progress: Callable[[str, dict[str, Any]], None]) -> bool:
+    """The spend ledger (max_cost_day, max_cost_week): True when the session must not
+    start, after saying so in one line (exit 0: nothing went wrong)."""
+    from agentgit import ledger
+
+    if not ledger.caps(settings):
+        return False
+    from agentgit import remote as remote_mod
+    from agentgit.models.base import Usage
+    from agentgit.pricing import cost_usd
+    from agentgit.settings import DEFAULT_MODEL
+
+    rate = cost_usd(settings.model or DEFAULT_MODEL, Usage(input_tokens=1_000_000),
+                    settings.pricing)
+    line, total = ledger.refusal(repo, settings, remote_mod.active(repo, settings),
+                                 may=settings.max_cost if rate else 0.0)
+    if line is None:
+        unknown = max(total.unknown.values())
+        if unknown or rate is None:
+            what = [] if rate is not None else ["this session's cost is unknown"]
+            what += [f"{unknown} recent session{'s' if unknown > 1 else ''} had an "
+                     "unknown cost"] if unknown else []
+            progress("warning", {"message": f"{' and '.join(what)}: counted as $0 "
+                                 "against the spending caps"})
+        return False
+    if machine:
+        click.echo(json.dumps({"event": "result", "outcome": "skipped", "reason": line,
+                               "spent": total.cost, "unknown_cost": total.unknown}))
+    else:
+        click.echo(f"Session {line}")
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(f"Session {line}\n")
+    return True
 
 
 @cli.command()
@@ -315,11 +374,11 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
     budget = recorded.get("budget") or {}
     settings = _settings(repo, {
         "model": model or recorded.get("model_spec") or recorded.get("model"),
-        "max_turns": max_turns or budget.get("max_turns"),
-        "max_tokens": max_tokens or budget.get("max_tokens"),
-        "max_cost": max_cost or budget.get("max_cost"),
-        "max_minutes": max_minutes or budget.get("max_minutes"),
+        **{name: budget.get(name) if flag is None else flag for name, flag in (
+            ("max_turns", max_turns), ("max_tokens", max_tokens), ("max_cost", max_cost),
+            ("max_minutes", max_minutes))},
         "review": recorded.get("review"), "push": recorded.get("push"),
+        **(recorded.get("thinking") or {}),
     })
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)
@@ -362,6 +421,9 @@ def sync(json_flag: bool) -> None:
     Abandoned ("closed in review") when its pull request was closed unmerged,
     or its branch was deleted from the remote without merging.
 
+    Without a remote: needs-review branches merged into main here are kept, deleted
+    ones abandoned.
+
     Each decided session is archived and its branch deleted. Pull requests are
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
     cleans up decided agentgit:log pull requests. Running it twice changes
@@ -387,18 +449,27 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     from agentgit import history
 
     repo = _repo()
-    lines = history.log(repo, limit)
+    lines = history.log(repo)
     if json_flag:
-        click.echo("\n".join(json.dumps(x.to_dict()) for x in lines))
+        click.echo("\n".join(json.dumps(x.to_dict()) for x in lines[:limit]))
         return
+    # One line per session: one that main records is listed by that record (a
+    # needs-review one with the branch that waits), not also as open.
+    recorded = {x.session for x in lines}
+    waiting: dict[int, str] = {}
     for number, branch in history.open_sessions(repo):
+        if number in recorded:
+            waiting[number] = branch
+            continue
         state = "in-review" if history.in_review(repo, number) else "open"
         click.echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
-    for x in lines:
+    for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
+        branch = (f"  branch {waiting[x.session]}"
+                  if x.outcome == "needs-review" and x.session in waiting else "")
         click.echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
-                   f"  ({x.turns} turns, {cost})")
+                   f"  ({x.turns} turns, {cost}){branch}")
 
 
 @cli.command()

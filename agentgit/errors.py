@@ -50,3 +50,32 @@ class Interrupted(AgentgitError):
 
 class ModelUnavailable(Interrupted):
     """The model's API stayed down (after the SDK's own retries)."""
+
+
+class OutOfTime(AgentgitError):
+    """A model request reached the end of the wall-clock budget (``ModelRequest.timeout``).
+    Not an outage: the agent ends the session on its budget, it never reaches the CLI."""
+
+
+class GitLocked(GitError):
+    """A lock file another git process left (or holds) stops the update."""
+
+
+class RepositoryReadOnly(GitError):
+    """git cannot write to the repository (permissions, a read-only mount)."""
+
+
+class NoMainBranch(AgentgitError):
+    """The repository has no `main` for sessions to start from and land on."""
+
+
+class RemoteError(GitError):
+    """The remote could not be talked to: unreachable, timed out, or refused credentials."""
+
+
+class RemoteTimeout(RemoteError):
+    """A network git call passed its time bound."""
+
+
+class RemoteAuth(RemoteError):
+    """The remote asked for credentials agentgit does not have (it never prompts)."""

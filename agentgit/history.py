@@ -70,6 +70,8 @@ def landings(repo: Repository, rev: str = MAIN, limit: int | None = None,
     One first-parent walk, classified here: on 5,000 sessions it is faster than git's
     own `--grep` (which runs a regex on every message) and sees the foreign merges too.
     """
+    if rev == MAIN:
+        repo.main_commit()  # a `master` or an empty repository is named, not git's usage
     line = repo.log(["--first-parent", rev], max_count=depth)
     foreign = [c for c in line if len(c.parents) > 1 and "Agentgit-Head" not in c.trailers]
     merged_in = {c.sha: c for c in repo.log(["--no-walk=unsorted",

@@ -43,6 +43,7 @@ class PushRefused(AgentgitError):
 
 def active(repo: Repository, settings: Settings) -> str | None:
     """The remote sessions push to, or None: `--no-push`, or no such remote configured."""
+    repo.network_timeout = settings.network_timeout
     if not settings.push or not settings.remote:
         return None
     return settings.remote if repo.remote_url(settings.remote) else None

@@ -10,16 +10,31 @@ compare-and-swap: a ref moved by someone else raises `RefMoved`, never overwritt
 from __future__ import annotations
 
 import fcntl
+import math
 import os
+import re
+import signal
 import subprocess
+import sys
 import tempfile
+import time
 from collections.abc import Iterable, Iterator, Mapping
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
 from agentgit import stops
-from agentgit.errors import AgentgitError, GitError, NotARepository
+from agentgit.errors import (
+    AgentgitError,
+    GitError,
+    GitLocked,
+    NoMainBranch,
+    NotARepository,
+    RemoteAuth,
+    RemoteError,
+    RemoteTimeout,
+    RepositoryReadOnly,
+)
 
 MAIN = "main"
 NOTES_REF = "refs/notes/agentgit"
@@ -29,10 +44,17 @@ REVIEW_PREFIX = "refs/agentgit/review/"
 SESSION_BRANCH_PREFIX = "refs/heads/session/"
 EMPTY = "0" * 40
 
-# Talking to a remote unattended: a stalled HTTP transfer (under 1 KB/s for 60 s) or an
-# SSH connection that cannot be made in 30 s, or goes silent for a minute, is an error
-# rather than a job that hangs until CI kills it. The user's own settings win.
-HTTP_LOW_SPEED = {"GIT_HTTP_LOW_SPEED_LIMIT": "1000", "GIT_HTTP_LOW_SPEED_TIME": "60"}
+# Talking to a remote unattended: a stalled HTTP transfer (under 1 KB/s for the time
+# left of the network bound, at most 60 s) or an SSH connection that cannot be made in
+# 30 s, or goes silent for a minute, is an error rather than a job that hangs until CI
+# kills it. The user's own settings win. Every network call also has a hard bound: what
+# is left of its deadline (`network_deadline`), plus a little for git to say why.
+HTTP_LOW_SPEED_LIMIT = "1000"
+NETWORK_TIMEOUT = 60.0
+KILL_GRACE = 2.0
+# No password program: with no one at a terminal, or in CI, one would wait for a person
+# (VS Code's terminals set GIT_ASKPASS). An empty GIT_ASKPASS also overrides core.askPass.
+NO_ASKPASS = {"GIT_ASKPASS": "", "SSH_ASKPASS": "", "SSH_ASKPASS_REQUIRE": "never"}
 SSH_COMMAND = ("ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 "
                "-o ServerAliveCountMax=4")
 
@@ -88,6 +110,8 @@ class Repository:
         self.common_dir = common_dir
         self._identity: dict[str, str] | None = None
         self._network: dict[str, str] | None = None
+        self.network_timeout = NETWORK_TIMEOUT
+        self._deadline: float | None = None
 
     # -- opening -------------------------------------------------------------------
 
@@ -154,19 +178,54 @@ class Repository:
             self._identity = env
         return self._identity
 
-    def network_env(self) -> dict[str, str]:
+    def network_env(self, seconds: float | None = None) -> dict[str, str]:
         """For fetch, push and ls-remote: never prompt (a remote that wants a password is
-        an error), and give up on a stalled connection rather than hang."""
+        an error), and give up on a stalled connection within `seconds` rather than hang."""
         if self._network is None:
             env = {"GIT_TERMINAL_PROMPT": "0"}
             if not (os.environ.get("GIT_HTTP_LOW_SPEED_LIMIT")
                     or self.config_get("http.lowSpeedLimit")):
-                env.update(HTTP_LOW_SPEED)
+                env["GIT_HTTP_LOW_SPEED_LIMIT"] = HTTP_LOW_SPEED_LIMIT
             if not (os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")
                     or self.config_get("core.sshCommand")):
                 env["GIT_SSH_COMMAND"] = SSH_COMMAND
+            if unattended():
+                env.update(NO_ASKPASS)
             self._network = env
-        return self._network
+        env = dict(self._network)
+        if "GIT_HTTP_LOW_SPEED_LIMIT" in env:
+            left = self.network_timeout if seconds is None else seconds
+            env["GIT_HTTP_LOW_SPEED_TIME"] = str(max(1, math.ceil(min(left, 60))))
+        return env
+
+    @contextmanager
+    def network_deadline(self, seconds: float | None = None) -> Iterator[None]:
+        """One deadline shared by every network call inside (a landing, and the park that
+        follows its failure): the bound is on the whole, not on each call. Nested, the
+        outer deadline holds."""
+        if self._deadline is not None:
+            yield
+            return
+        self._deadline = time.monotonic() + (self.network_timeout if seconds is None
+                                             else seconds)
+        try:
+            yield
+        finally:
+            self._deadline = None
+
+    def _network_call(self, what: str, remote: str, *args: str) -> tuple[int, str, str]:
+        """A network git call within what is left of the deadline (the whole network bound
+        when none is running). Past it, git is stopped and the call is a timeout."""
+        bound = self.network_timeout
+        left = bound if self._deadline is None else self._deadline - time.monotonic()
+        if left <= 0:
+            raise RemoteTimeout(f"{what} {remote}: timed out (no time left of the "
+                                f"{bound:g} s network bound)")
+        result = _spawn_bounded(list(args), self.top, self.network_env(left), left + KILL_GRACE)
+        if result is None:
+            raise RemoteTimeout(f"{what} {remote}: timed out (stopped at the end of the "
+                                f"{bound:g} s network bound)")
+        return result
 
     def config_get(self, key: str) -> str | None:
         code, out, _ = self.run_status("config", "--get", key)
@@ -261,6 +320,7 @@ class Repository:
         code, _, err = self.run_status("update-ref", *(["-m", message] if message else []),
                                        "--stdin", input="\n".join(lines))
         if code != 0:
+            _raise_if_stuck(err)
             raise RefMoved(err.strip().splitlines()[-1] if err.strip() else "ref update refused")
 
     def first_reflog_message(self, ref: str) -> str | None:
@@ -285,6 +345,25 @@ class Repository:
             name, _, sha = line.partition(" ")
             refs[name] = sha
         return refs
+
+    def main_commit(self) -> str:
+        """Where main is; NoMainBranch, saying what to do, when there is none. One message
+        for every command, `init` included, so they agree on the fix."""
+        sha = self.rev_parse(MAIN)
+        if sha is not None:
+            return sha
+        raise NoMainBranch(self.no_main_message())
+
+    def no_main_message(self) -> str:
+        if self.rev_parse("HEAD") is None:
+            return f"{self.top}: has no commits yet; run `agentgit init` to set it up"
+        branch = (self.current_branch() or "").removeprefix("refs/heads/")
+        if branch:
+            return (f"{self.top}: agentgit keeps its history on a branch named '{MAIN}', and "
+                    f"this repository's branch is '{branch}': rename it "
+                    f"(`git branch -m {branch} {MAIN}`), then run `agentgit init`")
+        return (f"{self.top}: has no '{MAIN}' branch: create it (`git branch {MAIN}`), "
+                "then run `agentgit init`")
 
     def current_branch(self) -> str | None:
         code, out, _ = self.run_status("symbolic-ref", "--quiet", "HEAD")
@@ -366,6 +445,9 @@ class Repository:
         with self._lock("checkout"):
             if self.rev_parse(ref) != old:
                 raise RefMoved(f"{branch} moved")
+            # A lock left behind would fail the merge halfway, its index already
+            # updated: the user's `git status` would show the session's work staged.
+            self._check_locks(checkout, ref)
             dirty = self._dirty_paths(checkout)
             touched = set(self.changed_paths(old, new))
             blocked = sorted(dirty & touched)
@@ -380,8 +462,16 @@ class Repository:
             if code != 0:
                 if self.rev_parse(ref) not in (old, new):
                     raise RefMoved(f"{branch} moved")
+                _raise_if_stuck(err)
                 raise CheckoutBlocked(
                     f"cannot bring {checkout} forward: {_last_line(err or out)}")
+
+    def _check_locks(self, checkout: Path, ref: str) -> None:
+        git_dir = Path(self.run("rev-parse", "--absolute-git-dir", cwd=checkout).strip())
+        for lock in (git_dir / "index.lock", git_dir / "HEAD.lock",
+                     self.common_dir / f"{ref}.lock", self.common_dir / "packed-refs.lock"):
+            if lock.exists():
+                raise GitLocked(lock_message(lock))
 
     @contextmanager
     def _lock(self, name: str) -> Iterator[None]:
@@ -478,16 +568,17 @@ class Repository:
         return self.config_get(f"remote.{remote}.url")
 
     def fetch(self, remote: str, *refspecs: str) -> None:
-        code, out, err = self.run_status("fetch", "--quiet", "--no-tags", "--no-write-fetch-head",
-                                         remote, *refspecs, env=self.network_env())
+        code, out, err = self._network_call("fetch from", remote, "fetch", "--quiet",
+                                            "--no-tags", "--no-write-fetch-head", remote,
+                                            *refspecs)
         if code != 0:
-            raise GitError(f"git fetch {remote} failed: {_last_line(err or out)}")
+            raise network_failure("fetch from", remote, err or out)
 
     def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
-        code, out, err = self.run_status("ls-remote", "--refs", remote, *patterns,
-                                         env=self.network_env())
+        code, out, err = self._network_call("reading", remote, "ls-remote", "--refs", remote,
+                                            *patterns)
         if code != 0:
-            raise GitError(f"git ls-remote {remote} failed: {_last_line(err or out)}")
+            raise network_failure("reading", remote, err or out)
         refs = {}
         for line in out.splitlines():
             sha, _, name = line.partition("\t")
@@ -503,7 +594,7 @@ class Repository:
         if atomic:
             args.append("--atomic")
         args += [f"--force-with-lease={lease}" for lease in leases]
-        code, out, err = self.run_status(*args, remote, *refspecs, env=self.network_env())
+        code, out, err = self._network_call("push to", remote, *args, remote, *refspecs)
         refs: dict[str, tuple[str, str]] = {}
         for line in out.splitlines():
             parts = line.split("\t")
@@ -511,9 +602,31 @@ class Repository:
                 refs[parts[1].rpartition(":")[2]] = (parts[0], parts[2])
         if code != 0 and not refs:
             # No verdict on any ref: the remote was never reached, or the connection
-            # dropped. That is not a refusal, and must not be taken for one.
-            raise GitError(f"git push to {remote} failed: {_last_line(err or out)}")
+            # dropped, perhaps after the remote applied the push. That is not a refusal,
+            # and must not be taken for one: what the remote has decides.
+            failure = network_failure("push to", remote, err or out)
+            if self._remote_has(remote, refspecs):
+                return PushResult(True, {_dest(spec): ("*", "[confirmed by ls-remote]")
+                                         for spec in refspecs}, "")
+            raise failure
         return PushResult(code == 0, refs, _last_line(err or out) if code else "")
+
+    def _remote_has(self, remote: str, refspecs: list[str]) -> bool:
+        """Whether the remote holds exactly what `refspecs` pushed (a deletion: the ref is
+        gone). False when that cannot be told: the remote still does not answer."""
+        try:
+            theirs = self.ls_remote(remote, *(_dest(spec) for spec in refspecs))
+        except AgentgitError:
+            return False
+        for spec in refspecs:
+            source = spec.partition(":")[0]
+            want = self.rev_parse(source) if source else None
+            if source and want is None:  # not a commit: a tag or notes ref, by name
+                code, out, _ = self.run_status("rev-parse", "--verify", "--quiet", source)
+                want = out.strip() if code == 0 else None
+            if theirs.get(_dest(spec)) != want:
+                return False
+        return True
 
     # -- history -------------------------------------------------------------------
 
@@ -564,14 +677,43 @@ class Repository:
             "--format=commit %h %cs %s", *rev_args, "--", path,
         )
 
-    def grep_files(self, worktree: Path, terms: list[str], pathspec: str = "corpus") -> list[str]:
-        if not terms:
-            return []
-        args = ["grep", "-l", "-i", "-F", "--no-color"]
-        for term in terms:
-            args += ["-e", term]
-        code, out, _ = self.run_status(*args, "--", pathspec, cwd=worktree)
-        return [line for line in out.splitlines() if line] if code == 0 else []
+    def tree_files(self, rev: str, *paths: str) -> dict[str, str]:
+        """path -> blob id of the regular files under ``paths`` at ``rev``: one ls-tree
+        (symbolic links and submodules are left out: they are not text of ours)."""
+        out = self.run("ls-tree", "-r", "-z", rev, "--", *paths)
+        files: dict[str, str] = {}
+        for entry in filter(None, out.split("\0")):
+            meta, _, path = entry.partition("\t")
+            mode, kind, sha = meta.split()
+            if kind == "blob" and mode in ("100644", "100755"):
+                files[path] = sha
+        return files
+
+    def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """The contents of many blobs in one `git cat-file --batch`."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        try:
+            proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top,
+                                  input="".join(f"{s}\n" for s in wanted).encode(),
+                                  capture_output=True)
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed or not on PATH") from exc
+        if proc.returncode != 0:
+            why = _last_line(proc.stderr.decode(errors="replace"))
+            raise GitError(f"git cat-file failed: {why}")
+        out, pos, blobs = proc.stdout, 0, {}
+        for sha in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) < 3:  # "<sha> missing"
+                continue
+            size = int(header[2])
+            blobs[sha] = out[pos : pos + size]
+            pos += size + 1
+        return blobs
 
     def staged_files(self, pathspec: str) -> list[tuple[str, str]]:
         """(path, staged text) for files added or modified in the index."""
@@ -588,6 +730,20 @@ class Repository:
         return code == 0, out + err
 
 
+def unattended() -> bool:
+    """No person to answer a prompt: no terminal, or a CI job."""
+    if os.environ.get("CI", "").strip().lower() not in ("", "0", "false", "no"):
+        return True
+    try:
+        return not (sys.stdin.isatty() and sys.stderr.isatty())
+    except (AttributeError, ValueError):  # stdin closed or replaced
+        return True
+
+
+def _dest(refspec: str) -> str:
+    return refspec.rpartition(":")[2]
+
+
 def parse_trailers(text: str) -> dict[str, str]:
     trailers: dict[str, str] = {}
     for line in text.splitlines():
@@ -597,13 +753,79 @@ def parse_trailers(text: str) -> dict[str, str]:
     return trailers
 
 
+_LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")
+_READ_ONLY = ("Permission denied", "Read-only file system", "unable to create directory",
+              "insufficient permission")
+
+
+def lock_message(path: Path | str) -> str:
+    return f"git is locked: remove {path} if no git process is running"
+
+
+def _raise_if_stuck(text: str) -> None:
+    """A lock file left behind or a repository git cannot write to: named, since retrying
+    (or reporting "main kept moving") would only hide it."""
+    lock = _LOCK.search(text)
+    if lock:
+        raise GitLocked(lock_message(lock.group(1)))
+    if any(word in text for word in _READ_ONLY):
+        raise RepositoryReadOnly(
+            f"cannot write to this repository ({_reason(text)}): agentgit records every "
+            "session in git, so it needs write access to the .git directory")
+
+
+_TIMEOUT = ("curl 28", "Operation too slow", "timed out", "Timeout", "timeout")
+# An HTTP 401/403 as git reports it, never the digits of a port or an address.
+_AUTH_STATUS = re.compile(r"(?<![\d.:])40[13](?!\d)")
+_AUTH = ("Authentication failed", "could not read Username",
+         "could not read Password", "terminal prompts disabled", "Permission denied (publickey",
+         "Host key verification failed")
+
+
+def network_failure(what: str, remote: str, text: str) -> RemoteError:
+    """One line for a network git call that failed: a timeout says so, refused
+    credentials say how to supply them (agentgit never prompts), anything else is the
+    remote that could not be reached, with git's own reason."""
+    reason = _network_reason(text)
+    if any(word in text for word in _AUTH) or _AUTH_STATUS.search(text):
+        return RemoteAuth(
+            f"{what} {remote}: authentication failed ({reason}); agentgit never asks for a "
+            "password, so give git one it can use unattended: a credential helper "
+            "(`git config credential.helper store`, or your platform's) or a token "
+            "(GITHUB_TOKEN in CI), or an SSH key for an ssh:// remote")
+    if any(word in text for word in _TIMEOUT):
+        return RemoteTimeout(f"{what} {remote}: timed out ({reason})")
+    return RemoteError(f"{what} {remote}: cannot reach the remote ({reason}); check "
+                       f"`git remote -v` and the network")
+
+
+def _network_reason(text: str) -> str:
+    """Every `error:`/`fatal:` line git gave, joined: a stalled transfer says `RPC failed;
+    curl 28 Operation too slow` first and `the remote end hung up` after."""
+    lines = [ln.strip().split(":", 1)[1].strip() for ln in text.splitlines()
+             if ln.strip().startswith(("fatal:", "error:")) and ln.split(":", 1)[1].strip()]
+    seen = list(dict.fromkeys(lines))
+    return "; ".join(seen[:3]) if seen else _last_line(text)
+
+
+def _reason(text: str) -> str:
+    """git's own verdict: its first `fatal:` or `error:` line (the lines after it are
+    advice), else the last line."""
+    for line in text.splitlines():
+        line = line.strip()
+        if line.startswith(("fatal:", "error:")) and line.split(":", 1)[1].strip():
+            return line.split(":", 1)[1].strip()
+    return _last_line(text)
+
+
 def _last_line(text: str) -> str:
     lines = [ln for ln in text.strip().splitlines() if ln.strip()]
     return lines[-1].strip() if lines else "unknown error"
 
 
 def _spawn(
-    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None
+    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None,
+    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     full_env = None
     if env:
@@ -612,10 +834,40 @@ def _spawn(
         with stops.held():  # a stop waits for git: killing it could leave a lock behind
             return subprocess.run(
                 ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
-                text=True, encoding="utf-8", errors="surrogateescape",
+                text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout,
             )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
+
+
+def _spawn_bounded(args: list[str], cwd: Path, env: Mapping[str, str],
+                   timeout: float) -> tuple[int, str, str] | None:
+    """git with a hard time limit; None when it was stopped. git runs in a process group
+    of its own, so its helpers (git-remote-https, ssh) are stopped with it and cannot
+    hold its output open."""
+    try:
+        proc = subprocess.Popen(
+            ["git", *args], cwd=cwd, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
+            errors="surrogateescape", start_new_session=True)
+    except FileNotFoundError as exc:
+        raise GitError("git is not installed or not on PATH") from exc
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        _kill_group(proc)
+        proc.communicate()
+        return None
+    except BaseException:  # Ctrl-C, a signal: git must not go on alone
+        _kill_group(proc)
+        proc.wait()
+        raise
+    return proc.returncode, out, err
+
+
+def _kill_group(proc: subprocess.Popen[str]) -> None:
+    with suppress(ProcessLookupError, PermissionError):
+        os.killpg(proc.pid, signal.SIGKILL)
 
 
 def _run_git(
@@ -624,5 +876,6 @@ def _run_git(
 ) -> str:
     proc = _spawn(args, cwd=cwd, input=input, env=env)
     if proc.returncode not in tuple(ok):
+        _raise_if_stuck(proc.stderr)
         raise GitError(f"git {args[0]} failed: {_last_line(proc.stderr or proc.stdout)}")
     return proc.stdout

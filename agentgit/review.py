@@ -103,8 +103,9 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
         lines += ["### Pieces", ""] + [f"- `corpus/pieces/{p}.md`" for p in result.pieces] + [""]
     lines += ["### Explorations", ""]
     for commit in reversed(commits):
+        # Only agentgit's trailers are skipped: reasoning may well start "Plan: ...".
         reasoning = next((ln.strip() for ln in commit.body.splitlines()
-                          if ln.strip() and not re.match(r"^[\w-]+: ", ln)), "")
+                          if ln.strip() and not ln.startswith("Agentgit-")), "")
         lines.append(f"- `{commit.sha[:10]}` {commit.subject}"
                      + (f" — {reasoning[:200]}" if reasoning else ""))
     usage = result.usage
@@ -145,7 +146,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     Running it again changes nothing."""
     remote = remote_mod.active(repo, settings)
     if remote is None:
-        raise AgentgitError(f"sync needs the remote '{settings.remote}' (and push enabled)")
+        return sync_local(repo, settings)
     github = _github(repo, remote)
     done: list[Synced] = []
     for decision in _decisions(repo, remote, github):
@@ -329,12 +330,50 @@ def _record(repo: Repository, remote: str, decision: _Decision, settings: Settin
     changes nothing but records the keep; closed, one that adds the abandoned log entry.
     Returns it (None if already recorded, or sent by pull request) and a note. A main
     that refuses the push (protected) gets it by an `agentgit:log` pull request."""
-    from agentgit.session import _landing_trailers, _message, find_landing
+    from agentgit.session import find_landing
 
-    number, head, merged = decision.number, decision.head, decision.merged
+    number, merged = decision.number, decision.merged
     landed = find_landing(repo, number, remote)
     if landed is not None and _outcome(repo, landed) != "needs-review":
         return None, decision.how  # already recorded
+    name, title, build, message = _recording(repo, decision)
+    for _ in range(settings.merge_retries):
+        old = remote_mod.fetch_main(repo, remote)
+        if old is None:
+            raise AgentgitError(f"{remote} has no {MAIN}")
+        commit = repo.commit_tree(build(old), [old], message)
+        pushed, why = remote_mod.push_main(repo, remote, commit)
+        if pushed is remote_mod.Pushed.OK:
+            from agentgit.session import _bring_local_main
+
+            _bring_local_main(repo, commit)
+            return commit, decision.how
+        if pushed is remote_mod.Pushed.REFUSED:
+            if github is None:
+                raise AgentgitError(f"{remote} refused the push to {MAIN}: {why} (with "
+                                    "GITHUB_TOKEN set, sync sends it by pull request)")
+            verdict = "kept" if merged else "closed"
+            body = (f"Review {decision.how} for **session {number:04d}** ({title}). "
+                    f"`{remote}` refused the push of the commit that records it to "
+                    f"`{MAIN}`, so it comes by this pull request"
+                    + (": it changes no file, and merging it lists the session in "
+                       "`agentgit log`.\n" if merged else
+                       f": it adds the log entry `{name}` saying the session was "
+                       "abandoned, closed in review.\n"))
+            url = log_pull(repo, remote, github, number,
+                           lambda old: repo.commit_tree(build(old), [old], message),
+                           f"agentgit log: session {number:04d} {verdict} in review", body)
+            return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
+    raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again")
+
+
+def _recording(repo: Repository, decision: _Decision
+               ) -> tuple[str, str, Callable[[str], str], str]:
+    """What records a decision on main: the log entry's path, the session's title, the
+    tree for a given main, and the commit message."""
+    from agentgit.session import _landing_trailers, _message
+
+    number, head, merged = decision.number, decision.head, decision.merged
     name = _log_entry_name(repo, head, number)
     entry = corpus.parse_log_entry(repo.read_blob(head, name) or "", name)
     trailers = _landing_trailers(repo, head)
@@ -357,32 +396,71 @@ def _record(repo: Repository, remote: str, decision: _Decision, settings: Settin
         trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
-    message = _message(subject, f"Review: {decision.how}.", trailers)
-    for _ in range(settings.merge_retries):
-        old = remote_mod.fetch_main(repo, remote)
-        if old is None:
-            raise AgentgitError(f"{remote} has no {MAIN}")
-        commit = repo.commit_tree(build(old), [old], message)
-        pushed, why = remote_mod.push_main(repo, remote, commit)
-        if pushed is remote_mod.Pushed.OK:
-            from agentgit.session import _bring_local_main
+    return name, entry.title, build, _message(subject, f"Review: {decision.how}.", trailers)
 
-            _bring_local_main(repo, commit)
-            return commit, decision.how
-        if pushed is remote_mod.Pushed.REFUSED:
-            if github is None:
-                raise AgentgitError(f"{remote} refused the push to {MAIN}: {why} (with "
-                                    "GITHUB_TOKEN set, sync sends it by pull request)")
-            verdict = "kept" if merged else "closed"
-            body = (f"Review {decision.how} for **session {number:04d}** ({entry.title}). "
-                    f"`{remote}` refused the push of the commit that records it to "
-                    f"`{MAIN}`, so it comes by this pull request"
-                    + (": it changes no file, and merging it lists the session in "
-                       "`agentgit log`.\n" if merged else
-                       f": it adds the log entry `{name}` saying the session was "
-                       "abandoned, closed in review.\n"))
-            url = log_pull(repo, remote, github, number,
-                           lambda old: repo.commit_tree(build(old), [old], message),
-                           f"agentgit log: session {number:04d} {verdict} in review", body)
-            return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
-    raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again")
+
+# -- sync without a remote ---------------------------------------------------------------
+
+
+def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
+    """No remote: the needs-review sessions a person decided here. Merged when the
+    session's head reached main (by a merge or a fast-forward); closed when its branch
+    was deleted without that. Recorded on main as with a remote; the branch goes."""
+    done = []
+    for decision in local_decisions(repo):
+        commit = record_local(repo, decision, settings)
+        done.append(Synced(decision.number,
+                           "crystallized" if decision.merged else "abandoned", None,
+                           commit, decision.how))
+    return done
+
+
+def local_decisions(repo: Repository, number: int | None = None) -> list[_Decision]:
+    """What a person decided, in this clone, for sessions whose last record on main is
+    needs-review (only session `number`'s, if given); undecided ones are left out."""
+    from agentgit.session import session_branches
+
+    main = repo.main_commit()
+    decisions = []
+    for line in history.log(repo):
+        if line.outcome != "needs-review" or number not in (None, line.session):
+            continue
+        ref = next(iter(session_branches(repo, line.session)), None)
+        branch = ref.removeprefix("refs/heads/") if ref else None
+        # The needs-review head is the archived one (a person's merge of the branch makes
+        # main's latest record the branch's commit, which names the head before it).
+        head = repo.rev_parse(f"{ARCHIVE_PREFIX}{line.session:04d}") or line.head
+        if repo.is_ancestor(head, main):
+            decisions.append(_Decision(line.session, head, branch, True, None,
+                                       "merged into main"))
+        elif branch is None:
+            decisions.append(_Decision(line.session, head, None, False, None,
+                                       "branch deleted without merging"))
+    return decisions
+
+
+def record_local(repo: Repository, decision: _Decision, settings: Settings) -> str:
+    """The decision's commit on the local main (compare-and-swap, the user's checkout
+    brought forward), the head archived, the branch deleted where main or the archive
+    holds all of it."""
+    from agentgit.repo import RefMoved
+
+    _, _, build, message = _recording(repo, decision)
+    for _ in range(settings.merge_retries):
+        old = repo.main_commit()
+        commit = repo.commit_tree(build(old), [old], message)
+        try:
+            repo.advance_branch(MAIN, commit, old)
+        except RefMoved:
+            continue
+        break
+    else:
+        raise AgentgitError(f"{MAIN} kept moving; run `agentgit sync` again")
+    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{decision.number:04d}", decision.head, None)])
+    if decision.branch:
+        ref = f"refs/heads/{decision.branch}"
+        sha = repo.rev_parse(ref)
+        if (sha and ref not in repo.worktrees()
+                and (repo.is_ancestor(sha, commit) or repo.is_ancestor(sha, decision.head))):
+            repo.ref_transaction([(ref, EMPTY, sha)])
+    return commit

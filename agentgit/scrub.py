@@ -58,29 +58,30 @@ def scrub_text(text: str, secrets: list[str] | None = None) -> str:
     return _scrub_str(text, ordered)
 
 
-# Thinking blocks are signed by the API and must go back byte for byte on resume, so
-# only our own environment's secrets (which must never be written, whatever it costs)
-# are replaced in them; the shape patterns, heuristics for pasted or fetched text,
-# would alter a harmless block ("Bearer tokens expire...") and break the resume.
+# Thinking blocks are signed: their text is scrubbed like any other (it is the model's
+# visible reasoning now, and may repeat a pasted key), and the transcript records where
+# scrubbing changed the conversation, so a resume sends no block it altered. The
+# signature and the redacted data are opaque and left as they are.
 _SIGNED = ("thinking", "redacted_thinking")
+_OPAQUE = ("signature", "data")
 
 
-def _walk(obj: Any, secrets: list[str], patterns: bool = True) -> Any:
+def _walk(obj: Any, secrets: list[str]) -> Any:
     if isinstance(obj, str):
-        return _scrub_str(obj, secrets, patterns)
+        return _scrub_str(obj, secrets)
     if isinstance(obj, Mapping):
-        inner = patterns and obj.get("type") not in _SIGNED
-        return {_walk(k, secrets, inner): _walk(v, secrets, inner) for k, v in obj.items()}
+        signed = obj.get("type") in _SIGNED
+        return {_walk(k, secrets): v if signed and k in _OPAQUE else _walk(v, secrets)
+                for k, v in obj.items()}
     if isinstance(obj, list | tuple):
-        return type(obj)(_walk(v, secrets, patterns) for v in obj)
+        return type(obj)(_walk(v, secrets) for v in obj)
     return obj
 
 
-def _scrub_str(text: str, secrets: list[str], patterns: bool = True) -> str:
+def _scrub_str(text: str, secrets: list[str]) -> str:
     for secret in secrets:
         if secret in text:
             text = text.replace(secret, REPLACEMENT)
-    if patterns:
-        for pattern, replacement in _PATTERNS:
-            text = pattern.sub(replacement, text)
+    for pattern, replacement in _PATTERNS:
+        text = pattern.sub(replacement, text)
     return text

@@ -32,6 +32,7 @@ from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError, GitError, Interrupted, UsageError
+from agentgit.index import CorpusIndex, index_path
 from agentgit.models.base import Model, ProgressFn, Usage
 from agentgit.repo import (
     ARCHIVE_PREFIX,
@@ -43,6 +44,7 @@ from agentgit.repo import (
     RefMoved,
     Repository,
 )
+from agentgit.search import AREAS, Passage
 from agentgit.settings import Settings
 from agentgit.tools import Toolbox
 
@@ -91,6 +93,8 @@ class Session:
         self.slug: str = meta["slug"]
         self.today: date = date.fromisoformat(meta["started"][:10])
         self.commits: list[str] = []
+        self._tree: tuple[str, dict[str, str]] | None = None  # (head, path -> blob)
+        self._index: CorpusIndex | None = None
 
     # -- names -----------------------------------------------------------------------
 
@@ -152,8 +156,16 @@ class Session:
                 return commit.subject
         return None
 
-    def grep(self, terms: list[str]) -> list[str]:
-        return self.repo.grep_files(self.worktree, terms)
+    def search(self, query: str, limit: int) -> list[Passage]:
+        """Ranked passages of the session's own tree (its last commit: every step that
+        writes commits), from the index of the corpus's blobs."""
+        head = self.repo.head(self.worktree)
+        if self._tree is None or self._tree[0] != head:
+            files = self.repo.tree_files(head, *(f"corpus/{a}" for a in AREAS))
+            self._tree = (head, {p.removeprefix("corpus/"): sha for p, sha in files.items()})
+        if self._index is None:
+            self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
+        return self._index.search(self._tree[1], query, limit)
 
     def history(self, path: str) -> str:
         return self.repo.diff_log([MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"],
@@ -242,16 +254,9 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     if repo.in_progress_operation():
         raise AgentgitError(f"{repo.top}: a {repo.in_progress_operation()} is in progress; "
                             "finish it first")
-    base = repo.rev_parse(MAIN)
-    if base is None:
-        raise AgentgitError(f"{repo.top}: no '{MAIN}' branch; run `agentgit init` first")
+    base = repo.main_commit()
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
-    if remote:
-        # A runner whose main is behind the remote's starts from the remote's.
-        remote_main = remote_mod.fetch_main(repo, remote)
-        if remote_main and repo.is_ancestor(base, remote_main):
-            base = remote_main
     seed = {
         "topic": topic, "model": model_name,
         # What --model said (scripted:FILE included), so `resume` needs no flags.
@@ -259,11 +264,20 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
         "started": now_iso(),
         "budget": {k: getattr(settings, k) for k in
                    ("max_turns", "max_tokens", "max_cost", "max_minutes")},
+        # How it thinks: a resume asks the model as the session began.
+        "thinking": {k: getattr(settings, k) for k in
+                     ("thinking", "thinking_display", "effort", "turn_max_tokens")},
         # How it ends: a resumed --review pr session must still go to review, and a
         # --no-push one must stay local.
         "review": settings.review, "push": settings.push,
     }
-    number = claim(repo, slug, base, remote, seed)
+    with repo.network_deadline():  # the claim's network calls share one bound
+        if remote:
+            # A runner whose main is behind the remote's starts from the remote's.
+            remote_main = remote_mod.fetch_main(repo, remote)
+            if remote_main and repo.is_ancestor(base, remote_main):
+                base = remote_main
+        number = claim(repo, slug, base, remote, seed)
     faults.point("claimed")
     meta = _meta(number, slug, base, seed)
     session = Session(repo, meta, _worktree_path(repo, number))
@@ -406,7 +420,8 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
             with stops.held(drop=True):  # a second signal cannot cut the clean-up short
                 session.meta["status"] = "interrupted"
                 save(state)
-                where = _park(repo, session, settings)
+                with repo.network_deadline():
+                    where = _park(repo, session, settings)
             raise Interrupted(
                 f"session {session.id} interrupted: {_why(exc)}; "
                 f"`agentgit resume {session.session}` continues it{where}",
@@ -433,7 +448,7 @@ def finish(repo: Repository, session: Session, judgement: Judgement, state: Agen
         faults.point("judged")
         progress("judged", {"outcome": result.outcome, "head": result.head})
     except KeyboardInterrupt as exc:  # a signal: the judgement is saved, resume makes it
-        with stops.held(drop=True):
+        with stops.held(drop=True), repo.network_deadline():
             where = _park(repo, session, settings)
         raise Interrupted(
             f"session {session.id} judged {judgement.outcome} but did not finish landing: "
@@ -473,8 +488,9 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
         steps = [s for s in steps if s]
         if steps:
             body += "\n## Steps\n\n" + "".join(f"- {s}\n" for s in steps)
+    ended = session.meta.get("ended") or now_iso()
     entry = session._entry(
-        judgement.outcome, body, title=title, ended=session.meta.get("ended") or now_iso(),
+        judgement.outcome, body, title=title, ended=ended,
         pieces=pieces, reason=judgement.reason, turns=state.turn,
         usage={"input": usage.input_tokens, "output": usage.output_tokens,
                "cache_read": usage.cache_read_input_tokens,
@@ -488,6 +504,7 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
     subject = describe(diff) or "Judge"
     verb = "Crystallize" if judgement.outcome == "crystallized" else "Abandon"
     trailers = _summary_trailers(session, judgement.outcome, title, pieces, state)
+    trailers["Agentgit-Ended"] = ended  # when the money was spent: the ledger reads it
     message = _message(f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
                        judgement.summary, trailers)
     repo.commit_staged(session.worktree, message)
@@ -522,17 +539,19 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     failure here (a remote or GitHub that is down, a main that kept moving) leaves the
     judged session for `resume` to land: it is reported as interrupted (exit 3)."""
     judged = result.outcome
-    try:
-        return _land(repo, session, result, settings, progress)
-    except Interrupted:
-        raise
-    except (AgentgitError, KeyboardInterrupt) as exc:
-        with stops.held(drop=True):
-            where = _park(repo, session, settings)
-        raise Interrupted(
-            f"session {session.id} judged {judged} but did not finish landing: "
-            f"{_why(exc)}; `agentgit resume {session.session}` lands it{where}",
-            session=session.session) from None
+    # One network bound for the landing and the park after it, not one for each call.
+    with repo.network_deadline():
+        try:
+            return _land(repo, session, result, settings, progress)
+        except Interrupted:
+            raise
+        except (AgentgitError, KeyboardInterrupt) as exc:
+            with stops.held(drop=True):  # a second signal cannot cut the park short
+                why, where = _why(exc), _park(repo, session, settings)
+    raise Interrupted(
+        f"session {session.id} judged {judged} but did not finish landing: "
+        f"{why}; `agentgit resume {session.session}` lands it{where}",
+        session=session.session)
 
 
 def _why(exc: BaseException) -> str:
@@ -720,14 +739,9 @@ def _log_only(repo: Repository, session: Session, result: Result, settings: Sett
             return commit
         except RefMoved:
             continue
-        except CheckoutBlocked:
-            # The log entry is a new file the user cannot have touched; the checkout was
-            # busy. Move the ref alone rather than lose the entry.
-            try:
-                repo.cas_ref(f"refs/heads/{MAIN}", commit, old)
-            except RefMoved:
-                continue  # main moved meanwhile: build on the new main
-            return commit
+        # A checkout that cannot come forward (CheckoutBlocked) is not gone round by moving
+        # the ref alone: the user's index would then show the entry as a staged deletion.
+        # It stops the landing, which `resume` finishes.
     raise AgentgitError("main kept moving")
 
 
@@ -801,12 +815,22 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
         branches = list(session_branches(repo, number))
     if not branches and _restore_branch(repo, number):
         branches = list(session_branches(repo, number))
+    landing = find_landing(repo, number)
+    waiting = (landing is not None and not _transcript_path(repo, number).exists()
+               and repo.trailers(landing).get("Agentgit-Outcome") == "needs-review")
     if not branches:
-        if find_landing(repo, number) is not None:
+        if waiting:
+            raise AgentgitError(
+                f"session {number:04d} needs review and its branch is gone: `agentgit sync` "
+                f"records that, or `agentgit abandon {number}`")
+        if landing is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
         raise AgentgitError(f"no open session {number:04d}")
-    if (not _transcript_path(repo, number).exists()
-            and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
+    if landing is not None and not waiting and not _transcript_path(repo, number).exists():
+        # Decided elsewhere (another clone's sync, pulled here): what is left is stale.
+        raise AgentgitError(f"session {number:04d} has already ended")
+    if waiting or (not _transcript_path(repo, number).exists()
+                   and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
         raise AgentgitError(
             f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
             "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
@@ -933,7 +957,8 @@ def open_session(repo: Repository, number: int, remote: str | None = None,
 
 
 _STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
-               "final_turn", "pending"}
+               "final_turn", "thinking_model", "cutoffs", "turn_tokens", "unsent",
+               "scrubbed_from", "pending"}
 
 
 def _judged_result(repo: Repository, session: Session) -> Result | None:
@@ -950,7 +975,15 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
     return Result(session=session.session, outcome=outcome, title=entry.title,
                   summary=(session.meta.get("judgement") or {}).get("summary", ""),
                   pieces=entry.pieces, reason=entry.reason, head=head, branch=session.branch,
-                  turns=entry.turns, cost_usd=entry.cost_usd)
+                  turns=entry.turns, usage=_entry_usage(entry), cost_usd=entry.cost_usd)
+
+
+def _entry_usage(entry: corpus.LogEntry) -> Usage:
+    """The tokens a log entry records (a session landed from its judged commit)."""
+    u = entry.usage
+    return Usage(input_tokens=u.get("input", 0), output_tokens=u.get("output", 0),
+                 cache_read_input_tokens=u.get("cache_read", 0),
+                 cache_creation_input_tokens=u.get("cache_write", 0))
 
 
 def resume(repo: Repository, number: int, model: Model, settings: Settings,
@@ -972,7 +1005,10 @@ def resume(repo: Repository, number: int, model: Model, settings: Settings,
                 f"session {session.id} has already ended: another clone resumed it and "
                 f"landed it on {remote}" + (f"; what this clone added is kept at {kept}"
                                             if lacking else ""))
-    session.meta["model"] = session.meta.get("model") or model.name  # lost if killed early
+    # A resume with another model goes on as that model: its prices, its trailer.
+    if model.name != session.meta.get("model"):
+        session.meta["model"] = model.name
+        session.meta["model_spec"] = settings.model or model.name
     judged = _judged_result(repo, session)
     if judged is not None:
         with _lock(repo, number):
@@ -992,6 +1028,7 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
     if not reason.strip():
         raise UsageError("--reason must not be empty")
     with _lock(repo, number):
+        _reopen_deleted_review(repo, number)
         reviewed = _left_for_review(repo, number)
         if reviewed is not None:
             return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
@@ -1006,6 +1043,28 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         session.meta["judgement"] = judgement.__dict__
         transcript.save(_transcript_path(repo, number), session.meta, state)
         return finish(repo, session, judgement, state, settings, progress)
+
+
+def _reopen_deleted_review(repo: Repository, number: int) -> None:
+    """A needs-review session whose branch a person merged or deleted here. Merged, it is
+    not abandoned (sync records it kept); deleted, its branch comes back from the
+    archived head so that abandoning it goes as for any session left for review."""
+    from agentgit.review import local_decisions
+
+    for decision in local_decisions(repo, number):
+        if decision.merged:
+            raise AgentgitError(
+                f"session {number:04d} was merged into {MAIN} by hand: `agentgit sync` "
+                "records it kept")
+        name = _log_entry_of(repo, decision.head, number)
+        repo.create_ref(f"refs/heads/session/{name}", decision.head)
+
+
+def _log_entry_of(repo: Repository, head: str, number: int) -> str:
+    """0007-tides for session 7, from its log entry's name on `head`."""
+    from agentgit.review import _log_entry_name
+
+    return _log_entry_name(repo, head, number).rsplit("/", 1)[-1].removesuffix(".md")
 
 
 def _left_for_review(repo: Repository, number: int) -> str | None:
@@ -1039,12 +1098,12 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     _ready_worktree(repo, session)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
     if repo.trailers(old_head).get("Agentgit-Outcome") != "abandoned":
-        entry.outcome, entry.reason = "abandoned", reason
+        entry.outcome, entry.reason, entry.pieces = "abandoned", reason, []
         entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
         session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
         repo.stage(session.worktree)
         trailers = _landing_trailers(repo, old_head)
-        trailers["Agentgit-Outcome"] = "abandoned"
+        trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         repo.commit_staged(session.worktree, _message(
             f"Abandon session {session.id}: {reason}", f"Abandoned in review: {reason}",
             trailers))
@@ -1056,7 +1115,7 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     result = Result(session=number, outcome="abandoned", title=entry.title,
                     summary=f"Abandoned in review: {reason}", pieces=[], reason=reason,
                     head=head, branch=session.branch, turns=entry.turns,
-                    cost_usd=entry.cost_usd)
+                    usage=_entry_usage(entry), cost_usd=entry.cost_usd)
     remote = remote_mod.active(repo, settings)
     landed = find_landing(repo, number, remote)
     if landed and repo.trailers(landed).get("Agentgit-Head") == head:

@@ -85,7 +85,7 @@ def init(path: Path, ci: str | None = None) -> InitReport:
     if has_main and current not in (None, f"refs/heads/{MAIN}"):
         raise AgentgitError(f"{repo.top}: check out '{MAIN}' before running init")
     if not has_main and repo.rev_parse("HEAD") is not None:
-        raise AgentgitError(f"{repo.top}: has no '{MAIN}' branch; rename yours to '{MAIN}'")
+        raise AgentgitError(repo.no_main_message())
     if not has_main:
         repo.run("symbolic-ref", "HEAD", f"refs/heads/{MAIN}")
 

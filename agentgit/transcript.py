@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from agentgit.agent import AgentState
+from agentgit.agent import AgentState, thinking_blocks
 from agentgit.errors import AgentgitError
 from agentgit.models.base import Usage
 
@@ -38,7 +38,15 @@ def transcript_path(state_dir: Path, session: int) -> Path:
 
 def save(path: Path, meta: dict[str, Any], state: AgentState) -> None:
     data = {"version": VERSION, **meta, **state_to_dict(state)}
-    text = json.dumps(_scrub(data), indent=1, ensure_ascii=False, sort_keys=False)
+    scrubbed = _scrub(data)
+    # Where scrubbing changed the conversation, the thinking blocks from there on are
+    # bound to a conversation the saved copy no longer holds: a resume must not send them.
+    scrubbed["scrubbed_from"] = next(
+        (i for i, (a, b) in enumerate(zip(data["messages"], scrubbed["messages"],
+                                          strict=True)) if a != b), None)
+    if scrubbed["scrubbed_from"] is None and data.get("pending") != scrubbed.get("pending"):
+        scrubbed["scrubbed_from"] = len(data["messages"])  # the pending answer, next in line
+    text = json.dumps(scrubbed, indent=1, ensure_ascii=False, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(text + "\n", encoding="utf-8")
@@ -99,6 +107,10 @@ def state_to_dict(state: AgentState) -> dict[str, Any]:
         "elapsed": state.elapsed,
         "turns": state.turns,
         "final_turn": state.final_turn,
+        "thinking_model": state.thinking_model,
+        "cutoffs": state.cutoffs,
+        "turn_tokens": state.turn_tokens,
+        "unsent": state.unsent,
         "pending": pending,
     }
 
@@ -110,8 +122,19 @@ def _calls_tools(message: dict[str, Any]) -> bool:
 
 
 def state_from_dict(data: dict[str, Any]) -> AgentState:
+    messages = data["messages"]
+    unsent = [list(r) for r in data.get("unsent") or []]
+    notices = []
+    scrubbed = data.get("scrubbed_from")
+    if isinstance(scrubbed, int):
+        held = [scrubbed, len(messages) + 1]  # + 1: a pending answer joins them next
+        count = thinking_blocks(messages, [held])
+        if count:
+            unsent.append(held)
+            notices.append(f"not sending {count} thinking block(s) that follow scrubbed "
+                           "content: the API binds them to the conversation as it was")
     return AgentState(
-        messages=data["messages"],
+        messages=messages,
         turn=int(data.get("turn", 0)),
         usage=Usage.from_dict(data.get("usage")),
         cost_usd=data.get("cost_usd"),
@@ -119,6 +142,11 @@ def state_from_dict(data: dict[str, Any]) -> AgentState:
         elapsed=float(data.get("elapsed", 0.0)),
         turns=list(data.get("turns", [])),
         final_turn=bool(data.get("final_turn", False)),
+        thinking_model=str(data.get("thinking_model") or data.get("model") or ""),
+        cutoffs=int(data.get("cutoffs", 0)),
+        turn_tokens=int(data.get("turn_tokens", 0)),
+        unsent=unsent,
+        notices=notices,
         pending=data.get("pending") if isinstance(data.get("pending"), dict) else None,
     )
 

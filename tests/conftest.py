@@ -69,3 +69,4 @@ def corpus_repo(tmp_path: Path) -> Path:
 
 from fakeapi import fake_api  # noqa: E402,F401  (the fake Messages API fixture)
 from fakegithub import fake_github  # noqa: E402,F401  (the fake GitHub REST fixture)
+from httpremote import http_remote  # noqa: E402,F401  (a smart-HTTP git remote)

@@ -14,6 +14,7 @@ import pytest
 from conftest import git
 
 from agentgit.agent import EMPTY_REPLY, NUDGE, Agent, AgentState, Judgement
+from agentgit.errors import OutOfTime
 from agentgit.models.base import ModelRequest, ModelResponse, Usage
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
@@ -225,19 +226,69 @@ def test_cost_budget(session: Session) -> None:
     assert h.state.cost_usd == pytest.approx(0.4)
 
 
+def _slow(now: list[float], seconds: float, reply: Reply) -> Reply:
+    """Each turn takes `seconds` on the clock `now`, unless the request's timeout cuts it
+    first, as the provider does (OutOfTime)."""
+
+    def answer(req: ModelRequest, n: int) -> ModelResponse:
+        if req.timeout is not None and req.timeout < seconds:
+            now[0] += req.timeout
+            raise OutOfTime("cut")
+        now[0] += seconds
+        return reply(req, n)
+
+    return answer
+
+
 def test_minutes_budget(session: Session) -> None:
     now = [0.0]
-
-    def reply(req: ModelRequest, n: int) -> ModelResponse:
-        now[0] += 300  # each turn takes five minutes
-        return _never_judges(req, n)
-
-    model = FakeModel(reply)
+    model = FakeModel(_slow(now, 300, _never_judges))  # each turn takes five minutes
     judgement = Harness(session, model, Settings(max_minutes=12),
                         clock=lambda: now[0]).run()
     assert judgement.reason == "budget exhausted"
     _check_last_turn(model, "of 12 minutes")
-    assert len(model.requests) == 4  # 15 minutes gone after three turns
+    # No request may outlive the budget: the third is cut at 12 minutes, and the judging
+    # turn gets one minute more.
+    assert [r.timeout for r in model.requests] == [720, 420, 120, 60]
+    assert now[0] == 13 * 60
+
+
+def test_a_turn_cut_at_the_deadline_is_followed_by_a_judgement(session: Session) -> None:
+    now = [0.0]
+    model = FakeModel(lambda req, n: _slow(now, 600, _never_judges)(req, n) if n == 1
+                      else _slow(now, 5, lambda r, m: abandon("out of time"))(req, n))
+    h = Harness(session, model, Settings(max_minutes=2), clock=lambda: now[0])
+    judgement = h.run()
+    assert judgement.reason == "out of time"
+    _check_last_turn(model, "2.0 of 2 minutes")
+    assert [r.timeout for r in model.requests] == [120, 60]
+    assert h.state.turn == 1  # the cut turn left nothing in the conversation
+    assert now[0] == 125
+
+
+def test_a_session_never_waits_past_max_minutes_and_a_minute(session: Session) -> None:
+    now = [0.0]
+    model = FakeModel(_slow(now, 3600, _never_judges))  # a model that hangs for an hour
+    h = Harness(session, model, Settings(max_minutes=1), clock=lambda: now[0])
+    judgement = h.run()
+    assert judgement.reason == "budget exhausted"
+    assert [r.timeout for r in model.requests] == [60, 60]
+    assert now[0] == 120
+    assert h.state.elapsed == 120 and h.state.final_turn
+
+
+def test_a_resumed_session_past_its_minutes_gets_only_the_judging_turn(
+    session: Session,
+) -> None:
+    now = [0.0]
+    model = FakeModel(_slow(now, 5, lambda req, n: abandon("late")))
+    h = Harness(session, model, Settings(max_minutes=10), clock=lambda: now[0])
+    h.state.elapsed = 10 * 60 + 30  # spent by the processes before this one
+    assert h.run().reason == "late"
+    assert [r.timeout for r in model.requests] == [30]
+    h.state.elapsed, h.state.final_turn = 10 * 60 + 59.5, False
+    assert h.run().reason == "budget exhausted"  # half a second left: no turn at all
+    assert len(model.requests) == 1
 
 
 def test_a_budget_spent_before_the_first_turn_still_offers_a_judgement(
@@ -444,11 +495,12 @@ def test_unknown_cost_stays_unknown(session: Session) -> None:
     costs = iter([None, 0.25, 0.25, 0.25])
     script = [tool("list_pieces", {}), tool("list_pieces", {}), abandon()]
     model = FakeModel(lambda req, n: script[n - 1])
-    # The turns' usage here is all zero; the agent's own estimate before the first turn
-    # (cache tokens) is priced at nothing, so the turns take the costs in order.
+    # The turns' usage here is all zero; the agent's own estimates (the first turn's
+    # cache tokens, the price of a turn's output room) are priced at nothing, so the
+    # turns take the costs in order.
     h = Harness(session, model, Settings(max_cost=0.3),
                 cost=lambda u: 0.0 if u.cache_creation_input_tokens + u.cache_read_input_tokens
-                else next(costs))
+                or u.output_tokens else next(costs))
     judgement = h.run()
     assert h.state.cost_usd is None
     # An unknown cost cannot spend the cost budget: no last turn was forced.

@@ -74,7 +74,7 @@ def test_the_sdk_gets_a_400_and_the_next_valid_request_is_answered() -> None:
         client = anthropic.Anthropic(api_key=FAKE_KEY, base_url=api.url, max_retries=0)
         with pytest.raises(anthropic.BadRequestError) as caught:
             client.messages.create(model="claude-sonnet-5-5", max_tokens=10,
-                                   messages=[ASK, use("a")])  # type: ignore[list-item]
+                                   messages=[ASK, use("a"), ASK])  # type: ignore[list-item]
         assert "tool_result" in str(caught.value)
         assert api.rejections and api.remaining == 1  # nothing was consumed
         reply = client.messages.create(model="claude-sonnet-5-5", max_tokens=10,

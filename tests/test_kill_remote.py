@@ -197,7 +197,7 @@ def test_a_connection_dropped_at_the_end_leaves_the_judged_session_resumable(
     assert proc.returncode == 3, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith("agentgit: session 0001 judged crystallized but did not finish "
-                           "landing: git push to origin failed: ")
+                           "landing: push to origin: cannot reach the remote (")
     assert last.endswith("`agentgit resume 1` lands it here or in any clone of origin")
     assert sha(remote, "main") == before
     assert "needs-review" not in proc.stdout + proc.stderr  # an outage is not a refusal

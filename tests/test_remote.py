@@ -248,5 +248,6 @@ def test_network_calls_give_up_on_a_stalled_remote_and_settings_win(
                     timeout=60)
     assert proc.returncode == 1, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
-    assert proc.stderr.startswith("agentgit: git ls-remote origin failed: ")
+    assert proc.stderr.startswith("agentgit: reading origin: timed out (")
+    assert "Operation too slow" in proc.stderr
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session", "refs/agentgit")

@@ -64,14 +64,18 @@ def test_ordinary_text_is_left_alone() -> None:
     assert scrub({"t": text}, []) == {"t": text}
 
 
-def test_signed_thinking_blocks_keep_credential_shapes_but_lose_real_secrets() -> None:
-    """A thinking block must go back byte for byte on resume: the shape heuristics leave
-    it alone, but a secret from our own environment is still never written."""
+def test_signed_thinking_blocks_are_scrubbed_but_keep_their_signatures() -> None:
+    """The text of a thinking block is the model's visible reasoning: scrubbed like any
+    text (a resume then leaves the altered block unsent: see test_thinking.py); the
+    signature and redacted data are opaque and go back as they were."""
     secret = "env-secret-value-123456"
-    thinking = {"type": "thinking", "thinking": "Bearer abcdefgh12345 expires", "signature": "s"}
+    thinking = {"type": "thinking", "thinking": "Bearer abcdefgh12345 expires",
+                "signature": "Bearer abcdefgh12345"}
     leaky = {"type": "thinking", "thinking": f"the key is {secret}", "signature": "s"}
+    redacted = {"type": "redacted_thinking", "data": "x-api-key: abcdefgh12345"}
     text = {"type": "text", "text": "Bearer abcdefgh12345 expires"}
-    out = scrub([thinking, leaky, text], [secret])
-    assert out[0] == thinking
+    out = scrub([thinking, leaky, redacted, text], [secret])
+    assert out[0] == {**thinking, "thinking": "Bearer [scrubbed] expires"}
     assert secret not in out[1]["thinking"] and "[scrubbed]" in out[1]["thinking"]
-    assert out[2]["text"] == "Bearer [scrubbed] expires"
+    assert out[2] == redacted
+    assert out[3]["text"] == "Bearer [scrubbed] expires"

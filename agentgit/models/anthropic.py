@@ -30,8 +30,9 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from agentgit.errors import AgentgitError, ModelError, ModelUnavailable
+from agentgit.errors import AgentgitError, ModelError, ModelUnavailable, OutOfTime
 from agentgit.models.base import ModelRequest, ModelResponse, ProgressFn, Usage
+from agentgit.models.capabilities import request_shape
 
 if TYPE_CHECKING:
     import anthropic
@@ -83,14 +84,23 @@ class AnthropicModel:
         timeout: float = 600,
         base_url: str | None = None,
         server_tools: list[dict[str, Any]] | None = None,
-        thinking: dict[str, Any] | None = None,
+        thinking: str = "adaptive",
+        thinking_display: str = "summarized",
+        effort: str = "medium",
         stream: bool = True,
     ) -> None:
         self.name = model
         self.max_retries = max_retries
         self.server_tools = [dict(t) for t in server_tools or []]
-        self.thinking = thinking
+        shape = request_shape(model, thinking, thinking_display, effort)
+        self.thinking = shape.thinking
+        self.output_config = shape.output_config
+        # The agent's output room per turn, thinking included, and how far it may grow
+        # after a reply is cut at that limit.
+        self.turn_tokens = shape.turn_tokens
+        self.max_output_tokens = shape.max_output
         self.stream = stream
+        self.timeout = timeout
         self._client = _make_client(max_retries=max_retries, timeout=timeout, base_url=base_url)
 
     @property
@@ -99,8 +109,9 @@ class AnthropicModel:
 
     def complete(self, request: ModelRequest, progress: ProgressFn | None = None) -> ModelResponse:
         params = self.build_params(request)
+        deadline = None if request.timeout is None else time.monotonic() + request.timeout
         try:
-            message = self._call(params, progress)
+            message = self._call(params, progress, deadline)
         except _ProgressFailed as failed:  # the caller's own callback broke: not ours
             raise failed.error from None
         return _to_response(message, self.name)
@@ -128,8 +139,12 @@ class AnthropicModel:
             # 400 on current models (Sonnet/Opus 5.5), so the choice stays "auto" and
             # the restricted list does the restricting.
             params["tool_choice"] = {"type": "auto"}
+        # Only what this model accepts (agentgit.models.capabilities): never forced tool
+        # choice, sampling parameters, a thinking budget, "disabled" or a prefill.
         if self.thinking:
             params["thinking"] = dict(self.thinking)
+        if self.output_config:
+            params["output_config"] = dict(self.output_config)
         place_cache_breakpoints(params)
         return params
 
@@ -144,16 +159,21 @@ class AnthropicModel:
 
     # --- the call ------------------------------------------------------------------------
 
-    def _call(self, params: dict[str, Any], progress: ProgressFn | None) -> Any:
+    def _call(self, params: dict[str, Any], progress: ProgressFn | None,
+              deadline: float | None = None) -> Any:
         import anthropic
 
+        client = self._client
+        if deadline is not None:  # every attempt of the SDK's is bounded by the deadline
+            client = client.with_options(middleware=[_deadline_bound(deadline, self.timeout)])
         broken = 0
         while True:
             try:
                 if self.stream:
-                    return self._stream_once(params, progress)
-                return self._client.messages.create(**params)
+                    return self._stream_once(client, params, progress, deadline)
+                return client.messages.create(**params)
             except _StreamBroke as err:
+                _check_deadline(deadline)
                 broken += 1
                 if broken > self.max_retries:
                     raise ModelUnavailable(
@@ -162,19 +182,22 @@ class AnthropicModel:
                     ) from err
                 time.sleep(min(MID_STREAM_BACKOFF * 2 ** (broken - 1), 8.0))
             except anthropic.APIError as err:
+                _check_deadline(deadline)  # a timeout at the deadline is the budget's end
                 raise self._translate(err) from err
 
-    def _stream_once(self, params: dict[str, Any], progress: ProgressFn | None) -> Any:
+    def _stream_once(self, client: anthropic.Anthropic, params: dict[str, Any],
+                     progress: ProgressFn | None, deadline: float | None) -> Any:
         import anthropic
         import httpx2
 
         # Entering the manager sends the request (the SDK retries it); errors there
         # are ordinary API errors. Failures while reading the stream are not retried
         # by the SDK, hence _StreamBroke.
-        with self._client.messages.stream(**params) as stream:
+        with client.messages.stream(**params) as stream:
             meter = _Meter(progress)
             try:
                 for event in stream:
+                    _check_deadline(deadline)  # a model that streams without end
                     meter.on_event(event)
                 message = stream.get_final_message()
             except _ProgressFailed:
@@ -236,6 +259,23 @@ def _make_client(*, max_retries: int, timeout: float, base_url: str | None) -> a
 def _is_anthropic_host(url: str) -> bool:
     host = (urlparse(url).hostname or "").lower()
     return host == "anthropic.com" or host.endswith(".anthropic.com")
+
+
+def _check_deadline(deadline: float | None) -> None:
+    if deadline is not None and time.monotonic() >= deadline:
+        raise OutOfTime("the wall-clock budget ran out during the model's turn")
+
+
+def _deadline_bound(deadline: float, longest: float) -> Any:
+    """SDK middleware (run once per attempt, retries included): no attempt starts past
+    the deadline, and each may wait on the server at most until it."""
+
+    def bound(request: Any, call_next: Any) -> Any:
+        _check_deadline(deadline)
+        left = max(deadline - time.monotonic(), 0.01)
+        return call_next(request.copy(timeout=min(longest, left)))
+
+    return bound
 
 
 # --- prompt caching --------------------------------------------------------------------------

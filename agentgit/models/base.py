@@ -68,6 +68,9 @@ class ModelRequest:
     # Tool names the model may call this turn (None: all). The last judgement turn
     # after a budget runs out offers only crystallize/abandon.
     allowed_tools: list[str] | None = None
+    # Seconds this turn may take in all, the provider's retries included: what is left
+    # of the wall-clock budget. Past it, complete() raises OutOfTime. None: no bound.
+    timeout: float | None = None
 
 
 @dataclass
@@ -91,5 +94,5 @@ class Model(Protocol):
 
     def complete(self, request: ModelRequest, progress: ProgressFn | None = None) -> ModelResponse:
         """One assistant turn. Raises ModelUnavailable when the API stays down,
-        ModelError when it is misconfigured."""
+        ModelError when it is misconfigured, OutOfTime when ``request.timeout`` passed."""
         ...
