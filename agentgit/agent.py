@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from agentgit import faults
 from agentgit.errors import OutOfTime
 from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn, Usage
 from agentgit.scrub import scrub_text, secrets_from_env
@@ -65,6 +66,11 @@ class AgentState:
     # exact conversation before it).
     unsent: list[list[int]] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)  # said once at the start; not saved
+    # A turn whose tool calls are being run: {"turn": N, "message": the assistant's
+    # message}. Saved before the first tool runs, so the model is never asked twice for
+    # one answer; the message joins `messages` with its results only once all are in, so
+    # the saved messages never hold an unanswered tool_use.
+    pending: dict[str, Any] | None = None
 
 
 CostFn = Callable[[Usage], float | None]
@@ -96,6 +102,11 @@ class Agent:
     def run(self, state: AgentState) -> Judgement:
         self._adopt_thinking(state)
         started = self.clock()
+        if state.pending is not None:  # resumed inside a turn: its tools come first
+            judgement = self._resume_pending(state)
+            if judgement is not None:
+                return judgement
+            self.save(state)
         while True:
             exhausted = self._exhausted(state, state.elapsed + self.clock() - started)
             if exhausted and not state.final_turn:
@@ -131,9 +142,12 @@ class Agent:
                 continue
             state.elapsed += self.clock() - started
             started = self.clock()
-            self.save(state)
             if judgement is not None:
+                # Not saved here: the caller saves the state with the judgement, so no
+                # saved state ever has a judging turn answered but its judgement lost.
                 return judgement
+            self.save(state)
+            faults.point("saved")
 
     def _adopt_thinking(self, state: AgentState) -> None:
         name = self.model.name
@@ -204,7 +218,7 @@ class Agent:
                                 "input": state.usage.total_input,
                                 "cache_read": state.usage.cache_read_input_tokens,
                                 "cost": cost_text})
-        content = response.content if isinstance(response.content, list) else []
+        content = _sendable(response.content if isinstance(response.content, list) else [])
         if response.stop_reason == "max_tokens":
             # A thinking block cut before its signature arrived cannot go back (the API
             # verifies every signature): keep only the complete ones.
@@ -238,7 +252,43 @@ class Agent:
         if not tool_uses:
             return self._nudge(state)
         state.nudges = 0
-        self.toolbox.turn = state.turn
+        state.pending = {"turn": state.turn, "message": state.messages.pop()}
+        self.save(state)  # write-ahead: from here a resume runs these calls, never re-asks
+        faults.point("answered")
+        return self._run_pending(state)
+
+    def _resume_pending(self, state: AgentState) -> Judgement | None:
+        """Finish the turn a stop cut short. An answer whose calls are not to be run (cut
+        off at max_tokens, say) is answered as it would have been."""
+        assert state.pending is not None
+        turn, message = int(state.pending["turn"]), state.pending["message"]
+        record = next((t for t in state.turns if t.get("turn") == turn), {})
+        stop = str(record.get("stop_reason") or "tool_use")
+        record.setdefault("max_tokens", self._turn_tokens(state))
+        if stop in ("max_tokens", "refusal", "model_context_window_exceeded", "pause_turn"):
+            state.messages.append(message)
+            state.pending = None
+            content = message["content"]
+            return self._answer(state, ModelResponse(content, stop, Usage(), self.model.name),
+                                content, record)
+        return self._run_pending(state, recovering=True)
+
+    def _run_pending(self, state: AgentState, recovering: bool = False) -> Judgement | None:
+        """Run the pending turn's tool calls and answer them all in one user message.
+        Recovering (a resume), a step whose commit is already on the branch is not run
+        again: the toolbox answers it from that commit."""
+        assert state.pending is not None
+        turn, assistant = int(state.pending["turn"]), state.pending["message"]
+        content = assistant["content"]
+        tool_uses = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
+        record = next((t for t in state.turns if t.get("turn") == turn), None)
+        if record is None:
+            record = {"turn": turn, "final": state.final_turn, "steps": []}
+            state.turns.append(record)
+        record["steps"] = []  # an interrupted run may have saved some: they are redone
+        self.toolbox.turn, self.toolbox.recovering = turn, recovering
+        if recovering:
+            self.toolbox.allowed = tuple(JUDGE_TOOLS) if state.final_turn else TOOL_NAMES
         results: list[dict[str, Any]] = []
         ending: SessionEnd | None = None
         for block in tool_uses:
@@ -246,10 +296,10 @@ class Agent:
             if ending is not None:
                 results.append(_result(tool_id, "not run: the session already ended", True))
                 continue
-            self.progress("tool", {"turn": state.turn, "tool": name})
+            self.progress("tool", {"turn": turn, "tool": name})
             reasoning = reasoning_before(content, block, self.settings.reasoning_chars)
             try:
-                outcome = self.toolbox.call(name, block.get("input"), reasoning)
+                outcome = self.toolbox.call(name, block.get("input"), reasoning, call_id=tool_id)
             except SessionEnd as end:
                 ending = end
                 results.append(_result(tool_id, "session ending", False))
@@ -257,7 +307,9 @@ class Agent:
             record["steps"].append({"tool": name, "error": outcome.is_error,
                                     "commit": outcome.commit})
             results.append(_result(tool_id, outcome.text, outcome.is_error))
-        state.messages.append({"role": "user", "content": results})
+        self.toolbox.recovering = False
+        state.messages += [assistant, {"role": "user", "content": results}]
+        state.pending = None
         # The summary and reason go into commit messages and trailers: scrubbed.
         if isinstance(ending, Keep):
             return Judgement("crystallized", _clean(ending.summary), slugs=ending.slugs)
@@ -402,6 +454,13 @@ def reasoning_before(content: list[dict[str, Any]], call: dict[str, Any], limit:
     if len(text) > limit:
         text = text[:limit].rstrip() + " […]"
     return text
+
+
+def _sendable(content: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The reply without blank text blocks: the Messages API refuses one in any earlier
+    message (400 on every later request), and it says nothing."""
+    return [b for b in content if not (isinstance(b, dict) and b.get("type") == "text"
+                                       and not str(b.get("text") or "").strip())]
 
 
 def _unsigned_thinking(block: Any) -> bool:

@@ -24,6 +24,9 @@ EXIT_INTERRUPTED = 3
 
 
 def main() -> None:
+    from agentgit import stops
+
+    stops.install()
     try:
         cli.main(prog_name="agentgit", standalone_mode=False)
     except click.exceptions.Abort:
@@ -39,8 +42,9 @@ def main() -> None:
         _debug()
         click.echo(f"agentgit: {exc.message}", err=True)
         sys.exit(exc.exit_code)
-    except KeyboardInterrupt:
-        click.echo("agentgit: interrupted", err=True)
+    except KeyboardInterrupt as exc:
+        why = getattr(exc, "message", "stopped by the user")
+        click.echo(f"agentgit: interrupted: {why}", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the last line of defence: still one line
         _debug()
@@ -138,12 +142,22 @@ def _settings(repo: Any, flags: dict[str, Any]) -> Any:
     return settings_mod.load(repo.top, flags)
 
 
-def _recorded(repo: Any, number: int) -> dict[str, Any]:
-    """What session N's transcript recorded when it started ({} if it has none)."""
+def _recorded(repo: Any, number: int, strict: bool = True) -> dict[str, Any]:
+    """What session N's transcript recorded when it started ({} if it has none). Not
+    `strict` (abandon, which ends a session whatever its transcript holds): {} too if
+    it cannot be read."""
     from agentgit import transcript
+    from agentgit.session import read_transcript
 
     path = transcript.transcript_path(repo.state_dir, number)
-    return dict(transcript.load(path)) if path.exists() else {}
+    if not path.exists():
+        return {}
+    try:
+        return dict(read_transcript(repo, number))
+    except AgentgitError:
+        if strict:
+            raise
+        return {}
 
 
 def _model(spec: str, settings: Any) -> Any:
@@ -386,7 +400,7 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
     from agentgit import session as lifecycle
 
     repo = _repo()
-    recorded = _recorded(repo, number)
+    recorded = _recorded(repo, number, strict=False)
     settings = _settings(repo, {"review": recorded.get("review"), "push": recorded.get("push")})
     machine = _machine_mode(json_flag)
     result = lifecycle.abandon(repo, number, reason, settings, _progress(machine))

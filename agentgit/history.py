@@ -186,7 +186,9 @@ def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploratio
 
 def render_transcript(text: str) -> str:
     """A transcript note as readable text: one block per message."""
-    data = json.loads(text)
+    from agentgit.transcript import parse
+
+    data = parse(text)  # a note that is not a transcript is one line, not a traceback
     out = [f"session {data.get('session', 0):04d} · model {data.get('model')} · "
            f"started {data.get('started')}"]
     for message in data.get("messages", []):

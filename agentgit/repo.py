@@ -23,6 +23,7 @@ from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
 
+from agentgit import stops
 from agentgit.errors import (
     AgentgitError,
     GitError,
@@ -305,9 +306,11 @@ class Repository:
 
     # -- refs ----------------------------------------------------------------------
 
-    def ref_transaction(self, updates: list[tuple[str, str, str | None]]) -> None:
+    def ref_transaction(self, updates: list[tuple[str, str, str | None]],
+                        message: str | None = None) -> None:
         """Atomically apply (ref, new, old) updates. new == EMPTY deletes; old None skips the
-        check, old == EMPTY requires that the ref does not exist yet. Raises RefMoved."""
+        check, old == EMPTY requires that the ref does not exist yet. Raises RefMoved.
+        `message` goes into the reflogs of the refs updated."""
         lines = ["start"]
         for ref, new, old in updates:
             if new == EMPTY:
@@ -315,10 +318,17 @@ class Repository:
             else:
                 lines.append(f"update {ref} {new}" + (f" {old}" if old else ""))
         lines += ["prepare", "commit", ""]
-        code, _, err = self.run_status("update-ref", "--stdin", input="\n".join(lines))
+        code, _, err = self.run_status("update-ref", *(["-m", message] if message else []),
+                                       "--stdin", input="\n".join(lines))
         if code != 0:
             _raise_if_stuck(err)
             raise RefMoved(err.strip().splitlines()[-1] if err.strip() else "ref update refused")
+
+    def first_reflog_message(self, ref: str) -> str | None:
+        """The message of the oldest entry in `ref`'s reflog (what created it), if any."""
+        code, out, _ = self.run_status("reflog", "show", "--format=%gs", ref, "--")
+        lines = out.splitlines() if code == 0 else []
+        return lines[-1] if lines else None
 
     def create_ref(self, ref: str, sha: str) -> None:
         self.ref_transaction([(ref, sha, EMPTY)])
@@ -836,10 +846,11 @@ def _spawn(
     if env:
         full_env = {**os.environ, **env}
     try:
-        return subprocess.run(
-            ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
-            text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout,
-        )
+        with stops.held():  # a stop waits for git: killing it could leave a lock behind
+            return subprocess.run(
+                ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
+                text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout,
+            )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
 

@@ -16,6 +16,7 @@ either has the session's commit or does not.
 from __future__ import annotations
 
 import fcntl
+import json
 import random
 import re
 import time
@@ -26,7 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, history, transcript
+from agentgit import corpus, faults, history, stops, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
@@ -124,7 +125,7 @@ class Session:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(corpus.render_log_entry(self._entry(None, "## Journal\n")), "utf-8")
 
-    def commit_step(self, tool: str, reasoning: str, turn: int) -> str | None:
+    def commit_step(self, tool: str, reasoning: str, turn: int, call: str = "") -> str | None:
         # The tools write only drafts and this session's journal. Staging just those
         # spares git a scan of the whole corpus for untracked files at every step (on
         # 10,000 pieces that scan made a step cost 1.6x a plain `git add` + `git commit`).
@@ -138,10 +139,22 @@ class Session:
             return None
         trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn),
                     "Agentgit-Tool": tool}
+        if call:  # which tool_use made it: a resume never runs that call again
+            trailers["Agentgit-Call"] = call
         self.repo.commit_staged(self.worktree, _message(subject, reasoning, trailers))
         faults.point("step")
         self.commits.append(subject)
         return subject
+
+    def step_commit(self, turn: int, call: str) -> str | None:
+        """The subject of the commit tool call `call` of turn `turn` made, if any."""
+        head = self.repo.head(self.worktree)
+        base = self.meta.get("base")
+        for commit in self.repo.log([head, *([f"^{base}"] if base else [])]):
+            t = commit.trailers
+            if t.get("Agentgit-Turn") == str(turn) and t.get("Agentgit-Call") == call:
+                return commit.subject
+        return None
 
     def search(self, query: str, limit: int) -> list[Passage]:
         """Ranked passages of the session's own tree (its last commit: every step that
@@ -198,10 +211,13 @@ def _used_ids(repo: Repository) -> set[int]:
     return ids
 
 
-def claim(repo: Repository, slug: str, base: str, remote: str | None = None) -> int:
+def claim(repo: Repository, slug: str, base: str, remote: str | None = None,
+          seed: dict[str, Any] | None = None) -> int:
     """The next free id, claimed by creating its branch and archive ref in one transaction;
     with a remote, then on the remote too (a runner that loses the race there drops its
-    local claim and takes the next id)."""
+    local claim and takes the next id). `seed`, what the session starts with, goes into
+    the branch's reflog: killed before its transcript is written, it is not lost."""
+    message = CLAIM_PREFIX + json.dumps(transcript.scrubbed(seed)) if seed else None
     used = _used_ids(repo)
     if remote:
         used |= remote_mod.used_ids(repo, remote)
@@ -210,7 +226,7 @@ def claim(repo: Repository, slug: str, base: str, remote: str | None = None) -> 
         branch = f"{SESSION_BRANCH_PREFIX}{candidate:04d}-{slug}"
         archive = f"{ARCHIVE_PREFIX}{candidate:04d}"
         try:
-            repo.ref_transaction([(branch, base, EMPTY), (archive, base, EMPTY)])
+            repo.ref_transaction([(branch, base, EMPTY), (archive, base, EMPTY)], message)
         except RefMoved:
             candidate += 1
             continue
@@ -241,20 +257,11 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     base = repo.main_commit()
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
-    with repo.network_deadline():  # the claim's network calls share one bound
-        if remote:
-            # A runner whose main is behind the remote's starts from the remote's.
-            remote_main = remote_mod.fetch_main(repo, remote)
-            if remote_main and repo.is_ancestor(base, remote_main):
-                base = remote_main
-        number = claim(repo, slug, base, remote)
-    faults.point("claimed")
-    meta = {
-        "session": number, "slug": slug, "base": base, "topic": topic,
-        "title": (topic or f"Session {number:04d}").strip()[:120], "model": model_name,
+    seed = {
+        "topic": topic, "model": model_name,
         # What --model said (scripted:FILE included), so `resume` needs no flags.
         "model_spec": model_spec or model_name,
-        "started": now_iso(), "status": "running",
+        "started": now_iso(),
         "budget": {k: getattr(settings, k) for k in
                    ("max_turns", "max_tokens", "max_cost", "max_minutes")},
         # How it thinks: a resume asks the model as the session began.
@@ -264,13 +271,75 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
         # --no-push one must stay local.
         "review": settings.review, "push": settings.push,
     }
+    with repo.network_deadline():  # the claim's network calls share one bound
+        if remote:
+            # A runner whose main is behind the remote's starts from the remote's.
+            remote_main = remote_mod.fetch_main(repo, remote)
+            if remote_main and repo.is_ancestor(base, remote_main):
+                base = remote_main
+        number = claim(repo, slug, base, remote, seed)
+    faults.point("claimed")
+    meta = _meta(number, slug, base, seed)
     session = Session(repo, meta, _worktree_path(repo, number))
     # The transcript exists before the worktree does, so a session killed from here on
     # can always be resumed or abandoned by id.
     transcript.save(_transcript_path(repo, number), meta, AgentState(messages=[]))
-    repo.add_worktree(session.worktree, session.branch)
+    _ready_worktree(repo, session)
     faults.point("started")
     return session
+
+
+CLAIM_PREFIX = "agentgit claim "
+
+
+def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> dict[str, Any]:
+    topic = seed.get("topic")
+    return {"session": number, "slug": slug, "base": base, **seed,
+            "title": (topic or f"Session {number:04d}").strip()[:120], "status": "running"}
+
+
+def _claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
+    """The meta of a session killed between its claim and its first transcript: the seed
+    the claim left in the branch's reflog (defaults if the reflog is gone)."""
+    slug = branch.removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+    seed: Any = {}
+    message = repo.first_reflog_message(branch) or ""
+    if message.startswith(CLAIM_PREFIX):
+        with suppress(ValueError):
+            seed = json.loads(message.removeprefix(CLAIM_PREFIX))
+    seed = seed if isinstance(seed, dict) else {}
+    seed.setdefault("started", now_iso())
+    seed.setdefault("model", "")
+    seed.setdefault("budget", {})
+    seed.setdefault("topic", None)
+    return _meta(number, slug, repo.rev_parse(branch), seed)
+
+
+def _ready_worktree(repo: Repository, session: Session) -> None:
+    """The session's worktree, checked out on its branch and clean. Whatever else is at
+    its path (a directory left by hand or by another tool) is moved aside, not deleted."""
+    path = session.worktree
+    if path.exists() and _checked_out(repo, path) == session.branch:
+        repo.reset_worktree(path)
+        return
+    if path.exists() or path.is_symlink():
+        n = 1
+        while path.with_name(f"{path.name}.stale-{n}").exists():
+            n += 1
+        path.rename(path.with_name(f"{path.name}.stale-{n}"))
+    repo.run("worktree", "prune")
+    repo.add_worktree(path, session.branch)
+
+
+def _checked_out(repo: Repository, path: Path) -> str | None:
+    """The branch checked out in the worktree at `path`, if it is one of ours."""
+    if not (path / ".git").is_file():
+        return None
+    code, out, _ = repo.run_status("symbolic-ref", "--short", "HEAD", cwd=path)
+    top_code, top, _ = repo.run_status("rev-parse", "--show-toplevel", cwd=path)
+    if code != 0 or top_code != 0 or Path(top.strip()).resolve() != path.resolve():
+        return None
+    return out.strip()
 
 
 def _worktree_path(repo: Repository, number: int) -> Path:
@@ -348,13 +417,13 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
         try:
             judgement = agent.run(state)
         except (Interrupted, KeyboardInterrupt) as exc:
-            session.meta["status"] = "interrupted"
-            save(state)
-            message = exc.message if isinstance(exc, Interrupted) else "stopped by the user"
-            with repo.network_deadline():
-                where = _park(repo, session, settings)
+            with stops.held(drop=True):  # a second signal cannot cut the clean-up short
+                session.meta["status"] = "interrupted"
+                save(state)
+                with repo.network_deadline():
+                    where = _park(repo, session, settings)
             raise Interrupted(
-                f"session {session.id} interrupted: {message}; "
+                f"session {session.id} interrupted: {_why(exc)}; "
                 f"`agentgit resume {session.session}` continues it{where}",
                 session=session.session,
             ) from None
@@ -374,9 +443,17 @@ def _cost_fn(model_name: str, settings: Settings) -> Callable[[Usage], float | N
 
 def finish(repo: Repository, session: Session, judgement: Judgement, state: AgentState,
            settings: Settings, progress: ProgressFn) -> Result:
-    result = _final_commit(repo, session, judgement, state)
-    faults.point("judged")
-    progress("judged", {"outcome": result.outcome, "head": result.head})
+    try:
+        result = _final_commit(repo, session, judgement, state)
+        faults.point("judged")
+        progress("judged", {"outcome": result.outcome, "head": result.head})
+    except KeyboardInterrupt as exc:  # a signal: the judgement is saved, resume makes it
+        with stops.held(drop=True), repo.network_deadline():
+            where = _park(repo, session, settings)
+        raise Interrupted(
+            f"session {session.id} judged {judgement.outcome} but did not finish landing: "
+            f"{_why(exc)}; `agentgit resume {session.session}` lands it{where}",
+            session=session.session) from None
     return land(repo, session, result, settings, progress)
 
 
@@ -468,12 +545,20 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
             return _land(repo, session, result, settings, progress)
         except Interrupted:
             raise
-        except AgentgitError as exc:
-            why, where = exc.message, _park(repo, session, settings)
+        except (AgentgitError, KeyboardInterrupt) as exc:
+            with stops.held(drop=True):  # a second signal cannot cut the park short
+                why, where = _why(exc), _park(repo, session, settings)
     raise Interrupted(
         f"session {session.id} judged {judged} but did not finish landing: "
         f"{why}; `agentgit resume {session.session}` lands it{where}",
         session=session.session)
+
+
+def _why(exc: BaseException) -> str:
+    """What stopped a run, for its one line."""
+    if isinstance(exc, AgentgitError):
+        return exc.message
+    return exc.message if isinstance(exc, stops.Stop) else "stopped by the user"
 
 
 def _park(repo: Repository, session: Session, settings: Settings) -> str:
@@ -484,6 +569,7 @@ def _park(repo: Repository, session: Session, settings: Settings) -> str:
     path = _transcript_path(repo, session.session)
     if remote is None or not path.exists():
         return ""
+    faults.point("parking")
     try:
         remote_mod.park(repo, remote, session.branch, repo.head(session.worktree),
                         path.read_text("utf-8"))
@@ -677,7 +763,7 @@ def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     """Main's commit repeats the branch's summary trailers, so `git log --first-parent`
     alone answers `agentgit log`, and names the archived head."""
     trailers = {k: v for k, v in repo.trailers(head).items() if k.startswith("Agentgit-")}
-    for key in ("Agentgit-Turn", "Agentgit-Tool"):
+    for key in ("Agentgit-Turn", "Agentgit-Tool", "Agentgit-Call"):
         trailers.pop(key, None)
     trailers["Agentgit-Head"] = head
     return trailers
@@ -722,9 +808,12 @@ def session_branches(repo: Repository, number: int) -> dict[str, str]:
 def check_open(repo: Repository, number: int, remote: str | None = None) -> None:
     """Raise unless session N is one `resume` or `abandon` can act on. It changes nothing,
     except that with a remote, a session parked there by another machine is brought
-    here first."""
+    here first, and a session whose branch was deleted (its transcript is still here) gets
+    it back."""
     branches = list(session_branches(repo, number))
     if not branches and remote and _unpark(repo, number, remote):
+        branches = list(session_branches(repo, number))
+    if not branches and _restore_branch(repo, number):
         branches = list(session_branches(repo, number))
     landing = find_landing(repo, number)
     waiting = (landing is not None and not _transcript_path(repo, number).exists()
@@ -747,6 +836,32 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
             "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
 
 
+def _logged_on_main(repo: Repository, number: int) -> bool:
+    return any(name.rsplit("/", 1)[-1].startswith(f"{number:04d}-")
+               for name in repo.ls_tree_names(MAIN, "corpus/log"))
+
+
+def _restore_branch(repo: Repository, number: int) -> bool:
+    """Session N's branch, deleted while its transcript remains and before it was logged:
+    made again at its worktree's commit, or else where its archive ref (its start) is. The
+    transcript is the evidence: it goes only after the branch, once the session ended."""
+    path = _transcript_path(repo, number)
+    if not path.exists() or _logged_on_main(repo, number) or find_landing(repo, number):
+        return False
+    try:
+        slug = corpus.validate_slug(str(transcript.load(path).get("slug")))
+    except AgentgitError:
+        slug = "explore"  # an unreadable transcript: `abandon` still ends the session
+    worktree = _worktree_path(repo, number)
+    code, out, _ = (repo.run_status("rev-parse", "--verify", "--quiet", "HEAD", cwd=worktree)
+                    if (worktree / ".git").is_file() else (1, "", ""))
+    head = out.strip() if code == 0 else repo.rev_parse(f"{ARCHIVE_PREFIX}{number:04d}")
+    if not head:
+        return False
+    repo.ref_transaction([(f"{SESSION_BRANCH_PREFIX}{number:04d}-{slug}", head, EMPTY)])
+    return True
+
+
 def _unpark(repo: Repository, number: int, remote: str) -> bool:
     """Bring session N here from the remote, where an interrupted run parked it: its
     branch and its transcript (the note on the branch's head). False if the remote has
@@ -763,8 +878,8 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
     note = repo.read_note(head)
     try:
         data = transcript.parse(note) if note else None
-    except AgentgitError:
-        data = None
+    except AgentgitError:  # parked, but unreadable: here `abandon` can still end it
+        data = {"session": number}
     if data is None or data.get("session") != number:
         repo.delete_ref(scratch)
         raise AgentgitError(
@@ -791,35 +906,59 @@ def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) ->
     return None if named == mine or repo.is_ancestor(named, mine) else named
 
 
-def open_session(repo: Repository, number: int,
-                 remote: str | None = None) -> tuple[Session, dict[str, Any]]:
+def read_transcript(repo: Repository, number: int) -> dict[str, Any]:
+    """Session N's transcript, or one line saying it cannot be read and what ends it."""
+    path = _transcript_path(repo, number)
+    try:
+        return transcript.load(path)
+    except AgentgitError as exc:
+        raise AgentgitError(
+            f"session {number:04d} cannot be resumed: {exc.message} ({path}); "
+            f"`agentgit abandon {number} --reason TEXT` ends it") from None
+
+
+def _salvage(repo: Repository, number: int, branch: str) -> dict[str, Any]:
+    """For `abandon`: an unreadable transcript is kept aside, and the session goes on
+    from what its claim recorded."""
+    path = _transcript_path(repo, number)
+    try:
+        return transcript.load(path)
+    except AgentgitError:
+        pass
+    n = 1
+    while path.with_name(f"{number:04d}.unreadable-{n}.json").exists():
+        n += 1
+    path.rename(path.with_name(f"{number:04d}.unreadable-{n}.json"))
+    transcript.save(path, _claimed_meta(repo, number, branch), AgentState(messages=[]))
+    return transcript.load(path)
+
+
+def open_session(repo: Repository, number: int, remote: str | None = None,
+                 salvage: bool = False) -> tuple[Session, dict[str, Any]]:
     check_open(repo, number, remote)
     path = _transcript_path(repo, number)
     branches = list(session_branches(repo, number))
     if not path.exists() and find_landing(repo, number) is None:
         # Killed between claiming the id and saving the transcript: nothing else was done,
-        # so the claim (the branch's name and base) is enough to begin the transcript.
-        slug = branches[0].removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
-        meta = {"session": number, "slug": slug, "base": repo.rev_parse(branches[0]),
-                "topic": None, "title": f"Session {number:04d}", "model": "",
-                "started": now_iso(), "status": "running", "budget": {}}
-        transcript.save(path, meta, AgentState(messages=[]))
+        # so the claim (the branch's name, base and reflog) is enough to begin it.
+        transcript.save(path, _claimed_meta(repo, number, branches[0]), AgentState(messages=[]))
     if not path.exists():
         raise AgentgitError(f"session {number:04d} has already ended")
-    data = transcript.load(path)
+    data = _salvage(repo, number, branches[0]) if salvage else read_transcript(repo, number)
     session = Session(repo, {k: v for k, v in data.items() if k not in _STATE_KEYS},
                       _worktree_path(repo, number))
-    if not session.worktree.exists():
-        repo.run("worktree", "prune")
-        repo.add_worktree(session.worktree, session.branch)
-    else:
-        repo.reset_worktree(session.worktree)
+    if f"{SESSION_BRANCH_PREFIX}{session.branch.removeprefix('session/')}" not in branches:
+        # The transcript names another branch than the one there is (a slug it lost):
+        # the branch is what holds the work.
+        session.slug = branches[0].removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+        session.meta["slug"] = session.slug
+    _ready_worktree(repo, session)
     return session, data
 
 
 _STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
                "final_turn", "thinking_model", "cutoffs", "turn_tokens", "unsent",
-               "scrubbed_from"}
+               "scrubbed_from", "pending"}
 
 
 def _judged_result(repo: Repository, session: Session) -> Result | None:
@@ -830,6 +969,8 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
     # needs-review too: killed after that commit, the session only has its entry to log.
     if outcome not in ("crystallized", "abandoned", "needs-review"):
         return None
+    if trailers.get("Agentgit-Session") != session.id or not session.journal_path().is_file():
+        return None  # an earlier session's landing: this one has not even begun (its base)
     entry = corpus.parse_log_entry(session.journal_path().read_text("utf-8"), session.log_rel)
     return Result(session=session.session, outcome=outcome, title=entry.title,
                   summary=(session.meta.get("judgement") or {}).get("summary", ""),
@@ -891,7 +1032,8 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         reviewed = _left_for_review(repo, number)
         if reviewed is not None:
             return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
-        session, data = open_session(repo, number, remote_mod.active(repo, settings))
+        session, data = open_session(repo, number, remote_mod.active(repo, settings),
+                                     salvage=True)
         judged = _judged_result(repo, session)
         if judged is not None:
             return land(repo, session, judged, settings, progress)
@@ -953,9 +1095,7 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     meta = {"session": number, "slug": slug, "title": entry.title, "model": entry.model,
             "started": entry.started, "topic": None}
     session = Session(repo, meta, _worktree_path(repo, number))
-    if not session.worktree.exists():
-        repo.run("worktree", "prune")
-        repo.add_worktree(session.worktree, session.branch)
+    _ready_worktree(repo, session)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
     if repo.trailers(old_head).get("Agentgit-Outcome") != "abandoned":
         entry.outcome, entry.reason, entry.pieces = "abandoned", reason, []

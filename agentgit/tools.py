@@ -56,7 +56,9 @@ class Workspace(Protocol):
     session: int
     today: date
 
-    def commit_step(self, tool: str, reasoning: str, turn: int) -> str | None: ...
+    def commit_step(self, tool: str, reasoning: str, turn: int,
+                    call: str = "") -> str | None: ...
+    def step_commit(self, turn: int, call: str) -> str | None: ...
     def search(self, query: str, limit: int) -> list[Passage]: ...
     def history(self, path: str) -> str: ...
     def journal_path(self) -> Path: ...
@@ -143,6 +145,7 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
     },
 ]
 TOOL_NAMES = tuple(t["name"] for t in TOOL_DEFINITIONS)
+WRITING_TOOLS = ("write_draft", "edit_draft", "note")  # each change is one commit
 
 
 class ToolError(Exception):
@@ -158,13 +161,20 @@ class Toolbox:
     reasoning: str = ""
     turn: int = 0
     allowed: tuple[str, ...] = TOOL_NAMES
+    call_id: str = ""  # the tool_use being run: its commit names it (Agentgit-Call)
+    recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
 
     def definitions(self) -> list[dict[str, Any]]:
         return TOOL_DEFINITIONS
 
-    def call(self, name: str, tool_input: Any, reasoning: str = "") -> ToolResult:
+    def call(self, name: str, tool_input: Any, reasoning: str = "",
+             call_id: str = "") -> ToolResult:
         """Run one tool call. Keep/Discard propagate; everything else is a result."""
+        self.call_id = call_id
+        recovered = self._recovered(name)
+        if recovered is not None:
+            return recovered
         # git refuses a commit message with a NUL byte or a lone surrogate: the model's
         # prose must not be able to make a step fail.
         # It goes into a commit message: nothing secret may (agentgit.scrub).
@@ -192,6 +202,18 @@ class Toolbox:
             result = ToolResult(f"{name}: {exc.strerror or type(exc).__name__}", is_error=True)
         # Errors too: they quote the model's input, which may be a 60,000-character path.
         return self._bounded(result)
+
+    def _recovered(self, name: str) -> ToolResult | None:
+        """A step that already made its commit before the process stopped (killed
+        between the commit and the saved transcript): answered from that commit, never
+        run twice. Only the writing tools commit; reading ones are simply run again."""
+        if not (self.recovering and self.call_id and name in WRITING_TOOLS):
+            return None
+        subject = self.workspace.step_commit(self.turn, self.call_id)
+        if subject is None:
+            return None
+        return ToolResult(f"{name}: done before an interruption; committed: {subject}",
+                          commit=subject)
 
     def _bounded(self, result: ToolResult) -> ToolResult:
         if len(result.text) > self.max_result_chars:
@@ -289,7 +311,8 @@ class Toolbox:
         # old draft whole rather than truncated.
         data = corpus.render_piece(meta, body).encode("utf-8")
         path.write_bytes(data)
-        subject = self.workspace.commit_step("write_draft", self.reasoning, self.turn)
+        subject = self.workspace.commit_step("write_draft", self.reasoning, self.turn,
+                                              self.call_id)
         kind = "revision of pieces/" if existing else ""
         return ToolResult(f"wrote drafts/{slug}.md ({kind}{slug if kind else 'new draft'}); "
                           f"committed: {subject or 'no change'}", commit=subject)
@@ -318,7 +341,8 @@ class Toolbox:
         except CorpusError as exc:
             raise ToolError(f"edit_draft: the edit would break the draft: {exc.message}") from None
         path.write_text(edited, encoding="utf-8")
-        subject = self.workspace.commit_step("edit_draft", self.reasoning, self.turn)
+        subject = self.workspace.commit_step("edit_draft", self.reasoning, self.turn,
+                                              self.call_id)
         return ToolResult(f"edited drafts/{slug}.md; committed: {subject or 'no change'}",
                           commit=subject)
 
@@ -333,7 +357,8 @@ class Toolbox:
         self.workspace.start_journal()
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"\n{text}\n")
-        subject = self.workspace.commit_step("note", self.reasoning, self.turn)
+        subject = self.workspace.commit_step("note", self.reasoning, self.turn,
+                                              self.call_id)
         return ToolResult(f"noted in the journal; committed: {subject}", commit=subject)
 
     # -- judging -------------------------------------------------------------------

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -26,6 +27,11 @@ def _scrub(data: dict[str, Any]) -> dict[str, Any]:
     return scrub(data, secrets_from_env())
 
 
+def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
+    """`data` as a transcript would hold it: secrets scrubbed."""
+    return _scrub(data)
+
+
 def transcript_path(state_dir: Path, session: int) -> Path:
     return state_dir / "transcripts" / f"{session:04d}.json"
 
@@ -38,6 +44,8 @@ def save(path: Path, meta: dict[str, Any], state: AgentState) -> None:
     scrubbed["scrubbed_from"] = next(
         (i for i, (a, b) in enumerate(zip(data["messages"], scrubbed["messages"],
                                           strict=True)) if a != b), None)
+    if scrubbed["scrubbed_from"] is None and data.get("pending") != scrubbed.get("pending"):
+        scrubbed["scrubbed_from"] = len(data["messages"])  # the pending answer, next in line
     text = json.dumps(scrubbed, indent=1, ensure_ascii=False, sort_keys=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
@@ -57,14 +65,41 @@ def parse(text: str) -> dict[str, Any]:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
         raise AgentgitError(f"the transcript is not valid JSON: {exc.msg}") from None
-    if not isinstance(data, dict) or data.get("version") != VERSION:
+    if not isinstance(data, dict) or data.get("version") != VERSION or _malformed(data):
         raise AgentgitError("the transcript has an unknown format")
     return data
 
 
+_SHAPE: dict[str, type | tuple[type, ...]] = {
+    "session": int, "slug": str, "started": str, "messages": list, "turns": list,
+    "usage": (dict, type(None)), "pending": (dict, type(None)), "turn": int,
+}
+
+
+def _malformed(data: dict[str, Any]) -> bool:
+    """Whether what resuming reads is missing or of the wrong kind (a hand-edited or
+    truncated-then-mended file): better one line now than a traceback mid-session."""
+    required = ("session", "slug", "started", "messages")
+    if any(key not in data for key in required):
+        return True
+    if any(key in data and not isinstance(data[key], kind) for key, kind in _SHAPE.items()):
+        return True
+    try:
+        date.fromisoformat(data["started"][:10])
+    except ValueError:
+        return True
+    return not all(isinstance(m, dict) and m.get("role") in ("user", "assistant")
+                   for m in data["messages"])
+
+
 def state_to_dict(state: AgentState) -> dict[str, Any]:
+    messages, pending = state.messages, state.pending
+    if pending is None and messages and _calls_tools(messages[-1]):
+        # Stopped between the model's answer and running its calls: the answer is saved
+        # as pending, so the saved messages never end in an unanswered tool_use.
+        messages, pending = messages[:-1], {"turn": state.turn, "message": messages[-1]}
     return {
-        "messages": state.messages,
+        "messages": messages,
         "turn": state.turn,
         "usage": state.usage.to_dict(),
         "cost_usd": state.cost_usd,
@@ -76,7 +111,14 @@ def state_to_dict(state: AgentState) -> dict[str, Any]:
         "cutoffs": state.cutoffs,
         "turn_tokens": state.turn_tokens,
         "unsent": state.unsent,
+        "pending": pending,
     }
+
+
+def _calls_tools(message: dict[str, Any]) -> bool:
+    content = message.get("content")
+    return message.get("role") == "assistant" and isinstance(content, list) and any(
+        isinstance(b, dict) and b.get("type") == "tool_use" for b in content)
 
 
 def state_from_dict(data: dict[str, Any]) -> AgentState:
@@ -85,7 +127,7 @@ def state_from_dict(data: dict[str, Any]) -> AgentState:
     notices = []
     scrubbed = data.get("scrubbed_from")
     if isinstance(scrubbed, int):
-        held = [scrubbed, len(messages)]
+        held = [scrubbed, len(messages) + 1]  # + 1: a pending answer joins them next
         count = thinking_blocks(messages, [held])
         if count:
             unsent.append(held)
@@ -105,6 +147,7 @@ def state_from_dict(data: dict[str, Any]) -> AgentState:
         turn_tokens=int(data.get("turn_tokens", 0)),
         unsent=unsent,
         notices=notices,
+        pending=data.get("pending") if isinstance(data.get("pending"), dict) else None,
     )
 
 

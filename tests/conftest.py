@@ -14,7 +14,13 @@ FIXED_DATE = "2026-01-02T03:04:05+00:00"
 
 @pytest.fixture(autouse=True)
 def hermetic_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch):
-    home = tmp_path_factory.mktemp("home")
+    seal(monkeypatch, tmp_path_factory.mktemp("home"))
+    yield
+
+
+def seal(monkeypatch: pytest.MonkeyPatch, home: Path) -> None:
+    """The sealed environment: also for module-scoped fixtures, which run before the
+    function-scoped autouse one."""
     for key in list(os.environ):
         if key.startswith(("GIT_", "AGENTGIT_", "ANTHROPIC_", "GITHUB_")) or key == "CI":
             monkeypatch.delenv(key, raising=False)
@@ -33,7 +39,6 @@ def hermetic_git(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.M
     }
     for key, value in env.items():
         monkeypatch.setenv(key, value)
-    yield
 
 
 def git(cwd: Path, *args: str, check: bool = True) -> str:

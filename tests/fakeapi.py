@@ -15,8 +15,8 @@ Each test scripts a queue of entries, answered in order, one per request:
 - ``{"stream_error": {...}}``: start a stream, then send an SSE ``error`` event.
 
 Any entry may carry ``"delay": seconds``: the server waits that long before answering
-(a hung or slow model); a streamed message entry ``"event_delay": seconds`` between its
-SSE events (a model that generates without end).
+(a hung or slow model; stopping the fake ends the wait); a streamed message entry
+``"event_delay": seconds`` between its SSE events (a model that generates without end).
 
 Every request body received is kept in ``api.requests`` (parsed JSON) for
 assertions. Requests that the real API would reject for shape reasons (more than 4
@@ -289,6 +289,7 @@ class FakeAPI:
         self._lock = threading.Lock()
         self._counter = 0
         self._server: ThreadingHTTPServer | None = None
+        self._stopping = threading.Event()
         self._thread: threading.Thread | None = None
 
     # lifecycle
@@ -301,6 +302,7 @@ class FakeAPI:
         return self
 
     def stop(self) -> None:
+        self._stopping.set()
         if self._server is not None:
             self._server.shutdown()
             self._server.server_close()
@@ -395,7 +397,7 @@ class FakeAPI:
         choice = body.get("tool_choice") or {}
         if self.reject_forced_tool_choice and choice.get("type") in ("any", "tool"):
             return "forced tool use is not supported with this model"
-        return _unanswered_tool_use(body.get("messages") or [])
+        return conversation_problem(body.get("messages") or [])
 
 
 class _QuietServer(ThreadingHTTPServer):
@@ -420,19 +422,79 @@ def _all_blocks(body: dict[str, Any]) -> Iterator[Any]:
             yield from content
 
 
+def conversation_problem(messages: list[dict[str, Any]]) -> str | None:
+    """What the Messages API would refuse in `messages` (None: nothing): content that is
+    empty, a tool_use not answered at the start of the next message, a tool_result that
+    answers no tool_use of the message before it."""
+    return _empty_content(messages) or _unanswered_tool_use(messages) or _stray_tool_result(
+        messages)
+
+
+def _blocks(message: dict[str, Any]) -> list[Any]:
+    content = message.get("content")
+    if isinstance(content, str):
+        return [{"type": "text", "text": content}]
+    return content if isinstance(content, list) else []
+
+
+def _empty_content(messages: list[dict[str, Any]]) -> str | None:
+    for i, message in enumerate(messages):
+        final_assistant = i == len(messages) - 1 and message.get("role") == "assistant"
+        if not _blocks(message) and not final_assistant:
+            return (f"messages.{i}: all messages must have non-empty content except for the "
+                    "optional final assistant message")
+        for block in _blocks(message):
+            if isinstance(block, dict) and block.get("type") == "text" and not str(
+                    block.get("text") or "").strip():
+                return f"messages.{i}: text content blocks must contain non-whitespace text"
+    return None
+
+
+def _tool_use_ids(message: dict[str, Any]) -> list[str]:
+    if message.get("role") != "assistant":
+        return []
+    return [b.get("id") for b in _blocks(message) if isinstance(b, dict)
+            and b.get("type") == "tool_use"]
+
+
+def _leading_results(message: dict[str, Any]) -> list[Any]:
+    """The tool_use ids the tool_result blocks at the start of a user message answer."""
+    ids = []
+    for block in _blocks(message) if message.get("role") == "user" else []:
+        if not (isinstance(block, dict) and block.get("type") == "tool_result"):
+            break
+        ids.append(block.get("tool_use_id"))
+    return ids
+
+
 def _unanswered_tool_use(messages: list[dict[str, Any]]) -> str | None:
-    for i, message in enumerate(messages[:-1]):
-        if message.get("role") != "assistant" or not isinstance(message.get("content"), list):
+    """Each tool_use is answered by a tool_result at the start of the very next message,
+    which must exist: an assistant tool_use cannot end the conversation."""
+    for i, message in enumerate(messages):
+        ids = _tool_use_ids(message)
+        if not ids:
             continue
-        ids = {b["id"] for b in message["content"] if b.get("type") == "tool_use"}
-        following = messages[i + 1].get("content")
-        answered = {
-            b.get("tool_use_id")
-            for b in (following if isinstance(following, list) else [])
-            if isinstance(b, dict) and b.get("type") == "tool_result"
-        }
-        if ids - answered:
-            return f"tool_use ids were found without tool_result blocks: {sorted(ids - answered)}"
+        following = messages[i + 1] if i + 1 < len(messages) else {}
+        missing = sorted(set(ids) - set(_leading_results(following)))
+        if missing:
+            return (f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
+                    f"immediately after: {missing}")
+    return None
+
+
+def _stray_tool_result(messages: list[dict[str, Any]]) -> str | None:
+    """Every tool_result answers a tool_use of the message just before it."""
+    for i, message in enumerate(messages):
+        results = [b.get("tool_use_id") for b in _blocks(message) if isinstance(b, dict)
+                   and b.get("type") == "tool_result"]
+        if not results:
+            continue
+        asked = set(_tool_use_ids(messages[i - 1])) if i > 0 else set()
+        stray = sorted(set(results) - asked)
+        if stray or message.get("role") != "user":
+            return (f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` "
+                    f"blocks: {stray or results}. Each `tool_result` block must have a "
+                    "corresponding `tool_use` block in the previous message.")
     return None
 
 
@@ -458,8 +520,8 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             body = json.loads(raw or b"{}")
             api.headers.append({k.lower(): v for k, v in self.headers.items()})
             entry = api._next(body)
-            if entry.get("delay"):
-                time.sleep(entry["delay"])
+            if entry.get("delay"):  # a slow server; stopping the fake ends the wait
+                api._stopping.wait(float(entry["delay"]))
             if entry.get("drop"):
                 self.close_connection = True
                 return

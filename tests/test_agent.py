@@ -465,10 +465,14 @@ def test_state_is_saved_after_every_turn(session: Session) -> None:
     model = FakeModel(lambda req, n: script[n - 1])
     h = Harness(session, model, Settings())
     h.run()
-    assert [turn for turn, _ in h.saves] == [1, 2, 3, 4]
-    # Each save came after the turn's answer was added to the conversation.
-    assert h.saves[0][1] == len(model.requests[1].messages)
-    assert h.saves[2][1] == len(model.requests[3].messages)
+    # Each turn is saved once answered; one that calls tools also before they run (the
+    # model is never asked twice for one answer). The judging turn is saved by the
+    # caller, with its judgement.
+    assert [turn for turn, _ in h.saves] == [1, 1, 2, 3, 3, 4]
+    # Before its tools run, the answer waits outside the messages (pending).
+    assert h.saves[0][1] == len(model.requests[0].messages)
+    assert h.saves[1][1] == len(model.requests[1].messages)
+    assert h.saves[4][1] == len(model.requests[3].messages)
 
 
 def test_usage_and_cost_accumulate(session: Session) -> None:

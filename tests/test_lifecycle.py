@@ -117,7 +117,9 @@ def assert_kept(path: Path, base: str, number: int, slug: str) -> str:
     ids = [b["id"] for m in transcript["messages"] if isinstance(m["content"], list)
            for b in m["content"] if b.get("type") == "tool_use"]
     assert ids
+    # (Each step's commit names the call that made it, in its Agentgit-Call trailer.)
     messages = git(path, "log", "--format=%B", "--all", "--not", NOTES)
+    messages = re.sub(r"^Agentgit-Call: .*$", "", messages, flags=re.M)
     assert not [i for i in ids if i in messages]
     assert not [f for f in files if f.endswith(".json")]
     return head
@@ -240,7 +242,7 @@ def test_exploration_subjects_come_from_the_diff_and_bodies_from_the_model(
                                                  strict=True), 1):
         t = trailers(corpus_repo, commit)
         assert t == {"Agentgit-Session": "0001", "Agentgit-Turn": str(turn_no),
-                     "Agentgit-Tool": tool}
+                     "Agentgit-Tool": tool, "Agentgit-Call": f"toolu_s{turn_no:03d}_1"}
 
 
 def test_read_only_steps_make_no_commit(corpus_repo: Path) -> None:
