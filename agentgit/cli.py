@@ -19,6 +19,7 @@ import click
 
 from agentgit import __version__
 from agentgit.errors import AgentgitError, UsageError
+from agentgit.scrub import printable
 
 EXIT_INTERRUPTED = 3
 
@@ -27,25 +28,41 @@ def main() -> None:
     try:
         cli.main(prog_name="agentgit", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("agentgit: aborted", err=True)
+        _echo("agentgit: aborted", err=True)
         sys.exit(1)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # bare `agentgit`: the help, as before
+        sys.exit(2)
     except click.UsageError as exc:
-        exc.show()
+        # One line, like every other error, naming where the help is.
+        hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx else ""
+        _echo(f"agentgit: {_one_line(exc.format_message())}{hint}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
+        _echo(f"agentgit: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except AgentgitError as exc:
         _debug()
-        click.echo(f"agentgit: {exc.message}", err=True)
+        _echo(f"agentgit: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt:
-        click.echo("agentgit: interrupted", err=True)
+        _echo("agentgit: interrupted", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the last line of defence: still one line
         _debug()
-        click.echo(f"agentgit: internal error: {type(exc).__name__}: {exc}", err=True)
+        _echo(f"agentgit: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
+
+
+def _echo(text: str = "", **kwargs: Any) -> None:
+    """Every line the CLI prints goes through here: titles, topics, reasons and file
+    names come from people and models, and a control sequence among them (an OSC that
+    retitles the terminal, a BEL) must not reach the terminal."""
+    click.echo(printable(str(text)), **kwargs)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _debug() -> None:
@@ -88,13 +105,13 @@ def init(path: Path, ci: str | None) -> None:
 
     report = do_init(path, ci=ci)
     verb = "Created" if report.created else "Adopted"
-    click.echo(f"{verb} corpus repository {report.path}")
+    _echo(f"{verb} corpus repository {report.path}")
     if report.added:
-        click.echo(f"Added {', '.join(report.added)}")
+        _echo(f"Added {', '.join(report.added)}")
     else:
-        click.echo("Nothing to add: already set up")
+        _echo("Nothing to add: already set up")
     if report.kept_workflow:
-        click.echo(f"Kept the existing {report.kept_workflow} (not overwritten)")
+        _echo(f"Kept the existing {report.kept_workflow} (not overwritten)")
 
 
 @cli.command()
@@ -124,7 +141,7 @@ def check(paths: tuple[str, ...], staged: bool) -> None:
                 raise UsageError(f"{p}: outside the repository") from None
         problems = check_tree(repo.top, rels or None)
     for problem in problems:
-        click.echo(str(problem))
+        _echo(str(problem))
     if problems:
         raise SystemExit(1)
 
@@ -165,7 +182,7 @@ def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
         if event in ("delta", "block"):
             return  # streaming detail: too fine for a status line or a JSON event
         if machine:
-            click.echo(json.dumps({"event": event, **data}, default=str))
+            _echo(json.dumps({"event": event, **data}, default=str))
             return
         if event == "turn":
             state["turn"] = data.get("turn", 0)
@@ -180,16 +197,16 @@ def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
                               f"{data.get('cost', '?')}")
             _status(f"turn {state['turn']} · {state['usage']}", interactive)
         elif event == "warning":
-            click.echo(f"warning: {data.get('message')}", err=True)
+            _echo(f"warning: {data.get('message')}", err=True)
 
     return emit
 
 
 def _status(text: str, interactive: bool) -> None:
     if interactive:
-        click.echo(f"\r\x1b[2K{text}", nl=False, err=True)
+        click.echo(f"\r\x1b[2K{printable(text)}", nl=False, err=True)
     else:
-        click.echo(text, err=True)
+        _echo(text, err=True)
 
 
 def _report(result: Any, machine: bool) -> None:
@@ -198,20 +215,20 @@ def _report(result: Any, machine: bool) -> None:
     if sys.stderr.isatty() and not machine:
         click.echo("\r\x1b[2K", nl=False, err=True)
     if machine:
-        click.echo(json.dumps({"event": "result", **result.to_dict()}, default=str))
+        _echo(json.dumps({"event": "result", **result.to_dict()}, default=str))
     else:
         cost = "cost unknown" if result.cost_usd is None else f"${result.cost_usd:.4f}"
         pieces = f" → {', '.join(result.pieces)}" if result.pieces else ""
-        click.echo(f"Session {result.session:04d} {result.outcome}{pieces}: {result.title}")
+        _echo(f"Session {result.session:04d} {result.outcome}{pieces}: {result.title}")
         if result.reason:
-            click.echo(f"  reason: {result.reason}")
-        click.echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
+            _echo(f"  reason: {result.reason}")
+        _echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
         if result.outcome == "needs-review" and result.branch:
-            click.echo(f"  branch {result.branch} is left for review")
+            _echo(f"  branch {result.branch} is left for review")
         if result.review_url and result.outcome == "abandoned":
-            click.echo(f"  main is protected; log entry by pull request: {result.review_url}")
+            _echo(f"  main is protected; log entry by pull request: {result.review_url}")
         elif result.review_url:
-            click.echo(f"  in review: {result.review_url}")
+            _echo(f"  in review: {result.review_url}")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:
@@ -357,9 +374,9 @@ def sync(json_flag: bool) -> None:
     repo = _repo()
     for item in do_sync(repo, _settings(repo, {})):
         if json_flag:
-            click.echo(json.dumps(item.__dict__))
+            _echo(json.dumps(item.__dict__))
         else:
-            click.echo(f"Session {item.session:04d} {item.outcome} in review: {item.note}")
+            _echo(f"Session {item.session:04d} {item.outcome} in review: {item.note}")
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -375,15 +392,15 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     repo = _repo()
     lines = history.log(repo, limit)
     if json_flag:
-        click.echo("\n".join(json.dumps(x.to_dict()) for x in lines))
+        _echo("\n".join(json.dumps(x.to_dict()) for x in lines))
         return
     for number, branch in history.open_sessions(repo):
         state = "in-review" if history.in_review(repo, number) else "open"
-        click.echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
+        _echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
     for x in lines:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
-        click.echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
+        _echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
                    f"  ({x.turns} turns, {cost})")
 
 
@@ -399,27 +416,27 @@ def show(number: int, with_transcript: bool) -> None:
     if view.line:
         x = view.line
         cost = "unknown" if x.cost_usd is None else f"${x.cost_usd:.4f}"
-        click.echo(f"Session {number:04d} — {x.outcome} — {x.title}")
-        click.echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
+        _echo(f"Session {number:04d} — {x.outcome} — {x.title}")
+        _echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
         if x.pieces:
-            click.echo(f"  pieces: {', '.join(x.pieces)}")
+            _echo(f"  pieces: {', '.join(x.pieces)}")
     else:
-        click.echo(f"Session {number:04d} — open on {view.branch}")
-    click.echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
+        _echo(f"Session {number:04d} — open on {view.branch}")
+    _echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
     if view.log_entry:
-        click.echo(view.log_entry.rstrip() + "\n")
-    click.echo("Explorations:")
+        _echo(view.log_entry.rstrip() + "\n")
+    _echo("Explorations:")
     for e in view.explorations:
         stat = ", ".join(f"{p} +{a} -{r}" for p, a, r in e.stat)
-        click.echo(f"  {e.sha[:10]} {e.subject}" + (f"  [{stat}]" if stat else ""))
+        _echo(f"  {e.sha[:10]} {e.subject}" + (f"  [{stat}]" if stat else ""))
         for line in e.reasoning.splitlines()[:6]:
-            click.echo(f"      {line}")
+            _echo(f"      {line}")
     if with_transcript:
-        click.echo("\nTranscript:")
+        _echo("\nTranscript:")
         if view.transcript is None:
-            click.echo("  (no transcript note on this session's head)")
+            _echo("  (no transcript note on this session's head)")
         else:
-            click.echo(history.render_transcript(view.transcript))
+            _echo(history.render_transcript(view.transcript))
 
 
 @cli.command()
@@ -430,7 +447,7 @@ def replay(number: int) -> None:
     from agentgit.replay import replay as do_replay
 
     report = do_replay(_repo(), number)
-    click.echo(report.message)
+    _echo(report.message)
     if not report.identical:
         raise SystemExit(1)
 
@@ -442,7 +459,7 @@ def demo(directory: Path | None) -> None:
     and show the history they leave: one crystallizes a piece, one abandons."""
     from agentgit.demo import run_demo
 
-    run_demo(directory, click.echo)
+    run_demo(directory, _echo)
 
 
 if __name__ == "__main__":

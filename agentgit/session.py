@@ -42,6 +42,7 @@ from agentgit.repo import (
     RefMoved,
     Repository,
 )
+from agentgit.scrub import clean_line, clean_text, secrets_from_env
 from agentgit.settings import Settings
 from agentgit.tools import Toolbox
 
@@ -229,6 +230,9 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     base = repo.rev_parse(MAIN)
     if base is None:
         raise AgentgitError(f"{repo.top}: no '{MAIN}' branch; run `agentgit init` first")
+    # The topic becomes a branch, a file name, titles and subjects: no credential and
+    # no terminal control may travel with it (the transcript alone was scrubbed before).
+    topic = clean_line(topic or "") or None
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
     if remote:
@@ -385,8 +389,8 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
             for leftover in drafts.glob("*.md"):
                 leftover.unlink()
     topic = session.meta.get("topic")
-    title = topic or ("; ".join(titles) if titles else _first_line(judgement.summary)
-                      or judgement.reason or session.meta["title"])
+    title = clean_line(topic or ("; ".join(titles) if titles else _first_line(judgement.summary)
+                                 or judgement.reason or session.meta["title"]))
     head_before = repo.head(session.worktree)
     usage = state.usage
     body = session.journal_body().rstrip() + "\n\n## Summary\n\n" + (
@@ -848,7 +852,8 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
             progress: ProgressFn | None = None) -> Result:
     """End an open session (interrupted, killed, left for review) as abandoned."""
     progress = progress or (lambda event, data: None)
-    if not reason.strip():
+    reason = clean_line(reason)  # it goes into subjects and the log entry, as a topic does
+    if not reason:
         raise UsageError("--reason must not be empty")
     with _lock(repo, number):
         reviewed = _left_for_review(repo, number)
@@ -936,12 +941,15 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
 
 
 def _message(subject: str, body: str, trailers: dict[str, str]) -> str:
-    subject = _one_line(subject)[:200]
+    """A commit message. Everything in it (titles, reasons, the model's reasoning) is
+    cleaned of credentials and terminal controls: `git log` shows it as it is."""
+    secrets = secrets_from_env()
+    subject = clean_line(subject, secrets)[:200]
     parts = [subject]
-    body = body.strip()
+    body = clean_text(body, secrets).strip()
     if body:
         parts.append(body)
-    parts.append("\n".join(f"{k}: {_one_line(v)}" for k, v in trailers.items()))
+    parts.append("\n".join(f"{k}: {clean_line(str(v), secrets)}" for k, v in trailers.items()))
     return "\n\n".join(parts) + "\n"
 
 

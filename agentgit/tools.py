@@ -16,6 +16,7 @@ from typing import Any, Protocol
 
 from agentgit import corpus
 from agentgit.errors import CorpusError
+from agentgit.scrub import clean_line
 
 JUDGE_TOOLS = ("crystallize", "abandon")
 
@@ -279,7 +280,8 @@ class Toolbox:
                 f"write_draft: body is {len(body):,} characters; the limit is "
                 f"{self.max_body_chars:,}"
             )
-        meta: dict[str, Any] = {"title": _req_str(args, "title")}
+        # A title is shown by `log`, `show` and pull requests: no control sequence in it.
+        meta: dict[str, Any] = {"title": clean_line(_req_str(args, "title"))}
         if "summary" in args:
             meta["summary"] = args["summary"]
         if "tags" in args:

@@ -1,0 +1,108 @@
+"""Text from people and models that travels: a topic, a title, a reason (issue 9, item 10).
+
+A credential-shaped topic is scrubbed wherever it goes (branch, file name, titles,
+subjects, log entry, notes), and no terminal control sequence reaches what the CLI
+prints, whoever wrote it.
+"""
+
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+from conftest import agentgit, git
+from scripts import crystallize, draft, note, write_script
+
+# Shapes scrub.py knows, with bodies distinctive enough to look for in any case.
+ANTHROPIC = "sk-ant-api03-Qx7Vw9Lm3Rt5Yp8Kz2Nb4Hd6"
+GITHUB = "ghp_Jk4Lm8Np2Qr6St0Uv3Wx7Yz1Ab5Cd9Ef"
+AWS = "AKIAQX7VW9LM3RT5YP8K"
+ENV_SECRET = "Mx3Pq8Zr2Lt6Vw0Yb5"  # a value of a *_TOKEN variable: no known shape
+OSC = "\x1b]0;evil\x07"
+LEAKS = [ANTHROPIC, GITHUB, AWS, ENV_SECRET, "Qx7Vw9Lm3Rt5", "Jk4Lm8Np2Qr6", "QX7VW9LM3RT5",
+         "Mx3Pq8Zr2Lt6"]
+TOPIC = f"tides {ANTHROPIC} and {GITHUB} {AWS} {ENV_SECRET} {OSC}\x1b[31mred\x1b[0m\x07 end"
+ENV = {"MY_SERVICE_TOKEN": ENV_SECRET}
+# What a terminal must never be sent: C0 (but tab and newline), DEL, C1.
+CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+
+
+def _session(repo: Path, tmp_path: Path, topic: str,
+             title: str = "Tides") -> subprocess.CompletedProcess[str]:
+    script = write_script(tmp_path / "s.jsonl", [
+        draft("tides", title, "The moon pulls the sea.\n", summary="On tides."),
+        note(f"Drafted. {OSC}Noted\x1b[2J."),
+        crystallize(["tides"], summary=f"Wrote tides. {OSC}"),
+    ])
+    proc = agentgit(repo, "session", "--model", f"scripted:{script}", "--topic", topic, env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def _everything_in_git(repo: Path) -> str:
+    """Every ref name, and every commit's message and patch on every ref (the transcript
+    notes included: their commits' patches are the notes)."""
+    refs = git(repo, "for-each-ref", "--format=%(refname)")
+    return refs + git(repo, "log", "--all", "-p", "--format=%H%n%B")
+
+
+def test_a_credential_shaped_topic_is_scrubbed_everywhere_it_travels(
+        corpus_repo: Path, tmp_path: Path) -> None:
+    proc = _session(corpus_repo, tmp_path, TOPIC)
+    seen = _everything_in_git(corpus_repo)
+    files = git(corpus_repo, "ls-tree", "-r", "--name-only", "main")
+    printed = proc.stdout + proc.stderr + agentgit(corpus_repo, "log").stdout + agentgit(
+        corpus_repo, "show", "1").stdout
+    for leak in LEAKS:
+        for text in (seen, files, printed):
+            assert leak not in text and leak.lower() not in text.lower(), leak
+    # The rest of the topic is kept: the session is still findable by it.
+    assert "corpus/log/0001-tides-scrubbed-and-scrubbed" in files
+    title = git(corpus_repo, "log", "-1", "--format=%(trailers:key=Agentgit-Title,valueonly)",
+                "main").strip()
+    assert title == "tides [scrubbed] and [scrubbed] [scrubbed] [scrubbed] red end"
+    assert "Crystallize session 0001: tides [scrubbed]" in git(corpus_repo, "log", "-1",
+                                                               "--format=%s", "main")
+
+
+def test_an_abandon_reason_is_scrubbed_like_a_topic(corpus_repo: Path, tmp_path: Path) -> None:
+    script = write_script(tmp_path / "s.jsonl", [note("Started.")])
+    env = {**ENV, "AGENTGIT_TEST_KILL_AT": "step:1"}
+    agentgit(corpus_repo, "session", "--model", f"scripted:{script}", env=env)
+    proc = agentgit(corpus_repo, "abandon", "1", "--reason", f"leaked {GITHUB} {OSC}", env=ENV)
+    assert proc.returncode == 0, proc.stderr
+    seen = _everything_in_git(corpus_repo)
+    assert GITHUB not in seen and "Jk4Lm8Np2Qr6" not in seen
+    assert "Abandon session 0001: leaked [scrubbed]" in git(corpus_repo, "log", "-1",
+                                                            "--format=%s", "main")
+    assert not CONTROL.search(seen)
+
+
+def test_no_control_character_reaches_what_the_cli_prints(corpus_repo: Path,
+                                                         tmp_path: Path) -> None:
+    proc = _session(corpus_repo, tmp_path, f"tides {OSC}", title=f"Tides {OSC}\x9b31m")
+    # Titles and subjects are cleaned when they are written, not only when printed.
+    written = git(corpus_repo, "log", "--all", "--format=%B") + git(
+        corpus_repo, "show", "main:corpus/pieces/tides.md")
+    assert not CONTROL.search(written) and "]0;evil" not in written, written
+    # A commit a person (or an older agentgit) made, with controls in its title: the
+    # printing boundary strips them whoever wrote them.
+    head = git(corpus_repo, "rev-parse", "refs/agentgit/sessions/0001").strip()
+    git(corpus_repo, "commit", "-q", "--allow-empty", "--no-verify", "-m",
+        f"By hand {OSC}", "-m", f"Agentgit-Session: 0002\nAgentgit-Outcome: abandoned\n"
+        f"Agentgit-Title: hand \x1b]52;c;ZXZpbA==\x07 made\nAgentgit-Head: {head}")
+    outputs = {
+        "session": proc.stdout + proc.stderr,
+        "log": agentgit(corpus_repo, "log"),
+        "show": agentgit(corpus_repo, "show", "1"),
+        "show --transcript": agentgit(corpus_repo, "show", "1", "--transcript"),
+    }
+    for name, out in outputs.items():
+        text = out if isinstance(out, str) else out.stdout + out.stderr
+        if not isinstance(out, str):
+            assert out.returncode == 0, (name, out.stderr)
+        assert not CONTROL.search(text), (name, text)
+    log = outputs["log"].stdout
+    assert "hand  made" in log and "Drafted. Noted." in outputs["show"].stdout
+    assert "]0;evil" not in log and "ZXZpbA" not in log
