@@ -112,6 +112,17 @@ def init(path: Path, ci: str | None) -> None:
         _echo("Nothing to add: already set up")
     if report.kept_workflow:
         _echo(f"Kept the existing {report.kept_workflow} (not overwritten)")
+    if report.program:
+        _echo(_PROGRAM_NOTES[report.program])
+
+
+_PROGRAM_NOTES = {
+    "adopted": "Adopted your corpus/PROGRAM.md: committed it with the skeleton, so "
+               "sessions run it",
+    "kept": "Kept your corpus/PROGRAM.md as committed on main: sessions run it",
+    "kept-modified": "Kept corpus/PROGRAM.md as committed on main; sessions run that one, "
+                     "not your uncommitted changes to it, until you commit them",
+}
 
 
 @cli.command()
@@ -288,6 +299,9 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     llm = _model(settings.model, settings)
     machine = _machine_mode(json_flag)
     progress = _progress(machine)
+    drift = lifecycle.program_warning(repo)
+    if drift:
+        progress("warning", {"message": drift})
     spec = settings.model
     if spec.startswith("scripted:"):  # resume may run from another directory
         spec = "scripted:" + str(Path(spec.removeprefix("scripted:")).resolve())

@@ -299,6 +299,22 @@ def system_prompt(session: Session) -> str:
     return default_program()
 
 
+def program_warning(repo: Repository) -> str | None:
+    """One line when the standing instructions in the user's work tree are not the ones
+    a session runs: it reads corpus/PROGRAM.md from main, never from the work tree."""
+    from agentgit.skeleton import PROGRAM, program_state
+
+    state = program_state(repo)
+    commit = "commit it to main to use it"
+    return {
+        "modified": f"{PROGRAM} in your working copy differs from main's; this session "
+                    f"runs main's ({commit})",
+        "untracked": f"{PROGRAM} in your working copy is not on main; this session runs "
+                     f"agentgit's default program ({commit})",
+        "missing": f"{PROGRAM} is deleted in your working copy; this session runs main's",
+    }.get(state)
+
+
 def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.Problem]]:
     from agentgit.orient import build_orientation
 

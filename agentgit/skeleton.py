@@ -37,6 +37,19 @@ DEFAULT_TOML = """\
 """
 
 
+def _found_program(repo: Repository) -> str | None:
+    """What init does with a corpus/PROGRAM.md that is already there (see InitReport)."""
+    path = repo.top / PROGRAM
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file():
+        raise AgentgitError(f"{repo.top}: {PROGRAM} is not a file")
+    state = program_state(repo)
+    if state == "same" and path.read_bytes() == (skeleton_root() / PROGRAM).read_bytes():
+        return None  # agentgit's own, from an earlier init: nothing to say
+    return {"untracked": "adopted", "same": "kept"}.get(state, "kept-modified")
+
+
 def skeleton_root() -> Path:
     here = Path(__file__).resolve().parent
     for root in (here / "_skeleton", here.parent):
@@ -49,6 +62,22 @@ def default_program() -> str:
     return (skeleton_root() / "corpus" / "PROGRAM.md").read_text("utf-8")
 
 
+PROGRAM = "corpus/PROGRAM.md"
+
+
+def program_state(repo: Repository) -> str:
+    """How the work tree's standing instructions compare with main's, which are the ones
+    sessions run: "same", "modified", "untracked" (main has none), "missing" (main has
+    one, the work tree none), or "none" (neither has one)."""
+    mine = repo.work_blob_id(PROGRAM)
+    main = repo.blob_id(MAIN, PROGRAM) if repo.rev_parse(MAIN) else None
+    if mine == main:
+        return "none" if mine is None else "same"
+    if main is None:
+        return "untracked"
+    return "missing" if mine is None else "modified"
+
+
 @dataclass
 class InitReport:
     path: Path
@@ -56,6 +85,10 @@ class InitReport:
     added: list[str] = field(default_factory=list)
     commit: str | None = None
     kept_workflow: str | None = None  # an existing CI workflow left as it was
+    # The user's own corpus/PROGRAM.md, found there: "adopted" (committed with the
+    # skeleton), "kept" (as committed on main) or "kept-modified" (the committed one is
+    # kept; changes to it in the work tree are not). None: init wrote agentgit's.
+    program: str | None = None
 
 
 def init(path: Path, ci: str | None = None) -> InitReport:
@@ -89,6 +122,7 @@ def init(path: Path, ci: str | None = None) -> InitReport:
     if not has_main:
         repo.run("symbolic-ref", "HEAD", f"refs/heads/{MAIN}")
 
+    program = _found_program(repo)
     root = skeleton_root()
     added = []
     for rel in SKELETON_FILES:
@@ -106,7 +140,7 @@ def init(path: Path, ci: str | None = None) -> InitReport:
         added.append("agentgit.toml")
     if repo.config_get("core.hooksPath") != "hooks":
         repo.config_set("core.hooksPath", "hooks")
-    report = InitReport(repo.top, created, added)
+    report = InitReport(repo.top, created, added, program=program)
     if ci == "github":
         from agentgit import ci as ci_mod
 
@@ -115,9 +149,12 @@ def init(path: Path, ci: str | None = None) -> InitReport:
             added.append(written)
         else:
             report.kept_workflow = ci_mod.WORKFLOW_PATH
-    if added:
-        repo.run("add", "--", *added)
-        staged = repo.run("diff", "--cached", "--name-only", "--", *added).split()
+    # Sessions read PROGRAM.md from main: one that is only in the work tree is committed
+    # with the skeleton, or it would never reach the model.
+    to_commit = added + ([PROGRAM] if program == "adopted" else [])
+    if to_commit:
+        repo.run("add", "--", *to_commit)
+        staged = repo.run("diff", "--cached", "--name-only", "--", *to_commit).split()
         if staged:
             repo.run("commit", "--quiet", "--no-verify", "-m", "Set up agentgit corpus",
                      "-m", "Added: " + ", ".join(staged), "--", *staged,
