@@ -94,7 +94,11 @@ def cli() -> None:
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @click.option("--ci", type=click.Choice(["github"]), help="Also write a CI workflow.")
-def init(path: Path, ci: str | None) -> None:
+@click.option("--install", "install", metavar="SPEC",
+              help="What the workflow's install step passes to pip, e.g. "
+              "git+https://github.com/OWNER/agentgit@COMMIT (default: agentgit as this copy "
+              "was installed, where a runner can reach that).")
+def init(path: Path, ci: str | None, install: str | None) -> None:
     """Create or adopt a corpus repository at PATH (default: here).
 
     Adds what is missing (corpus/PROGRAM.md, corpus/pieces, corpus/log, hooks/,
@@ -103,7 +107,7 @@ def init(path: Path, ci: str | None) -> None:
     """
     from agentgit.skeleton import init as do_init
 
-    report = do_init(path, ci=ci)
+    report = do_init(path, ci=ci, install=install)
     verb = "Created" if report.created else "Adopted"
     _echo(f"{verb} corpus repository {report.path}")
     if report.added:
@@ -114,6 +118,8 @@ def init(path: Path, ci: str | None) -> None:
         _echo(f"Kept the existing {report.kept_workflow} (not overwritten)")
     if report.program:
         _echo(_PROGRAM_NOTES[report.program])
+    if report.install_note:
+        _echo(f"warning: {report.install_note}", err=True)
 
 
 _PROGRAM_NOTES = {

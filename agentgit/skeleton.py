@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentgit.errors import AgentgitError, NotARepository
+from agentgit.errors import AgentgitError, NotARepository, UsageError
 from agentgit.repo import MAIN, Repository
 
 # What init lays down, relative to the skeleton root and to the repository.
@@ -89,12 +89,20 @@ class InitReport:
     # skeleton), "kept" (as committed on main) or "kept-modified" (the committed one is
     # kept; changes to it in the work tree are not). None: init wrote agentgit's.
     program: str | None = None
+    install_note: str | None = None  # why the workflow's install step may need --install
 
 
-def init(path: Path, ci: str | None = None) -> InitReport:
+def init(path: Path, ci: str | None = None, install: str | None = None) -> InitReport:
     """Create or adopt a corpus repository. Never overwrites a file the user has.
 
-    `ci="github"` also writes a GitHub Actions workflow (agentgit/ci.py)."""
+    `ci="github"` also writes a GitHub Actions workflow (agentgit/ci.py) whose install
+    step passes `install` to pip (default: agentgit as this copy was installed)."""
+    if install is not None:
+        from agentgit import ci as ci_mod
+
+        if ci is None:
+            raise UsageError("--install goes with --ci github")
+        install = ci_mod.check_spec(install)  # before anything is written
     path = path.expanduser()
     if path.exists() and not path.is_dir():
         raise NotARepository(f"{path}: is a file, not a directory")
@@ -144,9 +152,11 @@ def init(path: Path, ci: str | None = None) -> InitReport:
     if ci == "github":
         from agentgit import ci as ci_mod
 
-        written = ci_mod.write_workflow(repo.top)
+        how = ci_mod.Install(install) if install else ci_mod.default_install()
+        written = ci_mod.write_workflow(repo.top, install=how.spec)
         if written:
             added.append(written)
+            report.install_note = how.note
         else:
             report.kept_workflow = ci_mod.WORKFLOW_PATH
     # Sessions read PROGRAM.md from main: one that is only in the work tree is committed
