@@ -22,6 +22,7 @@ from agentgit.errors import AgentgitError, UsageError
 from agentgit.scrub import printable
 
 EXIT_INTERRUPTED = 3
+SESSION_ID = click.IntRange(1)  # ids start at 1: `show 0` is a usage error, not a lookup
 
 
 def main() -> None:
@@ -156,6 +157,8 @@ def check(paths: tuple[str, ...], staged: bool) -> None:
                 rels.append(str(absolute.relative_to(repo.top)))
             except ValueError:
                 raise UsageError(f"{p}: outside the repository") from None
+            if not absolute.exists():  # or it would pass as checked
+                raise UsageError(f"{p}: no such file or directory")
         problems = check_tree(repo.top, rels or None)
     for problem in problems:
         _echo(str(problem))
@@ -318,7 +321,7 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 @_budget_options
 def resume(number: int, model: str | None, max_turns: int | None, max_tokens: int | None,
            max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
@@ -351,7 +354,7 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 @click.option("--reason", required=True, help="Why the session is abandoned.")
 @click.option("--json", "json_flag", is_flag=True, help="Machine-readable output.")
 def abandon(number: int, reason: str, json_flag: bool) -> None:
@@ -425,7 +428,7 @@ def log_command(limit: int | None, json_flag: bool) -> None:
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 @click.option("--transcript", "with_transcript", is_flag=True,
               help="Also print the whole exchange with the model.")
 def show(number: int, with_transcript: bool) -> None:
@@ -460,7 +463,7 @@ def show(number: int, with_transcript: bool) -> None:
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 def replay(number: int) -> None:
     """Re-run recorded session N from its transcript, offline, in a scratch worktree,
     and report whether it produces the same trees."""

@@ -47,6 +47,8 @@ from agentgit.settings import Settings
 from agentgit.tools import Toolbox
 
 ID_ATTEMPTS = 1000
+MAX_TOPIC_CHARS = 4000  # a topic is a direction, not a document; the orientation clips it
+TITLE_CHARS = 120
 
 
 def now_iso() -> str:
@@ -233,6 +235,9 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     # The topic becomes a branch, a file name, titles and subjects: no credential and
     # no terminal control may travel with it (the transcript alone was scrubbed before).
     topic = clean_line(topic or "") or None
+    if topic and len(topic) > MAX_TOPIC_CHARS:
+        raise UsageError(f"--topic is {len(topic):,} characters; the limit is "
+                         f"{MAX_TOPIC_CHARS:,}")
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
     if remote:
@@ -244,7 +249,7 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
     faults.point("claimed")
     meta = {
         "session": number, "slug": slug, "base": base, "topic": topic,
-        "title": (topic or f"Session {number:04d}").strip()[:120], "model": model_name,
+        "title": (topic or f"Session {number:04d}").strip()[:TITLE_CHARS], "model": model_name,
         # What --model said (scripted:FILE included), so `resume` needs no flags.
         "model_spec": model_spec or model_name,
         "started": now_iso(), "status": "running",
@@ -405,8 +410,9 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
             for leftover in drafts.glob("*.md"):
                 leftover.unlink()
     topic = session.meta.get("topic")
-    title = clean_line(topic or ("; ".join(titles) if titles else _first_line(judgement.summary)
-                                 or judgement.reason or session.meta["title"]))
+    title = clean_line((topic or "")[:TITLE_CHARS] or (
+        "; ".join(titles) if titles else _first_line(judgement.summary)
+        or judgement.reason or session.meta["title"]))
     head_before = repo.head(session.worktree)
     usage = state.usage
     body = session.journal_body().rstrip() + "\n\n## Summary\n\n" + (

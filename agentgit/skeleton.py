@@ -116,7 +116,11 @@ def init(path: Path, ci: str | None = None, install: str | None = None) -> InitR
     if repo is not None and repo.top != path.resolve():
         repo = None  # a directory inside another repository gets a repository of its own
     if repo is None:
-        repo = Repository.init(path)
+        try:
+            repo = Repository.init(path)
+        except OSError as exc:  # a parent that cannot be made, a read-only directory
+            raise AgentgitError(f"{path}: cannot create a repository there: "
+                                f"{exc.strerror}") from None
         created = True
     operation = repo.in_progress_operation()
     if operation:
