@@ -106,3 +106,35 @@ def test_no_control_character_reaches_what_the_cli_prints(corpus_repo: Path,
     log = outputs["log"].stdout
     assert "hand  made" in log and "Drafted. Noted." in outputs["show"].stdout
     assert "]0;evil" not in log and "ZXZpbA" not in log
+
+
+def test_the_cli_prints_only_through_its_printing_boundary() -> None:
+    """Every click.echo in cli.py is in _echo (which strips controls) or writes agentgit's
+    own status-line controls: a new bare click.echo would print titles unfiltered."""
+    import ast
+
+    import agentgit.cli
+
+    tree = ast.parse(Path(agentgit.cli.__file__).read_text("utf-8"))
+    where = []
+    for fn in ast.walk(tree):
+        if isinstance(fn, ast.FunctionDef):
+            for node in ast.walk(fn):
+                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute)
+                        and node.func.attr in ("echo", "secho")
+                        and isinstance(node.func.value, ast.Name)
+                        and node.func.value.id == "click"):
+                    where.append(fn.name)
+    assert sorted(where) == ["_echo", "_report", "_status"], where
+
+
+def test_printable_strips_whole_sequences_and_keeps_text() -> None:
+    from agentgit.scrub import printable
+
+    assert printable("a\x1b]0;title\x07b") == "ab"  # OSC ended by BEL
+    assert printable("a\x1b]8;;http://x\x1b\\link\x1b]8;;\x1b\\b") == "alinkb"  # ended by ST
+    assert printable("a\x9d0;title\x9cb") == "ab"  # the C1 forms
+    assert printable("\x1b[1;31mred\x1b[0m \x9b2J") == "red "
+    assert printable("open \x1b]0;never ended\nnext line") == "open \nnext line"
+    assert printable("tab\tnew\nline\r\x00\x08\x7f") == "tab\tnew\nline"
+    assert printable("ünïcødé — 中文 ✓") == "ünïcødé — 中文 ✓"
