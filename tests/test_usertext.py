@@ -12,7 +12,9 @@ import subprocess
 from pathlib import Path
 
 from conftest import agentgit, git
+from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import crystallize, draft, note, write_script
+from test_remote import attached_remote
 
 # Shapes scrub.py knows, with bodies distinctive enough to look for in any case.
 ANTHROPIC = "sk-ant-api03-Qx7Vw9Lm3Rt5Yp8Kz2Nb4Hd6"
@@ -28,23 +30,26 @@ ENV = {"MY_SERVICE_TOKEN": ENV_SECRET}
 CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
 
 
-def _session(repo: Path, tmp_path: Path, topic: str,
-             title: str = "Tides") -> subprocess.CompletedProcess[str]:
+def _session(repo: Path, tmp_path: Path, topic: str, title: str = "Tides",
+             *args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
     script = write_script(tmp_path / "s.jsonl", [
         draft("tides", title, "The moon pulls the sea.\n", summary="On tides."),
         note(f"Drafted. {OSC}Noted\x1b[2J."),
         crystallize(["tides"], summary=f"Wrote tides. {OSC}"),
     ])
-    proc = agentgit(repo, "session", "--model", f"scripted:{script}", "--topic", topic, env=ENV)
+    proc = agentgit(repo, "session", "--model", f"scripted:{script}", "--topic", topic, *args,
+                    env={**ENV, **(env or {})})
     assert proc.returncode == 0, proc.stderr
     return proc
 
 
 def _everything_in_git(repo: Path) -> str:
-    """Every ref name, and every commit's message and patch on every ref (the transcript
-    notes included: their commits' patches are the notes)."""
+    """Every ref name, and every object in the repository, reachable or not: commits,
+    trees (file names), blobs (files, transcript notes)."""
     refs = git(repo, "for-each-ref", "--format=%(refname)")
-    return refs + git(repo, "log", "--all", "-p", "--format=%H%n%B")
+    objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo,
+                             capture_output=True, check=True).stdout
+    return refs + objects.decode("utf-8", "replace")
 
 
 def test_a_credential_shaped_topic_is_scrubbed_everywhere_it_travels(
@@ -66,6 +71,20 @@ def test_a_credential_shaped_topic_is_scrubbed_everywhere_it_travels(
                                                                "--format=%s", "main")
 
 
+def test_a_credential_shaped_topic_reaches_no_pull_request_and_no_remote(
+        corpus_repo: Path, tmp_path: Path, fake_github: FakeGitHub) -> None:
+    remote = attached_remote(tmp_path, corpus_repo)
+    github = {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY,
+              "GITHUB_API_URL": fake_github.url}
+    _session(corpus_repo, tmp_path, TOPIC, "Tides", "--review", "pr", env=github)
+    (pull,) = fake_github.pulls.values()
+    seen = pull["title"] + pull["body"] + pull["head"]["ref"] + _everything_in_git(remote)
+    assert "[scrubbed]" in pull["title"]
+    for leak in LEAKS:
+        assert leak not in seen and leak.lower() not in seen.lower(), leak
+    assert not CONTROL.search(pull["title"] + pull["body"])
+
+
 def test_an_abandon_reason_is_scrubbed_like_a_topic(corpus_repo: Path, tmp_path: Path) -> None:
     script = write_script(tmp_path / "s.jsonl", [note("Started.")])
     env = {**ENV, "AGENTGIT_TEST_KILL_AT": "step:1"}
@@ -76,7 +95,7 @@ def test_an_abandon_reason_is_scrubbed_like_a_topic(corpus_repo: Path, tmp_path:
     assert GITHUB not in seen and "Jk4Lm8Np2Qr6" not in seen
     assert "Abandon session 0001: leaked [scrubbed]" in git(corpus_repo, "log", "-1",
                                                             "--format=%s", "main")
-    assert not CONTROL.search(seen)
+    assert not CONTROL.search(git(corpus_repo, "log", "--all", "--format=%B"))
 
 
 def test_no_control_character_reaches_what_the_cli_prints(corpus_repo: Path,
