@@ -142,6 +142,9 @@ def install_from(direct_url: str | None) -> Install:
         kind = "an editable checkout" if (data.get("dir_info") or {}).get("editable") else (
             "a local directory" if "dir_info" in data else "a local file")
         return Install(INDEX_SPEC, _local_note(f"{kind} ({url})"))
+    if urlsplit(url).password:  # PEP 610 says strip it; a workflow is committed, so check
+        return Install(INDEX_SPEC, _local_note("a URL with a password in it",
+                                               "which must not go into a committed workflow"))
     fragment = f"#subdirectory={data['subdirectory']}" if data.get("subdirectory") else ""
     vcs = data.get("vcs_info")
     if vcs:
@@ -149,9 +152,9 @@ def install_from(direct_url: str | None) -> Install:
     return Install(f"agentgit @ {url}{fragment}")  # an archive a runner can download too
 
 
-def _local_note(source: str) -> str:
+def _local_note(source: str, why: str = "which a runner cannot reach") -> str:
     return (f"The workflow installs {INDEX_SPEC} from the package index, but this agentgit "
-            f"came from {source}, which a runner cannot reach: pass --install SPEC "
+            f"came from {source}, {why}: pass --install SPEC "
             "(a pip argument, e.g. git+https://github.com/OWNER/agentgit@COMMIT)")
 
 

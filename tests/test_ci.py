@@ -156,6 +156,8 @@ def _direct_url(**data: object) -> str:
     (_direct_url(url="file:///home/me/agentgit", vcs_info={"vcs": "git", "commit_id": SHA}),
      f"agentgit=={__version__}", True),
     ("{not json", f"agentgit=={__version__}", True),
+    (_direct_url(url="https://me:s3cret@git.example.invalid/agentgit.git",
+                 vcs_info={"vcs": "git", "commit_id": SHA}), f"agentgit=={__version__}", True),
     # Installed from an index: that index has it.
     (None, f"agentgit=={__version__}", False),
 ])
