@@ -101,6 +101,9 @@ def swept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
            "GIT_COMMITTER_NAME": "C", "GIT_COMMITTER_EMAIL": "c@example.invalid",
            "GIT_AUTHOR_DATE": FIXED_DATE, "GIT_COMMITTER_DATE": FIXED_DATE}
     with pytest.MonkeyPatch.context() as mp:
+        for key in list(os.environ):  # as hermetic_git does, which runs after this fixture
+            if key.startswith(("GIT_", "AGENTGIT_", "ANTHROPIC_", "GITHUB_")) or key == "CI":
+                mp.delenv(key)
         for key, value in env.items():
             mp.setenv(key, value)
         repo = tmp_path_factory.mktemp("swept") / "corpus"
