@@ -23,6 +23,7 @@ NUDGE = (
 )
 
 EMPTY_REPLY = "(no reply)"
+DEFAULT_TURN_TOKENS = 8192  # a model that does not say how much room a turn needs
 
 
 @dataclass
@@ -45,6 +46,11 @@ class AgentState:
     elapsed: float = 0.0  # seconds spent in earlier processes (resume)
     turns: list[dict[str, Any]] = field(default_factory=list)  # per-turn usage, stop, steps
     final_turn: bool = False
+    # The model whose thinking blocks the conversation holds: another model cannot read
+    # them, so a resume with a different model drops them.
+    thinking_model: str = ""
+    cutoffs: int = 0  # replies cut at the output limit in a row
+    turn_tokens: int = 0  # the output room, once raised after a cut (0: as configured)
 
 
 CostFn = Callable[[Usage], float | None]
@@ -74,6 +80,7 @@ class Agent:
         self.clock = clock
 
     def run(self, state: AgentState) -> Judgement:
+        self._adopt_thinking(state)
         started = self.clock()
         while True:
             exhausted = self._exhausted(state, state.elapsed + self.clock() - started)
@@ -96,6 +103,20 @@ class Agent:
             if judgement is not None:
                 return judgement
 
+    def _adopt_thinking(self, state: AgentState) -> None:
+        name = self.model.name
+        if state.thinking_model and state.thinking_model != name:
+            dropped = drop_thinking(state.messages)
+            if dropped:
+                self.progress("warning", {"message": (
+                    f"dropped {dropped} thinking block(s) written by {state.thinking_model}: "
+                    f"{name} cannot read them (the reasoning stays in the commits)")})
+        state.thinking_model = name
+
+    def _turn_tokens(self, state: AgentState) -> int:
+        return (self.settings.turn_max_tokens or state.turn_tokens
+                or int(getattr(self.model, "turn_tokens", 0) or DEFAULT_TURN_TOKENS))
+
     # -- one turn ------------------------------------------------------------------
 
     def _turn(self, state: AgentState) -> Judgement | None:
@@ -105,7 +126,7 @@ class Agent:
             system=self.system,
             messages=state.messages,
             tools=self.toolbox.definitions(),
-            max_tokens=self.settings.turn_max_tokens,
+            max_tokens=self._turn_tokens(state),
             allowed_tools=allowed,
         )
         self.progress("turn", {"turn": state.turn + 1, "final": state.final_turn})
@@ -128,6 +149,11 @@ class Agent:
                                 "cache_read": state.usage.cache_read_input_tokens,
                                 "cost": cost_text})
         content = response.content if isinstance(response.content, list) else []
+        if response.stop_reason == "max_tokens":
+            # A thinking block cut before its signature arrived cannot go back (the API
+            # verifies every signature): keep only the complete ones.
+            content = [b for b in content if not _unsigned_thinking(b)]
+        record["max_tokens"] = request.max_tokens
         # Claude sometimes ends a turn with no content at all. The Messages API refuses an
         # empty assistant message anywhere but last (400 on every later request), so the
         # silence is recorded as a text block; the nudge then asks the model to go on.
@@ -151,11 +177,11 @@ class Agent:
             return None
         tool_uses = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
         if stop == "max_tokens":
-            return self._cut_off(state, tool_uses)
+            return self._cut_off(state, tool_uses, content, record["max_tokens"])
+        state.cutoffs = 0
         if not tool_uses:
             return self._nudge(state)
         state.nudges = 0
-        reasoning = _reasoning(content, self.settings.reasoning_chars)
         self.toolbox.turn = state.turn
         results: list[dict[str, Any]] = []
         ending: SessionEnd | None = None
@@ -165,6 +191,7 @@ class Agent:
                 results.append(_result(tool_id, "not run: the session already ended", True))
                 continue
             self.progress("tool", {"turn": state.turn, "tool": name})
+            reasoning = reasoning_before(content, block, self.settings.reasoning_chars)
             try:
                 outcome = self.toolbox.call(name, block.get("input"), reasoning)
             except SessionEnd as end:
@@ -182,12 +209,28 @@ class Agent:
         _add_user_text(state.messages, self._budget_note(state))
         return None
 
-    def _cut_off(self, state: AgentState, tool_uses: list[dict[str, Any]]) -> None:
-        # A reply cut at max_tokens may hold a half-written tool call: run none of it and
-        # tell the model, so the step is redone shorter rather than silently lost.
+    def _cut_off(self, state: AgentState, tool_uses: list[dict[str, Any]],
+                 content: list[dict[str, Any]], limit: int) -> Judgement | None:
+        """A reply cut at max_tokens may hold a half-written tool call: run none of it and
+        tell the model, so the step is redone rather than silently lost. Thinking counts
+        toward the limit, so a long think can fill it before the call is written: where
+        the limit is ours to size, it doubles (up to the model's ceiling), and replies cut
+        again and again end the session rather than loop."""
+        state.cutoffs += 1
+        if state.cutoffs > self.settings.max_nudges:
+            return Judgement("abandoned", "The model's replies kept running past the output "
+                             "limit.", reason="replies kept running past the output limit")
+        ceiling = getattr(self.model, "max_output_tokens", None)
+        raised = ""
+        if not self.settings.turn_max_tokens and ceiling and limit < ceiling:
+            state.turn_tokens = min(limit * 2, int(ceiling))
+            raised = f" The limit is now {state.turn_tokens} tokens."
+        thought = any(isinstance(b, dict) and b.get("type") == "thinking" for b in content)
         message = ("Your reply was cut off at the output limit "
-                   f"({self.settings.turn_max_tokens} tokens) and was not run. "
-                   "Redo the step more briefly, or split a long draft across edits.")
+                   f"({limit} tokens){' after thinking' if thought else ''} and was not run."
+                   f"{raised} Redo the step more briefly"
+                   f"{', with less thinking before the call' if thought else ''}, or split a "
+                   "long draft across edits.")
         results = [_result(str(b.get("id", "")), message, True) for b in tool_uses]
         state.messages.append({"role": "user", "content": results or
                                [{"type": "text", "text": message}]})
@@ -274,14 +317,50 @@ def _projected(spent: float, last_two: list[float], growth: float, ahead: int) -
     return spent + ahead * last_two[-1] + ahead * (ahead + 1) // 2 * growth
 
 
-def _reasoning(content: list[dict[str, Any]], limit: int) -> str:
-    text = "\n\n".join(
-        str(b.get("text", "")).strip() for b in content
-        if isinstance(b, dict) and b.get("type") == "text" and str(b.get("text", "")).strip()
-    )
+def _written(block: Any) -> str:
+    """What a block says in words: a text block's text, a thinking block's (summarized)
+    thinking; nothing for tool calls and redacted thinking."""
+    if not isinstance(block, dict):
+        return ""
+    key = {"text": "text", "thinking": "thinking"}.get(str(block.get("type")))
+    return str(block.get(key) or "").strip() if key else ""
+
+
+def reasoning_before(content: list[dict[str, Any]], call: dict[str, Any], limit: int) -> str:
+    """The model's reasoning for one tool call: what it wrote (in text or thinking blocks
+    alike, in order) since the call before it, or, for calls made together, everything
+    it wrote before them. Bounded by ``limit`` characters."""
+    end = next((i for i, b in enumerate(content) if b is call), len(content))
+    since = max((i for i, b in enumerate(content[:end])
+                 if isinstance(b, dict) and b.get("type") == "tool_use"), default=-1)
+    parts = [w for w in map(_written, content[since + 1 : end]) if w]
+    if not parts:
+        parts = [w for w in map(_written, content[:end]) if w]
+    text = "\n\n".join(parts)
     if len(text) > limit:
         text = text[:limit].rstrip() + " […]"
     return text
+
+
+def _unsigned_thinking(block: Any) -> bool:
+    return (isinstance(block, dict) and block.get("type") == "thinking"
+            and not block.get("signature"))
+
+
+def drop_thinking(messages: list[dict[str, Any]], start: int = 0) -> int:
+    """Remove thinking blocks from the assistant messages from ``start`` on, in place;
+    how many went. A message left with nothing says so, as the API refuses empty
+    content."""
+    dropped = 0
+    for message in messages[start:]:
+        content = message.get("content")
+        if message.get("role") != "assistant" or not isinstance(content, list):
+            continue
+        kept = [b for b in content if not (isinstance(b, dict) and b.get("type") in
+                                           ("thinking", "redacted_thinking"))]
+        dropped += len(content) - len(kept)
+        message["content"] = kept or [{"type": "text", "text": EMPTY_REPLY}]
+    return dropped
 
 
 def _result(tool_id: str, text: str, is_error: bool) -> dict[str, Any]:

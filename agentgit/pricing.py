@@ -60,11 +60,24 @@ def _p(i: float, o: float, w: float, r: float, **kw: Any) -> Price:
     return Price(input=i, output=o, cache_write=w, cache_read=r, **kw)
 
 
-# Sources: platform.claude.com model pages and pricing page (checked for this SDK,
-# anthropic 2.14.0, whose ModelParam lists these ids). Cache reads are NOT always
-# 0.1× input on the newest models, so every row states them explicitly.
-_FABLE_5_2 = _p(8, 40, 10, 0.20)  # $8/$40 from Anthropic's model comparison table;
-# the cache rates were found only in third-party price trackers (10 write, 0.20 read).
+# Sources, checked 2026-12-01 (USD per million tokens: input, output, 5-minute cache
+# write, cache read), rows in the order of the table:
+# - the pricing page, https://platform.claude.com/docs/en/about-claude/pricing: Fable 5.1
+#   and Mythos 5.1 (10 / 50 / 12.50 / 0.25), Fable 5 (10 / 50 / 12.50 / 1), Opus 4.8 to
+#   4.5 (5 / 25 / 6.25 / 0.50), Sonnet 4.6 and 4.5 (3 / 15 / 3.75 / 0.30), Haiku 4.5
+#   (1 / 5 / 1.25 / 0.10);
+# - the models overview, https://platform.claude.com/docs/en/models/overview: Fable 5.2
+#   (8 / 40; its cache rates, 10 and 0.20, were found only in third-party trackers);
+# - each model's page, https://platform.claude.com/docs/en/models/<model>/overview: Opus
+#   5.5 (4 / 20 / 5 / 0.20), Opus 5 (5 / 25 / 6.25 / 0.50), Sonnet 5 (2 / 10 / 2.50 /
+#   0.20), Haiku 5.5 (0.10 / 0.50 / 0.125 / 0.01 up to 100k-token prompts, 5x above);
+# - Sonnet 5.5's migration guide,
+#   https://platform.claude.com/docs/en/models/sonnet-5-5/migration-guide: "the same
+#   prices as Claude Sonnet 5, except for prompt cache reads, which cost $0.10" (its
+#   model page still showed the launch price, $0.20, before the 2026-10-07 cut).
+# Cache reads are NOT always 0.1x input on the newest models, so every row states them.
+# agentgit.models.capabilities keeps the same models' thinking and effort traits.
+_FABLE_5_2 = _p(8, 40, 10, 0.20)
 PRICES: dict[str, Price] = {
     "claude-fable-5-2": _FABLE_5_2,
     "claude-mythos-5-2": _FABLE_5_2,  # Mythos shares its Fable generation's pricing
@@ -80,12 +93,10 @@ PRICES: dict[str, Price] = {
     "claude-opus-4-7": _p(5, 25, 6.25, 0.50),
     "claude-opus-4-6": _p(5, 25, 6.25, 0.50),
     "claude-opus-4-5": _p(5, 25, 6.25, 0.50),
-    # Sonnet 5.5's migration guide: same as Sonnet 5 except cache reads, $0.10.
     "claude-sonnet-5-5": _p(2, 10, 2.50, 0.10),
     "claude-sonnet-5": _p(2, 10, 2.50, 0.20),
     "claude-sonnet-4-6": _p(3, 15, 3.75, 0.30),
     "claude-sonnet-4-5": _p(3, 15, 3.75, 0.30),
-    # Haiku 5.5: these rates for prompts up to 100k tokens, 5× above.
     "claude-haiku-5-5": _p(0.10, 0.50, 0.125, 0.01, long_threshold=100_000, long_factor=5.0),
     "claude-haiku-4-5": _p(1, 5, 1.25, 0.10),
     # The scripted model (demo, replay) never calls an API.

@@ -566,14 +566,43 @@ class Repository:
             "--format=commit %h %cs %s", *rev_args, "--", path,
         )
 
-    def grep_files(self, worktree: Path, terms: list[str], pathspec: str = "corpus") -> list[str]:
-        if not terms:
-            return []
-        args = ["grep", "-l", "-i", "-F", "--no-color"]
-        for term in terms:
-            args += ["-e", term]
-        code, out, _ = self.run_status(*args, "--", pathspec, cwd=worktree)
-        return [line for line in out.splitlines() if line] if code == 0 else []
+    def tree_files(self, rev: str, *paths: str) -> dict[str, str]:
+        """path -> blob id of the regular files under ``paths`` at ``rev``: one ls-tree
+        (symbolic links and submodules are left out: they are not text of ours)."""
+        out = self.run("ls-tree", "-r", "-z", rev, "--", *paths)
+        files: dict[str, str] = {}
+        for entry in filter(None, out.split("\0")):
+            meta, _, path = entry.partition("\t")
+            mode, kind, sha = meta.split()
+            if kind == "blob" and mode in ("100644", "100755"):
+                files[path] = sha
+        return files
+
+    def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
+        """The contents of many blobs in one `git cat-file --batch`."""
+        wanted = list(dict.fromkeys(shas))
+        if not wanted:
+            return {}
+        try:
+            proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top,
+                                  input="".join(f"{s}\n" for s in wanted).encode(),
+                                  capture_output=True)
+        except FileNotFoundError as exc:
+            raise GitError("git is not installed or not on PATH") from exc
+        if proc.returncode != 0:
+            why = _last_line(proc.stderr.decode(errors="replace"))
+            raise GitError(f"git cat-file failed: {why}")
+        out, pos, blobs = proc.stdout, 0, {}
+        for sha in wanted:
+            end = out.index(b"\n", pos)
+            header = out[pos:end].split()
+            pos = end + 1
+            if len(header) < 3:  # "<sha> missing"
+                continue
+            size = int(header[2])
+            blobs[sha] = out[pos : pos + size]
+            pos += size + 1
+        return blobs
 
     def staged_files(self, pathspec: str) -> list[tuple[str, str]]:
         """(path, staged text) for files added or modified in the index."""

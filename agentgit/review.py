@@ -103,8 +103,9 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
         lines += ["### Pieces", ""] + [f"- `corpus/pieces/{p}.md`" for p in result.pieces] + [""]
     lines += ["### Explorations", ""]
     for commit in reversed(commits):
+        # Only agentgit's trailers are skipped: reasoning may well start "Plan: ...".
         reasoning = next((ln.strip() for ln in commit.body.splitlines()
-                          if ln.strip() and not re.match(r"^[\w-]+: ", ln)), "")
+                          if ln.strip() and not ln.startswith("Agentgit-")), "")
         lines.append(f"- `{commit.sha[:10]}` {commit.subject}"
                      + (f" — {reasoning[:200]}" if reasoning else ""))
     usage = result.usage

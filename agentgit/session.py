@@ -31,6 +31,7 @@ from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError, GitError, Interrupted, UsageError
+from agentgit.index import CorpusIndex, index_path
 from agentgit.models.base import Model, ProgressFn, Usage
 from agentgit.repo import (
     ARCHIVE_PREFIX,
@@ -43,6 +44,7 @@ from agentgit.repo import (
     Repository,
 )
 from agentgit.scrub import clean_line, clean_text, secrets_from_env
+from agentgit.search import AREAS, Passage
 from agentgit.settings import Settings
 from agentgit.tools import Toolbox
 
@@ -93,6 +95,8 @@ class Session:
         self.slug: str = meta["slug"]
         self.today: date = date.fromisoformat(meta["started"][:10])
         self.commits: list[str] = []
+        self._tree: tuple[str, dict[str, str]] | None = None  # (head, path -> blob)
+        self._index: CorpusIndex | None = None
 
     # -- names -----------------------------------------------------------------------
 
@@ -142,8 +146,16 @@ class Session:
         self.commits.append(subject)
         return subject
 
-    def grep(self, terms: list[str]) -> list[str]:
-        return self.repo.grep_files(self.worktree, terms)
+    def search(self, query: str, limit: int) -> list[Passage]:
+        """Ranked passages of the session's own tree (its last commit: every step that
+        writes commits), from the index of the corpus's blobs."""
+        head = self.repo.head(self.worktree)
+        if self._tree is None or self._tree[0] != head:
+            files = self.repo.tree_files(head, *(f"corpus/{a}" for a in AREAS))
+            self._tree = (head, {p.removeprefix("corpus/"): sha for p, sha in files.items()})
+        if self._index is None:
+            self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
+        return self._index.search(self._tree[1], query, limit)
 
     def history(self, path: str) -> str:
         return self.repo.diff_log([MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"],
@@ -820,7 +832,7 @@ def open_session(repo: Repository, number: int,
 
 
 _STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
-               "final_turn"}
+               "final_turn", "thinking_model", "cutoffs", "turn_tokens"}
 
 
 def _judged_result(repo: Repository, session: Session) -> Result | None:

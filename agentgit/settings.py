@@ -13,6 +13,13 @@ from agentgit.errors import UsageError
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 REVIEW_MODES = ("merge", "pr", "branch")
+# Settings with a fixed set of values (the thinking ones: agentgit.models.capabilities).
+CHOICES: dict[str, tuple[str, ...]] = {
+    "review": REVIEW_MODES,
+    "thinking": ("adaptive", "between_tools"),
+    "thinking_display": ("summarized", "omitted"),
+    "effort": ("low", "medium", "high", "xhigh", "max"),
+}
 
 
 @dataclass
@@ -24,8 +31,9 @@ class Settings:
     max_minutes: float = 30.0
     review: str = "merge"
     max_nudges: int = 2
-    # Output room of one model turn.
-    turn_max_tokens: int = 8192
+    # Output room of one model turn, thinking included; 0: sized for the model and effort
+    # (agentgit.models.capabilities).
+    turn_max_tokens: int = 0
     # The orientation's bound, whatever the size of the history.
     orient_max_chars: int = 24_000
     orient_recent_log: int = 12
@@ -40,7 +48,11 @@ class Settings:
     timeout: float = 600.0
     web_search: int = 0  # max_uses; 0 is off
     web_fetch: int = 0
-    thinking_budget: int = 0
+    # Thinking on the models that take it: adaptive thinking with its text displayed, so
+    # the reasoning reaches the commits; medium effort keeps a session's cost sane.
+    thinking: str = "adaptive"
+    thinking_display: str = "summarized"
+    effort: str = "medium"
     remote: str = "origin"
     push: bool = True
     pricing: dict[str, Any] = field(default_factory=dict)
@@ -76,8 +88,8 @@ def _coerce(name: str, value: Any, source: str) -> Any:
         raise UsageError(f"{source}: {name} must be a {type(default).__name__}") from None
     if isinstance(result, int | float) and not isinstance(result, bool) and result < 0:
         raise UsageError(f"{source}: {name} must not be negative")
-    if name == "review" and result not in REVIEW_MODES:
-        raise UsageError(f"{source}: review must be one of {', '.join(REVIEW_MODES)}")
+    if name in CHOICES and result not in CHOICES[name]:
+        raise UsageError(f"{source}: {name} must be one of {', '.join(CHOICES[name])}")
     return result
 
 
@@ -114,4 +126,8 @@ def load(top: Path | None, flags: Mapping[str, Any] | None = None,
     for name, value in (flags or {}).items():
         if value is not None and name in _FIELDS:
             values[name] = _coerce(name, value, f"--{name.replace('_', '-')}")
-    return Settings(**values)
+    settings = Settings(**values)
+    if settings.thinking == "between_tools" and settings.effort in ("xhigh", "max"):
+        raise UsageError(f"thinking = between_tools works at effort low, medium or high, "
+                         f"not {settings.effort}: use thinking = adaptive for that effort")
+    return settings

@@ -16,7 +16,8 @@ from typing import Any, Protocol
 
 from agentgit import corpus
 from agentgit.errors import CorpusError
-from agentgit.scrub import clean_line
+from agentgit.scrub import clean_line, scrub_text, secrets_from_env
+from agentgit.search import Passage
 
 JUDGE_TOOLS = ("crystallize", "abandon")
 
@@ -56,7 +57,7 @@ class Workspace(Protocol):
     today: date
 
     def commit_step(self, tool: str, reasoning: str, turn: int) -> str | None: ...
-    def grep(self, terms: list[str]) -> list[str]: ...
+    def search(self, query: str, limit: int) -> list[Passage]: ...
     def history(self, path: str) -> str: ...
     def journal_path(self) -> Path: ...
     def start_journal(self) -> None: ...
@@ -166,8 +167,9 @@ class Toolbox:
         """Run one tool call. Keep/Discard propagate; everything else is a result."""
         # git refuses a commit message with a NUL byte or a lone surrogate: the model's
         # prose must not be able to make a step fail.
-        self.reasoning = (str(reasoning).replace("\0", "")
-                          .encode("utf-8", "replace").decode("utf-8"))
+        # It goes into a commit message: nothing secret may (agentgit.scrub).
+        self.reasoning = scrub_text(str(reasoning).replace("\0", ""), secrets_from_env()
+                                    ).encode("utf-8", "replace").decode("utf-8")
         try:
             if name not in TOOL_NAMES:
                 raise ToolError(f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}")
@@ -244,21 +246,13 @@ class Toolbox:
             raise ToolError(f"read: {rel!r} is not UTF-8 text") from None
 
     def _tool_search(self, args: dict[str, Any]) -> ToolResult:
-        from agentgit.search import query_terms, search
-
         query = _req_str(args, "query").strip()
         if not query:
             raise ToolError("search: query is empty")
         limit = args.get("limit", self.search_limit)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
             raise ToolError("search: limit must be an integer from 1 to 50")
-        # The grep prefilter looks for the words search ranks by: no stopwords, which
-        # would make every file a candidate.
-        words = query_terms(query)
-        terms = [t for t in words if len(t) >= 3] or words
-        candidates = [rel for p in self.workspace.grep(terms)
-                      if self._in_corpus(rel := p.removeprefix("corpus/"))]
-        passages = search(self.workspace.corpus_dir, query, limit, candidates=candidates)
+        passages = self.workspace.search(query, limit)
         if not passages:
             return ToolResult(f"no passages match {query!r}")
         return ToolResult(

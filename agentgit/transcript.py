@@ -13,7 +13,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from agentgit.agent import AgentState
+from agentgit.agent import AgentState, drop_thinking
 from agentgit.errors import AgentgitError
 from agentgit.models.base import Usage
 
@@ -66,12 +66,17 @@ def state_to_dict(state: AgentState) -> dict[str, Any]:
         "elapsed": state.elapsed,
         "turns": state.turns,
         "final_turn": state.final_turn,
+        "thinking_model": state.thinking_model,
+        "cutoffs": state.cutoffs,
+        "turn_tokens": state.turn_tokens,
     }
 
 
 def state_from_dict(data: dict[str, Any]) -> AgentState:
+    messages = data["messages"]
+    unbind_scrubbed(messages)
     return AgentState(
-        messages=data["messages"],
+        messages=messages,
         turn=int(data.get("turn", 0)),
         usage=Usage.from_dict(data.get("usage")),
         cost_usd=data.get("cost_usd"),
@@ -79,7 +84,22 @@ def state_from_dict(data: dict[str, Any]) -> AgentState:
         elapsed=float(data.get("elapsed", 0.0)),
         turns=list(data.get("turns", [])),
         final_turn=bool(data.get("final_turn", False)),
+        thinking_model=str(data.get("thinking_model") or data.get("model") or ""),
+        cutoffs=int(data.get("cutoffs", 0)),
+        turn_tokens=int(data.get("turn_tokens", 0)),
     )
+
+
+def unbind_scrubbed(messages: list[dict[str, Any]]) -> int:
+    """The API binds each thinking block to the exact conversation before it. Where the
+    saved transcript was scrubbed, the conversation read back differs from the one the
+    model saw, so the thinking blocks from there on would be refused: they are dropped
+    (the model reads its earlier turns without them). How many went."""
+    from agentgit.scrub import REPLACEMENT
+
+    first = next((i for i, m in enumerate(messages)
+                  if REPLACEMENT in json.dumps(m, ensure_ascii=False)), None)
+    return 0 if first is None else drop_thinking(messages, first)
 
 
 def assistant_turns(data: dict[str, Any]) -> list[dict[str, Any]]:

@@ -44,6 +44,7 @@ GOALS = {
     "orientation": ("seconds", 1.0),
     "session": ("seconds", 10.0),
     "hook": ("seconds", 0.3),
+    "search": ("seconds", 0.05),
 }
 GIT_LOG_FORMAT = "--format=%H%x1f%P%x1f%cI%x1f%s%x1f%b%x1f%(trailers:only,unfold)%x1e"
 
@@ -174,6 +175,47 @@ def bench_commit_and_orientation(repo_dir: Path, runs: int) -> list[dict[str, An
     results[-1]["met"] = results[-1]["met"] and size <= settings.orient_max_chars
     lifecycle.abandon(repo, session.session, "benchmark done", settings)
     return results
+
+
+SEARCH_QUERIES = ["archive memory", "what the entropy of a tide means", "ledger trust",
+                  "how a river delta forms at the estuary", "compiler grammar",
+                  "why harvest and ferment go together", "orbit telescope"]
+
+
+def bench_search(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
+    """The search tool on the whole corpus, per call, through the index (in-process, as
+    a session calls it), against the `git grep -l` a search needed before the index;
+    and what building and updating the index cost, once."""
+    from agentgit.index import CorpusIndex, index_path
+    from agentgit.repo import Repository
+    from agentgit.search import query_terms
+
+    repo = Repository.discover(repo_dir)
+    path = index_path(repo.state_dir)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{path}{suffix}").unlink(missing_ok=True)
+    files = {p.removeprefix("corpus/"): sha for p, sha in repo.tree_files(
+        "main", "corpus/pieces", "corpus/log", "corpus/drafts").items()}
+    index = CorpusIndex(path, repo.read_blobs)
+    build = timed(lambda: index.update(files))
+    changed = dict(files)
+    changed["drafts/bench-new.md"] = repo.hash_blob("---\ntitle: New\n---\n\nA new draft.\n")
+    update = timed(lambda: index.update(changed))
+    queries = iter(SEARCH_QUERIES * runs * 4)
+
+    def ours() -> None:
+        index.search(changed, next(queries), 8)
+
+    def theirs() -> None:
+        terms = query_terms(next(queries))
+        run(["git", "grep", "-l", "-i", "-F", *(a for t in terms for a in ("-e", t)),
+             "--", "corpus"], repo_dir, check=False)
+
+    a, b = paired(runs * 2, ours, theirs)
+    index.close()
+    return [figure("search", "one `search` call on the whole corpus (in-process, indexed)",
+                   a, b, "`git grep -l -i -F -e <term>… -- corpus` (the old prefilter alone)",
+                   index_build_s=build, index_update_s=update, indexed_files=len(files))]
 
 
 def session_script(repo: Path, tag: str) -> list[dict[str, Any]]:
@@ -398,6 +440,10 @@ def table(figures: list[dict[str, Any]]) -> str:
         extra = ""
         if f["key"] == "orientation":
             extra = f" — {f['chars']:,} chars (bound {f['bound']:,})"
+        if f["key"] == "search":
+            extra = (f" — index of {f['indexed_files']:,} files built in "
+                     f"{_s(f['index_build_s'])}, updated for one new file in "
+                     f"{_s(f['index_update_s'])}")
         rows.append(f"| {f['label']}{extra} | {_s(f['agentgit_s'])} | {_s(f['git_s'])} "
                     f"{f['baseline']} | {f['ratio']:.2f}× | {f['goal']} | "
                     f"{'yes' if f['met'] else '**no**'} |")
@@ -467,6 +513,7 @@ def main(argv: list[str] | None = None) -> int:
         ("agentgit log", lambda: [bench_log(repo, agentgit, args.runs)]),
         ("exploration commit, orientation",
          lambda: bench_commit_and_orientation(repo, args.runs)),
+        ("search", lambda: bench_search(repo, args.runs)),
         ("40-turn session", lambda: [bench_session(repo, agentgit, args.session_runs)]),
         ("pre-commit hook", lambda: [bench_hook(repo, agentgit, args.runs)]),
     ):

@@ -19,13 +19,26 @@ assertions. Requests that the real API would reject for shape reasons (more than
 cache breakpoints, a thinking block that was altered, a tool_use left unanswered,
 forced tool choice) get a 400, so mistakes show up here rather than against Claude.
 
+For the current model ids (Sonnet 5.5, Opus 5.5, Haiku 5.5, the Fable and Mythos 5.x
+models: :func:`current_generation`) the fake answers as those models do: the text a
+scripted turn writes before a tool call comes back as a ``thinking`` block, empty
+under the default display ("omitted") and with its text under ``summarized`` or
+``between_tools``, signed. Every thinking block sent back must carry a signature the
+fake issued, for the same model, the same text and the same conversation before it
+(400 otherwise), and the settings these models refuse get a 400: forced tool choice,
+sampling parameters, thinking ``disabled`` or with a budget, an assistant prefill,
+``between_tools`` where it is not accepted. Older ids keep the old shape (text blocks).
+An entry with ``"as_is": True`` is served unchanged whatever the model.
+
 Optionally an ``accountant`` (see :class:`CacheAccountant`) replaces the input side
 of each response's usage with prompt-cache accounting after the documented rules.
 """
 
 from __future__ import annotations
 
+import base64
 import hashlib
+import hmac
 import json
 import math
 import sys
@@ -111,6 +124,140 @@ def _message(
     return {"content": blocks, "stop_reason": stop_reason, "usage": usage}
 
 
+# --- the current generation ---------------------------------------------------------------
+
+_CURRENT_PREFIXES = ("claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5",
+                     "claude-fable-5-", "claude-mythos-5-")
+_BETWEEN_TOOLS_MODELS = ("claude-sonnet-5-5",)
+_EFFORTS = ("low", "medium", "high", "xhigh", "max")
+_SIGNING_KEY = b"fake-messages-api"
+
+
+def current_generation(model: str) -> bool:
+    return model.startswith(_CURRENT_PREFIXES)
+
+
+def _canonical(messages: list[dict[str, Any]]) -> str:
+    """The conversation as the API would bind it: blocks without cache_control."""
+    def clean(content: Any) -> Any:
+        if isinstance(content, str):
+            return [{"type": "text", "text": content}]
+        return [{k: v for k, v in b.items() if k != "cache_control"} if isinstance(b, dict)
+                else b for b in content or []]
+    return json.dumps([{"role": m.get("role"), "content": clean(m.get("content"))}
+                       for m in messages], sort_keys=True, ensure_ascii=False)
+
+
+def _digest(text: str) -> str:
+    return hashlib.sha256(text.encode()).hexdigest()[:24]
+
+
+def sign_thinking(model: str, full: str, shown: str, prefix: list[dict[str, Any]]) -> str:
+    """A signature that carries what the block was issued with (like the real one, which
+    carries the encrypted full thinking), so any process can check it."""
+    payload = base64.urlsafe_b64encode(json.dumps(
+        {"m": model, "t": full, "d": _digest(shown), "p": _digest(_canonical(prefix))}
+    ).encode()).decode()
+    mac = hmac.new(_SIGNING_KEY, payload.encode(), hashlib.sha256).hexdigest()[:32]
+    return f"{payload}.{mac}"
+
+
+def _read_signature(signature: str) -> dict[str, Any] | None:
+    payload, _, mac = signature.rpartition(".")
+    good = hmac.new(_SIGNING_KEY, payload.encode(), hashlib.sha256).hexdigest()[:32]
+    if not payload or not hmac.compare_digest(mac, good):
+        return None
+    try:
+        data = json.loads(base64.urlsafe_b64decode(payload.encode()))
+    except ValueError:
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def _shown(body: dict[str, Any], full: str) -> str:
+    thinking = body.get("thinking") or {}
+    if thinking.get("type") == "between_tools":
+        return full  # progress updates come back with their text
+    return full if thinking.get("display") == "summarized" else ""
+
+
+def _as_current_model(content: list[dict[str, Any]], body: dict[str, Any]) -> list[Any]:
+    """A scripted turn as a current model returns it: text written before a tool call
+    comes back in a signed thinking block (empty unless the display returns it); text
+    after the last call (the answer) stays text."""
+    model = str(body.get("model"))
+    prefix = body.get("messages") or []
+    last_call = max((i for i, b in enumerate(content)
+                     if isinstance(b, dict) and b.get("type") == "tool_use"), default=-1)
+    out: list[Any] = []
+    for i, block in enumerate(content):
+        kind = block.get("type") if isinstance(block, dict) else None
+        if kind == "thinking" or (kind == "text" and i < last_call):
+            full = str(block.get("thinking" if kind == "thinking" else "text", ""))
+            shown = _shown(body, full)
+            out.append({"type": "thinking", "thinking": shown,
+                        "signature": sign_thinking(model, full, shown, prefix)})
+        else:
+            out.append(block)
+    return out
+
+
+def _refused_by_current_models(body: dict[str, Any]) -> str | None:
+    """What Sonnet 5.5, Opus 5.5 and the Fable 5 models answer with 400."""
+    model = str(body.get("model"))
+    sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
+    if sampling:
+        return f"{', '.join(sampling)}: sampling parameters are not supported on {model}"
+    thinking = body.get("thinking")
+    if thinking is not None:
+        kind = thinking.get("type")
+        if kind == "disabled":
+            return "thinking type 'disabled' is not supported on this model; use between_tools"
+        if kind == "enabled" or "budget_tokens" in thinking:
+            return "thinking budgets are not supported on this model; use adaptive thinking"
+        if kind not in ("adaptive", "between_tools"):
+            return f"thinking.type: unknown value {kind!r}"
+        if kind == "between_tools" and not model.startswith(_BETWEEN_TOOLS_MODELS):
+            return f"thinking type 'between_tools' is not supported on {model}"
+        if thinking.get("display") not in (None, "summarized", "omitted"):
+            return f"thinking.display: unsupported value {thinking.get('display')!r}"
+    effort = (body.get("output_config") or {}).get("effort")
+    if effort is not None and effort not in _EFFORTS:
+        return f"output_config.effort: unknown value {effort!r}"
+    if (thinking or {}).get("type") == "between_tools" and effort in ("xhigh", "max"):
+        return f"between_tools is not supported at effort {effort}"
+    messages = body.get("messages") or []
+    if messages and messages[-1].get("role") == "assistant" and not any(
+            isinstance(b, dict) and b.get("type") == "server_tool_use"
+            for b in messages[-1].get("content") or []):
+        return "assistant message prefill is not supported on this model"
+    return _bad_thinking_block(model, messages)
+
+
+def _bad_thinking_block(model: str, messages: list[dict[str, Any]]) -> str | None:
+    for i, message in enumerate(messages):
+        if message.get("role") != "assistant" or not isinstance(message.get("content"), list):
+            continue
+        for j, block in enumerate(message["content"]):
+            if not isinstance(block, dict) or block.get("type") != "thinking":
+                continue
+            where = f"messages.{i}.content.{j}"
+            issued = _read_signature(str(block.get("signature") or ""))
+            if issued is None:
+                return f"{where}: Invalid `signature` in `thinking` block"
+            if issued["d"] != _digest(str(block.get("thinking", ""))):
+                return f"{where}: thinking blocks must be passed back unmodified"
+            # The real API drops a block its model cannot read; this fake refuses it so
+            # that a client which sends another model's blocks is seen to.
+            if issued["m"] != model:
+                return f"{where}: the `thinking` block was written by {issued['m']}, not {model}"
+            if issued["p"] != _digest(_canonical(messages[:i])):
+                return (f"{where}: Invalid `signature` in `thinking` block. The block is bound "
+                        "to a different conversation. Remove the block, or set "
+                        '`thinking.block_binding.prefix_mismatch_behavior` to "drop_block".')
+    return None
+
+
 # --- the server ---------------------------------------------------------------------------
 
 
@@ -189,6 +336,9 @@ class FakeAPI:
         return error(400, "fake api: the script is exhausted", retry_after_ms=None)
 
     def _complete_message(self, entry: Entry, body: dict[str, Any]) -> dict[str, Any]:
+        model = str(body.get("model", "fake"))
+        if current_generation(model) and not entry.get("as_is"):
+            entry = {**entry, "content": _as_current_model(entry["content"], body)}
         with self._lock:
             self._counter += 1
             n = self._counter
@@ -227,11 +377,16 @@ class FakeAPI:
                 return "cache_control cannot be set on thinking blocks"
             if b.get("type") == "text" and not b.get("text"):
                 return "cache_control cannot be set for empty text blocks"
-        for b in blocks:
-            if isinstance(b, dict) and b.get("type") == "thinking":
-                issued = self._issued_thinking.get(b.get("signature", ""))
-                if issued is not None and issued != b.get("thinking"):
-                    return "thinking blocks must be passed back unmodified"
+        if current_generation(str(body.get("model", ""))):
+            problem = _refused_by_current_models(body)
+            if problem:
+                return problem
+        else:
+            for b in blocks:
+                if isinstance(b, dict) and b.get("type") == "thinking":
+                    issued = self._issued_thinking.get(b.get("signature", ""))
+                    if issued is not None and issued != b.get("thinking"):
+                        return "thinking blocks must be passed back unmodified"
         choice = body.get("tool_choice") or {}
         if self.reject_forced_tool_choice and choice.get("type") in ("any", "tool"):
             return "forced tool use is not supported with this model"
@@ -390,8 +545,9 @@ def _block_events(index: int, block: dict[str, Any]) -> Iterator[tuple[str, dict
         raw = json.dumps(block["input"])
         deltas = [{"type": "input_json_delta", "partial_json": p} for p in _pieces(raw)]
         start = {**block, "input": {}}
-    elif kind == "thinking":
-        deltas = [{"type": "thinking_delta", "thinking": p} for p in _pieces(block["thinking"])]
+    elif kind == "thinking":  # under display "omitted": the signature alone
+        deltas = [{"type": "thinking_delta", "thinking": p} for p in _pieces(block["thinking"])
+                  if block["thinking"]]
         deltas.append({"type": "signature_delta", "signature": block["signature"]})
         start = {**block, "thinking": "", "signature": ""}
     else:  # redacted_thinking, web_search_tool_result, ...: whole in the start event

@@ -25,7 +25,7 @@ from fakeapi import (
 )
 
 from agentgit.errors import ModelError, ModelUnavailable
-from agentgit.models import DEFAULT_MODEL, make_model, thinking_config
+from agentgit.models import DEFAULT_MODEL, make_model
 from agentgit.models.anthropic import (
     LOCAL_PLACEHOLDER_KEY,
     NO_KEY_MESSAGE,
@@ -48,9 +48,14 @@ def request(messages: list[dict[str, Any]] | None = None, **kw: Any) -> ModelReq
                         tools=TOOLS, **kw)
 
 
-def model(stream: bool = True, **kw: Any) -> AnthropicModel:
+# The shape of the models before the current generation: reasoning in text blocks, no
+# thinking parameters sent. The current generation's is tested in test_thinking.py.
+OLD_MODEL = "claude-haiku-4-5"
+
+
+def model(stream: bool = True, name: str = OLD_MODEL, **kw: Any) -> AnthropicModel:
     kw.setdefault("max_retries", 2)
-    return AnthropicModel("claude-sonnet-5-5", stream=stream, **kw)
+    return AnthropicModel(name, stream=stream, **kw)
 
 
 def marked(body: dict[str, Any]) -> list[dict[str, Any]]:
@@ -113,14 +118,15 @@ def test_the_auth_token_is_honoured(fake_api: FakeAPI, monkeypatch: pytest.Monke
 
 def test_make_model_reads_settings(fake_api: FakeAPI) -> None:
     built = make_model("claude-opus-5-5", {"max_retries": 1, "web_search": 3, "web_fetch": True,
-                                           "thinking_budget": "adaptive"})
+                                           "thinking": "adaptive", "effort": "high"})
     assert isinstance(built, AnthropicModel)
     assert built.name == "claude-opus-5-5" and built.max_retries == 1
     assert built.server_tools == [
         {"type": "web_search_20250305", "name": "web_search", "max_uses": 3},
         {"type": "web_fetch_20250910", "name": "web_fetch", "max_uses": 5},
     ]
-    assert built.thinking == {"type": "adaptive"}
+    assert built.thinking == {"type": "adaptive", "display": "summarized"}
+    assert built.output_config == {"effort": "high"}
 
 
 def test_make_model_accepts_a_settings_object(fake_api: FakeAPI) -> None:
@@ -128,7 +134,10 @@ def test_make_model_accepts_a_settings_object(fake_api: FakeAPI) -> None:
 
     built = make_model("claude-haiku-5-5", Settings(max_retries=7, web_search=0))
     assert isinstance(built, AnthropicModel)
-    assert built.max_retries == 7 and built.server_tools == [] and built.thinking is None
+    assert built.max_retries == 7 and built.server_tools == []
+    # The defaults keep the reasoning visible at a sane cost.
+    assert built.thinking == {"type": "adaptive", "display": "summarized"}
+    assert built.output_config == {"effort": "medium"}
 
 
 def test_make_model_scripted(tmp_path: Path) -> None:
@@ -137,12 +146,6 @@ def test_make_model_scripted(tmp_path: Path) -> None:
     built = make_model(f"scripted:{script}", {})
     assert type(built).__name__ == "ScriptedModel"
     assert built.complete(request()).stop_reason == "tool_use"
-
-
-def test_thinking_config() -> None:
-    assert thinking_config(0) is None and thinking_config(None) is None
-    assert thinking_config(2048) == {"type": "enabled", "budget_tokens": 2048}
-    assert thinking_config("between_tools") == {"type": "between_tools"}
 
 
 # --- turns -----------------------------------------------------------------------------------
@@ -155,10 +158,10 @@ def test_a_text_turn(fake_api: FakeAPI, stream: bool) -> None:
     assert response.content == [{"type": "text", "text": "Hello."}]
     assert response.stop_reason == "end_turn"
     assert (response.usage.input_tokens, response.usage.output_tokens) == (12, 3)
-    assert response.model == "claude-sonnet-5-5"
+    assert response.model == OLD_MODEL
     assert response.raw is not None and response.raw["id"].startswith("msg_fake_")
     sent = fake_api.requests[0]
-    assert sent["model"] == "claude-sonnet-5-5" and sent["max_tokens"] == 8192
+    assert sent["model"] == OLD_MODEL and sent["max_tokens"] == 8192
     assert bool(sent.get("stream")) is stream
     assert "thinking" not in sent and "tool_choice" not in sent
     assert fake_api.headers[0]["authorization"] == f"Bearer {FAKE_KEY}"  # from the env

@@ -90,3 +90,34 @@ def test_estimate_turn_cost_is_a_worst_case() -> None:
     uncached = estimate_turn_cost("claude-sonnet-5-5", Usage(input_tokens=10_000,
                                                              output_tokens=100), 1_000)
     assert uncached == pytest.approx((10_100 * 2 + 1_000 * 10) / 1e6)
+
+
+# The published prices (input, output, 5-minute cache write, cache read; sources beside
+# the table in agentgit/pricing.py), so an edit of the table is an edit of this too.
+PUBLISHED = {
+    "claude-fable-5-2": (8, 40, 10, 0.20),
+    "claude-fable-5-1": (10, 50, 12.50, 0.25),
+    "claude-fable-5": (10, 50, 12.50, 1.00),
+    "claude-opus-5-5": (4, 20, 5, 0.20),
+    "claude-opus-5": (5, 25, 6.25, 0.50),
+    "claude-opus-4-8": (5, 25, 6.25, 0.50),
+    "claude-sonnet-5-5": (2, 10, 2.50, 0.10),  # cache reads half Sonnet 5's
+    "claude-sonnet-5": (2, 10, 2.50, 0.20),
+    "claude-sonnet-4-6": (3, 15, 3.75, 0.30),
+    "claude-haiku-5-5": (0.10, 0.50, 0.125, 0.01),
+    "claude-haiku-4-5": (1, 5, 1.25, 0.10),
+}
+
+
+@pytest.mark.parametrize("model", sorted(PUBLISHED))
+def test_the_table_matches_the_published_prices(model: str) -> None:
+    price = price_for(model)
+    assert price is not None
+    assert (price.input, price.output, price.write_rate, price.read_rate) == PUBLISHED[model]
+
+
+def test_every_priced_claude_model_has_its_thinking_traits() -> None:
+    from agentgit.models.capabilities import traits_for
+
+    missing = [m for m in PRICES if m.startswith("claude-") and traits_for(m) is None]
+    assert missing == []

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from agentgit.search import MAX_PASSAGE, Passage, query_terms, search
+from agentgit.index import search_directory as search
+from agentgit.search import MAX_PASSAGE, Passage, query_terms
 
 
 @pytest.fixture

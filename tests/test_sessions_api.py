@@ -38,6 +38,7 @@ from agentgit.session import Result, run, start
 from agentgit.settings import Settings
 
 MODEL = "claude-sonnet-5-5"
+OLD_MODEL = "claude-sonnet-4-6"  # before the current generation: reasoning in text blocks
 NOTES = "refs/notes/agentgit"
 # Fixed usage per turn, so costs are exact: see test_kept_and_abandoned_sessions.
 USAGE = {"input_tokens": 1000, "output_tokens": 200, "cache_read_input_tokens": 5000,
@@ -417,7 +418,11 @@ def test_thinking_blocks_go_back_byte_for_byte_across_turns(
     def assistant_blocks(body: dict[str, Any]) -> list[list[dict[str, Any]]]:
         return [m["content"] for m in body["messages"] if m["role"] == "assistant"]
 
-    issued = [first, second]
+    # As issued: on the current models the fake signs each block itself (for the model
+    # and the conversation before it), as the service does.
+    issued = [fake_api.responses[0]["content"][:2], fake_api.responses[1]["content"][:1]]
+    assert [b["thinking"] for b in (issued[0][0], issued[1][0])] == [
+        first[0]["thinking"], second[0]["thinking"]]
     for k, body in enumerate(bodies[1:], start=1):
         sent = assistant_blocks(body)
         assert len(sent) == k
@@ -432,7 +437,7 @@ def test_thinking_blocks_go_back_byte_for_byte_across_turns(
     # The transcript keeps them too (for resume and replay).
     kept = [m["content"] for m in transcript_note(corpus_repo, 1)["messages"]
             if m["role"] == "assistant"]
-    assert kept[0][:2] == first and kept[1][:1] == second
+    assert kept[0][:2] == issued[0] and kept[1][:1] == issued[1]
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "create"])
@@ -666,11 +671,13 @@ def test_transcripts_are_scrubbed_of_what_the_model_echoes(
     # Should a model echo a credential (here: our key, the service token, and a
     # key-shaped string from nowhere), the transcripts (the file, then the note) do not
     # keep it. What the model writes into the corpus is its content and is not altered.
+    # (An older model, whose echo comes back as text; test_thinking.py has the thinking
+    # blocks of the current ones.)
     leaked = "sk-ant-api03-notOursButShapedLikeOne0123456789"
     echo = f"The key is {SECRET_KEY}; the token {SECRET_ENV['MY_SERVICE_TOKEN']}; also {leaked}."
     fake_api.push(call("read", {"path": "PROGRAM.md"}, n=1, text=echo),
                   error(500), error(500))
-    down = cli_session(corpus_repo, env=SECRET_ENV)
+    down = cli(corpus_repo, "session", "--model", OLD_MODEL, env=SECRET_ENV)
     assert down.returncode == 3, down.stderr
     saved = transcript_file(corpus_repo, 1).read_text(encoding="utf-8")
     assert "The key is [scrubbed]; the token [scrubbed]; also [scrubbed]." in saved
@@ -678,7 +685,7 @@ def test_transcripts_are_scrubbed_of_what_the_model_echoes(
         assert secret not in saved
 
     fake_api.push(note(2, echo), drop_it(3))
-    done = cli(corpus_repo, "resume", "1", "--model", MODEL, env=SECRET_ENV)
+    done = cli(corpus_repo, "resume", "1", "--model", OLD_MODEL, env=SECRET_ENV)
     assert done.returncode == 0, done.stderr
     # The journal is the model's prose, landed as it wrote it (the model cannot see the
     # environment: a value it echoes was in its input, the corpus, already).
@@ -707,4 +714,5 @@ def test_thinking_blocks_survive_an_interruption_and_resume(
     assert not fake_api.rejections
     # Sent back from the saved transcript exactly as issued.
     after = [m for m in fake_api.requests[-1]["messages"] if m["role"] == "assistant"]
-    assert after[0]["content"][:2] == thought
+    assert after[0]["content"][:2] == fake_api.responses[0]["content"][:2]
+    assert after[0]["content"][0]["thinking"] == thought[0]["thinking"]

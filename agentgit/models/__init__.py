@@ -28,8 +28,10 @@ def make_model(spec: str, settings: Mapping[str, Any] | Any = None) -> Model:
     ``scripted:FILE`` replays turns from FILE offline; anything else is a model id for
     the Messages API. ``settings`` is a dict or a ``Settings`` object; used keys:
     ``max_retries``, ``timeout``, ``web_search`` and ``web_fetch`` (true, or an int
-    ``max_uses``; 0 is off), ``thinking_budget`` (an int token budget, or "adaptive" /
-    "between_tools"), ``stream`` (default true), ``base_url``.
+    ``max_uses``; 0 is off), ``thinking`` ("adaptive" / "between_tools"),
+    ``thinking_display`` ("summarized" / "omitted"), ``effort`` (low … max), ``stream``
+    (default true), ``base_url``. What the model is sent of thinking and effort is
+    decided per model by ``agentgit.models.capabilities``.
     """
     if spec.startswith(SCRIPTED_PREFIX):
         from agentgit.models.scripted import ScriptedModel
@@ -44,7 +46,9 @@ def make_model(spec: str, settings: Mapping[str, Any] | Any = None) -> Model:
         timeout=float(_setting(settings, "timeout", 600)),
         base_url=_setting(settings, "base_url", None) or None,
         server_tools=server_tools(settings),
-        thinking=thinking_config(_setting(settings, "thinking_budget", None)),
+        thinking=str(_setting(settings, "thinking", "adaptive")),
+        thinking_display=str(_setting(settings, "thinking_display", "summarized")),
+        effort=str(_setting(settings, "effort", "medium")),
         stream=bool(_setting(settings, "stream", True)),
     )
 
@@ -77,16 +81,3 @@ def _max_uses(value: Any, default: int = 5) -> int:
         return max(0, value)
     return 0
 
-
-def thinking_config(budget: Any) -> dict[str, Any] | None:
-    """The ``thinking`` request parameter for a ``thinking_budget`` setting.
-
-    None/0/false: omit it (the model's default; adaptive on current models). An int:
-    a manual budget, for models that still accept one (current Sonnet/Opus return
-    400 for it). "adaptive" / "between_tools": those thinking types.
-    """
-    if budget in (None, False, 0, "", "default"):
-        return None
-    if isinstance(budget, str):
-        return {"type": budget}
-    return {"type": "enabled", "budget_tokens": int(budget)}

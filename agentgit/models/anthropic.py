@@ -32,6 +32,7 @@ from urllib.parse import urlparse
 
 from agentgit.errors import AgentgitError, ModelError, ModelUnavailable
 from agentgit.models.base import ModelRequest, ModelResponse, ProgressFn, Usage
+from agentgit.models.capabilities import request_shape
 
 if TYPE_CHECKING:
     import anthropic
@@ -83,13 +84,21 @@ class AnthropicModel:
         timeout: float = 600,
         base_url: str | None = None,
         server_tools: list[dict[str, Any]] | None = None,
-        thinking: dict[str, Any] | None = None,
+        thinking: str = "adaptive",
+        thinking_display: str = "summarized",
+        effort: str = "medium",
         stream: bool = True,
     ) -> None:
         self.name = model
         self.max_retries = max_retries
         self.server_tools = [dict(t) for t in server_tools or []]
-        self.thinking = thinking
+        shape = request_shape(model, thinking, thinking_display, effort)
+        self.thinking = shape.thinking
+        self.output_config = shape.output_config
+        # The agent's output room per turn, thinking included, and how far it may grow
+        # after a reply is cut at that limit.
+        self.turn_tokens = shape.turn_tokens
+        self.max_output_tokens = shape.max_output
         self.stream = stream
         self._client = _make_client(max_retries=max_retries, timeout=timeout, base_url=base_url)
 
@@ -128,8 +137,12 @@ class AnthropicModel:
             # 400 on current models (Sonnet/Opus 5.5), so the choice stays "auto" and
             # the restricted list does the restricting.
             params["tool_choice"] = {"type": "auto"}
+        # Only what this model accepts (agentgit.models.capabilities): never forced tool
+        # choice, sampling parameters, a thinking budget, "disabled" or a prefill.
         if self.thinking:
             params["thinking"] = dict(self.thinking)
+        if self.output_config:
+            params["output_config"] = dict(self.output_config)
         place_cache_breakpoints(params)
         return params
 

@@ -1,0 +1,194 @@
+"""One retrieval index of the corpus, built from git objects (DESIGN §8).
+
+Passages (a file's title, summary and tags; each paragraph) of every blob ever seen in
+pieces/, log/ and drafts/ are kept in an SQLite FTS5 table under ``.git/agentgit/``,
+keyed by blob id: a file that did not change is never read again, and a new version is
+one more blob. A search ranks (BM25, built into FTS5) only the passages of the blobs in
+the tree it is asked about, so a session sees exactly its own corpus. Deleting the file
+loses nothing: it is rebuilt from git, and so is a file that is not a readable index.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from pathlib import Path
+
+from agentgit.search import AREAS, Passage, query_terms, searchable, shown, split_passages
+
+SCHEMA = 1
+# \w+ as agentgit.search tokenizes: letters, digits and the underscore, case folded.
+_TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
+
+ReadBlobs = Callable[[list[str]], dict[str, bytes]]
+
+
+def index_path(state_dir: Path) -> Path:
+    """Where a repository's index lives: in its agentgit state, never in a tree."""
+    return state_dir / "index" / "corpus.sqlite"
+
+
+class CorpusIndex:
+    def __init__(self, path: Path | None, read_blobs: ReadBlobs) -> None:
+        """``path`` None: an index in memory, for one search over a plain directory."""
+        self.path = path
+        self.read_blobs = read_blobs
+        self._db: sqlite3.Connection | None = None
+        self._current: dict[str, str] = {}  # what the temp table `cur` holds: path -> blob
+
+    # -- the file ------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                self._db = self._open()
+            except sqlite3.DatabaseError:  # not an index (corrupt, truncated): rebuild
+                self._reset()
+                self._db = self._open()
+        return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path is None:
+            return sqlite3.connect(":memory:", isolation_level=None)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def _open(self) -> sqlite3.Connection:
+        db = self._connect()
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA):  # another layout: rebuilt, not migrated
+                db.close()
+                self._reset()
+                db = self._connect()
+            db.execute("PRAGMA journal_mode=WAL")  # concurrent sessions read while one writes
+            db.executescript(f"""
+                CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY);
+                CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
+                    text, blob UNINDEXED, line UNINDEXED, tokenize="{_TOKENIZE}");
+                PRAGMA user_version = {SCHEMA};
+                CREATE TEMP TABLE cur (path TEXT PRIMARY KEY, blob TEXT);
+                CREATE INDEX temp.cur_blob ON cur (blob);
+            """)
+            db.execute("SELECT count(*) FROM blobs").fetchone()  # fails on a corrupt file
+        except sqlite3.DatabaseError:
+            db.close()
+            raise
+        return db
+
+    def _reset(self) -> None:
+        self._current = {}
+        if self.path is None:
+            return
+        for suffix in ("", "-wal", "-shm"):
+            with suppress(FileNotFoundError):
+                Path(f"{self.path}{suffix}").unlink()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+            self._current = {}
+
+    # -- keeping it up to date -----------------------------------------------------
+
+    def update(self, files: dict[str, str]) -> int:
+        """Index the blobs of ``files`` (path relative to corpus/ -> blob id) not yet
+        indexed; how many were added."""
+        try:
+            return self._update(files)
+        except sqlite3.DatabaseError:
+            self.close()
+            self._reset()
+            return self._update(files)
+
+    def _update(self, files: dict[str, str]) -> int:
+        db = self.db
+        wanted = sorted({sha for rel, sha in files.items() if searchable(rel)})
+        known = set()
+        for chunk in _chunks(wanted, 500):
+            marks = ",".join("?" * len(chunk))
+            known |= {r[0] for r in db.execute(
+                f"SELECT sha FROM blobs WHERE sha IN ({marks})", chunk)}
+        missing = [sha for sha in wanted if sha not in known]
+        if not missing:
+            return 0
+        contents = self.read_blobs(missing)
+        rows = []
+        for sha in missing:
+            try:
+                text = contents.get(sha, b"").decode("utf-8")
+            except UnicodeDecodeError:
+                text = ""  # binary: nothing to rank, but known
+            rows += [(passage, sha, line) for line, passage in split_passages(text)]
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany("INSERT OR IGNORE INTO blobs (sha) VALUES (?)",
+                           [(sha,) for sha in missing])
+            db.executemany("INSERT INTO passages (text, blob, line) VALUES (?, ?, ?)", rows)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        return len(missing)
+
+    # -- searching -----------------------------------------------------------------
+
+    def search(self, files: dict[str, str], query: str, limit: int = 8) -> list[Passage]:
+        """The best passages for ``query`` among the files of one tree (path relative to
+        corpus/ -> blob id), best first; ties in path and line order."""
+        terms = query_terms(query)
+        if not terms or limit < 1:
+            return []
+        self.update(files)
+        self._select(files)
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        rows = self.db.execute(
+            "SELECT c.path, p.line, p.text, round(-bm25(passages), 4) AS score "
+            "FROM passages p JOIN cur c ON c.blob = p.blob "
+            "WHERE passages MATCH ? ORDER BY score DESC, c.path, p.line LIMIT ?",
+            (match, limit)).fetchall()
+        return [shown(path, int(line), score, text, terms)
+                for path, line, text, score in rows]
+
+    def _select(self, files: dict[str, str]) -> None:
+        """Make the temp table `cur` hold exactly ``files``: only what changed is
+        written, so a search after one draft edit costs one row."""
+        files = {rel: sha for rel, sha in files.items() if searchable(rel)}
+        gone = [(rel,) for rel in self._current if rel not in files]
+        changed = [(rel, sha) for rel, sha in files.items() if self._current.get(rel) != sha]
+        if gone or changed:
+            db = self.db
+            db.executemany("DELETE FROM cur WHERE path = ?", gone)
+            db.executemany("INSERT OR REPLACE INTO cur (path, blob) VALUES (?, ?)", changed)
+            self._current = dict(files)
+
+
+def search_directory(corpus_dir: Path, query: str, limit: int = 8,
+                     candidates: Iterable[str] | None = None) -> list[Passage]:
+    """The same search over a plain directory (a corpus outside git), in memory:
+    pieces/, log/ and drafts/, or only ``candidates`` among them."""
+    if candidates is None:
+        candidates = [f"{area}/{entry.name}" for area in AREAS
+                      if (corpus_dir / area).is_dir() for entry in (corpus_dir / area).iterdir()]
+    contents: dict[str, bytes] = {}
+    files: dict[str, str] = {}
+    for rel in candidates:
+        path = corpus_dir / rel
+        if searchable(rel) and path.is_file():
+            data = path.read_bytes()
+            sha = hashlib.sha1(data).hexdigest()
+            contents[sha], files[rel] = data, sha
+    index = CorpusIndex(None, lambda shas: {s: contents[s] for s in shas})
+    try:
+        return index.search(files, query, limit)
+    finally:
+        index.close()
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,120 @@
+"""The corpus index (SQLite FTS5, keyed by blob id): incremental, scoped to one tree,
+and rebuilt from git objects when it is deleted or corrupt."""
+
+from __future__ import annotations
+
+import hashlib
+from pathlib import Path
+
+import pytest
+from conftest import git
+
+from agentgit.index import CorpusIndex, index_path
+from agentgit.repo import Repository
+
+TIDES = "---\ntitle: Tides\nsummary: The moon and the sea\n---\n\nThe moon pulls the sea.\n"
+RIVERS = "---\ntitle: Rivers\n---\n\nA river runs to the sea, past the delta.\n"
+
+
+class Blobs:
+    """Blob contents by id, counting what the index asks for."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self.asked: list[str] = []
+
+    def add(self, text: str) -> str:
+        sha = hashlib.sha1(text.encode()).hexdigest()
+        self.data[sha] = text.encode()
+        return sha
+
+    def __call__(self, shas: list[str]) -> dict[str, bytes]:
+        self.asked += shas
+        return {s: self.data[s] for s in shas}
+
+
+def test_only_new_blobs_are_read(tmp_path: Path) -> None:
+    blobs = Blobs()
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    files = {"pieces/tides.md": blobs.add(TIDES), "pieces/rivers.md": blobs.add(RIVERS)}
+    assert index.update(files) == 2
+    assert index.update(files) == 0
+    files["drafts/tides.md"] = blobs.add(TIDES + "\nAnd the sun.\n")
+    assert index.update(files) == 1
+    assert len(blobs.asked) == 3
+    index.close()
+    # a second process (a later session) finds them indexed
+    again = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    assert again.update(files) == 0 and len(blobs.asked) == 3
+
+
+def test_a_search_sees_only_the_tree_it_is_asked_about(tmp_path: Path) -> None:
+    blobs = Blobs()
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    old = {"pieces/tides.md": blobs.add(TIDES)}
+    assert [h.path for h in index.search(old, "moon")] == ["pieces/tides.md", "pieces/tides.md"]
+    new = {"pieces/tides.md": blobs.add("---\ntitle: Tides\n---\n\nThe sun matters too.\n")}
+    assert index.search(new, "moon") == []  # the old version is indexed, not in this tree
+    [hit] = index.search(new, "sun")
+    assert (hit.path, hit.line, hit.text) == ("pieces/tides.md", 5, "The sun matters too.")
+    assert index.search({}, "sun") == []
+
+
+@pytest.mark.parametrize("query", ['"moon', "moon AND", "NOT sea", "mo*", "sea -moon", "(",
+                                   "title:moon", "NEAR(moon sea)", "\x00", "'"])
+def test_query_syntax_is_words_not_fts5_operators(tmp_path: Path, query: str) -> None:
+    blobs = Blobs()
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    hits = index.search({"pieces/tides.md": blobs.add(TIDES)}, query)
+    assert all(h.path == "pieces/tides.md" for h in hits)
+
+
+def session_index(repo: Path) -> tuple[CorpusIndex, dict[str, str]]:
+    r = Repository.discover(repo)
+    files = {p.removeprefix("corpus/"): s for p, s in r.tree_files(
+        "main", "corpus/pieces", "corpus/log", "corpus/drafts").items()}
+    return CorpusIndex(index_path(r.state_dir), r.read_blobs), files
+
+
+def commit_pieces(repo: Path) -> None:
+    for name, text in (("tides", TIDES), ("rivers", RIVERS)):
+        (repo / "corpus/pieces" / f"{name}.md").write_text(text)
+    git(repo, "add", "corpus/pieces")
+    git(repo, "commit", "-q", "--no-verify", "-m", "Pieces")
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
+def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
+        corpus_repo: Path, damage: str) -> None:
+    commit_pieces(corpus_repo)
+    index, files = session_index(corpus_repo)
+    before = index.search(files, "sea delta")
+    assert [h.path for h in before][:1] == ["pieces/rivers.md"]
+    index.close()
+    path = index_path(Repository.discover(corpus_repo).state_dir)
+    if damage == "delete":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"not a database at all" * 100)
+    else:
+        path.write_bytes(path.read_bytes()[:1000])
+    rebuilt, files = session_index(corpus_repo)
+    assert rebuilt.search(files, "sea delta") == before
+    assert git(corpus_repo, "status", "--porcelain") == ""  # never in a tree
+
+
+def test_the_search_tool_reads_the_index(corpus_repo: Path) -> None:
+    from agentgit.session import start
+    from agentgit.settings import Settings
+    from agentgit.tools import Toolbox
+
+    commit_pieces(corpus_repo)
+    repo = Repository.discover(corpus_repo)
+    session = start(repo, Settings(model="scripted"), topic=None, model_name="scripted")
+    toolbox = Toolbox(session)
+    found = toolbox.call("search", {"query": "delta"})
+    assert found.text.startswith("pieces/rivers.md:5 ")
+    assert index_path(repo.state_dir).exists()
+    toolbox.call("write_draft", {"slug": "deltas", "title": "Deltas", "body": "A delta forms."})
+    again = toolbox.call("search", {"query": "delta forms"})
+    assert again.text.startswith("drafts/deltas.md:")  # the step's commit is searched
