@@ -7,9 +7,13 @@ through `${{ ... }}` inside a `run:` line, so no topic can inject a command.
 
 from __future__ import annotations
 
+import json
+from dataclasses import dataclass
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from agentgit import __version__
+from agentgit.errors import UsageError
 
 WORKFLOW_PATH = ".github/workflows/agentgit.yml"
 DEFAULT_CRON = "17 6 * * *"  # daily, off the top of the hour
@@ -69,8 +73,10 @@ jobs:
       - uses: actions/setup-python@v5
         with:
           python-version: "3.11"
+      # What to install is `agentgit init --ci github --install SPEC` (a pip argument).
       - name: Install agentgit
-        run: python -m pip install "agentgit=={version}"
+        run: |
+          python -m pip install '{install}'
       - name: Git identity of the agent
         run: |
           git config user.name "{name}"
@@ -98,13 +104,79 @@ jobs:
 """
 
 
+INDEX_SPEC = f"agentgit=={__version__}"
+
+
+@dataclass
+class Install:
+    """What the workflow's install step passes to pip, and, when that is only a guess (the
+    index version of a package this copy was not installed from), why."""
+
+    spec: str
+    note: str | None = None
+
+
+def check_spec(spec: str) -> str:
+    """A pip argument the workflow can carry verbatim: one shell word in single quotes,
+    with no GitHub expression (Actions would expand it before the shell runs)."""
+    spec = spec.strip()
+    if not spec:
+        raise UsageError("--install: give a pip requirement, such as git+URL@COMMIT")
+    if "'" in spec or "${{" in spec or not spec.isprintable():
+        raise UsageError(f"--install: {spec!r} cannot go into the workflow as one pip argument "
+                         "(no quote, expression or control character)")
+    return spec
+
+
+def install_from(direct_url: str | None) -> Install:
+    """The install step for a copy of agentgit whose PEP 610 direct_url.json is
+    `direct_url` (None: installed from an index, or not installed at all)."""
+    if direct_url is None:
+        return Install(INDEX_SPEC)
+    try:
+        data = json.loads(direct_url)
+        url = data["url"]
+    except (ValueError, KeyError, TypeError):
+        return Install(INDEX_SPEC, _local_note("an unreadable direct_url.json"))
+    if urlsplit(url).scheme in ("", "file"):
+        kind = "an editable checkout" if (data.get("dir_info") or {}).get("editable") else (
+            "a local directory" if "dir_info" in data else "a local file")
+        return Install(INDEX_SPEC, _local_note(f"{kind} ({url})"))
+    if urlsplit(url).password:  # PEP 610 says strip it; a workflow is committed, so check
+        return Install(INDEX_SPEC, _local_note("a URL with a password in it",
+                                               "which must not go into a committed workflow"))
+    fragment = f"#subdirectory={data['subdirectory']}" if data.get("subdirectory") else ""
+    vcs = data.get("vcs_info")
+    if vcs:
+        return Install(f"{vcs.get('vcs', 'git')}+{url}@{vcs['commit_id']}{fragment}")
+    return Install(f"agentgit @ {url}{fragment}")  # an archive a runner can download too
+
+
+def _local_note(source: str, why: str = "which a runner cannot reach") -> str:
+    return (f"The workflow installs {INDEX_SPEC} from the package index, but this agentgit "
+            f"came from {source}, {why}: pass --install SPEC "
+            "(a pip argument, e.g. git+https://github.com/OWNER/agentgit@COMMIT)")
+
+
+def default_install() -> Install:
+    """Install agentgit on the runner the way this copy was installed, where a runner can
+    reach that (PEP 610 records a VCS URL and commit, or an archive's URL)."""
+    from importlib import metadata
+
+    try:
+        return install_from(metadata.distribution("agentgit").read_text("direct_url.json"))
+    except metadata.PackageNotFoundError:
+        return Install(INDEX_SPEC, _local_note("a source tree that is not installed"))
+
+
 def render_workflow(*, cron: str = DEFAULT_CRON, timeout_minutes: int = 45,
-                    version: str = __version__) -> str:
-    return _TEMPLATE.format(cron=cron, timeout=timeout_minutes, version=version,
+                    install: str = INDEX_SPEC) -> str:
+    return _TEMPLATE.format(cron=cron, timeout=timeout_minutes, install=check_spec(install),
                             name=AGENT_NAME, email=AGENT_EMAIL)
 
 
-def write_workflow(top: Path, *, max_minutes: float = 30.0) -> str | None:
+def write_workflow(top: Path, *, max_minutes: float = 30.0,
+                   install: str = INDEX_SPEC) -> str | None:
     """Write the workflow under `top`; the relative path written, or None when a workflow
     file is already there (never overwritten)."""
     target = top / WORKFLOW_PATH
@@ -112,5 +184,6 @@ def write_workflow(top: Path, *, max_minutes: float = 30.0) -> str | None:
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
     # The job outlives the session's own wall-clock budget by a margin for setup and push.
-    target.write_text(render_workflow(timeout_minutes=int(max_minutes) + 15), "utf-8")
+    text = render_workflow(timeout_minutes=int(max_minutes) + 15, install=install)
+    target.write_text(text, "utf-8")
     return WORKFLOW_PATH

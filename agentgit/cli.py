@@ -19,8 +19,10 @@ import click
 
 from agentgit import __version__
 from agentgit.errors import AgentgitError, UsageError
+from agentgit.scrub import printable
 
 EXIT_INTERRUPTED = 3
+SESSION_ID = click.IntRange(1)  # ids start at 1: `show 0` is a usage error, not a lookup
 
 
 def main() -> None:
@@ -30,26 +32,42 @@ def main() -> None:
     try:
         cli.main(prog_name="agentgit", standalone_mode=False)
     except click.exceptions.Abort:
-        click.echo("agentgit: aborted", err=True)
+        _echo("agentgit: aborted", err=True)
         sys.exit(1)
+    except click.exceptions.NoArgsIsHelpError as exc:
+        exc.show()  # bare `agentgit`: the help, as before
+        sys.exit(2)
     except click.UsageError as exc:
-        exc.show()
+        # One line, like every other error, naming where the help is.
+        hint = f" (see '{exc.ctx.command_path} -h')" if exc.ctx else ""
+        _echo(f"agentgit: {_one_line(exc.format_message())}{hint}", err=True)
         sys.exit(2)
     except click.ClickException as exc:
-        exc.show()
+        _echo(f"agentgit: {_one_line(exc.format_message())}", err=True)
         sys.exit(exc.exit_code)
     except AgentgitError as exc:
         _debug()
-        click.echo(f"agentgit: {exc.message}", err=True)
+        _echo(f"agentgit: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt as exc:
         why = getattr(exc, "message", "stopped by the user")
-        click.echo(f"agentgit: interrupted: {why}", err=True)
+        _echo(f"agentgit: interrupted: {why}", err=True)
         sys.exit(EXIT_INTERRUPTED)
     except Exception as exc:  # the last line of defence: still one line
         _debug()
-        click.echo(f"agentgit: internal error: {type(exc).__name__}: {exc}", err=True)
+        _echo(f"agentgit: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
+
+
+def _echo(text: str = "", **kwargs: Any) -> None:
+    """Every line the CLI prints goes through here: titles, topics, reasons and file
+    names come from people and models, and a control sequence among them (an OSC that
+    retitles the terminal, a BEL) must not reach the terminal."""
+    click.echo(printable(str(text)), **kwargs)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(text.split())
 
 
 def _debug() -> None:
@@ -81,7 +99,11 @@ def cli() -> None:
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @click.option("--ci", type=click.Choice(["github"]), help="Also write a CI workflow.")
-def init(path: Path, ci: str | None) -> None:
+@click.option("--install", "install", metavar="SPEC",
+              help="What the workflow's install step passes to pip, e.g. "
+              "git+https://github.com/OWNER/agentgit@COMMIT (default: agentgit as this copy "
+              "was installed, where a runner can reach that).")
+def init(path: Path, ci: str | None, install: str | None) -> None:
     """Create or adopt a corpus repository at PATH (default: here).
 
     Adds what is missing (corpus/PROGRAM.md, corpus/pieces, corpus/log, hooks/,
@@ -90,15 +112,28 @@ def init(path: Path, ci: str | None) -> None:
     """
     from agentgit.skeleton import init as do_init
 
-    report = do_init(path, ci=ci)
+    report = do_init(path, ci=ci, install=install)
     verb = "Created" if report.created else "Adopted"
-    click.echo(f"{verb} corpus repository {report.path}")
+    _echo(f"{verb} corpus repository {report.path}")
     if report.added:
-        click.echo(f"Added {', '.join(report.added)}")
+        _echo(f"Added {', '.join(report.added)}")
     else:
-        click.echo("Nothing to add: already set up")
+        _echo("Nothing to add: already set up")
     if report.kept_workflow:
-        click.echo(f"Kept the existing {report.kept_workflow} (not overwritten)")
+        _echo(f"Kept the existing {report.kept_workflow} (not overwritten)")
+    if report.program:
+        _echo(_PROGRAM_NOTES[report.program])
+    if report.install_note:
+        _echo(f"warning: {report.install_note}", err=True)
+
+
+_PROGRAM_NOTES = {
+    "adopted": "Adopted your corpus/PROGRAM.md: committed it with the skeleton, so "
+               "sessions run it",
+    "kept": "Kept your corpus/PROGRAM.md as committed on main: sessions run it",
+    "kept-modified": "Kept corpus/PROGRAM.md as committed on main; sessions run that one, "
+                     "not your uncommitted changes to it, until you commit them",
+}
 
 
 @cli.command()
@@ -126,9 +161,11 @@ def check(paths: tuple[str, ...], staged: bool) -> None:
                 rels.append(str(absolute.relative_to(repo.top)))
             except ValueError:
                 raise UsageError(f"{p}: outside the repository") from None
+            if not absolute.exists():  # or it would pass as checked
+                raise UsageError(f"{p}: no such file or directory")
         problems = check_tree(repo.top, rels or None)
     for problem in problems:
-        click.echo(str(problem))
+        _echo(str(problem))
     if problems:
         raise SystemExit(1)
 
@@ -179,7 +216,7 @@ def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
         if event in ("delta", "block"):
             return  # streaming detail: too fine for a status line or a JSON event
         if machine:
-            click.echo(json.dumps({"event": event, **data}, default=str))
+            _echo(json.dumps({"event": event, **data}, default=str))
             return
         if event == "turn":
             state["turn"] = data.get("turn", 0)
@@ -194,16 +231,16 @@ def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
                               f"{data.get('cost', '?')}")
             _status(f"turn {state['turn']} · {state['usage']}", interactive)
         elif event == "warning":
-            click.echo(f"warning: {data.get('message')}", err=True)
+            _echo(f"warning: {data.get('message')}", err=True)
 
     return emit
 
 
 def _status(text: str, interactive: bool) -> None:
     if interactive:
-        click.echo(f"\r\x1b[2K{text}", nl=False, err=True)
+        click.echo(f"\r\x1b[2K{printable(text)}", nl=False, err=True)
     else:
-        click.echo(text, err=True)
+        _echo(text, err=True)
 
 
 def _report(result: Any, machine: bool) -> None:
@@ -212,20 +249,20 @@ def _report(result: Any, machine: bool) -> None:
     if sys.stderr.isatty() and not machine:
         click.echo("\r\x1b[2K", nl=False, err=True)
     if machine:
-        click.echo(json.dumps({"event": "result", **result.to_dict()}, default=str))
+        _echo(json.dumps({"event": "result", **result.to_dict()}, default=str))
     else:
         cost = "cost unknown" if result.cost_usd is None else f"${result.cost_usd:.4f}"
         pieces = f" → {', '.join(result.pieces)}" if result.pieces else ""
-        click.echo(f"Session {result.session:04d} {result.outcome}{pieces}: {result.title}")
+        _echo(f"Session {result.session:04d} {result.outcome}{pieces}: {result.title}")
         if result.reason:
-            click.echo(f"  reason: {result.reason}")
-        click.echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
+            _echo(f"  reason: {result.reason}")
+        _echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
         if result.outcome == "needs-review" and result.branch:
-            click.echo(f"  branch {result.branch} is left for review")
+            _echo(f"  branch {result.branch} is left for review")
         if result.review_url and result.outcome == "abandoned":
-            click.echo(f"  main is protected; log entry by pull request: {result.review_url}")
+            _echo(f"  main is protected; log entry by pull request: {result.review_url}")
         elif result.review_url:
-            click.echo(f"  in review: {result.review_url}")
+            _echo(f"  in review: {result.review_url}")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:
@@ -305,6 +342,9 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     progress = _progress(machine)
     if _spent_too_much(repo, settings, machine, progress):
         return
+    drift = lifecycle.program_warning(repo)
+    if drift:
+        progress("warning", {"message": drift})
     llm = _model(settings.model, settings)
     spec = settings.model
     if spec.startswith("scripted:"):  # resume may run from another directory
@@ -342,10 +382,10 @@ def _spent_too_much(repo: Any, settings: Any, machine: bool,
                                  "against the spending caps"})
         return False
     if machine:
-        click.echo(json.dumps({"event": "result", "outcome": "skipped", "reason": line,
+        _echo(json.dumps({"event": "result", "outcome": "skipped", "reason": line,
                                "spent": total.cost, "unknown_cost": total.unknown}))
     else:
-        click.echo(f"Session {line}")
+        _echo(f"Session {line}")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
     if summary_path:
         with open(summary_path, "a", encoding="utf-8") as handle:
@@ -354,7 +394,7 @@ def _spent_too_much(repo: Any, settings: Any, machine: bool,
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 @_budget_options
 def resume(number: int, model: str | None, max_turns: int | None, max_tokens: int | None,
            max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
@@ -387,7 +427,7 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 @click.option("--reason", required=True, help="Why the session is abandoned.")
 @click.option("--json", "json_flag", is_flag=True, help="Machine-readable output.")
 def abandon(number: int, reason: str, json_flag: bool) -> None:
@@ -433,9 +473,9 @@ def sync(json_flag: bool) -> None:
     repo = _repo()
     for item in do_sync(repo, _settings(repo, {})):
         if json_flag:
-            click.echo(json.dumps(item.__dict__))
+            _echo(json.dumps(item.__dict__))
         else:
-            click.echo(f"Session {item.session:04d} {item.outcome} in review: {item.note}")
+            _echo(f"Session {item.session:04d} {item.outcome} in review: {item.note}")
 
 
 # -- reading ----------------------------------------------------------------------------
@@ -451,7 +491,7 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     repo = _repo()
     lines = history.log(repo)
     if json_flag:
-        click.echo("\n".join(json.dumps(x.to_dict()) for x in lines[:limit]))
+        _echo("\n".join(json.dumps(x.to_dict()) for x in lines[:limit]))
         return
     # One line per session: one that main records is listed by that record (a
     # needs-review one with the branch that waits), not also as open.
@@ -462,18 +502,18 @@ def log_command(limit: int | None, json_flag: bool) -> None:
             waiting[number] = branch
             continue
         state = "in-review" if history.in_review(repo, number) else "open"
-        click.echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
+        _echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
     for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
         branch = (f"  branch {waiting[x.session]}"
                   if x.outcome == "needs-review" and x.session in waiting else "")
-        click.echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
+        _echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
                    f"  ({x.turns} turns, {cost}){branch}")
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 @click.option("--transcript", "with_transcript", is_flag=True,
               help="Also print the whole exchange with the model.")
 def show(number: int, with_transcript: bool) -> None:
@@ -484,38 +524,38 @@ def show(number: int, with_transcript: bool) -> None:
     if view.line:
         x = view.line
         cost = "unknown" if x.cost_usd is None else f"${x.cost_usd:.4f}"
-        click.echo(f"Session {number:04d} — {x.outcome} — {x.title}")
-        click.echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
+        _echo(f"Session {number:04d} — {x.outcome} — {x.title}")
+        _echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
         if x.pieces:
-            click.echo(f"  pieces: {', '.join(x.pieces)}")
+            _echo(f"  pieces: {', '.join(x.pieces)}")
     else:
-        click.echo(f"Session {number:04d} — open on {view.branch}")
-    click.echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
+        _echo(f"Session {number:04d} — open on {view.branch}")
+    _echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
     if view.log_entry:
-        click.echo(view.log_entry.rstrip() + "\n")
-    click.echo("Explorations:")
+        _echo(view.log_entry.rstrip() + "\n")
+    _echo("Explorations:")
     for e in view.explorations:
         stat = ", ".join(f"{p} +{a} -{r}" for p, a, r in e.stat)
-        click.echo(f"  {e.sha[:10]} {e.subject}" + (f"  [{stat}]" if stat else ""))
+        _echo(f"  {e.sha[:10]} {e.subject}" + (f"  [{stat}]" if stat else ""))
         for line in e.reasoning.splitlines()[:6]:
-            click.echo(f"      {line}")
+            _echo(f"      {line}")
     if with_transcript:
-        click.echo("\nTranscript:")
+        _echo("\nTranscript:")
         if view.transcript is None:
-            click.echo("  (no transcript note on this session's head)")
+            _echo("  (no transcript note on this session's head)")
         else:
-            click.echo(history.render_transcript(view.transcript))
+            _echo(history.render_transcript(view.transcript))
 
 
 @cli.command()
-@click.argument("number", type=int)
+@click.argument("number", type=SESSION_ID)
 def replay(number: int) -> None:
     """Re-run recorded session N from its transcript, offline, in a scratch worktree,
     and report whether it produces the same trees."""
     from agentgit.replay import replay as do_replay
 
     report = do_replay(_repo(), number)
-    click.echo(report.message)
+    _echo(report.message)
     if not report.identical:
         raise SystemExit(1)
 
@@ -527,7 +567,7 @@ def demo(directory: Path | None) -> None:
     and show the history they leave: one crystallizes a piece, one abandons."""
     from agentgit.demo import run_demo
 
-    run_demo(directory, click.echo)
+    run_demo(directory, _echo)
 
 
 if __name__ == "__main__":

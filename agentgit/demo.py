@@ -24,6 +24,8 @@ SESSIONS = (
 def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     if directory is None:
         directory = Path(tempfile.mkdtemp(prefix="agentgit-demo-"))
+    elif directory.exists() and not directory.is_dir():
+        raise AgentgitError(f"{directory}: is a file; give the demo a new directory")
     elif directory.exists() and any(directory.iterdir()):
         raise AgentgitError(f"{directory}: not empty; give the demo a new directory")
     echo("This is a scripted replay: the model's turns come from files shipped with")

@@ -18,6 +18,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from agentgit.errors import AgentgitError
+from agentgit.scrub import clean_line, clean_text
 
 DEFAULT_API = "https://api.github.com"
 TIMEOUT = 30.0
@@ -100,7 +101,10 @@ class GitHub:
 
     def open_or_update_pull(self, branch: str, base: str, title: str,
                             body: str) -> dict[str, Any]:
-        """A pull request for `branch`; one that exists (422) is updated, not duplicated."""
+        """A pull request for `branch`; one that exists (422) is updated, not duplicated.
+        Its text (titles, the model's summary and reasoning) goes out cleaned of
+        credentials and terminal controls, as commit messages do."""
+        title, body = clean_line(title), clean_text(body)
         try:
             return self.request("POST", f"/repos/{self.repository}/pulls",
                                 {"head": branch, "base": base, "title": title, "body": body})

@@ -262,6 +262,18 @@ class Repository:
         code, out, _ = self.run_status("show", f"{rev}:{path}")
         return out if code == 0 else None
 
+    def blob_id(self, rev: str, path: str) -> str | None:
+        """The id of `path`'s blob in `rev`, or None if it has none there."""
+        code, out, _ = self.run_status("rev-parse", "--verify", "--quiet", f"{rev}:{path}")
+        return out.strip() if code == 0 else None
+
+    def work_blob_id(self, path: str) -> str | None:
+        """The blob id `path` in the work tree would be committed as (git's filters, such
+        as autocrlf, applied), or None if it is not a file there."""
+        if not (self.top / path).is_file():
+            return None
+        return self.run("hash-object", f"--path={path}", "--", path).strip()
+
     def tree_of(self, rev: str) -> str:
         return self.run("rev-parse", f"{rev}^{{tree}}").strip()
 

@@ -24,6 +24,7 @@ _PATTERNS: list[tuple[re.Pattern[str], str]] = [
     (re.compile(r"sk-ant-[A-Za-z0-9_-]+"), REPLACEMENT),
     (re.compile(r"\bgh[pousr]_[A-Za-z0-9]{20,}"), REPLACEMENT),
     (re.compile(r"\bgithub_pat_[A-Za-z0-9_]{20,}"), REPLACEMENT),
+    (re.compile(r"\b(?:AKIA|ASIA)[0-9A-Z]{16}\b"), REPLACEMENT),  # AWS access key ids
     # case-sensitive, as HTTP writes it, so prose ("the bearer of ...") is left alone
     (re.compile(r"\b(Bearer)\s+[A-Za-z0-9._~+/=-]{8,}"), r"\1 " + REPLACEMENT),
     (re.compile(r"(?i)\b(x-api-key)([\"']?\s*[:=]\s*[\"']?)[^\s\"',}]+"), r"\1\2" + REPLACEMENT),
@@ -85,3 +86,37 @@ def _scrub_str(text: str, secrets: list[str]) -> str:
     for pattern, replacement in _PATTERNS:
         text = pattern.sub(replacement, text)
     return text
+
+
+# -- text from a person or a model that becomes a name, a title or printed output ----------
+
+# Whole terminal escape sequences first (CSI; OSC and the other string controls, up to
+# their BEL or ST terminator, never past a line's end; a two-character ESC x), so that
+# no fragment such as "]0;title" is left behind; then any C0 or C1 character still there.
+_ESCAPES = re.compile(
+    r"(?:\x1b\[|\x9b)[0-?]*[ -/]*[@-~]?"
+    r"|(?:\x1b[\]PX^_]|[\x90\x98\x9d\x9e\x9f])[^\x07\x1b\x9c\n]*(?:\x07|\x1b\\|\x9c)?"
+    r"|\x1b[ -~]?"
+)
+_CONTROLS = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")  # all but \t and \n
+
+
+def printable(text: str) -> str:
+    """`text` with every terminal control sequence and character removed, except newlines
+    and tabs: what a terminal may be shown (an OSC can retitle the window, rewrite the
+    clipboard, or hide text)."""
+    if not text.isprintable():
+        text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+    return text
+
+
+def clean_text(text: str, secrets: list[str] | None = None) -> str:
+    """Printable and scrubbed (this environment's secrets and credential shapes): for
+    text from a person or a model that goes into a commit or a file in the tree."""
+    return scrub_text(printable(text), secrets_from_env() if secrets is None else secrets)
+
+
+def clean_line(text: str, secrets: list[str] | None = None) -> str:
+    """:func:`clean_text` on one line, whitespace collapsed: a title, a subject, a topic
+    that becomes a file or branch name."""
+    return " ".join(clean_text(text, secrets).split())

@@ -44,11 +44,14 @@ from agentgit.repo import (
     RefMoved,
     Repository,
 )
+from agentgit.scrub import clean_line, clean_text, secrets_from_env
 from agentgit.search import AREAS, Passage
 from agentgit.settings import Settings
 from agentgit.tools import Toolbox
 
 ID_ATTEMPTS = 1000
+MAX_TOPIC_CHARS = 4000  # a topic is a direction, not a document; the orientation clips it
+TITLE_CHARS = 120
 
 
 def now_iso() -> str:
@@ -255,6 +258,12 @@ def start(repo: Repository, settings: Settings, *, topic: str | None, model_name
         raise AgentgitError(f"{repo.top}: a {repo.in_progress_operation()} is in progress; "
                             "finish it first")
     base = repo.main_commit()
+    # The topic becomes a branch, a file name, titles and subjects: no credential and
+    # no terminal control may travel with it (the transcript alone was scrubbed before).
+    topic = clean_line(topic or "") or None
+    if topic and len(topic) > MAX_TOPIC_CHARS:
+        raise UsageError(f"--topic is {len(topic):,} characters; the limit is "
+                         f"{MAX_TOPIC_CHARS:,}")
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
     seed = {
@@ -295,7 +304,8 @@ CLAIM_PREFIX = "agentgit claim "
 def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> dict[str, Any]:
     topic = seed.get("topic")
     return {"session": number, "slug": slug, "base": base, **seed,
-            "title": (topic or f"Session {number:04d}").strip()[:120], "status": "running"}
+            "title": (topic or f"Session {number:04d}").strip()[:TITLE_CHARS],
+            "status": "running"}
 
 
 def _claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
@@ -376,6 +386,22 @@ def system_prompt(session: Session) -> str:
     from agentgit.skeleton import default_program
 
     return default_program()
+
+
+def program_warning(repo: Repository) -> str | None:
+    """One line when the standing instructions in the user's work tree are not the ones
+    a session runs: it reads corpus/PROGRAM.md from main, never from the work tree."""
+    from agentgit.skeleton import PROGRAM, program_state
+
+    state = program_state(repo)
+    commit = "commit it to main to use it"
+    return {
+        "modified": f"{PROGRAM} in your working copy differs from main's; this session "
+                    f"runs main's ({commit})",
+        "untracked": f"{PROGRAM} in your working copy is not on main; this session runs "
+                     f"agentgit's default program ({commit})",
+        "missing": f"{PROGRAM} is deleted in your working copy; this session runs main's",
+    }.get(state)
 
 
 def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.Problem]]:
@@ -477,8 +503,9 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
             for leftover in drafts.glob("*.md"):
                 leftover.unlink()
     topic = session.meta.get("topic")
-    title = topic or ("; ".join(titles) if titles else _first_line(judgement.summary)
-                      or judgement.reason or session.meta["title"])
+    title = clean_line((topic or "")[:TITLE_CHARS] or (
+        "; ".join(titles) if titles else _first_line(judgement.summary)
+        or judgement.reason or session.meta["title"]))
     head_before = repo.head(session.worktree)
     usage = state.usage
     body = session.journal_body().rstrip() + "\n\n## Summary\n\n" + (
@@ -1025,7 +1052,8 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
             progress: ProgressFn | None = None) -> Result:
     """End an open session (interrupted, killed, left for review) as abandoned."""
     progress = progress or (lambda event, data: None)
-    if not reason.strip():
+    reason = clean_line(reason)  # it goes into subjects and the log entry, as a topic does
+    if not reason:
         raise UsageError("--reason must not be empty")
     with _lock(repo, number):
         _reopen_deleted_review(repo, number)
@@ -1135,12 +1163,15 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
 
 
 def _message(subject: str, body: str, trailers: dict[str, str]) -> str:
-    subject = _one_line(subject)[:200]
+    """A commit message. Everything in it (titles, reasons, the model's reasoning) is
+    cleaned of credentials and terminal controls: `git log` shows it as it is."""
+    secrets = secrets_from_env()
+    subject = clean_line(subject, secrets)[:200]
     parts = [subject]
-    body = body.strip()
+    body = clean_text(body, secrets).strip()
     if body:
         parts.append(body)
-    parts.append("\n".join(f"{k}: {_one_line(v)}" for k, v in trailers.items()))
+    parts.append("\n".join(f"{k}: {clean_line(str(v), secrets)}" for k, v in trailers.items()))
     return "\n\n".join(parts) + "\n"
 
 

@@ -11,7 +11,7 @@ import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from agentgit.errors import AgentgitError, NotARepository
+from agentgit.errors import AgentgitError, NotARepository, UsageError
 from agentgit.repo import MAIN, Repository
 
 # What init lays down, relative to the skeleton root and to the repository.
@@ -37,6 +37,19 @@ DEFAULT_TOML = """\
 """
 
 
+def _found_program(repo: Repository) -> str | None:
+    """What init does with a corpus/PROGRAM.md that is already there (see InitReport)."""
+    path = repo.top / PROGRAM
+    if not path.exists() and not path.is_symlink():
+        return None
+    if not path.is_file():
+        raise AgentgitError(f"{repo.top}: {PROGRAM} is not a file")
+    state = program_state(repo)
+    if state == "same" and path.read_bytes() == (skeleton_root() / PROGRAM).read_bytes():
+        return None  # agentgit's own, from an earlier init: nothing to say
+    return {"untracked": "adopted", "same": "kept"}.get(state, "kept-modified")
+
+
 def skeleton_root() -> Path:
     here = Path(__file__).resolve().parent
     for root in (here / "_skeleton", here.parent):
@@ -49,6 +62,22 @@ def default_program() -> str:
     return (skeleton_root() / "corpus" / "PROGRAM.md").read_text("utf-8")
 
 
+PROGRAM = "corpus/PROGRAM.md"
+
+
+def program_state(repo: Repository) -> str:
+    """How the work tree's standing instructions compare with main's, which are the ones
+    sessions run: "same", "modified", "untracked" (main has none), "missing" (main has
+    one, the work tree none), or "none" (neither has one)."""
+    mine = repo.work_blob_id(PROGRAM)
+    main = repo.blob_id(MAIN, PROGRAM) if repo.rev_parse(MAIN) else None
+    if mine == main:
+        return "none" if mine is None else "same"
+    if main is None:
+        return "untracked"
+    return "missing" if mine is None else "modified"
+
+
 @dataclass
 class InitReport:
     path: Path
@@ -56,12 +85,24 @@ class InitReport:
     added: list[str] = field(default_factory=list)
     commit: str | None = None
     kept_workflow: str | None = None  # an existing CI workflow left as it was
+    # The user's own corpus/PROGRAM.md, found there: "adopted" (committed with the
+    # skeleton), "kept" (as committed on main) or "kept-modified" (the committed one is
+    # kept; changes to it in the work tree are not). None: init wrote agentgit's.
+    program: str | None = None
+    install_note: str | None = None  # why the workflow's install step may need --install
 
 
-def init(path: Path, ci: str | None = None) -> InitReport:
+def init(path: Path, ci: str | None = None, install: str | None = None) -> InitReport:
     """Create or adopt a corpus repository. Never overwrites a file the user has.
 
-    `ci="github"` also writes a GitHub Actions workflow (agentgit/ci.py)."""
+    `ci="github"` also writes a GitHub Actions workflow (agentgit/ci.py) whose install
+    step passes `install` to pip (default: agentgit as this copy was installed)."""
+    if install is not None:
+        from agentgit import ci as ci_mod
+
+        if ci is None:
+            raise UsageError("--install goes with --ci github")
+        install = ci_mod.check_spec(install)  # before anything is written
     path = path.expanduser()
     if path.exists() and not path.is_dir():
         raise NotARepository(f"{path}: is a file, not a directory")
@@ -75,7 +116,11 @@ def init(path: Path, ci: str | None = None) -> InitReport:
     if repo is not None and repo.top != path.resolve():
         repo = None  # a directory inside another repository gets a repository of its own
     if repo is None:
-        repo = Repository.init(path)
+        try:
+            repo = Repository.init(path)
+        except OSError as exc:  # a parent that cannot be made, a read-only directory
+            raise AgentgitError(f"{path}: cannot create a repository there: "
+                                f"{exc.strerror}") from None
         created = True
     operation = repo.in_progress_operation()
     if operation:
@@ -89,6 +134,7 @@ def init(path: Path, ci: str | None = None) -> InitReport:
     if not has_main:
         repo.run("symbolic-ref", "HEAD", f"refs/heads/{MAIN}")
 
+    program = _found_program(repo)
     root = skeleton_root()
     added = []
     for rel in SKELETON_FILES:
@@ -106,18 +152,23 @@ def init(path: Path, ci: str | None = None) -> InitReport:
         added.append("agentgit.toml")
     if repo.config_get("core.hooksPath") != "hooks":
         repo.config_set("core.hooksPath", "hooks")
-    report = InitReport(repo.top, created, added)
+    report = InitReport(repo.top, created, added, program=program)
     if ci == "github":
         from agentgit import ci as ci_mod
 
-        written = ci_mod.write_workflow(repo.top)
+        how = ci_mod.Install(install) if install else ci_mod.default_install()
+        written = ci_mod.write_workflow(repo.top, install=how.spec)
         if written:
             added.append(written)
+            report.install_note = how.note
         else:
             report.kept_workflow = ci_mod.WORKFLOW_PATH
-    if added:
-        repo.run("add", "--", *added)
-        staged = repo.run("diff", "--cached", "--name-only", "--", *added).split()
+    # Sessions read PROGRAM.md from main: one that is only in the work tree is committed
+    # with the skeleton, or it would never reach the model.
+    to_commit = added + ([PROGRAM] if program == "adopted" else [])
+    if to_commit:
+        repo.run("add", "--", *to_commit)
+        staged = repo.run("diff", "--cached", "--name-only", "--", *to_commit).split()
         if staged:
             repo.run("commit", "--quiet", "--no-verify", "-m", "Set up agentgit corpus",
                      "-m", "Added: " + ", ".join(staged), "--", *staged,

@@ -16,7 +16,7 @@ from typing import Any, Protocol
 
 from agentgit import corpus
 from agentgit.errors import CorpusError
-from agentgit.scrub import scrub_text, secrets_from_env
+from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
 
 JUDGE_TOOLS = ("crystallize", "abandon")
@@ -296,7 +296,8 @@ class Toolbox:
                 f"write_draft: body is {len(body):,} characters; the limit is "
                 f"{self.max_body_chars:,}"
             )
-        meta: dict[str, Any] = {"title": _req_str(args, "title")}
+        # A title is shown by `log`, `show` and pull requests: no control sequence in it.
+        meta: dict[str, Any] = {"title": clean_line(_req_str(args, "title"))}
         if "summary" in args:
             meta["summary"] = args["summary"]
         if "tags" in args:

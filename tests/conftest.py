@@ -57,6 +57,22 @@ def agentgit(cwd: Path, *args: str, env: dict[str, str] | None = None,
     )
 
 
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="session")
+def agentgit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """This checkout built as a wheel, once per test process (a couple of seconds)."""
+    dist = tmp_path_factory.mktemp("dist")
+    subprocess.run(
+        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
+         "-w", str(dist), str(ROOT)],
+        check=True, capture_output=True, text=True,
+    )
+    (wheel,) = dist.glob("agentgit-*.whl")
+    return wheel
+
+
 @pytest.fixture
 def corpus_repo(tmp_path: Path) -> Path:
     """A fresh corpus repository made by `agentgit init`."""

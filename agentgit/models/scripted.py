@@ -29,6 +29,8 @@ class ScriptedModel:
             lines = path.read_text(encoding="utf-8").splitlines()
         except OSError as exc:
             raise ModelError(f"scripted model: cannot read {path}: {exc.strerror}") from None
+        except UnicodeDecodeError:
+            raise ModelError(f"scripted model: {path} is not UTF-8 text") from None
         turns = []
         for number, line in enumerate(lines, 1):
             if not line.strip() or line.lstrip().startswith("//"):
@@ -37,9 +39,13 @@ class ScriptedModel:
                 turn = json.loads(line)
             except json.JSONDecodeError as exc:
                 raise ModelError(f"scripted model: {path}:{number}: {exc.msg}") from None
-            if not isinstance(turn, dict):
-                raise ModelError(f"scripted model: {path}:{number}: a turn must be an object")
+            problem = _problem(turn)
+            if problem:
+                raise ModelError(f"scripted model: {path}:{number}: {problem}")
             turns.append(turn)
+        if not turns:
+            # A session of nudges that ends abandoned is all an empty script could make.
+            raise ModelError(f"scripted model: {path} has no turns")
         return cls(turns)
 
     def complete(self, request: ModelRequest, progress: ProgressFn | None = None) -> ModelResponse:
@@ -56,11 +62,43 @@ class ScriptedModel:
         )
 
 
-def _normalise(turn: dict[str, Any], index: int) -> dict[str, Any]:
+def _problem(turn: Any) -> str | None:
+    """What makes `turn` unplayable, checked before a session starts (a bad turn found
+    midway would stop a session that had already claimed an id), or None."""
+    if not isinstance(turn, dict):
+        return "a turn must be an object"
     if "content" in turn:
         content = turn["content"]
         if not isinstance(content, list):
-            raise ModelError(f"scripted model: turn {index + 1}: content must be a list")
+            return "content must be a list"
+        for block in content:
+            if not isinstance(block, dict) or not isinstance(block.get("type"), str):
+                return "each content block must be an object with a string type"
+            if block["type"] == "tool_use" and not (
+                    isinstance(block.get("name"), str) and isinstance(block.get("input"), dict)):
+                return "a tool_use block needs a string name and an object input"
+    else:
+        if "tool" in turn and not isinstance(turn["tool"], str):
+            return "tool must be a string"
+        if not isinstance(turn.get("input", {}), dict):
+            return "input must be an object"
+    if not isinstance(turn.get("stop_reason") or "", str):
+        return "stop_reason must be a string"
+    if not isinstance(turn.get("usage") or {}, dict):
+        return "usage must be an object"
+    try:
+        Usage.from_dict(turn.get("usage"))
+    except (TypeError, ValueError, AttributeError):
+        return "usage must map token counts to numbers"
+    return None
+
+
+def _normalise(turn: dict[str, Any], index: int) -> dict[str, Any]:
+    problem = _problem(turn)
+    if problem:
+        raise ModelError(f"scripted model: turn {index + 1}: {problem}")
+    if "content" in turn:
+        content = turn["content"]
     else:
         content = []
         if turn.get("text"):
