@@ -44,7 +44,7 @@ CASES = [
     (["session", "--bogus"], 2, "No such option '--bogus'"),
     (["session", "--topic"], 2, "'--topic' requires an argument"),
     (["session", "--review", "nope"], 2, "'nope' is not one of"),
-    (["session", "--max-tokens", "ten"], 2, "'ten' is not a valid integer"),
+    (["session", "--max-tokens", "ten"], 2, "must be a whole number, not 'ten'"),
     (["session", "--max-minutes", "-1"], 2, "'--max-minutes'"),
     (["init", "--ci", "gitlab"], 2, "'gitlab' is not 'github'"),
     (["log", "-n", "0"], 2, "0 is not in the range x>=1"),

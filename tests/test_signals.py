@@ -33,7 +33,15 @@ def spawn(corpus: Path, env: dict[str, str] | None = None) -> subprocess.Popen[s
     return subprocess.Popen(
         [sys.executable, "-m", "agentgit", "session", "--topic", "tides", "--model", MODEL],
         cwd=corpus, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-        env={**os.environ, **FAST, **(env or {})})
+        env={**os.environ, **FAST, **(env or {})},
+        # A suite run in the background inherits SIGINT ignored, and agentgit keeps an
+        # ignored signal ignored (as under nohup); a CI job's process does not ignore it.
+        preexec_fn=_default_signals)
+
+
+def _default_signals() -> None:
+    for sig in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(sig, signal.SIG_DFL)
 
 
 def wait_for_request(proc: subprocess.Popen[str], api: FakeAPI, n: int) -> None:
