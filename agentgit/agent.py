@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -416,7 +416,7 @@ def _added_tokens(messages: list[dict[str, Any]]) -> int:
     return len(json.dumps(messages[starts[-1]:], ensure_ascii=False)) // 3 if starts else 0
 
 
-def _projected(spent: float, last_two: list[float], growth: float, ahead: int) -> float:
+def _projected(spent: float, last_two: Sequence[float], growth: float, ahead: int) -> float:
     """Spent, plus ``ahead`` turns, each more than the one before by ``growth`` (or by
     the growth between the last two turns, if more)."""
     if not last_two:

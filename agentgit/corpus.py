@@ -512,10 +512,11 @@ def check_text(path: str, text: str | bytes) -> list[Problem]:
     if not parts[-1].endswith(".md"):
         return [Problem(path, 1, "not a markdown file")]
     if isinstance(text, bytes):
+        raw = text
         try:
-            text = text.decode("utf-8")
+            text = raw.decode("utf-8")
         except UnicodeDecodeError as exc:
-            line = text[: exc.start].count(b"\n") + 1
+            line = raw[: exc.start].count(b"\n") + 1
             return [Problem(path, line, "not UTF-8 text")]
     area = parts[1] if len(parts) > 2 else None
     if area in ("pieces", "drafts", "log") and len(parts) != 3:

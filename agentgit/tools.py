@@ -52,9 +52,11 @@ class ToolResult:
 class Workspace(Protocol):
     """What the tools need from a session: its corpus directory and a way to commit."""
 
-    corpus_dir: Path
     session: int
     today: date
+
+    @property
+    def corpus_dir(self) -> Path: ...
 
     def commit_step(self, tool: str, reasoning: str, turn: int,
                     call: str = "") -> str | None: ...
