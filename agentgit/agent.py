@@ -111,34 +111,48 @@ class Agent:
             exhausted = self._exhausted(state, state.elapsed + self.clock() - started)
             if exhausted and not state.final_turn:
                 if self._over_budget(state, ahead=1):  # not even room to judge: end now
-                    return Judgement("abandoned", "The budget ran out before a judgement.",
-                                     reason="budget exhausted")
+                    return Judgement(
+                        "abandoned",
+                        "The budget ran out before a judgement.",
+                        reason="budget exhausted",
+                    )
                 state.final_turn = True
-                _add_user_text(state.messages, f"The budget is spent ({exhausted}). This is "
-                               "your last turn: judge now with crystallize or abandon.")
+                _add_user_text(
+                    state.messages,
+                    f"The budget is spent ({exhausted}). This is "
+                    "your last turn: judge now with crystallize or abandon.",
+                )
             elif state.final_turn and state.turns and state.turns[-1].get("final"):
-                return Judgement("abandoned", "The budget ran out before a judgement.",
-                                 reason="budget exhausted")
+                return Judgement(
+                    "abandoned", "The budget ran out before a judgement.", reason="budget exhausted"
+                )
             state.elapsed += self.clock() - started
             started = self.clock()
             timeout = self._time_left(state)
             if state.final_turn and timeout < MIN_JUDGE_SECONDS:
-                return Judgement("abandoned", "The budget ran out before a judgement.",
-                                 reason="budget exhausted")
+                return Judgement(
+                    "abandoned", "The budget ran out before a judgement.", reason="budget exhausted"
+                )
             try:
                 judgement = self._turn(state, timeout)
             except OutOfTime:
                 # The request was cut at the end of the wall-clock budget: that budget is
                 # spent (whatever the clock says), and a cut judging turn ends the session.
-                state.elapsed = max(state.elapsed + self.clock() - started,
-                                    self.settings.max_minutes * 60)
+                state.elapsed = max(
+                    state.elapsed + self.clock() - started, self.settings.max_minutes * 60
+                )
                 started = self.clock()
                 self.save(state)
-                self.progress("warning", {"message": "the model's turn was cut at the end "
-                                          "of the wall-clock budget"})
+                self.progress(
+                    "warning",
+                    {"message": "the model's turn was cut at the end of the wall-clock budget"},
+                )
                 if state.final_turn:
-                    return Judgement("abandoned", "The budget ran out before a judgement.",
-                                     reason="budget exhausted")
+                    return Judgement(
+                        "abandoned",
+                        "The budget ran out before a judgement.",
+                        reason="budget exhausted",
+                    )
                 continue
             state.elapsed += self.clock() - started
             started = self.clock()
@@ -158,15 +172,19 @@ class Agent:
             if count:
                 state.notices.append(
                     f"not sending {count} thinking block(s) written by {state.thinking_model}: "
-                    f"{name} cannot read them (the reasoning stays in the commits)")
+                    f"{name} cannot read them (the reasoning stays in the commits)"
+                )
         state.thinking_model = name
         for notice in state.notices:
             self.progress("warning", {"message": notice})
         state.notices = []
 
     def _turn_tokens(self, state: AgentState) -> int:
-        room = (self.settings.turn_max_tokens or state.turn_tokens
-                or int(getattr(self.model, "turn_tokens", 0) or DEFAULT_TURN_TOKENS))
+        room = (
+            self.settings.turn_max_tokens
+            or state.turn_tokens
+            or int(getattr(self.model, "turn_tokens", 0) or DEFAULT_TURN_TOKENS)
+        )
         ceiling = getattr(self.model, "max_output_tokens", None)
         if ceiling:
             room = min(room, int(ceiling))
@@ -204,20 +222,29 @@ class Agent:
         state.turn += 1
         state.usage = state.usage + response.usage
         turn_cost = self.cost(response.usage)
-        state.cost_usd = None if turn_cost is None or state.cost_usd is None else (
-            state.cost_usd + turn_cost
+        state.cost_usd = (
+            None if turn_cost is None or state.cost_usd is None else (state.cost_usd + turn_cost)
         )
         record: dict[str, Any] = {
-            "turn": state.turn, "stop_reason": response.stop_reason,
-            "usage": response.usage.to_dict(), "cost_usd": turn_cost,
-            "final": state.final_turn, "steps": [],
+            "turn": state.turn,
+            "stop_reason": response.stop_reason,
+            "usage": response.usage.to_dict(),
+            "cost_usd": turn_cost,
+            "final": state.final_turn,
+            "steps": [],
         }
         state.turns.append(record)
         cost_text = "cost unknown" if state.cost_usd is None else f"${state.cost_usd:.4f}"
-        self.progress("usage", {"turn": state.turn, "tokens": state.usage.total,
-                                "input": state.usage.total_input,
-                                "cache_read": state.usage.cache_read_input_tokens,
-                                "cost": cost_text})
+        self.progress(
+            "usage",
+            {
+                "turn": state.turn,
+                "tokens": state.usage.total,
+                "input": state.usage.total_input,
+                "cache_read": state.usage.cache_read_input_tokens,
+                "cost": cost_text,
+            },
+        )
         content = _sendable(response.content if isinstance(response.content, list) else [])
         if response.stop_reason == "max_tokens":
             # A thinking block cut before its signature arrived cannot go back (the API
@@ -227,21 +254,33 @@ class Agent:
         # Claude sometimes ends a turn with no content at all. The Messages API refuses an
         # empty assistant message anywhere but last (400 on every later request), so the
         # silence is recorded as a text block; the nudge then asks the model to go on.
-        state.messages.append({"role": "assistant", "content": content or [
-            {"type": "text", "text": EMPTY_REPLY}]})
+        state.messages.append(
+            {"role": "assistant", "content": content or [{"type": "text", "text": EMPTY_REPLY}]}
+        )
         return self._answer(state, response, content, record)
 
-    def _answer(self, state: AgentState, response: ModelResponse,
-                content: list[dict[str, Any]], record: dict[str, Any]) -> Judgement | None:
+    def _answer(
+        self,
+        state: AgentState,
+        response: ModelResponse,
+        content: list[dict[str, Any]],
+        record: dict[str, Any],
+    ) -> Judgement | None:
         stop = response.stop_reason
         if stop == "refusal":
-            return Judgement("abandoned", "The model declined to continue.",
-                             reason="the model refused to continue")
+            return Judgement(
+                "abandoned",
+                "The model declined to continue.",
+                reason="the model refused to continue",
+            )
         if stop == "model_context_window_exceeded":
             # The conversation fills the context window: another request cannot fit, not
             # even a last judging turn.
-            return Judgement("abandoned", "The conversation outgrew the model's context "
-                             "window.", reason="the context window is full")
+            return Judgement(
+                "abandoned",
+                "The conversation outgrew the model's context window.",
+                reason="the context window is full",
+            )
         if stop == "pause_turn":
             # A server tool paused a long turn: send the conversation back as it is.
             return None
@@ -269,8 +308,9 @@ class Agent:
             state.messages.append(message)
             state.pending = None
             content = message["content"]
-            return self._answer(state, ModelResponse(content, stop, Usage(), self.model.name),
-                                content, record)
+            return self._answer(
+                state, ModelResponse(content, stop, Usage(), self.model.name), content, record
+            )
         return self._run_pending(state, recovering=True)
 
     def _run_pending(self, state: AgentState, recovering: bool = False) -> Judgement | None:
@@ -304,8 +344,9 @@ class Agent:
                 ending = end
                 results.append(_result(tool_id, "session ending", False))
                 continue
-            record["steps"].append({"tool": name, "error": outcome.is_error,
-                                    "commit": outcome.commit})
+            record["steps"].append(
+                {"tool": name, "error": outcome.is_error, "commit": outcome.commit}
+            )
             results.append(_result(tool_id, outcome.text, outcome.is_error))
         self.toolbox.recovering = False
         state.messages += [assistant, {"role": "user", "content": results}]
@@ -318,8 +359,13 @@ class Agent:
         _add_user_text(state.messages, self._budget_note(state))
         return None
 
-    def _cut_off(self, state: AgentState, tool_uses: list[dict[str, Any]],
-                 content: list[dict[str, Any]], limit: int) -> Judgement | None:
+    def _cut_off(
+        self,
+        state: AgentState,
+        tool_uses: list[dict[str, Any]],
+        content: list[dict[str, Any]],
+        limit: int,
+    ) -> Judgement | None:
         """A reply cut at max_tokens may hold a half-written tool call: run none of it and
         tell the model, so the step is redone rather than silently lost. Thinking counts
         toward the limit, so a long think can fill it before the call is written: where
@@ -327,29 +373,38 @@ class Agent:
         again and again end the session rather than loop."""
         state.cutoffs += 1
         if state.cutoffs > self.settings.max_nudges:
-            return Judgement("abandoned", "The model's replies kept running past the output "
-                             "limit.", reason="replies kept running past the output limit")
+            return Judgement(
+                "abandoned",
+                "The model's replies kept running past the output limit.",
+                reason="replies kept running past the output limit",
+            )
         ceiling = getattr(self.model, "max_output_tokens", None)
         raised = ""
         if not self.settings.turn_max_tokens and ceiling and limit < ceiling:
             state.turn_tokens = min(limit * 2, int(ceiling))
             raised = f" The limit is now {state.turn_tokens} tokens."
         thought = any(isinstance(b, dict) and b.get("type") == "thinking" for b in content)
-        message = ("Your reply was cut off at the output limit "
-                   f"({limit} tokens){' after thinking' if thought else ''} and was not run."
-                   f"{raised} Redo the step more briefly"
-                   f"{', with less thinking before the call' if thought else ''}, or split a "
-                   "long draft across edits.")
+        message = (
+            "Your reply was cut off at the output limit "
+            f"({limit} tokens){' after thinking' if thought else ''} and was not run."
+            f"{raised} Redo the step more briefly"
+            f"{', with less thinking before the call' if thought else ''}, or split a "
+            "long draft across edits."
+        )
         results = [_result(str(b.get("id", "")), message, True) for b in tool_uses]
-        state.messages.append({"role": "user", "content": results or
-                               [{"type": "text", "text": message}]})
+        state.messages.append(
+            {"role": "user", "content": results or [{"type": "text", "text": message}]}
+        )
         return None
 
     def _nudge(self, state: AgentState) -> Judgement | None:
         state.nudges += 1
         if state.nudges > self.settings.max_nudges:
-            return Judgement("abandoned", "The model stopped calling tools.",
-                             reason="the model stopped calling tools")
+            return Judgement(
+                "abandoned",
+                "The model stopped calling tools.",
+                reason="the model stopped calling tools",
+            )
         _add_user_text(state.messages, NUDGE)
         return None
 
@@ -392,8 +447,14 @@ class Agent:
         as the prompt written to the cache, and each later one as it read back, so a cap
         smaller than one turn ends the session rather than being passed by that turn."""
         s = self.settings
-        prompt = len(json.dumps([self.system, state.messages, self.toolbox.definitions()],
-                                ensure_ascii=False)) // 3
+        prompt = (
+            len(
+                json.dumps(
+                    [self.system, state.messages, self.toolbox.definitions()], ensure_ascii=False
+                )
+            )
+            // 3
+        )
         first = self.cost(Usage(cache_creation_input_tokens=prompt))
         later = self.cost(Usage(cache_read_input_tokens=prompt))
         if first is None or later is None:
@@ -413,7 +474,7 @@ def _added_tokens(messages: list[dict[str, Any]]) -> int:
     """A generous guess (3 characters a token) at the tokens added since the last
     request: its answer and what followed."""
     starts = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
-    return len(json.dumps(messages[starts[-1]:], ensure_ascii=False)) // 3 if starts else 0
+    return len(json.dumps(messages[starts[-1] :], ensure_ascii=False)) // 3 if starts else 0
 
 
 def _projected(spent: float, last_two: Sequence[float], growth: float, ahead: int) -> float:
@@ -446,8 +507,14 @@ def reasoning_before(content: list[dict[str, Any]], call: dict[str, Any], limit:
     end = next((i for i, b in enumerate(content) if b is call), len(content))
     parts: list[str] = []
     while end > 0 and not parts:
-        since = max((i for i, b in enumerate(content[:end])
-                     if isinstance(b, dict) and b.get("type") == "tool_use"), default=-1)
+        since = max(
+            (
+                i
+                for i, b in enumerate(content[:end])
+                if isinstance(b, dict) and b.get("type") == "tool_use"
+            ),
+            default=-1,
+        )
         parts = [w for w in map(_written, content[since + 1 : end]) if w]
         end = since
     text = "\n\n".join(parts)
@@ -459,13 +526,19 @@ def reasoning_before(content: list[dict[str, Any]], call: dict[str, Any], limit:
 def _sendable(content: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The reply without blank text blocks: the Messages API refuses one in any earlier
     message (400 on every later request), and it says nothing."""
-    return [b for b in content if not (isinstance(b, dict) and b.get("type") == "text"
-                                       and not str(b.get("text") or "").strip())]
+    return [
+        b
+        for b in content
+        if not (
+            isinstance(b, dict) and b.get("type") == "text" and not str(b.get("text") or "").strip()
+        )
+    ]
 
 
 def _unsigned_thinking(block: Any) -> bool:
-    return (isinstance(block, dict) and block.get("type") == "thinking"
-            and not block.get("signature"))
+    return (
+        isinstance(block, dict) and block.get("type") == "thinking" and not block.get("signature")
+    )
 
 
 def _signed(block: Any) -> bool:
@@ -478,9 +551,11 @@ def _in(index: int, ranges: list[list[int]]) -> bool:
 
 def thinking_blocks(messages: list[dict[str, Any]], ranges: list[list[int]]) -> int:
     """How many thinking blocks the assistant messages in ``ranges`` hold."""
-    return sum(sum(map(_signed, m.get("content") or [])) for i, m in enumerate(messages)
-               if m.get("role") == "assistant" and isinstance(m.get("content"), list)
-               and _in(i, ranges))
+    return sum(
+        sum(map(_signed, m.get("content") or []))
+        for i, m in enumerate(messages)
+        if m.get("role") == "assistant" and isinstance(m.get("content"), list) and _in(i, ranges)
+    )
 
 
 def sendable(messages: list[dict[str, Any]], unsent: list[list[int]]) -> list[dict[str, Any]]:

@@ -123,8 +123,10 @@ def check_spec(spec: str) -> str:
     if not spec:
         raise UsageError("--install: give a pip requirement, such as git+URL@COMMIT")
     if "'" in spec or "${{" in spec or not spec.isprintable():
-        raise UsageError(f"--install: {spec!r} cannot go into the workflow as one pip argument "
-                         "(no quote, expression or control character)")
+        raise UsageError(
+            f"--install: {spec!r} cannot go into the workflow as one pip argument "
+            "(no quote, expression or control character)"
+        )
     return spec
 
 
@@ -139,12 +141,19 @@ def install_from(direct_url: str | None) -> Install:
     except (ValueError, KeyError, TypeError):
         return Install(INDEX_SPEC, _local_note("an unreadable direct_url.json"))
     if urlsplit(url).scheme in ("", "file"):
-        kind = "an editable checkout" if (data.get("dir_info") or {}).get("editable") else (
-            "a local directory" if "dir_info" in data else "a local file")
+        kind = (
+            "an editable checkout"
+            if (data.get("dir_info") or {}).get("editable")
+            else ("a local directory" if "dir_info" in data else "a local file")
+        )
         return Install(INDEX_SPEC, _local_note(f"{kind} ({url})"))
     if urlsplit(url).password:  # PEP 610 says strip it; a workflow is committed, so check
-        return Install(INDEX_SPEC, _local_note("a URL with a password in it",
-                                               "which must not go into a committed workflow"))
+        return Install(
+            INDEX_SPEC,
+            _local_note(
+                "a URL with a password in it", "which must not go into a committed workflow"
+            ),
+        )
     fragment = f"#subdirectory={data['subdirectory']}" if data.get("subdirectory") else ""
     vcs = data.get("vcs_info")
     if vcs:
@@ -153,9 +162,11 @@ def install_from(direct_url: str | None) -> Install:
 
 
 def _local_note(source: str, why: str = "which a runner cannot reach") -> str:
-    return (f"The workflow installs {INDEX_SPEC} from the package index, but this agentgit "
-            f"came from {source}, {why}: pass --install SPEC "
-            "(a pip argument, e.g. git+https://github.com/OWNER/agentgit@COMMIT)")
+    return (
+        f"The workflow installs {INDEX_SPEC} from the package index, but this agentgit "
+        f"came from {source}, {why}: pass --install SPEC "
+        "(a pip argument, e.g. git+https://github.com/OWNER/agentgit@COMMIT)"
+    )
 
 
 def default_install() -> Install:
@@ -169,14 +180,21 @@ def default_install() -> Install:
         return Install(INDEX_SPEC, _local_note("a source tree that is not installed"))
 
 
-def render_workflow(*, cron: str = DEFAULT_CRON, timeout_minutes: int = 45,
-                    install: str = INDEX_SPEC) -> str:
-    return _TEMPLATE.format(cron=cron, timeout=timeout_minutes, install=check_spec(install),
-                            name=AGENT_NAME, email=AGENT_EMAIL)
+def render_workflow(
+    *, cron: str = DEFAULT_CRON, timeout_minutes: int = 45, install: str = INDEX_SPEC
+) -> str:
+    return _TEMPLATE.format(
+        cron=cron,
+        timeout=timeout_minutes,
+        install=check_spec(install),
+        name=AGENT_NAME,
+        email=AGENT_EMAIL,
+    )
 
 
-def write_workflow(top: Path, *, max_minutes: float = 30.0,
-                   install: str = INDEX_SPEC) -> str | None:
+def write_workflow(
+    top: Path, *, max_minutes: float = 30.0, install: str = INDEX_SPEC
+) -> str | None:
     """Write the workflow under `top`; the relative path written, or None when a workflow
     file is already there (never overwritten)."""
     target = top / WORKFLOW_PATH

@@ -99,10 +99,14 @@ def cli() -> None:
 @cli.command()
 @click.argument("path", default=".", type=click.Path(path_type=Path))
 @click.option("--ci", type=click.Choice(["github"]), help="Also write a CI workflow.")
-@click.option("--install", "install", metavar="SPEC",
-              help="What the workflow's install step passes to pip, e.g. "
-              "git+https://github.com/OWNER/agentgit@COMMIT (default: agentgit as this copy "
-              "was installed, where a runner can reach that).")
+@click.option(
+    "--install",
+    "install",
+    metavar="SPEC",
+    help="What the workflow's install step passes to pip, e.g. "
+    "git+https://github.com/OWNER/agentgit@COMMIT (default: agentgit as this copy "
+    "was installed, where a runner can reach that).",
+)
 def init(path: Path, ci: str | None, install: str | None) -> None:
     """Create or adopt a corpus repository at PATH (default: here).
 
@@ -128,18 +132,20 @@ def init(path: Path, ci: str | None, install: str | None) -> None:
 
 
 _PROGRAM_NOTES = {
-    "adopted": "Adopted your corpus/PROGRAM.md: committed it with the skeleton, so "
-               "sessions run it",
+    "adopted": "Adopted your corpus/PROGRAM.md: committed it with the skeleton, so sessions run it",
     "kept": "Kept your corpus/PROGRAM.md as committed on main: sessions run it",
     "kept-modified": "Kept corpus/PROGRAM.md as committed on main; sessions run that one, "
-                     "not your uncommitted changes to it, until you commit them",
+    "not your uncommitted changes to it, until you commit them",
 }
 
 
 @cli.command()
 @click.argument("paths", nargs=-1)
-@click.option("--staged", is_flag=True, help="Check the corpus files staged for commit "
-              "(what the pre-commit hook runs).")
+@click.option(
+    "--staged",
+    is_flag=True,
+    help="Check the corpus files staged for commit (what the pre-commit hook runs).",
+)
 def check(paths: tuple[str, ...], staged: bool) -> None:
     """Validate corpus files: frontmatter, slugs, file kinds.
 
@@ -227,8 +233,9 @@ def _progress(machine: bool) -> Callable[[str, dict[str, Any]], None]:
             _status(f"turn {state['turn']}{usage} · {data.get('tool')}", interactive)
         elif event == "usage":
             share = data.get("cache_read", 0) / max(data.get("input", 0), 1)
-            state["usage"] = (f"{data.get('tokens', 0):,} tokens · {share:.0%} cached · "
-                              f"{data.get('cost', '?')}")
+            state["usage"] = (
+                f"{data.get('tokens', 0):,} tokens · {share:.0%} cached · {data.get('cost', '?')}"
+            )
             _status(f"turn {state['turn']} · {state['usage']}", interactive)
         elif event == "warning":
             _echo(f"warning: {data.get('message')}", err=True)
@@ -277,8 +284,7 @@ class _Setting(click.ParamType):
         self.setting = setting
         self.name = kind
 
-    def convert(self, value: Any, param: click.Parameter | None,
-                ctx: click.Context | None) -> Any:
+    def convert(self, value: Any, param: click.Parameter | None, ctx: click.Context | None) -> Any:
         from agentgit.settings import coerce
 
         try:
@@ -290,13 +296,17 @@ class _Setting(click.ParamType):
 _BUDGET_OPTIONS = [
     click.option("--model", "model", help="Model: a Claude model id, or scripted:FILE."),
     click.option("--max-turns", type=_Setting("max_turns", "integer"), help="Turn budget."),
-    click.option("--max-tokens", type=_Setting("max_tokens", "integer"),
-                 help="Token budget (input+output)."),
+    click.option(
+        "--max-tokens", type=_Setting("max_tokens", "integer"), help="Token budget (input+output)."
+    ),
     click.option("--max-cost", type=_Setting("max_cost", "float"), help="Budget in USD."),
-    click.option("--max-minutes", type=_Setting("max_minutes", "float"),
-                 help="Wall-clock budget."),
-    click.option("--json", "json_flag", is_flag=True,
-                 help="Machine-readable output: one JSON object per event."),
+    click.option("--max-minutes", type=_Setting("max_minutes", "float"), help="Wall-clock budget."),
+    click.option(
+        "--json",
+        "json_flag",
+        is_flag=True,
+        help="Machine-readable output: one JSON object per event.",
+    ),
 ]
 
 
@@ -309,14 +319,29 @@ def _budget_options(fn: Callable[..., Any]) -> Callable[..., Any]:
 @cli.command()
 @click.option("--topic", help="What the session should think about.")
 @_budget_options
-@click.option("--review", type=click.Choice(["merge", "pr", "branch"]),
-              help="merge: the session's judgement lands on main (default); pr: push "
-              "the branch and open a pull request; branch: push the branch and stop.")
-@click.option("--no-push", "no_push", is_flag=True,
-              help="Keep everything local even when the repository has a remote.")
-def session(topic: str | None, model: str | None, max_turns: int | None,
-            max_tokens: int | None, max_cost: float | None, max_minutes: float | None,
-            review: str | None, no_push: bool, json_flag: bool) -> None:
+@click.option(
+    "--review",
+    type=click.Choice(["merge", "pr", "branch"]),
+    help="merge: the session's judgement lands on main (default); pr: push "
+    "the branch and open a pull request; branch: push the branch and stop.",
+)
+@click.option(
+    "--no-push",
+    "no_push",
+    is_flag=True,
+    help="Keep everything local even when the repository has a remote.",
+)
+def session(
+    topic: str | None,
+    model: str | None,
+    max_turns: int | None,
+    max_tokens: int | None,
+    max_cost: float | None,
+    max_minutes: float | None,
+    review: str | None,
+    no_push: bool,
+    json_flag: bool,
+) -> None:
     """Run one session: orient, explore, judge, land.
 
     Exits 0 when the session judged (kept, abandoned or needs-review), 3 when it was
@@ -326,16 +351,25 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
 
     repo = _repo()
     topic = (topic or "").strip() or None  # CI passes an empty topic when none was given
-    settings = _settings(repo, {"model": model, "max_turns": max_turns,
-                                "max_tokens": max_tokens, "max_cost": max_cost,
-                                "max_minutes": max_minutes, "review": review,
-                                "push": False if no_push else None})
+    settings = _settings(
+        repo,
+        {
+            "model": model,
+            "max_turns": max_turns,
+            "max_tokens": max_tokens,
+            "max_cost": max_cost,
+            "max_minutes": max_minutes,
+            "review": review,
+            "push": False if no_push else None,
+        },
+    )
     if settings.review != "merge":
         from agentgit import remote as remote_mod
 
         if remote_mod.active(repo, settings) is None:
-            raise UsageError(f"--review {settings.review} needs the remote "
-                             f"'{settings.remote}' and pushing on")
+            raise UsageError(
+                f"--review {settings.review} needs the remote '{settings.remote}' and pushing on"
+            )
         if settings.review == "pr" and not os.environ.get("GITHUB_TOKEN"):
             raise UsageError("--review pr needs GITHUB_TOKEN in the environment")
     machine = _machine_mode(json_flag)
@@ -355,8 +389,9 @@ def session(topic: str | None, model: str | None, max_turns: int | None,
     _report(result, machine)
 
 
-def _spent_too_much(repo: Any, settings: Any, machine: bool,
-                    progress: Callable[[str, dict[str, Any]], None]) -> bool:
+def _spent_too_much(
+    repo: Any, settings: Any, machine: bool, progress: Callable[[str, dict[str, Any]], None]
+) -> bool:
     """The spend ledger (max_cost_day, max_cost_week): True when the session must not
     start, after saying so in one line (exit 0: nothing went wrong)."""
     from agentgit import ledger
@@ -368,22 +403,38 @@ def _spent_too_much(repo: Any, settings: Any, machine: bool,
     from agentgit.pricing import cost_usd
     from agentgit.settings import DEFAULT_MODEL
 
-    rate = cost_usd(settings.model or DEFAULT_MODEL, Usage(input_tokens=1_000_000),
-                    settings.pricing)
-    line, total = ledger.refusal(repo, settings, remote_mod.active(repo, settings),
-                                 may=settings.max_cost if rate else 0.0)
+    rate = cost_usd(
+        settings.model or DEFAULT_MODEL, Usage(input_tokens=1_000_000), settings.pricing
+    )
+    line, total = ledger.refusal(
+        repo, settings, remote_mod.active(repo, settings), may=settings.max_cost if rate else 0.0
+    )
     if line is None:
         unknown = max(total.unknown.values())
         if unknown or rate is None:
             what = [] if rate is not None else ["this session's cost is unknown"]
-            what += [f"{unknown} recent session{'s' if unknown > 1 else ''} had an "
-                     "unknown cost"] if unknown else []
-            progress("warning", {"message": f"{' and '.join(what)}: counted as $0 "
-                                 "against the spending caps"})
+            what += (
+                [f"{unknown} recent session{'s' if unknown > 1 else ''} had an unknown cost"]
+                if unknown
+                else []
+            )
+            progress(
+                "warning",
+                {"message": f"{' and '.join(what)}: counted as $0 against the spending caps"},
+            )
         return False
     if machine:
-        _echo(json.dumps({"event": "result", "outcome": "skipped", "reason": line,
-                               "spent": total.cost, "unknown_cost": total.unknown}))
+        _echo(
+            json.dumps(
+                {
+                    "event": "result",
+                    "outcome": "skipped",
+                    "reason": line,
+                    "spent": total.cost,
+                    "unknown_cost": total.unknown,
+                }
+            )
+        )
     else:
         _echo(f"Session {line}")
     summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
@@ -396,8 +447,15 @@ def _spent_too_much(repo: Any, settings: Any, machine: bool,
 @cli.command()
 @click.argument("number", type=SESSION_ID)
 @_budget_options
-def resume(number: int, model: str | None, max_turns: int | None, max_tokens: int | None,
-           max_cost: float | None, max_minutes: float | None, json_flag: bool) -> None:
+def resume(
+    number: int,
+    model: str | None,
+    max_turns: int | None,
+    max_tokens: int | None,
+    max_cost: float | None,
+    max_minutes: float | None,
+    json_flag: bool,
+) -> None:
     """Continue an interrupted session N from its transcript.
 
     With a remote, an interrupted session is left there (its branch, and its transcript
@@ -412,14 +470,24 @@ def resume(number: int, model: str | None, max_turns: int | None, max_tokens: in
     recorded = _recorded(repo, number)
     # A resumed session keeps the model and budget it started with, unless told otherwise.
     budget = recorded.get("budget") or {}
-    settings = _settings(repo, {
-        "model": model or recorded.get("model_spec") or recorded.get("model"),
-        **{name: budget.get(name) if flag is None else flag for name, flag in (
-            ("max_turns", max_turns), ("max_tokens", max_tokens), ("max_cost", max_cost),
-            ("max_minutes", max_minutes))},
-        "review": recorded.get("review"), "push": recorded.get("push"),
-        **(recorded.get("thinking") or {}),
-    })
+    settings = _settings(
+        repo,
+        {
+            "model": model or recorded.get("model_spec") or recorded.get("model"),
+            **{
+                name: budget.get(name) if flag is None else flag
+                for name, flag in (
+                    ("max_turns", max_turns),
+                    ("max_tokens", max_tokens),
+                    ("max_cost", max_cost),
+                    ("max_minutes", max_minutes),
+                )
+            },
+            "review": recorded.get("review"),
+            "push": recorded.get("push"),
+            **(recorded.get("thinking") or {}),
+        },
+    )
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)
     result = lifecycle.resume(repo, number, llm, settings, _progress(machine))
@@ -506,16 +574,25 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
-        branch = (f"  branch {waiting[x.session]}"
-                  if x.outcome == "needs-review" and x.session in waiting else "")
-        _echo(f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
-                   f"  ({x.turns} turns, {cost}){branch}")
+        branch = (
+            f"  branch {waiting[x.session]}"
+            if x.outcome == "needs-review" and x.session in waiting
+            else ""
+        )
+        _echo(
+            f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
+            f"  ({x.turns} turns, {cost}){branch}"
+        )
 
 
 @cli.command()
 @click.argument("number", type=SESSION_ID)
-@click.option("--transcript", "with_transcript", is_flag=True,
-              help="Also print the whole exchange with the model.")
+@click.option(
+    "--transcript",
+    "with_transcript",
+    is_flag=True,
+    help="Also print the whole exchange with the model.",
+)
 def show(number: int, with_transcript: bool) -> None:
     """Session N: summary, exploration commits with their reasoning, pieces."""
     from agentgit import history

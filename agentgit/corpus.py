@@ -600,7 +600,8 @@ def _md_slugs(directory: Path) -> list[str]:
 
 
 def load_pieces(
-    corpus_dir: Path, slugs: Iterable[str] | None = None,
+    corpus_dir: Path,
+    slugs: Iterable[str] | None = None,
     keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[Piece], list[Problem]]:
     """Parse pieces; broken ones are skipped and reported, missing ones ignored. `keep`
@@ -647,15 +648,18 @@ def _read_in_corpus(corpus_dir: Path, path: Path) -> str:
         return handle.read()
 
 
-def _load_each(corpus_dir: Path, folder: str, names: Iterable[str],
-               parse: Callable[[str, str], _T],
-               keep: Callable[[str], bool] | None = None) -> tuple[list[_T], list[Problem]]:
+def _load_each(
+    corpus_dir: Path,
+    folder: str,
+    names: Iterable[str],
+    parse: Callable[[str, str], _T],
+    keep: Callable[[str], bool] | None = None,
+) -> tuple[list[_T], list[Problem]]:
     """Parse each file; a broken one is reported as a problem, a missing one ignored."""
     parsed: list[_T] = []
     problems: list[Problem] = []
     if (corpus_dir / folder).is_symlink() and not _inside(corpus_dir, corpus_dir / folder):
-        return [], [Problem(f"corpus/{folder}", 1,
-                            "a symbolic link out of the corpus; not read")]
+        return [], [Problem(f"corpus/{folder}", 1, "a symbolic link out of the corpus; not read")]
     for name in names:
         rel = f"corpus/{folder}/{name}"
         try:
@@ -691,6 +695,5 @@ def load_log_entries(
 ) -> tuple[list[LogEntry], list[Problem], int]:
     files = log_files(corpus_dir)
     chosen = files if newest is None else files[: max(newest, 0)]
-    entries, problems = _load_each(corpus_dir, "log", (name for _, name in chosen),
-                                   parse_log_entry)
+    entries, problems = _load_each(corpus_dir, "log", (name for _, name in chosen), parse_log_entry)
     return entries, problems, len(files)

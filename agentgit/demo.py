@@ -39,8 +39,7 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
         current = lifecycle.start(repo, settings, topic=topic, model_name="scripted")
         result = lifecycle.run(repo, current, model, settings)
         pieces = f" → {', '.join(result.pieces)}" if result.pieces else ""
-        echo(f"session {result.session:04d}: {result.outcome}{pieces} "
-             f"({result.turns} turns)")
+        echo(f"session {result.session:04d}: {result.outcome}{pieces} ({result.turns} turns)")
     echo("\nHistory (git log --graph --oneline main):")
     echo(repo.run("log", "--graph", "--format=%h %s", "main").rstrip())
     echo("\nArchived sessions (refs/agentgit/sessions/*):")

@@ -52,10 +52,12 @@ class GitHub:
         if not token:
             raise AgentgitError("--review pr needs GITHUB_TOKEN in the environment")
         repository = env.get("GITHUB_REPOSITORY") or (
-            repo_from_url(remote_url) if remote_url else None)
+            repo_from_url(remote_url) if remote_url else None
+        )
         if not repository:
-            raise AgentgitError("cannot tell the GitHub repository: set GITHUB_REPOSITORY "
-                                "(owner/name)")
+            raise AgentgitError(
+                "cannot tell the GitHub repository: set GITHUB_REPOSITORY (owner/name)"
+            )
         return cls(token, repository, env.get("GITHUB_API_URL") or DEFAULT_API)
 
     def __repr__(self) -> str:  # never shows the token
@@ -65,19 +67,25 @@ class GitHub:
     def owner(self) -> str:
         return self.repository.split("/", 1)[0]
 
-    def request(self, method: str, path: str, body: Any = None,
-                query: Mapping[str, str] | None = None) -> Any:
+    def request(
+        self, method: str, path: str, body: Any = None, query: Mapping[str, str] | None = None
+    ) -> Any:
         url = f"{self.api}{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
         data = None if body is None else json.dumps(body).encode("utf-8")
-        req = urllib.request.Request(url, data=data, method=method, headers={
-            "Authorization": f"Bearer {self._token}",
-            "Accept": "application/vnd.github+json",
-            "X-GitHub-Api-Version": "2022-11-28",
-            "User-Agent": "agentgit",
-            **({"Content-Type": "application/json"} if data is not None else {}),
-        })
+        req = urllib.request.Request(
+            url,
+            data=data,
+            method=method,
+            headers={
+                "Authorization": f"Bearer {self._token}",
+                "Accept": "application/vnd.github+json",
+                "X-GitHub-Api-Version": "2022-11-28",
+                "User-Agent": "agentgit",
+                **({"Content-Type": "application/json"} if data is not None else {}),
+            },
+        )
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as response:
                 raw = response.read()
@@ -85,8 +93,9 @@ class GitHub:
             detail = ""
             with contextlib.suppress(ValueError, AttributeError):
                 detail = json.loads(exc.read() or b"{}").get("message", "")
-            raise GitHubError(f"GitHub {method} {path}: {exc.code} {detail}".rstrip(),
-                              exc.code) from None
+            raise GitHubError(
+                f"GitHub {method} {path}: {exc.code} {detail}".rstrip(), exc.code
+            ) from None
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise GitHubError(f"GitHub {method} {path}: {reason}") from None
@@ -95,28 +104,35 @@ class GitHub:
     # -- pull requests ---------------------------------------------------------------
 
     def find_pull(self, branch: str, state: str = "all") -> dict[str, Any] | None:
-        pulls = self.request("GET", f"/repos/{self.repository}/pulls",
-                             query={"head": f"{self.owner}:{branch}", "state": state})
+        pulls = self.request(
+            "GET",
+            f"/repos/{self.repository}/pulls",
+            query={"head": f"{self.owner}:{branch}", "state": state},
+        )
         return pulls[0] if pulls else None
 
-    def open_or_update_pull(self, branch: str, base: str, title: str,
-                            body: str) -> dict[str, Any]:
+    def open_or_update_pull(self, branch: str, base: str, title: str, body: str) -> dict[str, Any]:
         """A pull request for `branch`; one that exists (422) is updated, not duplicated.
         Its text (titles, the model's summary and reasoning) goes out cleaned of
         credentials and terminal controls, as commit messages do."""
         title, body = clean_line(title), clean_text(body)
         try:
-            return self.request("POST", f"/repos/{self.repository}/pulls",
-                                {"head": branch, "base": base, "title": title, "body": body})
+            return self.request(
+                "POST",
+                f"/repos/{self.repository}/pulls",
+                {"head": branch, "base": base, "title": title, "body": body},
+            )
         except GitHubError as exc:
             if exc.status != 422:
                 raise
         existing = self.find_pull(branch, state="open")
         if existing is None:
             raise GitHubError(f"GitHub refused a pull request for {branch} (422)", 422)
-        return self.request("PATCH", f"/repos/{self.repository}/pulls/{existing['number']}",
-                            {"title": title, "body": body})
+        return self.request(
+            "PATCH",
+            f"/repos/{self.repository}/pulls/{existing['number']}",
+            {"title": title, "body": body},
+        )
 
     def add_labels(self, number: int, labels: list[str]) -> None:
-        self.request("POST", f"/repos/{self.repository}/issues/{number}/labels",
-                     {"labels": labels})
+        self.request("POST", f"/repos/{self.repository}/issues/{number}/labels", {"labels": labels})

@@ -44,10 +44,14 @@ def _line(commit: Commit) -> LogLine | None:
     try:
         cost = None if t.get("Agentgit-Cost", "unknown") == "unknown" else float(t["Agentgit-Cost"])
         return LogLine(
-            session=int(t["Agentgit-Session"]), date=commit.date,
-            outcome=t.get("Agentgit-Outcome", "?"), title=t.get("Agentgit-Title", commit.subject),
+            session=int(t["Agentgit-Session"]),
+            date=commit.date,
+            outcome=t.get("Agentgit-Outcome", "?"),
+            title=t.get("Agentgit-Title", commit.subject),
             pieces=[p.strip() for p in t.get("Agentgit-Pieces", "").split(",") if p.strip()],
-            turns=int(t.get("Agentgit-Turns", "0") or 0), cost_usd=cost, commit=commit.sha,
+            turns=int(t.get("Agentgit-Turns", "0") or 0),
+            cost_usd=cost,
+            commit=commit.sha,
             head=t["Agentgit-Head"],
         )
     except ValueError:
@@ -59,8 +63,13 @@ def _line(commit: Commit) -> LogLine | None:
 RECENT = 1000
 
 
-def landings(repo: Repository, rev: str = MAIN, limit: int | None = None,
-             session: int | None = None, depth: int | None = None) -> list[Commit]:
+def landings(
+    repo: Repository,
+    rev: str = MAIN,
+    limit: int | None = None,
+    session: int | None = None,
+    depth: int | None = None,
+) -> list[Commit]:
     """The commits on `rev` that record a session (they carry `Agentgit-Head`), newest
     first: agentgit's own, on the first-parent line, and those that arrived by a person
     merging an `agentgit:log` pull request with a merge commit, which leaves ours as the
@@ -74,8 +83,11 @@ def landings(repo: Repository, rev: str = MAIN, limit: int | None = None,
         repo.main_commit()  # a `master` or an empty repository is named, not git's usage
     line = repo.log(["--first-parent", rev], max_count=depth)
     foreign = [c for c in line if len(c.parents) > 1 and "Agentgit-Head" not in c.trailers]
-    merged_in = {c.sha: c for c in repo.log(["--no-walk=unsorted",
-                                             *(m.parents[1] for m in foreign)])} if foreign else {}
+    merged_in = (
+        {c.sha: c for c in repo.log(["--no-walk=unsorted", *(m.parents[1] for m in foreign)])}
+        if foreign
+        else {}
+    )
     found = []
     for commit in line:
         if "Agentgit-Head" not in commit.trailers and len(commit.parents) > 1:
@@ -152,19 +164,28 @@ def show(repo: Repository, number: int) -> SessionView:
     boundary = f"{line.commit}^1" if line else MAIN
     explorations = _explorations(repo, head, boundary)
     log_entry = None
-    names = [n for n in repo.ls_tree_names(head, "corpus/log")
-             if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")]
+    names = [
+        n
+        for n in repo.ls_tree_names(head, "corpus/log")
+        if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")
+    ]
     if names:
         log_entry = repo.read_blob(head, names[0])
-    return SessionView(number, line, branch, head, log_entry, explorations,
-                       repo.read_note(head))
+    return SessionView(number, line, branch, head, log_entry, explorations, repo.read_note(head))
 
 
 def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploration]:
     sep, end = "\x1f", "\x1e"
-    out = repo.run("log", "--reverse", "--numstat", "--no-renames",
-                   f"--format={end}%H{sep}%s{sep}%b{sep}%(trailers:key=Agentgit-Tool,valueonly)",
-                   head, "--not", boundary)
+    out = repo.run(
+        "log",
+        "--reverse",
+        "--numstat",
+        "--no-renames",
+        f"--format={end}%H{sep}%s{sep}%b{sep}%(trailers:key=Agentgit-Tool,valueonly)",
+        head,
+        "--not",
+        boundary,
+    )
     result = []
     for record in out.split(end):
         if not record.strip():
@@ -174,9 +195,13 @@ def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploratio
         stat = []
         for row in numstat.strip().splitlines():
             added, removed, path = row.split("\t", 2)
-            stat.append((path.removeprefix("corpus/"),
-                         int(added) if added.isdigit() else 0,
-                         int(removed) if removed.isdigit() else 0))
+            stat.append(
+                (
+                    path.removeprefix("corpus/"),
+                    int(added) if added.isdigit() else 0,
+                    int(removed) if removed.isdigit() else 0,
+                )
+            )
         reasoning = "\n".join(
             ln for ln in body.strip().splitlines() if not ln.startswith("Agentgit-")
         ).strip()
@@ -189,8 +214,10 @@ def render_transcript(text: str) -> str:
     from agentgit.transcript import parse
 
     data = parse(text)  # a note that is not a transcript is one line, not a traceback
-    out = [f"session {data.get('session', 0):04d} · model {data.get('model')} · "
-           f"started {data.get('started')}"]
+    out = [
+        f"session {data.get('session', 0):04d} · model {data.get('model')} · "
+        f"started {data.get('started')}"
+    ]
     for message in data.get("messages", []):
         role = message["role"]
         content = message["content"]

@@ -110,13 +110,15 @@ class CorpusIndex:
         db = self.db
         if self._known is None:  # once per process: then only new blobs are looked up
             self._known = {r[0] for r in db.execute("SELECT sha FROM blobs")}
-        wanted = sorted({sha for rel, sha in files.items()
-                         if sha not in self._known and searchable(rel)})
+        wanted = sorted(
+            {sha for rel, sha in files.items() if sha not in self._known and searchable(rel)}
+        )
         known = set()
         for chunk in _chunks(wanted, 500):  # another process may have indexed them
             marks = ",".join("?" * len(chunk))
-            known |= {r[0] for r in db.execute(
-                f"SELECT sha FROM blobs WHERE sha IN ({marks})", chunk)}
+            known |= {
+                r[0] for r in db.execute(f"SELECT sha FROM blobs WHERE sha IN ({marks})", chunk)
+            }
         self._known |= known
         missing = [sha for sha in wanted if sha not in known]
         if not missing:
@@ -131,8 +133,9 @@ class CorpusIndex:
             rows += [(passage, sha, line) for line, passage in split_passages(text)]
         db.execute("BEGIN IMMEDIATE")
         try:
-            db.executemany("INSERT OR IGNORE INTO blobs (sha) VALUES (?)",
-                           [(sha,) for sha in missing])
+            db.executemany(
+                "INSERT OR IGNORE INTO blobs (sha) VALUES (?)", [(sha,) for sha in missing]
+            )
             db.executemany("INSERT INTO passages (text, blob, line) VALUES (?, ?, ?)", rows)
             db.execute("COMMIT")
         except BaseException:
@@ -156,9 +159,9 @@ class CorpusIndex:
             "SELECT c.path, p.line, p.text, round(-bm25(passages), 4) AS score "
             "FROM passages p JOIN cur c ON c.blob = p.blob "
             "WHERE passages MATCH ? ORDER BY score DESC, c.path, p.line LIMIT ?",
-            (match, limit)).fetchall()
-        return [shown(path, int(line), score, text, terms)
-                for path, line, text, score in rows]
+            (match, limit),
+        ).fetchall()
+        return [shown(path, int(line), score, text, terms) for path, line, text, score in rows]
 
     def _select(self, files: dict[str, str]) -> None:
         """Make the temp table `cur` hold exactly ``files``: only what changed is
@@ -173,13 +176,18 @@ class CorpusIndex:
             self._current = dict(files)
 
 
-def search_directory(corpus_dir: Path, query: str, limit: int = 8,
-                     candidates: Iterable[str] | None = None) -> list[Passage]:
+def search_directory(
+    corpus_dir: Path, query: str, limit: int = 8, candidates: Iterable[str] | None = None
+) -> list[Passage]:
     """The same search over a plain directory (a corpus outside git), in memory:
     pieces/, log/ and drafts/, or only ``candidates`` among them."""
     if candidates is None:
-        candidates = [f"{area}/{entry.name}" for area in AREAS
-                      if (corpus_dir / area).is_dir() for entry in (corpus_dir / area).iterdir()]
+        candidates = [
+            f"{area}/{entry.name}"
+            for area in AREAS
+            if (corpus_dir / area).is_dir()
+            for entry in (corpus_dir / area).iterdir()
+        ]
     contents: dict[str, bytes] = {}
     files: dict[str, str] = {}
     for rel in candidates:

@@ -78,12 +78,19 @@ def _cost(commit: Commit) -> float | None:
 
 def caps(settings: Settings) -> dict[str, float]:
     """The caps that are on (0 is off)."""
-    return {w: c for w, c in (("day", settings.max_cost_day),
-                              ("week", settings.max_cost_week)) if c}
+    return {
+        w: c for w, c in (("day", settings.max_cost_day), ("week", settings.max_cost_week)) if c
+    }
 
 
-def refusal(repo: Repository, settings: Settings, remote: str | None, *, may: float,
-            now: datetime | None = None) -> tuple[str | None, Spent]:
+def refusal(
+    repo: Repository,
+    settings: Settings,
+    remote: str | None,
+    *,
+    may: float,
+    now: datetime | None = None,
+) -> tuple[str | None, Spent]:
     """Why a session that may spend `may` dollars (its max_cost; nothing when its model
     is free or has no price) must not start, in one line (None: it may), and what was
     spent. It does not start when it could pass a cap, nor once a cap is reached."""
@@ -91,8 +98,10 @@ def refusal(repo: Repository, settings: Settings, remote: str | None, *, may: fl
     for window, cap in caps(settings).items():
         used = total.cost[window]
         if used >= cap or used + may > cap:
-            line = (f"not started: ${used:.2f} spent of max_cost_{window} ${cap:.2f} in "
-                    f"{WINDOW_TEXT[window]}")
+            line = (
+                f"not started: ${used:.2f} spent of max_cost_{window} ${cap:.2f} in "
+                f"{WINDOW_TEXT[window]}"
+            )
             if used < cap:
                 line += f", and a session may spend up to ${may:.2f} (max_cost)"
             return line + unknown_note(total, window), total

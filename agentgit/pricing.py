@@ -105,8 +105,15 @@ PRICES: dict[str, Price] = {
 }
 
 _DATED = re.compile(r"^(?P<alias>.+)-\d{8}$")
-_SETTING_KEYS = {"input", "output", "cache_write", "cache_read", "server_tool_request",
-                 "long_threshold", "long_factor"}
+_SETTING_KEYS = {
+    "input",
+    "output",
+    "cache_write",
+    "cache_read",
+    "server_tool_request",
+    "long_threshold",
+    "long_factor",
+}
 
 
 def price_for(model: str, extra: dict[str, Any] | None = None) -> Price | None:
@@ -196,8 +203,7 @@ def estimate_turn_cost(
     if cached:
         guess = Usage(
             input_tokens=last.input_tokens,
-            cache_read_input_tokens=last.cache_read_input_tokens
-            + last.cache_creation_input_tokens,
+            cache_read_input_tokens=last.cache_read_input_tokens + last.cache_creation_input_tokens,
             cache_creation_input_tokens=grown,
             output_tokens=max_tokens,
         )

@@ -27,8 +27,15 @@ from agentgit.settings import Settings
 NOTES_RETRIES = 10
 
 
-_RACES = ("stale info", "already exists", "fetch first", "atomic transaction failed",
-          "lock", "incorrect old value", "failed to update ref")
+_RACES = (
+    "stale info",
+    "already exists",
+    "fetch first",
+    "atomic transaction failed",
+    "lock",
+    "incorrect old value",
+    "failed to update ref",
+)
 
 
 class Pushed(Enum):
@@ -83,8 +90,12 @@ def claim(repo: Repository, remote: str, branch_ref: str, archive_ref: str, base
     """Create the session's branch and archive ref on the remote, both or neither, only if
     neither exists there. False: another runner has the id."""
     claimed = (branch_ref, archive_ref)
-    result = repo.push(remote, [f"{base}:{ref}" for ref in claimed], atomic=True,
-                       leases=[f"{ref}:" for ref in claimed])
+    result = repo.push(
+        remote,
+        [f"{base}:{ref}" for ref in claimed],
+        atomic=True,
+        leases=[f"{ref}:" for ref in claimed],
+    )
     if result.ok:
         # git reports a ref that already holds the very value pushed as "up to date"
         # (`=`) without checking the lease: another runner claimed it from the same base.
@@ -93,8 +104,12 @@ def claim(repo: Repository, remote: str, branch_ref: str, archive_ref: str, base
         if len(created) == len(claimed):
             return True
         if created:
-            repo.push(remote, [f":{ref}" for ref in created], atomic=True,
-                      leases=[f"{ref}:{base}" for ref in created])
+            repo.push(
+                remote,
+                [f":{ref}" for ref in created],
+                atomic=True,
+                leases=[f"{ref}:{base}" for ref in created],
+            )
         return False
     why = " ".join(filter(None, (result.rejected(branch_ref), result.rejected(archive_ref))))
     # Another runner's claim got there first, or holds the remote's ref lock right now.
@@ -116,8 +131,14 @@ def push_main(repo: Repository, remote: str, commit: str) -> tuple[Pushed, str]:
     return Pushed.REFUSED, why
 
 
-def publish(repo: Repository, remote: str, number: str, branch: str,
-            keep_branch: bool, in_review: bool = False) -> None:
+def publish(
+    repo: Repository,
+    remote: str,
+    number: str,
+    branch: str,
+    keep_branch: bool,
+    in_review: bool = False,
+) -> None:
     """Push the session's archive ref and the transcript notes, and the branch when it is
     kept (for review) or its deletion when it is not. `in_review` also pushes the review
     ref that tells `agentgit sync`, on any machine, that this session awaits a person."""
@@ -135,8 +156,10 @@ def publish(repo: Repository, remote: str, number: str, branch: str,
         specs += [f":{ref}" for ref in repo.ls_remote(remote, branch_ref, review_ref)]
     result = repo.push(remote, specs, atomic=True)
     if not result.ok:
-        raise PushRefused(f"could not push session {number} to {remote}: "
-                          f"{result.rejected(archive) or result.message}")
+        raise PushRefused(
+            f"could not push session {number} to {remote}: "
+            f"{result.rejected(archive) or result.message}"
+        )
     # The local review ref mirrors the remote's: set only once the remote has it.
     if in_review:
         repo.ref_transaction([(review_ref, head, None)])

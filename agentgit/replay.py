@@ -37,10 +37,12 @@ def replay(repo: Repository, number: int) -> ReplayReport:
         raise AgentgitError(f"session {number:04d} has no transcript note to replay")
     data = transcript.parse(note)
     if not data.get("messages"):
-        raise AgentgitError(f"session {number:04d} ended before its first turn: "
-                            "nothing to replay")
-    meta = {k: v for k, v in data.items() if k in ("session", "slug", "base", "topic", "title",
-                                                    "model", "started", "ended", "budget")}
+        raise AgentgitError(f"session {number:04d} ended before its first turn: nothing to replay")
+    meta = {
+        k: v
+        for k, v in data.items()
+        if k in ("session", "slug", "base", "topic", "title", "model", "started", "ended", "budget")
+    }
     budget = dict(data.get("budget") or {})
     recorded_settings = Settings(**budget)
     # Wall time is not part of what a replay reproduces.
@@ -56,14 +58,24 @@ def replay(repo: Repository, number: int) -> ReplayReport:
         state = AgentState(messages=[data["messages"][0]])
         text, _ = orientation(session, recorded_settings)
         if data["messages"][0]["content"][0].get("text") != text:
-            return ReplayReport(False, f"session {number:04d}: the orientation differs "
-                                       "from the recorded one")
+            return ReplayReport(
+                False, f"session {number:04d}: the orientation differs from the recorded one"
+            )
         costs = iter(t.get("cost_usd") for t in data.get("turns", []))
-        toolbox = Toolbox(session, max_body_chars=settings.max_body_chars,
-                          max_result_chars=settings.max_result_chars,
-                          search_limit=settings.search_limit)
-        agent = Agent(model, toolbox, system_prompt(session), settings,
-                      cost=lambda usage: next(costs, 0.0), save=lambda s: None)
+        toolbox = Toolbox(
+            session,
+            max_body_chars=settings.max_body_chars,
+            max_result_chars=settings.max_result_chars,
+            search_limit=settings.search_limit,
+        )
+        agent = Agent(
+            model,
+            toolbox,
+            system_prompt(session),
+            settings,
+            cost=lambda usage: next(costs, 0.0),
+            save=lambda s: None,
+        )
         judgement = agent.run(state)
         session.meta["ended"] = meta.get("ended")
         _final_commit(repo, session, judgement, state)
@@ -92,7 +104,9 @@ def _compare(repo: Repository, number: int, recorded: str, replayed: str) -> Rep
             continue
         for i, (a, b) in enumerate(zip(old.splitlines(), new.splitlines(), strict=False), 1):
             if a != b:
-                return ReplayReport(False, f"session {number:04d}: differs at {path}:{i}: "
-                                           f"recorded {a!r}, replayed {b!r}")
+                return ReplayReport(
+                    False,
+                    f"session {number:04d}: differs at {path}:{i}: recorded {a!r}, replayed {b!r}",
+                )
         return ReplayReport(False, f"session {number:04d}: differs in {path} (length)")
     return ReplayReport(True, f"session {number:04d}: replay produced identical trees")

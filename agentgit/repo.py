@@ -55,8 +55,9 @@ KILL_GRACE = 2.0
 # No password program: with no one at a terminal, or in CI, one would wait for a person
 # (VS Code's terminals set GIT_ASKPASS). An empty GIT_ASKPASS also overrides core.askPass.
 NO_ASKPASS = {"GIT_ASKPASS": "", "SSH_ASKPASS": "", "SSH_ASKPASS_REQUIRE": "never"}
-SSH_COMMAND = ("ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 "
-               "-o ServerAliveCountMax=4")
+SSH_COMMAND = (
+    "ssh -o BatchMode=yes -o ConnectTimeout=30 -o ServerAliveInterval=15 -o ServerAliveCountMax=4"
+)
 
 # Used when the machine has no git identity (a fresh CI runner, `agentgit demo` on a
 # new laptop): agentgit's commits must not fail for want of user.name.
@@ -132,8 +133,9 @@ class Repository:
             raise NotARepository(f"{path}: is a bare repository; agentgit needs a work tree")
         top = _spawn(["rev-parse", "--show-toplevel"], cwd=path)
         if top.returncode != 0 or not top.stdout.strip():
-            raise NotARepository(f"{path}: is inside a git directory; run agentgit from the "
-                                 "work tree")
+            raise NotARepository(
+                f"{path}: is inside a git directory; run agentgit from the work tree"
+            )
         common = (path / common_dir.strip()).resolve()
         return cls(Path(top.stdout.strip()).resolve(), common)
 
@@ -157,7 +159,10 @@ class Repository:
         return _run_git(list(args), cwd=cwd or self.top, input=input, env=env, ok=ok)
 
     def run_status(
-        self, *args: str, cwd: Path | None = None, input: str | None = None,
+        self,
+        *args: str,
+        cwd: Path | None = None,
+        input: str | None = None,
         env: Mapping[str, str] | None = None,
     ) -> tuple[int, str, str]:
         proc = _spawn(list(args), cwd=cwd or self.top, input=input, env=env)
@@ -184,11 +189,15 @@ class Repository:
         an error), and give up on a stalled connection within `seconds` rather than hang."""
         if self._network is None:
             env = {"GIT_TERMINAL_PROMPT": "0"}
-            if not (os.environ.get("GIT_HTTP_LOW_SPEED_LIMIT")
-                    or self.config_get("http.lowSpeedLimit")):
+            if not (
+                os.environ.get("GIT_HTTP_LOW_SPEED_LIMIT") or self.config_get("http.lowSpeedLimit")
+            ):
                 env["GIT_HTTP_LOW_SPEED_LIMIT"] = HTTP_LOW_SPEED_LIMIT
-            if not (os.environ.get("GIT_SSH_COMMAND") or os.environ.get("GIT_SSH")
-                    or self.config_get("core.sshCommand")):
+            if not (
+                os.environ.get("GIT_SSH_COMMAND")
+                or os.environ.get("GIT_SSH")
+                or self.config_get("core.sshCommand")
+            ):
                 env["GIT_SSH_COMMAND"] = SSH_COMMAND
             if unattended():
                 env.update(NO_ASKPASS)
@@ -207,8 +216,7 @@ class Repository:
         if self._deadline is not None:
             yield
             return
-        self._deadline = time.monotonic() + (self.network_timeout if seconds is None
-                                             else seconds)
+        self._deadline = time.monotonic() + (self.network_timeout if seconds is None else seconds)
         try:
             yield
         finally:
@@ -220,12 +228,14 @@ class Repository:
         bound = self.network_timeout
         left = bound if self._deadline is None else self._deadline - time.monotonic()
         if left <= 0:
-            raise RemoteTimeout(f"{what} {remote}: timed out (no time left of the "
-                                f"{bound:g} s network bound)")
+            raise RemoteTimeout(
+                f"{what} {remote}: timed out (no time left of the {bound:g} s network bound)"
+            )
         result = _spawn_bounded(list(args), self.top, self.network_env(left), left + KILL_GRACE)
         if result is None:
-            raise RemoteTimeout(f"{what} {remote}: timed out (stopped at the end of the "
-                                f"{bound:g} s network bound)")
+            raise RemoteTimeout(
+                f"{what} {remote}: timed out (stopped at the end of the {bound:g} s network bound)"
+            )
         return result
 
     def config_get(self, key: str) -> str | None:
@@ -318,8 +328,9 @@ class Repository:
 
     # -- refs ----------------------------------------------------------------------
 
-    def ref_transaction(self, updates: list[tuple[str, str, str | None]],
-                        message: str | None = None) -> None:
+    def ref_transaction(
+        self, updates: list[tuple[str, str, str | None]], message: str | None = None
+    ) -> None:
         """Atomically apply (ref, new, old) updates. new == EMPTY deletes; old None skips the
         check, old == EMPTY requires that the ref does not exist yet. Raises RefMoved.
         `message` goes into the reflogs of the refs updated."""
@@ -330,8 +341,9 @@ class Repository:
             else:
                 lines.append(f"update {ref} {new}" + (f" {old}" if old else ""))
         lines += ["prepare", "commit", ""]
-        code, _, err = self.run_status("update-ref", *(["-m", message] if message else []),
-                                       "--stdin", input="\n".join(lines))
+        code, _, err = self.run_status(
+            "update-ref", *(["-m", message] if message else []), "--stdin", input="\n".join(lines)
+        )
         if code != 0:
             _raise_if_stuck(err)
             raise RefMoved(err.strip().splitlines()[-1] if err.strip() else "ref update refused")
@@ -372,11 +384,15 @@ class Repository:
             return f"{self.top}: has no commits yet; run `agentgit init` to set it up"
         branch = (self.current_branch() or "").removeprefix("refs/heads/")
         if branch:
-            return (f"{self.top}: agentgit keeps its history on a branch named '{MAIN}', and "
-                    f"this repository's branch is '{branch}': rename it "
-                    f"(`git branch -m {branch} {MAIN}`), then run `agentgit init`")
-        return (f"{self.top}: has no '{MAIN}' branch: create it (`git branch {MAIN}`), "
-                "then run `agentgit init`")
+            return (
+                f"{self.top}: agentgit keeps its history on a branch named '{MAIN}', and "
+                f"this repository's branch is '{branch}': rename it "
+                f"(`git branch -m {branch} {MAIN}`), then run `agentgit init`"
+            )
+        return (
+            f"{self.top}: has no '{MAIN}' branch: create it (`git branch {MAIN}`), "
+            "then run `agentgit init`"
+        )
 
     def current_branch(self) -> str | None:
         code, out, _ = self.run_status("symbolic-ref", "--quiet", "HEAD")
@@ -392,9 +408,9 @@ class Repository:
         path: Path | None = None
         for line in out.splitlines():
             if line.startswith("worktree "):
-                path = Path(line[len("worktree "):])
+                path = Path(line[len("worktree ") :])
             elif line.startswith("branch ") and path is not None:
-                result[line[len("branch "):]] = path
+                result[line[len("branch ") :]] = path
         return result
 
     # A worktree that one git process is adding is half-written for a moment, and another
@@ -434,8 +450,15 @@ class Repository:
         # --no-verify: content written by the model was validated before it reached disk;
         # the user's pre-commit hook is for their own commits.
         self.run(
-            "commit", "--quiet", "--no-verify", "--allow-empty", "-F", "-",
-            cwd=worktree, input=message, env=self.identity_env(),
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "--allow-empty",
+            "-F",
+            "-",
+            cwd=worktree,
+            input=message,
+            env=self.identity_env(),
         )
 
     def head(self, worktree: Path) -> str:
@@ -469,20 +492,28 @@ class Repository:
                     f"uncommitted changes in {checkout} to {', '.join(blocked[:3])}"
                 )
             code, out, err = self.run_status(
-                "merge", "--ff-only", "--quiet", "--no-edit", new, cwd=checkout,
+                "merge",
+                "--ff-only",
+                "--quiet",
+                "--no-edit",
+                new,
+                cwd=checkout,
                 env=self.identity_env(),
             )
             if code != 0:
                 if self.rev_parse(ref) not in (old, new):
                     raise RefMoved(f"{branch} moved")
                 _raise_if_stuck(err)
-                raise CheckoutBlocked(
-                    f"cannot bring {checkout} forward: {_last_line(err or out)}")
+                raise CheckoutBlocked(f"cannot bring {checkout} forward: {_last_line(err or out)}")
 
     def _check_locks(self, checkout: Path, ref: str) -> None:
         git_dir = Path(self.run("rev-parse", "--absolute-git-dir", cwd=checkout).strip())
-        for lock in (git_dir / "index.lock", git_dir / "HEAD.lock",
-                     self.common_dir / f"{ref}.lock", self.common_dir / "packed-refs.lock"):
+        for lock in (
+            git_dir / "index.lock",
+            git_dir / "HEAD.lock",
+            self.common_dir / f"{ref}.lock",
+            self.common_dir / "packed-refs.lock",
+        ):
             if _left_behind(lock):
                 raise GitLocked(lock_message(lock))
 
@@ -526,8 +557,18 @@ class Repository:
                     self.run("update-ref", scratch, old)
                 else:
                     self.run("update-ref", "-d", scratch)
-                self.run("notes", "--ref", scratch, "add", "-f", "-F", "-", sha,
-                         input=text, env=self.identity_env())
+                self.run(
+                    "notes",
+                    "--ref",
+                    scratch,
+                    "add",
+                    "-f",
+                    "-F",
+                    "-",
+                    sha,
+                    input=text,
+                    env=self.identity_env(),
+                )
                 new = self.rev_parse(scratch)
                 assert new is not None
                 try:
@@ -557,8 +598,17 @@ class Repository:
                     new = theirs
                 else:
                     self.run("update-ref", scratch, old)
-                    self.run("notes", "--ref", scratch, "merge", "--quiet", "-s",
-                             "cat_sort_uniq", theirs_ref, env=self.identity_env())
+                    self.run(
+                        "notes",
+                        "--ref",
+                        scratch,
+                        "merge",
+                        "--quiet",
+                        "-s",
+                        "cat_sort_uniq",
+                        theirs_ref,
+                        env=self.identity_env(),
+                    )
                     merged = self.rev_parse(scratch)
                     assert merged is not None
                     new = merged
@@ -581,15 +631,23 @@ class Repository:
         return self.config_get(f"remote.{remote}.url")
 
     def fetch(self, remote: str, *refspecs: str) -> None:
-        code, out, err = self._network_call("fetch from", remote, "fetch", "--quiet",
-                                            "--no-tags", "--no-write-fetch-head", remote,
-                                            *refspecs)
+        code, out, err = self._network_call(
+            "fetch from",
+            remote,
+            "fetch",
+            "--quiet",
+            "--no-tags",
+            "--no-write-fetch-head",
+            remote,
+            *refspecs,
+        )
         if code != 0:
             raise network_failure("fetch from", remote, err or out)
 
     def ls_remote(self, remote: str, *patterns: str) -> dict[str, str]:
-        code, out, err = self._network_call("reading", remote, "ls-remote", "--refs", remote,
-                                            *patterns)
+        code, out, err = self._network_call(
+            "reading", remote, "ls-remote", "--refs", remote, *patterns
+        )
         if code != 0:
             raise network_failure("reading", remote, err or out)
         refs = {}
@@ -598,8 +656,9 @@ class Repository:
             refs[name] = sha
         return refs
 
-    def push(self, remote: str, refspecs: list[str], *, atomic: bool = False,
-             leases: Iterable[str] = ()) -> PushResult:
+    def push(
+        self, remote: str, refspecs: list[str], *, atomic: bool = False, leases: Iterable[str] = ()
+    ) -> PushResult:
         """Push without ever forcing (a `+` refspec is refused here); leases are
         `--force-with-lease=<ref>:<expect>` values (empty expect: the ref must not exist)."""
         assert not any(spec.startswith("+") for spec in refspecs)
@@ -619,8 +678,9 @@ class Repository:
             # and must not be taken for one: what the remote has decides.
             failure = network_failure("push to", remote, err or out)
             if self._remote_has(remote, refspecs):
-                return PushResult(True, {_dest(spec): ("*", "[confirmed by ls-remote]")
-                                         for spec in refspecs}, "")
+                return PushResult(
+                    True, {_dest(spec): ("*", "[confirmed by ls-remote]") for spec in refspecs}, ""
+                )
             raise failure
         return PushResult(code == 0, refs, _last_line(err or out) if code else "")
 
@@ -643,8 +703,9 @@ class Repository:
 
     # -- history -------------------------------------------------------------------
 
-    def log(self, rev_args: list[str], paths: list[str] | None = None,
-            max_count: int | None = None) -> list[Commit]:
+    def log(
+        self, rev_args: list[str], paths: list[str] | None = None, max_count: int | None = None
+    ) -> list[Commit]:
         """Commits with their trailers, in one git call."""
         sep, end = "\x1f", "\x1e"
         fmt = sep.join(["%H", "%P", "%cI", "%s", "%b", "%(trailers:only,unfold)"]) + end
@@ -678,16 +739,29 @@ class Repository:
         large history). Best effort: another process holding the graph's lock, or an
         old git, leaves things as they were."""
         info = self.common_dir / "objects" / "info"
-        if only_if_present and not ((info / "commit-graph").exists()
-                                    or (info / "commit-graphs").exists()):
+        if only_if_present and not (
+            (info / "commit-graph").exists() or (info / "commit-graphs").exists()
+        ):
             return
-        self.run_status("commit-graph", "write", "--reachable", "--changed-paths",
-                        *(["--split"] if only_if_present else []))
+        self.run_status(
+            "commit-graph",
+            "write",
+            "--reachable",
+            "--changed-paths",
+            *(["--split"] if only_if_present else []),
+        )
 
     def diff_log(self, rev_args: list[str], path: str, max_count: int) -> str:
         return self.run(
-            "log", "-p", "--no-color", "--no-ext-diff", f"-n{max_count}",
-            "--format=commit %h %cs %s", *rev_args, "--", path,
+            "log",
+            "-p",
+            "--no-color",
+            "--no-ext-diff",
+            f"-n{max_count}",
+            "--format=commit %h %cs %s",
+            *rev_args,
+            "--",
+            path,
         )
 
     def tree_files(self, rev: str, *paths: str) -> dict[str, str]:
@@ -708,9 +782,12 @@ class Repository:
         if not wanted:
             return {}
         try:
-            proc = subprocess.run(["git", "cat-file", "--batch"], cwd=self.top,
-                                  input="".join(f"{s}\n" for s in wanted).encode(),
-                                  capture_output=True)
+            proc = subprocess.run(
+                ["git", "cat-file", "--batch"],
+                cwd=self.top,
+                input="".join(f"{s}\n" for s in wanted).encode(),
+                capture_output=True,
+            )
         except FileNotFoundError as exc:
             raise GitError("git is not installed or not on PATH") from exc
         if proc.returncode != 0:
@@ -730,8 +807,9 @@ class Repository:
 
     def staged_files(self, pathspec: str) -> list[tuple[str, str]]:
         """(path, staged text) for files added or modified in the index."""
-        out = self.run("diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z",
-                       "--", pathspec)
+        out = self.run(
+            "diff", "--cached", "--name-only", "--diff-filter=ACMR", "-z", "--", pathspec
+        )
         files = []
         for path in filter(None, out.split("\0")):
             code, text, _ = self.run_status("show", f":{path}")
@@ -767,8 +845,12 @@ def parse_trailers(text: str) -> dict[str, str]:
 
 
 _LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")
-_READ_ONLY = ("Permission denied", "Read-only file system", "unable to create directory",
-              "insufficient permission")
+_READ_ONLY = (
+    "Permission denied",
+    "Read-only file system",
+    "unable to create directory",
+    "insufficient permission",
+)
 
 
 # A lock another live git process holds (a concurrent session's ref update) is gone in
@@ -798,15 +880,21 @@ def _raise_if_stuck(text: str) -> None:
     if any(word in text for word in _READ_ONLY):
         raise RepositoryReadOnly(
             f"cannot write to this repository ({_reason(text)}): agentgit records every "
-            "session in git, so it needs write access to the .git directory")
+            "session in git, so it needs write access to the .git directory"
+        )
 
 
 _TIMEOUT = ("curl 28", "Operation too slow", "timed out", "Timeout", "timeout")
 # An HTTP 401/403 as git reports it, never the digits of a port or an address.
 _AUTH_STATUS = re.compile(r"(?<![\d.:])40[13](?!\d)")
-_AUTH = ("Authentication failed", "could not read Username",
-         "could not read Password", "terminal prompts disabled", "Permission denied (publickey",
-         "Host key verification failed")
+_AUTH = (
+    "Authentication failed",
+    "could not read Username",
+    "could not read Password",
+    "terminal prompts disabled",
+    "Permission denied (publickey",
+    "Host key verification failed",
+)
 
 
 def network_failure(what: str, remote: str, text: str) -> RemoteError:
@@ -819,18 +907,24 @@ def network_failure(what: str, remote: str, text: str) -> RemoteError:
             f"{what} {remote}: authentication failed ({reason}); agentgit never asks for a "
             "password, so give git one it can use unattended: a credential helper "
             "(`git config credential.helper store`, or your platform's) or a token "
-            "(GITHUB_TOKEN in CI), or an SSH key for an ssh:// remote")
+            "(GITHUB_TOKEN in CI), or an SSH key for an ssh:// remote"
+        )
     if any(word in text for word in _TIMEOUT):
         return RemoteTimeout(f"{what} {remote}: timed out ({reason})")
-    return RemoteError(f"{what} {remote}: cannot reach the remote ({reason}); check "
-                       f"`git remote -v` and the network")
+    return RemoteError(
+        f"{what} {remote}: cannot reach the remote ({reason}); check "
+        f"`git remote -v` and the network"
+    )
 
 
 def _network_reason(text: str) -> str:
     """Every `error:`/`fatal:` line git gave, joined: a stalled transfer says `RPC failed;
     curl 28 Operation too slow` first and `the remote end hung up` after."""
-    lines = [ln.strip().split(":", 1)[1].strip() for ln in text.splitlines()
-             if ln.strip().startswith(("fatal:", "error:")) and ln.split(":", 1)[1].strip()]
+    lines = [
+        ln.strip().split(":", 1)[1].strip()
+        for ln in text.splitlines()
+        if ln.strip().startswith(("fatal:", "error:")) and ln.split(":", 1)[1].strip()
+    ]
     seen = list(dict.fromkeys(lines))
     return "; ".join(seen[:3]) if seen else _last_line(text)
 
@@ -851,7 +945,10 @@ def _last_line(text: str) -> str:
 
 
 def _spawn(
-    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None,
+    args: list[str],
+    cwd: Path,
+    input: str | None = None,
+    env: Mapping[str, str] | None = None,
     timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
     full_env = None
@@ -860,23 +957,39 @@ def _spawn(
     try:
         with stops.held():  # a stop waits for git: killing it could leave a lock behind
             return subprocess.run(
-                ["git", *args], cwd=cwd, input=input, env=full_env, capture_output=True,
-                text=True, encoding="utf-8", errors="surrogateescape", timeout=timeout,
+                ["git", *args],
+                cwd=cwd,
+                input=input,
+                env=full_env,
+                capture_output=True,
+                text=True,
+                encoding="utf-8",
+                errors="surrogateescape",
+                timeout=timeout,
             )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
 
 
-def _spawn_bounded(args: list[str], cwd: Path, env: Mapping[str, str],
-                   timeout: float) -> tuple[int, str, str] | None:
+def _spawn_bounded(
+    args: list[str], cwd: Path, env: Mapping[str, str], timeout: float
+) -> tuple[int, str, str] | None:
     """git with a hard time limit; None when it was stopped. git runs in a process group
     of its own, so its helpers (git-remote-https, ssh) are stopped with it and cannot
     hold its output open."""
     try:
         proc = subprocess.Popen(
-            ["git", *args], cwd=cwd, env={**os.environ, **env}, stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, encoding="utf-8",
-            errors="surrogateescape", start_new_session=True)
+            ["git", *args],
+            cwd=cwd,
+            env={**os.environ, **env},
+            stdin=subprocess.DEVNULL,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            encoding="utf-8",
+            errors="surrogateescape",
+            start_new_session=True,
+        )
     except FileNotFoundError as exc:
         raise GitError("git is not installed or not on PATH") from exc
     try:
@@ -898,7 +1011,10 @@ def _kill_group(proc: subprocess.Popen[str]) -> None:
 
 
 def _run_git(
-    args: list[str], cwd: Path, input: str | None = None, env: Mapping[str, str] | None = None,
+    args: list[str],
+    cwd: Path,
+    input: str | None = None,
+    env: Mapping[str, str] | None = None,
     ok: Iterable[int] = (0,),
 ) -> str:
     proc = _spawn(args, cwd=cwd, input=input, env=env)

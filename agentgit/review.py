@@ -37,11 +37,11 @@ LOG_BRANCH_PREFIX = "agentgit/log/"
 LOG_LABEL = "agentgit:log"
 
 
-def submit(repo: Repository, session: Session, result: Result, settings: Settings,
-           remote: str) -> Result:
+def submit(
+    repo: Repository, session: Session, result: Result, settings: Settings, remote: str
+) -> Result:
     """Push the branch (and archive, notes); for `pr`, open or update its pull request."""
-    remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True,
-                       in_review=True)
+    remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True, in_review=True)
     faults.point("pushed")
     judged = result.outcome
     result.outcome = "in-review"
@@ -49,8 +49,9 @@ def submit(repo: Repository, session: Session, result: Result, settings: Setting
     if settings.review == "pr":
         github = GitHub.from_env(repo.remote_url(remote))
         title = f"agentgit session {session.id}: {result.title}"[:250]
-        pull = github.open_or_update_pull(session.branch, MAIN, title,
-                                          pr_body(repo, session, result, judged))
+        pull = github.open_or_update_pull(
+            session.branch, MAIN, title, pr_body(repo, session, result, judged)
+        )
         github.add_labels(pull["number"], ["agentgit", judged])
         result.review_url = pull.get("html_url") or f"#{pull['number']}"
     return result
@@ -61,19 +62,34 @@ def submit_log(repo: Repository, session: Session, result: Result, remote: str) 
     goes by an `agentgit:log` pull request. Where it went is returned."""
     from agentgit.session import log_commit
 
-    body = (f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"
-            f"`{remote}` refused the push of its log entry to `{MAIN}`, so the entry "
-            f"(`corpus/{session.log_rel}`, nothing else) comes by this pull request. The "
-            f"session's head stays archived at `{ARCHIVE_PREFIX}{session.id}`.\n\n"
-            "Merge it to record the session in the log; closing it leaves the entry only "
-            "in the archive (`agentgit sync` cleans up either way).\n")
-    return log_pull(repo, remote, GitHub.from_env(repo.remote_url(remote)), session.session,
-                    lambda base: log_commit(repo, session, result, base),
-                    f"agentgit log: session {session.id} abandoned", body)
+    body = (
+        f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"
+        f"`{remote}` refused the push of its log entry to `{MAIN}`, so the entry "
+        f"(`corpus/{session.log_rel}`, nothing else) comes by this pull request. The "
+        f"session's head stays archived at `{ARCHIVE_PREFIX}{session.id}`.\n\n"
+        "Merge it to record the session in the log; closing it leaves the entry only "
+        "in the archive (`agentgit sync` cleans up either way).\n"
+    )
+    return log_pull(
+        repo,
+        remote,
+        GitHub.from_env(repo.remote_url(remote)),
+        session.session,
+        lambda base: log_commit(repo, session, result, base),
+        f"agentgit log: session {session.id} abandoned",
+        body,
+    )
 
 
-def log_pull(repo: Repository, remote: str, github: GitHub, number: int,
-             make_commit: Callable[[str], str], title: str, body: str) -> str:
+def log_pull(
+    repo: Repository,
+    remote: str,
+    github: GitHub,
+    number: int,
+    make_commit: Callable[[str], str],
+    title: str,
+    body: str,
+) -> str:
     """Push `make_commit(remote's main)` on `agentgit/log/NNNN` and open (or update) a
     small pull request for it, labelled `agentgit:log`: how a log commit reaches a main
     that refuses pushes. A branch already pushed (a run killed halfway) is reused, and
@@ -87,7 +103,8 @@ def log_pull(repo: Repository, remote: str, github: GitHub, number: int,
         pushed = repo.push(remote, [f"{make_commit(base)}:{ref}"], leases=[f"{ref}:"])
         if not pushed.ok and ref not in repo.ls_remote(remote, ref):
             raise remote_mod.PushRefused(
-                f"{remote} refused {branch}: {pushed.rejected(ref) or pushed.message}")
+                f"{remote} refused {branch}: {pushed.rejected(ref) or pushed.message}"
+            )
         faults.point("log-pushed")
     pull = github.open_or_update_pull(branch, MAIN, title, body)
     github.add_labels(pull["number"], [LOG_LABEL])
@@ -104,17 +121,30 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
     lines += ["### Explorations", ""]
     for commit in reversed(commits):
         # Only agentgit's trailers are skipped: reasoning may well start "Plan: ...".
-        reasoning = next((ln.strip() for ln in commit.body.splitlines()
-                          if ln.strip() and not ln.startswith("Agentgit-")), "")
-        lines.append(f"- `{commit.sha[:10]}` {commit.subject}"
-                     + (f" — {reasoning[:200]}" if reasoning else ""))
+        reasoning = next(
+            (
+                ln.strip()
+                for ln in commit.body.splitlines()
+                if ln.strip() and not ln.startswith("Agentgit-")
+            ),
+            "",
+        )
+        lines.append(
+            f"- `{commit.sha[:10]}` {commit.subject}"
+            + (f" — {reasoning[:200]}" if reasoning else "")
+        )
     usage = result.usage
     cost = "unknown" if result.cost_usd is None else f"${result.cost_usd:.4f}"
-    lines += ["", "### Usage", "",
-              f"{result.turns} turns · {usage.input_tokens:,} input, {usage.output_tokens:,} "
-              f"output, {usage.cache_read_input_tokens:,} cache-read tokens · cost {cost}", "",
-              "Merging this pull request keeps the session; closing it unmerged abandons it "
-              "(`agentgit sync` records either in the log)."]
+    lines += [
+        "",
+        "### Usage",
+        "",
+        f"{result.turns} turns · {usage.input_tokens:,} input, {usage.output_tokens:,} "
+        f"output, {usage.cache_read_input_tokens:,} cache-read tokens · cost {cost}",
+        "",
+        "Merging this pull request keeps the session; closing it unmerged abandons it "
+        "(`agentgit sync` records either in the log).",
+    ]
     return "\n".join(lines) + "\n"
 
 
@@ -161,11 +191,17 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
             specs.append(f":refs/heads/{decision.branch}")
         pushed = repo.push(remote, specs, atomic=True, leases=leases)
         if not pushed.ok:
-            raise AgentgitError(f"could not archive session {number} on {remote}: "
-                                f"{pushed.message}")
+            raise AgentgitError(f"could not archive session {number} on {remote}: {pushed.message}")
         _forget_local(repo, decision.number, decision.head)
-        done.append(Synced(decision.number, "crystallized" if decision.merged else "abandoned",
-                           decision.pull, commit, note))
+        done.append(
+            Synced(
+                decision.number,
+                "crystallized" if decision.merged else "abandoned",
+                decision.pull,
+                commit,
+                note,
+            )
+        )
     _prune_decided_elsewhere(repo, remote)
     if github is not None:
         done += _sync_log_pulls(repo, remote, github)
@@ -236,12 +272,24 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         if not tail.isdigit():
             continue
         number = int(tail)
-        branch = next((b.removeprefix("refs/heads/") for b in branches
-                       if b.startswith(f"{SESSION_BRANCH_PREFIX}{tail}-")), None)
+        branch = next(
+            (
+                b.removeprefix("refs/heads/")
+                for b in branches
+                if b.startswith(f"{SESSION_BRANCH_PREFIX}{tail}-")
+            ),
+            None,
+        )
         record = recorded.get(tail, {})
         if record.get("Agentgit-Outcome") not in (None, "needs-review"):
-            yield _Decision(number, head, branch, record["Agentgit-Outcome"] == "crystallized",
-                            None, record.get("Agentgit-Review", "recorded"))
+            yield _Decision(
+                number,
+                head,
+                branch,
+                record["Agentgit-Outcome"] == "crystallized",
+                None,
+                record.get("Agentgit-Review", "recorded"),
+            )
             continue
         entry = _log_entry_name(repo, head, number)
         pull = github.find_pull(branch or _branch_of(entry)) if github else None
@@ -258,11 +306,18 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
             how = f"pull request #{pull_number} merged" if merged_pull else "merged into main"
             yield _Decision(number, head, branch, True, pull_number, how)
         elif decided_pull:
-            yield _Decision(number, head, branch, False, pull_number,
-                            f"pull request #{pull_number} closed unmerged")
+            yield _Decision(
+                number,
+                head,
+                branch,
+                False,
+                pull_number,
+                f"pull request #{pull_number} closed unmerged",
+            )
         elif branch is None:
-            yield _Decision(number, head, None, False, pull_number,
-                            "branch deleted without merging")
+            yield _Decision(
+                number, head, None, False, pull_number, "branch deleted without merging"
+            )
 
 
 def _outcome(repo: Repository, commit: str) -> str | None:
@@ -270,12 +325,20 @@ def _outcome(repo: Repository, commit: str) -> str | None:
 
 
 def _log_entry_name(repo: Repository, head: str, number: int) -> str:
-    name = next((n for n in repo.ls_tree_names(head, "corpus/log")
-                 if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")), None)
+    name = next(
+        (
+            n
+            for n in repo.ls_tree_names(head, "corpus/log")
+            if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")
+        ),
+        None,
+    )
     if name is None:
-        raise AgentgitError(f"{REVIEW_PREFIX}{number:04d} names {head[:10]}, which has no "
-                            "log entry of that session: delete that ref on the remote if "
-                            "agentgit did not write it")
+        raise AgentgitError(
+            f"{REVIEW_PREFIX}{number:04d} names {head[:10]}, which has no "
+            "log entry of that session: delete that ref on the remote if "
+            "agentgit did not write it"
+        )
     return name
 
 
@@ -284,8 +347,9 @@ def _branch_of(entry_name: str) -> str:
     return "session/" + entry_name.rsplit("/", 1)[-1].removesuffix(".md")
 
 
-def _decided_pulls(repo: Repository, remote: str, github: GitHub, pattern: str,
-                   name_re: str) -> Iterator[tuple[str, str, str, int, dict[str, Any]]]:
+def _decided_pulls(
+    repo: Repository, remote: str, github: GitHub, pattern: str, name_re: str
+) -> Iterator[tuple[str, str, str, int, dict[str, Any]]]:
     """(ref, head, branch, session number, pull request) for each remote branch matching
     `pattern` whose pull request review has closed, merged or not."""
     for ref, head in sorted(repo.ls_remote(remote, pattern).items()):
@@ -307,25 +371,40 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
     the branch is left to delete; closed unmerged, the entry stays archived on the
     session's head. Either way the branch goes, so a second run finds nothing."""
     done: list[Synced] = []
-    decided = _decided_pulls(repo, remote, github, f"refs/heads/{LOG_BRANCH_PREFIX}*",
-                             rf"{re.escape(LOG_BRANCH_PREFIX)}(\d+)")
+    decided = _decided_pulls(
+        repo,
+        remote,
+        github,
+        f"refs/heads/{LOG_BRANCH_PREFIX}*",
+        rf"{re.escape(LOG_BRANCH_PREFIX)}(\d+)",
+    )
     for ref, head, branch, number, pull in decided:
         merged = _merged(pull)
         pushed = repo.push(remote, [f":{ref}"], leases=[f"{ref}:{head}"])
         if not pushed.ok and ref in repo.ls_remote(remote, ref):
             raise AgentgitError(f"could not delete {branch} on {remote}: {pushed.message}")
         archive = f"{ARCHIVE_PREFIX}{number:04d}"
-        note = (f"{LOG_LABEL} pull request #{pull['number']} merged: the log entry is on "
-                f"{MAIN}" if merged else
-                f"{LOG_LABEL} pull request #{pull['number']} closed unmerged: the entry "
-                f"stays archived on {archive}")
-        done.append(Synced(number, "abandoned", pull["number"],
-                           remote_mod.fetch_main(repo, remote) if merged else None, note))
+        note = (
+            f"{LOG_LABEL} pull request #{pull['number']} merged: the log entry is on {MAIN}"
+            if merged
+            else f"{LOG_LABEL} pull request #{pull['number']} closed unmerged: the entry "
+            f"stays archived on {archive}"
+        )
+        done.append(
+            Synced(
+                number,
+                "abandoned",
+                pull["number"],
+                remote_mod.fetch_main(repo, remote) if merged else None,
+                note,
+            )
+        )
     return done
 
 
-def _record(repo: Repository, remote: str, decision: _Decision, settings: Settings,
-            github: GitHub | None) -> tuple[str | None, str]:
+def _record(
+    repo: Repository, remote: str, decision: _Decision, settings: Settings, github: GitHub | None
+) -> tuple[str | None, str]:
     """Main's commit naming the session, so `agentgit log` lists it: merged, a commit that
     changes nothing but records the keep; closed, one that adds the abandoned log entry.
     Returns it (None if already recorded, or sent by pull request) and a note. A main
@@ -350,25 +429,36 @@ def _record(repo: Repository, remote: str, decision: _Decision, settings: Settin
             return commit, decision.how
         if pushed is remote_mod.Pushed.REFUSED:
             if github is None:
-                raise AgentgitError(f"{remote} refused the push to {MAIN}: {why} (with "
-                                    "GITHUB_TOKEN set, sync sends it by pull request)")
+                raise AgentgitError(
+                    f"{remote} refused the push to {MAIN}: {why} (with "
+                    "GITHUB_TOKEN set, sync sends it by pull request)"
+                )
             verdict = "kept" if merged else "closed"
-            body = (f"Review {decision.how} for **session {number:04d}** ({title}). "
-                    f"`{remote}` refused the push of the commit that records it to "
-                    f"`{MAIN}`, so it comes by this pull request"
-                    + (": it changes no file, and merging it lists the session in "
-                       "`agentgit log`.\n" if merged else
-                       f": it adds the log entry `{name}` saying the session was "
-                       "abandoned, closed in review.\n"))
-            url = log_pull(repo, remote, github, number,
-                           lambda old: repo.commit_tree(build(old), [old], message),
-                           f"agentgit log: session {number:04d} {verdict} in review", body)
+            body = (
+                f"Review {decision.how} for **session {number:04d}** ({title}). "
+                f"`{remote}` refused the push of the commit that records it to "
+                f"`{MAIN}`, so it comes by this pull request"
+                + (
+                    ": it changes no file, and merging it lists the session in `agentgit log`.\n"
+                    if merged
+                    else f": it adds the log entry `{name}` saying the session was "
+                    "abandoned, closed in review.\n"
+                )
+            )
+            url = log_pull(
+                repo,
+                remote,
+                github,
+                number,
+                lambda old: repo.commit_tree(build(old), [old], message),
+                f"agentgit log: session {number:04d} {verdict} in review",
+                body,
+            )
             return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
     raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again")
 
 
-def _recording(repo: Repository, decision: _Decision
-               ) -> tuple[str, str, Callable[[str], str], str]:
+def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callable[[str], str], str]:
     """What records a decision on main: the log entry's path, the session's title, the
     tree for a given main, and the commit message."""
     from agentgit.session import _landing_trailers, _message
@@ -409,9 +499,15 @@ def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
     done = []
     for decision in local_decisions(repo):
         commit = record_local(repo, decision, settings)
-        done.append(Synced(decision.number,
-                           "crystallized" if decision.merged else "abandoned", None,
-                           commit, decision.how))
+        done.append(
+            Synced(
+                decision.number,
+                "crystallized" if decision.merged else "abandoned",
+                None,
+                commit,
+                decision.how,
+            )
+        )
     return done
 
 
@@ -431,11 +527,11 @@ def local_decisions(repo: Repository, number: int | None = None) -> list[_Decisi
         # main's latest record the branch's commit, which names the head before it).
         head = repo.rev_parse(f"{ARCHIVE_PREFIX}{line.session:04d}") or line.head
         if repo.is_ancestor(head, main):
-            decisions.append(_Decision(line.session, head, branch, True, None,
-                                       "merged into main"))
+            decisions.append(_Decision(line.session, head, branch, True, None, "merged into main"))
         elif branch is None:
-            decisions.append(_Decision(line.session, head, None, False, None,
-                                       "branch deleted without merging"))
+            decisions.append(
+                _Decision(line.session, head, None, False, None, "branch deleted without merging")
+            )
     return decisions
 
 
@@ -460,7 +556,10 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
     if decision.branch:
         ref = f"refs/heads/{decision.branch}"
         sha = repo.rev_parse(ref)
-        if (sha and ref not in repo.worktrees()
-                and (repo.is_ancestor(sha, commit) or repo.is_ancestor(sha, decision.head))):
+        if (
+            sha
+            and ref not in repo.worktrees()
+            and (repo.is_ancestor(sha, commit) or repo.is_ancestor(sha, decision.head))
+        ):
             repo.ref_transaction([(ref, EMPTY, sha)])
     return commit

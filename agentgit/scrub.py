@@ -72,8 +72,10 @@ def _walk(obj: Any, secrets: list[str]) -> Any:
         return _scrub_str(obj, secrets)
     if isinstance(obj, Mapping):
         signed = obj.get("type") in _SIGNED
-        return {_walk(k, secrets): v if signed and k in _OPAQUE else _walk(v, secrets)
-                for k, v in obj.items()}
+        return {
+            _walk(k, secrets): v if signed and k in _OPAQUE else _walk(v, secrets)
+            for k, v in obj.items()
+        }
     if isinstance(obj, list | tuple):
         return type(obj)(_walk(v, secrets) for v in obj)
     return obj

@@ -77,11 +77,20 @@ class Result:
 
     def to_dict(self) -> dict[str, Any]:
         return {
-            "session": self.session, "outcome": self.outcome, "title": self.title,
-            "summary": self.summary, "pieces": self.pieces, "reason": self.reason,
-            "head": self.head, "main_commit": self.main_commit, "branch": self.branch,
-            "turns": self.turns, "usage": self.usage.to_dict(), "cost_usd": self.cost_usd,
-            "conflicts": self.conflicts, "review_url": self.review_url,
+            "session": self.session,
+            "outcome": self.outcome,
+            "title": self.title,
+            "summary": self.summary,
+            "pieces": self.pieces,
+            "reason": self.reason,
+            "head": self.head,
+            "main_commit": self.main_commit,
+            "branch": self.branch,
+            "turns": self.turns,
+            "usage": self.usage.to_dict(),
+            "cost_usd": self.cost_usd,
+            "conflicts": self.conflicts,
+            "review_url": self.review_url,
         }
 
 
@@ -132,16 +141,16 @@ class Session:
         # The tools write only drafts and this session's journal. Staging just those
         # spares git a scan of the whole corpus for untracked files at every step (on
         # 10,000 pieces that scan made a step cost 1.6x a plain `git add` + `git commit`).
-        paths = [p for p in ("corpus/drafts", f"corpus/{self.log_rel}")
-                 if (self.worktree / p).exists()]
+        paths = [
+            p for p in ("corpus/drafts", f"corpus/{self.log_rel}") if (self.worktree / p).exists()
+        ]
         if not paths:
             return None
         diff = self.repo.stage(self.worktree, *paths)
         subject = describe(diff)
         if subject is None:
             return None
-        trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn),
-                    "Agentgit-Tool": tool}
+        trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn), "Agentgit-Tool": tool}
         if call:  # which tool_use made it: a resume never runs that call again
             trailers["Agentgit-Call"] = call
         self.repo.commit_staged(self.worktree, _message(subject, reasoning, trailers))
@@ -171,20 +180,27 @@ class Session:
         return self._index.search(self._tree[1], query, limit)
 
     def history(self, path: str) -> str:
-        return self.repo.diff_log([MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"],
-                                  f"corpus/{path}", max_count=20)
+        return self.repo.diff_log(
+            [MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"], f"corpus/{path}", max_count=20
+        )
 
     # -- the log entry ---------------------------------------------------------------
 
     def _entry(self, outcome: str | None, body: str, **fields: Any) -> corpus.LogEntry:
         return corpus.LogEntry(
-            session=self.session, title=fields.get("title") or self.meta["title"],
-            started=self.meta["started"], ended=fields.get("ended"), outcome=outcome,
-            pieces=fields.get("pieces", []), reason=fields.get("reason"),
-            model=self.meta["model"], turns=fields.get("turns", 0),
-            usage=fields.get("usage", {"input": 0, "output": 0, "cache_read": 0,
-                                       "cache_write": 0}),
-            cost_usd=fields.get("cost_usd"), head=fields.get("head"), body=body,
+            session=self.session,
+            title=fields.get("title") or self.meta["title"],
+            started=self.meta["started"],
+            ended=fields.get("ended"),
+            outcome=outcome,
+            pieces=fields.get("pieces", []),
+            reason=fields.get("reason"),
+            model=self.meta["model"],
+            turns=fields.get("turns", 0),
+            usage=fields.get("usage", {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}),
+            cost_usd=fields.get("cost_usd"),
+            head=fields.get("head"),
+            body=body,
         )
 
     def journal_body(self) -> str:
@@ -214,8 +230,13 @@ def _used_ids(repo: Repository) -> set[int]:
     return ids
 
 
-def claim(repo: Repository, slug: str, base: str, remote: str | None = None,
-          seed: dict[str, Any] | None = None) -> int:
+def claim(
+    repo: Repository,
+    slug: str,
+    base: str,
+    remote: str | None = None,
+    seed: dict[str, Any] | None = None,
+) -> int:
     """The next free id, claimed by creating its branch and archive ref in one transaction;
     with a remote, then on the remote too (a runner that loses the race there drops its
     local claim and takes the next id). `seed`, what the session starts with, goes into
@@ -252,33 +273,44 @@ def claim(repo: Repository, slug: str, base: str, remote: str | None = None,
     raise AgentgitError("could not claim a session id")
 
 
-def start(repo: Repository, settings: Settings, *, topic: str | None, model_name: str,
-          model_spec: str | None = None) -> Session:
+def start(
+    repo: Repository,
+    settings: Settings,
+    *,
+    topic: str | None,
+    model_name: str,
+    model_spec: str | None = None,
+) -> Session:
     if repo.in_progress_operation():
-        raise AgentgitError(f"{repo.top}: a {repo.in_progress_operation()} is in progress; "
-                            "finish it first")
+        raise AgentgitError(
+            f"{repo.top}: a {repo.in_progress_operation()} is in progress; finish it first"
+        )
     base = repo.main_commit()
     # The topic becomes a branch, a file name, titles and subjects: no credential and
     # no terminal control may travel with it (the transcript alone was scrubbed before).
     topic = clean_line(topic or "") or None
     if topic and len(topic) > MAX_TOPIC_CHARS:
-        raise UsageError(f"--topic is {len(topic):,} characters; the limit is "
-                         f"{MAX_TOPIC_CHARS:,}")
+        raise UsageError(f"--topic is {len(topic):,} characters; the limit is {MAX_TOPIC_CHARS:,}")
     slug = corpus.slugify(topic or "", fallback="explore")
     remote = remote_mod.active(repo, settings)
     seed = {
-        "topic": topic, "model": model_name,
+        "topic": topic,
+        "model": model_name,
         # What --model said (scripted:FILE included), so `resume` needs no flags.
         "model_spec": model_spec or model_name,
         "started": now_iso(),
-        "budget": {k: getattr(settings, k) for k in
-                   ("max_turns", "max_tokens", "max_cost", "max_minutes")},
+        "budget": {
+            k: getattr(settings, k) for k in ("max_turns", "max_tokens", "max_cost", "max_minutes")
+        },
         # How it thinks: a resume asks the model as the session began.
-        "thinking": {k: getattr(settings, k) for k in
-                     ("thinking", "thinking_display", "effort", "turn_max_tokens")},
+        "thinking": {
+            k: getattr(settings, k)
+            for k in ("thinking", "thinking_display", "effort", "turn_max_tokens")
+        },
         # How it ends: a resumed --review pr session must still go to review, and a
         # --no-push one must stay local.
-        "review": settings.review, "push": settings.push,
+        "review": settings.review,
+        "push": settings.push,
     }
     with repo.network_deadline():  # the claim's network calls share one bound
         if remote:
@@ -303,9 +335,14 @@ CLAIM_PREFIX = "agentgit claim "
 
 def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> dict[str, Any]:
     topic = seed.get("topic")
-    return {"session": number, "slug": slug, "base": base, **seed,
-            "title": (topic or f"Session {number:04d}").strip()[:TITLE_CHARS],
-            "status": "running"}
+    return {
+        "session": number,
+        "slug": slug,
+        "base": base,
+        **seed,
+        "title": (topic or f"Session {number:04d}").strip()[:TITLE_CHARS],
+        "status": "running",
+    }
 
 
 def _claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
@@ -397,9 +434,9 @@ def program_warning(repo: Repository) -> str | None:
     commit = "commit it to main to use it"
     return {
         "modified": f"{PROGRAM} in your working copy differs from main's; this session "
-                    f"runs main's ({commit})",
+        f"runs main's ({commit})",
         "untracked": f"{PROGRAM} in your working copy is not on main; this session runs "
-                     f"agentgit's default program ({commit})",
+        f"agentgit's default program ({commit})",
         "missing": f"{PROGRAM} is deleted in your working copy; this session runs main's",
     }.get(state)
 
@@ -408,15 +445,24 @@ def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.
     from agentgit.orient import build_orientation
 
     return build_orientation(
-        session.corpus_dir, topic=session.meta.get("topic"),
-        budget=f"Budget: {settings.budget_line()}.", max_chars=settings.orient_max_chars,
-        recent_log=settings.orient_recent_log, today=session.today,
+        session.corpus_dir,
+        topic=session.meta.get("topic"),
+        budget=f"Budget: {settings.budget_line()}.",
+        max_chars=settings.orient_max_chars,
+        recent_log=settings.orient_recent_log,
+        today=session.today,
     )
 
 
-def run(repo: Repository, session: Session, model: Model, settings: Settings,
-        progress: ProgressFn | None = None, state: AgentState | None = None,
-        cost: Callable[[Usage], float | None] | None = None) -> Result:
+def run(
+    repo: Repository,
+    session: Session,
+    model: Model,
+    settings: Settings,
+    progress: ProgressFn | None = None,
+    state: AgentState | None = None,
+    cost: Callable[[Usage], float | None] | None = None,
+) -> Result:
     """Run the agent loop in the session's worktree, then judge and land."""
     progress = progress or (lambda event, data: None)
     path = _transcript_path(repo, session.session)
@@ -425,8 +471,9 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
             text, problems = orientation(session, settings)
             for problem in problems:
                 progress("warning", {"message": f"skipped {problem}"})
-            state = AgentState(messages=[{"role": "user",
-                                          "content": [{"type": "text", "text": text}]}])
+            state = AgentState(
+                messages=[{"role": "user", "content": [{"type": "text", "text": text}]}]
+            )
         session.meta["system"] = system_prompt(session)
         session.meta["status"] = "running"
         cost = cost or _cost_fn(session.meta["model"], settings)
@@ -434,11 +481,21 @@ def run(repo: Repository, session: Session, model: Model, settings: Settings,
         def save(current: AgentState) -> None:
             transcript.save(path, session.meta, current)
 
-        toolbox = Toolbox(session, max_body_chars=settings.max_body_chars,
-                          max_result_chars=settings.max_result_chars,
-                          search_limit=settings.search_limit)
-        agent = Agent(model, toolbox, session.meta["system"], settings, cost=cost, save=save,
-                      progress=progress)
+        toolbox = Toolbox(
+            session,
+            max_body_chars=settings.max_body_chars,
+            max_result_chars=settings.max_result_chars,
+            search_limit=settings.search_limit,
+        )
+        agent = Agent(
+            model,
+            toolbox,
+            session.meta["system"],
+            settings,
+            cost=cost,
+            save=save,
+            progress=progress,
+        )
         save(state)
         try:
             judgement = agent.run(state)
@@ -467,8 +524,14 @@ def _cost_fn(model_name: str, settings: Settings) -> Callable[[Usage], float | N
 # -- ending ------------------------------------------------------------------------
 
 
-def finish(repo: Repository, session: Session, judgement: Judgement, state: AgentState,
-           settings: Settings, progress: ProgressFn) -> Result:
+def finish(
+    repo: Repository,
+    session: Session,
+    judgement: Judgement,
+    state: AgentState,
+    settings: Settings,
+    progress: ProgressFn,
+) -> Result:
     try:
         result = _final_commit(repo, session, judgement, state)
         faults.point("judged")
@@ -479,12 +542,14 @@ def finish(repo: Repository, session: Session, judgement: Judgement, state: Agen
         raise Interrupted(
             f"session {session.id} judged {judgement.outcome} but did not finish landing: "
             f"{_why(exc)}; `agentgit resume {session.session}` lands it{where}",
-            session=session.session) from None
+            session=session.session,
+        ) from None
     return land(repo, session, result, settings, progress)
 
 
-def _final_commit(repo: Repository, session: Session, judgement: Judgement,
-                  state: AgentState) -> Result:
+def _final_commit(
+    repo: Repository, session: Session, judgement: Judgement, state: AgentState
+) -> Result:
     """The branch's last commit: pieces moved into place, drafts dropped, log finalised."""
     corpus_dir = session.corpus_dir
     pieces: list[str] = []
@@ -503,13 +568,22 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
             for leftover in drafts.glob("*.md"):
                 leftover.unlink()
     topic = session.meta.get("topic")
-    title = clean_line((topic or "")[:TITLE_CHARS] or (
-        "; ".join(titles) if titles else _first_line(judgement.summary)
-        or judgement.reason or session.meta["title"]))
+    title = clean_line(
+        (topic or "")[:TITLE_CHARS]
+        or (
+            "; ".join(titles)
+            if titles
+            else _first_line(judgement.summary) or judgement.reason or session.meta["title"]
+        )
+    )
     head_before = repo.head(session.worktree)
     usage = state.usage
-    body = session.journal_body().rstrip() + "\n\n## Summary\n\n" + (
-        judgement.summary.strip() or "(none)") + "\n"
+    body = (
+        session.journal_body().rstrip()
+        + "\n\n## Summary\n\n"
+        + (judgement.summary.strip() or "(none)")
+        + "\n"
+    )
     if session.commits or state.turns:
         steps = [s.get("commit") for t in state.turns for s in t.get("steps", [])]
         steps = [s for s in steps if s]
@@ -517,12 +591,21 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
             body += "\n## Steps\n\n" + "".join(f"- {s}\n" for s in steps)
     ended = session.meta.get("ended") or now_iso()
     entry = session._entry(
-        judgement.outcome, body, title=title, ended=ended,
-        pieces=pieces, reason=judgement.reason, turns=state.turn,
-        usage={"input": usage.input_tokens, "output": usage.output_tokens,
-               "cache_read": usage.cache_read_input_tokens,
-               "cache_write": usage.cache_creation_input_tokens},
-        cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6), head=head_before,
+        judgement.outcome,
+        body,
+        title=title,
+        ended=ended,
+        pieces=pieces,
+        reason=judgement.reason,
+        turns=state.turn,
+        usage={
+            "input": usage.input_tokens,
+            "output": usage.output_tokens,
+            "cache_read": usage.cache_read_input_tokens,
+            "cache_write": usage.cache_creation_input_tokens,
+        },
+        cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6),
+        head=head_before,
     )
     path = session.journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -532,19 +615,30 @@ def _final_commit(repo: Repository, session: Session, judgement: Judgement,
     verb = "Crystallize" if judgement.outcome == "crystallized" else "Abandon"
     trailers = _summary_trailers(session, judgement.outcome, title, pieces, state)
     trailers["Agentgit-Ended"] = ended  # when the money was spent: the ledger reads it
-    message = _message(f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
-                       judgement.summary, trailers)
+    message = _message(
+        f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
+        judgement.summary,
+        trailers,
+    )
     repo.commit_staged(session.worktree, message)
     return Result(
-        session=session.session, outcome=judgement.outcome, title=title,
-        summary=judgement.summary, pieces=pieces, reason=judgement.reason,
-        head=repo.head(session.worktree), branch=session.branch, turns=state.turn,
-        usage=usage, cost_usd=state.cost_usd,
+        session=session.session,
+        outcome=judgement.outcome,
+        title=title,
+        summary=judgement.summary,
+        pieces=pieces,
+        reason=judgement.reason,
+        head=repo.head(session.worktree),
+        branch=session.branch,
+        turns=state.turn,
+        usage=usage,
+        cost_usd=state.cost_usd,
     )
 
 
-def _summary_trailers(session: Session, outcome: str, title: str, pieces: list[str],
-                      state: AgentState) -> dict[str, str]:
+def _summary_trailers(
+    session: Session, outcome: str, title: str, pieces: list[str], state: AgentState
+) -> dict[str, str]:
     u = state.usage
     return {
         "Agentgit-Session": session.id,
@@ -553,15 +647,18 @@ def _summary_trailers(session: Session, outcome: str, title: str, pieces: list[s
         "Agentgit-Pieces": ", ".join(pieces),
         "Agentgit-Turns": str(state.turn),
         "Agentgit-Cost": "unknown" if state.cost_usd is None else f"{state.cost_usd:.6f}",
-        "Agentgit-Usage": (f"input={u.input_tokens} output={u.output_tokens} "
-                           f"cache_read={u.cache_read_input_tokens} "
-                           f"cache_write={u.cache_creation_input_tokens}"),
+        "Agentgit-Usage": (
+            f"input={u.input_tokens} output={u.output_tokens} "
+            f"cache_read={u.cache_read_input_tokens} "
+            f"cache_write={u.cache_creation_input_tokens}"
+        ),
         "Agentgit-Model": session.meta["model"],
     }
 
 
-def land(repo: Repository, session: Session, result: Result, settings: Settings,
-         progress: ProgressFn) -> Result:
+def land(
+    repo: Repository, session: Session, result: Result, settings: Settings, progress: ProgressFn
+) -> Result:
     """Archive the head, attach the transcript, move main, clean up. Idempotent, so any
     failure here (a remote or GitHub that is down, a main that kept moving) leaves the
     judged session for `resume` to land: it is reported as interrupted (exit 3)."""
@@ -578,7 +675,8 @@ def land(repo: Repository, session: Session, result: Result, settings: Settings,
     raise Interrupted(
         f"session {session.id} judged {judged} but did not finish landing: "
         f"{why}; `agentgit resume {session.session}` lands it{where}",
-        session=session.session)
+        session=session.session,
+    )
 
 
 def _why(exc: BaseException) -> str:
@@ -598,15 +696,17 @@ def _park(repo: Repository, session: Session, settings: Settings) -> str:
         return ""
     faults.point("parking")
     try:
-        remote_mod.park(repo, remote, session.branch, repo.head(session.worktree),
-                        path.read_text("utf-8"))
+        remote_mod.park(
+            repo, remote, session.branch, repo.head(session.worktree), path.read_text("utf-8")
+        )
     except AgentgitError as exc:
         return f" here (it could not be left on {remote}: {exc.message})"
     return f" here or in any clone of {remote}"
 
 
-def _land(repo: Repository, session: Session, result: Result, settings: Settings,
-          progress: ProgressFn) -> Result:
+def _land(
+    repo: Repository, session: Session, result: Result, settings: Settings, progress: ProgressFn
+) -> Result:
     head = result.head
     assert head is not None
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
@@ -634,8 +734,12 @@ def _land(repo: Repository, session: Session, result: Result, settings: Settings
             _bring_local_main(repo, landed)
     faults.point("after-main")
     logged_by_pull = False
-    if (remote and result.main_commit is None and settings.review == "pr"
-            and result.outcome == "abandoned"):
+    if (
+        remote
+        and result.main_commit is None
+        and settings.review == "pr"
+        and result.outcome == "abandoned"
+    ):
         # A protected main refused the log entry: it goes by a small pull request.
         from agentgit import review
 
@@ -644,14 +748,27 @@ def _land(repo: Repository, session: Session, result: Result, settings: Settings
     # A session whose log entry could not reach main (the remote refused it) keeps its
     # branch too, unless a pull request carries the entry: nothing is lost either way.
     keep_branch = result.outcome == "needs-review" or (
-        result.main_commit is None and not logged_by_pull)
+        result.main_commit is None and not logged_by_pull
+    )
     if remote:
         # A needs-review branch waits on a person like a --review one: sync records it.
-        remote_mod.publish(repo, remote, session.id, session.branch, keep_branch,
-                           in_review=result.outcome == "needs-review")
+        remote_mod.publish(
+            repo,
+            remote,
+            session.id,
+            session.branch,
+            keep_branch,
+            in_review=result.outcome == "needs-review",
+        )
         faults.point("pushed")
-    progress("landed", {"outcome": result.outcome, "main": result.main_commit,
-                        **({"review": result.review_url} if logged_by_pull else {})})
+    progress(
+        "landed",
+        {
+            "outcome": result.outcome,
+            "main": result.main_commit,
+            **({"review": result.review_url} if logged_by_pull else {}),
+        },
+    )
     _cleanup(repo, session, keep_branch=keep_branch)
     return result
 
@@ -677,8 +794,13 @@ def _bring_local_main(repo: Repository, commit: str) -> None:
         repo.advance_branch(MAIN, commit, old)
 
 
-def _merge(repo: Repository, session: Session, result: Result, settings: Settings,
-           remote: str | None = None) -> Result:
+def _merge(
+    repo: Repository,
+    session: Session,
+    result: Result,
+    settings: Settings,
+    remote: str | None = None,
+) -> Result:
     head = result.head
     assert head is not None
     titles = result.title
@@ -686,12 +808,19 @@ def _merge(repo: Repository, session: Session, result: Result, settings: Setting
         old = _main_base(repo, remote)
         merged = repo.merge_tree(old, head)
         if merged.tree is None:
-            return _needs_review(repo, session, result, settings,
-                                 f"conflict with main in {', '.join(merged.conflicts)}",
-                                 merged.conflicts, remote)
+            return _needs_review(
+                repo,
+                session,
+                result,
+                settings,
+                f"conflict with main in {', '.join(merged.conflicts)}",
+                merged.conflicts,
+                remote,
+            )
         trailers = _landing_trailers(repo, head)
-        message = _message(f"Crystallize session {session.id}: {_one_line(titles)}",
-                           result.summary, trailers)
+        message = _message(
+            f"Crystallize session {session.id}: {_one_line(titles)}", result.summary, trailers
+        )
         commit = repo.commit_tree(merged.tree, [old, head], message)
         faults.point("merging")
         if remote:
@@ -699,8 +828,15 @@ def _merge(repo: Repository, session: Session, result: Result, settings: Setting
             if pushed is remote_mod.Pushed.MOVED:
                 continue
             if pushed is remote_mod.Pushed.REFUSED:
-                return _needs_review(repo, session, result, settings,
-                                     f"{remote} refused the push to main: {why}", [], remote)
+                return _needs_review(
+                    repo,
+                    session,
+                    result,
+                    settings,
+                    f"{remote} refused the push to main: {why}",
+                    [],
+                    remote,
+                )
             result.main_commit = commit
             _bring_local_main(repo, commit)
             return result
@@ -715,8 +851,15 @@ def _merge(repo: Repository, session: Session, result: Result, settings: Setting
     return _needs_review(repo, session, result, settings, "main kept moving", [], remote)
 
 
-def _needs_review(repo: Repository, session: Session, result: Result, settings: Settings,
-                  why: str, conflicts: list[str], remote: str | None = None) -> Result:
+def _needs_review(
+    repo: Repository,
+    session: Session,
+    result: Result,
+    settings: Settings,
+    why: str,
+    conflicts: list[str],
+    remote: str | None = None,
+) -> Result:
     """Never force: record the outcome on the branch, land only the log entry, keep the
     branch for a person."""
     path = session.journal_path()
@@ -726,13 +869,16 @@ def _needs_review(repo: Repository, session: Session, result: Result, settings: 
     entry.body = entry.body.rstrip() + (
         f"\n\n## Needs review\n\nThe session kept {', '.join(result.pieces)}, but it could "
         f"not be merged: {why}. The branch `{session.branch}` is left for a person to "
-        "merge.\n")
+        "merge.\n"
+    )
     path.write_text(corpus.render_log_entry(entry), "utf-8")
     repo.stage(session.worktree)
     trailers = _landing_trailers(repo, result.head or "")
     trailers["Agentgit-Outcome"] = "needs-review"
-    repo.commit_staged(session.worktree, _message(
-        f"Needs review: session {session.id} could not merge", why, trailers))
+    repo.commit_staged(
+        session.worktree,
+        _message(f"Needs review: session {session.id} could not merge", why, trailers),
+    )
     result.head = repo.head(session.worktree)
     # The transcript goes on the new last commit too: it is the head main's log commit
     # names, where `show --transcript` looks.
@@ -746,8 +892,13 @@ def _needs_review(repo: Repository, session: Session, result: Result, settings: 
     return result
 
 
-def _log_only(repo: Repository, session: Session, result: Result, settings: Settings,
-              remote: str | None = None) -> str | None:
+def _log_only(
+    repo: Repository,
+    session: Session,
+    result: Result,
+    settings: Settings,
+    remote: str | None = None,
+) -> str | None:
     """Main gets one commit that adds only the session's log entry. None: the remote
     refused it (a protected main); the entry stays on the pushed branch."""
     for _ in range(settings.merge_retries):
@@ -781,8 +932,11 @@ def log_commit(repo: Repository, session: Session, result: Result, old: str) -> 
     verb = {"abandoned": "Abandon", "needs-review": "Needs review:"}.get(result.outcome, "Log")
     what = result.reason or result.title
     tree = repo.tree_with_file(old, f"corpus/{session.log_rel}", text)
-    message = _message(f"{verb} session {session.id}: {_one_line(what)}",
-                       result.summary, _landing_trailers(repo, head))
+    message = _message(
+        f"{verb} session {session.id}: {_one_line(what)}",
+        result.summary,
+        _landing_trailers(repo, head),
+    )
     return repo.commit_tree(tree, [old], message)
 
 
@@ -796,8 +950,9 @@ def _landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     return trailers
 
 
-def find_landing(repo: Repository, number: int, remote: str | None = None,
-                 depth: int = history.RECENT) -> str | None:
+def find_landing(
+    repo: Repository, number: int, remote: str | None = None, depth: int = history.RECENT
+) -> str | None:
     """Main's commit for this session, if it already landed (resume after a kill, a review
     decided); with a remote, the remote's main is asked first. Only main's last `depth`
     first-parent commits are read: a landing is looked for soon after the session."""
@@ -828,8 +983,11 @@ def _cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
 
 def session_branches(repo: Repository, number: int) -> dict[str, str]:
     """Session N's branch (ref: sha) in this clone; one, or none."""
-    return {r: sha for r, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items()
-            if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")}
+    return {
+        r: sha
+        for r, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items()
+        if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")
+    }
 
 
 def check_open(repo: Repository, number: int, remote: str | None = None) -> None:
@@ -843,29 +1001,38 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
     if not branches and _restore_branch(repo, number):
         branches = list(session_branches(repo, number))
     landing = find_landing(repo, number)
-    waiting = (landing is not None and not _transcript_path(repo, number).exists()
-               and repo.trailers(landing).get("Agentgit-Outcome") == "needs-review")
+    waiting = (
+        landing is not None
+        and not _transcript_path(repo, number).exists()
+        and repo.trailers(landing).get("Agentgit-Outcome") == "needs-review"
+    )
     if not branches:
         if waiting:
             raise AgentgitError(
                 f"session {number:04d} needs review and its branch is gone: `agentgit sync` "
-                f"records that, or `agentgit abandon {number}`")
+                f"records that, or `agentgit abandon {number}`"
+            )
         if landing is not None:
             raise AgentgitError(f"session {number:04d} has already ended")
         raise AgentgitError(f"no open session {number:04d}")
     if landing is not None and not waiting and not _transcript_path(repo, number).exists():
         # Decided elsewhere (another clone's sync, pulled here): what is left is stale.
         raise AgentgitError(f"session {number:04d} has already ended")
-    if waiting or (not _transcript_path(repo, number).exists()
-                   and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None):
+    if waiting or (
+        not _transcript_path(repo, number).exists()
+        and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None
+    ):
         raise AgentgitError(
             f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
-            "): merge it, or close its pull request or delete its branch, then `agentgit sync`")
+            "): merge it, or close its pull request or delete its branch, then `agentgit sync`"
+        )
 
 
 def _logged_on_main(repo: Repository, number: int) -> bool:
-    return any(name.rsplit("/", 1)[-1].startswith(f"{number:04d}-")
-               for name in repo.ls_tree_names(MAIN, "corpus/log"))
+    return any(
+        name.rsplit("/", 1)[-1].startswith(f"{number:04d}-")
+        for name in repo.ls_tree_names(MAIN, "corpus/log")
+    )
 
 
 def _restore_branch(repo: Repository, number: int) -> bool:
@@ -880,8 +1047,11 @@ def _restore_branch(repo: Repository, number: int) -> bool:
     except AgentgitError:
         slug = "explore"  # an unreadable transcript: `abandon` still ends the session
     worktree = _worktree_path(repo, number)
-    code, out, _ = (repo.run_status("rev-parse", "--verify", "--quiet", "HEAD", cwd=worktree)
-                    if (worktree / ".git").is_file() else (1, "", ""))
+    code, out, _ = (
+        repo.run_status("rev-parse", "--verify", "--quiet", "HEAD", cwd=worktree)
+        if (worktree / ".git").is_file()
+        else (1, "", "")
+    )
     head = out.strip() if code == 0 else repo.rev_parse(f"{ARCHIVE_PREFIX}{number:04d}")
     if not head:
         return False
@@ -911,7 +1081,8 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
         repo.delete_ref(scratch)
         raise AgentgitError(
             f"session {number:04d} is open on another machine: {remote} has its branch but "
-            "no transcript left to resume it (it may still be running there)")
+            "no transcript left to resume it (it may still be running there)"
+        )
     path = _transcript_path(repo, number)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(note or "", "utf-8")
@@ -941,7 +1112,8 @@ def read_transcript(repo: Repository, number: int) -> dict[str, Any]:
     except AgentgitError as exc:
         raise AgentgitError(
             f"session {number:04d} cannot be resumed: {exc.message} ({path}); "
-            f"`agentgit abandon {number} --reason TEXT` ends it") from None
+            f"`agentgit abandon {number} --reason TEXT` ends it"
+        ) from None
 
 
 def _salvage(repo: Repository, number: int, branch: str) -> dict[str, Any]:
@@ -960,8 +1132,9 @@ def _salvage(repo: Repository, number: int, branch: str) -> dict[str, Any]:
     return transcript.load(path)
 
 
-def open_session(repo: Repository, number: int, remote: str | None = None,
-                 salvage: bool = False) -> tuple[Session, dict[str, Any]]:
+def open_session(
+    repo: Repository, number: int, remote: str | None = None, salvage: bool = False
+) -> tuple[Session, dict[str, Any]]:
     check_open(repo, number, remote)
     path = _transcript_path(repo, number)
     branches = list(session_branches(repo, number))
@@ -972,8 +1145,9 @@ def open_session(repo: Repository, number: int, remote: str | None = None,
     if not path.exists():
         raise AgentgitError(f"session {number:04d} has already ended")
     data = _salvage(repo, number, branches[0]) if salvage else read_transcript(repo, number)
-    session = Session(repo, {k: v for k, v in data.items() if k not in _STATE_KEYS},
-                      _worktree_path(repo, number))
+    session = Session(
+        repo, {k: v for k, v in data.items() if k not in _STATE_KEYS}, _worktree_path(repo, number)
+    )
     if f"{SESSION_BRANCH_PREFIX}{session.branch.removeprefix('session/')}" not in branches:
         # The transcript names another branch than the one there is (a slug it lost):
         # the branch is what holds the work.
@@ -983,9 +1157,23 @@ def open_session(repo: Repository, number: int, remote: str | None = None,
     return session, data
 
 
-_STATE_KEYS = {"version", "messages", "turn", "usage", "cost_usd", "nudges", "elapsed", "turns",
-               "final_turn", "thinking_model", "cutoffs", "turn_tokens", "unsent",
-               "scrubbed_from", "pending"}
+_STATE_KEYS = {
+    "version",
+    "messages",
+    "turn",
+    "usage",
+    "cost_usd",
+    "nudges",
+    "elapsed",
+    "turns",
+    "final_turn",
+    "thinking_model",
+    "cutoffs",
+    "turn_tokens",
+    "unsent",
+    "scrubbed_from",
+    "pending",
+}
 
 
 def _judged_result(repo: Repository, session: Session) -> Result | None:
@@ -999,22 +1187,39 @@ def _judged_result(repo: Repository, session: Session) -> Result | None:
     if trailers.get("Agentgit-Session") != session.id or not session.journal_path().is_file():
         return None  # an earlier session's landing: this one has not even begun (its base)
     entry = corpus.parse_log_entry(session.journal_path().read_text("utf-8"), session.log_rel)
-    return Result(session=session.session, outcome=outcome, title=entry.title,
-                  summary=(session.meta.get("judgement") or {}).get("summary", ""),
-                  pieces=entry.pieces, reason=entry.reason, head=head, branch=session.branch,
-                  turns=entry.turns, usage=_entry_usage(entry), cost_usd=entry.cost_usd)
+    return Result(
+        session=session.session,
+        outcome=outcome,
+        title=entry.title,
+        summary=(session.meta.get("judgement") or {}).get("summary", ""),
+        pieces=entry.pieces,
+        reason=entry.reason,
+        head=head,
+        branch=session.branch,
+        turns=entry.turns,
+        usage=_entry_usage(entry),
+        cost_usd=entry.cost_usd,
+    )
 
 
 def _entry_usage(entry: corpus.LogEntry) -> Usage:
     """The tokens a log entry records (a session landed from its judged commit)."""
     u = entry.usage
-    return Usage(input_tokens=u.get("input", 0), output_tokens=u.get("output", 0),
-                 cache_read_input_tokens=u.get("cache_read", 0),
-                 cache_creation_input_tokens=u.get("cache_write", 0))
+    return Usage(
+        input_tokens=u.get("input", 0),
+        output_tokens=u.get("output", 0),
+        cache_read_input_tokens=u.get("cache_read", 0),
+        cache_creation_input_tokens=u.get("cache_write", 0),
+    )
 
 
-def resume(repo: Repository, number: int, model: Model, settings: Settings,
-           progress: ProgressFn | None = None) -> Result:
+def resume(
+    repo: Repository,
+    number: int,
+    model: Model,
+    settings: Settings,
+    progress: ProgressFn | None = None,
+) -> Result:
     progress = progress or (lambda event, data: None)
     remote = remote_mod.active(repo, settings)
     with _lock(repo, number):
@@ -1030,8 +1235,9 @@ def resume(repo: Repository, number: int, model: Model, settings: Settings,
             _cleanup(repo, session, keep_branch=False)
             raise AgentgitError(
                 f"session {session.id} has already ended: another clone resumed it and "
-                f"landed it on {remote}" + (f"; what this clone added is kept at {kept}"
-                                            if lacking else ""))
+                f"landed it on {remote}"
+                + (f"; what this clone added is kept at {kept}" if lacking else "")
+            )
     # A resume with another model goes on as that model: its prices, its trailer.
     if model.name != session.meta.get("model"):
         session.meta["model"] = model.name
@@ -1048,8 +1254,13 @@ def resume(repo: Repository, number: int, model: Model, settings: Settings,
     return run(repo, session, model, settings, progress, state=state)
 
 
-def abandon(repo: Repository, number: int, reason: str, settings: Settings,
-            progress: ProgressFn | None = None) -> Result:
+def abandon(
+    repo: Repository,
+    number: int,
+    reason: str,
+    settings: Settings,
+    progress: ProgressFn | None = None,
+) -> Result:
     """End an open session (interrupted, killed, left for review) as abandoned."""
     progress = progress or (lambda event, data: None)
     reason = clean_line(reason)  # it goes into subjects and the log entry, as a topic does
@@ -1060,8 +1271,7 @@ def abandon(repo: Repository, number: int, reason: str, settings: Settings,
         reviewed = _left_for_review(repo, number)
         if reviewed is not None:
             return _abandon_reviewed(repo, number, reviewed, reason, settings, progress)
-        session, data = open_session(repo, number, remote_mod.active(repo, settings),
-                                     salvage=True)
+        session, data = open_session(repo, number, remote_mod.active(repo, settings), salvage=True)
         judged = _judged_result(repo, session)
         if judged is not None:
             return land(repo, session, judged, settings, progress)
@@ -1083,7 +1293,8 @@ def _reopen_deleted_review(repo: Repository, number: int) -> None:
         if decision.merged:
             raise AgentgitError(
                 f"session {number:04d} was merged into {MAIN} by hand: `agentgit sync` "
-                "records it kept")
+                "records it kept"
+            )
         name = _log_entry_of(repo, decision.head, number)
         repo.create_ref(f"refs/heads/session/{name}", decision.head)
 
@@ -1105,14 +1316,22 @@ def _left_for_review(repo: Repository, number: int) -> str | None:
     trailers = repo.trailers(landing)
     if trailers.get("Agentgit-Outcome") == "needs-review":
         return branch
-    finishing = (trailers.get("Agentgit-Outcome") == "abandoned"
-                 and trailers.get("Agentgit-Head") == repo.rev_parse(branch)
-                 and not _transcript_path(repo, number).exists())
+    finishing = (
+        trailers.get("Agentgit-Outcome") == "abandoned"
+        and trailers.get("Agentgit-Head") == repo.rev_parse(branch)
+        and not _transcript_path(repo, number).exists()
+    )
     return branch if finishing else None
 
 
-def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
-                      settings: Settings, progress: ProgressFn) -> Result:
+def _abandon_reviewed(
+    repo: Repository,
+    number: int,
+    branch: str,
+    reason: str,
+    settings: Settings,
+    progress: ProgressFn,
+) -> Result:
     """Give up on a session left for review: its log entry on the branch and on main
     says abandoned, the head is archived, the branch goes."""
     old_head = repo.rev_parse(branch)
@@ -1120,8 +1339,14 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
     slug = branch.removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
     log_rel = corpus.log_entry_name(number, slug)
     entry = corpus.parse_log_entry(repo.read_blob(old_head, f"corpus/{log_rel}") or "", log_rel)
-    meta = {"session": number, "slug": slug, "title": entry.title, "model": entry.model,
-            "started": entry.started, "topic": None}
+    meta = {
+        "session": number,
+        "slug": slug,
+        "title": entry.title,
+        "model": entry.model,
+        "started": entry.started,
+        "topic": None,
+    }
     session = Session(repo, meta, _worktree_path(repo, number))
     _ready_worktree(repo, session)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
@@ -1132,18 +1357,32 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
         repo.stage(session.worktree)
         trailers = _landing_trailers(repo, old_head)
         trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
-        repo.commit_staged(session.worktree, _message(
-            f"Abandon session {session.id}: {reason}", f"Abandoned in review: {reason}",
-            trailers))
+        repo.commit_staged(
+            session.worktree,
+            _message(
+                f"Abandon session {session.id}: {reason}",
+                f"Abandoned in review: {reason}",
+                trailers,
+            ),
+        )
     head = repo.head(session.worktree)
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
     note = repo.read_note(old_head)
     if note is not None:
         repo.add_note(head, note)
-    result = Result(session=number, outcome="abandoned", title=entry.title,
-                    summary=f"Abandoned in review: {reason}", pieces=[], reason=reason,
-                    head=head, branch=session.branch, turns=entry.turns,
-                    usage=_entry_usage(entry), cost_usd=entry.cost_usd)
+    result = Result(
+        session=number,
+        outcome="abandoned",
+        title=entry.title,
+        summary=f"Abandoned in review: {reason}",
+        pieces=[],
+        reason=reason,
+        head=head,
+        branch=session.branch,
+        turns=entry.turns,
+        usage=_entry_usage(entry),
+        cost_usd=entry.cost_usd,
+    )
     remote = remote_mod.active(repo, settings)
     landed = find_landing(repo, number, remote)
     if landed and repo.trailers(landed).get("Agentgit-Head") == head:
@@ -1152,8 +1391,9 @@ def _abandon_reviewed(repo: Repository, number: int, branch: str, reason: str,
         result.main_commit = _log_only(repo, session, result, settings, remote)
     faults.point("after-main")
     if remote:  # the branch and its review ref go on the remote too, unless main refused
-        remote_mod.publish(repo, remote, session.id, session.branch,
-                           keep_branch=result.main_commit is None)
+        remote_mod.publish(
+            repo, remote, session.id, session.branch, keep_branch=result.main_commit is None
+        )
     progress("landed", {"outcome": result.outcome, "main": result.main_commit})
     _cleanup(repo, session, keep_branch=result.main_commit is None)
     return result
@@ -1186,4 +1426,3 @@ def _first_line(text: str) -> str:
             line = re.split(r"(?<=[.;:!?])\s", line.strip(), maxsplit=1)[0].rstrip(".;:")
             return line if len(line) <= 80 else line[:77].rstrip() + "…"
     return ""
-

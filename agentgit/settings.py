@@ -209,14 +209,20 @@ def _known_key(key: str, source: str) -> str:
 def _check_environment(env: Mapping[str, str]) -> None:
     known = {f"{ENV_PREFIX}{name.upper()}" for name in _FIELDS}
     for variable, value in env.items():
-        if (not variable.startswith(ENV_PREFIX) or value == "" or variable in known
-                or variable in OTHER_VARIABLES or variable.startswith(TEST_VARIABLE_PREFIX)):
+        if (
+            not variable.startswith(ENV_PREFIX)
+            or value == ""
+            or variable in known
+            or variable in OTHER_VARIABLES
+            or variable.startswith(TEST_VARIABLE_PREFIX)
+        ):
             continue
         raise _unknown(variable, "the environment variable ", known)
 
 
-def load(top: Path | None, flags: Mapping[str, Any] | None = None,
-         env: Mapping[str, str] | None = None) -> Settings:
+def load(
+    top: Path | None, flags: Mapping[str, Any] | None = None, env: Mapping[str, str] | None = None
+) -> Settings:
     env = os.environ if env is None else env
     _check_environment(env)
     values: dict[str, Any] = {}
@@ -232,6 +238,8 @@ def load(top: Path | None, flags: Mapping[str, Any] | None = None,
             values[name] = _checked(name, value, f"--{name.replace('_', '-')}")
     settings = Settings(**values)
     if settings.thinking == "between_tools" and settings.effort in ("xhigh", "max"):
-        raise UsageError(f"thinking = between_tools works at effort low, medium or high, "
-                         f"not {settings.effort}: use thinking = adaptive for that effort")
+        raise UsageError(
+            f"thinking = between_tools works at effort low, medium or high, "
+            f"not {settings.effort}: use thinking = adaptive for that effort"
+        )
     return settings

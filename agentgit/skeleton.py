@@ -119,8 +119,9 @@ def init(path: Path, ci: str | None = None, install: str | None = None) -> InitR
         try:
             repo = Repository.init(path)
         except OSError as exc:  # a parent that cannot be made, a read-only directory
-            raise AgentgitError(f"{path}: cannot create a repository there: "
-                                f"{exc.strerror}") from None
+            raise AgentgitError(
+                f"{path}: cannot create a repository there: {exc.strerror}"
+            ) from None
         created = True
     operation = repo.in_progress_operation()
     if operation:
@@ -170,9 +171,18 @@ def init(path: Path, ci: str | None = None, install: str | None = None) -> InitR
         repo.run("add", "--", *to_commit)
         staged = repo.run("diff", "--cached", "--name-only", "--", *to_commit).split()
         if staged:
-            repo.run("commit", "--quiet", "--no-verify", "-m", "Set up agentgit corpus",
-                     "-m", "Added: " + ", ".join(staged), "--", *staged,
-                     env=repo.identity_env())
+            repo.run(
+                "commit",
+                "--quiet",
+                "--no-verify",
+                "-m",
+                "Set up agentgit corpus",
+                "-m",
+                "Added: " + ", ".join(staged),
+                "--",
+                *staged,
+                env=repo.identity_env(),
+            )
             report.commit = repo.rev_parse("HEAD")
     repo.write_commit_graph()  # once, here: landings then add to it cheaply
     return report

@@ -58,8 +58,7 @@ class Workspace(Protocol):
     @property
     def corpus_dir(self) -> Path: ...
 
-    def commit_step(self, tool: str, reasoning: str, turn: int,
-                    call: str = "") -> str | None: ...
+    def commit_step(self, tool: str, reasoning: str, turn: int, call: str = "") -> str | None: ...
     def step_commit(self, turn: int, call: str) -> str | None: ...
     def search(self, query: str, limit: int) -> list[Passage]: ...
     def history(self, path: str) -> str: ...
@@ -80,11 +79,17 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
         "name": "list_pieces",
         "description": f"The index of crystallized pieces, {LIST_PAGE} at a time, by slug: "
         "slug, title, summary, tags.",
-        "input_schema": _schema({
-            "tag": {**_S, "description": "only pieces with this tag"},
-            "offset": {"type": "integer", "minimum": 0,
-                       "description": "skip this many (the next page)"},
-        }, []),
+        "input_schema": _schema(
+            {
+                "tag": {**_S, "description": "only pieces with this tag"},
+                "offset": {
+                    "type": "integer",
+                    "minimum": 0,
+                    "description": "skip this many (the next page)",
+                },
+            },
+            [],
+        ),
     },
     {
         "name": "read",
@@ -170,8 +175,9 @@ class Toolbox:
     def definitions(self) -> list[dict[str, Any]]:
         return TOOL_DEFINITIONS
 
-    def call(self, name: str, tool_input: Any, reasoning: str = "",
-             call_id: str = "") -> ToolResult:
+    def call(
+        self, name: str, tool_input: Any, reasoning: str = "", call_id: str = ""
+    ) -> ToolResult:
         """Run one tool call. Keep/Discard propagate; everything else is a result."""
         self.call_id = call_id
         recovered = self._recovered(name)
@@ -180,8 +186,11 @@ class Toolbox:
         # git refuses a commit message with a NUL byte or a lone surrogate: the model's
         # prose must not be able to make a step fail.
         # It goes into a commit message: nothing secret may (agentgit.scrub).
-        self.reasoning = scrub_text(str(reasoning).replace("\0", ""), secrets_from_env()
-                                    ).encode("utf-8", "replace").decode("utf-8")
+        self.reasoning = (
+            scrub_text(str(reasoning).replace("\0", ""), secrets_from_env())
+            .encode("utf-8", "replace")
+            .decode("utf-8")
+        )
         try:
             if name not in TOOL_NAMES:
                 raise ToolError(f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}")
@@ -214,8 +223,9 @@ class Toolbox:
         subject = self.workspace.step_commit(self.turn, self.call_id)
         if subject is None:
             return None
-        return ToolResult(f"{name}: done before an interruption; committed: {subject}",
-                          commit=subject)
+        return ToolResult(
+            f"{name}: done before an interruption; committed: {subject}", commit=subject
+        )
 
     def _bounded(self, result: ToolResult) -> ToolResult:
         if len(result.text) > self.max_result_chars:
@@ -238,15 +248,17 @@ class Toolbox:
             # Every piece is a candidate, but only those whose text names the tag are
             # parsed; the page is cut from the matches.
             wanted = tag.lower()
-            pieces, problems = corpus.load_pieces(root, slugs,
-                                                  keep=lambda text: wanted in text.lower())
+            pieces, problems = corpus.load_pieces(
+                root, slugs, keep=lambda text: wanted in text.lower()
+            )
             pieces = [p for p in pieces if wanted in p.tags]
-            total, pieces = len(pieces), pieces[offset:offset + LIST_PAGE]
+            total, pieces = len(pieces), pieces[offset : offset + LIST_PAGE]
         else:
             total = len(slugs)
-            pieces, problems = corpus.load_pieces(root, slugs[offset:offset + LIST_PAGE])
+            pieces, problems = corpus.load_pieces(root, slugs[offset : offset + LIST_PAGE])
         lines = [
-            f"{p.slug} — {p.title}" + (f" — {p.summary}" if p.summary else "")
+            f"{p.slug} — {p.title}"
+            + (f" — {p.summary}" if p.summary else "")
             + (f" [{', '.join(p.tags)}]" if p.tags else "")
             for p in pieces
         ]
@@ -256,8 +268,10 @@ class Toolbox:
                 return ToolResult(f"no pieces past {offset}: there are {total}")
             return ToolResult("no pieces" + (f" tagged {tag!r}" if tag else "") + " yet")
         if total > offset + LIST_PAGE:
-            lines.append(f"[{offset + 1}–{offset + LIST_PAGE} of {total}; list_pieces with "
-                         f"offset {offset + LIST_PAGE} for more]")
+            lines.append(
+                f"[{offset + 1}–{offset + LIST_PAGE} of {total}; list_pieces with "
+                f"offset {offset + LIST_PAGE} for more]"
+            )
         return ToolResult("\n".join(lines))
 
     def _tool_read(self, args: dict[str, Any]) -> ToolResult:
@@ -314,11 +328,13 @@ class Toolbox:
         # old draft whole rather than truncated.
         data = corpus.render_piece(meta, body).encode("utf-8")
         path.write_bytes(data)
-        subject = self.workspace.commit_step("write_draft", self.reasoning, self.turn,
-                                              self.call_id)
+        subject = self.workspace.commit_step("write_draft", self.reasoning, self.turn, self.call_id)
         kind = "revision of pieces/" if existing else ""
-        return ToolResult(f"wrote drafts/{slug}.md ({kind}{slug if kind else 'new draft'}); "
-                          f"committed: {subject or 'no change'}", commit=subject)
+        return ToolResult(
+            f"wrote drafts/{slug}.md ({kind}{slug if kind else 'new draft'}); "
+            f"committed: {subject or 'no change'}",
+            commit=subject,
+        )
 
     def _tool_edit_draft(self, args: dict[str, Any]) -> ToolResult:
         slug = corpus.validate_slug(_req_str(args, "slug"))
@@ -344,10 +360,10 @@ class Toolbox:
         except CorpusError as exc:
             raise ToolError(f"edit_draft: the edit would break the draft: {exc.message}") from None
         path.write_text(edited, encoding="utf-8")
-        subject = self.workspace.commit_step("edit_draft", self.reasoning, self.turn,
-                                              self.call_id)
-        return ToolResult(f"edited drafts/{slug}.md; committed: {subject or 'no change'}",
-                          commit=subject)
+        subject = self.workspace.commit_step("edit_draft", self.reasoning, self.turn, self.call_id)
+        return ToolResult(
+            f"edited drafts/{slug}.md; committed: {subject or 'no change'}", commit=subject
+        )
 
     def _tool_note(self, args: dict[str, Any]) -> ToolResult:
         text = _req_str(args, "text").strip()
@@ -360,8 +376,7 @@ class Toolbox:
         self.workspace.start_journal()
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"\n{text}\n")
-        subject = self.workspace.commit_step("note", self.reasoning, self.turn,
-                                              self.call_id)
+        subject = self.workspace.commit_step("note", self.reasoning, self.turn, self.call_id)
         return ToolResult(f"noted in the journal; committed: {subject}", commit=subject)
 
     # -- judging -------------------------------------------------------------------
@@ -426,8 +441,9 @@ class Toolbox:
         """corpus/<rel> to write (or read before writing): refused when it or a directory
         on the way is a symbolic link, which could lead out of the corpus or onto a piece."""
         if self._linked(rel):
-            raise ToolError(f"{rel} goes through a symbolic link; the tools write only "
-                            "plain files in corpus/")
+            raise ToolError(
+                f"{rel} goes through a symbolic link; the tools write only plain files in corpus/"
+            )
         return self.workspace.corpus_dir / rel
 
     def _resolve(self, raw: str) -> tuple[str, Path]:

@@ -42,8 +42,13 @@ def save(path: Path, meta: dict[str, Any], state: AgentState) -> None:
     # Where scrubbing changed the conversation, the thinking blocks from there on are
     # bound to a conversation the saved copy no longer holds: a resume must not send them.
     scrubbed["scrubbed_from"] = next(
-        (i for i, (a, b) in enumerate(zip(data["messages"], scrubbed["messages"],
-                                          strict=True)) if a != b), None)
+        (
+            i
+            for i, (a, b) in enumerate(zip(data["messages"], scrubbed["messages"], strict=True))
+            if a != b
+        ),
+        None,
+    )
     if scrubbed["scrubbed_from"] is None and data.get("pending") != scrubbed.get("pending"):
         scrubbed["scrubbed_from"] = len(data["messages"])  # the pending answer, next in line
     text = json.dumps(scrubbed, indent=1, ensure_ascii=False, sort_keys=False)
@@ -71,8 +76,14 @@ def parse(text: str) -> dict[str, Any]:
 
 
 _SHAPE: dict[str, type | tuple[type, ...]] = {
-    "session": int, "slug": str, "started": str, "messages": list, "turns": list,
-    "usage": (dict, type(None)), "pending": (dict, type(None)), "turn": int,
+    "session": int,
+    "slug": str,
+    "started": str,
+    "messages": list,
+    "turns": list,
+    "usage": (dict, type(None)),
+    "pending": (dict, type(None)),
+    "turn": int,
 }
 
 
@@ -88,8 +99,9 @@ def _malformed(data: dict[str, Any]) -> bool:
         date.fromisoformat(data["started"][:10])
     except ValueError:
         return True
-    return not all(isinstance(m, dict) and m.get("role") in ("user", "assistant")
-                   for m in data["messages"])
+    return not all(
+        isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in data["messages"]
+    )
 
 
 def state_to_dict(state: AgentState) -> dict[str, Any]:
@@ -117,8 +129,11 @@ def state_to_dict(state: AgentState) -> dict[str, Any]:
 
 def _calls_tools(message: dict[str, Any]) -> bool:
     content = message.get("content")
-    return message.get("role") == "assistant" and isinstance(content, list) and any(
-        isinstance(b, dict) and b.get("type") == "tool_use" for b in content)
+    return (
+        message.get("role") == "assistant"
+        and isinstance(content, list)
+        and any(isinstance(b, dict) and b.get("type") == "tool_use" for b in content)
+    )
 
 
 def state_from_dict(data: dict[str, Any]) -> AgentState:
@@ -131,8 +146,10 @@ def state_from_dict(data: dict[str, Any]) -> AgentState:
         count = thinking_blocks(messages, [held])
         if count:
             unsent.append(held)
-            notices.append(f"not sending {count} thinking block(s) that follow scrubbed "
-                           "content: the API binds them to the conversation as it was")
+            notices.append(
+                f"not sending {count} thinking block(s) that follow scrubbed "
+                "content: the API binds them to the conversation as it was"
+            )
     return AgentState(
         messages=messages,
         turn=int(data.get("turn", 0)),
@@ -157,7 +174,11 @@ def assistant_turns(data: dict[str, Any]) -> list[dict[str, Any]]:
     turns = []
     for i, message in enumerate(m for m in data["messages"] if m["role"] == "assistant"):
         record = records[i] if i < len(records) else {}
-        turns.append({"content": message["content"],
-                      "stop_reason": record.get("stop_reason", "tool_use"),
-                      "usage": record.get("usage")})
+        turns.append(
+            {
+                "content": message["content"],
+                "stop_reason": record.get("stop_reason", "tool_use"),
+                "usage": record.get("usage"),
+            }
+        )
     return turns

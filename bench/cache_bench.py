@@ -62,13 +62,59 @@ MIN_CACHEABLE = 1024  # tokens: the documented minimum for Sonnet-class models
 DRAFT = "cache-economics"
 
 WORDS = [
-    "prefix", "cache", "breakpoint", "session", "corpus", "piece", "draft", "journal",
-    "orientation", "index", "lookback", "token", "budget", "commit", "branch", "merge",
-    "archive", "question", "tension", "evidence", "claim", "revision", "reader",
-    "judgement", "exploration", "search", "passage", "history", "diff", "summary", "model",
-    "tool", "result", "turn", "cost", "price", "write", "read", "keep", "abandon",
-    "crystallize", "note", "open", "dead-end", "pull", "thread", "signal", "noise", "frame",
-    "argument", "example", "counterexample", "limit",
+    "prefix",
+    "cache",
+    "breakpoint",
+    "session",
+    "corpus",
+    "piece",
+    "draft",
+    "journal",
+    "orientation",
+    "index",
+    "lookback",
+    "token",
+    "budget",
+    "commit",
+    "branch",
+    "merge",
+    "archive",
+    "question",
+    "tension",
+    "evidence",
+    "claim",
+    "revision",
+    "reader",
+    "judgement",
+    "exploration",
+    "search",
+    "passage",
+    "history",
+    "diff",
+    "summary",
+    "model",
+    "tool",
+    "result",
+    "turn",
+    "cost",
+    "price",
+    "write",
+    "read",
+    "keep",
+    "abandon",
+    "crystallize",
+    "note",
+    "open",
+    "dead-end",
+    "pull",
+    "thread",
+    "signal",
+    "noise",
+    "frame",
+    "argument",
+    "example",
+    "counterexample",
+    "limit",
 ]
 
 
@@ -89,25 +135,35 @@ def build_corpus(path: Path) -> tuple[Repository, list[str]]:
     rng = random.Random(7)
     slugs = [f"piece-{n:02d}-{rng.choice(WORDS)}" for n in range(1, PIECES + 1)]
     for n, slug in enumerate(slugs, 1):
-        meta = {"title": f"Piece {n}: {prose(rng, 1)[:60].rstrip('.')}",
-                "summary": prose(rng, 1)[:140], "tags": sorted({rng.choice(WORDS)
-                                                                for _ in range(3)}),
-                "created": "2026-01-01", "updated": "2026-02-01", "sessions": [1]}
+        meta = {
+            "title": f"Piece {n}: {prose(rng, 1)[:60].rstrip('.')}",
+            "summary": prose(rng, 1)[:140],
+            "tags": sorted({rng.choice(WORDS) for _ in range(3)}),
+            "created": "2026-01-01",
+            "updated": "2026-02-01",
+            "sessions": [1],
+        }
         body = "\n\n".join(prose(rng, 6) for _ in range(6))  # ~3,500 characters
         (path / "corpus" / "pieces" / f"{slug}.md").write_text(
-            corpus.render_piece(meta, body), "utf-8")
+            corpus.render_piece(meta, body), "utf-8"
+        )
     for n in range(1, PAST_SESSIONS + 1):
         entry = corpus.LogEntry(
-            session=n, title=prose(rng, 1)[:60], started=f"2026-01-{n:02d}T10:00:00Z",
+            session=n,
+            title=prose(rng, 1)[:60],
+            started=f"2026-01-{n:02d}T10:00:00Z",
             ended=f"2026-01-{n:02d}T10:20:00Z",
             outcome="crystallized" if n % 3 else "abandoned",
-            pieces=[slugs[n]] if n % 3 else [], reason=None if n % 3 else "nothing pulled",
-            model=DEFAULT_MODEL, turns=15, body="\n\n".join(prose(rng, 5) for _ in range(3)))
+            pieces=[slugs[n]] if n % 3 else [],
+            reason=None if n % 3 else "nothing pulled",
+            model=DEFAULT_MODEL,
+            turns=15,
+            body="\n\n".join(prose(rng, 5) for _ in range(3)),
+        )
         name = corpus.log_entry_name(n, f"past-{n}")
         (path / "corpus" / name).write_text(corpus.render_log_entry(entry), "utf-8")
     repo.run("add", "corpus")
-    repo.run("commit", "-q", "--no-verify", "-m", "A corpus of 40 pieces",
-             env=repo.identity_env())
+    repo.run("commit", "-q", "--no-verify", "-m", "A corpus of 40 pieces", env=repo.identity_env())
     return repo, slugs
 
 
@@ -126,9 +182,18 @@ def script(slugs: list[str], turns: int) -> list[dict[str, Any]]:
         [("history", {"path": f"pieces/{slugs[0]}.md"})],
         [("search", {"query": "open question tension"})],
         [("note", {"text": "Pieces 1-11 circle the same claim; none says what it costs."})],
-        [("write_draft", {"slug": DRAFT, "title": "The economics of a cached prefix",
-                          "body": body, "summary": "What caching changes in a session's cost",
-                          "tags": ["cost", "cache"]})],
+        [
+            (
+                "write_draft",
+                {
+                    "slug": DRAFT,
+                    "title": "The economics of a cached prefix",
+                    "body": body,
+                    "summary": "What caching changes in a session's cost",
+                    "tags": ["cost", "cache"],
+                },
+            )
+        ],
         [("read", {"path": f"drafts/{DRAFT}.md"})],
     ]
     k = 0
@@ -136,8 +201,14 @@ def script(slugs: list[str], turns: int) -> list[dict[str, Any]]:
         if len(steps) % 2:
             steps.append([("read", {"path": f"pieces/{slugs[11 + len(steps) % 29]}.md"})])
         else:
-            steps.append([("edit_draft", {"slug": DRAFT, "old": f"Claim {k}:",
-                                          "new": f"Claim {k} (revised):"})])
+            steps.append(
+                [
+                    (
+                        "edit_draft",
+                        {"slug": DRAFT, "old": f"Claim {k}:", "new": f"Claim {k} (revised):"},
+                    )
+                ]
+            )
             k += 1
     steps = steps[: turns - 1]
     steps.append([("crystallize", {"slugs": [DRAFT], "summary": "A piece on cache economics."})])
@@ -145,10 +216,14 @@ def script(slugs: list[str], turns: int) -> list[dict[str, Any]]:
 
 
 def _turn(n: int, calls: list[tuple[str, dict[str, Any]]], rng: random.Random) -> dict[str, Any]:
-    blocks: list[dict[str, Any]] = [thinking_block(prose(rng, 4), f"sig-{n:02d}"),
-                                    {"type": "text", "text": prose(rng, 5)}]
-    blocks += [{"type": "tool_use", "id": f"toolu_{n:02d}_{i}", "name": name, "input": args}
-               for i, (name, args) in enumerate(calls)]
+    blocks: list[dict[str, Any]] = [
+        thinking_block(prose(rng, 4), f"sig-{n:02d}"),
+        {"type": "text", "text": prose(rng, 5)},
+    ]
+    blocks += [
+        {"type": "tool_use", "id": f"toolu_{n:02d}_{i}", "name": name, "input": args}
+        for i, (name, args) in enumerate(calls)
+    ]
     return message_turn(blocks, "tool_use")
 
 
@@ -230,8 +305,9 @@ class Run:
         return sum(cost_usd(model, u) or 0.0 for u in self.usages)
 
     def uncached_cost(self, model: str = DEFAULT_MODEL) -> float:
-        flat = [Usage(input_tokens=u.total_input, output_tokens=u.output_tokens)
-                for u in self.usages]
+        flat = [
+            Usage(input_tokens=u.total_input, output_tokens=u.output_tokens) for u in self.usages
+        ]
         return sum(cost_usd(model, u) or 0.0 for u in flat)
 
 
@@ -241,12 +317,18 @@ def run_session(name: str, turns: int, workdir: Path) -> Run:
     with FakeAPI(script(slugs, turns), accountant=accountant) as api:
         os.environ["ANTHROPIC_BASE_URL"] = api.url
         os.environ["ANTHROPIC_API_KEY"] = FAKE_KEY
-        settings = Settings(model=DEFAULT_MODEL, max_turns=turns + 10, max_tokens=10**8,
-                            max_cost=100.0, max_minutes=60)
+        settings = Settings(
+            model=DEFAULT_MODEL,
+            max_turns=turns + 10,
+            max_tokens=10**8,
+            max_cost=100.0,
+            max_minutes=60,
+        )
         model = provider.AnthropicModel(DEFAULT_MODEL, max_retries=0)
         with strategy(STRATEGIES[name]):
-            current = lifecycle.start(repo, settings, topic="cache economics",
-                                      model_name=DEFAULT_MODEL)
+            current = lifecycle.start(
+                repo, settings, topic="cache economics", model_name=DEFAULT_MODEL
+            )
             result = lifecycle.run(repo, current, model, settings)
         if api.rejections:
             raise SystemExit(f"the fake API rejected a request: {api.rejections[0]}")
@@ -270,7 +352,8 @@ def table(runs: list[Run], cost_runs: dict[str, Run]) -> str:
         cost = cost_runs[run.strategy]
         lines.append(
             f"| {run.strategy} | {run.total_input:,} | {run.read:,} | {run.written:,} "
-            f"| {run.share:.1%} | {run.limit:.1%} | ${cost.cost():.3f} |")
+            f"| {run.share:.1%} | {run.limit:.1%} | ${cost.cost():.3f} |"
+        )
     agentgit = cost_runs["agentgit"]
     lines += [
         "",
@@ -298,8 +381,10 @@ def main(argv: list[str] | None = None) -> int:
     best = next((r for r in runs if r.strategy == "agentgit"), None)
     if best is not None:
         gap = best.limit - best.share
-        print(f"\nagentgit: read share {best.share:.1%}, limit {best.limit:.1%}, "
-              f"gap {gap * 100:.1f} points (goal ≤ 2).")
+        print(
+            f"\nagentgit: read share {best.share:.1%}, limit {best.limit:.1%}, "
+            f"gap {gap * 100:.1f} points (goal ≤ 2)."
+        )
         return 0 if gap <= 0.02 else 1
     return 0
 

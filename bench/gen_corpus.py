@@ -58,13 +58,13 @@ NOTES_REF = "refs/notes/agentgit"
 EPOCH = datetime(2024, 1, 1, 9, 0, tzinfo=UTC)
 MODELS = ("claude-sonnet-4-5", "claude-sonnet-4-5", "claude-opus-4-1", "claude-haiku-4-5")
 PRICES = {  # USD per million input / output tokens, for plausible Agentgit-Cost values
-    "claude-sonnet-4-5": (3.0, 15.0), "claude-opus-4-1": (15.0, 75.0),
+    "claude-sonnet-4-5": (3.0, 15.0),
+    "claude-opus-4-1": (15.0, 75.0),
     "claude-haiku-4-5": (1.0, 5.0),
 }
 CRYSTALLIZE_SHARE = 0.7
 REVISION_SHARE = 0.15  # crystallized sessions that also revise an existing piece
 TOPIC_SHARE = 0.6  # sessions started with --topic (the others log as NNNN-explore.md)
-
 
 
 def _words(text: str) -> list[str]:
@@ -119,10 +119,21 @@ energy biology astronomy maps cities farming design attention cost failure evide
 practice teaching institutions privacy community maintenance scale limits tools poetry
 """)
 TITLE_FORMS = (
-    "{A} and the {b} of {c}", "Why {a} needs {b}", "On {a}", "The {b} of {a}",
-    "{A} as {b}", "When {a} meets {b}", "What {a} owes to {b}", "Against {a}",
-    "{A}, {b} and {c}", "Without {a}, {b}", "How {a} becomes {b}", "The case for {a}",
-    "{A} is a kind of {b}", "Notes on {a} and {b}", "The {a} problem",
+    "{A} and the {b} of {c}",
+    "Why {a} needs {b}",
+    "On {a}",
+    "The {b} of {a}",
+    "{A} as {b}",
+    "When {a} meets {b}",
+    "What {a} owes to {b}",
+    "Against {a}",
+    "{A}, {b} and {c}",
+    "Without {a}, {b}",
+    "How {a} becomes {b}",
+    "The case for {a}",
+    "{A} is a kind of {b}",
+    "Notes on {a} and {b}",
+    "The {a} problem",
 )
 SYLLABLES_ON = _words("b c d f g h k l m n p r s t v z br dr gr kl pl st tr sh th ch")
 SYLLABLES_V = _words("a e i o u ai ea ie ou")
@@ -196,8 +207,9 @@ class Text:
         return "\n\n".join(paras) + "\n"
 
     def title(self, theme: Theme) -> str:
-        a, b, c = (self.rng.choice(theme.real if self.rng.random() < 0.7 else REAL)
-                   for _ in range(3))
+        a, b, c = (
+            self.rng.choice(theme.real if self.rng.random() < 0.7 else REAL) for _ in range(3)
+        )
         form = self.rng.choice(TITLE_FORMS)
         return form.format(a=a, b=b, c=c, A=a.capitalize())
 
@@ -229,7 +241,9 @@ class FastImport:
         read_fd, write_fd = os.pipe()
         self.proc = subprocess.Popen(
             ["git", "fast-import", "--quiet", "--done", f"--cat-blob-fd={write_fd}"],
-            cwd=repo, stdin=subprocess.PIPE, pass_fds=(write_fd,),
+            cwd=repo,
+            stdin=subprocess.PIPE,
+            pass_fds=(write_fd,),
         )
         os.close(write_fd)
         self.answers: IO[bytes] = os.fdopen(read_fd, "rb")
@@ -250,8 +264,14 @@ class FastImport:
         self._data(text)
         return self.mark
 
-    def commit(self, ref: str, when: datetime, message: str, parents: list[str],
-               changes: list[tuple[str, ...]]) -> int:
+    def commit(
+        self,
+        ref: str,
+        when: datetime,
+        message: str,
+        parents: list[str],
+        changes: list[tuple[str, ...]],
+    ) -> int:
         """parents: ':mark' or a sha, first parent first. changes: ('M', blob mark, path),
         ('T', tree sha, path) or ('D', path)."""
         self.mark += 1
@@ -290,13 +310,13 @@ class FastImport:
         entry = self.answers.readline().decode()  # "040000 tree <sha>\t<path>"
         return sha, entry.split()[2]
 
-    def notes(self, ref: str, when: datetime, message: str,
-              notes: list[tuple[int, int]]) -> None:
+    def notes(self, ref: str, when: datetime, message: str, notes: list[tuple[int, int]]) -> None:
         """One commit on `ref` attaching blob :b to commit :c for each (b, c)."""
         self.mark += 1
         stamp = f"{NAME} <{EMAIL}> {int(when.timestamp())} +0000"
-        self.out.write(f"commit {ref}\nmark :{self.mark}\nauthor {stamp}\n"
-                       f"committer {stamp}\n".encode())
+        self.out.write(
+            f"commit {ref}\nmark :{self.mark}\nauthor {stamp}\ncommitter {stamp}\n".encode()
+        )
         self._data(message)
         self.out.write("".join(f"N :{b} :{c}\n" for b, c in notes).encode() + b"\n")
 
@@ -360,8 +380,14 @@ class PieceState:
     body: str
 
     def render(self, updated: date, body: str | None = None) -> str:
-        meta = {"title": self.title, "summary": self.summary, "tags": self.tags,
-                "created": self.created, "updated": updated, "sessions": self.sessions}
+        meta = {
+            "title": self.title,
+            "summary": self.summary,
+            "tags": self.tags,
+            "created": self.created,
+            "updated": updated,
+            "sessions": self.sessions,
+        }
         return corpus.render_piece(meta, self.body if body is None else body)
 
 
@@ -423,8 +449,15 @@ def plans(seed: int, sessions: int, pieces: int) -> Iterator[Plan]:
         yield _plan(text, rng, number, when, outcomes.get(number, 0), known, slugs)
 
 
-def _plan(text: Text, rng: random.Random, number: int, start: datetime, new_pieces: int,
-          known: list[PieceState], slugs: set[str]) -> Plan:
+def _plan(
+    text: Text,
+    rng: random.Random,
+    number: int,
+    start: datetime,
+    new_pieces: int,
+    known: list[PieceState],
+    slugs: set[str],
+) -> Plan:
     sid = f"{number:04d}"
     theme = text.theme()
     topic = None
@@ -444,8 +477,17 @@ def _plan(text: Text, rng: random.Random, number: int, start: datetime, new_piec
     for _ in range(new_pieces):
         title = text.title(theme)
         piece_slug = _unique(corpus.slugify(title, fallback="piece"), slugs)
-        drafts.append(PieceState(piece_slug, title, text.sentence(theme, 10, 22),
-                                 text.tags(theme), today, [number], text.body(theme)))
+        drafts.append(
+            PieceState(
+                piece_slug,
+                title,
+                text.sentence(theme, 10, 22),
+                text.tags(theme),
+                today,
+                [number],
+                text.body(theme),
+            )
+        )
     fresh = list(drafts)
     if crystallize and known and rng.random() < REVISION_SHARE:
         old = rng.choice(known)
@@ -454,9 +496,17 @@ def _plan(text: Text, rng: random.Random, number: int, start: datetime, new_piec
         drafts.append(old)
     if not crystallize and rng.random() < 0.5:
         title = text.title(theme)
-        drafts.append(PieceState(corpus.slugify(title, fallback="draft"), title,
-                                 text.sentence(theme), text.tags(theme), today, [number],
-                                 text.body(theme, 2, 4)))
+        drafts.append(
+            PieceState(
+                corpus.slugify(title, fallback="draft"),
+                title,
+                text.sentence(theme),
+                text.tags(theme),
+                today,
+                [number],
+                text.body(theme, 2, 4),
+            )
+        )
 
     # The exploration commits: one per write_draft / edit_draft / note, in turn order.
     turn = rng.randint(1, 3)  # the first turns read and search: no commit
@@ -464,8 +514,11 @@ def _plan(text: Text, rng: random.Random, number: int, start: datetime, new_piec
 
     def step(tool: str, what: str, added: int, path: str, content: str) -> None:
         nonlocal turn
-        steps.append(Step(tool, describe([what], max(added, 1), 0), text.sentence(theme),
-                          turn, path, content))
+        steps.append(
+            Step(
+                tool, describe([what], max(added, 1), 0), text.sentence(theme), turn, path, content
+            )
+        )
         turn += rng.randint(1, 3)
 
     for piece in drafts:
@@ -475,18 +528,31 @@ def _plan(text: Text, rng: random.Random, number: int, start: datetime, new_piec
             # Drafted short, then extended with edit_draft.
             first = piece.render(today, piece.body.rstrip().rpartition("\n\n")[0])
             step("write_draft", f"add drafts/{piece.slug}.md", lines(first), path, first)
-            step("edit_draft", f"edit drafts/{piece.slug}.md", lines(final) - lines(first),
-                 path, final)
+            step(
+                "edit_draft",
+                f"edit drafts/{piece.slug}.md",
+                lines(final) - lines(first),
+                path,
+                final,
+            )
         else:
             step("write_draft", f"add drafts/{piece.slug}.md", lines(final), path, final)
     journal, before = "## Journal\n", ""
     title0 = (topic or f"Session {sid}")[:120]
     for i in range(rng.choices((1, 2, 3), weights=(6, 3, 1))[0]):
         journal += "\n" + text.paragraph(theme, 2, 4) + "\n"
-        after = corpus.render_log_entry(corpus.LogEntry(
-            session=number, title=title0, started=iso(start), model=model, body=journal))
-        step("note", f"{'edit' if i else 'add'} {log_rel}",
-             lines(after) - (lines(before) if before else 0), f"corpus/{log_rel}", after)
+        after = corpus.render_log_entry(
+            corpus.LogEntry(
+                session=number, title=title0, started=iso(start), model=model, body=journal
+            )
+        )
+        step(
+            "note",
+            f"{'edit' if i else 'add'} {log_rel}",
+            lines(after) - (lines(before) if before else 0),
+            f"corpus/{log_rel}",
+            after,
+        )
         before = after
 
     usage = {"input": rng.randint(20_000, 400_000), "output": rng.randint(1_000, 30_000)}
@@ -508,26 +574,73 @@ def _plan(text: Text, rng: random.Random, number: int, start: datetime, new_piec
     body = journal.rstrip() + "\n\n## Summary\n\n" + summary.strip() + "\n"
     body += "\n## Steps\n\n" + "".join(f"- {s.subject}\n" for s in steps)
     entry = corpus.LogEntry(
-        session=number, title=title, started=iso(start), ended=iso(ended),
+        session=number,
+        title=title,
+        started=iso(start),
+        ended=iso(ended),
         outcome="crystallized" if crystallize else "abandoned",
-        pieces=[p.slug for p in kept], reason=reason, model=model, turns=turn,
-        usage=usage, cost_usd=cost, head=None, body=body)
-    transcript = json.dumps({
-        "version": 1, "session": number, "slug": slug, "topic": topic, "title": title0,
-        "model": model, "started": iso(start), "ended": iso(ended), "status": "judged",
-        "messages": [{"role": "user", "content": [{"type": "text", "text":
-                      "(a synthetic transcript written by bench/gen_corpus.py)"}]}],
-        "turn": turn, "usage": {"input_tokens": usage["input"],
-                                "output_tokens": usage["output"]},
-        "cost_usd": cost,
-    }, indent=1) + "\n"
-    return Plan(number, slug, topic, model, start, ended, steps, [p.slug for p in kept],
-                [p.slug for p in drafts], entry, summary, transcript)
+        pieces=[p.slug for p in kept],
+        reason=reason,
+        model=model,
+        turns=turn,
+        usage=usage,
+        cost_usd=cost,
+        head=None,
+        body=body,
+    )
+    transcript = (
+        json.dumps(
+            {
+                "version": 1,
+                "session": number,
+                "slug": slug,
+                "topic": topic,
+                "title": title0,
+                "model": model,
+                "started": iso(start),
+                "ended": iso(ended),
+                "status": "judged",
+                "messages": [
+                    {
+                        "role": "user",
+                        "content": [
+                            {
+                                "type": "text",
+                                "text": "(a synthetic transcript written by bench/gen_corpus.py)",
+                            }
+                        ],
+                    }
+                ],
+                "turn": turn,
+                "usage": {"input_tokens": usage["input"], "output_tokens": usage["output"]},
+                "cost_usd": cost,
+            },
+            indent=1,
+        )
+        + "\n"
+    )
+    return Plan(
+        number,
+        slug,
+        topic,
+        model,
+        start,
+        ended,
+        steps,
+        [p.slug for p in kept],
+        [p.slug for p in drafts],
+        entry,
+        summary,
+        transcript,
+    )
 
 
 ABANDON_REASONS = (
-    "nothing new: the corpus already says it", "budget exhausted", "the thread went flat",
-    "needs evidence the corpus does not have", "two pieces already cover it between them",
+    "nothing new: the corpus already says it",
+    "budget exhausted",
+    "the thread went flat",
+    "needs evidence the corpus does not have",
+    "two pieces already cover it between them",
 )
 
 
@@ -551,11 +664,18 @@ def emit(stream: FastImport, plan: Plan, main: str) -> tuple[int, int]:
     marks: dict[str, int] = {}
     for i, step in enumerate(plan.steps):
         marks[step.path] = stream.blob(step.content)
-        trailers = {"Agentgit-Session": sid, "Agentgit-Turn": str(step.turn),
-                    "Agentgit-Tool": step.tool}
-        commit = stream.commit(SCRATCH, plan.start + timedelta(seconds=40 * (i + 1)),
-                               message(step.subject, step.reasoning, trailers),
-                               [parent], [("M", marks[step.path], step.path)])
+        trailers = {
+            "Agentgit-Session": sid,
+            "Agentgit-Turn": str(step.turn),
+            "Agentgit-Tool": step.tool,
+        }
+        commit = stream.commit(
+            SCRATCH,
+            plan.start + timedelta(seconds=40 * (i + 1)),
+            message(step.subject, step.reasoning, trailers),
+            [parent],
+            [("M", marks[step.path], step.path)],
+        )
         parent = f":{commit}"
 
     # The branch's last commit: drafts move to pieces/, the log entry is finalised.
@@ -566,8 +686,10 @@ def emit(stream: FastImport, plan: Plan, main: str) -> tuple[int, int]:
     changes: list[tuple[str, ...]] = [("M", log_mark, plan.log_path)]
     parts = [f"edit {plan.log_path.removeprefix('corpus/')}"]
     for slug in plan.pieces:
-        changes += [("D", f"corpus/drafts/{slug}.md"),
-                    ("M", marks[f"corpus/drafts/{slug}.md"], f"corpus/pieces/{slug}.md")]
+        changes += [
+            ("D", f"corpus/drafts/{slug}.md"),
+            ("M", marks[f"corpus/drafts/{slug}.md"], f"corpus/pieces/{slug}.md"),
+        ]
         parts.append(f"move drafts/{slug}.md to pieces/{slug}.md")
     crystallized = entry.outcome == "crystallized"
     verb = "Crystallize" if crystallized else "Abandon"
@@ -582,10 +704,13 @@ def emit(stream: FastImport, plan: Plan, main: str) -> tuple[int, int]:
         "Agentgit-Usage": " ".join(f"{k}={v}" for k, v in entry.usage.items()),
         "Agentgit-Model": plan.model,
     }
-    head = stream.commit(SCRATCH, plan.ended,
-                         message(f"{verb} session {sid}: {subject[0].lower()}{subject[1:]}",
-                                 plan.summary, trailers),
-                         [parent], changes)
+    head = stream.commit(
+        SCRATCH,
+        plan.ended,
+        message(f"{verb} session {sid}: {subject[0].lower()}{subject[1:]}", plan.summary, trailers),
+        [parent],
+        changes,
+    )
 
     # Main's commit. Its tree equals the head's tree whenever the branch left nothing
     # behind (no stray draft): then main takes the head's corpus/ tree whole, which
@@ -600,31 +725,41 @@ def emit(stream: FastImport, plan: Plan, main: str) -> tuple[int, int]:
     else:
         subject = f"Abandon session {sid}: {_one_line(entry.reason or entry.title)}"
         parents = [main]
-    new_main = stream.commit("refs/heads/main", plan.ended,
-                             message(subject, plan.summary, landing), parents, tree_change)
+    new_main = stream.commit(
+        "refs/heads/main", plan.ended, message(subject, plan.summary, landing), parents, tree_change
+    )
     return head, new_main
 
 
-def generate(path: Path, pieces: int, sessions: int, seed: int,
-             echo: Callable[[str], None] = print) -> dict:
+def generate(
+    path: Path, pieces: int, sessions: int, seed: int, echo: Callable[[str], None] = print
+) -> dict:
     started = time.perf_counter()
     if pieces < 0 or sessions < 0 or (pieces and not sessions):
         raise SystemExit("pieces come from sessions: give --sessions >= 1 and counts >= 0")
     if path.exists() and any(path.iterdir()):
         raise SystemExit(f"{path}: not empty; give a new directory")
-    env = {**os.environ, "GIT_AUTHOR_NAME": NAME, "GIT_AUTHOR_EMAIL": EMAIL,
-           "GIT_COMMITTER_NAME": NAME, "GIT_COMMITTER_EMAIL": EMAIL,
-           "GIT_AUTHOR_DATE": iso(EPOCH - timedelta(days=1)),
-           "GIT_COMMITTER_DATE": iso(EPOCH - timedelta(days=1))}
-    subprocess.run([sys.executable, "-m", "agentgit", "init", str(path)], env=env, check=True,
-                   stdout=subprocess.DEVNULL)
+    env = {
+        **os.environ,
+        "GIT_AUTHOR_NAME": NAME,
+        "GIT_AUTHOR_EMAIL": EMAIL,
+        "GIT_COMMITTER_NAME": NAME,
+        "GIT_COMMITTER_EMAIL": EMAIL,
+        "GIT_AUTHOR_DATE": iso(EPOCH - timedelta(days=1)),
+        "GIT_COMMITTER_DATE": iso(EPOCH - timedelta(days=1)),
+    }
+    subprocess.run(
+        [sys.executable, "-m", "agentgit", "init", str(path)],
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     main = _git(path, "rev-parse", "refs/heads/main").strip()
 
     # Planning (text generation) runs in a thread while this one feeds fast-import and
     # waits for the shas it needs back, so the two overlap.
     queue: Queue[Plan | BaseException | None] = Queue(maxsize=64)
-    producer = threading.Thread(target=_produce, args=(queue, seed, sessions, pieces),
-                                daemon=True)
+    producer = threading.Thread(target=_produce, args=(queue, seed, sessions, pieces), daemon=True)
     producer.start()
     stream = FastImport(path)
     notes: list[tuple[int, int]] = []
@@ -641,8 +776,7 @@ def generate(path: Path, pieces: int, sessions: int, seed: int,
         counts["crystallized"] += plan.entry.outcome == "crystallized"
         last = plan.ended
     if notes:
-        stream.notes(NOTES_REF, last, f"Transcripts of {len(notes)} sessions (synthetic)\n",
-                     notes)
+        stream.notes(NOTES_REF, last, f"Transcripts of {len(notes)} sessions (synthetic)\n", notes)
     stream.finish()
     imported = time.perf_counter()
     _git(path, "update-ref", "-d", SCRATCH)
@@ -655,21 +789,26 @@ def generate(path: Path, pieces: int, sessions: int, seed: int,
     _git(path, "reset", "--quiet", "--hard", "refs/heads/main")
     done = time.perf_counter()
     stats = {
-        "path": str(path), "seed": seed, "sessions": sessions,
-        "pieces": len(_git(path, "ls-tree", "--name-only", "main", "corpus/pieces/")
-                      .split()) - 1,  # minus .gitkeep
-        "crystallized": counts["crystallized"], "commits": counts["commits"],
+        "path": str(path),
+        "seed": seed,
+        "sessions": sessions,
+        "pieces": len(_git(path, "ls-tree", "--name-only", "main", "corpus/pieces/").split())
+        - 1,  # minus .gitkeep
+        "crystallized": counts["crystallized"],
+        "commits": counts["commits"],
         "main": _git(path, "rev-parse", "refs/heads/main").strip(),
         "import_seconds": round(imported - started, 2),
         "gc_seconds": round(gc_done - imported, 2),
         "checkout_seconds": round(done - gc_done, 2),
         "total_seconds": round(done - started, 2),
     }
-    echo(f"{path}: {stats['pieces']:,} pieces, {sessions:,} sessions "
-         f"({stats['crystallized']:,} crystallized), {stats['commits']:,} commits in "
-         f"{stats['total_seconds']:.1f} s (init + fast-import {stats['import_seconds']:.1f} s, "
-         f"gc {stats['gc_seconds']:.1f} s, checkout {stats['checkout_seconds']:.1f} s); "
-         f"main {stats['main'][:12]}")
+    echo(
+        f"{path}: {stats['pieces']:,} pieces, {sessions:,} sessions "
+        f"({stats['crystallized']:,} crystallized), {stats['commits']:,} commits in "
+        f"{stats['total_seconds']:.1f} s (init + fast-import {stats['import_seconds']:.1f} s, "
+        f"gc {stats['gc_seconds']:.1f} s, checkout {stats['checkout_seconds']:.1f} s); "
+        f"main {stats['main'][:12]}"
+    )
     return stats
 
 
@@ -683,8 +822,9 @@ def _produce(queue: Queue, seed: int, sessions: int, pieces: int) -> None:
 
 
 def _git(path: Path, *args: str) -> str:
-    return subprocess.run(["git", *args], cwd=path, check=True, capture_output=True,
-                          text=True).stdout
+    return subprocess.run(
+        ["git", *args], cwd=path, check=True, capture_output=True, text=True
+    ).stdout
 
 
 def main(argv: list[str] | None = None) -> None:

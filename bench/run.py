@@ -59,17 +59,25 @@ def timed(fn: Callable[[], Any]) -> float:
     return own if isinstance(own, float) else time.perf_counter() - start
 
 
-def run(args: list[str], cwd: Path, env: dict[str, str] | None = None,
-        input: str | None = None, check: bool = True) -> subprocess.CompletedProcess[str]:
+def run(
+    args: list[str],
+    cwd: Path,
+    env: dict[str, str] | None = None,
+    input: str | None = None,
+    check: bool = True,
+) -> subprocess.CompletedProcess[str]:
     proc = subprocess.run(args, cwd=cwd, env=env, input=input, capture_output=True, text=True)
     if check and proc.returncode != 0:
-        raise SystemExit(f"{' '.join(args[:4])}… failed ({proc.returncode}): "
-                         f"{(proc.stderr or proc.stdout).strip()[-800:]}")
+        raise SystemExit(
+            f"{' '.join(args[:4])}… failed ({proc.returncode}): "
+            f"{(proc.stderr or proc.stdout).strip()[-800:]}"
+        )
     return proc
 
 
-def paired(runs: int, ours: Callable[[], Any], theirs: Callable[[], Any],
-           warmup: bool = True) -> tuple[list[float], list[float]]:
+def paired(
+    runs: int, ours: Callable[[], Any], theirs: Callable[[], Any], warmup: bool = True
+) -> tuple[list[float], list[float]]:
     """Time both `runs` times, alternating which goes first; one untimed warm-up each."""
     if warmup:
         ours()
@@ -86,16 +94,25 @@ def paired(runs: int, ours: Callable[[], Any], theirs: Callable[[], Any],
     return a, b
 
 
-def figure(key: str, label: str, ours: list[float], theirs: list[float], baseline: str,
-           **extra: Any) -> dict[str, Any]:
+def figure(
+    key: str, label: str, ours: list[float], theirs: list[float], baseline: str, **extra: Any
+) -> dict[str, Any]:
     a, b = statistics.median(ours), statistics.median(theirs)
     kind, goal = GOALS[key]
     value = a / b if kind == "ratio" else a
     return {
-        "key": key, "label": label, "agentgit_s": a, "git_s": b, "ratio": a / b,
-        "baseline": baseline, "goal": f"≤ {goal:g}×" if kind == "ratio" else f"< {goal:g} s",
+        "key": key,
+        "label": label,
+        "agentgit_s": a,
+        "git_s": b,
+        "ratio": a / b,
+        "baseline": baseline,
+        "goal": f"≤ {goal:g}×" if kind == "ratio" else f"< {goal:g} s",
         "met": value <= goal if kind == "ratio" else value < goal,
-        "runs": len(ours), "agentgit_runs": ours, "git_runs": theirs, **extra,
+        "runs": len(ours),
+        "agentgit_runs": ours,
+        "git_runs": theirs,
+        **extra,
     }
 
 
@@ -104,13 +121,17 @@ def figure(key: str, label: str, ours: list[float], theirs: list[float], baselin
 
 def bench_log(repo: Path, agentgit: str, runs: int) -> dict[str, Any]:
     ours_cmd = [agentgit, "log", "--json"]
-    git_cmd = ["git", "log", "--first-parent", "--grep=^Agentgit-Session: ", GIT_LOG_FORMAT,
-               "main"]
+    git_cmd = ["git", "log", "--first-parent", "--grep=^Agentgit-Session: ", GIT_LOG_FORMAT, "main"]
     lines = run(ours_cmd, repo).stdout.count("\n") + 1
     a, b = paired(runs, lambda: run(ours_cmd, repo), lambda: run(git_cmd, repo))
-    return figure("log", "`agentgit log --json` (CLI, all sessions)", a, b,
-                  "`git log --first-parent --grep=… --format=<fields, trailers> main`",
-                  sessions_listed=lines)
+    return figure(
+        "log",
+        "`agentgit log --json` (CLI, all sessions)",
+        a,
+        b,
+        "`git log --first-parent --grep=… --format=<fields, trailers> main`",
+        sessions_listed=lines,
+    )
 
 
 def bench_commit_and_orientation(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
@@ -121,8 +142,9 @@ def bench_commit_and_orientation(repo_dir: Path, runs: int) -> list[dict[str, An
 
     repo = Repository.discover(repo_dir)
     settings = Settings(model="scripted")
-    session = lifecycle.start(repo, settings, topic="bench exploration commit",
-                              model_name="scripted")
+    session = lifecycle.start(
+        repo, settings, topic="bench exploration commit", model_name="scripted"
+    )
     drafts = session.corpus_dir / "drafts"
     drafts.mkdir(parents=True, exist_ok=True)
     text = gen_corpus.Text(gen_corpus.random.Random(7), themes=8, invented=500)
@@ -134,15 +156,18 @@ def bench_commit_and_orientation(repo_dir: Path, runs: int) -> list[dict[str, An
         theme = text.theme()
         meta = corpus.normalise_piece_meta(
             {"title": text.title(theme), "summary": text.sentence(theme), "tags": ["bench"]},
-            today=session.today, session=session.session)
+            today=session.today,
+            session=session.session,
+        )
         path = drafts / f"{prefix}-{n}.md"
         path.write_text(corpus.render_piece(meta, text.body(theme)), "utf-8")
         return path
 
     def ours() -> float:
         draft("agentgit")  # what write_draft writes, untimed
-        return timed(lambda: session.commit_step("write_draft", "Bench: one more draft.",
-                                                 next(counter)))
+        return timed(
+            lambda: session.commit_step("write_draft", "Bench: one more draft.", next(counter))
+        )
 
     def theirs() -> float:
         path = draft("git")
@@ -151,35 +176,59 @@ def bench_commit_and_orientation(repo_dir: Path, runs: int) -> list[dict[str, An
 
         def commit() -> None:
             run(["git", "add", "--", rel], session.worktree, env)
-            run(["git", "commit", "--quiet", "--no-verify", "-F", "-"], session.worktree, env,
-                input=message)
+            run(
+                ["git", "commit", "--quiet", "--no-verify", "-F", "-"],
+                session.worktree,
+                env,
+                input=message,
+            )
 
         return timed(commit)
 
     a, b = paired(runs, ours, theirs)
-    results = [figure("commit", "one exploration commit (in-process `commit_step`)", a, b,
-                      "`git add <file>` + `git commit --no-verify` in the same worktree")]
+    results = [
+        figure(
+            "commit",
+            "one exploration commit (in-process `commit_step`)",
+            a,
+            b,
+            "`git add <file>` + `git commit --no-verify` in the same worktree",
+        )
+    ]
 
     def orient() -> None:
         holder["text"], holder["problems"] = lifecycle.orientation(session, settings)
 
     holder: dict[str, Any] = {}
-    a, b = paired(runs, orient,
-                  lambda: run(["git", "ls-files", "corpus"], session.worktree))
+    a, b = paired(runs, orient, lambda: run(["git", "ls-files", "corpus"], session.worktree))
     size = len(holder["text"])
-    results.append(figure(
-        "orientation", "orientation (in-process `build_orientation`)", a, b,
-        "`git ls-files corpus` in the session worktree",
-        chars=size, bound=settings.orient_max_chars,
-        within_bound=size <= settings.orient_max_chars, problems=len(holder["problems"])))
+    results.append(
+        figure(
+            "orientation",
+            "orientation (in-process `build_orientation`)",
+            a,
+            b,
+            "`git ls-files corpus` in the session worktree",
+            chars=size,
+            bound=settings.orient_max_chars,
+            within_bound=size <= settings.orient_max_chars,
+            problems=len(holder["problems"]),
+        )
+    )
     results[-1]["met"] = results[-1]["met"] and size <= settings.orient_max_chars
     lifecycle.abandon(repo, session.session, "benchmark done", settings)
     return results
 
 
-SEARCH_QUERIES = ["archive memory", "what the entropy of a tide means", "ledger trust",
-                  "how a river delta forms at the estuary", "compiler grammar",
-                  "why harvest and ferment go together", "orbit telescope"]
+SEARCH_QUERIES = [
+    "archive memory",
+    "what the entropy of a tide means",
+    "ledger trust",
+    "how a river delta forms at the estuary",
+    "compiler grammar",
+    "why harvest and ferment go together",
+    "orbit telescope",
+]
 
 
 def bench_search(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
@@ -194,8 +243,12 @@ def bench_search(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
     path = index_path(repo.state_dir)
     for suffix in ("", "-wal", "-shm"):
         Path(f"{path}{suffix}").unlink(missing_ok=True)
-    files = {p.removeprefix("corpus/"): sha for p, sha in repo.tree_files(
-        "main", "corpus/pieces", "corpus/log", "corpus/drafts").items()}
+    files = {
+        p.removeprefix("corpus/"): sha
+        for p, sha in repo.tree_files(
+            "main", "corpus/pieces", "corpus/log", "corpus/drafts"
+        ).items()
+    }
     index = CorpusIndex(path, repo.read_blobs)
     build = timed(lambda: index.update(files))
     changed = dict(files)
@@ -208,14 +261,35 @@ def bench_search(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
 
     def theirs() -> None:
         terms = query_terms(next(queries))
-        run(["git", "grep", "-l", "-i", "-F", *(a for t in terms for a in ("-e", t)),
-             "--", "corpus"], repo_dir, check=False)
+        run(
+            [
+                "git",
+                "grep",
+                "-l",
+                "-i",
+                "-F",
+                *(a for t in terms for a in ("-e", t)),
+                "--",
+                "corpus",
+            ],
+            repo_dir,
+            check=False,
+        )
 
     a, b = paired(runs * 2, ours, theirs)
     index.close()
-    return [figure("search", "one `search` call on the whole corpus (in-process, indexed)",
-                   a, b, "`git grep -l -i -F -e <term>… -- corpus` (the old prefilter alone)",
-                   index_build_s=build, index_update_s=update, indexed_files=len(files))]
+    return [
+        figure(
+            "search",
+            "one `search` call on the whole corpus (in-process, indexed)",
+            a,
+            b,
+            "`git grep -l -i -F -e <term>… -- corpus` (the old prefilter alone)",
+            index_build_s=build,
+            index_update_s=update,
+            indexed_files=len(files),
+        )
+    ]
 
 
 def session_script(repo: Path, tag: str) -> list[dict[str, Any]]:
@@ -227,18 +301,28 @@ def session_script(repo: Path, tag: str) -> list[dict[str, Any]]:
     revised = _revised_piece(repo, slugs)
     step = max(len(slugs) // 7, 1)
     pick = [slugs[i * step % len(slugs)] for i in range(7)]
-    queries = iter([  # as a model writes them: some keywords, some questions
-        "archive memory", "what the entropy of a tide means", "ledger trust",
-        "how a river delta forms at the estuary", "compiler grammar",
-        "why harvest and ferment go together", "orbit telescope",
-        "what rituals are for in a festival", "latency of the cache", "attention budget",
-    ])
+    queries = iter(
+        [  # as a model writes them: some keywords, some questions
+            "archive memory",
+            "what the entropy of a tide means",
+            "ledger trust",
+            "how a river delta forms at the estuary",
+            "compiler grammar",
+            "why harvest and ferment go together",
+            "orbit telescope",
+            "what rituals are for in a festival",
+            "latency of the cache",
+            "attention budget",
+        ]
+    )
     x, y = f"bench-{tag}-x", f"bench-{tag}-y"
 
     def body(points: range) -> str:
         return "\n\n".join(
             f"Paragraph {i}: memory and archive meet here (point {i}). The ledger of "
-            f"explorations keeps what a later session needs to orient." for i in points)
+            f"explorations keeps what a later session needs to orient."
+            for i in points
+        )
 
     def t(say: str, tool: str, **input: Any) -> dict[str, Any]:
         return {"text": say, "tool": tool, "input": input}
@@ -254,51 +338,96 @@ def session_script(repo: Path, tag: str) -> list[dict[str, Any]]:
         t("Search once more.", "search", query=next(queries), limit=5),
         t("Read a third piece.", "read", path=f"pieces/{pick[1]}.md"),
         t("Record what pulled.", "note", text="The archive pieces pull against the ledger."),
-        t("Draft the first claim.", "write_draft", slug=x, title="Ledgers of exploration",
-          summary="Explorations kept as a ledger orient later sessions.", tags=["memory"],
-          body=body(range(1, 5))),
+        t(
+            "Draft the first claim.",
+            "write_draft",
+            slug=x,
+            title="Ledgers of exploration",
+            summary="Explorations kept as a ledger orient later sessions.",
+            tags=["memory"],
+            body=body(range(1, 5)),
+        ),
         t("Check the wording elsewhere.", "search", query=next(queries)),
         t("Reread the draft.", "read", path=f"drafts/{x}.md"),
-        t("Sharpen point 1.", "edit_draft", slug=x, old="(point 1)",
-          new="(point 1, sharpened: a ledger is read, an archive is searched)"),
+        t(
+            "Sharpen point 1.",
+            "edit_draft",
+            slug=x,
+            old="(point 1)",
+            new="(point 1, sharpened: a ledger is read, an archive is searched)",
+        ),
         t("Journal.", "note", text="Drafted the ledger claim; point 1 sharpened."),
         t("Look for counterexamples.", "search", query=next(queries)),
         t("Read a fourth piece.", "read", path=f"pieces/{pick[2]}.md"),
         t("And its history.", "history", path=f"pieces/{pick[2]}.md"),
-        t("Tighten point 2.", "edit_draft", slug=x, old="(point 2)",
-          new="(point 2, tightened)"),
-        t("A second, related draft.", "write_draft", slug=y, title="What a log entry owes",
-          summary="A log entry owes the next session its open questions.", tags=["method"],
-          body=body(range(1, 4))),
+        t("Tighten point 2.", "edit_draft", slug=x, old="(point 2)", new="(point 2, tightened)"),
+        t(
+            "A second, related draft.",
+            "write_draft",
+            slug=y,
+            title="What a log entry owes",
+            summary="A log entry owes the next session its open questions.",
+            tags=["method"],
+            body=body(range(1, 4)),
+        ),
         t("Search for open questions.", "search", query=next(queries)),
         t("Read a fifth piece.", "read", path=f"pieces/{pick[3]}.md"),
-        t("Revise the second draft.", "edit_draft", slug=y, old="(point 1)",
-          new="(point 1: the open questions come first)"),
+        t(
+            "Revise the second draft.",
+            "edit_draft",
+            slug=y,
+            old="(point 1)",
+            new="(point 1: the open questions come first)",
+        ),
         t("Journal.", "note", text="Second draft started; it leans on the first."),
         t("Search the log too.", "search", query=next(queries)),
         t("Read an older log entry.", "read", path=entries[len(entries) // 2]),
         t("Its history.", "history", path=entries[len(entries) // 2]),
-        t("Point 3 of the first draft.", "edit_draft", slug=x, old="(point 3)",
-          new="(point 3, with the example from the log)"),
-        t("Point 2 of the second.", "edit_draft", slug=y, old="(point 2)",
-          new="(point 2, shorter)"),
+        t(
+            "Point 3 of the first draft.",
+            "edit_draft",
+            slug=x,
+            old="(point 3)",
+            new="(point 3, with the example from the log)",
+        ),
+        t(
+            "Point 2 of the second.",
+            "edit_draft",
+            slug=y,
+            old="(point 2)",
+            new="(point 2, shorter)",
+        ),
         t("One more search.", "search", query=next(queries)),
         t("Read a sixth piece.", "read", path=f"pieces/{pick[4]}.md"),
         t("Journal.", "note", text="Both drafts hold; the first needs a cleaner opening."),
-        t("Rewrite the first draft whole.", "write_draft", slug=x,
-          title="Ledgers of exploration", summary="Explorations kept as a ledger orient "
-          "later sessions, and abandoned ones most of all.", tags=["memory", "method"],
-          body=body(range(1, 6))),
-        t("Polish point 4.", "edit_draft", slug=x, old="(point 4)",
-          new="(point 4, polished)"),
+        t(
+            "Rewrite the first draft whole.",
+            "write_draft",
+            slug=x,
+            title="Ledgers of exploration",
+            summary="Explorations kept as a ledger orient "
+            "later sessions, and abandoned ones most of all.",
+            tags=["memory", "method"],
+            body=body(range(1, 6)),
+        ),
+        t("Polish point 4.", "edit_draft", slug=x, old="(point 4)", new="(point 4, polished)"),
         t("Last check.", "search", query=next(queries)),
         t("Reread the second draft.", "read", path=f"drafts/{y}.md"),
-        t("Close point 3 of the second.", "edit_draft", slug=y, old="(point 3)",
-          new="(point 3, closed)"),
+        t(
+            "Close point 3 of the second.",
+            "edit_draft",
+            slug=y,
+            old="(point 3)",
+            new="(point 3, closed)",
+        ),
         t("Journal before judging.", "note", text="Both drafts are ready to keep."),
         t("A final search for duplicates.", "search", query="ledger exploration archive"),
-        t("Both crystallized.", "crystallize", slugs=[x, y],
-          summary="Kept two pieces on ledgers of exploration and what a log entry owes."),
+        t(
+            "Both crystallized.",
+            "crystallize",
+            slugs=[x, y],
+            summary="Kept two pieces on ledgers of exploration and what a log entry owes.",
+        ),
     ]
     assert len(turns) == 40, len(turns)
     for i, turn in enumerate(turns):
@@ -325,15 +454,23 @@ def bench_session(repo: Path, agentgit: str, runs: int) -> dict[str, Any]:
         script = OUT / f"session-{len(outcomes) + 1}.jsonl"
         turns = session_script(repo, f"{stamp}-{len(outcomes)}")
         script.write_text("".join(json.dumps(t) + "\n" for t in turns), "utf-8")
-        cmd = [agentgit, "session", "--model", f"scripted:{script}", "--max-turns", "45",
-               "--json"]
+        cmd = [agentgit, "session", "--model", f"scripted:{script}", "--max-turns", "45", "--json"]
         start = time.perf_counter()
         proc = run(cmd, repo)
         elapsed = time.perf_counter() - start
-        result = next(json.loads(line) for line in proc.stdout.splitlines()
-                      if line.startswith("{") and '"event": "result"' in line)
-        outcomes.append({"seconds": elapsed, "outcome": result["outcome"],
-                         "turns": result["turns"], "pieces": result["pieces"]})
+        result = next(
+            json.loads(line)
+            for line in proc.stdout.splitlines()
+            if line.startswith("{") and '"event": "result"' in line
+        )
+        outcomes.append(
+            {
+                "seconds": elapsed,
+                "outcome": result["outcome"],
+                "turns": result["turns"],
+                "pieces": result["pieces"],
+            }
+        )
         if result["outcome"] != "crystallized" or result["turns"] != 40:
             raise SystemExit(f"the scripted session did not go as planned: {result}")
         return elapsed
@@ -345,8 +482,14 @@ def bench_session(repo: Path, agentgit: str, runs: int) -> dict[str, Any]:
         run(["git", "worktree", "remove", "--force", str(path)], repo)
 
     a, b = paired(runs, ours, theirs, warmup=False)
-    return figure("session", "40-turn scripted session, end to end (CLI)", a, b,
-                  "`git worktree add` + `git worktree remove` of main", sessions=outcomes)
+    return figure(
+        "session",
+        "40-turn scripted session, end to end (CLI)",
+        a,
+        b,
+        "`git worktree add` + `git worktree remove` of main",
+        sessions=outcomes,
+    )
 
 
 def session_breakdown(repo_dir: Path) -> dict[str, dict[str, float]]:
@@ -360,11 +503,15 @@ def session_breakdown(repo_dir: Path) -> dict[str, dict[str, float]]:
     settings = Settings(model="scripted")
     start = time.perf_counter()
     session = lifecycle.start(repo, settings, topic=None, model_name="scripted")
-    spent: dict[str, dict[str, float]] = {"start (worktree add)": {
-        "calls": 1, "seconds": time.perf_counter() - start}}
-    toolbox = Toolbox(session, max_body_chars=settings.max_body_chars,
-                      max_result_chars=settings.max_result_chars,
-                      search_limit=settings.search_limit)
+    spent: dict[str, dict[str, float]] = {
+        "start (worktree add)": {"calls": 1, "seconds": time.perf_counter() - start}
+    }
+    toolbox = Toolbox(
+        session,
+        max_body_chars=settings.max_body_chars,
+        max_result_chars=settings.max_result_chars,
+        search_limit=settings.search_limit,
+    )
     stamp = datetime.now(UTC).strftime("%H%M%S")
     try:
         for turn, step in enumerate(session_script(repo_dir, f"{stamp}-b"), 1):
@@ -390,29 +537,39 @@ def bench_hook(repo: Path, agentgit: str, runs: int) -> dict[str, Any]:
     rel = next(p for p in pieces.split() if p.endswith(".md"))
     path = repo / rel
     original = path.read_text("utf-8")
-    path.write_text(original.rstrip() + "\n\nOne more line, staged by the benchmark.\n",
-                    "utf-8")
+    path.write_text(original.rstrip() + "\n\nOne more line, staged by the benchmark.\n", "utf-8")
     run(["git", "add", "--", rel], repo)
     try:
         hook = ["sh", "hooks/pre-commit"]
         staged = run([agentgit, "check", "--staged"], repo, env)
-        a, b = paired(runs, lambda: run(hook, repo, env),
-                      lambda: run(["git", "diff", "--cached", "--name-only"], repo))
-        bare = [timed(lambda: run([agentgit, "check", "--staged"], repo, env))
-                for _ in range(runs)]
+        a, b = paired(
+            runs,
+            lambda: run(hook, repo, env),
+            lambda: run(["git", "diff", "--cached", "--name-only"], repo),
+        )
+        bare = [timed(lambda: run([agentgit, "check", "--staged"], repo, env)) for _ in range(runs)]
     finally:
         run(["git", "reset", "--quiet", "--", rel], repo)
         path.write_text(original, "utf-8")
-    return figure("hook", "pre-commit hook (`agentgit check --staged`), one piece staged",
-                  a, b, "`git diff --cached --name-only`", staged_output=staged.stdout,
-                  check_staged_alone_s=statistics.median(bare))
+    return figure(
+        "hook",
+        "pre-commit hook (`agentgit check --staged`), one piece staged",
+        a,
+        b,
+        "`git diff --cached --name-only`",
+        staged_output=staged.stdout,
+        check_staged_alone_s=statistics.median(bare),
+    )
 
 
 def import_check(repo: Path) -> dict[str, Any]:
     """`python -X importtime -m agentgit CMD`: which modules each command loads."""
     report: dict[str, Any] = {}
-    for name, args in (("log", ["log", "-n", "1"]), ("show", ["show", "1"]),
-                       ("check --staged", ["check", "--staged"])):
+    for name, args in (
+        ("log", ["log", "-n", "1"]),
+        ("show", ["show", "1"]),
+        ("check --staged", ["check", "--staged"]),
+    ):
         proc = run([sys.executable, "-X", "importtime", "-m", "agentgit", *args], repo)
         modules = []
         for line in proc.stderr.splitlines():
@@ -422,8 +579,7 @@ def import_check(repo: Path) -> dict[str, Any]:
         top = sorted((m for m in modules if m[2] == 1), key=lambda m: -m[1])
         report[name] = {
             "modules": len(modules),
-            "anthropic": any(m[0] == "anthropic" or m[0].startswith("anthropic.")
-                             for m in modules),
+            "anthropic": any(m[0] == "anthropic" or m[0].startswith("anthropic.") for m in modules),
             "import_ms": round(sum(m[1] for m in top) / 1000, 1),
             "heaviest": [(m[0], round(m[1] / 1000, 1)) for m in top[:6]],
         }
@@ -434,19 +590,25 @@ def import_check(repo: Path) -> dict[str, Any]:
 
 
 def table(figures: list[dict[str, Any]]) -> str:
-    rows = ["| measure | agentgit | plain git (baseline) | ratio | goal | met |",
-            "|---|---:|---:|---:|---|:---:|"]
+    rows = [
+        "| measure | agentgit | plain git (baseline) | ratio | goal | met |",
+        "|---|---:|---:|---:|---|:---:|",
+    ]
     for f in figures:
         extra = ""
         if f["key"] == "orientation":
             extra = f" — {f['chars']:,} chars (bound {f['bound']:,})"
         if f["key"] == "search":
-            extra = (f" — index of {f['indexed_files']:,} files built in "
-                     f"{_s(f['index_build_s'])}, updated for one new file in "
-                     f"{_s(f['index_update_s'])}")
-        rows.append(f"| {f['label']}{extra} | {_s(f['agentgit_s'])} | {_s(f['git_s'])} "
-                    f"{f['baseline']} | {f['ratio']:.2f}× | {f['goal']} | "
-                    f"{'yes' if f['met'] else '**no**'} |")
+            extra = (
+                f" — index of {f['indexed_files']:,} files built in "
+                f"{_s(f['index_build_s'])}, updated for one new file in "
+                f"{_s(f['index_update_s'])}"
+            )
+        rows.append(
+            f"| {f['label']}{extra} | {_s(f['agentgit_s'])} | {_s(f['git_s'])} "
+            f"{f['baseline']} | {f['ratio']:.2f}× | {f['goal']} | "
+            f"{'yes' if f['met'] else '**no**'} |"
+        )
     return "\n".join(rows)
 
 
@@ -456,24 +618,40 @@ def _s(seconds: float) -> str:
 
 def machine() -> dict[str, Any]:
     git = subprocess.run(["git", "--version"], capture_output=True, text=True).stdout.strip()
-    return {"cpus": os.cpu_count(), "python": platform.python_version(), "git": git,
-            "platform": platform.platform(), "load": os.getloadavg()}
+    return {
+        "cpus": os.cpu_count(),
+        "python": platform.python_version(),
+        "git": git,
+        "platform": platform.platform(),
+        "load": os.getloadavg(),
+    }
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--corpus", type=Path, default=OUT / "corpus",
-                        help="where the generated corpus repository lives (default: "
-                        "bench/out/corpus); generated when missing")
+    parser.add_argument(
+        "--corpus",
+        type=Path,
+        default=OUT / "corpus",
+        help="where the generated corpus repository lives (default: "
+        "bench/out/corpus); generated when missing",
+    )
     parser.add_argument("--fresh", action="store_true", help="regenerate it even if it exists")
-    parser.add_argument("--bloom", action="store_true",
-                        help="give the corpus a commit-graph with changed-path Bloom filters "
-                        "(`git commit-graph write --reachable --changed-paths`), which git "
-                        "does not write by default; path-limited `git log` (the history "
-                        "tool) gets much faster")
+    parser.add_argument(
+        "--bloom",
+        action="store_true",
+        help="give the corpus a commit-graph with changed-path Bloom filters "
+        "(`git commit-graph write --reachable --changed-paths`), which git "
+        "does not write by default; path-limited `git log` (the history "
+        "tool) gets much faster",
+    )
     parser.add_argument("--runs", type=int, default=7, help="runs of the fast measures")
-    parser.add_argument("--session-runs", type=int, default=3,
-                        help="runs of the 40-turn session and of its baseline")
+    parser.add_argument(
+        "--session-runs",
+        type=int,
+        default=3,
+        help="runs of the 40-turn session and of its baseline",
+    )
     parser.add_argument("--pieces", type=int, default=10_000)
     parser.add_argument("--sessions", type=int, default=5_000)
     args = parser.parse_args(argv)
@@ -483,12 +661,14 @@ def main(argv: list[str] | None = None) -> int:
     OUT.mkdir(exist_ok=True)
     import agentgit as package
 
-    results: dict[str, Any] = {"started": datetime.now(UTC).isoformat(), "machine": machine(),
-                               "agentgit": str(Path(package.__file__).parent)}
+    results: dict[str, Any] = {
+        "started": datetime.now(UTC).isoformat(),
+        "machine": machine(),
+        "agentgit": str(Path(package.__file__).parent),
+    }
     repo = args.corpus.resolve()
     stamp = repo / ".git" / "bench-corpus.json"
-    wanted = {"pieces": args.pieces, "sessions": args.sessions, "seed": 1,
-              "bloom": args.bloom}
+    wanted = {"pieces": args.pieces, "sessions": args.sessions, "seed": 1, "bloom": args.bloom}
     try:
         made = json.loads(stamp.read_text("utf-8"))
     except (OSError, ValueError):
@@ -498,21 +678,25 @@ def main(argv: list[str] | None = None) -> int:
     if args.fresh or made.get("params") != wanted:
         if repo.exists():
             shutil.rmtree(repo)
-        made = {"params": wanted, "stats": gen_corpus.generate(
-            repo, args.pieces, args.sessions, seed=1)}
+        made = {
+            "params": wanted,
+            "stats": gen_corpus.generate(repo, args.pieces, args.sessions, seed=1),
+        }
         if args.bloom:
             run(["git", "commit-graph", "write", "--reachable", "--changed-paths"], repo)
         stamp.write_text(json.dumps(made, indent=1) + "\n", "utf-8")
     else:
         print(f"reusing {repo} (generated earlier; --fresh regenerates it)")
     results["corpus"] = made["stats"]
-    print(f"benchmarking {results['agentgit']} on {repo} ({args.runs} runs, "
-          f"{args.session_runs} for the session)", flush=True)
+    print(
+        f"benchmarking {results['agentgit']} on {repo} ({args.runs} runs, "
+        f"{args.session_runs} for the session)",
+        flush=True,
+    )
     figures = []
     for label, step in (
         ("agentgit log", lambda: [bench_log(repo, agentgit, args.runs)]),
-        ("exploration commit, orientation",
-         lambda: bench_commit_and_orientation(repo, args.runs)),
+        ("exploration commit, orientation", lambda: bench_commit_and_orientation(repo, args.runs)),
         ("search", lambda: bench_search(repo, args.runs)),
         ("40-turn session", lambda: [bench_session(repo, agentgit, args.session_runs)]),
         ("pre-commit hook", lambda: [bench_hook(repo, agentgit, args.runs)]),
@@ -522,8 +706,12 @@ def main(argv: list[str] | None = None) -> int:
     print("  session breakdown, imports…", flush=True)
     breakdown = session_breakdown(repo)
     imports = import_check(repo)
-    results.update(figures=figures, session_breakdown=breakdown, imports=imports,
-                   finished=datetime.now(UTC).isoformat())
+    results.update(
+        figures=figures,
+        session_breakdown=breakdown,
+        imports=imports,
+        finished=datetime.now(UTC).isoformat(),
+    )
     (OUT / "results.json").write_text(json.dumps(results, indent=1) + "\n", "utf-8")
     print()
     print(table(figures))
@@ -533,14 +721,18 @@ def main(argv: list[str] | None = None) -> int:
     print("| step | calls | total | per call |")
     print("|---|---:|---:|---:|")
     for tool, row in sorted(breakdown.items(), key=lambda kv: -kv[1]["seconds"]):
-        print(f"| {tool} | {row['calls']:g} | {_s(row['seconds'])} | "
-              f"{_s(row['seconds'] / row['calls'])} |")
+        print(
+            f"| {tool} | {row['calls']:g} | {_s(row['seconds'])} | "
+            f"{_s(row['seconds'] / row['calls'])} |"
+        )
     print()
     for name, info in imports.items():
         heavy = ", ".join(f"{m} {ms:g} ms" for m, ms in info["heaviest"])
-        print(f"- `agentgit {name}` imports {info['modules']} modules "
-              f"({info['import_ms']:g} ms); anthropic: "
-              f"{'**imported**' if info['anthropic'] else 'not imported'}; heaviest: {heavy}")
+        print(
+            f"- `agentgit {name}` imports {info['modules']} modules "
+            f"({info['import_ms']:g} ms); anthropic: "
+            f"{'**imported**' if info['anthropic'] else 'not imported'}; heaviest: {heavy}"
+        )
     if imports["log"]["anthropic"]:
         print("FAIL: `agentgit log` imports anthropic", file=sys.stderr)
         return 1

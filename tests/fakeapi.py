@@ -123,16 +123,19 @@ def error(status: int, message: str | None = None, *, retry_after_ms: int | None
     return {"status": status, "body": body, "headers": headers}
 
 
-def _message(
-    blocks: list[dict[str, Any]], stop_reason: str, usage: dict[str, Any] | None
-) -> Entry:
+def _message(blocks: list[dict[str, Any]], stop_reason: str, usage: dict[str, Any] | None) -> Entry:
     return {"content": blocks, "stop_reason": stop_reason, "usage": usage}
 
 
 # --- the current generation ---------------------------------------------------------------
 
-_CURRENT_PREFIXES = ("claude-sonnet-5-5", "claude-opus-5-5", "claude-haiku-5-5",
-                     "claude-fable-5-", "claude-mythos-5-")
+_CURRENT_PREFIXES = (
+    "claude-sonnet-5-5",
+    "claude-opus-5-5",
+    "claude-haiku-5-5",
+    "claude-fable-5-",
+    "claude-mythos-5-",
+)
 _BETWEEN_TOOLS_MODELS = ("claude-sonnet-5-5",)
 _EFFORTS = ("low", "medium", "high", "xhigh", "max")
 _SIGNING_KEY = b"fake-messages-api"
@@ -144,13 +147,20 @@ def current_generation(model: str) -> bool:
 
 def _canonical(messages: list[dict[str, Any]]) -> str:
     """The conversation as the API would bind it: blocks without cache_control."""
+
     def clean(content: Any) -> Any:
         if isinstance(content, str):
             return [{"type": "text", "text": content}]
-        return [{k: v for k, v in b.items() if k != "cache_control"} if isinstance(b, dict)
-                else b for b in content or []]
-    return json.dumps([{"role": m.get("role"), "content": clean(m.get("content"))}
-                       for m in messages], sort_keys=True, ensure_ascii=False)
+        return [
+            {k: v for k, v in b.items() if k != "cache_control"} if isinstance(b, dict) else b
+            for b in content or []
+        ]
+
+    return json.dumps(
+        [{"role": m.get("role"), "content": clean(m.get("content"))} for m in messages],
+        sort_keys=True,
+        ensure_ascii=False,
+    )
 
 
 def _digest(text: str) -> str:
@@ -160,9 +170,11 @@ def _digest(text: str) -> str:
 def sign_thinking(model: str, full: str, shown: str, prefix: list[dict[str, Any]]) -> str:
     """A signature that carries what the block was issued with (like the real one, which
     carries the encrypted full thinking), so any process can check it."""
-    payload = base64.urlsafe_b64encode(json.dumps(
-        {"m": model, "t": full, "d": _digest(shown), "p": _digest(_canonical(prefix))}
-    ).encode()).decode()
+    payload = base64.urlsafe_b64encode(
+        json.dumps(
+            {"m": model, "t": full, "d": _digest(shown), "p": _digest(_canonical(prefix))}
+        ).encode()
+    ).decode()
     mac = hmac.new(_SIGNING_KEY, payload.encode(), hashlib.sha256).hexdigest()[:32]
     return f"{payload}.{mac}"
 
@@ -192,16 +204,23 @@ def _as_current_model(content: list[dict[str, Any]], body: dict[str, Any]) -> li
     after the last call (the answer) stays text."""
     model = str(body.get("model"))
     prefix = body.get("messages") or []
-    last_call = max((i for i, b in enumerate(content)
-                     if isinstance(b, dict) and b.get("type") == "tool_use"), default=-1)
+    last_call = max(
+        (i for i, b in enumerate(content) if isinstance(b, dict) and b.get("type") == "tool_use"),
+        default=-1,
+    )
     out: list[Any] = []
     for i, block in enumerate(content):
         kind = block.get("type") if isinstance(block, dict) else None
         if kind == "thinking" or (kind == "text" and i < last_call):
             full = str(block.get("thinking" if kind == "thinking" else "text", ""))
             shown = _shown(body, full)
-            out.append({"type": "thinking", "thinking": shown,
-                        "signature": sign_thinking(model, full, shown, prefix)})
+            out.append(
+                {
+                    "type": "thinking",
+                    "thinking": shown,
+                    "signature": sign_thinking(model, full, shown, prefix),
+                }
+            )
         else:
             out.append(block)
     return out
@@ -232,9 +251,14 @@ def _refused_by_current_models(body: dict[str, Any]) -> str | None:
     if (thinking or {}).get("type") == "between_tools" and effort in ("xhigh", "max"):
         return f"between_tools is not supported at effort {effort}"
     messages = body.get("messages") or []
-    if messages and messages[-1].get("role") == "assistant" and not any(
+    if (
+        messages
+        and messages[-1].get("role") == "assistant"
+        and not any(
             isinstance(b, dict) and b.get("type") == "server_tool_use"
-            for b in messages[-1].get("content") or []):
+            for b in messages[-1].get("content") or []
+        )
+    ):
         return "assistant message prefill is not supported on this model"
     return _bad_thinking_block(model, messages)
 
@@ -257,9 +281,11 @@ def _bad_thinking_block(model: str, messages: list[dict[str, Any]]) -> str | Non
             if issued["m"] != model:
                 return f"{where}: the `thinking` block was written by {issued['m']}, not {model}"
             if issued["p"] != _digest(_canonical(messages[:i])):
-                return (f"{where}: Invalid `signature` in `thinking` block. The block is bound "
-                        "to a different conversation. Remove the block, or set "
-                        '`thinking.block_binding.prefix_mismatch_behavior` to "drop_block".')
+                return (
+                    f"{where}: Invalid `signature` in `thinking` block. The block is bound "
+                    "to a different conversation. Remove the block, or set "
+                    '`thinking.block_binding.prefix_mismatch_behavior` to "drop_block".'
+                )
     return None
 
 
@@ -296,8 +322,9 @@ class FakeAPI:
     def start(self) -> FakeAPI:
         self._server = _QuietServer(("127.0.0.1", 0), _make_handler(self))
         # a short poll interval: shutdown() waits for the loop to notice
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.01,),
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.01,), daemon=True
+        )
         self._thread.start()
         return self
 
@@ -426,8 +453,9 @@ def conversation_problem(messages: list[dict[str, Any]]) -> str | None:
     """What the Messages API would refuse in `messages` (None: nothing): content that is
     empty, a tool_use not answered at the start of the next message, a tool_result that
     answers no tool_use of the message before it."""
-    return _empty_content(messages) or _unanswered_tool_use(messages) or _stray_tool_result(
-        messages)
+    return (
+        _empty_content(messages) or _unanswered_tool_use(messages) or _stray_tool_result(messages)
+    )
 
 
 def _blocks(message: dict[str, Any]) -> list[Any]:
@@ -441,11 +469,16 @@ def _empty_content(messages: list[dict[str, Any]]) -> str | None:
     for i, message in enumerate(messages):
         final_assistant = i == len(messages) - 1 and message.get("role") == "assistant"
         if not _blocks(message) and not final_assistant:
-            return (f"messages.{i}: all messages must have non-empty content except for the "
-                    "optional final assistant message")
+            return (
+                f"messages.{i}: all messages must have non-empty content except for the "
+                "optional final assistant message"
+            )
         for block in _blocks(message):
-            if isinstance(block, dict) and block.get("type") == "text" and not str(
-                    block.get("text") or "").strip():
+            if (
+                isinstance(block, dict)
+                and block.get("type") == "text"
+                and not str(block.get("text") or "").strip()
+            ):
                 return f"messages.{i}: text content blocks must contain non-whitespace text"
     return None
 
@@ -453,8 +486,9 @@ def _empty_content(messages: list[dict[str, Any]]) -> str | None:
 def _tool_use_ids(message: dict[str, Any]) -> list[str]:
     if message.get("role") != "assistant":
         return []
-    return [b.get("id") for b in _blocks(message) if isinstance(b, dict)
-            and b.get("type") == "tool_use"]
+    return [
+        b.get("id") for b in _blocks(message) if isinstance(b, dict) and b.get("type") == "tool_use"
+    ]
 
 
 def _leading_results(message: dict[str, Any]) -> list[Any]:
@@ -477,24 +511,31 @@ def _unanswered_tool_use(messages: list[dict[str, Any]]) -> str | None:
         following = messages[i + 1] if i + 1 < len(messages) else {}
         missing = sorted(set(ids) - set(_leading_results(following)))
         if missing:
-            return (f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
-                    f"immediately after: {missing}")
+            return (
+                f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
+                f"immediately after: {missing}"
+            )
     return None
 
 
 def _stray_tool_result(messages: list[dict[str, Any]]) -> str | None:
     """Every tool_result answers a tool_use of the message just before it."""
     for i, message in enumerate(messages):
-        results = [b.get("tool_use_id") for b in _blocks(message) if isinstance(b, dict)
-                   and b.get("type") == "tool_result"]
+        results = [
+            b.get("tool_use_id")
+            for b in _blocks(message)
+            if isinstance(b, dict) and b.get("type") == "tool_result"
+        ]
         if not results:
             continue
         asked = set(_tool_use_ids(messages[i - 1])) if i > 0 else set()
         stray = sorted(set(results) - asked)
         if stray or message.get("role") != "user":
-            return (f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` "
-                    f"blocks: {stray or results}. Each `tool_result` block must have a "
-                    "corresponding `tool_use` block in the previous message.")
+            return (
+                f"messages.{i}.content: unexpected `tool_use_id` found in `tool_result` "
+                f"blocks: {stray or results}. Each `tool_result` block must have a "
+                "corresponding `tool_use` block in the previous message."
+            )
     return None
 
 
@@ -514,8 +555,10 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             length = int(self.headers.get("content-length") or 0)
             raw = self.rfile.read(length)
             if self.path.split("?")[0] != "/v1/messages":
-                self._json(404, {"type": "error", "error": {"type": "not_found_error",
-                                                           "message": self.path}})
+                self._json(
+                    404,
+                    {"type": "error", "error": {"type": "not_found_error", "message": self.path}},
+                )
                 return
             body = json.loads(raw or b"{}")
             api.headers.append({k.lower(): v for k, v in self.headers.items()})
@@ -559,8 +602,9 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
             self.wfile.write(f"{len(data):x}\r\n".encode() + data + b"\r\n")
             self.wfile.flush()
 
-        def _stream(self, message: dict[str, Any], cut_after: int | None,
-                    event_delay: float | None = None) -> None:
+        def _stream(
+            self, message: dict[str, Any], cut_after: int | None, event_delay: float | None = None
+        ) -> None:
             self._start_sse()
             for n, (event, payload) in enumerate(sse_events(message)):
                 if event_delay and n:
@@ -573,10 +617,19 @@ def _make_handler(api: FakeAPI) -> type[BaseHTTPRequestHandler]:
 
         def _stream_error(self, body: dict[str, Any], err: dict[str, Any]) -> None:
             self._start_sse()
-            start = {"type": "message_start", "message": {
-                "id": "msg_fake_err", "type": "message", "role": "assistant",
-                "model": body.get("model", "fake"), "content": [], "stop_reason": None,
-                "stop_sequence": None, "usage": {"input_tokens": 1, "output_tokens": 1}}}
+            start = {
+                "type": "message_start",
+                "message": {
+                    "id": "msg_fake_err",
+                    "type": "message",
+                    "role": "assistant",
+                    "model": body.get("model", "fake"),
+                    "content": [],
+                    "stop_reason": None,
+                    "stop_sequence": None,
+                    "usage": {"input_tokens": 1, "output_tokens": 1},
+                },
+            }
             self._chunk(f"event: message_start\ndata: {json.dumps(start)}\n\n".encode())
             payload = {"type": "error", "error": err}
             self._chunk(f"event: error\ndata: {json.dumps(payload)}\n\n".encode())
@@ -590,16 +643,24 @@ def sse_events(message: dict[str, Any]) -> Iterator[tuple[str, dict[str, Any]]]:
     usage = message["usage"]
     start_usage = {k: v for k, v in usage.items() if k != "output_tokens"}
     start_usage["output_tokens"] = 1
-    yield "message_start", {"type": "message_start", "message": {
-        **message, "content": [], "stop_reason": None, "usage": start_usage}}
+    yield (
+        "message_start",
+        {
+            "type": "message_start",
+            "message": {**message, "content": [], "stop_reason": None, "usage": start_usage},
+        },
+    )
     yield "ping", {"type": "ping"}
     for index, block in enumerate(message["content"]):
         yield from _block_events(index, block)
-    yield "message_delta", {
-        "type": "message_delta",
-        "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
-        "usage": usage,
-    }
+    yield (
+        "message_delta",
+        {
+            "type": "message_delta",
+            "delta": {"stop_reason": message["stop_reason"], "stop_sequence": None},
+            "usage": usage,
+        },
+    )
     yield "message_stop", {"type": "message_stop"}
 
 
@@ -618,17 +679,21 @@ def _block_events(index: int, block: dict[str, Any]) -> Iterator[tuple[str, dict
         deltas = [{"type": "input_json_delta", "partial_json": p} for p in _pieces(raw)]
         start = {**block, "input": {}}
     elif kind == "thinking":  # under display "omitted": the signature alone
-        deltas = [{"type": "thinking_delta", "thinking": p} for p in _pieces(block["thinking"])
-                  if block["thinking"]]
+        deltas = [
+            {"type": "thinking_delta", "thinking": p}
+            for p in _pieces(block["thinking"])
+            if block["thinking"]
+        ]
         deltas.append({"type": "signature_delta", "signature": block["signature"]})
         start = {**block, "thinking": "", "signature": ""}
     else:  # redacted_thinking, web_search_tool_result, ...: whole in the start event
         deltas, start = [], block
-    yield "content_block_start", {"type": "content_block_start", "index": index,
-                                  "content_block": start}
+    yield (
+        "content_block_start",
+        {"type": "content_block_start", "index": index, "content_block": start},
+    )
     for delta in deltas:
-        yield "content_block_delta", {"type": "content_block_delta", "index": index,
-                                      "delta": delta}
+        yield "content_block_delta", {"type": "content_block_delta", "index": index, "delta": delta}
     yield "content_block_stop", {"type": "content_block_stop", "index": index}
 
 
@@ -745,9 +810,14 @@ def fake_api(monkeypatch: pytest.MonkeyPatch) -> Iterator[FakeAPI]:
     api = FakeAPI().start()
     monkeypatch.setenv("ANTHROPIC_BASE_URL", api.url)
     monkeypatch.setenv("ANTHROPIC_API_KEY", FAKE_KEY)
-    for var in ("ANTHROPIC_AUTH_TOKEN", "ANTHROPIC_PROFILE", "ANTHROPIC_IDENTITY_TOKEN",
-                "ANTHROPIC_IDENTITY_TOKEN_FILE", "ANTHROPIC_CUSTOM_HEADERS",
-                "ANTHROPIC_CONFIG_DIR"):
+    for var in (
+        "ANTHROPIC_AUTH_TOKEN",
+        "ANTHROPIC_PROFILE",
+        "ANTHROPIC_IDENTITY_TOKEN",
+        "ANTHROPIC_IDENTITY_TOKEN_FILE",
+        "ANTHROPIC_CUSTOM_HEADERS",
+        "ANTHROPIC_CONFIG_DIR",
+    ):
         monkeypatch.delenv(var, raising=False)
     # Dropped connections carry no retry-after header, so the SDK backs off 0.5 s,
     # 1 s, ...; shrink its initial delay so fault tests take milliseconds.

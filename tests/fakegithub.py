@@ -35,20 +35,34 @@ class FakeGitHub:
         if not parsed.path.startswith(base + "/"):
             return 404, {"message": "Not Found"}
         if route == "/pulls" and method == "POST":
-            if any(p["head"]["ref"] == body["head"] and p["state"] == "open"
-                   for p in self.pulls.values()):
+            if any(
+                p["head"]["ref"] == body["head"] and p["state"] == "open"
+                for p in self.pulls.values()
+            ):
                 return 422, {"message": "Validation Failed"}
             number = len(self.pulls) + 1
             self.pulls[number] = {
-                "number": number, "state": "open", "merged_at": None, "title": body["title"],
-                "body": body["body"], "head": {"ref": body["head"]}, "base": {"ref": body["base"]},
-                "labels": [], "html_url": f"https://github.example/{REPOSITORY}/pull/{number}"}
+                "number": number,
+                "state": "open",
+                "merged_at": None,
+                "title": body["title"],
+                "body": body["body"],
+                "head": {"ref": body["head"]},
+                "base": {"ref": body["base"]},
+                "labels": [],
+                "html_url": f"https://github.example/{REPOSITORY}/pull/{number}",
+            }
             return 201, self.pulls[number]
         if route == "/pulls" and method == "GET":
             owner, _, branch = query.get("head", "").partition(":")
             state = query.get("state", "open")
-            found = [p for p in self.pulls.values() if p["head"]["ref"] == branch
-                     and owner == REPOSITORY.split("/")[0] and state in ("all", p["state"])]
+            found = [
+                p
+                for p in self.pulls.values()
+                if p["head"]["ref"] == branch
+                and owner == REPOSITORY.split("/")[0]
+                and state in ("all", p["state"])
+            ]
             return 200, found
         parts = route.strip("/").split("/")
         if len(parts) == 2 and parts[0] == "pulls" and method == "PATCH":

@@ -75,8 +75,12 @@ def _handler(remote: HttpRemote) -> type[BaseHTTPRequestHandler]:
                 self.end_headers()
                 return
             status, headers, out = self._backend(body)
-            if mode == "drop-main" and pushing and b"refs/heads/main" in body[:4096] \
-                    and self.command == "POST":
+            if (
+                mode == "drop-main"
+                and pushing
+                and b"refs/heads/main" in body[:4096]
+                and self.command == "POST"
+            ):
                 self.close_connection = True
                 with contextlib.suppress(OSError):
                     self.connection.shutdown(2)
@@ -90,18 +94,25 @@ def _handler(remote: HttpRemote) -> type[BaseHTTPRequestHandler]:
 
         def _backend(self, body: bytes) -> tuple[int, list[tuple[str, str]], bytes]:
             path, _, query = self.path.partition("?")
-            env = {**os.environ, "GIT_PROJECT_ROOT": str(remote.root),
-                   "GIT_HTTP_EXPORT_ALL": "1", "REMOTE_USER": "tester",
-                   "REMOTE_ADDR": "127.0.0.1", "REQUEST_METHOD": self.command,
-                   "PATH_INFO": path, "QUERY_STRING": query,
-                   "CONTENT_TYPE": self.headers.get("Content-Type", ""),
-                   "CONTENT_LENGTH": str(len(body))}
+            env = {
+                **os.environ,
+                "GIT_PROJECT_ROOT": str(remote.root),
+                "GIT_HTTP_EXPORT_ALL": "1",
+                "REMOTE_USER": "tester",
+                "REMOTE_ADDR": "127.0.0.1",
+                "REQUEST_METHOD": self.command,
+                "PATH_INFO": path,
+                "QUERY_STRING": query,
+                "CONTENT_TYPE": self.headers.get("Content-Type", ""),
+                "CONTENT_LENGTH": str(len(body)),
+            }
             if self.headers.get("Content-Encoding"):
                 env["HTTP_CONTENT_ENCODING"] = self.headers["Content-Encoding"]
             if self.headers.get("Git-Protocol"):
                 env["GIT_PROTOCOL"] = self.headers["Git-Protocol"]
-            proc = subprocess.run(["git", "http-backend"], input=body, env=env,
-                                  capture_output=True, check=False)
+            proc = subprocess.run(
+                ["git", "http-backend"], input=body, env=env, capture_output=True, check=False
+            )
             head, _, out = proc.stdout.partition(b"\r\n\r\n")
             status, headers = 200, []
             for line in head.decode("latin-1").split("\r\n"):
@@ -120,8 +131,9 @@ def http_remote(tmp_path: Path) -> Iterator[HttpRemote]:
     """An empty bare repository served over smart HTTP on 127.0.0.1."""
     root = tmp_path / "served"
     root.mkdir()
-    subprocess.run(["git", "init", "-q", "--bare", "-b", "main", str(root / "corpus.git")],
-                   check=True)
+    subprocess.run(
+        ["git", "init", "-q", "--bare", "-b", "main", str(root / "corpus.git")], check=True
+    )
     remote = HttpRemote(root)
     thread = threading.Thread(target=remote.server.serve_forever, daemon=True)
     thread.start()

@@ -17,8 +17,15 @@ def turn(tool: str, tool_input: dict[str, Any], text: str = "") -> Turn:
     return {"text": text or f"Calling {tool}.", "tool": tool, "input": tool_input}
 
 
-def draft(slug: str, title: str, body: str, *, summary: str | None = None,
-          tags: list[str] | None = None, text: str = "") -> Turn:
+def draft(
+    slug: str,
+    title: str,
+    body: str,
+    *,
+    summary: str | None = None,
+    tags: list[str] | None = None,
+    text: str = "",
+) -> Turn:
     args: dict[str, Any] = {"slug": slug, "title": title, "body": body}
     if summary is not None:
         args["summary"] = summary
@@ -44,13 +51,15 @@ def search(query: str, text: str = "") -> Turn:
 
 
 def crystallize(slugs: list[str], summary: str = "It crystallized.", text: str = "") -> Turn:
-    return turn("crystallize", {"slugs": slugs, "summary": summary},
-                text or "The piece stands on its own.")
+    return turn(
+        "crystallize", {"slugs": slugs, "summary": summary}, text or "The piece stands on its own."
+    )
 
 
 def abandon(reason: str, summary: str = "Nothing crystallized.", text: str = "") -> Turn:
-    return turn("abandon", {"reason": reason, "summary": summary},
-                text or "Nothing pulled; abandoning.")
+    return turn(
+        "abandon", {"reason": reason, "summary": summary}, text or "Nothing pulled; abandoning."
+    )
 
 
 def write_script(path: Path, turns: list[Turn]) -> Path:
@@ -59,8 +68,9 @@ def write_script(path: Path, turns: list[Turn]) -> Path:
     return path
 
 
-def keep_script(slug: str = "tides", title: str = "Tides",
-                body: str = "The moon pulls the sea.\n") -> list[Turn]:
+def keep_script(
+    slug: str = "tides", title: str = "Tides", body: str = "The moon pulls the sea.\n"
+) -> list[Turn]:
     """A short session that drafts one piece, notes, and keeps it."""
     return [
         draft(slug, title, body, summary=f"On {title.lower()}.", tags=["test"]),

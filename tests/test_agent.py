@@ -40,11 +40,18 @@ class FakeModel:
         return self.reply(request, len(self.requests))
 
 
-def tool(name: str, tool_input: Any, tool_id: str = "", text: str = "",
-         usage: Usage | None = None, stop: str = "tool_use") -> ModelResponse:
+def tool(
+    name: str,
+    tool_input: Any,
+    tool_id: str = "",
+    text: str = "",
+    usage: Usage | None = None,
+    stop: str = "tool_use",
+) -> ModelResponse:
     content: list[dict[str, Any]] = [{"type": "text", "text": text}] if text else []
-    content.append({"type": "tool_use", "id": tool_id or f"toolu_{name}", "name": name,
-                    "input": tool_input})
+    content.append(
+        {"type": "tool_use", "id": tool_id or f"toolu_{name}", "name": name, "input": tool_input}
+    )
     return ModelResponse(content, stop, usage or Usage(), "fake")
 
 
@@ -73,25 +80,37 @@ def tool_results(message: dict[str, Any]) -> list[dict[str, Any]]:
 
 @pytest.fixture
 def session(corpus_repo: Path) -> Session:
-    return start(Repository.discover(corpus_repo), Settings(), topic="Tides",
-                 model_name="scripted")
+    return start(Repository.discover(corpus_repo), Settings(), topic="Tides", model_name="scripted")
 
 
 class Harness:
     """An Agent on a real session, counting saves."""
 
-    def __init__(self, session: Session, model: Any, settings: Settings,
-                 cost: Callable[[Usage], float | None] = lambda usage: 0.0,
-                 clock: Callable[[], float] | None = None) -> None:
+    def __init__(
+        self,
+        session: Session,
+        model: Any,
+        settings: Settings,
+        cost: Callable[[Usage], float | None] = lambda usage: 0.0,
+        clock: Callable[[], float] | None = None,
+    ) -> None:
         self.session = session
         self.model = model
         self.saves: list[tuple[int, int]] = []  # (turn, len(messages)) at each save
         self.toolbox = Toolbox(session, max_body_chars=settings.max_body_chars)
         extra = {"clock": clock} if clock else {}
-        self.agent = Agent(model, self.toolbox, "SYSTEM", settings, cost=cost,
-                           save=lambda s: self.saves.append((s.turn, len(s.messages))), **extra)
-        self.state = AgentState(messages=[{"role": "user",
-                                           "content": [{"type": "text", "text": "ORIENT"}]}])
+        self.agent = Agent(
+            model,
+            self.toolbox,
+            "SYSTEM",
+            settings,
+            cost=cost,
+            save=lambda s: self.saves.append((s.turn, len(s.messages))),
+            **extra,
+        )
+        self.state = AgentState(
+            messages=[{"role": "user", "content": [{"type": "text", "text": "ORIENT"}]}]
+        )
 
     def run(self) -> Judgement:
         return self.agent.run(self.state)
@@ -127,8 +146,7 @@ def test_a_tool_call_resets_the_nudges(session: Session) -> None:
 
 
 def _never_judges(req: ModelRequest, n: int) -> ModelResponse:
-    return tool("note", {"text": f"still going {n}"}, f"toolu_{n}",
-                usage=Usage(input_tokens=100))
+    return tool("note", {"text": f"still going {n}"}, f"toolu_{n}", usage=Usage(input_tokens=100))
 
 
 def _check_last_turn(model: FakeModel, spent: str) -> None:
@@ -136,8 +154,9 @@ def _check_last_turn(model: FakeModel, spent: str) -> None:
     assert last.allowed_tools == JUDGES
     assert all(r.allowed_tools is None for r in before)
     texts = said(last.messages[-1])
-    assert any("budget is spent" in t and spent in t and "crystallize or abandon" in t
-               for t in texts), texts
+    assert any(
+        "budget is spent" in t and spent in t and "crystallize or abandon" in t for t in texts
+    ), texts
 
 
 def test_turn_budget_gives_one_last_judging_turn_then_abandons(session: Session) -> None:
@@ -191,8 +210,9 @@ def test_token_budget(session: Session) -> None:
 
 
 @pytest.mark.parametrize(("cap", "requests"), [(0.002, 0), (0.0031, 1), (1.0, 8)])
-def test_a_cost_cap_is_kept_from_the_first_turn(session: Session, cap: float,
-                                               requests: int) -> None:
+def test_a_cost_cap_is_kept_from_the_first_turn(
+    session: Session, cap: float, requests: int
+) -> None:
     # At $3 a million tokens written to the cache and $0.30 read back, the first
     # request here (system, orientation and tool definitions: ~3,000 characters, taken
     # as ~1,000 tokens) costs ~$0.0030 and the next ~$0.0003 more. A cap under one turn
@@ -201,8 +221,11 @@ def test_a_cost_cap_is_kept_from_the_first_turn(session: Session, cap: float,
     model = FakeModel(_never_judges)
 
     def cost(usage: Usage) -> float:
-        return (usage.cache_creation_input_tokens * 3 + usage.cache_read_input_tokens * 0.3
-                + usage.input_tokens * 3) / 1e6
+        return (
+            usage.cache_creation_input_tokens * 3
+            + usage.cache_read_input_tokens * 0.3
+            + usage.input_tokens * 3
+        ) / 1e6
 
     h = Harness(session, model, Settings(max_cost=cap, max_turns=8), cost=cost)
     judgement = h.run()
@@ -243,8 +266,7 @@ def _slow(now: list[float], seconds: float, reply: Reply) -> Reply:
 def test_minutes_budget(session: Session) -> None:
     now = [0.0]
     model = FakeModel(_slow(now, 300, _never_judges))  # each turn takes five minutes
-    judgement = Harness(session, model, Settings(max_minutes=12),
-                        clock=lambda: now[0]).run()
+    judgement = Harness(session, model, Settings(max_minutes=12), clock=lambda: now[0]).run()
     assert judgement.reason == "budget exhausted"
     _check_last_turn(model, "of 12 minutes")
     # No request may outlive the budget: the third is cut at 12 minutes, and the judging
@@ -255,8 +277,13 @@ def test_minutes_budget(session: Session) -> None:
 
 def test_a_turn_cut_at_the_deadline_is_followed_by_a_judgement(session: Session) -> None:
     now = [0.0]
-    model = FakeModel(lambda req, n: _slow(now, 600, _never_judges)(req, n) if n == 1
-                      else _slow(now, 5, lambda r, m: abandon("out of time"))(req, n))
+    model = FakeModel(
+        lambda req, n: (
+            _slow(now, 600, _never_judges)(req, n)
+            if n == 1
+            else _slow(now, 5, lambda r, m: abandon("out of time"))(req, n)
+        )
+    )
     h = Harness(session, model, Settings(max_minutes=2), clock=lambda: now[0])
     judgement = h.run()
     assert judgement.reason == "out of time"
@@ -315,8 +342,13 @@ def test_refusal_abandons_without_running_tools(session: Session) -> None:
 
 
 def test_max_tokens_cuts_off_a_half_tool_call(session: Session) -> None:
-    half = tool("write_draft", {"slug": "tides", "title": "Tides"}, "toolu_half",
-                text="Here is the long draft", stop="max_tokens")
+    half = tool(
+        "write_draft",
+        {"slug": "tides", "title": "Tides"},
+        "toolu_half",
+        text="Here is the long draft",
+        stop="max_tokens",
+    )
     script = [half, abandon()]
     model = FakeModel(lambda req, n: script[n - 1])
     h = Harness(session, model, Settings(turn_max_tokens=512))
@@ -362,14 +394,14 @@ def test_an_empty_reply_is_never_sent_back_empty(session: Session) -> None:
     third = model.requests[2].messages
     # The Messages API refuses an empty assistant message anywhere but last.
     assert all(m["content"] for m in third)
-    assert third[-2] == {"role": "assistant", "content": [{"type": "text",
-                                                           "text": EMPTY_REPLY}]}
+    assert third[-2] == {"role": "assistant", "content": [{"type": "text", "text": EMPTY_REPLY}]}
     assert NUDGE in user_texts(third[-1])
 
 
 def test_pause_turn_resends_the_conversation_without_a_user_message(session: Session) -> None:
-    paused = ModelResponse([{"type": "text", "text": "Searching the web…"}], "pause_turn",
-                           Usage(), "fake")
+    paused = ModelResponse(
+        [{"type": "text", "text": "Searching the web…"}], "pause_turn", Usage(), "fake"
+    )
     script = [paused, abandon()]
     model = FakeModel(lambda req, n: script[n - 1])
     judgement = Harness(session, model, Settings()).run()
@@ -385,11 +417,14 @@ def test_pause_turn_resends_the_conversation_without_a_user_message(session: Ses
 def test_every_tool_use_of_a_turn_is_answered_in_order(session: Session) -> None:
     blocks = [
         {"type": "text", "text": "Three steps at once."},
-        {"type": "tool_use", "id": "toolu_a", "name": "write_draft",
-         "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls."}},
+        {
+            "type": "tool_use",
+            "id": "toolu_a",
+            "name": "write_draft",
+            "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls."},
+        },
         {"type": "tool_use", "id": "toolu_b", "name": "read", "input": {"path": "../x"}},
-        {"type": "tool_use", "id": "toolu_c", "name": "read",
-         "input": {"path": "drafts/tides.md"}},
+        {"type": "tool_use", "id": "toolu_c", "name": "read", "input": {"path": "drafts/tides.md"}},
         {"type": "tool_use", "id": "toolu_d", "name": "note", "input": {"text": "Noted."}},
     ]
     script = [ModelResponse(blocks, "tool_use", Usage(), "fake"), abandon()]
@@ -406,8 +441,7 @@ def test_every_tool_use_of_a_turn_is_answered_in_order(session: Session) -> None
     assert answer["content"] == results
     assert "budget left" in results[-1]["content"]
     assert all("budget left" not in r["content"] for r in results[:-1])
-    assert [s["tool"] for s in h.state.turns[0]["steps"]] == ["write_draft", "read", "read",
-                                                              "note"]
+    assert [s["tool"] for s in h.state.turns[0]["steps"]] == ["write_draft", "read", "read", "note"]
     assert h.commits() == 1 + 2
     # The turn's text is the reasoning of each commit it made.
     body = git(session.worktree, "log", "-1", "--format=%b")
@@ -416,13 +450,25 @@ def test_every_tool_use_of_a_turn_is_answered_in_order(session: Session) -> None
 
 def test_a_tool_use_after_crystallize_is_not_run(session: Session) -> None:
     blocks = [
-        {"type": "tool_use", "id": "toolu_a", "name": "write_draft",
-         "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls."}},
-        {"type": "tool_use", "id": "toolu_b", "name": "crystallize",
-         "input": {"slugs": ["tides"], "summary": "It held."}},
+        {
+            "type": "tool_use",
+            "id": "toolu_a",
+            "name": "write_draft",
+            "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls."},
+        },
+        {
+            "type": "tool_use",
+            "id": "toolu_b",
+            "name": "crystallize",
+            "input": {"slugs": ["tides"], "summary": "It held."},
+        },
         {"type": "tool_use", "id": "toolu_c", "name": "note", "input": {"text": "After."}},
-        {"type": "tool_use", "id": "toolu_d", "name": "write_draft",
-         "input": {"slug": "more", "title": "More", "body": "x"}},
+        {
+            "type": "tool_use",
+            "id": "toolu_d",
+            "name": "write_draft",
+            "input": {"slug": "more", "title": "More", "body": "x"},
+        },
     ]
     model = FakeModel(lambda req, n: ModelResponse(blocks, "tool_use", Usage(), "fake"))
     h = Harness(session, model, Settings())
@@ -447,8 +493,10 @@ def test_a_failed_judgement_does_not_end_the_session(session: Session) -> None:
 
 
 def test_a_malformed_tool_use_is_an_error_result(session: Session) -> None:
-    blocks = [{"type": "tool_use", "id": "toolu_x", "name": "note"},  # no input at all
-              {"type": "tool_use", "id": "toolu_y", "name": "note", "input": "text"}]
+    blocks = [
+        {"type": "tool_use", "id": "toolu_x", "name": "note"},  # no input at all
+        {"type": "tool_use", "id": "toolu_y", "name": "note", "input": "text"},
+    ]
     script = [ModelResponse(blocks, "tool_use", Usage(), "fake"), abandon()]
     model = FakeModel(lambda req, n: script[n - 1])
     Harness(session, model, Settings()).run()
@@ -477,12 +525,15 @@ def test_state_is_saved_after_every_turn(session: Session) -> None:
 
 def test_usage_and_cost_accumulate(session: Session) -> None:
     usages = [Usage(100, 10, 0, 50), Usage(20, 30, 150, 0, 1), Usage(5, 5, 200, 0)]
-    script = [tool("list_pieces", {}, usage=usages[0]), tool("note", {"text": "n"},
-                                                             usage=usages[1]),
-              tool("abandon", {"reason": "r", "summary": "s"}, usage=usages[2])]
+    script = [
+        tool("list_pieces", {}, usage=usages[0]),
+        tool("note", {"text": "n"}, usage=usages[1]),
+        tool("abandon", {"reason": "r", "summary": "s"}, usage=usages[2]),
+    ]
     model = FakeModel(lambda req, n: script[n - 1])
-    h = Harness(session, model, Settings(),
-                cost=lambda u: u.input_tokens * 0.001 + u.output_tokens * 0.01)
+    h = Harness(
+        session, model, Settings(), cost=lambda u: u.input_tokens * 0.001 + u.output_tokens * 0.01
+    )
     h.run()
     assert h.state.usage == Usage(125, 45, 350, 50, 1)
     assert h.state.turn == 3
@@ -498,9 +549,16 @@ def test_unknown_cost_stays_unknown(session: Session) -> None:
     # The turns' usage here is all zero; the agent's own estimates (the first turn's
     # cache tokens, the price of a turn's output room) are priced at nothing, so the
     # turns take the costs in order.
-    h = Harness(session, model, Settings(max_cost=0.3),
-                cost=lambda u: 0.0 if u.cache_creation_input_tokens + u.cache_read_input_tokens
-                or u.output_tokens else next(costs))
+    h = Harness(
+        session,
+        model,
+        Settings(max_cost=0.3),
+        cost=lambda u: (
+            0.0
+            if u.cache_creation_input_tokens + u.cache_read_input_tokens or u.output_tokens
+            else next(costs)
+        ),
+    )
     judgement = h.run()
     assert h.state.cost_usd is None
     # An unknown cost cannot spend the cost budget: no last turn was forced.
@@ -513,18 +571,32 @@ def test_unknown_cost_stays_unknown(session: Session) -> None:
 
 
 def test_scripted_model_drives_a_session(session: Session, corpus_repo: Path) -> None:
-    model = ScriptedModel([
-        {"text": "Start a draft.", "tool": "write_draft",
-         "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls."},
-         "usage": {"input_tokens": 1000, "output_tokens": 50}},
-        {"content": [
-            {"type": "text", "text": "Keep it, then one more thing."},
-            {"type": "tool_use", "name": "crystallize",
-             "input": {"slugs": ["tides"], "summary": "Tides held."}},
-            {"type": "tool_use", "name": "note", "input": {"text": "never written"}},
-        ], "usage": {"input_tokens": 1200, "output_tokens": 40,
-                     "cache_read_input_tokens": 900}},
-    ])
+    model = ScriptedModel(
+        [
+            {
+                "text": "Start a draft.",
+                "tool": "write_draft",
+                "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls."},
+                "usage": {"input_tokens": 1000, "output_tokens": 50},
+            },
+            {
+                "content": [
+                    {"type": "text", "text": "Keep it, then one more thing."},
+                    {
+                        "type": "tool_use",
+                        "name": "crystallize",
+                        "input": {"slugs": ["tides"], "summary": "Tides held."},
+                    },
+                    {"type": "tool_use", "name": "note", "input": {"text": "never written"}},
+                ],
+                "usage": {
+                    "input_tokens": 1200,
+                    "output_tokens": 40,
+                    "cache_read_input_tokens": 900,
+                },
+            },
+        ]
+    )
     repo = Repository.discover(corpus_repo)
     result = run(repo, session, model, Settings(), cost=lambda u: u.total_input * 1e-6)
     assert result.outcome == "crystallized"

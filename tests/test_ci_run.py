@@ -45,9 +45,12 @@ def runner_python(tmp_path_factory: pytest.TempPathFactory) -> Path:
     venv = root / "venv"
     subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
     python = venv / "bin" / "python"
-    purelib = subprocess.run([str(python), "-c", "import sysconfig; "
-                              "print(sysconfig.get_paths()['purelib'])"],
-                             check=True, capture_output=True, text=True).stdout.strip()
+    purelib = subprocess.run(
+        [str(python), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
     Path(purelib, "runner-deps.pth").write_text(f"{deps}\n")
     return python
 
@@ -60,19 +63,26 @@ def expression(expr: str, context: dict[str, str]) -> str:
     return context[left] or default.strip("'")
 
 
-def run_workflow(text: str, workdir: Path, context: dict[str, str],
-                 env: dict[str, str]) -> list[tuple[str, subprocess.CompletedProcess[str]]]:
+def run_workflow(
+    text: str, workdir: Path, context: dict[str, str], env: dict[str, str]
+) -> list[tuple[str, subprocess.CompletedProcess[str]]]:
     steps = yaml.safe_load(text)["jobs"]["session"]["steps"]
     done = []
     for step in steps:
         if "run" not in step:
             continue
-        step_env = {k: re.sub(r"\$\{\{\s*(.+?)\s*\}\}",
-                              lambda m: expression(m.group(1), context), str(v))
-                    for k, v in (step.get("env") or {}).items()}
-        proc = subprocess.run(["bash", "-e", "-c", step["run"]], cwd=workdir,
-                              capture_output=True, text=True, env={**env, **step_env},
-                              timeout=120)
+        step_env = {
+            k: re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: expression(m.group(1), context), str(v))
+            for k, v in (step.get("env") or {}).items()
+        }
+        proc = subprocess.run(
+            ["bash", "-e", "-c", step["run"]],
+            cwd=workdir,
+            capture_output=True,
+            text=True,
+            env={**env, **step_env},
+            timeout=120,
+        )
         done.append((step["name"], proc))
         if proc.returncode != 0 and not step.get("continue-on-error"):
             break
@@ -80,53 +90,95 @@ def run_workflow(text: str, workdir: Path, context: dict[str, str],
 
 
 @pytest.fixture
-def actions_env(tmp_path: Path, fake_api: FakeAPI, fake_github: FakeGitHub,
-                runner_python: Path) -> dict[str, str]:
+def actions_env(
+    tmp_path: Path, fake_api: FakeAPI, fake_github: FakeGitHub, runner_python: Path
+) -> dict[str, str]:
     """What a runner has: no git identity or global config, the variables Actions sets,
     and its own Python first on PATH, where the install step puts agentgit (pip never
     reaches a package index here)."""
-    identity = ("GIT_AUTHOR_NAME", "GIT_AUTHOR_EMAIL", "GIT_COMMITTER_NAME",
-                "GIT_COMMITTER_EMAIL")  # the workflow's own step sets the identity
-    env = {k: v for k, v in os.environ.items()
-           if not k.startswith(("ANTHROPIC_", "GITHUB_", "VIRTUAL_ENV", "PYTHON", "PIP_"))
-           and k not in identity}
+    identity = (
+        "GIT_AUTHOR_NAME",
+        "GIT_AUTHOR_EMAIL",
+        "GIT_COMMITTER_NAME",
+        "GIT_COMMITTER_EMAIL",
+    )  # the workflow's own step sets the identity
+    env = {
+        k: v
+        for k, v in os.environ.items()
+        if not k.startswith(("ANTHROPIC_", "GITHUB_", "VIRTUAL_ENV", "PYTHON", "PIP_"))
+        and k not in identity
+    }
     bindir = runner_python.parent
-    return {**env, "PATH": f"{bindir}:{env['PATH']}", "PIP_NO_INDEX": "1",
-            "PIP_DISABLE_PIP_VERSION_CHECK": "1", "CI": "true", "GITHUB_ACTIONS": "true",
-            "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": fake_github.url,
-            "ANTHROPIC_BASE_URL": fake_api.url, "AGENTGIT_MAX_RETRIES": "1",
-            "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md")}
+    return {
+        **env,
+        "PATH": f"{bindir}:{env['PATH']}",
+        "PIP_NO_INDEX": "1",
+        "PIP_DISABLE_PIP_VERSION_CHECK": "1",
+        "CI": "true",
+        "GITHUB_ACTIONS": "true",
+        "GITHUB_REPOSITORY": REPOSITORY,
+        "GITHUB_API_URL": fake_github.url,
+        "ANTHROPIC_BASE_URL": fake_api.url,
+        "AGENTGIT_MAX_RETRIES": "1",
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+    }
 
 
-def night(remote: Path, path: Path, env: dict[str, str], wheel: Path,
-          **inputs: str) -> dict[str, subprocess.CompletedProcess[str]]:
+def night(
+    remote: Path, path: Path, env: dict[str, str], wheel: Path, **inputs: str
+) -> dict[str, subprocess.CompletedProcess[str]]:
     """One run of the workflow on a runner: checkout with full history, then the steps,
     the workflow's install step installing `wheel` (`init --ci github --install WHEEL`).
     A scheduled run has no inputs."""
     git(remote.parent, "clone", "-q", str(remote), str(path))
-    context = {"secrets.ANTHROPIC_API_KEY": FAKE_KEY, "github.token": TOKEN,
-               "github.repository": REPOSITORY, **{f"inputs.{k}": v for k, v in inputs.items()}}
+    context = {
+        "secrets.ANTHROPIC_API_KEY": FAKE_KEY,
+        "github.token": TOKEN,
+        "github.repository": REPOSITORY,
+        **{f"inputs.{k}": v for k, v in inputs.items()},
+    }
     for name in ("topic", "review", "resume"):
         context.setdefault(f"inputs.{name}", "")
     return dict(run_workflow(render_workflow(install=str(wheel)), path, context, env))
 
 
 def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
-        corpus_repo: Path, tmp_path: Path, actions_env: dict[str, str], fake_api: FakeAPI,
-        fake_github: FakeGitHub, agentgit_wheel: Path, runner_python: Path) -> None:
+    corpus_repo: Path,
+    tmp_path: Path,
+    actions_env: dict[str, str],
+    fake_api: FakeAPI,
+    fake_github: FakeGitHub,
+    agentgit_wheel: Path,
+    runner_python: Path,
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     summary = Path(actions_env["GITHUB_STEP_SUMMARY"])
 
     fake_api.push(draft(1), note(2), keep(3))
     first = night(remote, tmp_path / "runner-1", actions_env, agentgit_wheel)
-    assert list(first) == ["Install agentgit", "Git identity of the agent",
-                           "Record review decisions", "Session"]
+    assert list(first) == [
+        "Install agentgit",
+        "Git identity of the agent",
+        "Record review decisions",
+        "Session",
+    ]
     assert all(proc.returncode == 0 for proc in first.values()), {
-        name: proc.stderr for name, proc in first.items()}
+        name: proc.stderr for name, proc in first.items()
+    }
     # The steps ran the agentgit the install step put in the runner's Python.
-    where = subprocess.run(["bash", "-c", "head -1 \"$(command -v agentgit)\"; python -c "
-                            "'import agentgit; print(agentgit.__file__)'"], cwd=tmp_path,
-                           env=actions_env, capture_output=True, text=True, check=True).stdout
+    where = subprocess.run(
+        [
+            "bash",
+            "-c",
+            'head -1 "$(command -v agentgit)"; python -c '
+            "'import agentgit; print(agentgit.__file__)'",
+        ],
+        cwd=tmp_path,
+        env=actions_env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert where.splitlines() == [f"#!{runner_python}", where.splitlines()[1]], where
     assert where.splitlines()[1].startswith(str(runner_python.parents[1])), where
     assert first["Record review decisions"].stdout == ""
@@ -142,21 +194,30 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
     fake_api.push(note(4, "Nothing here."), drop_it(5))
     second = night(remote, tmp_path / "runner-2", actions_env, agentgit_wheel)
     assert all(proc.returncode == 0 for proc in second.values()), {
-        name: proc.stderr for name, proc in second.items()}
+        name: proc.stderr for name, proc in second.items()
+    }
     assert second["Record review decisions"].stdout == (
-        "Session 0001 crystallized in review: pull request #1 merged\n")
+        "Session 0001 crystallized in review: pull request #1 merged\n"
+    )
     assert list(fake_github.pulls) == [1]  # an abandoned session opens none
 
     reader = clone(remote, tmp_path / "reader")
     logged = [line.split()[:3] for line in agentgit(reader, "log").stdout.splitlines()]
     assert [(n, outcome) for n, _, outcome in logged] == [
-        ("0002", "abandoned"), ("0001", "crystallized")]
+        ("0002", "abandoned"),
+        ("0001", "crystallized"),
+    ]
     assert not git(remote, "for-each-ref", "refs/heads/session", "refs/agentgit/review")
 
 
 def test_a_dispatch_resumes_a_session_a_scheduled_run_left_interrupted(
-        corpus_repo: Path, tmp_path: Path, actions_env: dict[str, str], fake_api: FakeAPI,
-        fake_github: FakeGitHub, agentgit_wheel: Path) -> None:
+    corpus_repo: Path,
+    tmp_path: Path,
+    actions_env: dict[str, str],
+    fake_api: FakeAPI,
+    fake_github: FakeGitHub,
+    agentgit_wheel: Path,
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
     first = night(remote, tmp_path / "runner-1", actions_env, agentgit_wheel, review="merge")
@@ -173,17 +234,29 @@ def test_a_dispatch_resumes_a_session_a_scheduled_run_left_interrupted(
 
 
 def test_init_in_an_agentgit_installed_from_a_wheel_file_says_to_pass_install(
-        tmp_path: Path, actions_env: dict[str, str], agentgit_wheel: Path,
-        runner_python: Path) -> None:
+    tmp_path: Path, actions_env: dict[str, str], agentgit_wheel: Path, runner_python: Path
+) -> None:
     # pip records the wheel file's path in direct_url.json (PEP 610): no runner reaches it.
-    subprocess.run([str(runner_python), "-m", "pip", "install", "-q", str(agentgit_wheel)],
-                   cwd=tmp_path, env=actions_env, check=True, capture_output=True)
-    proc = subprocess.run(["agentgit", "init", "corpus", "--ci", "github"], cwd=tmp_path,
-                          env=actions_env, capture_output=True, text=True)
+    subprocess.run(
+        [str(runner_python), "-m", "pip", "install", "-q", str(agentgit_wheel)],
+        cwd=tmp_path,
+        env=actions_env,
+        check=True,
+        capture_output=True,
+    )
+    proc = subprocess.run(
+        ["agentgit", "init", "corpus", "--ci", "github"],
+        cwd=tmp_path,
+        env=actions_env,
+        capture_output=True,
+        text=True,
+    )
     assert proc.returncode == 0, proc.stderr
-    assert proc.stderr.startswith("warning: The workflow installs agentgit==0.1.0 from the "
-                                  "package index, but this agentgit came from a local file "
-                                  f"(file://{agentgit_wheel})"), proc.stderr
+    assert proc.stderr.startswith(
+        "warning: The workflow installs agentgit==0.1.0 from the "
+        "package index, but this agentgit came from a local file "
+        f"(file://{agentgit_wheel})"
+    ), proc.stderr
     assert len(proc.stderr.splitlines()) == 1
     text = (tmp_path / "corpus/.github/workflows/agentgit.yml").read_text("utf-8")
     assert "python -m pip install 'agentgit==0.1.0'" in text

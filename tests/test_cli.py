@@ -41,8 +41,13 @@ def test_init_a_new_directory_given_a_relative_path(tmp_path: Path) -> None:
     repo = tmp_path / "fresh"
     assert "Created corpus repository" in proc.stdout
     assert not (repo / "fresh").exists()
-    assert {"corpus/PROGRAM.md", "corpus/pieces/.gitkeep", "corpus/log/.gitkeep",
-            "hooks/pre-commit", "agentgit.toml"} <= files(repo)
+    assert {
+        "corpus/PROGRAM.md",
+        "corpus/pieces/.gitkeep",
+        "corpus/log/.gitkeep",
+        "hooks/pre-commit",
+        "agentgit.toml",
+    } <= files(repo)
     assert git(repo, "symbolic-ref", "HEAD").strip() == "refs/heads/main"
     assert git(repo, "config", "core.hooksPath").strip() == "hooks"
     assert os.access(repo / "hooks/pre-commit", os.X_OK)
@@ -141,15 +146,18 @@ def test_commands_outside_a_repository_are_one_line_errors(tmp_path: Path) -> No
         assert "not a git repository" in line
 
 
-@pytest.mark.parametrize("args", [
-    ["session", "--max-turns", "0"],
-    ["session", "--max-cost", "-1"],
-    ["log", "--bogus"],
-    ["log", "-n", "zero"],
-    ["show", "one"],
-    ["abandon", "1"],  # --reason is required
-    ["no-such-command"],
-])
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["session", "--max-turns", "0"],
+        ["session", "--max-cost", "-1"],
+        ["log", "--bogus"],
+        ["log", "-n", "zero"],
+        ["show", "one"],
+        ["abandon", "1"],  # --reason is required
+        ["no-such-command"],
+    ],
+)
 def test_bad_usage_exits_2(corpus_repo: Path, args: list[str]) -> None:
     # One line like every other error, naming where the help is.
     line = one_line_error(agentgit(corpus_repo, *args), code=2)
@@ -163,17 +171,19 @@ def test_abandon_with_an_empty_reason_is_usage(corpus_repo: Path) -> None:
 
 def test_resume_and_abandon_of_no_such_session(corpus_repo: Path) -> None:
     # No model is given and no API key is set: the missing session is what is reported.
-    assert one_line_error(agentgit(corpus_repo, "resume", "99")) == \
-        "agentgit: no open session 0099"
-    assert one_line_error(agentgit(corpus_repo, "abandon", "99", "--reason", "x")) == \
-        "agentgit: no open session 0099"
+    assert one_line_error(agentgit(corpus_repo, "resume", "99")) == "agentgit: no open session 0099"
+    assert (
+        one_line_error(agentgit(corpus_repo, "abandon", "99", "--reason", "x"))
+        == "agentgit: no open session 0099"
+    )
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session", "refs/agentgit")
 
 
 def test_session_with_a_missing_script_is_one_line(corpus_repo: Path, tmp_path: Path) -> None:
     before = git(corpus_repo, "rev-parse", "main")
-    line = one_line_error(agentgit(corpus_repo, "session", "--model",
-                                   f"scripted:{tmp_path / 'missing.jsonl'}"))
+    line = one_line_error(
+        agentgit(corpus_repo, "session", "--model", f"scripted:{tmp_path / 'missing.jsonl'}")
+    )
     assert "cannot read" in line
     assert git(corpus_repo, "rev-parse", "main") == before
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
@@ -188,8 +198,7 @@ def test_session_in_a_repository_without_main_is_one_line(tmp_path: Path) -> Non
     assert "agentgit init" in line
 
 
-def test_a_broken_piece_on_main_does_not_stop_a_session(corpus_repo: Path,
-                                                         tmp_path: Path) -> None:
+def test_a_broken_piece_on_main_does_not_stop_a_session(corpus_repo: Path, tmp_path: Path) -> None:
     broken = "---\ntitle: [unclosed\n---\nA person wrote this.\n"
     (corpus_repo / "corpus/pieces/broken.md").write_text(broken)
     git(corpus_repo, "add", "corpus/pieces/broken.md")
@@ -244,8 +253,9 @@ def test_check_names_file_line_and_reason(corpus_repo: Path) -> None:
 def _commit(repo: Path, *args: str) -> subprocess.CompletedProcess[str]:
     """`git commit` with the venv's agentgit on PATH, as the hook expects to find it."""
     env = {**os.environ, "PATH": f"{VENV_BIN}{os.pathsep}{os.environ.get('PATH', '')}"}
-    return subprocess.run(["git", "commit", "-q", *args], cwd=repo, capture_output=True,
-                          text=True, env=env)
+    return subprocess.run(
+        ["git", "commit", "-q", *args], cwd=repo, capture_output=True, text=True, env=env
+    )
 
 
 def test_the_pre_commit_hook_refuses_a_broken_piece(corpus_repo: Path) -> None:
@@ -275,10 +285,12 @@ def test_the_pre_commit_hook_refuses_a_broken_piece(corpus_repo: Path) -> None:
 def test_python_dash_m_and_the_console_script_both_answer_help(tmp_path: Path) -> None:
     by_module = agentgit(tmp_path, "--help")
     assert by_module.returncode == 0 and "Usage:" in by_module.stdout
-    script = subprocess.run([str(VENV_BIN / "agentgit"), "--help"], cwd=tmp_path,
-                            capture_output=True, text=True)
+    script = subprocess.run(
+        [str(VENV_BIN / "agentgit"), "--help"], cwd=tmp_path, capture_output=True, text=True
+    )
     assert script.returncode == 0 and script.stdout == by_module.stdout.replace(
-        "python -m agentgit", "agentgit")
+        "python -m agentgit", "agentgit"
+    )
     for command in COMMANDS:
         assert command in by_module.stdout
 

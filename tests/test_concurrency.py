@@ -20,10 +20,23 @@ def run_at_once(repo: Path, scripts: list[Path], checkout: bool) -> list[dict]:
         git(repo, "switch", "-q", "--detach")
     procs = [
         subprocess.Popen(
-            [sys.executable, "-m", "agentgit", "session", "--json", "--topic", f"topic {i}",
-             "--model", f"scripted:{script}"],
-            cwd=repo, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
-            env=dict(os.environ))
+            [
+                sys.executable,
+                "-m",
+                "agentgit",
+                "session",
+                "--json",
+                "--topic",
+                f"topic {i}",
+                "--model",
+                f"scripted:{script}",
+            ],
+            cwd=repo,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
         for i, script in enumerate(scripts)
     ]
     results = []
@@ -36,8 +49,7 @@ def run_at_once(repo: Path, scripts: list[Path], checkout: bool) -> list[dict]:
 
 
 @pytest.mark.parametrize("checkout", [True, False], ids=["main-checked-out", "detached"])
-def test_three_sessions_at_once_all_land(corpus_repo: Path, tmp_path: Path,
-                                         checkout: bool) -> None:
+def test_three_sessions_at_once_all_land(corpus_repo: Path, tmp_path: Path, checkout: bool) -> None:
     base = git(corpus_repo, "rev-parse", "main").strip()
     scripts = [
         write_script(tmp_path / "a.jsonl", keep_script("alpha", "Alpha")),
@@ -56,8 +68,9 @@ def test_three_sessions_at_once_all_land(corpus_repo: Path, tmp_path: Path,
         archived = git(corpus_repo, "rev-parse", f"refs/agentgit/sessions/{r['session']:04d}")
         assert archived.strip() == r["head"]
         assert git(corpus_repo, "notes", "--ref", "refs/notes/agentgit", "show", r["head"])
-    first_parent = git(corpus_repo, "log", "--first-parent", "--format=%s",
-                       f"{base}..main").splitlines()
+    first_parent = git(
+        corpus_repo, "log", "--first-parent", "--format=%s", f"{base}..main"
+    ).splitlines()
     assert len(first_parent) == 3
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
     assert git(corpus_repo, "worktree", "list", "--porcelain").count("worktree ") == 1

@@ -336,8 +336,7 @@ def test_load_pieces_skips_broken_with_a_warning(tmp_path: Path) -> None:
     assert load_pieces(tmp_path / "nowhere") == ([], [])
 
 
-def test_load_pieces_follows_a_symlink_only_while_it_stays_in_the_corpus(
-        tmp_path: Path) -> None:
+def test_load_pieces_follows_a_symlink_only_while_it_stays_in_the_corpus(tmp_path: Path) -> None:
     corpus_dir = tmp_path / "corpus"
     pieces_dir = corpus_dir / "pieces"
     pieces_dir.mkdir(parents=True)
@@ -349,7 +348,8 @@ def test_load_pieces_follows_a_symlink_only_while_it_stays_in_the_corpus(
     pieces, problems = load_pieces(corpus_dir)
     assert [p.slug for p in pieces] == ["a-alias", "b-good"]
     assert [(p.path, p.reason) for p in problems] == [
-        ("corpus/pieces/c-leak.md", "a symbolic link out of the corpus; not read")]
+        ("corpus/pieces/c-leak.md", "a symbolic link out of the corpus; not read")
+    ]
     assert all("PRIVATE KEY" not in p.body and "PRIVATE KEY" not in p.title for p in pieces)
 
     # A loop of links, and a directory where a piece should be: reported, not raised.
@@ -362,7 +362,8 @@ def test_load_pieces_follows_a_symlink_only_while_it_stays_in_the_corpus(
         ("corpus/pieces/c-leak.md", "a symbolic link out of the corpus; not read"),
         ("corpus/pieces/d-loop.md", "cannot be read: a loop of symbolic links"),
         ("corpus/pieces/e-loop.md", "cannot be read: a loop of symbolic links"),
-        ("corpus/pieces/f-dir.md", "cannot be read: Is a directory")]
+        ("corpus/pieces/f-dir.md", "cannot be read: Is a directory"),
+    ]
     (pieces_dir / "f-dir.md").rmdir()
 
     # The folder itself linked out of the corpus: nothing in it is read.

@@ -31,18 +31,35 @@ NEW = "The payoff comes later. " + OLD
 TURNS = [
     search("tides", text="Nothing on tides yet?"),
     # Two commits in one turn: a kill can fall between them.
-    {"content": [
-        {"type": "text", "text": "Draft, then note it."},
-        {"type": "tool_use", "name": "write_draft",
-         "input": {"slug": "tides", "title": "Tides", "body": OLD + "\n"}},
-        {"type": "tool_use", "name": "note", "input": {"text": "Drafted tides."}},
-    ]},
-    {"text": "Sharpen it.", "tool": "edit_draft",
-     "input": {"slug": "tides", "old": OLD, "new": NEW}},
+    {
+        "content": [
+            {"type": "text", "text": "Draft, then note it."},
+            {
+                "type": "tool_use",
+                "name": "write_draft",
+                "input": {"slug": "tides", "title": "Tides", "body": OLD + "\n"},
+            },
+            {"type": "tool_use", "name": "note", "input": {"text": "Drafted tides."}},
+        ]
+    },
+    {
+        "text": "Sharpen it.",
+        "tool": "edit_draft",
+        "input": {"slug": "tides", "old": OLD, "new": NEW},
+    },
     crystallize(["tides"], summary="Wrote tides."),
 ]
-POINTS = ["claimed", "started", "answered", "step", "saved", "judged", "before-main",
-          "merging", "after-main"]
+POINTS = [
+    "claimed",
+    "started",
+    "answered",
+    "step",
+    "saved",
+    "judged",
+    "before-main",
+    "merging",
+    "after-main",
+]
 # The log entry names times and a head sha, which differ between any two runs.
 _VOLATILE = re.compile(r"^(started|ended|head): .*$", re.M)
 
@@ -87,8 +104,8 @@ def reference(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[Path, 
 
 @pytest.mark.parametrize("name", POINTS)
 def test_killed_anywhere_then_resumed_gives_the_uninterrupted_trees(
-        reference: tuple[Path, dict, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-        name: str) -> None:
+    reference: tuple[Path, dict, dict], tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str
+) -> None:
     script, expected, counts = reference
     assert counts.get(name), f"the session never reaches {name}"
     assert expected["corpus/pieces/tides.md"].count("The payoff comes later.") == 1
@@ -113,13 +130,22 @@ def test_the_reported_case_applies_the_edit_once(tmp_path: Path) -> None:
     """Issue 9, item 1, as reported: the bundled script killed after its second step."""
     keep = Path(__file__).parent.parent / "agentgit" / "scripts" / "keep.jsonl"
     init(tmp_path / "repo")
-    killed = agentgit(tmp_path / "repo", "session", "--model", f"scripted:{keep}",
-                      env={"AGENTGIT_TEST_KILL_AT": "step:2"})
+    killed = agentgit(
+        tmp_path / "repo",
+        "session",
+        "--model",
+        f"scripted:{keep}",
+        env={"AGENTGIT_TEST_KILL_AT": "step:2"},
+    )
     assert killed.returncode == -9, killed.stderr
     done = agentgit(tmp_path / "repo", "resume", "1")
     assert done.returncode == 0, done.stderr
     piece = git(tmp_path / "repo", "show", "main:corpus/pieces/keep-what-you-discard.md")
     assert piece.count("The payoff comes later") == 1
-    calls = git(tmp_path / "repo", "log", "--format=%(trailers:key=Agentgit-Call,valueonly)",
-                "refs/agentgit/sessions/0001").split()
+    calls = git(
+        tmp_path / "repo",
+        "log",
+        "--format=%(trailers:key=Agentgit-Call,valueonly)",
+        "refs/agentgit/sessions/0001",
+    ).split()
     assert len(calls) == len(set(calls)) == 3  # each call made its commit once

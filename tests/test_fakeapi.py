@@ -15,9 +15,13 @@ ASK = {"role": "user", "content": [{"type": "text", "text": "Go on."}]}
 
 
 def use(*ids: str) -> dict[str, Any]:
-    return {"role": "assistant", "content": [
-        {"type": "text", "text": "Calling."},
-        *({"type": "tool_use", "id": i, "name": "read", "input": {}} for i in ids)]}
+    return {
+        "role": "assistant",
+        "content": [
+            {"type": "text", "text": "Calling."},
+            *({"type": "tool_use", "id": i, "name": "read", "input": {}} for i in ids),
+        ],
+    }
 
 
 def result(tool_id: str) -> dict[str, Any]:
@@ -34,26 +38,38 @@ VALID = {
     "answered": [ASK, use("a", "b"), answer(result("a"), result("b"))],
     "answered then text": [ASK, use("a"), answer(result("a"), TEXT)],
     "string content": [{"role": "user", "content": "Hello."}],
-    "final assistant prefill": [ASK, {"role": "assistant", "content": [
-        {"type": "text", "text": "The answer is"}]}],
+    "final assistant prefill": [
+        ASK,
+        {"role": "assistant", "content": [{"type": "text", "text": "The answer is"}]},
+    ],
     "empty final assistant": [ASK, {"role": "assistant", "content": []}],
 }
 INVALID = {
     "unanswered": ([ASK, use("a"), ASK], "without `tool_result`"),
     "half answered": ([ASK, use("a", "b"), answer(result("a"))], "['b']"),
     "answered after text": ([ASK, use("a"), answer(TEXT, result("a"))], "immediately after"),
-    "answered a message late": ([ASK, use("a"), ASK, use("b"),
-                                 answer(result("a"), result("b"))], "without `tool_result`"),
+    "answered a message late": (
+        [ASK, use("a"), ASK, use("b"), answer(result("a"), result("b"))],
+        "without `tool_result`",
+    ),
     "tool_use last": ([ASK, use("a")], "without `tool_result`"),
     "stray result": ([ASK, use("a"), answer(result("a"), result("z"))], "unexpected"),
     "result with no tool_use": ([answer(result("a"))], "unexpected"),
     "empty content list": ([ASK, {"role": "assistant", "content": []}, ASK], "non-empty"),
     "empty user message": ([{"role": "user", "content": []}], "non-empty"),
     "empty string content": ([{"role": "user", "content": ""}], "non-whitespace"),
-    "empty text block": ([ASK, {"role": "assistant", "content": [
-        {"type": "text", "text": ""}, {"type": "text", "text": "x"}]}, ASK], "non-whitespace"),
-    "blank text in a user message": ([answer({"type": "text", "text": " \n"})],
-                                     "non-whitespace"),
+    "empty text block": (
+        [
+            ASK,
+            {
+                "role": "assistant",
+                "content": [{"type": "text", "text": ""}, {"type": "text", "text": "x"}],
+            },
+            ASK,
+        ],
+        "non-whitespace",
+    ),
+    "blank text in a user message": ([answer({"type": "text", "text": " \n"})], "non-whitespace"),
 }
 
 
@@ -73,12 +89,12 @@ def test_the_sdk_gets_a_400_and_the_next_valid_request_is_answered() -> None:
     with FakeAPI([text_turn("Hello.")]) as api:
         client = anthropic.Anthropic(api_key=FAKE_KEY, base_url=api.url, max_retries=0)
         with pytest.raises(anthropic.BadRequestError) as caught:
-            client.messages.create(model="claude-sonnet-5-5", max_tokens=10,
-                                   messages=[ASK, use("a"), ASK])  # type: ignore[list-item]
+            client.messages.create(
+                model="claude-sonnet-5-5", max_tokens=10, messages=[ASK, use("a"), ASK]
+            )  # type: ignore[list-item]
         assert "tool_result" in str(caught.value)
         assert api.rejections and api.remaining == 1  # nothing was consumed
-        reply = client.messages.create(model="claude-sonnet-5-5", max_tokens=10,
-                                       messages=[ASK])  # type: ignore[list-item]
+        reply = client.messages.create(model="claude-sonnet-5-5", max_tokens=10, messages=[ASK])  # type: ignore[list-item]
         assert reply.content[0].text == "Hello."  # type: ignore[union-attr]
 
 
@@ -91,14 +107,12 @@ def test_more_than_four_cache_breakpoints_get_a_400() -> None:
 
 def test_a_delayed_answer_ends_when_the_fake_stops() -> None:
     api = FakeAPI([{**text_turn("late"), "delay": 600}]).start()
-    client = anthropic.Anthropic(api_key=FAKE_KEY, base_url=api.url, max_retries=0,
-                                 timeout=600)
+    client = anthropic.Anthropic(api_key=FAKE_KEY, base_url=api.url, max_retries=0, timeout=600)
     failures: list[BaseException] = []
 
     def call() -> None:
         try:
-            client.messages.create(model="claude-sonnet-5-5", max_tokens=10,
-                                   messages=[ASK])  # type: ignore[list-item]
+            client.messages.create(model="claude-sonnet-5-5", max_tokens=10, messages=[ASK])  # type: ignore[list-item]
         except BaseException as exc:  # noqa: BLE001 - whatever ends the call is fine
             failures.append(exc)
 

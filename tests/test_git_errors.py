@@ -33,7 +33,8 @@ def keep(tmp_path: Path) -> str:
 
 @pytest.mark.parametrize("lock", [".git/index.lock", ".git/refs/heads/main.lock"])
 def test_a_lock_left_behind_is_named_and_the_checkout_is_untouched(
-        corpus_repo: Path, keep: str, lock: str) -> None:
+    corpus_repo: Path, keep: str, lock: str
+) -> None:
     before = git(corpus_repo, "rev-parse", "main").strip()
     (corpus_repo / lock).touch()
     proc = agentgit(corpus_repo, "session", "--model", keep)
@@ -51,17 +52,20 @@ def test_a_lock_left_behind_is_named_and_the_checkout_is_untouched(
     assert (corpus_repo / "corpus/pieces/tides.md").is_file()
 
 
-def test_a_master_branch_gets_one_answer_from_every_command(tmp_path: Path,
-                                                            keep: str) -> None:
+def test_a_master_branch_gets_one_answer_from_every_command(tmp_path: Path, keep: str) -> None:
     repo = tmp_path / "mine"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "master")
     git(repo, "commit", "-q", "--allow-empty", "-m", "mine")
-    lines = {one_line(agentgit(repo, *args), 1)
-             for args in (["log"], ["session", "--model", keep], ["init"], ["show", "1"])}
-    assert lines == {f"agentgit: {repo}: agentgit keeps its history on a branch named "
-                     "'main', and this repository's branch is 'master': rename it "
-                     "(`git branch -m master main`), then run `agentgit init`"}
+    lines = {
+        one_line(agentgit(repo, *args), 1)
+        for args in (["log"], ["session", "--model", keep], ["init"], ["show", "1"])
+    }
+    assert lines == {
+        f"agentgit: {repo}: agentgit keeps its history on a branch named "
+        "'main', and this repository's branch is 'master': rename it "
+        "(`git branch -m master main`), then run `agentgit init`"
+    }
     git(repo, "branch", "-m", "master", "main")
     assert agentgit(repo, "init").returncode == 0
     assert agentgit(repo, "session", "--model", keep).returncode == 0
@@ -69,24 +73,29 @@ def test_a_master_branch_gets_one_answer_from_every_command(tmp_path: Path,
 
 
 def test_an_empty_repository_is_told_to_run_init_and_init_sets_it_up(
-        tmp_path: Path, keep: str) -> None:
+    tmp_path: Path, keep: str
+) -> None:
     repo = tmp_path / "empty"
     repo.mkdir()
     git(repo, "init", "-q", "-b", "master")
     for args in (["log"], ["session", "--model", keep]):
         assert one_line(agentgit(repo, *args), 1) == (
-            f"agentgit: {repo}: has no commits yet; run `agentgit init` to set it up")
+            f"agentgit: {repo}: has no commits yet; run `agentgit init` to set it up"
+        )
     assert agentgit(repo, "init").returncode == 0
     assert agentgit(repo, "session", "--model", keep).returncode == 0
 
 
-def test_an_unreachable_remote_says_so_and_claims_nothing(corpus_repo: Path, keep: str,
-                                                          tmp_path: Path) -> None:
+def test_an_unreachable_remote_says_so_and_claims_nothing(
+    corpus_repo: Path, keep: str, tmp_path: Path
+) -> None:
     missing = tmp_path / "gone.git"
     git(corpus_repo, "remote", "add", "origin", str(missing))
     last = one_line(agentgit(corpus_repo, "session", "--model", keep), 1)
-    assert last.startswith("agentgit: reading origin: cannot reach the remote ("
-                           f"'{missing}' does not appear to be a git repository")
+    assert last.startswith(
+        "agentgit: reading origin: cannot reach the remote ("
+        f"'{missing}' does not appear to be a git repository"
+    )
     assert "and the repository exists" not in last
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session", "refs/agentgit")
 
@@ -114,12 +123,18 @@ def read_only_repo(tmp_path: Path) -> Iterator[tuple[Path, list[str], dict[str, 
 
 
 def test_a_read_only_repository_says_it_cannot_be_written(
-        read_only_repo: tuple[Path, list[str], dict[str, str]]) -> None:
+    read_only_repo: tuple[Path, list[str], dict[str, str]],
+) -> None:
     repo, prefix, env = read_only_repo
     keep = f"scripted:{repo.parent / 'keep.jsonl'}"
-    proc = subprocess.run([*prefix, sys.executable, "-m", "agentgit", "session", "--model",
-                           keep], cwd=repo, capture_output=True, text=True,
-                          env={**os.environ, **env}, timeout=60)
+    proc = subprocess.run(
+        [*prefix, sys.executable, "-m", "agentgit", "session", "--model", keep],
+        cwd=repo,
+        capture_output=True,
+        text=True,
+        env={**os.environ, **env},
+        timeout=60,
+    )
     last = one_line(proc, 1)
     assert last.startswith("agentgit: cannot write to this repository (")
     assert last.endswith("it needs write access to the .git directory")
@@ -127,7 +142,8 @@ def test_a_read_only_repository_says_it_cannot_be_written(
 
 
 def test_a_checkout_that_cannot_come_forward_never_has_main_moved_under_it(
-        corpus_repo: Path, keep: str) -> None:
+    corpus_repo: Path, keep: str
+) -> None:
     before = git(corpus_repo, "rev-parse", "main").strip()
     mine = corpus_repo / "corpus/log/0001-explore.md"
     mine.write_text("the user's own file, untracked\n")

@@ -60,8 +60,21 @@ def test_a_search_sees_only_the_tree_it_is_asked_about(tmp_path: Path) -> None:
     assert index.search({}, "sun") == []
 
 
-@pytest.mark.parametrize("query", ['"moon', "moon AND", "NOT sea", "mo*", "sea -moon", "(",
-                                   "title:moon", "NEAR(moon sea)", "\x00", "'"])
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"moon',
+        "moon AND",
+        "NOT sea",
+        "mo*",
+        "sea -moon",
+        "(",
+        "title:moon",
+        "NEAR(moon sea)",
+        "\x00",
+        "'",
+    ],
+)
 def test_query_syntax_is_words_not_fts5_operators(tmp_path: Path, query: str) -> None:
     blobs = Blobs()
     index = CorpusIndex(tmp_path / "i.sqlite", blobs)
@@ -71,8 +84,10 @@ def test_query_syntax_is_words_not_fts5_operators(tmp_path: Path, query: str) ->
 
 def session_index(repo: Path) -> tuple[CorpusIndex, dict[str, str]]:
     r = Repository.discover(repo)
-    files = {p.removeprefix("corpus/"): s for p, s in r.tree_files(
-        "main", "corpus/pieces", "corpus/log", "corpus/drafts").items()}
+    files = {
+        p.removeprefix("corpus/"): s
+        for p, s in r.tree_files("main", "corpus/pieces", "corpus/log", "corpus/drafts").items()
+    }
     return CorpusIndex(index_path(r.state_dir), r.read_blobs), files
 
 
@@ -85,7 +100,8 @@ def commit_pieces(repo: Path) -> None:
 
 @pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
 def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
-        corpus_repo: Path, damage: str) -> None:
+    corpus_repo: Path, damage: str
+) -> None:
     commit_pieces(corpus_repo)
     index, files = session_index(corpus_repo)
     before = index.search(files, "sea delta")

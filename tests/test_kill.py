@@ -12,8 +12,16 @@ import pytest
 from conftest import agentgit, git
 from scripts import abandon, crystallize, draft, note, write_script
 
-POINTS = ["claimed", "started", "step:1", "step:2", "judged", "before-main", "merging",
-          "after-main"]
+POINTS = [
+    "claimed",
+    "started",
+    "step:1",
+    "step:2",
+    "judged",
+    "before-main",
+    "merging",
+    "after-main",
+]
 # Where the judgement is already in the branch's last commit, ending the session lands
 # that judgement, whichever command ends it.
 JUDGED = {"judged", "before-main", "merging", "after-main"}
@@ -55,16 +63,26 @@ def assert_complete_keep(path: Path) -> None:
 @pytest.mark.parametrize("action", ["resume", "abandon"])
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_then_finish(corpus_repo: Path, tmp_path: Path, point: str, action: str) -> None:
-    script = write_script(tmp_path / "keep.jsonl", [
-        draft("tides", "Tides", BODY, text="First step: a draft."),
-        note("Drafted tides.", text="Second step: the journal."),
-        crystallize(["tides"], summary="Wrote tides."),
-    ])
+    script = write_script(
+        tmp_path / "keep.jsonl",
+        [
+            draft("tides", "Tides", BODY, text="First step: a draft."),
+            note("Drafted tides.", text="Second step: the journal."),
+            crystallize(["tides"], summary="Wrote tides."),
+        ],
+    )
     model = f"scripted:{script}"
     before = sha(corpus_repo, "main")
 
-    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
-                      env={"AGENTGIT_TEST_KILL_AT": point})
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--topic",
+        "kill test",
+        "--model",
+        model,
+        env={"AGENTGIT_TEST_KILL_AT": point},
+    )
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
     fsck(corpus_repo)
     if point == "after-main":
@@ -110,15 +128,26 @@ def test_kill_then_finish(corpus_repo: Path, tmp_path: Path, point: str, action:
 
 
 @pytest.mark.parametrize("point", ["step:1", "judged", "before-main", "after-main"])
-def test_kill_a_discarding_session_then_resume(corpus_repo: Path, tmp_path: Path,
-                                               point: str) -> None:
-    script = write_script(tmp_path / "abandon.jsonl", [
-        draft("dead-end", "Dead end", "Nowhere.\n"),
-        abandon("went nowhere", summary="Tried a draft."),
-    ])
+def test_kill_a_discarding_session_then_resume(
+    corpus_repo: Path, tmp_path: Path, point: str
+) -> None:
+    script = write_script(
+        tmp_path / "abandon.jsonl",
+        [
+            draft("dead-end", "Dead end", "Nowhere.\n"),
+            abandon("went nowhere", summary="Tried a draft."),
+        ],
+    )
     before = sha(corpus_repo, "main")
-    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model",
-                      f"scripted:{script}", env={"AGENTGIT_TEST_KILL_AT": point})
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--topic",
+        "kill test",
+        "--model",
+        f"scripted:{script}",
+        env={"AGENTGIT_TEST_KILL_AT": point},
+    )
     assert killed.returncode == -signal.SIGKILL
     fsck(corpus_repo)
     landed = point == "after-main"
@@ -137,11 +166,18 @@ def test_kill_a_discarding_session_then_resume(corpus_repo: Path, tmp_path: Path
 
 
 def test_resumed_after_a_kill_before_the_first_turn_it_still_orients(
-        corpus_repo: Path, tmp_path: Path) -> None:
-    script = write_script(tmp_path / "keep.jsonl", [
-        draft("tides", "Tides", BODY), crystallize(["tides"])])
-    killed = agentgit(corpus_repo, "session", "--model", f"scripted:{script}",
-                      env={"AGENTGIT_TEST_KILL_AT": "started"})
+    corpus_repo: Path, tmp_path: Path
+) -> None:
+    script = write_script(
+        tmp_path / "keep.jsonl", [draft("tides", "Tides", BODY), crystallize(["tides"])]
+    )
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--model",
+        f"scripted:{script}",
+        env={"AGENTGIT_TEST_KILL_AT": "started"},
+    )
     assert killed.returncode == -signal.SIGKILL
     done = agentgit(corpus_repo, "resume", "1", "--model", f"scripted:{script}")
     assert done.returncode == 0, done.stderr
@@ -159,20 +195,30 @@ def test_abandon_of_no_such_session_is_one_line(corpus_repo: Path) -> None:
     assert proc.stderr.strip() == "agentgit: no open session 0001"
 
 
-def test_resume_needs_no_flags_to_continue_with_the_same_model(corpus_repo: Path,
-                                                                 tmp_path: Path) -> None:
+def test_resume_needs_no_flags_to_continue_with_the_same_model(
+    corpus_repo: Path, tmp_path: Path
+) -> None:
     """The transcript records --model (a relative scripted path made absolute), so a bare
     `agentgit resume N` run from another directory continues with the same model."""
     (tmp_path / "scripts").mkdir()
-    write_script(tmp_path / "scripts" / "keep.jsonl", [
-        draft("tides", "Tides", BODY, text="First step: a draft."),
-        note("Drafted tides.", text="Second step: the journal."),
-        crystallize(["tides"], summary="Wrote tides."),
-    ])
+    write_script(
+        tmp_path / "scripts" / "keep.jsonl",
+        [
+            draft("tides", "Tides", BODY, text="First step: a draft."),
+            note("Drafted tides.", text="Second step: the journal."),
+            crystallize(["tides"], summary="Wrote tides."),
+        ],
+    )
     assert corpus_repo.parent == tmp_path
-    killed = agentgit(corpus_repo, "session", "--topic", "kill test",
-                      "--model", "scripted:../scripts/keep.jsonl",
-                      env={"AGENTGIT_TEST_KILL_AT": "step:1"})
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--topic",
+        "kill test",
+        "--model",
+        "scripted:../scripts/keep.jsonl",
+        env={"AGENTGIT_TEST_KILL_AT": "step:1"},
+    )
     assert killed.returncode == -signal.SIGKILL, killed.stderr
     done = agentgit(corpus_repo / "corpus", "resume", "1")
     assert done.returncode == 0, done.stderr
@@ -180,7 +226,8 @@ def test_resume_needs_no_flags_to_continue_with_the_same_model(corpus_repo: Path
 
 
 def test_kill_after_the_needs_review_commit_then_resume_logs_it_once(
-        corpus_repo: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, tmp_path: Path
+) -> None:
     piece = corpus_repo / "corpus" / "pieces" / "tides.md"
     piece.write_text("---\ntitle: Tides\nsummary: About tides.\n---\n\nOriginal.\n")
     git(corpus_repo, "add", str(piece))
@@ -188,11 +235,20 @@ def test_kill_after_the_needs_review_commit_then_resume_logs_it_once(
     before = sha(corpus_repo, "main")
     mine = piece.read_text() + "\nMy uncommitted thought.\n"
     piece.write_text(mine)  # the session's merge would overwrite it: needs-review
-    script = write_script(tmp_path / "keep.jsonl", [
-        draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])])
+    script = write_script(
+        tmp_path / "keep.jsonl",
+        [draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])],
+    )
     model = f"scripted:{script}"
-    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
-                      env={"AGENTGIT_TEST_KILL_AT": "needs-review"})
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--topic",
+        "kill test",
+        "--model",
+        model,
+        env={"AGENTGIT_TEST_KILL_AT": "needs-review"},
+    )
     assert killed.returncode == -signal.SIGKILL
     head = sha(corpus_repo, "refs/agentgit/sessions/0001")
     assert trailers(corpus_repo, str(head))["Agentgit-Outcome"] == "needs-review"
@@ -213,23 +269,33 @@ def test_kill_after_the_needs_review_commit_then_resume_logs_it_once(
 
 @pytest.mark.parametrize("point", ["step", "after-main"])
 def test_abandoning_a_needs_review_session_killed_halfway_finishes_once(
-        corpus_repo: Path, tmp_path: Path, point: str) -> None:
+    corpus_repo: Path, tmp_path: Path, point: str
+) -> None:
     piece = corpus_repo / "corpus" / "pieces" / "tides.md"
     piece.write_text("---\ntitle: Tides\nsummary: About tides.\n---\n\nOriginal.\n")
     git(corpus_repo, "add", str(piece))
     git(corpus_repo, "commit", "--no-verify", "-q", "-m", "Add tides by hand")
     piece.write_text(piece.read_text() + "\nMine.\n")
-    script = write_script(tmp_path / "keep.jsonl", [
-        draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])])
-    first = agentgit(corpus_repo, "session", "--topic", "kill test", "--model",
-                     f"scripted:{script}")
+    script = write_script(
+        tmp_path / "keep.jsonl",
+        [draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])],
+    )
+    first = agentgit(
+        corpus_repo, "session", "--topic", "kill test", "--model", f"scripted:{script}"
+    )
     assert "needs-review" in first.stdout, first.stderr
     logged = sha(corpus_repo, "main")
     git(corpus_repo, "checkout", "-q", "--", "corpus/pieces/tides.md")
 
     # "step" is not a point abandon passes, so that run is not killed: the control.
-    killed = agentgit(corpus_repo, "abandon", "1", "--reason", "B said it better",
-                      env={"AGENTGIT_TEST_KILL_AT": point})
+    killed = agentgit(
+        corpus_repo,
+        "abandon",
+        "1",
+        "--reason",
+        "B said it better",
+        env={"AGENTGIT_TEST_KILL_AT": point},
+    )
     if point == "after-main":
         assert killed.returncode == -signal.SIGKILL
         again = agentgit(corpus_repo, "abandon", "1", "--reason", "B said it better")

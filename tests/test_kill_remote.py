@@ -25,20 +25,32 @@ def remote(tmp_path: Path, corpus_repo: Path) -> Path:
 
 
 def keep_model(tmp_path: Path) -> str:
-    script = write_script(tmp_path / "keep.jsonl", [
-        draft("tides", "Tides", BODY, text="First step: a draft."),
-        note("Drafted tides.", text="Second step: the journal."),
-        crystallize(["tides"], summary="Wrote tides."),
-    ])
+    script = write_script(
+        tmp_path / "keep.jsonl",
+        [
+            draft("tides", "Tides", BODY, text="First step: a draft."),
+            note("Drafted tides.", text="Second step: the journal."),
+            crystallize(["tides"], summary="Wrote tides."),
+        ],
+    )
     return f"scripted:{script}"
 
 
 def landings(path: Path, rev: str = "main") -> list[str]:
     """Main's first-parent commits that record session 0001."""
-    out = git(path, "log", "--first-parent", "--format=%H %(trailers:key=Agentgit-Session,"
-              "valueonly,separator=) %(trailers:key=Agentgit-Head,valueonly,separator=)", rev)
-    return [line.split()[0] for line in out.splitlines()
-            if len(line.split()) == 3 and line.split()[1] == "0001"]
+    out = git(
+        path,
+        "log",
+        "--first-parent",
+        "--format=%H %(trailers:key=Agentgit-Session,"
+        "valueonly,separator=) %(trailers:key=Agentgit-Head,valueonly,separator=)",
+        rev,
+    )
+    return [
+        line.split()[0]
+        for line in out.splitlines()
+        if len(line.split()) == 3 and line.split()[1] == "0001"
+    ]
 
 
 def refs(path: Path, prefix: str) -> dict[str, str]:
@@ -47,18 +59,26 @@ def refs(path: Path, prefix: str) -> dict[str, str]:
 
 
 def github_env(fake: FakeGitHub) -> dict[str, str]:
-    return {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY,
-            "GITHUB_API_URL": fake.url}
+    return {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": fake.url}
 
 
-@pytest.mark.parametrize("point", ["claimed", "step:1", "before-main", "merging",
-                                   "after-main", "pushed"])
-def test_kill_a_pushing_session_then_resume(corpus_repo: Path, remote: Path,
-                                            tmp_path: Path, point: str) -> None:
+@pytest.mark.parametrize(
+    "point", ["claimed", "step:1", "before-main", "merging", "after-main", "pushed"]
+)
+def test_kill_a_pushing_session_then_resume(
+    corpus_repo: Path, remote: Path, tmp_path: Path, point: str
+) -> None:
     model = keep_model(tmp_path)
     before = sha(remote, "main")
-    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
-                      env={"AGENTGIT_TEST_KILL_AT": point})
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--topic",
+        "kill test",
+        "--model",
+        model,
+        env={"AGENTGIT_TEST_KILL_AT": point},
+    )
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
     fsck(corpus_repo)
     fsck(remote)
@@ -88,13 +108,22 @@ def test_kill_a_pushing_session_then_resume(corpus_repo: Path, remote: Path,
 
 @pytest.mark.parametrize("point", ["before-main", "pushed"])
 def test_kill_a_session_sent_to_review_then_resume_opens_one_pull_request(
-        corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub,
-        point: str) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub, point: str
+) -> None:
     model = keep_model(tmp_path)
     env = github_env(fake_github)
     before = sha(remote, "main")
-    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
-                      "--review", "pr", env={**env, "AGENTGIT_TEST_KILL_AT": point})
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--topic",
+        "kill test",
+        "--model",
+        model,
+        "--review",
+        "pr",
+        env={**env, "AGENTGIT_TEST_KILL_AT": point},
+    )
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
     assert fake_github.pulls == {}  # killed before the pull request
 
@@ -119,18 +148,29 @@ def test_kill_a_session_sent_to_review_then_resume_opens_one_pull_request(
 
 @pytest.mark.parametrize("point", ["log-pushed", "pushed"])
 def test_kill_on_the_way_to_an_agentgit_log_pull_request_then_resume_reuses_it(
-        corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub,
-        point: str) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub, point: str
+) -> None:
     protect_main(remote)
-    script = write_script(tmp_path / "abandon.jsonl", [
-        draft("dead-end", "Dead end", "Nowhere.\n"),
-        abandon("went nowhere", summary="Tried a draft."),
-    ])
+    script = write_script(
+        tmp_path / "abandon.jsonl",
+        [
+            draft("dead-end", "Dead end", "Nowhere.\n"),
+            abandon("went nowhere", summary="Tried a draft."),
+        ],
+    )
     env = github_env(fake_github)
     before = sha(remote, "main")
-    killed = agentgit(corpus_repo, "session", "--topic", "kill test", "--model",
-                      f"scripted:{script}", "--review", "pr",
-                      env={**env, "AGENTGIT_TEST_KILL_AT": point})
+    killed = agentgit(
+        corpus_repo,
+        "session",
+        "--topic",
+        "kill test",
+        "--model",
+        f"scripted:{script}",
+        "--review",
+        "pr",
+        env={**env, "AGENTGIT_TEST_KILL_AT": point},
+    )
     assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
     log_branch = sha(remote, "refs/heads/agentgit/log/0001")
     assert log_branch
@@ -149,7 +189,8 @@ def test_kill_on_the_way_to_an_agentgit_log_pull_request_then_resume_reuses_it(
     assert git(remote, "diff", "--name-only", before, log_branch).split() == [LOG_ENTRY]
     assert not refs(remote, "refs/heads/session")
     assert sha(remote, "refs/agentgit/sessions/0001") == sha(
-        corpus_repo, "refs/agentgit/sessions/0001")
+        corpus_repo, "refs/agentgit/sessions/0001"
+    )
     fsck(corpus_repo)
     fsck(remote)
 
@@ -162,16 +203,19 @@ def closed_port() -> int:
 
 
 def test_github_down_at_the_end_leaves_the_judged_session_resumable(
-        corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path, fake_github: FakeGitHub
+) -> None:
     model = keep_model(tmp_path)
     down = {**github_env(fake_github), "GITHUB_API_URL": f"http://127.0.0.1:{closed_port()}"}
-    proc = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
-                    "--review", "pr", env=down)
+    proc = agentgit(
+        corpus_repo, "session", "--topic", "kill test", "--model", model, "--review", "pr", env=down
+    )
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
     assert last.startswith(
-        "agentgit: session 0001 judged crystallized but did not finish landing: GitHub POST")
+        "agentgit: session 0001 judged crystallized but did not finish landing: GitHub POST"
+    )
     assert last.endswith("`agentgit resume 1` lands it here or in any clone of origin")
     assert TOKEN not in proc.stderr + proc.stdout
     # Nothing lost: the branch is on the remote and the session is still open here.
@@ -185,19 +229,24 @@ def test_github_down_at_the_end_leaves_the_judged_session_resumable(
 
 
 def test_a_connection_dropped_at_the_end_leaves_the_judged_session_resumable(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     model = keep_model(tmp_path)
     before = sha(remote, "main")
     # The remote's receive-pack dies when main's update arrives: the network dropped.
     hook = remote / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
-                    '  [ "$ref" = refs/heads/main ] && kill -9 $PPID\ndone\nexit 0\n')
+    hook.write_text(
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        '  [ "$ref" = refs/heads/main ] && kill -9 $PPID\ndone\nexit 0\n'
+    )
     hook.chmod(0o755)
     proc = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model)
     assert proc.returncode == 3, proc.stderr
     last = proc.stderr.strip().splitlines()[-1]
-    assert last.startswith("agentgit: session 0001 judged crystallized but did not finish "
-                           "landing: push to origin: cannot reach the remote (")
+    assert last.startswith(
+        "agentgit: session 0001 judged crystallized but did not finish "
+        "landing: push to origin: cannot reach the remote ("
+    )
     assert last.endswith("`agentgit resume 1` lands it here or in any clone of origin")
     assert sha(remote, "main") == before
     assert "needs-review" not in proc.stdout + proc.stderr  # an outage is not a refusal
@@ -213,10 +262,12 @@ def test_a_connection_dropped_at_the_end_leaves_the_judged_session_resumable(
 
 @pytest.mark.parametrize("merged", [True, False])
 def test_sync_killed_after_recording_finishes_when_run_again(
-        corpus_repo: Path, remote: Path, tmp_path: Path, merged: bool) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path, merged: bool
+) -> None:
     model = keep_model(tmp_path)
-    sent = agentgit(corpus_repo, "session", "--topic", "kill test", "--model", model,
-                    "--review", "branch")
+    sent = agentgit(
+        corpus_repo, "session", "--topic", "kill test", "--model", model, "--review", "branch"
+    )
     assert sent.returncode == 0, sent.stderr
     branch = "refs/heads/session/0001-kill-test"
     if merged:

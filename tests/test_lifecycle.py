@@ -41,8 +41,12 @@ class RecordingModel:
         return self.inner.complete(request, progress)
 
 
-def session_run(path: Path, turns: list[dict[str, Any]], topic: str | None = None,
-                record: list[str] | None = None) -> Result:
+def session_run(
+    path: Path,
+    turns: list[dict[str, Any]],
+    topic: str | None = None,
+    record: list[str] | None = None,
+) -> Result:
     repo = Repository.discover(path)
     settings = Settings(model="scripted")
     current = start(repo, settings, topic=topic, model_name="scripted")
@@ -83,8 +87,11 @@ def assert_fsck(path: Path) -> None:
 
 def assert_cleaned_up(path: Path, number: int) -> None:
     """The session's branch and worktree are gone; its head is archived."""
-    assert not [r for r in refs(path, "refs/heads/session")
-                if r.startswith(f"refs/heads/session/{number:04d}-")]
+    assert not [
+        r
+        for r in refs(path, "refs/heads/session")
+        if r.startswith(f"refs/heads/session/{number:04d}-")
+    ]
     worktrees = git(path, "worktree", "list", "--porcelain")
     assert worktrees.count("worktree ") == 1, worktrees
     assert not (path / ".git" / "agentgit" / "worktrees" / f"{number:04d}").exists()
@@ -114,8 +121,13 @@ def assert_kept(path: Path, base: str, number: int, slug: str) -> str:
     assert transcript["session"] == number
     assert any(m["role"] == "assistant" for m in transcript["messages"])
     # The transcript is a note, never part of a commit message or of main's tree.
-    ids = [b["id"] for m in transcript["messages"] if isinstance(m["content"], list)
-           for b in m["content"] if b.get("type") == "tool_use"]
+    ids = [
+        b["id"]
+        for m in transcript["messages"]
+        if isinstance(m["content"], list)
+        for b in m["content"]
+        if b.get("type") == "tool_use"
+    ]
     assert ids
     # (Each step's commit names the call that made it, in its Agentgit-Call trailer.)
     messages = git(path, "log", "--format=%B", "--all", "--not", NOTES)
@@ -152,8 +164,11 @@ def test_keep_through_the_cli(corpus_repo: Path, tmp_path: Path) -> None:
     events = [json.loads(line) for line in proc.stdout.splitlines()]
     result = events[-1]
     assert result["event"] == "result"
-    assert (result["session"], result["outcome"], result["pieces"]) == (1, "crystallized",
-                                                                       ["tides"])
+    assert (result["session"], result["outcome"], result["pieces"]) == (
+        1,
+        "crystallized",
+        ["tides"],
+    )
     assert assert_kept(corpus_repo, base, 1, "tides") == result["head"]
     assert result["main_commit"] == sha(corpus_repo, "main")
 
@@ -164,8 +179,11 @@ def test_first_parent_log_reads_one_line_per_session(corpus_repo: Path) -> None:
     session_run(corpus_repo, keep_script("three", "Three"))
     subjects = git(corpus_repo, "log", "--first-parent", "--format=%s", "main").splitlines()
     assert [s.split(":")[0] for s in subjects] == [
-        "Crystallize session 0003", "Abandon session 0002", "Crystallize session 0001",
-        "Set up agentgit corpus"]
+        "Crystallize session 0003",
+        "Abandon session 0002",
+        "Crystallize session 0001",
+        "Set up agentgit corpus",
+    ]
     assert tree_files(corpus_repo, "main").count("corpus/pieces/one.md") == 1
     assert "corpus/pieces/two.md" not in tree_files(corpus_repo, "main")
 
@@ -205,7 +223,8 @@ def test_discard_through_the_cli(corpus_repo: Path, tmp_path: Path) -> None:
     assert "Session 0001 abandoned" in proc.stdout and "reason: flat" in proc.stdout
     assert parents(corpus_repo, "main") == [base]
     assert trailers(corpus_repo, "main")["Agentgit-Head"] == sha(
-        corpus_repo, "refs/agentgit/sessions/0001")
+        corpus_repo, "refs/agentgit/sessions/0001"
+    )
     assert_cleaned_up(corpus_repo, 1)
 
 
@@ -213,12 +232,21 @@ def test_discard_through_the_cli(corpus_repo: Path, tmp_path: Path) -> None:
 
 
 def test_exploration_subjects_come_from_the_diff_and_bodies_from_the_model(
-        corpus_repo: Path) -> None:
+    corpus_repo: Path,
+) -> None:
     turns = [
-        draft("tides", "Tides", "The moon pulls the sea.\nTwice a day.\n",
-              text="I want to pin down why there are two tides a day."),
-        edit("tides", "Twice a day.", "Twice a day, roughly.\nNot everywhere.",
-             text="Hedge: some coasts have one tide a day."),
+        draft(
+            "tides",
+            "Tides",
+            "The moon pulls the sea.\nTwice a day.\n",
+            text="I want to pin down why there are two tides a day.",
+        ),
+        edit(
+            "tides",
+            "Twice a day.",
+            "Twice a day, roughly.\nNot everywhere.",
+            text="Hedge: some coasts have one tide a day.",
+        ),
         note("Checked diurnal tides.", text="Record the check in the journal."),
         crystallize(["tides"], summary="Wrote tides."),
     ]
@@ -238,19 +266,25 @@ def test_exploration_subjects_come_from_the_diff_and_bodies_from_the_model(
     assert "some coasts have one tide" in bodies[1]
     assert "Record the check" in bodies[2]
     assert "Wrote tides." in bodies[3]
-    for turn_no, (commit, tool) in enumerate(zip(log[:3], ["write_draft", "edit_draft", "note"],
-                                                 strict=True), 1):
+    for turn_no, (commit, tool) in enumerate(
+        zip(log[:3], ["write_draft", "edit_draft", "note"], strict=True), 1
+    ):
         t = trailers(corpus_repo, commit)
-        assert t == {"Agentgit-Session": "0001", "Agentgit-Turn": str(turn_no),
-                     "Agentgit-Tool": tool, "Agentgit-Call": f"toolu_s{turn_no:03d}_1"}
+        assert t == {
+            "Agentgit-Session": "0001",
+            "Agentgit-Turn": str(turn_no),
+            "Agentgit-Tool": tool,
+            "Agentgit-Call": f"toolu_s{turn_no:03d}_1",
+        }
 
 
 def test_read_only_steps_make_no_commit(corpus_repo: Path) -> None:
     from scripts import read, search
 
     base = sha(corpus_repo, "main")
-    session_run(corpus_repo, [read("PROGRAM.md"), search("moon"), read("nope.md"),
-                              *abandon_script()])
+    session_run(
+        corpus_repo, [read("PROGRAM.md"), search("moon"), read("nope.md"), *abandon_script()]
+    )
     head = sha(corpus_repo, "refs/agentgit/sessions/0001")
     subjects = git(corpus_repo, "log", "--format=%s", f"{base}..{head}").splitlines()
     assert len(subjects) == 3  # the draft, the note, the judgement
@@ -273,13 +307,21 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     settings = Settings(model="scripted")
     a = start(repo, settings, topic="revise a", model_name="scripted")
     b = start(repo, settings, topic="revise b", model_name="scripted")
-    rb = run(repo, b, ScriptedModel([draft("tides", "Tides", "B says: gravity.\n"),
-                                     crystallize(["tides"])]), settings)
+    rb = run(
+        repo,
+        b,
+        ScriptedModel([draft("tides", "Tides", "B says: gravity.\n"), crystallize(["tides"])]),
+        settings,
+    )
     assert rb.outcome == "crystallized"
     main_after_b = sha(corpus_repo, "main")
     piece_b = git(corpus_repo, "show", "main:corpus/pieces/tides.md")
-    ra = run(repo, a, ScriptedModel([draft("tides", "Tides", "A says: the moon.\n"),
-                                     crystallize(["tides"])]), settings)
+    ra = run(
+        repo,
+        a,
+        ScriptedModel([draft("tides", "Tides", "A says: the moon.\n"), crystallize(["tides"])]),
+        settings,
+    )
     assert ra.outcome == "needs-review"
     assert "corpus/pieces/tides.md" in ra.conflicts
     # Never forced: main keeps B's piece; A adds only its log entry, saying needs-review.
@@ -294,8 +336,7 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     # The branch stays for a person, with A's piece on it; the head is archived.
     branch_head = sha(corpus_repo, f"refs/heads/{a.branch}")
     assert branch_head == sha(corpus_repo, f"refs/agentgit/sessions/{a.id}") == ra.head
-    assert "A says: the moon." in git(corpus_repo, "show",
-                                      f"{branch_head}:corpus/pieces/tides.md")
+    assert "A says: the moon." in git(corpus_repo, "show", f"{branch_head}:corpus/pieces/tides.md")
     assert not a.worktree.exists()
     assert git(corpus_repo, "status", "--porcelain") == ""
     log = agentgit(corpus_repo, "log")
@@ -323,8 +364,9 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     again = agentgit(corpus_repo, "abandon", str(a.session), "--reason", "again")
     assert again.returncode == 1 and "already ended" in again.stderr
     # One line per session: its latest record.
-    lines = [ln for ln in agentgit(corpus_repo, "log").stdout.splitlines()
-             if ln.startswith(f"{a.id} ")]
+    lines = [
+        ln for ln in agentgit(corpus_repo, "log").stdout.splitlines() if ln.startswith(f"{a.id} ")
+    ]
     assert len(lines) == 1 and " abandoned " in lines[0], lines
     assert_fsck(corpus_repo)
 
@@ -364,7 +406,9 @@ def test_a_session_started_while_one_runs_gets_its_own_id(corpus_repo: Path) -> 
     assert {"corpus/pieces/first.md", "corpus/pieces/second.md"} <= set(files)
     assert len([f for f in files if f.startswith("corpus/log/000")]) == 2
     assert set(refs(corpus_repo, "refs/agentgit/sessions")) == {
-        "refs/agentgit/sessions/0001", "refs/agentgit/sessions/0002"}
+        "refs/agentgit/sessions/0001",
+        "refs/agentgit/sessions/0002",
+    }
 
 
 # -- the user's checkout -------------------------------------------------------------------
@@ -393,21 +437,24 @@ def test_the_users_dirty_checkout_is_untouched(corpus_repo: Path) -> None:
     assert git(corpus_repo, "diff", "--cached", "--name-only").split() == ["todo.txt"]
     assert git(corpus_repo, "show", ":todo.txt") == "todo edited and staged\n"
     status = git(corpus_repo, "status", "--porcelain").splitlines()
-    assert sorted(status) == sorted([" M README.md", "M  todo.txt", "?? corpus/drafts/",
-                                     "?? scratch.txt"])
+    assert sorted(status) == sorted(
+        [" M README.md", "M  todo.txt", "?? corpus/drafts/", "?? scratch.txt"]
+    )
     # The checkout came forward: the session's work is there, not staged deletions.
     assert (corpus_repo / "corpus/pieces/tides.md").is_file()
 
 
 def test_an_uncommitted_change_to_a_file_the_session_changed_means_needs_review(
-        corpus_repo: Path) -> None:
+    corpus_repo: Path,
+) -> None:
     before = _seed_piece(corpus_repo)
     original = git(corpus_repo, "show", "main:corpus/pieces/tides.md")
     mine = original + "\nMy uncommitted thought.\n"
     (corpus_repo / "corpus/pieces/tides.md").write_text(mine)
 
-    result = session_run(corpus_repo, [draft("tides", "Tides", "Revised by the session.\n"),
-                                       crystallize(["tides"])])
+    result = session_run(
+        corpus_repo, [draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])]
+    )
 
     assert result.outcome == "needs-review"
     # Main did not get the session's work: the piece on main is the original, and at most
@@ -421,8 +468,7 @@ def test_an_uncommitted_change_to_a_file_the_session_changed_means_needs_review(
     status = git(corpus_repo, "status", "--porcelain").splitlines()
     assert status == [" M corpus/pieces/tides.md"], status
     branch = sha(corpus_repo, f"refs/heads/{result.branch}")
-    assert "Revised by the session." in git(corpus_repo, "show",
-                                            f"{branch}:corpus/pieces/tides.md")
+    assert "Revised by the session." in git(corpus_repo, "show", f"{branch}:corpus/pieces/tides.md")
 
 
 # -- archive and gc -----------------------------------------------------------------------
@@ -440,12 +486,17 @@ def test_gc_prune_now_keeps_every_sessions_commits_and_notes(corpus_repo: Path) 
     a = start(repo, settings, topic="a", model_name="scripted")
     b = start(repo, settings, topic="b", model_name="scripted")
     for current, body in ((b, "B\n"), (a, "A\n")):
-        model = RecordingModel([draft("clash", "Clash", body), crystallize(["clash"])],
-                               current.worktree)
+        model = RecordingModel(
+            [draft("clash", "Clash", body), crystallize(["clash"])], current.worktree
+        )
         results.append(run(repo, current, model, settings))
         recorded += model.heads + [results[-1].head or ""]
-    assert [r.outcome for r in results] == ["crystallized", "abandoned", "crystallized",
-                                            "needs-review"]
+    assert [r.outcome for r in results] == [
+        "crystallized",
+        "abandoned",
+        "crystallized",
+        "needs-review",
+    ]
     # Every session's commits, seen as they were made (HEAD before each turn, and the
     # last head), whatever refs agentgit keeps.
     explorations = set(recorded)
@@ -482,7 +533,9 @@ def test_log_show_transcript_and_replay_on_the_result(corpus_repo: Path) -> None
     assert as_json.returncode == 0
     rows = [json.loads(line) for line in as_json.stdout.splitlines()]
     assert [(r["session"], r["outcome"], r["pieces"]) for r in rows] == [
-        (2, "abandoned", []), (1, "crystallized", ["tides"])]
+        (2, "abandoned", []),
+        (1, "crystallized", ["tides"]),
+    ]
     assert rows[1]["head"] == sha(corpus_repo, "refs/agentgit/sessions/0001")
     assert rows[1]["turns"] == 3
     limited = agentgit(corpus_repo, "log", "-n", "1", "--json")
@@ -537,8 +590,13 @@ def bloom_statistics(path: Path, pathspec: str, tmp_path: Path) -> dict[str, int
     """What git's trace2 says path-limited `git log` made of the Bloom filters."""
     trace = tmp_path / "trace.json"
     trace.unlink(missing_ok=True)
-    subprocess.run(["git", "log", "--oneline", "--", pathspec], cwd=path, check=True,
-                   capture_output=True, env={**os.environ, "GIT_TRACE2_EVENT": str(trace)})
+    subprocess.run(
+        ["git", "log", "--oneline", "--", pathspec],
+        cwd=path,
+        check=True,
+        capture_output=True,
+        env={**os.environ, "GIT_TRACE2_EVENT": str(trace)},
+    )
     for line in trace.read_text().splitlines():
         event = json.loads(line)
         if event.get("category") == "bloom" and event.get("key") == "statistics":
@@ -547,7 +605,8 @@ def bloom_statistics(path: Path, pathspec: str, tmp_path: Path) -> dict[str, int
 
 
 def test_init_and_every_landing_give_the_history_bloom_filters(
-        corpus_repo: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, tmp_path: Path
+) -> None:
     session_run(corpus_repo, keep_script("tides", "Tides"))
     session_run(corpus_repo, abandon_script("dead-end"))
     stats = bloom_statistics(corpus_repo, "corpus/pieces/tides.md", tmp_path)
@@ -557,7 +616,8 @@ def test_init_and_every_landing_give_the_history_bloom_filters(
 
 
 def test_a_clone_without_a_commit_graph_is_not_given_one_by_a_session(
-        corpus_repo: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, tmp_path: Path
+) -> None:
     # As from a server (a CI checkout): a local clone would hard-link the graph too.
     cloned = tmp_path / "cloned"
     git(tmp_path, "clone", "-q", "--no-local", str(corpus_repo), str(cloned))

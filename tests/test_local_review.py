@@ -32,8 +32,12 @@ def needs_review(corpus_repo: Path) -> Path:
     a = start(repo, settings, topic="revise a", model_name="scripted")
     b = start(repo, settings, topic="revise b", model_name="scripted")
     for session, body in ((b, "B: gravity.\n"), (a, "A: the moon.\n")):
-        run(repo, session, ScriptedModel([draft("tides", "Tides", body),
-                                          crystallize(["tides"])]), settings)
+        run(
+            repo,
+            session,
+            ScriptedModel([draft("tides", "Tides", body), crystallize(["tides"])]),
+            settings,
+        )
     assert git(corpus_repo, "rev-parse", "--verify", f"refs/heads/{BRANCH}")
     return corpus_repo
 
@@ -49,7 +53,8 @@ def entry(path: Path) -> str:
 
 
 def test_an_undecided_needs_review_session_is_listed_once_and_sync_waits(
-        needs_review: Path) -> None:
+    needs_review: Path,
+) -> None:
     assert sessions_listed(needs_review) == ["0001", "0002"]
     assert "needs-review  revise a" in agentgit(needs_review, "log").stdout
     assert f"branch {BRANCH}" in agentgit(needs_review, "log").stdout
@@ -58,9 +63,9 @@ def test_an_undecided_needs_review_session_is_listed_once_and_sync_waits(
 
 
 def test_a_branch_merged_by_hand_is_recorded_kept_by_sync_without_a_remote(
-        needs_review: Path) -> None:
-    git(needs_review, "merge", "-q", "--no-ff", "-X", "theirs", "-m", "Merge A by hand",
-        BRANCH)
+    needs_review: Path,
+) -> None:
+    git(needs_review, "merge", "-q", "--no-ff", "-X", "theirs", "-m", "Merge A by hand", BRANCH)
     refused = agentgit(needs_review, "abandon", "1", "--reason", "too late")
     assert refused.returncode == 1
     assert "merged into main by hand: `agentgit sync` records it kept" in refused.stderr
@@ -80,20 +85,20 @@ def test_a_branch_deleted_by_hand_is_recorded_abandoned_by_sync(needs_review: Pa
     git(needs_review, "branch", "-D", BRANCH)
     resumed = agentgit(needs_review, "resume", "1")
     assert resumed.returncode == 1
-    assert resumed.stderr == ("agentgit: session 0001 needs review and its branch is gone: "
-                              "`agentgit sync` records that, or `agentgit abandon 1`\n")
+    assert resumed.stderr == (
+        "agentgit: session 0001 needs review and its branch is gone: "
+        "`agentgit sync` records that, or `agentgit abandon 1`\n"
+    )
     proc = agentgit(needs_review, "sync")
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout == ("Session 0001 abandoned in review: branch deleted without "
-                           "merging\n")
+    assert proc.stdout == ("Session 0001 abandoned in review: branch deleted without merging\n")
     assert "outcome: abandoned" in entry(needs_review)
     assert "B: gravity." in git(needs_review, "show", "main:corpus/pieces/tides.md")
     assert sessions_listed(needs_review) == ["0001", "0002"]
     assert agentgit(needs_review, "sync").stdout == ""
 
 
-def test_abandon_ends_a_needs_review_session_whose_branch_was_deleted(
-        needs_review: Path) -> None:
+def test_abandon_ends_a_needs_review_session_whose_branch_was_deleted(needs_review: Path) -> None:
     head = git(needs_review, "rev-parse", f"refs/heads/{BRANCH}").strip()
     git(needs_review, "branch", "-D", BRANCH)
     proc = agentgit(needs_review, "abandon", "1", "--reason", "B said it better")
@@ -102,12 +107,17 @@ def test_abandon_ends_a_needs_review_session_whose_branch_was_deleted(
     text = entry(needs_review)
     assert "outcome: abandoned" in text and "B said it better" in text
     archived = git(needs_review, "rev-parse", "refs/agentgit/sessions/0001").strip()
-    assert subprocess.run(["git", "merge-base", "--is-ancestor", head, archived],
-                          cwd=needs_review).returncode == 0
+    assert (
+        subprocess.run(
+            ["git", "merge-base", "--is-ancestor", head, archived], cwd=needs_review
+        ).returncode
+        == 0
+    )
     assert not git(needs_review, "branch", "--list", "session/*")
     assert sessions_listed(needs_review) == ["0001", "0002"]
-    line = next(ln for ln in agentgit(needs_review, "log").stdout.splitlines()
-                if ln.startswith("0001"))
+    line = next(
+        ln for ln in agentgit(needs_review, "log").stdout.splitlines() if ln.startswith("0001")
+    )
     assert " abandoned " in line and "[tides]" not in line
     assert agentgit(needs_review, "sync").stdout == ""
     assert agentgit(needs_review, "abandon", "1", "--reason", "again").returncode == 1

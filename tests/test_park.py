@@ -31,7 +31,8 @@ def resume_here_and_keep(corpus: Path, remote: Path, fake_api: FakeAPI, turn: in
 
 
 def test_an_interrupted_session_is_resumed_from_another_clone(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), note(2, "Half way."), error(500, "boom"), error(500, "boom"))
     down = cli_session(corpus_repo, "--topic", "tides")
@@ -64,42 +65,47 @@ def test_an_interrupted_session_is_resumed_from_another_clone(
     sent = len(fake_api.requests)
     again = cli(corpus_repo, "resume", "1", "--model", MODEL)
     assert again.returncode == 1
-    assert again.stderr.strip() == ("agentgit: session 0001 has already ended: another "
-                                    "clone resumed it and landed it on origin")
+    assert again.stderr.strip() == (
+        "agentgit: session 0001 has already ended: another clone resumed it and landed it on origin"
+    )
     assert len(fake_api.requests) == sent
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
     assert "(open)" not in cli(corpus_repo, "log").stdout
 
 
 def test_a_session_killed_elsewhere_is_not_taken_over(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), note(2))
     # Killed (or still running): nothing was parked, so no other clone may take it.
-    killed = cli_session(corpus_repo, "--topic", "tides",
-                         env={"AGENTGIT_TEST_KILL_AT": "step:1"})
+    killed = cli_session(corpus_repo, "--topic", "tides", env={"AGENTGIT_TEST_KILL_AT": "step:1"})
     assert killed.returncode == -signal.SIGKILL
     runner = clone(remote, tmp_path / "runner")
     proc = cli(runner, "resume", "1", "--model", MODEL)
     assert proc.returncode == 1
     assert proc.stderr.strip() == (
         "agentgit: session 0001 is open on another machine: origin has its branch but no "
-        "transcript left to resume it (it may still be running there)")
+        "transcript left to resume it (it may still be running there)"
+    )
     assert not git(runner, "for-each-ref", "refs/heads/session", "refs/agentgit/unpark")
     # Where it started, it resumes as ever.
     resume_here_and_keep(corpus_repo, remote, fake_api, turn=3)
 
 
 def test_parking_that_fails_keeps_the_session_resumable_here(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     hook = remote / "hooks" / "pre-receive"
     # The remote lets a session branch be created (the id claim), never moved (parking).
     zero = "0" * 40
-    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
-                    '  case "$ref" in refs/heads/session/*)\n'
-                    f'    [ "$old" != {zero} ] && {{ echo frozen >&2; exit 1; }} ;;\n'
-                    "  esac\ndone\nexit 0\n")
+    hook.write_text(
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        '  case "$ref" in refs/heads/session/*)\n'
+        f'    [ "$old" != {zero} ] && {{ echo frozen >&2; exit 1; }} ;;\n'
+        "  esac\ndone\nexit 0\n"
+    )
     hook.chmod(0o755)
     fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
     down = cli_session(corpus_repo, "--topic", "tides")
@@ -110,15 +116,17 @@ def test_parking_that_fails_keeps_the_session_resumable_here(
 
 
 def test_work_a_clone_added_after_parking_is_kept_when_another_clone_landed_it(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
     assert_interrupted(cli_session(corpus_repo, "--topic", "tides"), 1)
     parked = sha(remote, BRANCH)
     # This clone goes on by itself and is killed after one more step: not parked.
     fake_api.push(note(2, "Only here."))
-    killed = cli(corpus_repo, "resume", "1", "--model", MODEL,
-                 env={"AGENTGIT_TEST_KILL_AT": "step:1"})
+    killed = cli(
+        corpus_repo, "resume", "1", "--model", MODEL, env={"AGENTGIT_TEST_KILL_AT": "step:1"}
+    )
     assert killed.returncode == -signal.SIGKILL
     mine = sha(corpus_repo, BRANCH)
     assert mine != parked and sha(remote, BRANCH) == parked
@@ -129,7 +137,8 @@ def test_work_a_clone_added_after_parking_is_kept_when_another_clone_landed_it(
     again = cli(corpus_repo, "resume", "1", "--model", MODEL)
     assert again.returncode == 1
     assert again.stderr.strip().endswith(
-        "landed it on origin; what this clone added is kept at refs/agentgit/unlanded/0001")
+        "landed it on origin; what this clone added is kept at refs/agentgit/unlanded/0001"
+    )
     assert sha(corpus_repo, "refs/agentgit/unlanded/0001") == mine
     assert "Only here." in git(corpus_repo, "show", mine)
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
@@ -137,7 +146,8 @@ def test_work_a_clone_added_after_parking_is_kept_when_another_clone_landed_it(
 
 
 def test_resume_here_goes_on_while_the_remote_is_down(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
     assert_interrupted(cli_session(corpus_repo, "--topic", "tides"), 1)

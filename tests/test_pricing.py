@@ -12,8 +12,13 @@ from agentgit.pricing import PRICES, cost_usd, estimate_turn_cost, price_for
 
 
 def test_a_hand_computed_turn_on_sonnet_5_5() -> None:
-    usage = Usage(input_tokens=1_000, output_tokens=500, cache_creation_input_tokens=2_000,
-                  cache_read_input_tokens=10_000, server_tool_requests=2)
+    usage = Usage(
+        input_tokens=1_000,
+        output_tokens=500,
+        cache_creation_input_tokens=2_000,
+        cache_read_input_tokens=10_000,
+        server_tool_requests=2,
+    )
     # 1000×$2 + 500×$10 + 2000×$2.50 + 10000×$0.10 per MTok = $0.013; 2 searches = $0.02
     assert cost_usd("claude-sonnet-5-5", usage) == pytest.approx(0.033)
 
@@ -42,8 +47,7 @@ def test_scripted_models_are_free() -> None:
 
 
 def test_settings_extend_and_override_the_table() -> None:
-    extra = {"llama3.2:3b": {"input": 0.0, "output": 0.0},
-             "claude-sonnet-5-5": {"cache_read": 0.2}}
+    extra = {"llama3.2:3b": {"input": 0.0, "output": 0.0}, "claude-sonnet-5-5": {"cache_read": 0.2}}
     assert cost_usd("llama3.2:3b", Usage(input_tokens=10**6), extra) == 0.0
     read = Usage(cache_read_input_tokens=10**6)
     assert cost_usd("claude-sonnet-5-5", read, extra) == pytest.approx(0.2)
@@ -65,7 +69,8 @@ def test_haiku_5_5_long_prompts_cost_five_times() -> None:
     long = Usage(input_tokens=100_001, output_tokens=1_000)
     assert cost_usd("claude-haiku-5-5", short) == pytest.approx((100_000 * 0.1 + 1_000 * 0.5) / 1e6)
     assert cost_usd("claude-haiku-5-5", long) == pytest.approx(
-        5 * (100_001 * 0.1 + 1_000 * 0.5) / 1e6)
+        5 * (100_001 * 0.1 + 1_000 * 0.5) / 1e6
+    )
 
 
 def test_every_current_sdk_model_has_a_price() -> None:
@@ -78,8 +83,12 @@ def test_every_current_sdk_model_has_a_price() -> None:
 
 
 def test_estimate_turn_cost_is_a_worst_case() -> None:
-    last = Usage(input_tokens=500, output_tokens=1_000, cache_read_input_tokens=20_000,
-                 cache_creation_input_tokens=3_000)
+    last = Usage(
+        input_tokens=500,
+        output_tokens=1_000,
+        cache_read_input_tokens=20_000,
+        cache_creation_input_tokens=3_000,
+    )
     estimate = estimate_turn_cost("claude-sonnet-5-5", last, 8_192)
     # 23k read, 1k newly written, 500 input, 8192 output at full price
     expected = (23_000 * 0.1 + 1_000 * 2.5 + 500 * 2 + 8_192 * 10) / 1e6
@@ -87,8 +96,9 @@ def test_estimate_turn_cost_is_a_worst_case() -> None:
     assert estimate >= cost_usd("claude-sonnet-5-5", last)
     first = estimate_turn_cost("claude-sonnet-5-5", None, 1_000)
     assert first == pytest.approx(1_000 * 10 / 1e6)
-    uncached = estimate_turn_cost("claude-sonnet-5-5", Usage(input_tokens=10_000,
-                                                             output_tokens=100), 1_000)
+    uncached = estimate_turn_cost(
+        "claude-sonnet-5-5", Usage(input_tokens=10_000, output_tokens=100), 1_000
+    )
     assert uncached == pytest.approx((10_100 * 2 + 1_000 * 10) / 1e6)
 
 

@@ -27,14 +27,23 @@ def _warnings(output: str) -> list[str]:
     return [line for line in output.splitlines() if "PROGRAM.md" in line]
 
 
-@pytest.mark.parametrize("change, said", [
-    ("edit", "warning: corpus/PROGRAM.md in your working copy differs from main's; this "
-             "session runs main's (commit it to main to use it)"),
-    ("delete", "warning: corpus/PROGRAM.md is deleted in your working copy; this session "
-               "runs main's"),
-])
+@pytest.mark.parametrize(
+    "change, said",
+    [
+        (
+            "edit",
+            "warning: corpus/PROGRAM.md in your working copy differs from main's; this "
+            "session runs main's (commit it to main to use it)",
+        ),
+        (
+            "delete",
+            "warning: corpus/PROGRAM.md is deleted in your working copy; this session runs main's",
+        ),
+    ],
+)
 def test_a_session_says_when_the_working_copy_program_is_not_mains(
-        corpus_repo: Path, tmp_path: Path, change: str, said: str) -> None:
+    corpus_repo: Path, tmp_path: Path, change: str, said: str
+) -> None:
     mains = git(corpus_repo, "show", f"main:{PROGRAM}")
     path = corpus_repo / PROGRAM
     if change == "edit":
@@ -46,12 +55,14 @@ def test_a_session_says_when_the_working_copy_program_is_not_mains(
     assert system == mains  # main's, as it said
     # The user's uncommitted change is theirs: untouched, still uncommitted.
     assert (path.read_text("utf-8") if path.exists() else None) == (
-        MINE if change == "edit" else None)
+        MINE if change == "edit" else None
+    )
     assert git(corpus_repo, "show", f"main:{PROGRAM}") == mains
 
 
 def test_a_session_is_quiet_when_the_program_is_mains_and_warns_in_json(
-        corpus_repo: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, tmp_path: Path
+) -> None:
     output, _ = _session(corpus_repo, tmp_path)
     assert _warnings(output) == []
 
@@ -74,13 +85,13 @@ def _mine_repo(tmp_path: Path, *, commit: bool) -> Path:
     return repo
 
 
-def test_init_commits_an_untracked_program_it_adopts_and_sessions_run_it(
-        tmp_path: Path) -> None:
+def test_init_commits_an_untracked_program_it_adopts_and_sessions_run_it(tmp_path: Path) -> None:
     repo = _mine_repo(tmp_path, commit=False)
     proc = agentgit(tmp_path, "init", str(repo))
     assert proc.returncode == 0, proc.stderr
-    assert ("Adopted your corpus/PROGRAM.md: committed it with the skeleton, so sessions "
-            "run it") in proc.stdout.splitlines()
+    assert (
+        "Adopted your corpus/PROGRAM.md: committed it with the skeleton, so sessions run it"
+    ) in proc.stdout.splitlines()
     assert git(repo, "show", f"main:{PROGRAM}") == MINE
     assert PROGRAM in git(repo, "show", "--name-only", "--format=", "main").split()
     assert git(repo, "status", "--porcelain", "--", PROGRAM) == ""
@@ -97,8 +108,10 @@ def test_init_keeps_a_committed_program_and_says_so(tmp_path: Path) -> None:
     (repo / PROGRAM).write_text(MINE + "An uncommitted line.\n", "utf-8")
     again = agentgit(repo, "init")
     assert again.returncode == 0, again.stderr
-    assert ("Kept corpus/PROGRAM.md as committed on main; sessions run that one, not your "
-            "uncommitted changes to it, until you commit them") in again.stdout
+    assert (
+        "Kept corpus/PROGRAM.md as committed on main; sessions run that one, not your "
+        "uncommitted changes to it, until you commit them"
+    ) in again.stdout
     assert git(repo, "show", f"main:{PROGRAM}") == MINE
     assert (repo / PROGRAM).read_text("utf-8") == MINE + "An uncommitted line.\n"
 

@@ -52,8 +52,9 @@ def clone(bare: Path, path: Path) -> Path:
     return path
 
 
-def session_run(path: Path, turns: list[dict[str, Any]], topic: str | None = None,
-                **settings: Any) -> Result:
+def session_run(
+    path: Path, turns: list[dict[str, Any]], topic: str | None = None, **settings: Any
+) -> Result:
     repo = Repository.discover(path)
     config = Settings(model="scripted", **settings)
     current = start(repo, config, topic=topic, model_name="scripted")
@@ -75,14 +76,17 @@ def files(path: Path, name: str) -> set[str]:
 
 def protect_main(bare: Path) -> None:
     hook = bare / "hooks" / "pre-receive"
-    hook.write_text("#!/bin/sh\nwhile read old new ref; do\n"
-                    '  if [ "$ref" = refs/heads/main ]; then\n'
-                    '    echo "main is protected" >&2; exit 1\n  fi\ndone\nexit 0\n')
+    hook.write_text(
+        "#!/bin/sh\nwhile read old new ref; do\n"
+        '  if [ "$ref" = refs/heads/main ]; then\n'
+        '    echo "main is protected" >&2; exit 1\n  fi\ndone\nexit 0\n'
+    )
     hook.chmod(0o755)
 
 
-def test_kept_and_abandoned_sessions_push_main_archive_and_notes(corpus_repo: Path,
-                                                                  remote: Path) -> None:
+def test_kept_and_abandoned_sessions_push_main_archive_and_notes(
+    corpus_repo: Path, remote: Path
+) -> None:
     attach(corpus_repo, remote)
     kept = session_run(corpus_repo, keep_script("tides", "Tides"), topic="tides")
     gone = session_run(corpus_repo, abandon_script("dead-end"), topic="dead end")
@@ -90,10 +94,15 @@ def test_kept_and_abandoned_sessions_push_main_archive_and_notes(corpus_repo: Pa
     assert (kept.outcome, gone.outcome) == ("crystallized", "abandoned")
     assert rev(remote, "main") == rev(corpus_repo, "main") == gone.main_commit
     tree = files(remote, "main")
-    assert {"corpus/pieces/tides.md", "corpus/log/0001-tides.md",
-            "corpus/log/0002-dead-end.md"} <= tree
+    assert {
+        "corpus/pieces/tides.md",
+        "corpus/log/0001-tides.md",
+        "corpus/log/0002-dead-end.md",
+    } <= tree
     assert refs(remote, "refs/agentgit/sessions") == {
-        "refs/agentgit/sessions/0001": kept.head, "refs/agentgit/sessions/0002": gone.head}
+        "refs/agentgit/sessions/0001": kept.head,
+        "refs/agentgit/sessions/0002": gone.head,
+    }
     assert not refs(remote, "refs/heads/session")  # claimed there, removed once landed
     for result in (kept, gone):
         assert "messages" in git(remote, "notes", "--ref", NOTES, "show", str(result.head))
@@ -111,7 +120,8 @@ def test_no_push_keeps_everything_local(corpus_repo: Path, remote: Path) -> None
 
 
 def test_remote_main_moved_during_the_session_is_merged_and_pushed(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     attach(corpus_repo, remote)
     other = clone(remote, tmp_path / "other")
     repo = Repository.discover(corpus_repo)
@@ -127,9 +137,15 @@ def test_remote_main_moved_during_the_session_is_merged_and_pushed(
     main = rev(remote, "main")
     assert main == result.main_commit == rev(corpus_repo, "main")
     assert git(remote, "rev-list", "--parents", "-n1", main).split()[1:] == [
-        theirs.main_commit, result.head]
-    assert {"corpus/pieces/tides.md", "corpus/pieces/waves.md", "corpus/log/0001-tides.md",
-            "corpus/log/0002-waves.md"} <= files(remote, "main")
+        theirs.main_commit,
+        result.head,
+    ]
+    assert {
+        "corpus/pieces/tides.md",
+        "corpus/pieces/waves.md",
+        "corpus/log/0001-tides.md",
+        "corpus/log/0002-waves.md",
+    } <= files(remote, "main")
     for head in (result.head, theirs.head):  # both machines' notes reached the remote
         assert git(remote, "notes", "--ref", NOTES, "show", str(head))
     # The checkout came forward with the remote's main.
@@ -138,30 +154,49 @@ def test_remote_main_moved_during_the_session_is_merged_and_pushed(
 
 
 def test_an_id_taken_on_the_remote_is_refused_to_the_second_claimant(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     attach(corpus_repo, remote)
     other = Repository.discover(clone(remote, tmp_path / "other"))
     mine = Repository.discover(corpus_repo)
     base = rev(corpus_repo, "main")
     branch, archive = "refs/heads/session/0001-x", "refs/agentgit/sessions/0001"
     assert remote_mod.claim(mine, "origin", branch, archive, base) is True
-    assert remote_mod.claim(other, "origin", "refs/heads/session/0001-y", archive,
-                            base) is False
+    assert remote_mod.claim(other, "origin", "refs/heads/session/0001-y", archive, base) is False
     assert "refs/heads/session/0001-y" not in refs(remote, "refs/heads")  # atomic: neither
 
 
 def test_two_clones_racing_get_distinct_ids_and_all_land(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     attach(corpus_repo, remote)
     clones = [corpus_repo] + [clone(remote, tmp_path / f"clone{i}") for i in range(2)]
-    scripts = [write_script(tmp_path / "a.jsonl", keep_script("alpha", "Alpha")),
-               write_script(tmp_path / "b.jsonl", keep_script("beta", "Beta")),
-               write_script(tmp_path / "c.jsonl", abandon_script("gamma"))]
-    procs = [subprocess.Popen(
-        [sys.executable, "-m", "agentgit", "session", "--json", "--topic", f"topic {i}",
-         "--model", f"scripted:{script}"], cwd=path, stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=dict(os.environ))
-        for i, (path, script) in enumerate(zip(clones, scripts, strict=True))]
+    scripts = [
+        write_script(tmp_path / "a.jsonl", keep_script("alpha", "Alpha")),
+        write_script(tmp_path / "b.jsonl", keep_script("beta", "Beta")),
+        write_script(tmp_path / "c.jsonl", abandon_script("gamma")),
+    ]
+    procs = [
+        subprocess.Popen(
+            [
+                sys.executable,
+                "-m",
+                "agentgit",
+                "session",
+                "--json",
+                "--topic",
+                f"topic {i}",
+                "--model",
+                f"scripted:{script}",
+            ],
+            cwd=path,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+            env=dict(os.environ),
+        )
+        for i, (path, script) in enumerate(zip(clones, scripts, strict=True))
+    ]
     results = []
     for proc in procs:
         out, err = proc.communicate(timeout=120)
@@ -178,8 +213,9 @@ def test_two_clones_racing_get_distinct_ids_and_all_land(
     assert not refs(remote, "refs/heads/session")
 
 
-def test_a_protected_main_ends_needs_review_with_nothing_lost(corpus_repo: Path,
-                                                             remote: Path) -> None:
+def test_a_protected_main_ends_needs_review_with_nothing_lost(
+    corpus_repo: Path, remote: Path
+) -> None:
     attach(corpus_repo, remote)
     protect_main(remote)
     before = rev(remote, "main")
@@ -228,7 +264,8 @@ def stalling_server() -> Iterator[str]:
 
 
 def test_network_calls_give_up_on_a_stalled_remote_and_settings_win(
-        corpus_repo: Path, stalling_server: str, tmp_path: Path) -> None:
+    corpus_repo: Path, stalling_server: str, tmp_path: Path
+) -> None:
     repo = Repository.discover(corpus_repo)
     env = repo.network_env()
     assert env["GIT_TERMINAL_PROMPT"] == "0"
@@ -243,9 +280,14 @@ def test_network_calls_give_up_on_a_stalled_remote_and_settings_win(
     git(corpus_repo, "config", "--unset", "http.lowSpeedLimit")
     git(corpus_repo, "remote", "add", "origin", stalling_server)
     script = write_script(tmp_path / "keep.jsonl", keep_script("tides", "Tides"))
-    proc = agentgit(corpus_repo, "session", "--model", f"scripted:{script}",
-                    env={"GIT_HTTP_LOW_SPEED_LIMIT": "1000", "GIT_HTTP_LOW_SPEED_TIME": "1"},
-                    timeout=60)
+    proc = agentgit(
+        corpus_repo,
+        "session",
+        "--model",
+        f"scripted:{script}",
+        env={"GIT_HTTP_LOW_SPEED_LIMIT": "1000", "GIT_HTTP_LOW_SPEED_TIME": "1"},
+        timeout=60,
+    )
     assert proc.returncode == 1, proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1
     assert proc.stderr.startswith("agentgit: reading origin: timed out (")

@@ -12,20 +12,28 @@ from agentgit.models.base import Usage
 from agentgit.pricing import cost_usd
 
 MODEL = "claude-sonnet-5-5"
-USAGE = {"input_tokens": 1000, "output_tokens": 200, "cache_read_input_tokens": 5000,
-         "cache_creation_input_tokens": 300}
+USAGE = {
+    "input_tokens": 1000,
+    "output_tokens": 200,
+    "cache_read_input_tokens": 5000,
+    "cache_creation_input_tokens": 300,
+}
 
 
 def test_resume_of_a_judged_session_reports_its_tokens_and_cost(
-    corpus_repo: Path, fake_api: FakeAPI,
+    corpus_repo: Path,
+    fake_api: FakeAPI,
 ) -> None:
     fake_api.push(
         tool_use_turn("note", {"text": "Looked."}, id="toolu_1", usage=USAGE),
-        tool_use_turn("abandon", {"reason": "nothing", "summary": "No."}, id="toolu_2",
-                      usage=USAGE))
+        tool_use_turn(
+            "abandon", {"reason": "nothing", "summary": "No."}, id="toolu_2", usage=USAGE
+        ),
+    )
     env = {"AGENTGIT_MAX_RETRIES": "0"}
-    killed = agentgit(corpus_repo, "session", "--model", MODEL,
-                      env={**env, "AGENTGIT_TEST_KILL_AT": "judged"})
+    killed = agentgit(
+        corpus_repo, "session", "--model", MODEL, env={**env, "AGENTGIT_TEST_KILL_AT": "judged"}
+    )
     assert killed.returncode == -9, killed.stderr
     resumed = agentgit(corpus_repo, "resume", "1", env=env)
     assert resumed.returncode == 0, resumed.stderr

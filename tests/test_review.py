@@ -34,8 +34,7 @@ def remote(tmp_path: Path, corpus_repo: Path) -> Path:
     return attached_remote(tmp_path, corpus_repo)
 
 
-def reviewed(path: Path, turns: list[dict[str, Any]], review: str,
-             topic: str = "tides") -> Result:
+def reviewed(path: Path, turns: list[dict[str, Any]], review: str, topic: str = "tides") -> Result:
     repo = Repository.discover(path)
     settings = Settings(model="scripted", review=review)
     current = start(repo, settings, topic=topic, model_name="scripted")
@@ -59,7 +58,8 @@ def merge_on_remote(bare: Path, branch: str, tmp_path: Path) -> None:
 
 
 def test_review_pr_opens_a_labelled_pull_request_and_sync_keeps_it_once_merged(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path
+) -> None:
     main_before = rev(remote, "main")
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
     assert result.outcome == "in-review"
@@ -92,7 +92,8 @@ def test_review_pr_opens_a_labelled_pull_request_and_sync_keeps_it_once_merged(
 
 
 def test_a_pull_request_closed_unmerged_is_logged_abandoned_by_sync(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
     github_env.close(1, merged=False)
     proc = agentgit(corpus_repo, "sync")
@@ -111,10 +112,19 @@ def test_a_pull_request_closed_unmerged_is_logged_abandoned_by_sync(
 
 
 def test_an_existing_pull_request_is_updated_not_duplicated(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
-    github_env.pulls[1] = {"number": 1, "state": "open", "merged_at": None, "title": "old",
-                           "body": "old", "head": {"ref": "session/0001-tides"},
-                           "base": {"ref": "main"}, "labels": [], "html_url": "u/1"}
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
+    github_env.pulls[1] = {
+        "number": 1,
+        "state": "open",
+        "merged_at": None,
+        "title": "old",
+        "body": "old",
+        "head": {"ref": "session/0001-tides"},
+        "base": {"ref": "main"},
+        "labels": [],
+        "html_url": "u/1",
+    }
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
     assert list(github_env.pulls) == [1]
     assert github_env.pulls[1]["body"] != "old" and "Wrote tides." in github_env.pulls[1]["body"]
@@ -122,8 +132,9 @@ def test_an_existing_pull_request_is_updated_not_duplicated(
     assert result.review_url == "u/1"
 
 
-def test_review_branch_pushes_the_branch_and_stops(corpus_repo: Path, remote: Path,
-                                                   github_env: FakeGitHub) -> None:
+def test_review_branch_pushes_the_branch_and_stops(
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
     main_before = rev(remote, "main")
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
     assert result.outcome == "in-review"
@@ -134,19 +145,28 @@ def test_review_branch_pushes_the_branch_and_stops(corpus_repo: Path, remote: Pa
 
 
 def test_an_abandoned_session_under_review_pr_opens_no_pull_request(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
     result = reviewed(corpus_repo, abandon_script("dead-end"), "pr", topic="dead end")
     assert result.outcome == "abandoned"
     assert github_env.requests == []
     assert "corpus/log/0001-dead-end.md" in files(remote, "main")
 
 
-def test_the_token_is_never_printed_logged_or_stored(corpus_repo: Path, remote: Path,
-                                                     github_env: FakeGitHub,
-                                                     tmp_path: Path) -> None:
+def test_the_token_is_never_printed_logged_or_stored(
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path
+) -> None:
     script = write_script(tmp_path / "keep.jsonl", keep_script("tides", "Tides"))
-    proc = agentgit(corpus_repo, "session", "--review", "pr", "--topic", "tides",
-                    "--model", f"scripted:{script}")
+    proc = agentgit(
+        corpus_repo,
+        "session",
+        "--review",
+        "pr",
+        "--topic",
+        "tides",
+        "--model",
+        f"scripted:{script}",
+    )
     assert proc.returncode == 0, proc.stderr
     assert "pull/1" in proc.stdout
     github_env.close(1, merged=False)
@@ -155,8 +175,9 @@ def test_the_token_is_never_printed_logged_or_stored(corpus_repo: Path, remote: 
     for out in (proc.stdout, proc.stderr, synced.stdout, synced.stderr):
         assert TOKEN not in out
     for path in (corpus_repo, remote):
-        objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"],
-                                 cwd=path, capture_output=True).stdout
+        objects = subprocess.run(
+            ["git", "cat-file", "--batch-all-objects", "--batch"], cwd=path, capture_output=True
+        ).stdout
         assert objects and TOKEN.encode() not in objects
     assert TOKEN not in (corpus_repo / ".git" / "config").read_text()
     assert TOKEN not in (remote / "config").read_text()
@@ -166,7 +187,8 @@ def test_the_token_is_never_printed_logged_or_stored(corpus_repo: Path, remote: 
 
 
 def test_a_protected_main_sends_an_abandoned_sessions_log_entry_by_pull_request(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path
+) -> None:
     protect_main(remote)
     before = rev(remote, "main")
     result = reviewed(corpus_repo, abandon_script("dead-end"), "pr", topic="dead end")
@@ -204,17 +226,18 @@ def test_a_protected_main_sends_an_abandoned_sessions_log_entry_by_pull_request(
     # still lists the session, once, in its place, and a resume knows it has ended.
     later = reviewed(corpus_repo, keep_script("tides", "Tides"), "merge")
     assert later.outcome == "crystallized"
-    listed = [json.loads(line) for line in agentgit(corpus_repo, "log", "--json").stdout
-              .splitlines()]
-    assert [(x["session"], x["outcome"]) for x in listed] == [
-        (2, "crystallized"), (1, "abandoned")]
+    listed = [
+        json.loads(line) for line in agentgit(corpus_repo, "log", "--json").stdout.splitlines()
+    ]
+    assert [(x["session"], x["outcome"]) for x in listed] == [(2, "crystallized"), (1, "abandoned")]
     assert listed[1]["head"] == result.head
     resumed = agentgit(corpus_repo, "resume", "1")
     assert resumed.returncode == 1 and "has already ended" in resumed.stderr
 
 
 def test_a_closed_agentgit_log_pull_request_leaves_the_entry_archived(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub) -> None:
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
     protect_main(remote)
     before = rev(remote, "main")
     result = reviewed(corpus_repo, abandon_script("dead-end"), "pr", topic="dead end")
@@ -240,7 +263,8 @@ def log_lines(path: Path) -> list[str]:
 
 
 def test_a_review_branch_merged_by_hand_is_kept_by_sync_without_github(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
     assert rev(remote, "refs/agentgit/review/0001") == result.head
     repo = Repository.discover(corpus_repo)
@@ -267,12 +291,14 @@ def test_a_review_branch_merged_by_hand_is_kept_by_sync_without_github(
 
 
 def test_a_review_branch_deleted_on_the_remote_is_abandoned_closed_in_review(
-        corpus_repo: Path, remote: Path) -> None:
+    corpus_repo: Path, remote: Path
+) -> None:
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
     git(remote, "update-ref", "-d", f"refs/heads/{result.branch}")  # a person said no
     done = sync(Repository.discover(corpus_repo), Settings())
     assert [(d.session, d.outcome, d.pull, d.note) for d in done] == [
-        (1, "abandoned", None, "branch deleted without merging")]
+        (1, "abandoned", None, "branch deleted without merging")
+    ]
     assert "corpus/pieces/tides.md" not in files(remote, "main")
     entry = git(remote, "show", "main:corpus/log/0001-tides.md")
     assert "outcome: abandoned" in entry and "closed in review" in entry
@@ -283,7 +309,8 @@ def test_a_review_branch_deleted_on_the_remote_is_abandoned_closed_in_review(
 
 
 def test_a_squash_merged_pull_request_with_its_branch_deleted_is_kept_once(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path
+) -> None:
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
     work = clone(remote, tmp_path / "squasher")
     git(work, "merge", "-q", "--squash", f"origin/{result.branch}")
@@ -294,14 +321,16 @@ def test_a_squash_merged_pull_request_with_its_branch_deleted_is_kept_once(
     assert not git_ok(remote, "merge-base", "--is-ancestor", result.head, "main")
     done = sync(Repository.discover(corpus_repo), Settings())
     assert [(d.session, d.outcome, d.pull, d.note) for d in done] == [
-        (1, "crystallized", 1, "pull request #1 merged")]
+        (1, "crystallized", 1, "pull request #1 merged")
+    ]
     lines = log_lines(corpus_repo)
     assert len(lines) == 1 and "crystallized" in lines[0]
     assert sync(Repository.discover(corpus_repo), Settings()) == []
 
 
 def test_sync_leaves_a_session_running_on_another_machine_alone(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     other = clone(remote, tmp_path / "other")
     repo = Repository.discover(other)
     running = start(repo, Settings(model="scripted"), topic="tides", model_name="scripted")
@@ -312,7 +341,8 @@ def test_sync_leaves_a_session_running_on_another_machine_alone(
 
 
 def test_a_session_waiting_on_review_is_listed_as_such_and_not_resumed(
-        corpus_repo: Path, remote: Path) -> None:
+    corpus_repo: Path, remote: Path
+) -> None:
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
     log = agentgit(corpus_repo, "log")
     assert f"0001  (in-review) in-review     {result.branch}" in log.stdout
@@ -322,12 +352,14 @@ def test_a_session_waiting_on_review_is_listed_as_such_and_not_resumed(
         assert proc.returncode == 1
         assert proc.stderr.strip() == (
             "agentgit: session 0001 is waiting on review (session/0001-tides): merge it, or "
-            "close its pull request or delete its branch, then `agentgit sync`")
+            "close its pull request or delete its branch, then `agentgit sync`"
+        )
     assert refs(corpus_repo, "refs/") == before  # nothing touched
 
 
 def test_a_session_decided_by_sync_on_another_machine_is_forgotten_here(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
     other = clone(remote, tmp_path / "ci-runner")
     merge_on_remote(remote, str(result.branch), tmp_path)
@@ -343,8 +375,8 @@ def test_a_session_decided_by_sync_on_another_machine_is_forgotten_here(
 
 @pytest.mark.parametrize("merged", [True, False])
 def test_sync_on_a_protected_main_records_by_an_agentgit_log_pull_request(
-        corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path,
-        merged: bool) -> None:
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub, tmp_path: Path, merged: bool
+) -> None:
     protect_main(remote)
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "pr")
     hook = remote / "hooks" / "pre-receive"
@@ -376,8 +408,9 @@ def test_sync_on_a_protected_main_records_by_an_agentgit_log_pull_request(
     assert "merged" in agentgit(corpus_repo, "sync").stdout
     assert not refs(remote, "refs/heads/agentgit")
     git(corpus_repo, "pull", "-q", "--ff-only", "origin", "main")
-    listed = [json.loads(line) for line in agentgit(corpus_repo, "log", "--json").stdout
-              .splitlines()]
+    listed = [
+        json.loads(line) for line in agentgit(corpus_repo, "log", "--json").stdout.splitlines()
+    ]
     assert [(x["session"], x["outcome"]) for x in listed] == [(1, verdict)]
     assert agentgit(corpus_repo, "sync").stdout == ""
 
@@ -397,22 +430,25 @@ def needs_review_session(corpus: Path, remote: Path) -> tuple[Result, str]:
     settings = Settings(model="scripted")
     a = start(repo, settings, topic="revise a", model_name="scripted")
     b = start(repo, settings, topic="revise b", model_name="scripted")
-    assert run(repo, b, ScriptedModel(keep_script("tides", "Tides", body="B: gravity.\n")),
-               settings).outcome == "crystallized"
-    ra = run(repo, a, ScriptedModel(keep_script("tides", "Tides", body="A: the moon.\n")),
-             settings)
+    assert (
+        run(
+            repo, b, ScriptedModel(keep_script("tides", "Tides", body="B: gravity.\n")), settings
+        ).outcome
+        == "crystallized"
+    )
+    ra = run(repo, a, ScriptedModel(keep_script("tides", "Tides", body="A: the moon.\n")), settings)
     assert ra.outcome == "needs-review"
     assert rev(remote, "refs/agentgit/review/0001") == ra.head
     return ra, str(ra.branch)
 
 
 def test_a_needs_review_branch_a_person_merged_is_recorded_kept_by_sync(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     result, branch = needs_review_session(corpus_repo, remote)
     assert sync(Repository.discover(corpus_repo), Settings()) == []  # nobody decided yet
     work = clone(remote, tmp_path / "person")
-    git(work, "merge", "-q", "--no-ff", "-X", "theirs", "-m", "Merge A by hand",
-        f"origin/{branch}")
+    git(work, "merge", "-q", "--no-ff", "-X", "theirs", "-m", "Merge A by hand", f"origin/{branch}")
     git(work, "push", "-q", "origin", "main")
 
     proc = agentgit(corpus_repo, "sync")
@@ -423,14 +459,16 @@ def test_a_needs_review_branch_a_person_merged_is_recorded_kept_by_sync(
     assert "A: the moon." in git(remote, "show", "main:corpus/pieces/tides.md")
     assert not refs(remote, "refs/heads/session") and not refs(remote, "refs/agentgit/review")
     git(corpus_repo, "pull", "-q", "--ff-only", "origin", "main")
-    lines = [ln for ln in agentgit(corpus_repo, "log").stdout.splitlines()
-             if ln.startswith("0001 ")]
+    lines = [
+        ln for ln in agentgit(corpus_repo, "log").stdout.splitlines() if ln.startswith("0001 ")
+    ]
     assert len(lines) == 1 and " crystallized " in lines[0], lines
     assert agentgit(corpus_repo, "sync").stdout == ""
 
 
 def test_a_needs_review_branch_deleted_is_recorded_abandoned_by_sync(
-        corpus_repo: Path, remote: Path) -> None:
+    corpus_repo: Path, remote: Path
+) -> None:
     result, branch = needs_review_session(corpus_repo, remote)
     git(remote, "update-ref", "-d", f"refs/heads/{branch}")
     done = sync(Repository.discover(corpus_repo), Settings())
@@ -442,7 +480,8 @@ def test_a_needs_review_branch_deleted_is_recorded_abandoned_by_sync(
 
 
 def test_abandoning_a_needs_review_session_also_ends_it_on_the_remote(
-        corpus_repo: Path, remote: Path) -> None:
+    corpus_repo: Path, remote: Path
+) -> None:
     result, branch = needs_review_session(corpus_repo, remote)
     proc = agentgit(corpus_repo, "abandon", "1", "--reason", "B said it better")
     assert proc.returncode == 0, proc.stderr
@@ -455,7 +494,8 @@ def test_abandoning_a_needs_review_session_also_ends_it_on_the_remote(
 
 
 def test_a_persons_own_commits_on_the_session_branch_here_are_not_pruned(
-        corpus_repo: Path, remote: Path, tmp_path: Path) -> None:
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
     result = reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
     branch = f"refs/heads/{result.branch}"
     # A person polishes the piece on the branch here and has not pushed yet...

@@ -19,19 +19,32 @@ ENV = {
 
 def test_secrets_from_env_picks_credentials_by_name() -> None:
     found = secrets_from_env(ENV)
-    assert set(found) == {ENV[k] for k in ("ANTHROPIC_API_KEY", "ANTHROPIC_AUTH_TOKEN",
-                                           "GITHUB_TOKEN", "MY_SERVICE_PASSWORD",
-                                           "DB_CREDENTIALS", "aws_secret_access_key")}
+    assert set(found) == {
+        ENV[k]
+        for k in (
+            "ANTHROPIC_API_KEY",
+            "ANTHROPIC_AUTH_TOKEN",
+            "GITHUB_TOKEN",
+            "MY_SERVICE_PASSWORD",
+            "DB_CREDENTIALS",
+            "aws_secret_access_key",
+        )
+    }
     assert found == sorted(found, key=len, reverse=True)  # longest first
 
 
 def test_scrub_nested_data_is_a_deep_copy() -> None:
     secrets = secrets_from_env(ENV)
     data = {
-        "messages": [{"role": "user", "content": [
-            {"type": "tool_result", "content": f"the key is {ENV['ANTHROPIC_API_KEY']}!"},
-            {"type": "text", "text": "nothing here", "n": 3, "ok": True, "none": None},
-        ]}],
+        "messages": [
+            {
+                "role": "user",
+                "content": [
+                    {"type": "tool_result", "content": f"the key is {ENV['ANTHROPIC_API_KEY']}!"},
+                    {"type": "text", "text": "nothing here", "n": 3, "ok": True, "none": None},
+                ],
+            }
+        ],
         ENV["MY_SERVICE_PASSWORD"]: ("tuple", ENV["DB_CREDENTIALS"]),
         "headers": {"authorization": "Bearer oauth-token-value-123"},
     }
@@ -69,8 +82,11 @@ def test_signed_thinking_blocks_are_scrubbed_but_keep_their_signatures() -> None
     text (a resume then leaves the altered block unsent: see test_thinking.py); the
     signature and redacted data are opaque and go back as they were."""
     secret = "env-secret-value-123456"
-    thinking = {"type": "thinking", "thinking": "Bearer abcdefgh12345 expires",
-                "signature": "Bearer abcdefgh12345"}
+    thinking = {
+        "type": "thinking",
+        "thinking": "Bearer abcdefgh12345 expires",
+        "signature": "Bearer abcdefgh12345",
+    }
     leaky = {"type": "thinking", "thinking": f"the key is {secret}", "signature": "s"}
     redacted = {"type": "redacted_thinking", "data": "x-api-key: abcdefgh12345"}
     text = {"type": "text", "text": "Bearer abcdefgh12345 expires"}

@@ -41,8 +41,12 @@ MODEL = "claude-sonnet-5-5"
 OLD_MODEL = "claude-sonnet-4-6"  # before the current generation: reasoning in text blocks
 NOTES = "refs/notes/agentgit"
 # Fixed usage per turn, so costs are exact: see test_kept_and_abandoned_sessions.
-USAGE = {"input_tokens": 1000, "output_tokens": 200, "cache_read_input_tokens": 5000,
-         "cache_creation_input_tokens": 300}
+USAGE = {
+    "input_tokens": 1000,
+    "output_tokens": 200,
+    "cache_read_input_tokens": 5000,
+    "cache_creation_input_tokens": 300,
+}
 # Retries stay fast: every scripted error carries retry-after-ms: 1, and one retry is
 # enough to show that the SDK's retries are switched on.
 FAST = {"AGENTGIT_MAX_RETRIES": "1"}
@@ -51,17 +55,41 @@ FAST = {"AGENTGIT_MAX_RETRIES": "1"}
 # -- scripted turns ----------------------------------------------------------------------
 
 
-def call(name: str, tool_input: Any, *, n: int, text: str | None = None,
-         usage: dict[str, Any] | None = None, **kw: Any) -> dict[str, Any]:
+def call(
+    name: str,
+    tool_input: Any,
+    *,
+    n: int,
+    text: str | None = None,
+    usage: dict[str, Any] | None = None,
+    **kw: Any,
+) -> dict[str, Any]:
     """One tool call with a distinct id (n) and, by default, the fixed usage."""
-    return tool_use_turn(name, tool_input, id=f"toolu_{n:04d}_{name}", text=text or f"Step {n}.",
-                         usage=dict(USAGE) if usage is None else usage, **kw)
+    return tool_use_turn(
+        name,
+        tool_input,
+        id=f"toolu_{n:04d}_{name}",
+        text=text or f"Step {n}.",
+        usage=dict(USAGE) if usage is None else usage,
+        **kw,
+    )
 
 
-def draft(n: int, slug: str = "tides", body: str = "The moon pulls the sea.\n",
-          **kw: Any) -> dict[str, Any]:
-    return call("write_draft", {"slug": slug, "title": slug.title(), "body": body,
-                                "summary": f"On {slug}.", "tags": ["test"]}, n=n, **kw)
+def draft(
+    n: int, slug: str = "tides", body: str = "The moon pulls the sea.\n", **kw: Any
+) -> dict[str, Any]:
+    return call(
+        "write_draft",
+        {
+            "slug": slug,
+            "title": slug.title(),
+            "body": body,
+            "summary": f"On {slug}.",
+            "tags": ["test"],
+        },
+        n=n,
+        **kw,
+    )
 
 
 def note(n: int, words: str = "Noted.", **kw: Any) -> dict[str, Any]:
@@ -79,18 +107,21 @@ def drop_it(n: int, reason: str = "nothing pulled", **kw: Any) -> dict[str, Any]
 # -- running -------------------------------------------------------------------------
 
 
-def cli(repo: Path, *args: str, env: dict[str, str] | None = None
-        ) -> subprocess.CompletedProcess[str]:
+def cli(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return agentgit(repo, *args, env={**FAST, **(env or {})}, timeout=60)
 
 
-def cli_session(repo: Path, *args: str, env: dict[str, str] | None = None
-                ) -> subprocess.CompletedProcess[str]:
+def cli_session(
+    repo: Path, *args: str, env: dict[str, str] | None = None
+) -> subprocess.CompletedProcess[str]:
     return cli(repo, "session", "--model", MODEL, *args, env=env)
 
 
-def in_process(repo: Path, settings: Settings | None = None, topic: str | None = None,
-               stream: bool = True) -> Result:
+def in_process(
+    repo: Path, settings: Settings | None = None, topic: str | None = None, stream: bool = True
+) -> Result:
     """What `agentgit session` does, without the subprocess."""
     settings = settings or Settings(model=MODEL, max_retries=1)
     r = Repository.discover(repo)
@@ -166,7 +197,8 @@ def one_line(stderr: str) -> str:
 
 
 def test_kept_and_abandoned_sessions_cost_what_the_price_table_says(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     base = sha(corpus_repo, "main")
     fake_api.push(draft(1), note(2, "Drafted tides."), keep(3))
     kept = cli_session(corpus_repo, "--topic", "tides")
@@ -203,9 +235,14 @@ def test_kept_and_abandoned_sessions_cost_what_the_price_table_says(
     assert not transcript_file(corpus_repo, 1).exists()
 
     # An abandoned one: only its log entry lands on main, the draft stays archived.
-    fake_api.push(draft(4, "dead-end", usage={"input_tokens": 10, "output_tokens": 10}),
-                  drop_it(5, "it did not hold up", usage={"input_tokens": 0, "output_tokens": 0,
-                                                          "cache_read_input_tokens": 1_000_000}))
+    fake_api.push(
+        draft(4, "dead-end", usage={"input_tokens": 10, "output_tokens": 10}),
+        drop_it(
+            5,
+            "it did not hold up",
+            usage={"input_tokens": 0, "output_tokens": 0, "cache_read_input_tokens": 1_000_000},
+        ),
+    )
     dropped = cli_session(corpus_repo)
     assert dropped.returncode == 0, dropped.stderr
     assert "abandoned" in dropped.stdout
@@ -213,7 +250,8 @@ def test_kept_and_abandoned_sessions_cost_what_the_price_table_says(
     files = git(corpus_repo, "ls-tree", "-r", "--name-only", "main")
     assert "dead-end" not in files.replace("corpus/log/", "")
     assert "corpus/drafts/dead-end.md" in git(
-        corpus_repo, "ls-tree", "-r", "--name-only", "refs/agentgit/sessions/0002~1")
+        corpus_repo, "ls-tree", "-r", "--name-only", "refs/agentgit/sessions/0002~1"
+    )
     t2 = trailers(corpus_repo, "main")
     abandoned_cost = (10 * 2 + 10 * 10 + 1_000_000 * 0.1) / 1e6
     assert t2["Agentgit-Outcome"] == "abandoned"
@@ -236,7 +274,8 @@ def test_kept_and_abandoned_sessions_cost_what_the_price_table_says(
 
 
 def test_429_and_529_bursts_are_absorbed_by_the_sdk_retries(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     fake_api.push(error(429), draft(1), error(529), note(2), error(429), error(529), keep(3))
     done = cli_session(corpus_repo, env={"AGENTGIT_MAX_RETRIES": "2"})
     assert done.returncode == 0, done.stderr
@@ -267,7 +306,8 @@ def branch_of(repo: Path, number: int) -> str:
 
 
 def test_a_permanent_500_interrupts_and_resume_completes(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     base = sha(corpus_repo, "main")
     fake_api.push(draft(1), note(2, "Half way."), error(500, "boom"), error(500, "boom"))
     down = cli_session(corpus_repo, "--topic", "tides")
@@ -277,8 +317,9 @@ def test_a_permanent_500_interrupts_and_resume_completes(
     assert sha(corpus_repo, "main") == base  # nothing landed
     # The two steps made so far are commits on the branch; the transcript is saved.
     branch = branch_of(corpus_repo, 1)
-    tools = git(corpus_repo, "log", "--format=%(trailers:key=Agentgit-Tool,valueonly)",
-                f"{base}..{branch}").split()
+    tools = git(
+        corpus_repo, "log", "--format=%(trailers:key=Agentgit-Tool,valueonly)", f"{base}..{branch}"
+    ).split()
     assert tools == ["note", "write_draft"]
     saved = json.loads(transcript_file(corpus_repo, 1).read_text())
     assert saved["status"] == "interrupted" and saved["turn"] == 2
@@ -292,8 +333,9 @@ def test_a_permanent_500_interrupts_and_resume_completes(
     resumed = cli(corpus_repo, "resume", "1", "--model", MODEL)
     assert resumed.returncode == 0, resumed.stderr
     assert fake_api.remaining == 0 and not fake_api.rejections
-    assert fake_api.requests[sent_before]["messages"] == fake_api.requests[sent_before - 1][
-        "messages"]
+    assert (
+        fake_api.requests[sent_before]["messages"] == fake_api.requests[sent_before - 1]["messages"]
+    )
     assert trailers(corpus_repo, "main")["Agentgit-Outcome"] == "crystallized"
     assert "corpus/pieces/tides.md" in git(corpus_repo, "ls-tree", "-r", "--name-only", "main")
     entry = log_entry(corpus_repo, 1)
@@ -304,7 +346,8 @@ def test_a_permanent_500_interrupts_and_resume_completes(
 
 
 def test_a_dropped_connection_interrupts_and_resume_completes(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     base = sha(corpus_repo, "main")
     # Turn 2's stream breaks off mid-message; retried once, the connection then drops
     # before any answer (twice: the SDK's own retry).
@@ -331,9 +374,12 @@ def test_a_dropped_connection_interrupts_and_resume_completes(
 
 
 def test_a_refusal_abandons_the_session_with_that_reason(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
-    fake_api.push(draft(1), message_turn([{"type": "text", "text": "I won't continue."}],
-                                         "refusal", usage=dict(USAGE)))
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
+    fake_api.push(
+        draft(1),
+        message_turn([{"type": "text", "text": "I won't continue."}], "refusal", usage=dict(USAGE)),
+    )
     result = in_process(corpus_repo)
     assert result.outcome == "abandoned"
     assert result.reason and "refused" in result.reason
@@ -353,12 +399,23 @@ def test_a_refusal_through_the_command_line_exits_0(corpus_repo: Path, fake_api:
 
 
 def test_max_tokens_with_a_half_tool_call_is_not_run_and_the_model_is_told(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
-    half = {"type": "tool_use", "id": "toolu_cut", "name": "write_draft",
-            "input": {"slug": "half", "title": "Half"}}
-    fake_api.push(message_turn([{"type": "text", "text": "Writing a long draft."}, half],
-                               "max_tokens", usage=dict(USAGE)),
-                  draft(2), keep(3))
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
+    half = {
+        "type": "tool_use",
+        "id": "toolu_cut",
+        "name": "write_draft",
+        "input": {"slug": "half", "title": "Half"},
+    }
+    fake_api.push(
+        message_turn(
+            [{"type": "text", "text": "Writing a long draft."}, half],
+            "max_tokens",
+            usage=dict(USAGE),
+        ),
+        draft(2),
+        keep(3),
+    )
     result = in_process(corpus_repo)
     assert result.outcome == "crystallized" and result.pieces == ["tides"]
     assert result.turns == 3
@@ -372,16 +429,32 @@ def test_max_tokens_with_a_half_tool_call_is_not_run_and_the_model_is_told(
 
 
 def test_pause_turn_is_continued_with_the_paused_content(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
-    search_use = {"type": "server_tool_use", "id": "srvtoolu_01", "name": "web_search",
-                  "input": {"query": "tides"}}
-    search_result = {"type": "web_search_tool_result", "tool_use_id": "srvtoolu_01",
-                     "content": [{"type": "web_search_result", "url": "https://example.org/t",
-                                  "title": "Tides", "encrypted_content": "enc-abc",
-                                  "page_age": None}]}
-    paused = message_turn([{"type": "text", "text": "Searching."}, search_use, search_result],
-                          "pause_turn", usage={**USAGE, "server_tool_use": {
-                              "web_search_requests": 1}})
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
+    search_use = {
+        "type": "server_tool_use",
+        "id": "srvtoolu_01",
+        "name": "web_search",
+        "input": {"query": "tides"},
+    }
+    search_result = {
+        "type": "web_search_tool_result",
+        "tool_use_id": "srvtoolu_01",
+        "content": [
+            {
+                "type": "web_search_result",
+                "url": "https://example.org/t",
+                "title": "Tides",
+                "encrypted_content": "enc-abc",
+                "page_age": None,
+            }
+        ],
+    }
+    paused = message_turn(
+        [{"type": "text", "text": "Searching."}, search_use, search_result],
+        "pause_turn",
+        usage={**USAGE, "server_tool_use": {"web_search_requests": 1}},
+    )
     fake_api.push(paused, draft(2), keep(3))
     result = in_process(corpus_repo, Settings(model=MODEL, max_retries=1, web_search=3))
     assert result.outcome == "crystallized"
@@ -404,9 +477,12 @@ def test_pause_turn_is_continued_with_the_paused_content(
 
 
 def test_thinking_blocks_go_back_byte_for_byte_across_turns(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
-    first = [thinking_block("Let me think about tides.\n\nThe moon — and the sun ☉."),
-             redacted_thinking_block("EqQBCgIYAhIM+opaque/redacted==")]
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
+    first = [
+        thinking_block("Let me think about tides.\n\nThe moon — and the sun ☉."),
+        redacted_thinking_block("EqQBCgIYAhIM+opaque/redacted=="),
+    ]
     second = [thinking_block("Now a note; unicode stays: é, 潮, \u2028.", "sig/+==")]
     fake_api.push(draft(1, thinking=first), note(2, thinking=second), keep(3))
     result = in_process(corpus_repo)
@@ -422,7 +498,9 @@ def test_thinking_blocks_go_back_byte_for_byte_across_turns(
     # and the conversation before it), as the service does.
     issued = [fake_api.responses[0]["content"][:2], fake_api.responses[1]["content"][:1]]
     assert [b["thinking"] for b in (issued[0][0], issued[1][0])] == [
-        first[0]["thinking"], second[0]["thinking"]]
+        first[0]["thinking"],
+        second[0]["thinking"],
+    ]
     for k, body in enumerate(bodies[1:], start=1):
         sent = assistant_blocks(body)
         assert len(sent) == k
@@ -432,22 +510,28 @@ def test_thinking_blocks_go_back_byte_for_byte_across_turns(
             for got, want in zip(head, thinking, strict=True):
                 assert "cache_control" not in got
                 # byte for byte: the serialized strings are the same bytes
-                assert json.dumps(got, sort_keys=True).encode() == json.dumps(
-                    want, sort_keys=True).encode()
+                assert (
+                    json.dumps(got, sort_keys=True).encode()
+                    == json.dumps(want, sort_keys=True).encode()
+                )
     # The transcript keeps them too (for resume and replay).
-    kept = [m["content"] for m in transcript_note(corpus_repo, 1)["messages"]
-            if m["role"] == "assistant"]
+    kept = [
+        m["content"]
+        for m in transcript_note(corpus_repo, 1)["messages"]
+        if m["role"] == "assistant"
+    ]
     assert kept[0][:2] == issued[0] and kept[1][:1] == issued[1]
 
 
 @pytest.mark.parametrize("stream", [True, False], ids=["stream", "create"])
 def test_malformed_tool_calls_are_answered_as_errors_and_the_session_goes_on(
-        corpus_repo: Path, fake_api: FakeAPI, stream: bool) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, stream: bool
+) -> None:
     fake_api.push(
-        call("note", ["a", "list"], n=1),               # input a list
-        call("frobnicate", {"x": 1}, n=2),              # no such tool
+        call("note", ["a", "list"], n=1),  # input a list
+        call("frobnicate", {"x": 1}, n=2),  # no such tool
         message_turn([], "end_turn", usage=dict(USAGE)),  # empty content
-        call("write_draft", {"slug": "tides"}, n=4),    # a required field missing
+        call("write_draft", {"slug": "tides"}, n=4),  # a required field missing
         call("read", {"path": "../../etc/passwd"}, n=5),  # outside corpus/
     )
     if not stream:  # a streamed string input never reaches the loop: see below
@@ -457,8 +541,12 @@ def test_malformed_tool_calls_are_answered_as_errors_and_the_session_goes_on(
     assert result.outcome == "crystallized" and result.pieces == ["tides"]
     assert fake_api.remaining == 0 and not fake_api.rejections
     assert result.turns == len(fake_api.requests) == (7 if stream else 8)
-    bad = ["toolu_0001_note", "toolu_0002_frobnicate", "toolu_0004_write_draft",
-           "toolu_0005_read"] + ([] if stream else ["toolu_0006_read"])
+    bad = [
+        "toolu_0001_note",
+        "toolu_0002_frobnicate",
+        "toolu_0004_write_draft",
+        "toolu_0005_read",
+    ] + ([] if stream else ["toolu_0006_read"])
     for tool_id in bad:
         answer = result_for(fake_api, tool_id)
         assert answer.get("is_error") is True, answer
@@ -470,21 +558,30 @@ def test_malformed_tool_calls_are_answered_as_errors_and_the_session_goes_on(
     assert fourth[-2]["role"] == "assistant" and fourth[-2]["content"][0]["text"]
     assert NUDGE in json.dumps(fourth[-1])
     # Bad calls commit nothing: the session's commits are the draft and the judgement.
-    tools = git(corpus_repo, "log", "--format=%(trailers:key=Agentgit-Tool,valueonly)",
-                "refs/agentgit/sessions/0001").split()
+    tools = git(
+        corpus_repo,
+        "log",
+        "--format=%(trailers:key=Agentgit-Tool,valueonly)",
+        "refs/agentgit/sessions/0001",
+    ).split()
     assert tools == ["write_draft"]
 
 
 def test_a_streamed_tool_input_the_sdk_cannot_parse_is_asked_again(
-        corpus_repo: Path, fake_api: FakeAPI, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, monkeypatch: pytest.MonkeyPatch
+) -> None:
     # Streamed, a tool input that is a JSON string makes the SDK's accumulator raise
     # ("Unable to parse tool parameter JSON from model. Please retry"): the turn is
     # asked again, as the SDK advises, rather than crashing or being lost.
     import agentgit.models.anthropic as provider
 
     monkeypatch.setattr(provider, "MID_STREAM_BACKOFF", 0.01)
-    fake_api.push(call("read", "PROGRAM.md", n=1), call("read", {"path": "PROGRAM.md"}, n=2),
-                  draft(3), keep(4))
+    fake_api.push(
+        call("read", "PROGRAM.md", n=1),
+        call("read", {"path": "PROGRAM.md"}, n=2),
+        draft(3),
+        keep(4),
+    )
     result = in_process(corpus_repo)
     assert result.outcome == "crystallized" and result.turns == 3
     assert fake_api.requests[0] == fake_api.requests[1]
@@ -492,7 +589,8 @@ def test_a_streamed_tool_input_the_sdk_cannot_parse_is_asked_again(
 
 
 def test_a_model_that_never_calls_tools_is_nudged_then_abandoned(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     fake_api.push(*[text_turn(f"Just musing, {i}.", usage=dict(USAGE)) for i in range(3)])
     done = cli_session(corpus_repo)
     assert done.returncode == 0, done.stderr
@@ -506,7 +604,8 @@ def test_a_model_that_never_calls_tools_is_nudged_then_abandoned(
 
 
 def test_a_model_that_never_judges_gets_a_last_judging_turn_then_is_abandoned(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     fake_api.push(draft(1), note(2), note(3, "Still going."))
     done = cli_session(corpus_repo, "--max-turns", "3")
     assert done.returncode == 0, done.stderr
@@ -523,8 +622,12 @@ def test_a_model_that_never_judges_gets_a_last_judging_turn_then_is_abandoned(
     entry = log_entry(corpus_repo, 1)
     assert entry.outcome == "abandoned" and entry.reason == "budget exhausted"
     assert entry.turns == 3
-    tools = git(corpus_repo, "log", "--format=%(trailers:key=Agentgit-Tool,valueonly)",
-                "refs/agentgit/sessions/0001").split()
+    tools = git(
+        corpus_repo,
+        "log",
+        "--format=%(trailers:key=Agentgit-Tool,valueonly)",
+        "refs/agentgit/sessions/0001",
+    ).split()
     assert tools.count("note") == 1  # turn 3's note was not available, so not committed
 
 
@@ -532,7 +635,8 @@ def test_a_model_that_never_judges_gets_a_last_judging_turn_then_is_abandoned(
 
 
 def test_the_cost_cap_ends_the_session_before_it_spends_past_it(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     # Usage as the fake server counts it: the whole request is input, so every turn
     # costs more than the one before (the conversation grows by a long note a turn).
     words = "The tide turns twice a day, pulled by the moon and the sun. " * 60
@@ -557,7 +661,8 @@ def test_the_cost_cap_ends_the_session_before_it_spends_past_it(
 
 @pytest.mark.parametrize("cap", [0.02, 0.03, 0.045, 0.06, 0.08, 0.1])
 def test_the_cost_cap_holds_whatever_the_cap(
-        corpus_repo: Path, fake_api: FakeAPI, cap: float) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, cap: float
+) -> None:
     # Before the fix, "one more turn like the last" left too little room for the turn
     # after the check and the judging turn, each costlier than the last: 0.045 and 0.08
     # were overshot by ~5%.
@@ -571,12 +676,14 @@ def test_the_cost_cap_holds_whatever_the_cap(
 
 
 def test_json_lines_and_the_github_step_summary(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
     summary = tmp_path / "step-summary.md"
     summary.write_text("# earlier step\n", encoding="utf-8")
     fake_api.push(draft(1), keep(2))
-    done = cli_session(corpus_repo, "--json", "--topic", "tides",
-                       env={"GITHUB_STEP_SUMMARY": str(summary)})
+    done = cli_session(
+        corpus_repo, "--json", "--topic", "tides", env={"GITHUB_STEP_SUMMARY": str(summary)}
+    )
     assert done.returncode == 0, done.stderr
     lines = done.stdout.splitlines()
     assert len(lines) > 3
@@ -606,8 +713,14 @@ def test_json_lines_and_the_github_step_summary(
 
 def test_without_a_key_or_a_base_url_it_says_how_to_get_going(corpus_repo: Path) -> None:
     env = {k: v for k, v in os.environ.items() if not k.startswith("ANTHROPIC_")}
-    proc = subprocess.run([sys.executable, "-m", "agentgit", "session"], cwd=corpus_repo,
-                          env=env, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(
+        [sys.executable, "-m", "agentgit", "session"],
+        cwd=corpus_repo,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=60,
+    )
     assert proc.returncode == 1
     assert proc.stdout == ""
     (line,) = proc.stderr.splitlines()
@@ -631,10 +744,15 @@ SECRET_ENV = {
 
 def everything_stored(repo: Path) -> bytes:
     """Every object of the repository, plus every file agentgit keeps in the git dir."""
-    objects = subprocess.run(["git", "cat-file", "--batch-all-objects", "--batch"], cwd=repo,
-                             capture_output=True, check=True).stdout
-    kept = b"".join(p.read_bytes() for p in sorted((repo / ".git" / "agentgit").rglob("*"))
-                    if p.is_file())
+    objects = subprocess.run(
+        ["git", "cat-file", "--batch-all-objects", "--batch"],
+        cwd=repo,
+        capture_output=True,
+        check=True,
+    ).stdout
+    kept = b"".join(
+        p.read_bytes() for p in sorted((repo / ".git" / "agentgit").rglob("*")) if p.is_file()
+    )
     return objects + kept
 
 
@@ -646,9 +764,16 @@ def assert_no_secret(data: bytes) -> None:
 def test_no_credential_is_stored_anywhere(corpus_repo: Path, fake_api: FakeAPI) -> None:
     # A kept session, an abandoned one, and one interrupted (its transcript on disk) with
     # a distinctive key and credential-looking variables in the environment.
-    fake_api.push(draft(1), note(2, "Drafted."), keep(3),
-                  draft(4, "dead-end"), drop_it(5),
-                  draft(6, "later"), error(500), error(500))
+    fake_api.push(
+        draft(1),
+        note(2, "Drafted."),
+        keep(3),
+        draft(4, "dead-end"),
+        drop_it(5),
+        draft(6, "later"),
+        error(500),
+        error(500),
+    )
     for expected in (0, 0, 3):
         proc = cli_session(corpus_repo, env=SECRET_ENV)
         assert proc.returncode == expected, proc.stderr
@@ -667,7 +792,8 @@ def test_no_credential_is_stored_anywhere(corpus_repo: Path, fake_api: FakeAPI) 
 
 
 def test_transcripts_are_scrubbed_of_what_the_model_echoes(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     # Should a model echo a credential (here: our key, the service token, and a
     # key-shaped string from nowhere), the transcripts (the file, then the note) do not
     # keep it. What the model writes into the corpus is its content and is not altered.
@@ -675,8 +801,7 @@ def test_transcripts_are_scrubbed_of_what_the_model_echoes(
     # blocks of the current ones.)
     leaked = "sk-ant-api03-notOursButShapedLikeOne0123456789"
     echo = f"The key is {SECRET_KEY}; the token {SECRET_ENV['MY_SERVICE_TOKEN']}; also {leaked}."
-    fake_api.push(call("read", {"path": "PROGRAM.md"}, n=1, text=echo),
-                  error(500), error(500))
+    fake_api.push(call("read", {"path": "PROGRAM.md"}, n=1, text=echo), error(500), error(500))
     down = cli(corpus_repo, "session", "--model", OLD_MODEL, env=SECRET_ENV)
     assert down.returncode == 3, down.stderr
     saved = transcript_file(corpus_repo, 1).read_text(encoding="utf-8")
@@ -689,8 +814,12 @@ def test_transcripts_are_scrubbed_of_what_the_model_echoes(
     assert done.returncode == 0, done.stderr
     # The journal is the model's prose, landed as it wrote it (the model cannot see the
     # environment: a value it echoes was in its input, the corpus, already).
-    assert echo in git(corpus_repo, "show", "main:" + git(
-        corpus_repo, "ls-tree", "-r", "--name-only", "main", "corpus/log").split()[-1])
+    assert echo in git(
+        corpus_repo,
+        "show",
+        "main:"
+        + git(corpus_repo, "ls-tree", "-r", "--name-only", "main", "corpus/log").split()[-1],
+    )
     note_text = json.dumps(transcript_note(corpus_repo, 1))
     assert "[scrubbed]" in note_text
     for secret in (SECRET_KEY, SECRET_ENV["MY_SERVICE_TOKEN"], leaked):
@@ -698,7 +827,8 @@ def test_transcripts_are_scrubbed_of_what_the_model_echoes(
 
 
 def test_thinking_blocks_survive_an_interruption_and_resume(
-        corpus_repo: Path, fake_api: FakeAPI) -> None:
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     from agentgit.errors import Interrupted
     from agentgit.session import resume
 

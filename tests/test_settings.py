@@ -18,8 +18,12 @@ def toml(tmp_path: Path, text: str) -> Path:
     return tmp_path
 
 
-def usage_error(tmp_path: Path, text: str = "", env: dict[str, str] | None = None,
-                flags: dict[str, object] | None = None) -> str:
+def usage_error(
+    tmp_path: Path,
+    text: str = "",
+    env: dict[str, str] | None = None,
+    flags: dict[str, object] | None = None,
+) -> str:
     with pytest.raises(UsageError) as caught:
         load(toml(tmp_path, text), flags, env or {})
     return caught.value.message
@@ -45,21 +49,35 @@ def test_a_nested_table_inside_session_is_unknown(tmp_path: Path) -> None:
 
 
 def test_session_table_flat_keys_dashes_and_pricing_are_accepted(tmp_path: Path) -> None:
-    settings = load(toml(tmp_path, 'max-turns = 7\n[session]\nreview = "branch"\n'
-                                   '[pricing."local"]\ninput = 0\noutput = 0\n'), env={})
+    settings = load(
+        toml(
+            tmp_path,
+            'max-turns = 7\n[session]\nreview = "branch"\n'
+            '[pricing."local"]\ninput = 0\noutput = 0\n',
+        ),
+        env={},
+    )
     assert (settings.max_turns, settings.review) == (7, "branch")
     assert settings.pricing == {"local": {"input": 0, "output": 0}}
 
 
 def test_an_unknown_variable_names_the_closest_setting(tmp_path: Path) -> None:
     message = usage_error(tmp_path, env={"AGENTGIT_MAX_TURNZ": "5"})
-    assert message == ("the environment variable AGENTGIT_MAX_TURNZ is not a setting "
-                       "(did you mean AGENTGIT_MAX_TURNS?)")
+    assert message == (
+        "the environment variable AGENTGIT_MAX_TURNZ is not a setting "
+        "(did you mean AGENTGIT_MAX_TURNS?)"
+    )
 
 
 def test_variables_that_are_not_settings_but_are_read_elsewhere_pass(tmp_path: Path) -> None:
-    env = {"AGENTGIT_DEBUG": "1", "AGENTGIT_TEST_KILL_AT": "step:2", "AGENTGIT_MAX_TURNS": "3",
-           "AGENTGIT_UNSET": "", "ANTHROPIC_BASE_URL": "http://127.0.0.1:9", "PATH": "/bin"}
+    env = {
+        "AGENTGIT_DEBUG": "1",
+        "AGENTGIT_TEST_KILL_AT": "step:2",
+        "AGENTGIT_MAX_TURNS": "3",
+        "AGENTGIT_UNSET": "",
+        "ANTHROPIC_BASE_URL": "http://127.0.0.1:9",
+        "PATH": "/bin",
+    }
     assert load(toml(tmp_path, ""), env=env).max_turns == 3
 
 
@@ -92,30 +110,37 @@ BAD = [
 
 
 @pytest.mark.parametrize(("name", "value", "why"), BAD)
-def test_a_bad_number_is_refused_by_every_source(tmp_path: Path, name: str, value: str,
-                                                 why: str) -> None:
+def test_a_bad_number_is_refused_by_every_source(
+    tmp_path: Path, name: str, value: str, why: str
+) -> None:
     for source, given in sources(name, value):
         text = str(given.get("text", ""))
         message = usage_error(tmp_path, text, given.get("env"), given.get("flags"))  # type: ignore[arg-type]
         assert message.startswith(f"{source}: {name} {why}"), (source, message)
 
 
-@pytest.mark.parametrize(("text", "why"), [
-    ("max_turns = true\n", "must be a whole number"),
-    ('max_turns = "many"\n', "must be a whole number"),
-    ('push = "sometimes"\n', "must be true or false"),
-    ("model = 5\n", "must be text"),
-    ('review = "squash"\n', "must be one of merge, pr, branch"),
-    ('effort = "huge"\n', "must be one of low, medium, high, xhigh, max"),
-    ("pricing = 3\n", "must be a table"),
-])
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ("max_turns = true\n", "must be a whole number"),
+        ('max_turns = "many"\n', "must be a whole number"),
+        ('push = "sometimes"\n', "must be true or false"),
+        ("model = 5\n", "must be text"),
+        ('review = "squash"\n', "must be one of merge, pr, branch"),
+        ('effort = "huge"\n', "must be one of low, medium, high, xhigh, max"),
+        ("pricing = 3\n", "must be a table"),
+    ],
+)
 def test_a_value_of_the_wrong_kind_is_refused(tmp_path: Path, text: str, why: str) -> None:
     assert why in usage_error(tmp_path, text)
 
 
 def test_good_values_from_each_source(tmp_path: Path) -> None:
-    settings = load(toml(tmp_path, "max_turns = 10.0\nmax_cost = 2\npush = false\n"),
-                    {"max_minutes": "0.5"}, {"AGENTGIT_MAX_TOKENS": "1_000", "AGENTGIT_PUSH": "no"})
+    settings = load(
+        toml(tmp_path, "max_turns = 10.0\nmax_cost = 2\npush = false\n"),
+        {"max_minutes": "0.5"},
+        {"AGENTGIT_MAX_TOKENS": "1_000", "AGENTGIT_PUSH": "no"},
+    )
     assert (settings.max_turns, settings.max_cost, settings.max_minutes) == (10, 2.0, 0.5)
     assert settings.max_tokens == 1000 and settings.push is False
     assert isinstance(settings.max_turns, int) and isinstance(settings.max_cost, float)
@@ -130,21 +155,24 @@ def test_the_cli_refuses_an_unknown_key_in_agentgit_toml(corpus_repo: Path) -> N
     proc = agentgit(corpus_repo, "session", "--model", "scripted:/nonexistent")
     assert proc.returncode == 2, proc.stderr
     assert proc.stderr.strip().splitlines() == [
-        "agentgit: agentgit.toml [session]: max_turnz is not a setting "
-        "(did you mean max_turns?)"]
+        "agentgit: agentgit.toml [session]: max_turnz is not a setting (did you mean max_turns?)"
+    ]
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
 
 
-@pytest.mark.parametrize(("args", "env", "why"), [
-    (["--max-cost", "nan"], {}, "Invalid value for '--max-cost': must be a finite number"),
-    (["--max-turns", "0"], {}, "Invalid value for '--max-turns': must be at least 1"),
-    ([], {"AGENTGIT_MAX_TURNS": "0"}, "AGENTGIT_MAX_TURNS: max_turns must be at least 1"),
-    ([], {"AGENTGIT_MAX_COTS": "1"}, "did you mean AGENTGIT_MAX_COST?"),
-])
-def test_the_cli_refuses_bad_values_with_exit_2(corpus_repo: Path, args: list[str],
-                                                env: dict[str, str], why: str) -> None:
+@pytest.mark.parametrize(
+    ("args", "env", "why"),
+    [
+        (["--max-cost", "nan"], {}, "Invalid value for '--max-cost': must be a finite number"),
+        (["--max-turns", "0"], {}, "Invalid value for '--max-turns': must be at least 1"),
+        ([], {"AGENTGIT_MAX_TURNS": "0"}, "AGENTGIT_MAX_TURNS: max_turns must be at least 1"),
+        ([], {"AGENTGIT_MAX_COTS": "1"}, "did you mean AGENTGIT_MAX_COST?"),
+    ],
+)
+def test_the_cli_refuses_bad_values_with_exit_2(
+    corpus_repo: Path, args: list[str], env: dict[str, str], why: str
+) -> None:
     proc = agentgit(corpus_repo, "session", "--model", "scripted:/nonexistent", *args, env=env)
     assert proc.returncode == 2, proc.stderr
     assert why in proc.stderr and "Traceback" not in proc.stderr
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
-

@@ -32,11 +32,15 @@ WAIT = 60.0  # a bound on waiting for the child, so a broken test fails, never h
 def spawn(corpus: Path, env: dict[str, str] | None = None) -> subprocess.Popen[str]:
     return subprocess.Popen(
         [sys.executable, "-m", "agentgit", "session", "--topic", "tides", "--model", MODEL],
-        cwd=corpus, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+        cwd=corpus,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
         env={**os.environ, **FAST, **(env or {})},
         # A suite run in the background inherits SIGINT ignored, and agentgit keeps an
         # ignored signal ignored (as under nohup); a CI job's process does not ignore it.
-        preexec_fn=_default_signals)
+        preexec_fn=_default_signals,
+    )
 
 
 def _default_signals() -> None:
@@ -97,13 +101,18 @@ def resume_elsewhere(remote: Path, tmp_path: Path, api: FakeAPI, *turns: dict[st
 
 
 def steps(remote: Path) -> list[str]:
-    return git(remote, "log", "--format=%(trailers:key=Agentgit-Tool,valueonly)",
-               "refs/agentgit/sessions/0001").split()
+    return git(
+        remote,
+        "log",
+        "--format=%(trailers:key=Agentgit-Tool,valueonly)",
+        "refs/agentgit/sessions/0001",
+    ).split()
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])
 def test_a_signal_mid_turn_parks_the_session_and_another_clone_resumes_it(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, sig: signal.Signals) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, sig: signal.Signals
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), {**note(2), "delay": WAIT})
     proc = spawn(corpus_repo)
@@ -114,7 +123,8 @@ def test_a_signal_mid_turn_parks_the_session_and_another_clone_resumes_it(
     why = "stopped by the user" if sig == signal.SIGINT else "stopped by SIGTERM"
     assert error_line(stderr) == (
         f"agentgit: session 0001 interrupted: {why}; `agentgit resume 1` continues it "
-        "here or in any clone of origin")
+        "here or in any clone of origin"
+    )
     assert assert_parked(corpus_repo, remote)["turn"] == 1
     resume_elsewhere(remote, tmp_path, fake_api, note(2), keep(3))
     assert steps(remote) == ["note", "write_draft"]
@@ -123,18 +133,31 @@ def test_a_signal_mid_turn_parks_the_session_and_another_clone_resumes_it(
 
 def two_calls(n: int) -> dict[str, Any]:
     """One turn that drafts and notes: a stop after the first leaves the second unrun."""
-    return message_turn([
-        {"type": "text", "text": "Draft, then note."},
-        {"type": "tool_use", "id": f"toolu_{n:04d}_a", "name": "write_draft",
-         "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls the sea.\n"}},
-        {"type": "tool_use", "id": f"toolu_{n:04d}_b", "name": "note",
-         "input": {"text": "Drafted tides."}},
-    ], "tool_use", dict(USAGE))
+    return message_turn(
+        [
+            {"type": "text", "text": "Draft, then note."},
+            {
+                "type": "tool_use",
+                "id": f"toolu_{n:04d}_a",
+                "name": "write_draft",
+                "input": {"slug": "tides", "title": "Tides", "body": "The moon pulls the sea.\n"},
+            },
+            {
+                "type": "tool_use",
+                "id": f"toolu_{n:04d}_b",
+                "name": "note",
+                "input": {"text": "Drafted tides."},
+            },
+        ],
+        "tool_use",
+        dict(USAGE),
+    )
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT, signal.SIGHUP])
 def test_a_signal_mid_tool_leaves_every_call_answered_and_runs_each_once(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, sig: signal.Signals) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, sig: signal.Signals
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(two_calls(1))
     proc = spawn(corpus_repo, {"AGENTGIT_TEST_PAUSE_AT": "step:1"})
@@ -158,7 +181,8 @@ def test_a_signal_mid_tool_leaves_every_call_answered_and_runs_each_once(
 
 
 def test_a_second_signal_during_the_clean_up_corrupts_nothing(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), {**note(2), "delay": WAIT})
     proc = spawn(corpus_repo, {"AGENTGIT_TEST_PAUSE_AT": "parking"})
@@ -175,7 +199,8 @@ def test_a_second_signal_during_the_clean_up_corrupts_nothing(
 
 @pytest.mark.parametrize("point", ["judged", "before-main"])
 def test_a_signal_while_landing_parks_the_judged_session(
-        corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, point: str) -> None:
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, point: str
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), keep(2))
     proc = spawn(corpus_repo, {"AGENTGIT_TEST_PAUSE_AT": point})
@@ -185,7 +210,8 @@ def test_a_signal_while_landing_parks_the_judged_session(
     assert code == 3, stderr
     assert error_line(stderr) == (
         "agentgit: session 0001 judged crystallized but did not finish landing: stopped by "
-        "SIGTERM; `agentgit resume 1` lands it here or in any clone of origin")
+        "SIGTERM; `agentgit resume 1` lands it here or in any clone of origin"
+    )
     assert "corpus/pieces/tides.md" not in git(remote, "ls-tree", "-r", "--name-only", "main")
     assert_parked(corpus_repo, remote, "judged")
     runner = clone(remote, tmp_path / "runner")

@@ -23,8 +23,11 @@ from agentgit.repo import Repository
 from agentgit.session import resume, run, start
 from agentgit.settings import Settings
 
-TURNS = [draft("tides", "Tides", "The moon pulls the sea.\n"), note("Drafted tides."),
-         crystallize(["tides"], summary="Wrote tides.")]
+TURNS = [
+    draft("tides", "Tides", "The moon pulls the sea.\n"),
+    note("Drafted tides."),
+    crystallize(["tides"], summary="Wrote tides."),
+]
 DOWN = "http://127.0.0.1:9"  # nothing listens there: connection refused
 
 
@@ -44,8 +47,12 @@ def script(tmp_path: Path) -> Path:
 def scripted_session(path: Path, script: Path) -> None:
     repo = Repository.discover(path)
     settings = Settings(model=f"scripted:{script}")
-    run(repo, start(repo, settings, topic="tides", model_name="scripted"),
-        ScriptedModel.from_file(script), settings)
+    run(
+        repo,
+        start(repo, settings, topic="tides", model_name="scripted"),
+        ScriptedModel.from_file(script),
+        settings,
+    )
 
 
 def outage_session(path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
@@ -100,7 +107,8 @@ def resume_in_process(path: Path, number: int, script: Path) -> None:
 
 
 def test_an_outage_on_a_later_sessions_first_turn_can_be_abandoned(
-        corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     scripted_session(corpus_repo, script)
     outage_session(corpus_repo, monkeypatch)
     abandon_cli(corpus_repo, 2)
@@ -108,9 +116,15 @@ def test_an_outage_on_a_later_sessions_first_turn_can_be_abandoned(
 
 
 def test_an_outage_on_a_later_sessions_first_turn_can_be_resumed(
-        corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    scripted_session(corpus_repo, write_script(corpus_repo.parent / "other.jsonl", [
-        draft("waves", "Waves", "Wind makes waves.\n"), crystallize(["waves"])]))
+    corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    scripted_session(
+        corpus_repo,
+        write_script(
+            corpus_repo.parent / "other.jsonl",
+            [draft("waves", "Waves", "Wind makes waves.\n"), crystallize(["waves"])],
+        ),
+    )
     outage_session(corpus_repo, monkeypatch)
     resume_in_process(corpus_repo, 2, script)
 
@@ -118,8 +132,7 @@ def test_an_outage_on_a_later_sessions_first_turn_can_be_resumed(
 # -- a worktree path that is taken ------------------------------------------------------
 
 
-def test_a_taken_worktree_path_is_moved_aside_not_fatal(corpus_repo: Path,
-                                                        script: Path) -> None:
+def test_a_taken_worktree_path_is_moved_aside_not_fatal(corpus_repo: Path, script: Path) -> None:
     junk = state_dir(corpus_repo) / "worktrees" / "0001"
     (junk / "corpus").mkdir(parents=True)
     (junk / "corpus" / "mine.txt").write_text("keep me\n")
@@ -131,7 +144,8 @@ def test_a_taken_worktree_path_is_moved_aside_not_fatal(corpus_repo: Path,
 
 @pytest.mark.parametrize("action", ["resume", "abandon"])
 def test_a_worktree_replaced_after_a_stop_is_moved_aside(
-        corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch, action: str) -> None:
+    corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
     killed_after_a_step(corpus_repo, script, monkeypatch)
     worktree = state_dir(corpus_repo) / "worktrees" / "0001"
     git(corpus_repo, "worktree", "remove", "--force", str(worktree))
@@ -145,14 +159,18 @@ def test_a_worktree_replaced_after_a_stop_is_moved_aside(
 
 # -- a transcript that cannot be read -----------------------------------------------------
 
-BAD = {"not JSON": "{bad", "not a transcript": '{"version": 1}',
-       "a wrong field": '{"version": 1, "session": 1, "slug": "tides", "started": "soon", '
-                        '"messages": []}'}
+BAD = {
+    "not JSON": "{bad",
+    "not a transcript": '{"version": 1}',
+    "a wrong field": '{"version": 1, "session": 1, "slug": "tides", "started": "soon", '
+    '"messages": []}',
+}
 
 
 @pytest.mark.parametrize("kind", BAD)
 def test_a_corrupt_local_transcript_is_one_line_for_resume_and_abandon_ends_it(
-        corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch, kind: str) -> None:
+    corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch, kind: str
+) -> None:
     killed_after_a_step(corpus_repo, script, monkeypatch)
     path = state_dir(corpus_repo) / "transcripts" / "0001.json"
     path.write_text(BAD[kind])
@@ -165,7 +183,8 @@ def test_a_corrupt_local_transcript_is_one_line_for_resume_and_abandon_ends_it(
 
 
 def test_a_corrupt_parked_transcript_is_abandoned_from_another_clone(
-        corpus_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    corpus_repo: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
     outage_session(corpus_repo, monkeypatch)  # parked on the remote
     head = git(remote, "rev-parse", "refs/heads/session/0001-explore").strip()
@@ -178,8 +197,7 @@ def test_a_corrupt_parked_transcript_is_abandoned_from_another_clone(
     assert "outcome: abandoned" in git(remote, "show", "main:corpus/log/0001-explore.md")
 
 
-def test_show_of_a_corrupt_transcript_note_is_one_line(
-        corpus_repo: Path, script: Path) -> None:
+def test_show_of_a_corrupt_transcript_note_is_one_line(corpus_repo: Path, script: Path) -> None:
     scripted_session(corpus_repo, script)
     head = git(corpus_repo, "rev-parse", "refs/agentgit/sessions/0001").strip()
     git(corpus_repo, "notes", "--ref", "refs/notes/agentgit", "add", "-f", "-m", "{bad", head)
@@ -193,8 +211,9 @@ def test_show_of_a_corrupt_transcript_note_is_one_line(
 
 
 @pytest.mark.parametrize("action", ["resume", "abandon"])
-def test_a_deleted_branch_is_made_again(corpus_repo: Path, script: Path,
-                                        monkeypatch: pytest.MonkeyPatch, action: str) -> None:
+def test_a_deleted_branch_is_made_again(
+    corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch, action: str
+) -> None:
     killed_after_a_step(corpus_repo, script, monkeypatch)
     worktree = state_dir(corpus_repo) / "worktrees" / "0001"
     git(corpus_repo, "worktree", "remove", "--force", str(worktree))
@@ -205,8 +224,9 @@ def test_a_deleted_branch_is_made_again(corpus_repo: Path, script: Path,
         abandon_cli(corpus_repo, 1)
 
 
-def test_nothing_but_the_claim_is_abandoned(corpus_repo: Path, script: Path,
-                                            monkeypatch: pytest.MonkeyPatch) -> None:
+def test_nothing_but_the_claim_is_abandoned(
+    corpus_repo: Path, script: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     killed_after_a_step(corpus_repo, script, monkeypatch)
     worktree = state_dir(corpus_repo) / "worktrees" / "0001"
     git(corpus_repo, "worktree", "remove", "--force", str(worktree))

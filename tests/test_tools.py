@@ -59,8 +59,7 @@ def outside(tmp_path: Path) -> Path:
     """A directory outside the repository with a file no tool may read or write."""
     path = tmp_path / "outside"
     path.mkdir()
-    (path / "secret.md").write_text(f"---\ntitle: {SECRET}\n---\n\n{SECRET} classified\n",
-                                    "utf-8")
+    (path / "secret.md").write_text(f"---\ntitle: {SECRET}\n---\n\n{SECRET} classified\n", "utf-8")
     return path
 
 
@@ -77,8 +76,7 @@ def toolbox(session: Session) -> Toolbox:
 @pytest.fixture
 def drafted(toolbox: Toolbox) -> Toolbox:
     """A toolbox whose session already has the draft drafts/memory.md."""
-    result = toolbox.call("write_draft", {"slug": "memory", "title": "Memory",
-                                          "body": DRAFT_BODY})
+    result = toolbox.call("write_draft", {"slug": "memory", "title": "Memory", "body": DRAFT_BODY})
     assert not result.is_error, result.text
     return toolbox
 
@@ -96,8 +94,9 @@ def snapshot(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
     found: dict[str, str] = {}
     for dirpath, dirnames, filenames in os.walk(root):
         rel_dir = os.path.relpath(dirpath, root)
-        dirnames[:] = [d for d in dirnames
-                       if os.path.normpath(os.path.join(rel_dir, d)) not in skip]
+        dirnames[:] = [
+            d for d in dirnames if os.path.normpath(os.path.join(rel_dir, d)) not in skip
+        ]
         for name in filenames + [d for d in dirnames if os.path.islink(os.path.join(dirpath, d))]:
             full = os.path.join(dirpath, name)
             rel = os.path.normpath(os.path.join(rel_dir, name))
@@ -112,11 +111,13 @@ def snapshot(root: Path, skip: tuple[str, ...] = ()) -> dict[str, str]:
 def writes_nothing(toolbox: Toolbox, outside: Path | None = None) -> Iterator[None]:
     """No commit, no file changed in the worktree, nothing changed outside."""
     tree = wt(toolbox)
-    before = (git(tree, "rev-parse", "HEAD"), snapshot(tree),
-              snapshot(outside) if outside else None)
+    before = (
+        git(tree, "rev-parse", "HEAD"),
+        snapshot(tree),
+        snapshot(outside) if outside else None,
+    )
     yield
-    after = (git(tree, "rev-parse", "HEAD"), snapshot(tree),
-             snapshot(outside) if outside else None)
+    after = (git(tree, "rev-parse", "HEAD"), snapshot(tree), snapshot(outside) if outside else None)
     assert after == before
 
 
@@ -124,9 +125,11 @@ def last_commit(worktree: Path) -> tuple[str, str, dict[str, str], list[str]]:
     """(subject, body without trailers, trailers, changed paths) of the session's HEAD."""
     subject = git(worktree, "log", "-1", "--format=%s").strip()
     body = git(worktree, "log", "-1", "--format=%b")
-    trailers = dict(line.split(": ", 1) for line in
-                    git(worktree, "log", "-1", "--format=%(trailers:only,unfold)").splitlines()
-                    if line)
+    trailers = dict(
+        line.split(": ", 1)
+        for line in git(worktree, "log", "-1", "--format=%(trailers:only,unfold)").splitlines()
+        if line
+    )
     prose = "\n".join(line for line in body.splitlines() if not line.startswith("Agentgit-"))
     changed = git(worktree, "show", "--name-only", "--format=", "HEAD").split()
     return subject, prose.strip(), trailers, changed
@@ -223,30 +226,47 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
     ("edit_draft", {"slug": "../memory", "old": "river", "new": "sea"}, "bad slug"),
     ("crystallize", {"slugs": ["../../etc"], "summary": "s"}, "bad slug"),
     # oversized text
-    ("write_draft", {"slug": "big", "title": "T", "body": "x" * (MAX_BODY + 1)},
-     f"the limit is {MAX_BODY:,}"),
+    (
+        "write_draft",
+        {"slug": "big", "title": "T", "body": "x" * (MAX_BODY + 1)},
+        f"the limit is {MAX_BODY:,}",
+    ),
     ("note", {"text": "x" * (MAX_BODY + 1)}, f"over {MAX_BODY:,} characters"),
-    ("edit_draft", {"slug": "memory", "old": "Memory is", "new": "x" * (MAX_BODY + 5000)},
-     "would exceed"),
+    (
+        "edit_draft",
+        {"slug": "memory", "old": "Memory is", "new": "x" * (MAX_BODY + 5000)},
+        "would exceed",
+    ),
     # text no file should hold
     ("write_draft", {"slug": "t", "title": "T", "body": "a\0b"}, "NUL"),
     ("note", {"text": "a\0b"}, "NUL"),
     ("write_draft", {"slug": "t", "title": "T", "body": "a\ud800b"}, "not valid Unicode"),
-    ("write_draft", {"slug": "t", "title": "T", "body": "b", "tags": ["\ud800"]},
-     "write_draft: "),
+    ("write_draft", {"slug": "t", "title": "T", "body": "b", "tags": ["\ud800"]}, "write_draft: "),
     # edits that cannot be made
     ("edit_draft", {"slug": "memory", "old": "ocean", "new": "sea"}, "not in drafts/memory.md"),
     ("edit_draft", {"slug": "memory", "old": "", "new": "sea"}, "old is empty"),
     ("edit_draft", {"slug": "memory", "old": "river", "new": "sea"}, "occurs 2 times"),
     ("edit_draft", {"slug": "ghost", "old": "a", "new": "b"}, "no draft 'ghost'"),
-    ("edit_draft", {"slug": "memory", "old": "title: Memory", "new": "title: [broken"},
-     "would break the draft"),
-    ("edit_draft", {"slug": "memory", "old": "---\n\nMemory is", "new": "\nMemory is"},
-     "would break the draft"),
-    ("edit_draft", {"slug": "memory", "old": "title: Memory", "new": "title: [a, b]"},
-     "would break the draft"),
-    ("edit_draft", {"slug": "memory", "old": "title: Memory", "new": "titel: Memory"},
-     "missing title"),
+    (
+        "edit_draft",
+        {"slug": "memory", "old": "title: Memory", "new": "title: [broken"},
+        "would break the draft",
+    ),
+    (
+        "edit_draft",
+        {"slug": "memory", "old": "---\n\nMemory is", "new": "\nMemory is"},
+        "would break the draft",
+    ),
+    (
+        "edit_draft",
+        {"slug": "memory", "old": "title: Memory", "new": "title: [a, b]"},
+        "would break the draft",
+    ),
+    (
+        "edit_draft",
+        {"slug": "memory", "old": "title: Memory", "new": "titel: Memory"},
+        "missing title",
+    ),
     # judging without grounds
     ("crystallize", {"slugs": [], "summary": "s"}, "non-empty list"),
     ("crystallize", {"slugs": ["ghost"], "summary": "s"}, "no draft ghost"),
@@ -256,8 +276,11 @@ BAD_INPUTS: list[tuple[str, Any, str]] = [
 ]
 
 
-@pytest.mark.parametrize(("tool", "tool_input", "message"), BAD_INPUTS,
-                         ids=[f"{i}-{c[0] or 'empty'}" for i, c in enumerate(BAD_INPUTS)])
+@pytest.mark.parametrize(
+    ("tool", "tool_input", "message"),
+    BAD_INPUTS,
+    ids=[f"{i}-{c[0] or 'empty'}" for i, c in enumerate(BAD_INPUTS)],
+)
 def test_bad_input_is_an_error_result_and_writes_nothing(
     drafted: Toolbox, outside: Path, tool: str, tool_input: Any, message: str
 ) -> None:
@@ -276,8 +299,11 @@ def test_every_tool_names_itself_or_the_field_in_its_errors(toolbox: Toolbox) ->
 
 def test_error_results_are_bounded(toolbox: Toolbox) -> None:
     toolbox.max_result_chars = 200
-    for name, args in [("read", {"path": "../" + "x" * 5000}), ("x" * 5000, {}),
-                       ("note", {"text": "x" * 100_000})]:
+    for name, args in [
+        ("read", {"path": "../" + "x" * 5000}),
+        ("x" * 5000, {}),
+        ("note", {"text": "x" * 100_000}),
+    ]:
         text = err(toolbox.call(name, args))
         assert len(text) < 300
         assert "[…cut at 200 of" in text or len(text) <= 200
@@ -286,9 +312,12 @@ def test_error_results_are_bounded(toolbox: Toolbox) -> None:
 def test_a_tool_not_allowed_this_turn(drafted: Toolbox, outside: Path) -> None:
     drafted.allowed = JUDGE_TOOLS
     with writes_nothing(drafted, outside):
-        for name, args in [("write_draft", {"slug": "x", "title": "X", "body": "b"}),
-                           ("note", {"text": "n"}), ("read", {"path": "PROGRAM.md"}),
-                           ("list_pieces", {})]:
+        for name, args in [
+            ("write_draft", {"slug": "x", "title": "X", "body": "b"}),
+            ("note", {"text": "n"}),
+            ("read", {"path": "PROGRAM.md"}),
+            ("list_pieces", {}),
+        ]:
             text = err(drafted.call(name, args))
             assert f"{name} is not available now" in text
             assert "crystallize or abandon" in text
@@ -306,9 +335,7 @@ def test_path_too_long_for_the_file_system(toolbox: Toolbox, outside: Path) -> N
 # -- symbolic links ------------------------------------------------------------------
 
 
-def test_symlinked_piece_pointing_outside_is_never_read(
-    corpus_repo: Path, outside: Path
-) -> None:
+def test_symlinked_piece_pointing_outside_is_never_read(corpus_repo: Path, outside: Path) -> None:
     # Committed by a person on main, so git grep (search's prefilter) lists the link.
     pieces = corpus_repo / "corpus" / "pieces"
     (pieces / "leak.md").symlink_to(outside / "secret.md")
@@ -394,8 +421,7 @@ def test_a_draft_that_is_not_utf8(toolbox: Toolbox, outside: Path) -> None:
     drafts.mkdir()
     (drafts / "bin.md").write_bytes(b"---\ntitle: x\n---\n\n\xff\xfe body\n")
     with writes_nothing(toolbox, outside):
-        assert "UTF-8" in err(toolbox.call("edit_draft", {"slug": "bin", "old": "x",
-                                                          "new": "y"}))
+        assert "UTF-8" in err(toolbox.call("edit_draft", {"slug": "bin", "old": "x", "new": "y"}))
         assert "UTF-8" in err(toolbox.call("crystallize", {"slugs": ["bin"], "summary": "s"}))
         assert "UTF-8" in err(toolbox.call("read", {"path": "drafts/bin.md"}))
 
@@ -417,8 +443,13 @@ def test_write_draft_creates_a_normalised_draft_in_one_commit(toolbox: Toolbox) 
     toolbox.turn = 3
     result = toolbox.call(
         "write_draft",
-        {"slug": "memory", "title": "  Memory\n and   forgetting ", "body": DRAFT_BODY,
-         "summary": "What a river keeps.", "tags": "Water, memory ,water"},
+        {
+            "slug": "memory",
+            "title": "  Memory\n and   forgetting ",
+            "body": DRAFT_BODY,
+            "summary": "What a river keeps.",
+            "tags": "Water, memory ,water",
+        },
         "A first pass at the image of the river.",
     )
     assert not result.is_error, result.text
@@ -437,8 +468,11 @@ def test_write_draft_creates_a_normalised_draft_in_one_commit(toolbox: Toolbox) 
     assert result.commit == subject
     assert subject in result.text
     assert body == "A first pass at the image of the river."
-    assert trailers == {"Agentgit-Session": session.id, "Agentgit-Turn": "3",
-                        "Agentgit-Tool": "write_draft"}
+    assert trailers == {
+        "Agentgit-Session": session.id,
+        "Agentgit-Turn": "3",
+        "Agentgit-Tool": "write_draft",
+    }
     assert changed == ["corpus/drafts/memory.md"]
     assert git(tree, "status", "--porcelain").strip() == ""
 
@@ -462,18 +496,28 @@ def test_write_draft_again_replaces_and_an_identical_write_commits_nothing(
 def test_write_draft_of_an_existing_piece_keeps_created_and_adds_the_session(
     corpus_repo: Path,
 ) -> None:
-    commit_piece(corpus_repo, "tides",
-                 "---\ntitle: Tides\nsummary: The pull\ntags: [sea]\ncreated: 2020-05-01\n"
-                 "updated: 2021-01-01\nsessions: [3]\n---\n\nThe moon pulls.\n",
-                 "Add a piece by hand")
+    commit_piece(
+        corpus_repo,
+        "tides",
+        "---\ntitle: Tides\nsummary: The pull\ntags: [sea]\ncreated: 2020-05-01\n"
+        "updated: 2021-01-01\nsessions: [3]\n---\n\nThe moon pulls.\n",
+        "Add a piece by hand",
+    )
     session = new_session(corpus_repo)
     toolbox = Toolbox(session)
-    result = toolbox.call("write_draft", {"slug": "tides", "title": "Tides, revised",
-                                          "body": "The moon pulls, and the sea answers.\n"})
+    result = toolbox.call(
+        "write_draft",
+        {
+            "slug": "tides",
+            "title": "Tides, revised",
+            "body": "The moon pulls, and the sea answers.\n",
+        },
+    )
     assert not result.is_error, result.text
     assert "revision of pieces/tides" in result.text
     draft = corpus.parse_piece(
-        (session.corpus_dir / "drafts" / "tides.md").read_text("utf-8"), "drafts/tides.md")
+        (session.corpus_dir / "drafts" / "tides.md").read_text("utf-8"), "drafts/tides.md"
+    )
     assert str(draft.created) == "2020-05-01"
     assert draft.updated == session.today
     assert draft.sessions == sorted({3, session.session})
@@ -486,9 +530,11 @@ def test_edit_draft_commits(drafted: Toolbox) -> None:
     tree = wt(drafted)
     before = commit_count(tree)
     drafted.turn = 5
-    result = drafted.call("edit_draft", {"slug": "memory", "old": "forgets what it carried",
-                                         "new": "keeps the shape of its bed"},
-                          "The river should keep, not forget.")
+    result = drafted.call(
+        "edit_draft",
+        {"slug": "memory", "old": "forgets what it carried", "new": "keeps the shape of its bed"},
+        "The river should keep, not forget.",
+    )
     assert not result.is_error, result.text
     assert commit_count(tree) == before + 1
     text = (tree / "corpus" / "drafts" / "memory.md").read_text("utf-8")
@@ -502,11 +548,13 @@ def test_edit_draft_commits(drafted: Toolbox) -> None:
 
 
 def test_edit_draft_may_change_the_frontmatter_when_it_stays_valid(drafted: Toolbox) -> None:
-    result = drafted.call("edit_draft", {"slug": "memory", "old": "title: Memory",
-                                         "new": "title: Memory, again"})
+    result = drafted.call(
+        "edit_draft", {"slug": "memory", "old": "title: Memory", "new": "title: Memory, again"}
+    )
     assert not result.is_error, result.text
     draft = corpus.parse_piece(
-        (wt(drafted) / "corpus" / "drafts" / "memory.md").read_text("utf-8"), "d")
+        (wt(drafted) / "corpus" / "drafts" / "memory.md").read_text("utf-8"), "d"
+    )
     assert draft.title == "Memory, again"
 
 
@@ -562,13 +610,17 @@ def test_read_output_is_cut_at_the_result_bound(toolbox: Toolbox) -> None:
 
 
 def test_search_finds_a_passage(corpus_repo: Path) -> None:
-    commit_piece(corpus_repo, "tides",
-                 "---\ntitle: Tides\n---\n\nThe moon pulls the water.\n\nNothing else.\n",
-                 "Piece")
+    commit_piece(
+        corpus_repo,
+        "tides",
+        "---\ntitle: Tides\n---\n\nThe moon pulls the water.\n\nNothing else.\n",
+        "Piece",
+    )
     session = new_session(corpus_repo)
     toolbox = Toolbox(session)
-    assert not toolbox.call("write_draft", {"slug": "memory", "title": "Memory",
-                                            "body": DRAFT_BODY}).is_error
+    assert not toolbox.call(
+        "write_draft", {"slug": "memory", "title": "Memory", "body": DRAFT_BODY}
+    ).is_error
     before = commit_count(session.worktree)
     result = toolbox.call("search", {"query": "the moon"})
     assert not result.is_error
@@ -583,10 +635,10 @@ def test_search_finds_a_passage(corpus_repo: Path) -> None:
 
 
 def test_history_shows_diffs_of_a_piece_changed_on_main(corpus_repo: Path) -> None:
-    commit_piece(corpus_repo, "tides", "---\ntitle: Tides\n---\n\nThe moon pulls.\n",
-                 "First tides")
-    commit_piece(corpus_repo, "tides", "---\ntitle: Tides\n---\n\nThe moon pulls the sea.\n",
-                 "Second tides")
+    commit_piece(corpus_repo, "tides", "---\ntitle: Tides\n---\n\nThe moon pulls.\n", "First tides")
+    commit_piece(
+        corpus_repo, "tides", "---\ntitle: Tides\n---\n\nThe moon pulls the sea.\n", "Second tides"
+    )
     session = new_session(corpus_repo)
     toolbox = Toolbox(session)
     before = commit_count(session.worktree)
@@ -601,8 +653,12 @@ def test_history_shows_diffs_of_a_piece_changed_on_main(corpus_repo: Path) -> No
 
 
 def test_list_pieces_with_and_without_tag(corpus_repo: Path) -> None:
-    commit_piece(corpus_repo, "tides",
-                 "---\ntitle: Tides\nsummary: The pull\ntags: [sea, moon]\n---\n\nB.\n", "1")
+    commit_piece(
+        corpus_repo,
+        "tides",
+        "---\ntitle: Tides\nsummary: The pull\ntags: [sea, moon]\n---\n\nB.\n",
+        "1",
+    )
     commit_piece(corpus_repo, "rivers", "---\ntitle: Rivers\ntags: [water]\n---\n\nB.\n", "2")
     commit_piece(corpus_repo, "broken", "no frontmatter at all\n", "3")
     session = new_session(corpus_repo)
@@ -634,10 +690,12 @@ def test_list_pieces_pages_through_a_large_corpus(corpus_repo: Path) -> None:
     total = LIST_PAGE * 2 + 5
     first = toolbox.call("list_pieces", {}).text.splitlines()
     assert first[0] == "p000 — P0 [land]"
-    assert [line.split()[0] for line in first[:LIST_PAGE - 1]] == [
-        f"p{i:03d}" for i in range(LIST_PAGE) if i != 1]  # p001 is broken
-    assert first[-1] == (f"[1–{LIST_PAGE} of {total}; list_pieces with offset "
-                         f"{LIST_PAGE} for more]")
+    assert [line.split()[0] for line in first[: LIST_PAGE - 1]] == [
+        f"p{i:03d}" for i in range(LIST_PAGE) if i != 1
+    ]  # p001 is broken
+    assert first[-1] == (
+        f"[1–{LIST_PAGE} of {total}; list_pieces with offset {LIST_PAGE} for more]"
+    )
     assert any("malformed: corpus/pieces/p001.md" in line for line in first)
     last = toolbox.call("list_pieces", {"offset": LIST_PAGE * 2}).text.splitlines()
     assert [line.split()[0] for line in last] == [f"p{i:03d}" for i in range(100, 105)]
@@ -676,25 +734,98 @@ def test_crystallize_and_abandon_end_with_their_outcome(drafted: Toolbox) -> Non
 def test_crystallize_refuses_a_draft_broken_by_hand(drafted: Toolbox) -> None:
     path = wt(drafted) / "corpus" / "drafts" / "memory.md"
     path.write_text("---\ntitle: [\n---\nbody\n", "utf-8")
-    assert "bad YAML" in err(drafted.call("crystallize", {"slugs": ["memory"],
-                                                          "summary": "s"}))
+    assert "bad YAML" in err(drafted.call("crystallize", {"slugs": ["memory"], "summary": "s"}))
 
 
 # -- property: random calls stay inside corpus/ ---------------------------------------
 
-FIELDS = ["path", "query", "limit", "tag", "slug", "title", "body", "summary", "tags", "old",
-          "new", "text", "slugs", "reason"]
-NASTY = [
-    "", " ", ".", "..", "../", "../../", "/", "//", "~", "~/", "~root", "\0", "a\0b", "\\",
-    "..\\..\\x", "\ud800", "PROGRAM.md", "corpus/PROGRAM.md", "corpus", "corpus/..",
-    "pieces/leak.md", "drafts/evil.md", "drafts/seed.md", "pieces/loop.md", "elsewhere",
-    "elsewhere/secret.md", "../agentgit.toml", "../../../outside/secret.md", "/etc/passwd",
-    "seed", "evil", "leak", "loop", "Seed", "seed ", "-x", "a" * 64, "a" * 65, "x" * 300,
-    "x" * 70_000, "Ωμέγα ≈ ∞ 🌊", "title: [", "---", "---\n---", "\n", "a\nb", "SECRET",
-    "river", "Memory is a river.", "null", "yes", "1e309",
+FIELDS = [
+    "path",
+    "query",
+    "limit",
+    "tag",
+    "slug",
+    "title",
+    "body",
+    "summary",
+    "tags",
+    "old",
+    "new",
+    "text",
+    "slugs",
+    "reason",
 ]
-SEGMENTS = ["..", ".", "", "~", "pieces", "drafts", "log", "corpus", "elsewhere", "seed.md",
-            "leak.md", "evil.md", "loop.md", "x" * 300, "Ω"]
+NASTY = [
+    "",
+    " ",
+    ".",
+    "..",
+    "../",
+    "../../",
+    "/",
+    "//",
+    "~",
+    "~/",
+    "~root",
+    "\0",
+    "a\0b",
+    "\\",
+    "..\\..\\x",
+    "\ud800",
+    "PROGRAM.md",
+    "corpus/PROGRAM.md",
+    "corpus",
+    "corpus/..",
+    "pieces/leak.md",
+    "drafts/evil.md",
+    "drafts/seed.md",
+    "pieces/loop.md",
+    "elsewhere",
+    "elsewhere/secret.md",
+    "../agentgit.toml",
+    "../../../outside/secret.md",
+    "/etc/passwd",
+    "seed",
+    "evil",
+    "leak",
+    "loop",
+    "Seed",
+    "seed ",
+    "-x",
+    "a" * 64,
+    "a" * 65,
+    "x" * 300,
+    "x" * 70_000,
+    "Ωμέγα ≈ ∞ 🌊",
+    "title: [",
+    "---",
+    "---\n---",
+    "\n",
+    "a\nb",
+    "SECRET",
+    "river",
+    "Memory is a river.",
+    "null",
+    "yes",
+    "1e309",
+]
+SEGMENTS = [
+    "..",
+    ".",
+    "",
+    "~",
+    "pieces",
+    "drafts",
+    "log",
+    "corpus",
+    "elsewhere",
+    "seed.md",
+    "leak.md",
+    "evil.md",
+    "loop.md",
+    "x" * 300,
+    "Ω",
+]
 
 strings = st.one_of(
     st.sampled_from(NASTY),
@@ -702,13 +833,19 @@ strings = st.one_of(
     st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=5).map("/".join),
     st.lists(st.sampled_from(SEGMENTS), min_size=1, max_size=4).map(lambda p: "/" + "/".join(p)),
 )
-scalars = st.one_of(st.none(), st.booleans(), st.integers(-(2**70), 2**70),
-                    st.floats(allow_nan=True, allow_infinity=True), strings)
+scalars = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    strings,
+)
 json_values = st.recursive(
     scalars,
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(max_size=8)),
-                                            inner, max_size=4)),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4),
+        st.dictionaries(st.one_of(st.sampled_from(FIELDS), st.text(max_size=8)), inner, max_size=4),
+    ),
     max_leaves=12,
 )
 tool_inputs = st.one_of(
@@ -717,8 +854,11 @@ tool_inputs = st.one_of(
     json_values,
 )
 tool_names = st.one_of(st.sampled_from(TOOL_NAMES), st.sampled_from(TOOL_NAMES), strings)
-calls = st.lists(st.tuples(tool_names, tool_inputs, st.one_of(st.just(""), strings),
-                           st.booleans()), min_size=1, max_size=3)
+calls = st.lists(
+    st.tuples(tool_names, tool_inputs, st.one_of(st.just(""), strings), st.booleans()),
+    min_size=1,
+    max_size=3,
+)
 
 
 @pytest.fixture
@@ -728,8 +868,9 @@ def fuzz(corpus_repo: Path, outside: Path) -> dict[str, Any]:
     (corpus_repo / "worktree-secret.md").write_text(SECRET, "utf-8")  # untracked
     session = new_session(corpus_repo)
     toolbox = Toolbox(session, max_body_chars=5_000, max_result_chars=4_000)
-    assert not toolbox.call("write_draft", {"slug": "seed", "title": "Seed",
-                                            "body": DRAFT_BODY}).is_error
+    assert not toolbox.call(
+        "write_draft", {"slug": "seed", "title": "Seed", "body": DRAFT_BODY}
+    ).is_error
     corpus_dir = session.corpus_dir
     (corpus_dir / "pieces" / "leak.md").symlink_to(outside / "secret.md")
     (corpus_dir / "pieces" / "loop.md").symlink_to("loop.md")
@@ -739,7 +880,9 @@ def fuzz(corpus_repo: Path, outside: Path) -> dict[str, Any]:
     status = git(session.worktree, "status", "--porcelain", "--untracked-files=all")
     return {
         "status": [line for line in status.splitlines() if not line[3:].startswith("corpus/")],
-        "toolbox": toolbox, "top": corpus_repo, "outside": outside,
+        "toolbox": toolbox,
+        "top": corpus_repo,
+        "outside": outside,
         "base": git(session.worktree, "rev-parse", "HEAD").strip(),
         "main": git(corpus_repo, "rev-parse", "main").strip(),
         "top_files": snapshot(corpus_repo, skip=(".git",)),
@@ -750,9 +893,15 @@ def fuzz(corpus_repo: Path, outside: Path) -> dict[str, Any]:
 
 # Function-scoped fixtures are built once per test function, not per example: one
 # session takes the whole run of random calls, as a real session would.
-@settings(max_examples=150, deadline=None,
-          suppress_health_check=[HealthCheck.function_scoped_fixture,
-                                 HealthCheck.too_slow, HealthCheck.data_too_large])
+@settings(
+    max_examples=150,
+    deadline=None,
+    suppress_health_check=[
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
+    ],
+)
 @given(batch=calls)
 def test_random_calls_never_crash_or_touch_anything_outside_corpus(
     fuzz: dict[str, Any], batch: list[tuple[Any, Any, str, bool]]

@@ -9,13 +9,17 @@ from fakeapi import FakeAPI, message_turn
 from test_sessions_api import USAGE, draft, in_process, keep
 
 
-def test_blank_text_blocks_in_a_reply_are_not_sent_back(corpus_repo: Path,
-                                                         fake_api: FakeAPI) -> None:
+def test_blank_text_blocks_in_a_reply_are_not_sent_back(
+    corpus_repo: Path, fake_api: FakeAPI
+) -> None:
     # The model's reply holds an empty text block beside its call, then a blank reply.
     with_blank = draft(1)
     with_blank["content"].insert(0, {"type": "text", "text": ""})
-    fake_api.push(with_blank, message_turn([{"type": "text", "text": " \n"}], "end_turn",
-                                           dict(USAGE)), keep(3))
+    fake_api.push(
+        with_blank,
+        message_turn([{"type": "text", "text": " \n"}], "end_turn", dict(USAGE)),
+        keep(3),
+    )
     result = in_process(corpus_repo, topic="tides")
     assert fake_api.rejections == []
     assert result.outcome == "crystallized"

@@ -66,8 +66,10 @@ def server_tools(settings: Mapping[str, Any] | Any) -> list[dict[str, Any]]:
     from agentgit.models import anthropic as provider  # cheap: no SDK import at module level
 
     tools = []
-    for key, build in (("web_search", provider.web_search_tool),
-                       ("web_fetch", provider.web_fetch_tool)):
+    for key, build in (
+        ("web_search", provider.web_search_tool),
+        ("web_fetch", provider.web_fetch_tool),
+    ):
         uses = _max_uses(_setting(settings, key, None))
         if uses:
             tools.append(build(uses))
@@ -80,4 +82,3 @@ def _max_uses(value: Any, default: int = 5) -> int:
     if isinstance(value, int) and not isinstance(value, bool):
         return max(0, value)
     return 0
-

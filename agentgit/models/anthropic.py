@@ -159,8 +159,9 @@ class AnthropicModel:
 
     # --- the call ------------------------------------------------------------------------
 
-    def _call(self, params: dict[str, Any], progress: ProgressFn | None,
-              deadline: float | None = None) -> Any:
+    def _call(
+        self, params: dict[str, Any], progress: ProgressFn | None, deadline: float | None = None
+    ) -> Any:
         import anthropic
 
         client = self._client
@@ -185,8 +186,13 @@ class AnthropicModel:
                 _check_deadline(deadline)  # a timeout at the deadline is the budget's end
                 raise self._translate(err) from err
 
-    def _stream_once(self, client: anthropic.Anthropic, params: dict[str, Any],
-                     progress: ProgressFn | None, deadline: float | None) -> Any:
+    def _stream_once(
+        self,
+        client: anthropic.Anthropic,
+        params: dict[str, Any],
+        progress: ProgressFn | None,
+        deadline: float | None,
+    ) -> Any:
         import anthropic
         import httpx2
 
@@ -202,8 +208,13 @@ class AnthropicModel:
                 message = stream.get_final_message()
             except _ProgressFailed:
                 raise
-            except (anthropic.APIError, httpx2.HTTPError, ValueError, AssertionError,
-                    RuntimeError) as err:
+            except (
+                anthropic.APIError,
+                httpx2.HTTPError,
+                ValueError,
+                AssertionError,
+                RuntimeError,
+            ) as err:
                 raise _StreamBroke(_one_line(err)) from err
         if message.stop_reason is None:  # ended without message_delta: truncated
             raise _StreamBroke("the stream ended before the message was complete")
@@ -298,8 +309,9 @@ def _copy_messages(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
         if isinstance(content, str):
             blocks = [{"type": "text", "text": content}]
         else:
-            blocks = [_without_cache_control(b) if isinstance(b, dict) else b
-                      for b in content or []]
+            blocks = [
+                _without_cache_control(b) if isinstance(b, dict) else b for b in content or []
+            ]
         out.append({**message, "content": blocks})
     return out
 
@@ -441,8 +453,12 @@ class _Meter:
             self._emit("block", payload)
         elif kind == "content_block_delta":
             delta = event.delta
-            text = (getattr(delta, "text", None) or getattr(delta, "partial_json", None)
-                    or getattr(delta, "thinking", None) or "")
+            text = (
+                getattr(delta, "text", None)
+                or getattr(delta, "partial_json", None)
+                or getattr(delta, "thinking", None)
+                or ""
+            )
             self.chars += len(text)
             now = time.monotonic()
             if now - self.last_emit >= PROGRESS_INTERVAL:

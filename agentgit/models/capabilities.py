@@ -28,8 +28,7 @@ BETWEEN_TOOLS_EFFORTS = ("low", "medium", "high")
 
 # Output room of one turn, thinking included (thinking tokens count toward max_tokens):
 # enough for a long draft after the thinking that effort brings.
-TURN_TOKENS = {"low": 16_000, "medium": 24_000, "high": 32_000, "xhigh": 64_000,
-               "max": 64_000}
+TURN_TOKENS = {"low": 16_000, "medium": 24_000, "high": 32_000, "xhigh": 64_000, "max": 64_000}
 BETWEEN_TOOLS_TURN_TOKENS = 16_000
 PLAIN_TURN_TOKENS = 8_192  # a model without thinking (older Claude, a local server)
 
@@ -76,8 +75,9 @@ def traits_for(model: str) -> Traits | None:
     name = _DATED.sub("", model.strip().lower())
     for prefix, traits in _TABLE:
         # "claude-fable-5-" stands for the point releases (5-1, 5-2), not any suffix
-        if name == prefix or (prefix.endswith("-") and name.startswith(prefix)
-                              and name[len(prefix):][:1].isdigit()):
+        if name == prefix or (
+            prefix.endswith("-") and name.startswith(prefix) and name[len(prefix) :][:1].isdigit()
+        ):
             return traits
         if name.startswith(prefix + "-") and not name[len(prefix) + 1 :][:1].isdigit():
             return traits  # a suffixed alias ("claude-sonnet-5-5-latest")
@@ -102,8 +102,11 @@ def request_shape(model: str, thinking: str, display: str, effort: str) -> Reque
     traits = traits_for(model)
     if traits is None:
         return RequestShape(None, None, PLAIN_TURN_TOKENS, None)
-    kind = thinking if thinking in traits.thinking else (
-        "adaptive" if "adaptive" in traits.thinking else None)
+    kind = (
+        thinking
+        if thinking in traits.thinking
+        else ("adaptive" if "adaptive" in traits.thinking else None)
+    )
     if kind == "between_tools" and effort not in BETWEEN_TOOLS_EFFORTS:
         kind = "adaptive"
     config: dict[str, Any] | None = None
@@ -119,4 +122,3 @@ def request_shape(model: str, thinking: str, display: str, effort: str) -> Reque
     else:
         tokens = PLAIN_TURN_TOKENS
     return RequestShape(config, output, min(tokens, traits.max_output), traits.max_output)
-

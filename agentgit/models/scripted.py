@@ -51,8 +51,9 @@ class ScriptedModel:
     def complete(self, request: ModelRequest, progress: ProgressFn | None = None) -> ModelResponse:
         index = sum(1 for m in request.messages if m.get("role") == "assistant")
         if index >= len(self.turns):
-            return ModelResponse([{"type": "text", "text": EXHAUSTED}], "end_turn",
-                                 Usage(), self.name)
+            return ModelResponse(
+                [{"type": "text", "text": EXHAUSTED}], "end_turn", Usage(), self.name
+            )
         turn = self.turns[index]
         return ModelResponse(
             content=json.loads(json.dumps(turn["content"])),  # a fresh copy every time
@@ -75,7 +76,8 @@ def _problem(turn: Any) -> str | None:
             if not isinstance(block, dict) or not isinstance(block.get("type"), str):
                 return "each content block must be an object with a string type"
             if block["type"] == "tool_use" and not (
-                    isinstance(block.get("name"), str) and isinstance(block.get("input"), dict)):
+                isinstance(block.get("name"), str) and isinstance(block.get("input"), dict)
+            ):
                 return "a tool_use block needs a string name and an object input"
     else:
         if "tool" in turn and not isinstance(turn["tool"], str):
@@ -104,8 +106,9 @@ def _normalise(turn: dict[str, Any], index: int) -> dict[str, Any]:
         if turn.get("text"):
             content.append({"type": "text", "text": str(turn["text"])})
         if turn.get("tool"):
-            content.append({"type": "tool_use", "name": turn["tool"],
-                            "input": turn.get("input", {})})
+            content.append(
+                {"type": "tool_use", "name": turn["tool"], "input": turn.get("input", {})}
+            )
     # Deterministic ids, so a replay produces byte-identical transcripts.
     for n, block in enumerate(content):
         if isinstance(block, dict) and block.get("type") == "tool_use" and not block.get("id"):
