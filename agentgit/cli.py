@@ -344,6 +344,12 @@ def session(
 ) -> None:
     """Run one session: orient, explore, judge, land.
 
+    It runs in the repository of the current directory. Without flags it uses the
+    settings of agentgit.toml and AGENTGIT_* variables, else the defaults: model
+    claude-sonnet-5-5 (ANTHROPIC_API_KEY, or ANTHROPIC_BASE_URL for a local server),
+    30 turns, 600,000 tokens, $1.00, 30 minutes; without --topic the model picks what
+    pulls.
+
     Exits 0 when the session judged (kept, abandoned or needs-review), 3 when it was
     interrupted (resume it with `agentgit resume N`), 1 on an error.
     """

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import shutil
+import sys
 import tempfile
 from collections.abc import Callable
 from pathlib import Path
@@ -49,5 +51,14 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     for x in history.log(repo):
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
         echo(f"  {x.session:04d}  {x.outcome:<12} {x.title}{pieces}  ({x.turns} turns)")
-    echo(f"\nLook around: cd {directory} && agentgit show 1 --transcript")
+    echo(f"\nLook around: cd {directory} && {_program()} show 1 --transcript")
     return directory
+
+
+def _program() -> str:
+    """How to run agentgit again: by name where it is on PATH (an activated venv), else
+    by the path of this one (`.venv/bin/agentgit demo` run as the README says)."""
+    if shutil.which("agentgit"):
+        return "agentgit"
+    beside = Path(sys.executable).with_name("agentgit")
+    return str(beside) if beside.exists() else f"{sys.executable} -m agentgit"
