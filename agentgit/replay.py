@@ -62,12 +62,7 @@ def replay(repo: Repository, number: int) -> ReplayReport:
                 False, f"session {number:04d}: the orientation differs from the recorded one"
             )
         costs = iter(t.get("cost_usd") for t in data.get("turns", []))
-        toolbox = Toolbox(
-            session,
-            max_body_chars=settings.max_body_chars,
-            max_result_chars=settings.max_result_chars,
-            search_limit=settings.search_limit,
-        )
+        toolbox = Toolbox.for_settings(session, settings)
         agent = Agent(
             model,
             toolbox,

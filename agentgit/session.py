@@ -481,12 +481,7 @@ def run(
         def save(current: AgentState) -> None:
             transcript.save(path, session.meta, current)
 
-        toolbox = Toolbox(
-            session,
-            max_body_chars=settings.max_body_chars,
-            max_result_chars=settings.max_result_chars,
-            search_limit=settings.search_limit,
-        )
+        toolbox = Toolbox.for_settings(session, settings)
         agent = Agent(
             model,
             toolbox,

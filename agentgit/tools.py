@@ -18,6 +18,7 @@ from agentgit import corpus
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
+from agentgit.settings import Settings
 
 JUDGE_TOOLS = ("crystallize", "abandon")
 
@@ -171,6 +172,17 @@ class Toolbox:
     call_id: str = ""  # the tool_use being run: its commit names it (Agentgit-Call)
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
+
+    @classmethod
+    def for_settings(cls, workspace: Workspace, settings: Settings) -> Toolbox:
+        """The toolbox a session's settings bound (what the model may write, what a tool
+        returns, how many passages a search shows)."""
+        return cls(
+            workspace,
+            max_body_chars=settings.max_body_chars,
+            max_result_chars=settings.max_result_chars,
+            search_limit=settings.search_limit,
+        )
 
     def definitions(self) -> list[dict[str, Any]]:
         return TOOL_DEFINITIONS

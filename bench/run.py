@@ -506,12 +506,7 @@ def session_breakdown(repo_dir: Path) -> dict[str, dict[str, float]]:
     spent: dict[str, dict[str, float]] = {
         "start (worktree add)": {"calls": 1, "seconds": time.perf_counter() - start}
     }
-    toolbox = Toolbox(
-        session,
-        max_body_chars=settings.max_body_chars,
-        max_result_chars=settings.max_result_chars,
-        search_limit=settings.search_limit,
-    )
+    toolbox = Toolbox.for_settings(session, settings)
     stamp = datetime.now(UTC).strftime("%H%M%S")
     try:
         for turn, step in enumerate(session_script(repo_dir, f"{stamp}-b"), 1):

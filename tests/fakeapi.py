@@ -138,6 +138,7 @@ _CURRENT_PREFIXES = (
 )
 _BETWEEN_TOOLS_MODELS = ("claude-sonnet-5-5",)
 _EFFORTS = ("low", "medium", "high", "xhigh", "max")
+CURRENT_MAX_OUTPUT = 128_000  # these models' output ceiling (streaming requests)
 _SIGNING_KEY = b"fake-messages-api"
 
 
@@ -229,6 +230,11 @@ def _as_current_model(content: list[dict[str, Any]], body: dict[str, Any]) -> li
 def _refused_by_current_models(body: dict[str, Any]) -> str | None:
     """What Sonnet 5.5, Opus 5.5 and the Fable 5 models answer with 400."""
     model = str(body.get("model"))
+    if int(body.get("max_tokens") or 0) > CURRENT_MAX_OUTPUT:
+        return (
+            f"max_tokens: {body.get('max_tokens')} > {CURRENT_MAX_OUTPUT}, which is the "
+            f"maximum allowed number of output tokens for {model}"
+        )
     sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
     if sampling:
         return f"{', '.join(sampling)}: sampling parameters are not supported on {model}"

@@ -108,6 +108,7 @@ def test_the_default_display_returns_empty_thinking(fake_api: FakeAPI) -> None:
         ({"thinking": {"type": "enabled", "budget_tokens": 2048}}, "budgets"),
         ({"thinking": {"type": "between_tools"}, "output_config": {"effort": "max"}}, "effort"),
         ({"thinking": {"type": "adaptive", "display": "updates"}}, "display"),
+        ({"max_tokens": 128_001}, "maximum allowed"),
         (
             {
                 "messages": [
@@ -124,7 +125,8 @@ def test_the_fake_refuses_what_the_current_models_refuse(
 ) -> None:
     import anthropic
 
-    client = anthropic.Anthropic(base_url=fake_api.url, api_key=FAKE_KEY, max_retries=0)
+    # an explicit timeout: else the SDK refuses a large max_tokens without streaming
+    client = anthropic.Anthropic(base_url=fake_api.url, api_key=FAKE_KEY, max_retries=0, timeout=30)
     params: dict[str, Any] = {
         "model": DEFAULT_MODEL,
         "max_tokens": 100,
