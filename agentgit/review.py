@@ -15,7 +15,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agentgit import corpus, faults, history, transcript
+from agentgit import corpus, faults, feedback, history, transcript
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
@@ -168,6 +168,7 @@ class _Decision:
     merged: bool
     pull: int | None
     how: str  # what review did, in words
+    review: feedback.Feedback | None = None  # what people said and did in review
 
 
 def sync(repo: Repository, settings: Settings) -> list[Synced]:
@@ -182,6 +183,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     for decision in _decisions(repo, remote, github):
         number = f"{decision.number:04d}"
         commit, note = _record(repo, remote, decision, settings, github)
+        note = feedback.with_warning(note, decision.review)
         faults.point("recorded")
         archive, review_ref = f"{ARCHIVE_PREFIX}{number}", f"{REVIEW_PREFIX}{number}"
         repo.ref_transaction([(archive, decision.head, None)])
@@ -415,6 +417,7 @@ def _record(
     landed = find_landing(repo, number, remote)
     if landed is not None and _outcome(repo, landed) != "needs-review":
         return None, decision.how  # already recorded
+    decision.review = feedback.collect(repo, decision, github, remote)
     name, title, build, message = _recording(repo, decision)
     for _ in range(settings.merge_retries):
         old = remote_mod.fetch_main(repo, remote)
@@ -440,6 +443,9 @@ def _record(
                 f"`{MAIN}`, so it comes by this pull request"
                 + (
                     ": it changes no file, and merging it lists the session in `agentgit log`.\n"
+                    if merged and not (decision.review and decision.review.section)
+                    else f": it adds the Review section to `{name}`, and merging it lists the "
+                    "session in `agentgit log`.\n"
                     if merged
                     else f": it adds the log entry `{name}` saying the session was "
                     "abandoned, closed in review.\n"
@@ -473,15 +479,17 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         # A person merged what the session could not: the entry says so now.
         entry.outcome, entry.reason = "crystallized", None
         entry.body = entry.body.rstrip() + f"\n\n## Kept in review\n\n{decision.how}.\n"
+        entry.body = feedback.appended(entry.body, decision.review)
         kept = corpus.render_log_entry(entry)
         trailers["Agentgit-Outcome"] = "crystallized"
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
         build = lambda old: repo.tree_with_file(old, name, kept)  # noqa: E731
     elif merged:
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
-        build = lambda old: repo.tree_of(old)  # noqa: E731
+        build = feedback.tree_builder(repo, name, decision.review)
     else:
         entry.outcome, entry.reason, entry.pieces = "abandoned", CLOSED_REASON, []
+        entry.body = feedback.appended(entry.body, decision.review)
         text = corpus.render_log_entry(entry)
         trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
@@ -505,7 +513,7 @@ def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
                 "crystallized" if decision.merged else "abandoned",
                 None,
                 commit,
-                decision.how,
+                feedback.with_warning(decision.how, decision.review),
             )
         )
     return done
@@ -541,6 +549,7 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
     holds all of it."""
     from agentgit.repo import RefMoved
 
+    decision.review = feedback.collect(repo, decision, None, None)
     _, _, build, message = _recording(repo, decision)
     for _ in range(settings.merge_retries):
         old = repo.main_commit()
