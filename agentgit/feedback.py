@@ -19,9 +19,9 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from agentgit import corpus
-from agentgit.errors import AgentgitError
-from agentgit.repo import MAIN, Authored, Repository
+from agentgit import corpus, refs
+from agentgit.errors import AgentgitError, CorpusError
+from agentgit.repo import EMPTY, Authored, Repository
 from agentgit.scrub import clean_line
 
 if TYPE_CHECKING:
@@ -48,6 +48,7 @@ _VERBS = {
 class Feedback:
     section: str = ""  # the Review section's markdown; "" when there is nothing to record
     warning: str | None = None  # what could not be read, in one line
+    kept: str | None = None  # the remote branch's tip, when a person added commits to it
 
 
 def collect(
@@ -68,10 +69,23 @@ def collect(
     except AgentgitError as exc:
         commits = []
         warnings.append(f"commits added in review could not be read: {exc.message}")
+    kept = repo.rev_parse(refs.reviewed(decision.number)) if remote else None
+    main = repo.rev_parse(refs.tracking(remote)) if remote else None
+    if kept and (not commits or (main and repo.is_ancestor(kept, main))):
+        repo.ref_transaction([(refs.reviewed(decision.number), EMPTY, kept)])
+        kept = None  # nothing of a person's, or main holds it all
     warning = clean_line("; ".join(warnings)) or None
     if not said and not commits and warning is None:
         return Feedback()
-    return Feedback(_section(decision, pull, [line for _, line in said], commits, warning), warning)
+    section = _section(decision, pull, [line for _, line in said], commits, warning)
+    return Feedback(section, warning, kept)
+
+
+def refspecs(decision: _Decision) -> list[str]:
+    """What sync pushes with the archive: the person's commits, when sync is about to
+    delete the only branch on the remote that holds them."""
+    kept = decision.review.kept if decision.review else None
+    return [f"{kept}:{refs.reviewed(decision.number)}"] if kept else []
 
 
 def with_warning(note: str, feedback: Feedback | None) -> str:
@@ -94,7 +108,10 @@ def tree_builder(repo: Repository, name: str, feedback: Feedback | None) -> Call
         text = repo.read_blob(old, name) if feedback and feedback.section else None
         if text is None:
             return repo.tree_of(old)
-        entry = corpus.parse_log_entry(text, name)
+        try:
+            entry = corpus.parse_log_entry(text, name)
+        except CorpusError:  # a person broke its frontmatter: `agentgit check` says so
+            return repo.tree_with_file(old, name, appended(text, feedback))
         entry.body = appended(entry.body, feedback)
         return repo.tree_with_file(old, name, corpus.render_log_entry(entry))
 
@@ -210,8 +227,8 @@ def _branch_tip(
             if tip := repo.rev_parse(ref):
                 return tip
         elif tip := repo.ls_remote(remote, ref).get(ref):
-            if repo.rev_parse(tip) is None:
-                repo.fetch(remote, f"+{ref}:refs/remotes/{remote}/{decision.branch}")
+            if tip != decision.head:  # kept by a ref of ours: sync deletes the branch
+                repo.fetch(remote, f"+{ref}:{refs.reviewed(decision.number)}")
             return tip
     head = pull.get("head")
     sha = head.get("sha") if isinstance(head, dict) else None
@@ -219,7 +236,7 @@ def _branch_tip(
         return sha
     if not decision.merged:
         return None
-    main = repo.rev_parse(f"refs/remotes/{remote}/{MAIN}") if remote else repo.main_commit()
+    main = repo.rev_parse(refs.tracking(remote)) if remote else repo.main_commit()
     return _merged_side(repo, decision.head, main) if main else None
 
 

@@ -185,7 +185,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         faults.point("recorded")
         archive, review_ref = f"{ARCHIVE_PREFIX}{number}", f"{REVIEW_PREFIX}{number}"
         repo.ref_transaction([(archive, decision.head, None)])
-        specs = [f"{decision.head}:{archive}", f":{review_ref}"]
+        specs = [f"{decision.head}:{archive}", f":{review_ref}", *feedback.refspecs(decision)]
         leases = [f"{review_ref}:{decision.head}"]
         if decision.branch:
             specs.append(f":refs/heads/{decision.branch}")

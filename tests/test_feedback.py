@@ -133,9 +133,15 @@ def test_a_merged_pull_requests_review_reaches_main_and_the_next_orientation(
 
 
 def test_a_pull_request_closed_with_a_closing_comment_is_abandoned_with_it(
-    corpus_repo: Path, remote: Path, in_pr: FakeGitHub
+    corpus_repo: Path, remote: Path, in_pr: FakeGitHub, tmp_path: Path
 ) -> None:
     in_pr.add_review(1, "alice", "CHANGES_REQUESTED", "This repeats moon.md.")
+    person = clone(remote, tmp_path / "person")
+    git(person, "checkout", "-q", BRANCH)
+    tried = commit_as(
+        person, "Dana Person", "Try a shorter tides", "corpus/pieces/tides.md", "Short.\n"
+    )
+    git(person, "push", "-q", "origin", BRANCH)
     in_pr.add_comment(1, "alice", "Closing: the corpus says this already.")
     in_pr.close(1, merged=False)
     assert sync(corpus_repo) == (
@@ -147,6 +153,11 @@ def test_a_pull_request_closed_with_a_closing_comment_is_abandoned_with_it(
     assert review.startswith("Decided in review: pull request #1 closed unmerged (https://")
     assert "- @alice requested changes (2026-01-03): This repeats moon.md." in review
     assert "- @alice commented (2026-01-03): Closing: the corpus says this already." in review
+    assert f"- {tried[:10]} Dana Person (2026-01-02): Try a shorter tides" in review
+    # Sync deletes the branch on the remote; the person's commit is kept, there and here.
+    assert not git(remote, "branch", "--list", BRANCH)
+    for path in (remote, corpus_repo):
+        assert git(path, "rev-parse", "refs/agentgit/reviewed/0001").strip() == tried
 
 
 def test_every_page_of_comments_is_read_and_the_section_is_bounded(
@@ -251,6 +262,25 @@ def test_a_persons_commits_on_the_branch_are_recorded_without_a_token(
         f"- {first[:10]} Dana Person (2026-01-02): Name the moon's phase",
     ]
     assert "Spring tides [1]." in git(remote, "show", "main:corpus/pieces/tides.md")
+    assert not git(remote, "for-each-ref", "refs/agentgit/reviewed")  # main holds them
+
+
+def test_a_log_entry_a_person_broke_on_the_branch_still_gets_its_review(
+    corpus_repo: Path, remote: Path, tmp_path: Path
+) -> None:
+    reviewed(corpus_repo, keep_script("tides", "Tides"), "branch")
+    person = clone(remote, tmp_path / "person")
+    git(person, "checkout", "-q", BRANCH)
+    log = "corpus/log/0001-tides.md"
+    broken = (person / log).read_text().replace("turns: 3", "turns: [3", 1)
+    added = commit_as(person, "Dana Person", "Edit the log by hand", log, broken)
+    git(person, "push", "-q", "origin", BRANCH)
+    merge_on_remote(remote, BRANCH, tmp_path)
+    assert sync(corpus_repo) == "Session 0001 crystallized in review: merged into main\n"
+    text = git(remote, "show", ENTRY)
+    assert text.startswith(broken.rstrip())  # the person's text, as they left it
+    assert f"- {added[:10]} Dana Person (2026-01-02): Edit the log by hand" in text
+    assert "failed" not in agentgit(corpus_repo, "log").stderr
 
 
 def test_a_branch_merged_as_it_was_records_no_review_section(
