@@ -144,7 +144,7 @@ def _said(found: dict[str, list[Any]]) -> list[tuple[str, str]]:
     """One line per review, review comment and comment a person wrote, oldest first.
     Reviews still pending and bots' comments are not a person's review."""
     said: list[tuple[str, str]] = []
-    for review in found.get("reviews", []):
+    for review in _items(found, "reviews"):
         state = str(review.get("state") or "")
         if state not in _VERBS or _is_bot(review):
             continue
@@ -153,8 +153,8 @@ def _said(found: dict[str, list[Any]]) -> list[tuple[str, str]]:
             continue  # the review's comments are listed on their own
         when = str(review.get("submitted_at") or "")
         said.append((when, _line(review, _VERBS[state], when, body)))
-    for comment in found.get("review_comments", []):
-        if _is_bot(comment):
+    for comment in _items(found, "review_comments"):
+        if _is_bot(comment) or not _one_line(comment.get("body")):
             continue
         where = clean_line(str(comment.get("path") or ""))
         line = comment.get("line") or comment.get("original_line")
@@ -163,12 +163,16 @@ def _said(found: dict[str, list[Any]]) -> list[tuple[str, str]]:
         when = str(comment.get("created_at") or "")
         verb = f"commented on {where}" if where else "commented on the diff"
         said.append((when, _line(comment, verb, when, _one_line(comment.get("body")))))
-    for comment in found.get("comments", []):
-        if _is_bot(comment):
+    for comment in _items(found, "comments"):
+        if _is_bot(comment) or not _one_line(comment.get("body")):
             continue
         when = str(comment.get("created_at") or "")
         said.append((when, _line(comment, "commented", when, _one_line(comment.get("body")))))
     return sorted(said, key=lambda pair: pair[0])
+
+
+def _items(found: dict[str, list[Any]], key: str) -> list[dict[str, Any]]:
+    return [item for item in found.get(key) or [] if isinstance(item, dict)]
 
 
 def _is_bot(item: dict[str, Any]) -> bool:

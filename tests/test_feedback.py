@@ -100,6 +100,8 @@ def test_a_merged_pull_requests_review_reaches_main_and_the_next_orientation(
     )
     in_pr.add_review(1, "carol", "PENDING", "half a thought")  # not submitted
     in_pr.add_comment(1, "ci-runner", "All checks passed.", kind="Bot")  # not a person
+    in_pr.add_review(1, "dave", "COMMENTED", "")  # its words are its comments, listed apart
+    in_pr.add_comment(1, "erin", " \n ")  # says nothing
     merge_on_remote(remote, BRANCH, tmp_path)
     in_pr.close(1, merged=True, by="alice")
 
