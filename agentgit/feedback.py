@@ -17,16 +17,15 @@ from __future__ import annotations
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from agentgit import corpus, refs
 from agentgit.errors import AgentgitError, CorpusError
-from agentgit.repo import EMPTY, Authored, Repository
+from agentgit.repo import Authored, RefUpdate, Repository
 from agentgit.scrub import clean_line
 
 if TYPE_CHECKING:
     from agentgit.github import GitHub
-    from agentgit.review import _Decision
 
 HEADING = "## Review"
 MAX_SECTION = 6000  # characters of a log entry's Review section
@@ -44,6 +43,18 @@ _VERBS = {
 }
 
 
+class Decided(Protocol):
+    """What review decided for a session, as sync reads it (review.py's decision)."""
+
+    number: int
+    head: str  # the session's last commit
+    branch: str | None  # its branch, if a person has not deleted it
+    merged: bool
+    pull: int | None
+    how: str
+    review: Feedback | None
+
+
 @dataclass
 class Feedback:
     section: str = ""  # the Review section's markdown; "" when there is nothing to record
@@ -52,7 +63,7 @@ class Feedback:
 
 
 def collect(
-    repo: Repository, decision: _Decision, github: GitHub | None, remote: str | None
+    repo: Repository, decision: Decided, github: GitHub | None, remote: str | None
 ) -> Feedback:
     """What people said and did in review of `decision`'s session."""
     warnings: list[str] = []
@@ -72,7 +83,7 @@ def collect(
     kept = repo.rev_parse(refs.reviewed(decision.number)) if remote else None
     main = repo.rev_parse(refs.tracking(remote)) if remote else None
     if kept and (not commits or (main and repo.is_ancestor(kept, main))):
-        repo.ref_transaction([(refs.reviewed(decision.number), EMPTY, kept)])
+        repo.ref_transaction([RefUpdate.delete(refs.reviewed(decision.number), kept)])
         kept = None  # nothing of a person's, or main holds it all
     warning = clean_line("; ".join(warnings)) or None
     if not said and not commits and warning is None:
@@ -81,7 +92,7 @@ def collect(
     return Feedback(section, warning, kept)
 
 
-def refspecs(decision: _Decision) -> list[str]:
+def refspecs(decision: Decided) -> list[str]:
     """What sync pushes with the archive: the person's commits, when sync is about to
     delete the only branch on the remote that holds them."""
     kept = decision.review.kept if decision.review else None
@@ -201,7 +212,7 @@ def _one_line(text: object) -> str:
 
 
 def _persons_commits(
-    repo: Repository, decision: _Decision, remote: str | None, pull: dict[str, Any]
+    repo: Repository, decision: Decided, remote: str | None, pull: dict[str, Any]
 ) -> list[Authored]:
     """Commits on the session's branch after its last one that are not the session's own
     (another author, or no trailer naming this session), newest first. The branch's
@@ -221,7 +232,7 @@ def _persons_commits(
 
 
 def _branch_tip(
-    repo: Repository, decision: _Decision, remote: str | None, pull: dict[str, Any]
+    repo: Repository, decision: Decided, remote: str | None, pull: dict[str, Any]
 ) -> str | None:
     """Where the session's branch got to in review: the branch (on the remote, if any),
     else the pull request's head, else the merge on main that brought the session in."""
@@ -259,7 +270,7 @@ def _merged_side(repo: Repository, head: str, main: str) -> str | None:
 
 
 def _section(
-    decision: _Decision,
+    decision: Decided,
     pull: dict[str, Any],
     said: list[str],
     commits: list[Authored],
@@ -294,7 +305,7 @@ def _section(
     return "\n".join(lines) + "\n"
 
 
-def _headline(decision: _Decision, pull: dict[str, Any]) -> str:
+def _headline(decision: Decided, pull: dict[str, Any]) -> str:
     merger = pull.get("merged_by")
     by = ""
     if isinstance(merger, dict) and merger.get("login"):
