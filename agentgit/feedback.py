@@ -222,7 +222,7 @@ def _persons_commits(
         return []
     session = repo.authored([decision.head], 1)
     own = (session[0].author, session[0].email) if session else None
-    number = f"{decision.number:04d}"
+    number = refs.session_id(decision.number)
     found = repo.authored(["--first-parent", tip, f"^{decision.head}"], MAX_COMMITS + 1)
     return [
         c
