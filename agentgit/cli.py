@@ -547,7 +547,7 @@ def sync(json_flag: bool) -> None:
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
     cleans up decided agentgit:log pull requests. Running it twice changes
     nothing the second time."""
-    from agentgit.review import sync as do_sync
+    from agentgit.sync import sync as do_sync
 
     repo = _repo()
     for item in do_sync(repo, _settings(repo, {})):
