@@ -646,7 +646,9 @@ def map_command(output: Path | None) -> None:
     from agentgit import map as landscape
 
     repo = _repo()
-    page = landscape.gather(repo)
+    # dead_after is the questions' setting (DESIGN §8), where this agentgit has it.
+    dead_after = getattr(_settings(repo, {}), "dead_after", landscape.DEAD_AFTER)
+    page = landscape.gather(repo, dead_after)
     text = landscape.render(page)
     if str(output) == "-":
         click.echo(text, nl=False)

@@ -218,7 +218,7 @@ def _open_mark(number: int, branch: str, waiting: bool, entry: _Entry | None) ->
     mark = SessionMark(
         session=number,
         outcome="in-review" if waiting else "open",
-        title=branch.removeprefix("session/"),
+        title=branch.removeprefix("session/").partition("-")[2].replace("-", " "),  # its slug
         date="",
         branch=branch,
     )
@@ -367,7 +367,7 @@ def render(landscape: Landscape) -> str:
     )
     counts = landscape.counts()
     fields = {
-        "policy": escape(policy),
+        "policy": escape(policy, quote=False),  # it holds no double quote
         "title": escape(f"{landscape.name} — agentgit map"),
         "name": escape(landscape.name),
         "summary": escape(

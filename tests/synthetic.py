@@ -1,17 +1,18 @@
 """A synthetic history for the map, written by one `git fast-import`: main's line of
 session records in the shapes agentgit writes (subject, summary body, trailers; log
-entries rendered by agentgit.corpus), with the `novelty` and `questions` frontmatter of
+entries with LogEntry's frontmatter), with the `novelty` and `questions` frontmatter of
 DESIGN §8, and a session or two still open in review.
 
 Only main's tip carries the log entries (the map reads the tip's `corpus/log` and the
 first-parent line's trailers, nothing in between), so 5,000 sessions take a second.
 
-    python tests/landscape.py DIR [--sessions 120] [--seed 7]   (the README's picture)
+    python tests/synthetic.py DIR [--sessions 120] [--seed 7]   (the README's picture)
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import math
 import random
 import subprocess
@@ -19,8 +20,6 @@ import sys
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
-
-import yaml
 
 from agentgit import corpus
 
@@ -70,6 +69,7 @@ class Made:
     sessions: int
     outcomes: dict[int, str] = field(default_factory=dict)
     pieces: int = 0  # kept pieces with a novelty score
+    costs: dict[int, float] = field(default_factory=dict)
     questions: dict[str, str] = field(default_factory=dict)  # id -> last status
 
 
@@ -97,6 +97,7 @@ def build(path: Path, sessions: int, seed: int = 7, open_review: int = 1) -> Mad
         )
         reason = None if pieces else rng.choice(["nothing pulled", "needs measurements"])
         cost = round(rng.lognormvariate(-1.6, 0.6), 6)
+        made.costs[n] = cost
         name = f"corpus/log/{n:04d}-{_slug(title)}.md"
         entries[name] = _entry(n, title, outcome, pieces, reason, cost, summary, novelty, questions)
         verb = {"crystallized": "Crystallize", "abandoned": "Abandon"}.get(outcome, "Review")
@@ -118,7 +119,7 @@ def build(path: Path, sessions: int, seed: int = 7, open_review: int = 1) -> Mad
         out.append(f"reset refs/agentgit/review/{n:04d}\nfrom :{n}\n\n".encode())
     stream = b"".join(out)
     subprocess.run(["git", "fast-import", "--quiet"], cwd=path, input=stream, check=True)
-    subprocess.run(["git", "checkout", "-q", "-f", "main"], cwd=path, check=True)
+    # No checkout: the map reads git, not files, and 5,000 files would take seconds.
     return made
 
 
@@ -183,27 +184,31 @@ def _entry(
     novelty: list[dict[str, Any]],
     questions: list[dict[str, Any]],
 ) -> bytes:
+    """A log entry with LogEntry's keys (and DESIGN §8's), each value written as JSON,
+    which is YAML too: dumping 5,000 entries with PyYAML would take most of the build."""
     when = _iso(n)
-    entry = corpus.LogEntry(
-        session=n,
-        title=title,
-        started=when,
-        ended=when,
-        outcome=outcome,
-        pieces=pieces,
-        reason=reason,
-        model="claude-sonnet-5-5",
-        turns=6,
-        cost_usd=cost,
-        body=f"## Journal\n\nLooked at {title}.\n\n## Summary\n\n{summary}\n\n"
-        f"## Steps\n\n- Add drafts/{_slug(title)}.md (+12)\n- Edit log/{n:04d}.md (+3)\n",
+    meta: dict[str, Any] = {
+        "session": n,
+        "title": title,
+        "started": when,
+        "ended": when,
+        "outcome": outcome,
+        "pieces": pieces,
+        **({"reason": reason} if reason else {}),
+        "model": "claude-sonnet-5-5",
+        "turns": 6,
+        "usage": {"input": 9000, "output": 900, "cache_read": 0, "cache_write": 0},
+        "cost_usd": cost,
+        "head": f"{n:040x}",
+        **({"novelty": novelty} if novelty else {}),
+        **({"questions": questions} if questions else {}),
+    }
+    fm = "".join(f"{key}: {json.dumps(value)}\n" for key, value in meta.items())
+    body = (
+        f"## Journal\n\nLooked at {title}.\n\n## Summary\n\n{summary}\n\n"
+        f"## Steps\n\n- Add drafts/{_slug(title)}.md (+12)\n- Edit log/{n:04d}.md (+3)\n"
     )
-    text = corpus.render_log_entry(entry)
-    extra = {k: v for k, v in (("novelty", novelty), ("questions", questions)) if v}
-    if extra:
-        head, _, body = text[4:].partition("\n---\n")
-        text = f"---\n{head}\n{yaml.safe_dump(extra, sort_keys=False)}---\n{body}"
-    return text.encode()
+    return f"---\n{fm}---\n\n{body}".encode()
 
 
 def _trailers(n: int, outcome: str, title: str, pieces: list[str], cost: float) -> str:
