@@ -153,18 +153,18 @@ def _questions(
     steps: list[dict[str, Any]] = []
     for qid in list(live):
         roll = rng.random()
-        if pieces and roll < 0.12:
+        if pieces and roll < 0.08:
             steps.append({"id": qid, "text": "", "status": "answered", "pieces": pieces})
-        elif roll < 0.16:
+        elif roll < 0.11:
             steps.append({"id": qid, "status": "dropped", "why": "flat"})
-        elif roll < 0.4:
+        elif roll < 0.3:
             steps.append({"id": qid, "status": "pursued"})
             live[qid] += 1
             continue
         else:
             continue
         del live[qid]
-    if rng.random() < 0.3 and len(live) < 12:
+    if rng.random() < 0.25 and len(live) < 10:
         qid = f"q{n}-{rng.choice(WORDS)}"
         steps.append({"id": qid, "text": f"does {rng.choice(WORDS)} explain it?", "status": "open"})
         live[qid] = 0

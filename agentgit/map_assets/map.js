@@ -159,10 +159,10 @@
   }
 
   function drawNovelty(svg, sessions, x, box, L, W) {
-    label(svg, "novelty", box.top + 12, "of kept pieces");
+    label(svg, "novelty", box.top + 22, "of kept pieces");
     grid(svg, box.top, L, W, "1 new");
     grid(svg, box.top + box.h / 2, L, W, "0.5");
-    grid(svg, box.top + box.h, L, W, "0 known");
+    grid(svg, box.top + box.h, L, W, "0 mapped");
     var r = sessions.length > 600 ? 1.6 : 3.5, d = [], scores = [], mean = [], unscored = 0;
     sessions.forEach(function (s, i) {
       var kept = s.outcome === "crystallized";
@@ -250,6 +250,13 @@
       var item = html("span", null, box);
       html("span", null, item, "swatch " + outcomeClass(o));
       item.appendChild(document.createTextNode(o + " " + counts[o]));
+    });
+    var lines = html("span", "questions:", box);
+    lines.className = "lines";
+    [["answered", "answered"], ["dropped", "dropped"], ["possibly-dead", "possibly dead"], ["pursued", "open or pursued (dashed: carried since)"]].forEach(function (q) {
+      var item = html("span", null, box);
+      html("span", null, item, "swatch qs-" + q[0]);
+      item.appendChild(document.createTextNode(q[1]));
     });
   }
 
