@@ -155,7 +155,7 @@ def _log_entries(
 
 
 ENTRY_KEYS = ("ended", "started", "reason", "novelty", "questions")
-OPEN_KEYS = ("title", "outcome", "cost_usd", "pieces", "turns")
+OPEN_KEYS = ("title", "cost_usd", "pieces", "turns")
 _TOP_KEY = re.compile(r"^([A-Za-z_][\w-]*)\s*:", re.MULTILINE)
 
 
@@ -215,6 +215,8 @@ def _from_line(line: history.LogLine, entry: _Entry | None) -> SessionMark:
 
 
 def _open_mark(number: int, branch: str, waiting: bool, entry: _Entry | None) -> SessionMark:
+    """A session main does not record: open, or in review, whatever its entry says (one
+    killed after it judged has not landed)."""
     mark = SessionMark(
         session=number,
         outcome="in-review" if waiting else "open",
@@ -225,7 +227,6 @@ def _open_mark(number: int, branch: str, waiting: bool, entry: _Entry | None) ->
     if entry is not None:
         meta = entry.meta
         mark.title = _text(meta.get("title")) or mark.title
-        mark.outcome = "in-review" if waiting else _text(meta.get("outcome")) or "open"
         mark.date = _text(meta.get("ended") or meta.get("started"))
         mark.cost_usd = _number(meta.get("cost_usd"))
         mark.pieces = _slugs(meta.get("pieces"))

@@ -5,6 +5,10 @@ library) to look at what it drew."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import json
+import os
 import shutil
 import struct
 import subprocess
@@ -13,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 from itertools import accumulate
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -141,3 +146,105 @@ def _paeth(a: int, b: int, c: int) -> int:
     if pa <= pb and pa <= pc:
         return a
     return b if pb <= pc else c
+
+
+class DevTools:
+    """Chromium driven over the DevTools protocol on a pipe (`--remote-debugging-pipe`:
+    JSON messages ended by NUL on file descriptors 3 and 4), to move and click the mouse
+    as a person would and read the page back. Standard library only."""
+
+    def __init__(self, profile: Path, size: tuple[int, int] = (1200, 800)) -> None:
+        to_child, self._out = os.pipe()
+        self._in, from_child = os.pipe()
+
+        def fds() -> None:  # in the child: the protocol's descriptors are 3 and 4
+            high = [fcntl.fcntl(fd, fcntl.F_DUPFD, 10) for fd in (to_child, from_child)]
+            os.dup2(high[0], 3)
+            os.dup2(high[1], 4)
+
+        self.proc = subprocess.Popen(
+            [
+                chromium(),
+                *FLAGS,
+                f"--user-data-dir={profile}",
+                f"--window-size={size[0]},{size[1]}",
+                "--remote-debugging-pipe",
+                "about:blank",
+            ],
+            preexec_fn=fds,
+            close_fds=False,  # Python's own descriptors do not survive exec (PEP 446); 3, 4 do
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
+        os.close(to_child)
+        os.close(from_child)
+        self._buffer = b""
+        self._next = 0
+        self._events: list[dict[str, Any]] = []
+        targets = self.call("Target.getTargets")["targetInfos"]
+        page = next(t for t in targets if t["type"] == "page")
+        attached = self.call("Target.attachToTarget", targetId=page["targetId"], flatten=True)
+        self.session = attached["sessionId"]
+
+    def call(self, method: str, **params: Any) -> dict[str, Any]:
+        self._next += 1
+        message: dict[str, Any] = {"id": self._next, "method": method, "params": params}
+        if method.split(".")[0] not in ("Target", "Browser"):
+            message["sessionId"] = self.session
+        os.write(self._out, json.dumps(message).encode() + b"\0")
+        while True:
+            answer = self._read()
+            if answer.get("id") == self._next:
+                assert "error" not in answer, answer
+                return dict(answer.get("result", {}))
+            self._events.append(answer)
+
+    def wait_for(self, method: str) -> dict[str, Any]:
+        while True:
+            seen = next((e for e in self._events if e.get("method") == method), None)
+            if seen:
+                self._events.remove(seen)
+                return seen
+            self._events.append(self._read())
+
+    def _read(self) -> dict[str, Any]:
+        while b"\0" not in self._buffer:
+            chunk = os.read(self._in, 1 << 16)
+            assert chunk, "the browser closed its DevTools pipe"
+            self._buffer += chunk
+        message, _, self._buffer = self._buffer.partition(b"\0")
+        return dict(json.loads(message))
+
+    def open(self, page: Path) -> None:
+        self.call("Page.enable")
+        self.call("Page.navigate", url=page.as_uri())
+        self.wait_for("Page.loadEventFired")
+
+    def js(self, expression: str) -> Any:
+        done = self.call("Runtime.evaluate", expression=expression, returnByValue=True)
+        assert "exceptionDetails" not in done, done
+        return done["result"].get("value")
+
+    def mouse(self, kind: str, x: float, y: float) -> None:
+        extra = {"button": "left", "clickCount": 1} if kind != "mouseMoved" else {}
+        self.call("Input.dispatchMouseEvent", type=kind, x=x, y=y, **extra)
+
+    def click(self, x: float, y: float) -> None:
+        self.mouse("mouseMoved", x, y)
+        self.mouse("mousePressed", x, y)
+        self.mouse("mouseReleased", x, y)
+
+    def centre(self, selector: str) -> tuple[float, float]:
+        """The middle of the first element `selector` finds, in window coordinates."""
+        box = self.js(
+            f"(() => {{ const r = document.querySelector({json.dumps(selector)})"
+            ".getBoundingClientRect(); return [r.x + r.width / 2, r.y + r.height / 2]; })()"
+        )
+        return float(box[0]), float(box[1])
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError, AssertionError):
+            self.call("Browser.close")
+        self.proc.wait(timeout=60)
+        os.close(self._out)
+        os.close(self._in)

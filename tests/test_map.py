@@ -306,6 +306,44 @@ def test_in_the_browser_a_hostile_title_is_only_text(page: Path, tmp_path: Path)
     assert "&lt;b&gt;bold&lt;/b&gt; &amp; &lt;script&gt;" in dom
 
 
+DETAILS = "document.getElementById('details').textContent"
+
+
+def test_hover_click_and_arrow_keys_show_sessions_and_questions(page: Path, tmp_path: Path) -> None:
+    """As a person uses it: the mouse over a session's mark, a click, the arrow keys, a
+    question's lifeline (DevTools input events in the real browser)."""
+    tools = browser.DevTools(tmp_path / "profile")
+    try:
+        tools.open(page)
+        tools.mouse("mouseMoved", *tools.centre("path.o-abandoned"))  # one abandoned session
+        shown = tools.js(DETAILS)
+        assert shown.startswith("Session 0002 · abandoned"), shown
+        assert EVIL_TITLE in shown and EVIL_SUMMARY in shown  # as text, not markup
+        assert tools.js("document.querySelectorAll('#details *:is(img, script, b)').length") == 0
+        assert tools.js("document.body.dataset.pwned") is None
+
+        tools.click(*tools.centre("path.o-needs-review"))
+        assert tools.js("location.hash") == "#session=3"
+        tools.mouse("mouseMoved", *tools.centre("path.o-in-review"))
+        assert tools.js(DETAILS).startswith("Session 0005 · in-review")
+        tools.mouse("mouseMoved", 2, 2)  # off the chart: back to the session clicked
+        assert tools.js(DETAILS).startswith("Session 0003 · needs-review")
+
+        for _ in range(2):
+            tools.call("Input.dispatchKeyEvent", type="keyDown", key="ArrowLeft")
+        shown = tools.js(DETAILS)
+        assert shown.startswith("Session 0001 · crystallized"), shown
+        assert "tides — novelty 0.800" in shown and "Add drafts/tides.md" in shown
+
+        tools.mouse("mouseMoved", *tools.centre("line.q-possibly-dead"))
+        shown = tools.js(DETAILS)
+        assert shown.startswith("Question · possibly-dead"), shown
+        assert "Does the archive grow too fast?" in shown
+        assert tools.js("document.body.dataset.status") == "drawn"
+    finally:
+        tools.close()
+
+
 def test_an_empty_history_draws_an_empty_map(corpus_repo: Path, tmp_path: Path) -> None:
     proc = agentgit(corpus_repo, "map", "-o", str(tmp_path / "empty.html"))
     assert proc.returncode == 0 and "0 sessions (none yet)" in proc.stdout, proc.stderr
