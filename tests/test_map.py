@@ -22,9 +22,9 @@ from test_remote import attach
 from agentgit import history
 from agentgit import map as landscape
 from agentgit import repo as repo_module
+from agentgit.lifecycle import run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import run, start
 from agentgit.settings import Settings
 from agentgit.skeleton import init
 
