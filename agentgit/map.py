@@ -374,6 +374,7 @@ def render(landscape: Landscape) -> str:
         "summary": escape(
             f"{len(landscape.sessions):,} sessions · "
             + " · ".join(f"{n:,} {o}" for o, n in sorted(counts.items()))
+            + f" · as of {landscape.generated}"
         ),
         "style": style,
         "script": script,

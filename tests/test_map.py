@@ -269,6 +269,13 @@ def test_user_text_cannot_close_the_script_or_become_markup(page: Path) -> None:
     assert data["sessions"][1]["summary"] == EVIL_SUMMARY
 
 
+def test_the_repository_name_is_escaped_in_the_markup_too() -> None:
+    name = "</title><script>alert(1)</script>"
+    text = landscape.render(landscape.Landscape(name, "2026-01-02T03:04:05Z", 3, [], []))
+    assert "<script>alert" not in text and "&lt;/title&gt;&lt;script&gt;alert(1)" in text
+    assert payload(text)["name"] == name
+
+
 def test_a_browser_draws_every_mark_and_shows_a_session(page: Path, tmp_path: Path) -> None:
     dom = browser.dom(page, tmp_path / "profile")
     status = body_of(dom)
