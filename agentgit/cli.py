@@ -651,7 +651,7 @@ def map_command(output: Path | None) -> None:
     page = landscape.gather(repo, dead_after)
     text = landscape.render(page)
     if str(output) == "-":
-        click.echo(text, nl=False)
+        _echo(text, nl=False)  # user text is JSON-escaped in it: nothing is lost here
         return
     target = landscape.write(text, (output or landscape.default_path(repo)).absolute())
     counts = ", ".join(f"{n} {o}" for o, n in sorted(page.counts().items()))
