@@ -20,10 +20,11 @@ from typing import Any
 
 import yaml
 
-from agentgit import history
+from agentgit import history, refs
 from agentgit.corpus import LOG_NAME_RE
 from agentgit.errors import AgentgitError
-from agentgit.repo import MAIN, REVIEW_PREFIX, Repository
+from agentgit.refs import MAIN
+from agentgit.repo import Repository
 
 ASSETS = Path(__file__).parent / "map_assets"
 DEFAULT_NAME = "map.html"  # under the git dir's agentgit/: never in a tree, never committed
@@ -220,7 +221,7 @@ def _open_mark(number: int, branch: str, waiting: bool, entry: _Entry | None) ->
     mark = SessionMark(
         session=number,
         outcome="in-review" if waiting else "open",
-        title=branch.removeprefix("session/").partition("-")[2].replace("-", " "),  # its slug
+        title=(refs.parse_branch(branch) or (number, branch))[1].replace("-", " "),  # its slug
         date="",
         branch=branch,
     )
@@ -315,12 +316,9 @@ def question_lines(
 
 
 def _review_numbers(repo: Repository) -> list[int]:
-    numbers = []
-    for ref in repo.list_refs(REVIEW_PREFIX.rstrip("/")):
-        tail = ref.removeprefix(REVIEW_PREFIX)
-        if tail.isdigit():
-            numbers.append(int(tail))
-    return numbers
+    """Sessions waiting on review: every review ref, in one for-each-ref."""
+    found = (refs.number_of(ref) for ref in repo.list_refs(refs.REVIEW.rstrip("/")))
+    return [n for n in found if n is not None]
 
 
 def _text(value: object) -> str:
