@@ -106,7 +106,7 @@ def gather(repo: Repository, dead_after: int = DEAD_AFTER) -> Landscape:
     """Every session main records, and every one still open, with what its log entry
     says. Git calls: the first-parent log, one ls-tree and one cat-file for all of
     main's log entries, one for-each-ref each for open branches and review refs, and
-    one ls-tree per open session (there are few)."""
+    an ls-tree and a cat-file per open session (there are few)."""
     lines = history.log(repo)
     entries = _log_entries(repo, MAIN)
     marks = {line.session: _from_line(line, entries.get(line.session)) for line in lines}
