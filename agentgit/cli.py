@@ -635,6 +635,34 @@ def show(number: int, with_transcript: bool) -> None:
             _echo(history.render_transcript(view.transcript))
 
 
+@cli.command(name="map")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    metavar="FILE",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the page (default: .git/agentgit/map.html; - for stdout).",
+)
+def map_command(output: Path | None) -> None:
+    """Write the map: one self-contained HTML file (no network) of the sessions over
+    time by outcome, each kept piece's novelty, the cost per session and each
+    question's lifeline; a session's title, summary and commits on hover or click."""
+    from agentgit import map as landscape
+
+    repo = _repo()
+    # dead_after is the questions' setting (DESIGN §8), where this agentgit has it.
+    dead_after = getattr(_settings(repo, {}), "dead_after", landscape.DEAD_AFTER)
+    page = landscape.gather(repo, dead_after)
+    text = landscape.render(page)
+    if str(output) == "-":
+        _echo(text, nl=False)  # user text is JSON-escaped in it: nothing is lost here
+        return
+    target = landscape.write(text, (output or landscape.default_path(repo)).absolute())
+    counts = ", ".join(f"{n} {o}" for o, n in sorted(page.counts().items()))
+    _echo(f"Wrote the map of {len(page.sessions)} sessions ({counts or 'none yet'}) to {target}")
+
+
 @cli.command()
 @click.argument("number", type=SESSION_ID)
 def replay(number: int) -> None:
