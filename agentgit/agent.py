@@ -42,6 +42,7 @@ class Judgement:
     summary: str
     slugs: list[str] = field(default_factory=list)
     reason: str | None = None
+    novelty: list[dict[str, Any]] = field(default_factory=list)  # per kept piece
 
 
 @dataclass
@@ -353,7 +354,9 @@ class Agent:
         state.pending = None
         # The summary and reason go into commit messages and trailers: scrubbed.
         if isinstance(ending, Keep):
-            return Judgement("crystallized", _clean(ending.summary), slugs=ending.slugs)
+            return Judgement(
+                "crystallized", _clean(ending.summary), slugs=ending.slugs, novelty=ending.novelty
+            )
         if isinstance(ending, Discard):
             return Judgement("abandoned", _clean(ending.summary), reason=_clean(ending.reason))
         _add_user_text(state.messages, self._budget_note(state))

@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, history, stops, transcript
+from agentgit import corpus, faults, history, novelty, stops, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
@@ -107,6 +107,7 @@ class Session:
         self.commits: list[str] = []
         self._tree: tuple[str, dict[str, str]] | None = None  # (head, path -> blob)
         self._index: CorpusIndex | None = None
+        self._main: novelty.Pieces | None = None
 
     # -- names -----------------------------------------------------------------------
 
@@ -179,6 +180,10 @@ class Session:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
         return self._index.search(self._tree[1], query, limit)
 
+    def main_pieces(self) -> novelty.Pieces:
+        self._main = novelty.main_pieces(self.repo, self._main)
+        return self._main
+
     def history(self, path: str) -> str:
         return self.repo.diff_log(
             [MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"], f"corpus/{path}", max_count=20
@@ -200,6 +205,7 @@ class Session:
             usage=fields.get("usage", {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}),
             cost_usd=fields.get("cost_usd"),
             head=fields.get("head"),
+            novelty=fields.get("novelty", []),
             body=body,
         )
 
@@ -601,6 +607,7 @@ def _final_commit(
         },
         cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6),
         head=head_before,
+        novelty=judgement.novelty,
     )
     path = session.journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
