@@ -611,6 +611,8 @@ def show(number: int, with_transcript: bool) -> None:
         _echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
         if x.pieces:
             _echo(f"  pieces: {', '.join(x.pieces)}")
+        for kept in view.kept:
+            _echo(f"    {kept.slug} — {kept.title}" + _novelty_text(kept.novelty))
     else:
         _echo(f"Session {number:04d} — open on {view.branch}")
     _echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
@@ -628,6 +630,12 @@ def show(number: int, with_transcript: bool) -> None:
             _echo("  (no transcript note on this session's head)")
         else:
             _echo(history.render_transcript(view.transcript))
+
+
+def _novelty_text(record: dict[str, Any] | None) -> str:
+    from agentgit.novelty import describe
+
+    return f": {describe(record)}" if record else ""
 
 
 @cli.command()

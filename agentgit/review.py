@@ -20,7 +20,8 @@ from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
 from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main, log_commit
-from agentgit.messages import landing_trailers, message
+from agentgit.messages import kept_novelty, landing_trailers, message, novelty_trailers
+from agentgit.novelty import describe
 from agentgit.repo import (
     ARCHIVE_PREFIX,
     EMPTY,
@@ -115,7 +116,7 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
     lines = [f"**Session {session.id}** — judgement: **{judged}**", ""]
     lines += ["### Summary", "", result.summary.strip() or "(none)", ""]
     if result.pieces:
-        lines += ["### Pieces", ""] + [f"- `corpus/pieces/{p}.md`" for p in result.pieces] + [""]
+        lines += ["### Pieces", ""] + _piece_lines(repo, session, result) + [""]
     lines += ["### Explorations", ""]
     for commit in reversed(commits):
         # Only agentgit's trailers are skipped: reasoning may well start "Plan: ...".
@@ -144,6 +145,16 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
         "(`agentgit sync` records either in the log).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _piece_lines(repo: Repository, session: Session, result: Result) -> list[str]:
+    """Each kept piece, with its novelty against main when the log entry has it."""
+    records = kept_novelty(repo, str(result.head), f"corpus/{session.log_rel}")
+    by_piece = {r["piece"]: r for r in records}
+    return [
+        f"- `corpus/pieces/{p}.md`" + (f" — {describe(by_piece[p])}" if p in by_piece else "")
+        for p in result.pieces
+    ]
 
 
 # -- sync ------------------------------------------------------------------------------
@@ -471,11 +482,13 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         build = lambda old: repo.tree_of(old)  # noqa: E731
     else:
         entry.outcome, entry.reason, entry.pieces = "abandoned", CLOSED_REASON, []
+        entry.novelty = []  # one record per kept piece: none now
         text = corpus.render_log_entry(entry)
         trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
-    return name, entry.title, build, message(subject, f"Review: {decision.how}.", trailers)
+    novel = novelty_trailers(entry.novelty) if merged else []
+    return name, entry.title, build, message(subject, f"Review: {decision.how}.", trailers, novel)
 
 
 # -- sync without a remote ---------------------------------------------------------------
