@@ -469,9 +469,10 @@ def _slug(path: str) -> str:
 # --- where main's pieces come from -------------------------------------------------------
 
 
-def main_pieces(repo: Repository, before: Pieces | None = None) -> Pieces:
+def main_pieces(repo: Repository, before: Pieces | None = None, rev: str = MAIN) -> Pieces:
     """Main's pieces as main stands now (another session may have kept one since this
-    one started), read with one ls-tree; ``before``'s index is reused."""
-    files = repo.tree_files(MAIN, "corpus/pieces")
+    one started), read with one ls-tree; ``before``'s index is reused. A replay passes
+    the session's base instead: main as the recorded session saw it."""
+    files = repo.tree_files(rev, "corpus/pieces")
     index = before.index if before else CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
     return Pieces(index, {p.removeprefix("corpus/"): sha for p, sha in files.items()})

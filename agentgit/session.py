@@ -83,6 +83,7 @@ class Session:
         self._tree: tuple[str, dict[str, str]] | None = None  # (head, path -> blob)
         self._index: CorpusIndex | None = None
         self._main: novelty.Pieces | None = None
+        self.novelty_rev = MAIN  # what novelty compares drafts with (replay: the base)
 
     # -- names -----------------------------------------------------------------------
 
@@ -156,7 +157,7 @@ class Session:
         return self._index.search(self._tree[1], query, limit)
 
     def main_pieces(self) -> novelty.Pieces:
-        self._main = novelty.main_pieces(self.repo, self._main)
+        self._main = novelty.main_pieces(self.repo, self._main, self.novelty_rev)
         return self._main
 
     def history(self, path: str) -> str:

@@ -334,6 +334,9 @@ def test_a_near_duplicate_is_refused_once_then_kept_with_its_overlap(corpus_repo
         f"harbour-tides — Harbour tides: novelty {record['score']:.3f}, nearest tides "
         f"(similarity {record['similarity']:.3f}); overlap: {OVERLAP}"
     ) in shown.stdout
+    # A replay compares with main as the session saw it, so it makes the same record.
+    replayed = agentgit(corpus_repo, "replay", "1")
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
 
 
 def test_a_revision_of_the_neighbour_is_kept_without_a_refusal(corpus_repo: Path) -> None:
@@ -347,6 +350,9 @@ def test_a_revision_of_the_neighbour_is_kept_without_a_refusal(corpus_repo: Path
     assert record["nearest"] != "tides" and "overlap" not in record
     [trailer] = novelty_trailers(corpus_repo)
     assert trailer.startswith(f"tides {record['score']:.3f} nearest={record['nearest']}:")
+    # Main now holds the revision; a replay compares with main as the session saw it.
+    replayed = agentgit(corpus_repo, "replay", "1")
+    assert replayed.returncode == 0, replayed.stdout + replayed.stderr
 
 
 def test_an_empty_main_gives_novelty_one_and_no_neighbour(corpus_repo: Path) -> None:
