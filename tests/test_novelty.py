@@ -13,7 +13,9 @@ from typing import Any
 
 import pytest
 from conftest import ROOT, agentgit, git
+from fakegithub import FakeGitHub
 from scripts import crystallize, draft, turn
+from test_review import github_env, remote, reviewed  # noqa: F401  (fixtures)
 
 from agentgit import corpus, novelty
 from agentgit.index import CorpusIndex, index_path
@@ -21,7 +23,7 @@ from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.settings import Settings
-from agentgit.tools import Toolbox
+from agentgit.tools import JUDGE_TOOLS, Keep, Toolbox
 
 sys.path.insert(0, str(ROOT / "bench"))
 from gen_corpus import Text  # noqa: E402
@@ -390,6 +392,41 @@ def test_a_deleted_or_corrupt_index_gives_the_same_refusal(corpus_repo: Path, da
     after = toolbox.call("crystallize", args)
     assert after.is_error and after.text == before.text
     assert git(corpus_repo, "status", "--porcelain") == ""
+
+
+def test_the_last_turn_keeps_a_near_duplicate_with_its_score(corpus_repo: Path) -> None:
+    """Only judging is left: a refusal would end the session abandoned, and the score
+    never keeps or discards by itself."""
+    main_with_pieces(corpus_repo)
+    repo = Repository.discover(corpus_repo)
+    session = start(repo, Settings(model="scripted"), topic="harbours", model_name="scripted")
+    toolbox = Toolbox(session)
+    toolbox.call("write_draft", {"slug": "copy", "title": "Copy", "body": TIDES})
+    toolbox.allowed = JUDGE_TOOLS
+    with pytest.raises(Keep) as kept:
+        toolbox.call("crystallize", {"slugs": ["copy"], "summary": "s"})
+    assert kept.value.novelty == [
+        {"piece": "copy", "score": 0.0, "nearest": "tides", "similarity": 1.0}
+    ]
+
+
+def test_the_pull_request_shows_each_pieces_novelty(
+    corpus_repo: Path,
+    remote: Path,  # noqa: F811
+    github_env: FakeGitHub,  # noqa: F811
+) -> None:
+    main_with_pieces(corpus_repo)
+    git(corpus_repo, "push", "-q", "origin", "main")
+    turns = [
+        draft("harbour-tides", "Harbour tides", RESTATING),
+        turn("crystallize", {"slugs": ["harbour-tides"], "summary": "s", "overlap": OVERLAP}),
+    ]
+    result = reviewed(corpus_repo, turns, "pr", topic="harbour tides")
+    assert result.outcome == "in-review"
+    body = github_env.pulls[1]["body"]
+    line = next(ln for ln in body.splitlines() if "corpus/pieces/harbour-tides.md" in ln)
+    assert line.startswith("- `corpus/pieces/harbour-tides.md` — novelty 0.")
+    assert "nearest tides (similarity " in line and line.endswith(f"; overlap: {OVERLAP}")
 
 
 # -- the record is checked -----------------------------------------------------------------
