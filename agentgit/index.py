@@ -18,7 +18,8 @@ from pathlib import Path
 
 from agentgit.search import AREAS, Passage, query_terms, searchable, shown, split_passages
 
-SCHEMA = 1
+# 2: each blob names the rowids of its passages, so they are read without a scan.
+SCHEMA = 2
 # \w+ as agentgit.search tokenizes: letters, digits and the underscore, case folded.
 _TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
 
@@ -71,7 +72,8 @@ class CorpusIndex:
                 db = self._connect()
             db.execute("PRAGMA journal_mode=WAL")  # concurrent sessions read while one writes
             db.executescript(f"""
-                CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY);
+                CREATE TABLE IF NOT EXISTS blobs (
+                    sha TEXT PRIMARY KEY, first INTEGER, last INTEGER);
                 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
                     text, blob UNINDEXED, line UNINDEXED, tokenize="{_TOKENIZE}");
                 CREATE TABLE IF NOT EXISTS derived (
@@ -140,19 +142,27 @@ class CorpusIndex:
         if not missing:
             return 0
         contents = self.read_blobs(missing)
-        rows = []
+        split = {}
         for sha in missing:
             try:
                 text = contents.get(sha, b"").decode("utf-8")
             except UnicodeDecodeError:
                 text = ""  # binary: nothing to rank, but known
-            rows += [(passage, sha, line) for line, passage in split_passages(text)]
+            split[sha] = list(split_passages(text))
         db.execute("BEGIN IMMEDIATE")
         try:
+            # Rowids given here (under the write lock), so each blob knows its span.
+            rowid = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()[0]
+            rows, spans = [], []
+            for sha, passages in split.items():
+                spans.append((sha, rowid + 1, rowid + len(passages)))
+                for line, passage in passages:
+                    rowid += 1
+                    rows.append((rowid, passage, sha, line))
+            db.executemany("INSERT OR IGNORE INTO blobs (sha, first, last) VALUES (?, ?, ?)", spans)
             db.executemany(
-                "INSERT OR IGNORE INTO blobs (sha) VALUES (?)", [(sha,) for sha in missing]
+                "INSERT INTO passages (rowid, text, blob, line) VALUES (?, ?, ?, ?)", rows
             )
-            db.executemany("INSERT INTO passages (text, blob, line) VALUES (?, ?, ?)", rows)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -204,12 +214,17 @@ class CorpusIndex:
         found: dict[str, list[tuple[int, str]]] = {}
         for chunk in _chunks(sorted(set(blobs)), 500):
             marks = ",".join("?" * len(chunk))
-            for blob, line, text in self.db.execute(
-                f"SELECT blob, line, text FROM passages WHERE blob IN ({marks})", chunk
-            ):
-                found.setdefault(blob, []).append((int(line), text))
-        for rows in found.values():
-            rows.sort()
+            spans = self.db.execute(
+                f"SELECT sha, first, last FROM blobs WHERE sha IN ({marks})", chunk
+            ).fetchall()
+            for blob, first, last in spans:
+                found[blob] = sorted(
+                    (int(line), text)
+                    for line, text in self.db.execute(
+                        "SELECT line, text FROM passages WHERE rowid BETWEEN ? AND ?",
+                        (first, last),
+                    )
+                )
         return found
 
     # -- what other readers derive from blobs (novelty), kept beside the passages --------

@@ -17,10 +17,12 @@ then computed exactly for each.
 A draft is a near-duplicate when its novelty is below ``novelty_min``: by default as
 close as the closest pair already in the corpus, clamped to [FLOOR, CEILING] (at least
 FLOOR, so a near-copy is always caught; at most CEILING, so a corpus of a few unrelated
-pieces does not refuse every draft that touches one of them). What calibration needs is
-kept in the index file by blob id: each blob's term counts, main's document frequencies
-(updated by the blobs that changed) and each piece's nearest neighbour, so a keep on
-10,000 pieces looks up only the pieces that are new since the last one.
+pieces does not refuse every draft that touches one of them). Past SAMPLE pieces the
+closest pair is looked for from a fixed random sample of them (those with the smallest
+blob ids), so it is an estimate there. What calibration needs is kept in the index file:
+main's document frequencies (updated by the blobs that came and went) and each sampled
+piece's nearest neighbour by blob id, so a keep on 10,000 pieces looks up only what
+changed since the last one.
 """
 
 from __future__ import annotations
@@ -35,20 +37,21 @@ from typing import Any
 
 from agentgit.index import CorpusIndex, index_path
 from agentgit.repo import MAIN, Repository
-from agentgit.search import STOPWORDS, split_passages, tokens
+from agentgit.search import STOPWORDS, searchable, split_passages, tokens
 
 MIN_PARAGRAPH_TERMS = 12
 FLOOR = 0.2  # novelty below this is a near-duplicate whatever the corpus holds
 CEILING = 0.5  # ... and at or above this never is
-QUERY_TERMS = 24  # the draft's most telling words that ask the index for candidates
+QUERY_TERMS = 16  # the draft's most telling words that ask the index for candidates
 PARAGRAPH_QUERY_TERMS = 10
-CANDIDATE_PASSAGES = 60
+CANDIDATE_PASSAGES = 40
+CANDIDATE_PIECES = 16  # of which the pieces of the best passages are compared exactly
 PARAGRAPH_CANDIDATES = 6
 NEIGHBOURS = 3
-SAMPLE = 100  # pieces whose nearest neighbour calibrates novelty_min on a large corpus
+TERMS_KEPT = 2_000  # blobs' terms kept in memory between calls
+SAMPLE = 64  # pieces whose nearest neighbour calibrates novelty_min on a large corpus
 # Derived data is keyed by this too: a change to tokenising or splitting makes it stale.
 VERSION = "1"
-_TERMS = f"novelty-terms/{VERSION}"
 _NEAREST = f"novelty-nearest/{VERSION}"
 _DF = f"novelty-df/{VERSION}"
 
@@ -66,30 +69,27 @@ class Terms:
     doc: Counts
     paras: list[tuple[int, Counts]] = field(default_factory=list)  # (line, counts)
 
-    def to_json(self) -> str:
-        return json.dumps({"doc": self.doc, "paras": self.paras}, separators=(",", ":"))
 
-    @classmethod
-    def from_json(cls, text: str) -> Terms:
-        data = json.loads(text)
-        return cls(data["doc"], [(int(line), counts) for line, counts in data["paras"]])
-
-
-def counts(text: str) -> Counts:
-    return dict(Counter(t for t in tokens(text) if t not in STOPWORDS))
+def counts(words: list[str]) -> Counts:
+    found = Counter(words)  # counted in C: this runs over every piece once
+    for word in STOPWORDS & found.keys():
+        del found[word]
+    return dict(found)
 
 
 def passage_terms(passages: Iterable[tuple[int, str]]) -> Terms:
     """Terms from a file's passages (agentgit.search.split_passages): the header
     (title, summary, tags; the passage at line 1) counts in the whole, not as a paragraph."""
-    doc: Counter[str] = Counter()
+    every: list[str] = []
     paras = []
     for line, text in passages:
-        found = counts(text)
-        doc.update(found)
-        if line > 1 and sum(found.values()) >= MIN_PARAGRAPH_TERMS:
-            paras.append((line, found))
-    return Terms(dict(doc), paras)
+        words = tokens(text)
+        every += words
+        if line > 1 and len(words) >= MIN_PARAGRAPH_TERMS:
+            found = counts(words)
+            if sum(found.values()) >= MIN_PARAGRAPH_TERMS:
+                paras.append((line, found))
+    return Terms(counts(every), paras)
 
 
 def text_terms(text: str) -> Terms:
@@ -170,19 +170,20 @@ class Pieces:
 
     index: CorpusIndex
     files: dict[str, str]
+    # Terms of the blobs this process read: computed from the indexed passages (a few
+    # milliseconds for a comparison's candidates), so not worth storing.
+    _terms: dict[str, Terms] = field(default_factory=dict, repr=False)
 
     def terms(self, blobs: Iterable[str]) -> dict[str, Terms]:
-        """Each blob's terms: stored by blob id once computed from its passages."""
         wanted = set(blobs)
-        stored = self.index.derived(_TERMS, wanted)
-        found = {b: Terms.from_json(t) for b, t in stored.items()}
-        missing = wanted - found.keys()
+        missing = wanted - self._terms.keys()
         if missing:
             passages = self.index.passages_of(missing)
-            new = {b: passage_terms(passages.get(b, [])) for b in missing}
-            self.index.store_derived(_TERMS, {b: t.to_json() for b, t in new.items()})
-            found.update(new)
-        return found
+            for blob in missing:
+                self._terms[blob] = passage_terms(passages.get(blob, []))
+        if len(self._terms) > TERMS_KEPT:  # a calibration pass read the whole corpus
+            self._terms = {b: self._terms[b] for b in wanted}
+        return {b: self._terms[b] for b in wanted}
 
     def weights(self) -> Weights:
         """Document frequencies over main's pieces: the last ones computed, brought up to
@@ -202,11 +203,11 @@ class Pieces:
         if added or removed or memo is None:
             terms = self.terms(added.keys() | removed.keys())
             for blob, times in added.items():
-                for term in terms[blob].doc:
-                    df[term] += times
+                for _ in range(times):
+                    df.update(terms[blob].doc.keys())
             for blob, times in removed.items():
-                for term in terms[blob].doc:
-                    df[term] -= times
+                for _ in range(times):
+                    df.subtract(terms[blob].doc.keys())
             df = +df  # drop the zeros
             listed = sorted(blobs.elements())
             self.index.store_memo(_DF, json.dumps({"blobs": listed, "df": dict(df)}))
@@ -240,17 +241,20 @@ def nearest(
         return []
     mine = Vectors(terms, weights)
     candidates: dict[str, str] = {}
-    queries = [(_telling(mine.doc, QUERY_TERMS), CANDIDATE_PASSAGES)]
+    queries = [(_telling(mine.doc, QUERY_TERMS), CANDIDATE_PASSAGES, CANDIDATE_PIECES)]
     if by_paragraph:
         queries += [
-            (_telling(v, PARAGRAPH_QUERY_TERMS), PARAGRAPH_CANDIDATES) for _, v in mine.paras
+            (_telling(v, PARAGRAPH_QUERY_TERMS), PARAGRAPH_CANDIDATES, PARAGRAPH_CANDIDATES)
+            for _, v in mine.paras
         ]
-    for words, count in queries:
+    for words, count, most in queries:
         # The whole tree is asked (the index keeps it selected between calls) and the
         # left-out pieces are dropped from what it answers.
         found = pieces.index.nearest_passages(pieces.files, words, count + 4 * len(left_out))
+        taken: set[str] = set()
         for path, blob, _line, _score in found:
-            if path not in left_out:
+            if path not in left_out and (path in taken or len(taken) < most):
+                taken.add(path)
                 candidates[path] = blob
     known = pieces.terms(candidates.values())
     matches = [
@@ -475,4 +479,5 @@ def main_pieces(repo: Repository, before: Pieces | None = None, rev: str = MAIN)
     the session's base instead: main as the recorded session saw it."""
     files = repo.tree_files(rev, "corpus/pieces")
     index = before.index if before else CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
-    return Pieces(index, {p.removeprefix("corpus/"): sha for p, sha in files.items()})
+    pieces = {p.removeprefix("corpus/"): sha for p, sha in files.items()}
+    return Pieces(index, {p: sha for p, sha in pieces.items() if searchable(p)})
