@@ -333,7 +333,7 @@ def threshold(pieces: Pieces, weights: Weights, setting: str | float = "auto") -
     return Threshold(
         value,
         f"auto: the closest pair, {_slug(a)} and {_slug(b)}, is at similarity {sim:.3f}; "
-        f"kept within {FLOOR:g}–{CEILING:g}",
+        f"held within {FLOOR:g}–{CEILING:g}",
     )
 
 
