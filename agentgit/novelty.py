@@ -36,7 +36,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit.index import CorpusIndex, index_path
-from agentgit.repo import MAIN, Repository
+from agentgit.refs import MAIN
+from agentgit.repo import Repository
 from agentgit.search import STOPWORDS, searchable, split_passages, tokens
 
 MIN_PARAGRAPH_TERMS = 12
