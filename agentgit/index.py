@@ -21,6 +21,7 @@ from agentgit.search import AREAS, Passage, query_terms, searchable, shown, spli
 # 2: each blob names the rowids of its passages, so they are read without a scan.
 SCHEMA = 2
 # \w+ as agentgit.search tokenizes: letters, digits and the underscore, case folded.
+OVERFETCH = 5  # nearest_passages asks the whole index for this many times what it needs
 _TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
 
 ReadBlobs = Callable[[list[str]], dict[str, bytes]]
@@ -43,6 +44,7 @@ class CorpusIndex:
         # many times), nothing is scanned.
         self._indexed: dict[str, str] | None = None
         self._selected: dict[str, str] | None = None
+        self._by_blob: tuple[tuple[dict[str, str], str], dict[str, list[str]]] | None = None
 
     # -- the file ------------------------------------------------------------------
 
@@ -198,16 +200,43 @@ class CorpusIndex:
         if not terms or limit < 1:
             return []
         self.update(files)
-        self._select(files)
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        # The best passages of the whole index first, without the join to the tree (which
+        # doubles a query's cost); the tree's are among them unless it is a small part.
+        paths = self._paths_by_blob(files, area)
         rows = self.db.execute(
-            "SELECT c.path, p.blob, p.line, -bm25(passages) AS score "
-            "FROM passages p JOIN cur c ON c.blob = p.blob "
-            "WHERE passages MATCH ? AND c.path >= ? AND c.path < ? "
-            "ORDER BY score DESC, c.path, p.line LIMIT ?",
-            (match, f"{area}/", f"{area}0", limit),
+            "SELECT blob, line, -bm25(passages) AS score FROM passages "
+            "WHERE passages MATCH ? ORDER BY score DESC LIMIT ?",
+            (match, limit * OVERFETCH),
         ).fetchall()
-        return [(path, blob, int(line), float(score)) for path, blob, line, score in rows]
+        found = [
+            (path, blob, int(line), float(score))
+            for blob, line, score in rows
+            for path in paths.get(blob, ())
+        ]
+        if len(found) < limit and len(rows) == limit * OVERFETCH:
+            self._select(files)
+            found = [
+                (path, blob, int(line), float(score))
+                for path, blob, line, score in self.db.execute(
+                    "SELECT c.path, p.blob, p.line, -bm25(passages) AS score "
+                    "FROM passages p JOIN cur c ON c.blob = p.blob "
+                    "WHERE passages MATCH ? AND c.path >= ? AND c.path < ? "
+                    "ORDER BY score DESC LIMIT ?",
+                    (match, f"{area}/", f"{area}0", limit),
+                )
+            ]
+        found.sort(key=lambda r: (-r[3], r[0], r[2]))
+        return found[:limit]
+
+    def _paths_by_blob(self, files: dict[str, str], area: str) -> dict[str, list[str]]:
+        if self._by_blob is None or self._by_blob[0] != (files, area):
+            paths: dict[str, list[str]] = {}
+            for rel, sha in files.items():
+                if rel.startswith(f"{area}/") and searchable(rel):
+                    paths.setdefault(sha, []).append(rel)
+            self._by_blob = ((dict(files), area), paths)
+        return self._by_blob[1]
 
     def passages_of(self, blobs: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
         """The indexed passages of each blob, (line, text) in line order."""

@@ -43,9 +43,10 @@ from agentgit.search import STOPWORDS, searchable, split_passages, tokens
 MIN_PARAGRAPH_TERMS = 12
 FLOOR = 0.2  # novelty below this is a near-duplicate whatever the corpus holds
 CEILING = 0.5  # ... and at or above this never is
-QUERY_TERMS = 16  # the draft's most telling words that ask the index for candidates
+QUERY_TERMS = 12  # the draft's most telling words that ask the index for candidates
 PARAGRAPH_QUERY_TERMS = 10
 CANDIDATE_PASSAGES = 40
+COMMON_SHARE, COMMON_FLOOR = 0.05, 20  # a word in more pieces than this does not ask
 CANDIDATE_PIECES = 16  # of which the pieces of the best passages are compared exactly
 PARAGRAPH_CANDIDATES = 6
 NEIGHBOURS = 3
@@ -242,10 +243,14 @@ def nearest(
         return []
     mine = Vectors(terms, weights)
     candidates: dict[str, str] = {}
-    queries = [(_telling(mine.doc, QUERY_TERMS), CANDIDATE_PASSAGES, CANDIDATE_PIECES)]
+    queries = [(_telling(mine.doc, QUERY_TERMS, weights), CANDIDATE_PASSAGES, CANDIDATE_PIECES)]
     if by_paragraph:
         queries += [
-            (_telling(v, PARAGRAPH_QUERY_TERMS), PARAGRAPH_CANDIDATES, PARAGRAPH_CANDIDATES)
+            (
+                _telling(v, PARAGRAPH_QUERY_TERMS, weights),
+                PARAGRAPH_CANDIDATES,
+                PARAGRAPH_CANDIDATES,
+            )
             for _, v in mine.paras
         ]
     for words, count, most in queries:
@@ -266,8 +271,13 @@ def nearest(
     return matches[:limit]
 
 
-def _telling(vec: Vector, count: int) -> list[str]:
-    return [t for t, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
+def _telling(vec: Vector, count: int, weights: Weights) -> list[str]:
+    """A text's heaviest words that some piece has, without those most pieces have:
+    they would not tell one candidate from another, and their long lists are most of a
+    query's cost."""
+    common = max(COMMON_FLOOR, weights.n * COMMON_SHARE)
+    rare = {t: w for t, w in vec.items() if 0 < weights.df.get(t, 0) <= common} or vec
+    return [t for t, _ in sorted(rare.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]
 
 
 # --- calibration -----------------------------------------------------------------------
