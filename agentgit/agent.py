@@ -42,7 +42,9 @@ class Judgement:
     summary: str
     slugs: list[str] = field(default_factory=list)
     reason: str | None = None
-    novelty: list[dict[str, Any]] = field(default_factory=list)  # per kept piece
+    # Per kept piece (agentgit.novelty): what informed the keep, not part of the verdict,
+    # so two judgements that keep the same pieces for the same reasons are equal.
+    novelty: list[dict[str, Any]] = field(default_factory=list, compare=False)
 
 
 @dataclass

@@ -149,11 +149,7 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
             {
                 "slugs": {"type": "array", "items": _S, "minItems": 1},
                 "summary": _S,
-                "overlap": {
-                    **_S,
-                    "description": "when crystallize refused a draft as a near-duplicate: "
-                    "what it says that the neighbour it named does not",
-                },
+                "overlap": {**_S, "description": "what a near-duplicate adds to its neighbour"},
             },
             ["slugs", "summary"],
         ),
