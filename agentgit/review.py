@@ -17,6 +17,7 @@ from typing import Any
 
 from agentgit import corpus, faults, history, refs, transcript
 from agentgit import remote as remote_mod
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
 from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main, log_commit
@@ -38,7 +39,7 @@ def submit(
     remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True, in_review=True)
     faults.point("pushed")
     judged = result.outcome
-    result.outcome = "in-review"
+    result.outcome = Outcome.IN_REVIEW
     result.review_url = f"{remote} {session.branch}"
     if settings.review == "pr":
         github = GitHub.from_env(repo.remote_url(remote))
@@ -198,7 +199,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         done.append(
             Synced(
                 decision.number,
-                "crystallized" if decision.merged else "abandoned",
+                Outcome.CRYSTALLIZED if decision.merged else Outcome.ABANDONED,
                 decision.pull,
                 commit,
                 note,
@@ -281,12 +282,12 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
             None,
         )
         record = recorded.get(tail, {})
-        if record.get("Agentgit-Outcome") not in (None, "needs-review"):
+        if record.get("Agentgit-Outcome") not in (None, Outcome.NEEDS_REVIEW):
             yield _Decision(
                 number,
                 head,
                 branch,
-                record["Agentgit-Outcome"] == "crystallized",
+                record["Agentgit-Outcome"] == Outcome.CRYSTALLIZED,
                 None,
                 record.get("Agentgit-Review", "recorded"),
             )
@@ -296,7 +297,7 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         pull_number = pull["number"] if pull else None
         decided_pull = pull is not None and pull.get("state") == "closed"
         merged_pull = decided_pull and _merged(pull or {})
-        if _outcome(repo, head) == "needs-review":
+        if _outcome(repo, head) == Outcome.NEEDS_REVIEW:
             # Its entry went to main when it could not merge: only its head reaching main
             # says a person merged it (a squash is seen through its pull request).
             merged = main is not None and repo.is_ancestor(head, main)
@@ -393,7 +394,7 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
         done.append(
             Synced(
                 number,
-                "abandoned",
+                Outcome.ABANDONED,
                 pull["number"],
                 remote_mod.fetch_main(repo, remote) if merged else None,
                 note,
@@ -411,7 +412,7 @@ def _record(
     that refuses the push (protected) gets it by an `agentgit:log` pull request."""
     number, merged = decision.number, decision.merged
     landed = find_landing(repo, number, remote)
-    if landed is not None and _outcome(repo, landed) != "needs-review":
+    if landed is not None and _outcome(repo, landed) != Outcome.NEEDS_REVIEW:
         return None, decision.how  # already recorded
     name, title, build, text = _recording(repo, decision)
     if remote_mod.fetch_main(repo, remote) is None:
@@ -462,22 +463,22 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
     trailers = landing_trailers(repo, head)
     trailers["Agentgit-Review"] = decision.how
     build: Callable[[str], str]
-    if merged and entry.outcome == "needs-review":
+    if merged and entry.outcome == Outcome.NEEDS_REVIEW:
         # A person merged what the session could not: the entry says so now.
-        entry.outcome, entry.reason = "crystallized", None
+        entry.outcome, entry.reason = Outcome.CRYSTALLIZED, None
         entry.body = entry.body.rstrip() + f"\n\n## Kept in review\n\n{decision.how}.\n"
         kept = corpus.render_log_entry(entry)
-        trailers["Agentgit-Outcome"] = "crystallized"
+        trailers["Agentgit-Outcome"] = Outcome.CRYSTALLIZED
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
         build = lambda old: repo.tree_with_file(old, name, kept)  # noqa: E731
     elif merged:
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
         build = lambda old: repo.tree_of(old)  # noqa: E731
     else:
-        entry.outcome, entry.reason, entry.pieces = "abandoned", CLOSED_REASON, []
+        entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, CLOSED_REASON, []
         entry.novelty = []  # one record per kept piece: none now
         text = corpus.render_log_entry(entry)
-        trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
+        trailers.update({"Agentgit-Outcome": Outcome.ABANDONED, "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
     novel = novelty_trailers(entry.novelty) if merged else []
@@ -497,7 +498,7 @@ def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
         done.append(
             Synced(
                 decision.number,
-                "crystallized" if decision.merged else "abandoned",
+                Outcome.CRYSTALLIZED if decision.merged else Outcome.ABANDONED,
                 None,
                 commit,
                 decision.how,
@@ -512,7 +513,7 @@ def local_decisions(repo: Repository, number: int | None = None) -> list[_Decisi
     main = repo.main_commit()
     decisions = []
     for line in history.log(repo):
-        if line.outcome != "needs-review" or number not in (None, line.session):
+        if line.outcome != Outcome.NEEDS_REVIEW or number not in (None, line.session):
             continue
         ref = next(iter(session_branches(repo, line.session)), None)
         branch = ref.removeprefix("refs/heads/") if ref else None

@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from agentgit import corpus, novelty
+from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
@@ -24,27 +25,29 @@ JUDGE_TOOLS = ("crystallize", "abandon")
 MAX_OVERLAP = 1_000  # characters of crystallize's overlap the record keeps
 
 
-class SessionEnd(Exception):  # noqa: N818 - control flow, not an error
-    """The model judged; carries the outcome to the loop."""
-
-    def __init__(self, summary: str) -> None:
-        super().__init__(summary)
-        self.summary = summary
-
-
 class Keep(SessionEnd):
+    """crystallize: the model judged that these drafts hold."""
+
     def __init__(
         self, slugs: list[str], summary: str, novelty: list[dict[str, Any]] | None = None
     ) -> None:
         super().__init__(summary)
-        self.slugs = slugs
+        self.slugs, self.summary = slugs, summary
         self.novelty = novelty or []  # per kept piece: agentgit.novelty.Novelty.record()
+
+    def judgement(self) -> Judgement:
+        return Judgement(Outcome.CRYSTALLIZED, self.summary, slugs=self.slugs, novelty=self.novelty)
 
 
 class Discard(SessionEnd):
+    """abandon: the model judged that nothing crystallized, and why."""
+
     def __init__(self, reason: str, summary: str) -> None:
         super().__init__(summary)
-        self.reason = reason
+        self.reason, self.summary = reason, summary
+
+    def judgement(self) -> Judgement:
+        return Judgement(Outcome.ABANDONED, self.summary, reason=self.reason)
 
 
 @dataclass
