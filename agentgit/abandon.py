@@ -17,7 +17,6 @@ from agentgit.models.base import ProgressFn
 from agentgit.refs import MAIN
 from agentgit.reopen import entry_usage, judged_result, open_session
 from agentgit.repo import RefUpdate, Repository
-from agentgit.review import local_decisions, log_entry_name
 from agentgit.scrub import clean_line
 from agentgit.session import (
     Result,
@@ -31,6 +30,7 @@ from agentgit.session import (
     worktree_path,
 )
 from agentgit.settings import Settings
+from agentgit.sync import local_decisions, log_entry_name
 
 
 def abandon(

@@ -539,11 +539,15 @@ def sync(json_flag: bool) -> None:
     Without a remote: needs-review branches merged into main here are kept, deleted
     ones abandoned.
 
+    What people said in review (the pull request's reviews and comments) and the
+    commits a person added to the branch go into a Review section of the session's
+    log entry, which the next orientation shows.
+
     Each decided session is archived and its branch deleted. Pull requests are
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
     cleans up decided agentgit:log pull requests. Running it twice changes
     nothing the second time."""
-    from agentgit.review import sync as do_sync
+    from agentgit.sync import sync as do_sync
 
     repo = _repo()
     for item in do_sync(repo, _settings(repo, {})):
