@@ -15,7 +15,7 @@ import pytest
 from conftest import ROOT, agentgit, git
 from fakegithub import FakeGitHub
 from scripts import crystallize, draft, turn
-from test_review import github_env, remote, reviewed  # noqa: F401  (fixtures)
+from test_review import github_env, merge_on_remote, remote, reviewed  # noqa: F401  (fixtures)
 
 from agentgit import corpus, novelty
 from agentgit.index import CorpusIndex, index_path
@@ -427,6 +427,27 @@ def test_the_pull_request_shows_each_pieces_novelty(
     line = next(ln for ln in body.splitlines() if "corpus/pieces/harbour-tides.md" in ln)
     assert line.startswith("- `corpus/pieces/harbour-tides.md` — novelty 0.")
     assert "nearest tides (similarity " in line and line.endswith(f"; overlap: {OVERLAP}")
+
+
+def test_a_keep_decided_in_review_carries_the_novelty_trailers(
+    corpus_repo: Path,
+    remote: Path,  # noqa: F811
+    tmp_path: Path,
+) -> None:
+    main_with_pieces(corpus_repo)
+    git(corpus_repo, "push", "-q", "origin", "main")
+    turns = [
+        draft("harbour-tides", "Harbour tides", RESTATING),
+        turn("crystallize", {"slugs": ["harbour-tides"], "summary": "s", "overlap": OVERLAP}),
+    ]
+    result = reviewed(corpus_repo, turns, "branch", topic="harbour tides")
+    merge_on_remote(remote, str(result.branch), tmp_path)  # a person, by hand
+    proc = agentgit(corpus_repo, "sync")
+    assert proc.returncode == 0, proc.stderr
+    [record] = corpus.parse_log_entry(
+        git(remote, "show", f"{result.head}:corpus/log/0001-harbour-tides.md"), "log"
+    ).novelty
+    assert novelty_trailers(remote) == [novelty.trailer_value(record)]
 
 
 # -- the record is checked -----------------------------------------------------------------
