@@ -616,6 +616,8 @@ def show(number: int, with_transcript: bool) -> None:
         _echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
         if x.pieces:
             _echo(f"  pieces: {', '.join(x.pieces)}")
+        for kept in view.kept:
+            _echo(f"    {kept.slug} — {kept.title}" + _novelty_text(kept.novelty))
     else:
         _echo(f"Session {number:04d} — open on {view.branch}")
     _echo(f"  head {view.head[:12]} ({refs.archive(number)})\n")
@@ -661,6 +663,12 @@ def map_command(output: Path | None) -> None:
     target = landscape.write(text, (output or landscape.default_path(repo)).absolute())
     counts = ", ".join(f"{n} {o}" for o, n in sorted(page.counts().items()))
     _echo(f"Wrote the map of {len(page.sessions)} sessions ({counts or 'none yet'}) to {target}")
+
+
+def _novelty_text(record: dict[str, Any] | None) -> str:
+    from agentgit.novelty import describe
+
+    return f": {describe(record)}" if record else ""
 
 
 @cli.command()

@@ -31,7 +31,7 @@ OUTCOMES = ("crystallized", "abandoned", "needs-review", "interrupted")
 PIECE_KEYS = ("title", "summary", "tags", "created", "updated", "sessions")
 LOG_KEYS = (
     "session", "title", "started", "ended", "outcome", "pieces", "reason",
-    "model", "turns", "usage", "cost_usd", "head",
+    "model", "turns", "usage", "cost_usd", "head", "novelty",
 )  # fmt: skip
 USAGE_KEYS = ("input", "output", "cache_read", "cache_write")
 MAX_TITLE = 200
@@ -113,6 +113,8 @@ class LogEntry:
     usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))
     cost_usd: float | None = None
     head: str | None = None
+    # Per kept piece (DESIGN §8): {piece, score, nearest, similarity, overlap?}.
+    novelty: list[dict[str, Any]] = field(default_factory=list)
     body: str = ""
 
 
@@ -410,8 +412,10 @@ def render_log_entry(entry: LogEntry) -> str:
     meta: dict[str, Any] = {}
     for key in LOG_KEYS:
         value = getattr(entry, key)
-        if key == "reason" and value is None:
+        if (key == "reason" and value is None) or (key == "novelty" and not value):
             continue
+        if key == "novelty":
+            value = [dict(record) for record in value]
         if key == "outcome" and value is not None:
             value = str(value)  # an Outcome: YAML knows no enums
         meta[key] = dict(value) if key == "usage" else list(value) if key == "pieces" else value
@@ -487,6 +491,50 @@ def _cost(value: object) -> float | None:
     raise _Bad("cost_usd must be a non-negative number")
 
 
+NOVELTY_KEYS = ("piece", "score", "nearest", "similarity", "overlap")
+
+
+def _novelty(value: object) -> list[dict[str, Any]]:
+    """The log entry's `novelty`: one record per kept piece, as agentgit.novelty makes."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Bad("novelty must be a list of {piece, score, nearest, similarity}")
+    return [_novelty_record(record, i) for i, record in enumerate(value)]
+
+
+def _novelty_record(record: object, i: int) -> dict[str, Any]:
+    where = f"novelty[{i}]"
+    if not isinstance(record, dict):
+        raise _Bad(f"{where} must be a mapping of piece, score, nearest, similarity")
+    unknown = [str(k) for k in record if k not in NOVELTY_KEYS]
+    if unknown:
+        raise _Bad(f"{where} has unknown key {unknown[0]!r}")
+    piece, nearest = record.get("piece"), record.get("nearest")
+    if not (isinstance(piece, str) and SLUG_RE.match(piece)):
+        raise _Bad(f"{where}.piece must be a slug")
+    if nearest is not None and not (isinstance(nearest, str) and SLUG_RE.match(nearest)):
+        raise _Bad(f"{where}.nearest must be a slug or null")
+    out: dict[str, Any] = {"piece": piece}
+    for key in ("score", "similarity"):
+        number = record.get(key)
+        if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
+            raise _Bad(f"{where}.{key} must be a number from 0 to 1")
+        out[key] = float(number)
+    out = {
+        "piece": piece,
+        "score": out["score"],
+        "nearest": nearest,
+        "similarity": out["similarity"],
+    }
+    overlap = record.get("overlap")
+    if overlap is not None:
+        if not isinstance(overlap, str):
+            raise _Bad(f"{where}.overlap must be text")
+        out["overlap"] = overlap
+    return out
+
+
 _LOG_FIELDS = {
     "session": lambda v: _as_int(v, "session"),
     "title": lambda v: _one_line(v, "title"),
@@ -500,6 +548,7 @@ _LOG_FIELDS = {
     "usage": _usage,
     "cost_usd": _cost,
     "head": lambda v: _optional_text(v, "head"),
+    "novelty": _novelty,
 }
 
 

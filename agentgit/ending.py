@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from enum import StrEnum
+from typing import Any
 
 
 class Outcome(StrEnum):
@@ -30,6 +31,9 @@ class Judgement:
     summary: str
     slugs: list[str] = field(default_factory=list)
     reason: str | None = None
+    # Per kept piece (agentgit.novelty): what informed the keep, not part of the verdict,
+    # so two judgements that keep the same pieces for the same reasons are equal.
+    novelty: list[dict[str, Any]] = field(default_factory=list, compare=False)
 
     def __post_init__(self) -> None:
         # A plain string: the judgement is saved as JSON and YAML, which know no enums.

@@ -7,11 +7,12 @@ its trailers, so the log is one `git log --first-parent` call.
 from __future__ import annotations
 
 import json
+from contextlib import suppress
 from dataclasses import dataclass, field
 from typing import Any
 
-from agentgit import refs
-from agentgit.errors import AgentgitError
+from agentgit import corpus, refs
+from agentgit.errors import AgentgitError, CorpusError
 from agentgit.refs import MAIN
 from agentgit.repo import Commit, Repository
 
@@ -136,6 +137,13 @@ class Exploration:
 
 
 @dataclass
+class KeptPiece:
+    slug: str
+    title: str
+    novelty: dict[str, Any] | None  # the log entry's record (agentgit.novelty), if any
+
+
+@dataclass
 class SessionView:
     session: int
     line: LogLine | None
@@ -144,6 +152,7 @@ class SessionView:
     log_entry: str | None
     explorations: list[Exploration]
     transcript: str | None
+    kept: list[KeptPiece] = field(default_factory=list)
 
 
 def show(repo: Repository, number: int) -> SessionView:
@@ -165,7 +174,28 @@ def show(repo: Repository, number: int) -> SessionView:
     ]
     if names:
         log_entry = repo.read_blob(head, names[0])
-    return SessionView(number, line, branch, head, log_entry, explorations, repo.read_note(head))
+    view = SessionView(number, line, branch, head, log_entry, explorations, repo.read_note(head))
+    if line and line.outcome == "crystallized":
+        view.kept = _kept(repo, head, line.pieces, log_entry, names[0] if names else "")
+    return view
+
+
+def _kept(
+    repo: Repository, head: str, slugs: list[str], log_entry: str | None, name: str
+) -> list[KeptPiece]:
+    """The pieces a session kept, by title, with the novelty its log entry recorded."""
+    records: dict[str, dict[str, Any]] = {}
+    with suppress(CorpusError):
+        if log_entry:
+            records = {r["piece"]: r for r in corpus.parse_log_entry(log_entry, name).novelty}
+    kept = []
+    for slug in slugs:
+        title = slug
+        text = repo.read_blob(head, f"corpus/pieces/{slug}.md")
+        with suppress(CorpusError):
+            title = corpus.parse_piece(text, f"pieces/{slug}.md").title if text else slug
+        kept.append(KeptPiece(slug, title, records.get(slug)))
+    return kept
 
 
 def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploration]:

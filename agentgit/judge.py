@@ -101,6 +101,7 @@ def final_commit(
         },
         cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6),
         head=head_before,
+        novelty=judgement.novelty,
     )
     path = session.journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)

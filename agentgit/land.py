@@ -18,7 +18,7 @@ from agentgit.mainline import (
     land_on_main,
     log_commit,
 )
-from agentgit.messages import landing_trailers, message, one_line
+from agentgit.messages import kept_novelty, landing_trailers, message, novelty_trailers, one_line
 from agentgit.models.base import ProgressFn
 from agentgit.repo import CheckoutBlocked, RefUpdate, Repository
 from agentgit.review import submit as review_submit
@@ -158,13 +158,14 @@ def merge(
     """Keep: main gets a --no-ff merge of the session's head."""
     head = result.head
     assert head is not None
+    kept = novelty_trailers(kept_novelty(repo, head, f"corpus/{session.log_rel}"))
 
     def build(old: str) -> str:
         merged = repo.merge_tree(old, head)
         if merged.tree is None:
             raise MergeConflict(merged.conflicts)
         subject = f"Crystallize session {session.id}: {one_line(result.title)}"
-        text = message(subject, result.summary, landing_trailers(repo, head))
+        text = message(subject, result.summary, landing_trailers(repo, head), kept)
         commit = repo.commit_tree(merged.tree, [old, head], text)
         faults.point("merging")
         return commit

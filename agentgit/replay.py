@@ -57,6 +57,7 @@ def replay(repo: Repository, number: int) -> ReplayReport:
     repo.add_detached_worktree(worktree, meta["base"])
     try:
         session = Session(repo, meta, worktree)
+        session.novelty_rev = meta["base"]  # main as the recorded session saw it
         model = ScriptedModel(transcript.assistant_turns(data), name=meta["model"])
         state = AgentState(messages=[data["messages"][0]])
         text, _ = orientation(session, recorded_settings)

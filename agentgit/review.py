@@ -17,6 +17,8 @@ from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
 from agentgit.mainline import log_commit
+from agentgit.messages import kept_novelty
+from agentgit.novelty import describe
 from agentgit.refs import MAIN
 from agentgit.repo import Repository
 from agentgit.session import Result, Session
@@ -104,7 +106,7 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
     lines = [f"**Session {session.id}** — judgement: **{judged}**", ""]
     lines += ["### Summary", "", result.summary.strip() or "(none)", ""]
     if result.pieces:
-        lines += ["### Pieces", ""] + [f"- `corpus/pieces/{p}.md`" for p in result.pieces] + [""]
+        lines += ["### Pieces", ""] + _piece_lines(repo, session, result) + [""]
     lines += ["### Explorations", ""]
     for commit in reversed(commits):
         # Only agentgit's trailers are skipped: reasoning may well start "Plan: ...".
@@ -133,3 +135,13 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
         "(`agentgit sync` records either in the log).",
     ]
     return "\n".join(lines) + "\n"
+
+
+def _piece_lines(repo: Repository, session: Session, result: Result) -> list[str]:
+    """Each kept piece, with its novelty against main when the log entry has it."""
+    records = kept_novelty(repo, str(result.head), f"corpus/{session.log_rel}")
+    by_piece = {r["piece"]: r for r in records}
+    return [
+        f"- `corpus/pieces/{p}.md`" + (f" — {describe(by_piece[p])}" if p in by_piece else "")
+        for p in result.pieces
+    ]

@@ -20,7 +20,7 @@ from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
 from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main
-from agentgit.messages import landing_trailers, message
+from agentgit.messages import landing_trailers, message, novelty_trailers
 from agentgit.refs import MAIN
 from agentgit.repo import RefUpdate, Repository
 from agentgit.review import CLOSED_REASON, LOG_LABEL, log_pull
@@ -357,12 +357,14 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         build = feedback.tree_builder(repo, name, decision.review)
     else:
         entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, CLOSED_REASON, []
+        entry.novelty = []  # one record per kept piece: none now
         entry.body = feedback.appended(entry.body, decision.review)
         text = corpus.render_log_entry(entry)
         trailers.update({"Agentgit-Outcome": Outcome.ABANDONED, "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
-    return name, entry.title, build, message(subject, f"Review: {decision.how}.", trailers)
+    novel = novelty_trailers(entry.novelty) if merged else []
+    return name, entry.title, build, message(subject, f"Review: {decision.how}.", trailers, novel)
 
 
 # -- sync without a remote ---------------------------------------------------------------

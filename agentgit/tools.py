@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from agentgit import corpus
+from agentgit import corpus, novelty
 from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
@@ -22,17 +22,21 @@ from agentgit.search import Passage
 from agentgit.settings import Settings
 
 JUDGE_TOOLS = ("crystallize", "abandon")
+MAX_OVERLAP = 1_000  # characters of crystallize's overlap the record keeps
 
 
 class Keep(SessionEnd):
     """crystallize: the model judged that these drafts hold."""
 
-    def __init__(self, slugs: list[str], summary: str) -> None:
+    def __init__(
+        self, slugs: list[str], summary: str, novelty: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(summary)
         self.slugs, self.summary = slugs, summary
+        self.novelty = novelty or []  # per kept piece: agentgit.novelty.Novelty.record()
 
     def judgement(self) -> Judgement:
-        return Judgement(Outcome.CRYSTALLIZED, self.summary, slugs=self.slugs)
+        return Judgement(Outcome.CRYSTALLIZED, self.summary, slugs=self.slugs, novelty=self.novelty)
 
 
 class Discard(SessionEnd):
@@ -68,6 +72,7 @@ class Workspace(Protocol):
     def history(self, path: str) -> str: ...
     def journal_path(self) -> Path: ...
     def start_journal(self) -> None: ...
+    def main_pieces(self) -> novelty.Pieces: ...
 
 
 def _schema(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -144,7 +149,11 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
         "description": "End the session and keep it: the named drafts become pieces and the "
         "session merges to main. Only when a piece has really crystallized.",
         "input_schema": _schema(
-            {"slugs": {"type": "array", "items": _S, "minItems": 1}, "summary": _S},
+            {
+                "slugs": {"type": "array", "items": _S, "minItems": 1},
+                "summary": _S,
+                "overlap": {**_S, "description": "what a near-duplicate adds to its neighbour"},
+            },
             ["slugs", "summary"],
         ),
     },
@@ -169,6 +178,7 @@ class Toolbox:
     max_body_chars: int = 60_000
     max_result_chars: int = 12_000
     search_limit: int = 8
+    novelty_min: str | float = "auto"
     reasoning: str = ""
     turn: int = 0
     allowed: tuple[str, ...] = TOOL_NAMES
@@ -185,6 +195,7 @@ class Toolbox:
             max_body_chars=settings.max_body_chars,
             max_result_chars=settings.max_result_chars,
             search_limit=settings.search_limit,
+            novelty_min=settings.novelty_min,
         )
 
     def definitions(self) -> list[dict[str, Any]]:
@@ -406,10 +417,22 @@ class Toolbox:
         missing = [s for s in checked if not self._plain(f"drafts/{s}.md").is_file()]
         if missing:
             raise ToolError(f"crystallize: no draft {', '.join(missing)}; write_draft first")
-        for slug in checked:
+        texts = {}
+        for slug in dict.fromkeys(checked):
             draft = f"drafts/{slug}.md"
-            corpus.parse_piece((self._drafts_dir() / f"{slug}.md").read_text("utf-8"), draft)
-        raise Keep(list(dict.fromkeys(checked)), _req_str(args, "summary").strip())
+            texts[slug] = (self._drafts_dir() / f"{slug}.md").read_text("utf-8")
+            corpus.parse_piece(texts[slug], draft)
+        summary = _req_str(args, "summary").strip()
+        overlap = clean_line(_opt_str(args, "overlap") or "", secrets_from_env())[:MAX_OVERLAP]
+        found = novelty.safe_measure(self.workspace.main_pieces(), texts, self.novelty_min)
+        near = [n for n in found if n.near_duplicate]
+        # The last turn may only judge: a refusal there would end the session abandoned,
+        # and the score never keeps or discards by itself. The record shows the score.
+        if near and not overlap and set(self.allowed) - set(JUDGE_TOOLS):
+            raise ToolError("\n".join(novelty.refusal(n, self._title(n.nearest)) for n in near))
+        for n in near or found:
+            n.overlap = overlap or None
+        raise Keep(list(texts), summary, [n.record() for n in found])
 
     def _tool_abandon(self, args: dict[str, Any]) -> ToolResult:
         reason = _req_str(args, "reason").strip()
@@ -418,6 +441,10 @@ class Toolbox:
         raise Discard(" ".join(reason.split())[:300], _req_str(args, "summary").strip())
 
     # -- helpers -------------------------------------------------------------------
+
+    def _title(self, slug: str | None) -> str | None:
+        piece = self._existing_piece(slug) if slug else None
+        return piece.title if piece else None
 
     def _drafts_dir(self) -> Path:
         return self.workspace.corpus_dir / "drafts"

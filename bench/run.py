@@ -45,6 +45,7 @@ GOALS = {
     "session": ("seconds", 10.0),
     "hook": ("seconds", 0.3),
     "search": ("seconds", 0.05),
+    "novelty": ("seconds", 0.5),
 }
 GIT_LOG_FORMAT = "--format=%H%x1f%P%x1f%cI%x1f%s%x1f%b%x1f%(trailers:only,unfold)%x1e"
 
@@ -289,6 +290,59 @@ def bench_search(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
             indexed_files=len(files),
         )
     ]
+
+
+def bench_novelty(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
+    """The novelty check one crystallize makes (a draft against main's pieces, in-process,
+    calibration kept), against one search call on the same index; and what calibration
+    costs from nothing and after one new piece on main, once."""
+    import random
+
+    from agentgit import novelty
+    from agentgit.repo import Repository
+
+    repo = Repository.discover(repo_dir)
+    pieces = novelty.main_pieces(repo)
+    index, files = pieces.index, dict(pieces.files)
+    index.update(files)  # the passages: bench_search measured building them
+    index.db.execute("DELETE FROM derived")
+    index.db.execute("DELETE FROM memo")
+    build = timed(lambda: novelty.threshold(pieces, pieces.weights()))
+    text = gen_corpus.Text(random.Random(5))
+    theme = text.theme()
+    new = corpus_piece(text.title(theme), text.body(theme))
+    pieces.files["pieces/bench-new.md"] = repo.hash_blob(new)
+    update = timed(lambda: novelty.threshold(pieces, pieces.weights()))
+    drafts = [corpus_piece(text.title(theme), text.body(theme)) for _ in range(runs * 4)]
+    queries = iter(SEARCH_QUERIES * runs * 4)
+    check = iter(drafts)
+
+    def ours() -> None:
+        novelty.measure(pieces, {"bench-draft": next(check)})
+
+    def theirs() -> None:
+        index.search(pieces.files, next(queries), 8)
+
+    a, b = paired(runs, ours, theirs)
+    index.close()
+    return [
+        figure(
+            "novelty",
+            "the novelty check of one crystallize, one draft against main's pieces",
+            a,
+            b,
+            "one `search` call on the same index",
+            calibration_build_s=build,
+            calibration_update_s=update,
+            pieces=len(files),
+        )
+    ]
+
+
+def corpus_piece(title: str, body: str) -> str:
+    from agentgit import corpus
+
+    return corpus.render_piece({"title": title}, body)
 
 
 def session_script(repo: Path, tag: str) -> list[dict[str, Any]]:
@@ -692,6 +746,7 @@ def main(argv: list[str] | None = None) -> int:
         ("agentgit log", lambda: [bench_log(repo, agentgit, args.runs)]),
         ("exploration commit, orientation", lambda: bench_commit_and_orientation(repo, args.runs)),
         ("search", lambda: bench_search(repo, args.runs)),
+        ("novelty", lambda: bench_novelty(repo, args.runs)),
         ("40-turn session", lambda: [bench_session(repo, agentgit, args.session_runs)]),
         ("pre-commit hook", lambda: [bench_hook(repo, agentgit, args.runs)]),
     ):

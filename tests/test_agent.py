@@ -210,7 +210,7 @@ def test_token_budget(session: Session) -> None:
     assert len(model.requests) == 6
 
 
-@pytest.mark.parametrize(("cap", "requests"), [(0.002, 0), (0.0031, 1), (1.0, 8)])
+@pytest.mark.parametrize(("cap", "requests"), [(0.002, 0), (0.0032, 1), (1.0, 8)])
 def test_a_cost_cap_is_kept_from_the_first_turn(
     session: Session, cap: float, requests: int
 ) -> None:
