@@ -176,7 +176,11 @@ def test_novelty_and_questions_are_read_tolerantly_from_the_frontmatter(mapped: 
     assert [(n.piece, n.score, n.nearest) for n in by[1].novelty] == [("tides", 0.8, None)]
     # Items that are not novelty records are left out, not fatal.
     assert [(n.piece, n.score, n.similarity) for n in by[4].novelty] == [("tides", 0.25, 0.75)]
-    assert by[2].novelty == [] and by[3].novelty == []
+    assert by[2].novelty == []  # abandoned: nothing kept, nothing measured
+    # The sessions themselves measured the rest at crystallize: the needs-review revision
+    # (compared with the other pieces: none) and the piece sent to review.
+    assert [(n.piece, n.score, n.nearest) for n in by[3].novelty] == [("tides", 1.0, None)]
+    assert [n.piece for n in by[5].novelty] == ["moon"]
     lines = {q.id: q for q in seen.questions}
     assert set(lines) == {"moon-pull", "archive-growth", "ferry"}  # "bad" has no status
     growth = lines["archive-growth"]
@@ -282,7 +286,7 @@ def test_a_browser_draws_every_mark_and_shows_a_session(page: Path, tmp_path: Pa
     assert status.get("data-status") == "drawn", status
     assert (status["data-sessions"], status["data-pieces"], status["data-questions"]) == (
         "6",
-        "2",
+        "4",  # sessions 1 and 4 (their records rewritten by hand), 3 and 5 (their own)
         "3",
     )
     assert 'class="q q-possibly-dead"' in dom and 'class="q q-answered"' in dom
