@@ -15,8 +15,9 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agentgit import corpus, faults, history, refs, transcript
+from agentgit import corpus, faults, feedback, history, refs, transcript
 from agentgit import remote as remote_mod
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
 from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main, log_commit
@@ -37,7 +38,7 @@ def submit(
     remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True, in_review=True)
     faults.point("pushed")
     judged = result.outcome
-    result.outcome = "in-review"
+    result.outcome = Outcome.IN_REVIEW
     result.review_url = f"{remote} {session.branch}"
     if settings.review == "pr":
         github = GitHub.from_env(repo.remote_url(remote))
@@ -159,6 +160,7 @@ class _Decision:
     merged: bool
     pull: int | None
     how: str  # what review did, in words
+    review: feedback.Feedback | None = None  # what people said and did in review
 
 
 def sync(repo: Repository, settings: Settings) -> list[Synced]:
@@ -173,10 +175,11 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     for decision in _decisions(repo, remote, github):
         number = f"{decision.number:04d}"
         commit, note = _record(repo, remote, decision, settings, github)
+        note = feedback.with_warning(note, decision.review)
         faults.point("recorded")
         archive, review_ref = refs.archive(decision.number), refs.review(decision.number)
         repo.ref_transaction([RefUpdate.force(archive, decision.head)])
-        specs = [f"{decision.head}:{archive}", f":{review_ref}"]
+        specs = [f"{decision.head}:{archive}", f":{review_ref}", *feedback.refspecs(decision)]
         leases = [f"{review_ref}:{decision.head}"]
         if decision.branch:
             specs.append(f":refs/heads/{decision.branch}")
@@ -187,7 +190,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         done.append(
             Synced(
                 decision.number,
-                "crystallized" if decision.merged else "abandoned",
+                Outcome.CRYSTALLIZED if decision.merged else Outcome.ABANDONED,
                 decision.pull,
                 commit,
                 note,
@@ -270,12 +273,12 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
             None,
         )
         record = recorded.get(tail, {})
-        if record.get("Agentgit-Outcome") not in (None, "needs-review"):
+        if record.get("Agentgit-Outcome") not in (None, Outcome.NEEDS_REVIEW):
             yield _Decision(
                 number,
                 head,
                 branch,
-                record["Agentgit-Outcome"] == "crystallized",
+                record["Agentgit-Outcome"] == Outcome.CRYSTALLIZED,
                 None,
                 record.get("Agentgit-Review", "recorded"),
             )
@@ -285,7 +288,7 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
         pull_number = pull["number"] if pull else None
         decided_pull = pull is not None and pull.get("state") == "closed"
         merged_pull = decided_pull and _merged(pull or {})
-        if _outcome(repo, head) == "needs-review":
+        if _outcome(repo, head) == Outcome.NEEDS_REVIEW:
             # Its entry went to main when it could not merge: only its head reaching main
             # says a person merged it (a squash is seen through its pull request).
             merged = main is not None and repo.is_ancestor(head, main)
@@ -382,7 +385,7 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
         done.append(
             Synced(
                 number,
-                "abandoned",
+                Outcome.ABANDONED,
                 pull["number"],
                 remote_mod.fetch_main(repo, remote) if merged else None,
                 note,
@@ -400,8 +403,9 @@ def _record(
     that refuses the push (protected) gets it by an `agentgit:log` pull request."""
     number, merged = decision.number, decision.merged
     landed = find_landing(repo, number, remote)
-    if landed is not None and _outcome(repo, landed) != "needs-review":
+    if landed is not None and _outcome(repo, landed) != Outcome.NEEDS_REVIEW:
         return None, decision.how  # already recorded
+    decision.review = feedback.collect(repo, decision, github, remote)
     name, title, build, text = _recording(repo, decision)
     if remote_mod.fetch_main(repo, remote) is None:
         raise AgentgitError(f"{remote} has no {MAIN}")
@@ -425,6 +429,9 @@ def _record(
         f"`{MAIN}`, so it comes by this pull request"
         + (
             ": it changes no file, and merging it lists the session in `agentgit log`.\n"
+            if merged and not (decision.review and decision.review.section)
+            else f": it adds the Review section to `{name}`, and merging it lists the "
+            "session in `agentgit log`.\n"
             if merged
             else f": it adds the log entry `{name}` saying the session was "
             "abandoned, closed in review.\n"
@@ -451,21 +458,23 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
     trailers = landing_trailers(repo, head)
     trailers["Agentgit-Review"] = decision.how
     build: Callable[[str], str]
-    if merged and entry.outcome == "needs-review":
+    if merged and entry.outcome == Outcome.NEEDS_REVIEW:
         # A person merged what the session could not: the entry says so now.
-        entry.outcome, entry.reason = "crystallized", None
+        entry.outcome, entry.reason = Outcome.CRYSTALLIZED, None
         entry.body = entry.body.rstrip() + f"\n\n## Kept in review\n\n{decision.how}.\n"
+        entry.body = feedback.appended(entry.body, decision.review)
         kept = corpus.render_log_entry(entry)
-        trailers["Agentgit-Outcome"] = "crystallized"
+        trailers["Agentgit-Outcome"] = Outcome.CRYSTALLIZED
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
         build = lambda old: repo.tree_with_file(old, name, kept)  # noqa: E731
     elif merged:
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
-        build = lambda old: repo.tree_of(old)  # noqa: E731
+        build = feedback.tree_builder(repo, name, decision.review)
     else:
-        entry.outcome, entry.reason, entry.pieces = "abandoned", CLOSED_REASON, []
+        entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, CLOSED_REASON, []
+        entry.body = feedback.appended(entry.body, decision.review)
         text = corpus.render_log_entry(entry)
-        trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
+        trailers.update({"Agentgit-Outcome": Outcome.ABANDONED, "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
     return name, entry.title, build, message(subject, f"Review: {decision.how}.", trailers)
@@ -484,10 +493,10 @@ def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
         done.append(
             Synced(
                 decision.number,
-                "crystallized" if decision.merged else "abandoned",
+                Outcome.CRYSTALLIZED if decision.merged else Outcome.ABANDONED,
                 None,
                 commit,
-                decision.how,
+                feedback.with_warning(decision.how, decision.review),
             )
         )
     return done
@@ -499,7 +508,7 @@ def local_decisions(repo: Repository, number: int | None = None) -> list[_Decisi
     main = repo.main_commit()
     decisions = []
     for line in history.log(repo):
-        if line.outcome != "needs-review" or number not in (None, line.session):
+        if line.outcome != Outcome.NEEDS_REVIEW or number not in (None, line.session):
             continue
         ref = next(iter(session_branches(repo, line.session)), None)
         branch = ref.removeprefix("refs/heads/") if ref else None
@@ -519,6 +528,7 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
     """The decision's commit on the local main (compare-and-swap, the user's checkout
     brought forward), the head archived, the branch deleted where main or the archive
     holds all of it."""
+    decision.review = feedback.collect(repo, decision, None, None)
     _, _, build, text = _recording(repo, decision)
     try:
         commit = land_on_main(
