@@ -21,7 +21,7 @@ import yaml
 from conftest import agentgit, git
 from fakeapi import FAKE_KEY, FakeAPI, error
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
-from test_remote import attached_remote, clone
+from helpers import attached_remote, clone
 from test_review import merge_on_remote
 from test_sessions_api import draft, drop_it, keep, note
 

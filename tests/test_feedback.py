@@ -15,10 +15,10 @@ import pytest
 from conftest import agentgit, git
 from fakeapi import FakeAPI
 from fakegithub import REPOSITORY, REPOSITORY_ID, TOKEN, FakeGitHub
+from helpers import attached_remote, clone
 from scripts import keep_script
 from test_local_review import BRANCH as LOCAL_BRANCH
 from test_local_review import needs_review  # noqa: F401  (the fixture)
-from test_remote import attached_remote, clone
 from test_review import merge_on_remote, reviewed
 from test_sessions_api import drop_it, in_process
 

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
+from helpers import all_objects, attached_remote
 from scripts import crystallize, draft, note, write_script
-from test_remote import attached_remote
 
 # Shapes scrub.py knows, with bodies distinctive enough to look for in any case.
 ANTHROPIC = "sk-ant-api03-Qx7Vw9Lm3Rt5Yp8Kz2Nb4Hd6"
@@ -72,12 +72,7 @@ def _everything_in_git(repo: Path) -> str:
     """Every ref name, and every object in the repository, reachable or not: commits,
     trees (file names), blobs (files, transcript notes)."""
     refs = git(repo, "for-each-ref", "--format=%(refname)")
-    objects = subprocess.run(
-        ["git", "cat-file", "--batch-all-objects", "--batch"],
-        cwd=repo,
-        capture_output=True,
-        check=True,
-    ).stdout
+    objects = all_objects(repo)
     return refs + objects.decode("utf-8", "replace")
 
 
