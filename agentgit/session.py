@@ -27,7 +27,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, history, stops, transcript
+from agentgit import corpus, faults, history, questions, stops, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import Agent, AgentState, Judgement
 from agentgit.diffsubject import describe
@@ -201,6 +201,7 @@ class Session:
             cost_usd=fields.get("cost_usd"),
             head=fields.get("head"),
             body=body,
+            questions=questions.journal_questions(self.journal_path(), self.log_rel),
         )
 
     def journal_body(self) -> str:
@@ -451,6 +452,7 @@ def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.
         max_chars=settings.orient_max_chars,
         recent_log=settings.orient_recent_log,
         today=session.today,
+        questions=questions.read(session.repo, settings.dead_after, session.meta.get("base")),
     )
 
 
