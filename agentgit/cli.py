@@ -606,7 +606,8 @@ def questions(show_all: bool, json_flag: bool) -> None:
     found = questions_mod.read(repo, _settings(repo, {}).dead_after)
     shown = [q for q in found if show_all or q.live]
     if json_flag:
-        _echo("\n".join(json.dumps(q.to_dict()) for q in shown))
+        for q in shown:
+            _echo(json.dumps(q.to_dict()))
         return
     if not shown:
         _echo("No questions yet." if show_all or not found else "No open questions.")
