@@ -190,7 +190,7 @@ def _recorded(repo: Any, number: int, strict: bool = True) -> dict[str, Any]:
     `strict` (abandon, which ends a session whatever its transcript holds): {} too if
     it cannot be read."""
     from agentgit import transcript
-    from agentgit.session import read_transcript
+    from agentgit.reopen import read_transcript
 
     path = transcript.transcript_path(repo.state_dir, number)
     if not path.exists():
@@ -353,7 +353,7 @@ def session(
     Exits 0 when the session judged (kept, abandoned or needs-review), 3 when it was
     interrupted (resume it with `agentgit resume N`), 1 on an error.
     """
-    from agentgit import session as lifecycle
+    from agentgit import claim, explore
 
     repo = _repo()
     topic = (topic or "").strip() or None  # CI passes an empty topic when none was given
@@ -382,16 +382,16 @@ def session(
     progress = _progress(machine)
     if _spent_too_much(repo, settings, machine, progress):
         return
-    drift = lifecycle.program_warning(repo)
+    drift = explore.program_warning(repo)
     if drift:
         progress("warning", {"message": drift})
     llm = _model(settings.model, settings)
     spec = settings.model
     if spec.startswith("scripted:"):  # resume may run from another directory
         spec = "scripted:" + str(Path(spec.removeprefix("scripted:")).resolve())
-    current = lifecycle.start(repo, settings, topic=topic, model_name=llm.name, model_spec=spec)
+    current = claim.start(repo, settings, topic=topic, model_name=llm.name, model_spec=spec)
     progress("started", {"session": current.session, "branch": current.branch})
-    result = lifecycle.run(repo, current, llm, settings, progress)
+    result = explore.run(repo, current, llm, settings, progress)
     _report(result, machine)
 
 
@@ -467,12 +467,12 @@ def resume(
     With a remote, an interrupted session is left there (its branch, and its transcript
     as a note), so it can be resumed from any clone: the next CI run, say."""
     from agentgit import remote as remote_mod
-    from agentgit import session as lifecycle
+    from agentgit import reopen
 
     repo = _repo()
     # Say "no open session" before any complaint about the model (a missing API key);
     # a session parked on the remote by another machine is fetched here.
-    lifecycle.check_open(repo, number, remote_mod.active(repo, _settings(repo, {})))
+    reopen.check_open(repo, number, remote_mod.active(repo, _settings(repo, {})))
     recorded = _recorded(repo, number)
     # A resumed session keeps the model and budget it started with, unless told otherwise.
     budget = recorded.get("budget") or {}
@@ -496,7 +496,7 @@ def resume(
     )
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)
-    result = lifecycle.resume(repo, number, llm, settings, _progress(machine))
+    result = reopen.resume(repo, number, llm, settings, _progress(machine))
     _report(result, machine)
 
 
@@ -511,13 +511,13 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
     judgement) is landed as it judged, since undoing that commit would lose it; the
     output says which outcome it landed with.
     """
-    from agentgit import session as lifecycle
+    from agentgit import abandon as abandoning
 
     repo = _repo()
     recorded = _recorded(repo, number, strict=False)
     settings = _settings(repo, {"review": recorded.get("review"), "push": recorded.get("push")})
     machine = _machine_mode(json_flag)
-    result = lifecycle.abandon(repo, number, reason, settings, _progress(machine))
+    result = abandoning.abandon(repo, number, reason, settings, _progress(machine))
     _report(result, machine)
 
 

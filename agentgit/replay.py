@@ -15,9 +15,11 @@ from dataclasses import dataclass
 from agentgit import transcript
 from agentgit.agent import Agent, AgentState
 from agentgit.errors import AgentgitError
+from agentgit.explore import orientation, system_prompt
+from agentgit.judge import final_commit
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import ARCHIVE_PREFIX, Repository
-from agentgit.session import Session, _final_commit, orientation, system_prompt
+from agentgit.session import Session
 from agentgit.settings import Settings
 from agentgit.tools import Toolbox
 
@@ -73,7 +75,7 @@ def replay(repo: Repository, number: int) -> ReplayReport:
         )
         judgement = agent.run(state)
         session.meta["ended"] = meta.get("ended")
-        _final_commit(repo, session, judgement, state)
+        final_commit(repo, session, judgement, state)
         return _compare(repo, number, recorded_head, repo.head(worktree))
     finally:
         repo.remove_worktree(worktree)

@@ -433,6 +433,28 @@ class Repository:
                 self.run_status("worktree", "remove", "--force", str(path))
             self.run("worktree", "prune")
 
+    def prune_worktrees(self) -> None:
+        with self._lock("worktrees"):
+            self.run("worktree", "prune")
+
+    def worktree_branch(self, path: Path) -> str | None:
+        """The branch checked out in the worktree at `path`, if `path` is the top of a
+        worktree of this repository (not a directory inside another one)."""
+        if not (path / ".git").is_file():
+            return None
+        code, out, _ = self.run_status("symbolic-ref", "--short", "HEAD", cwd=path)
+        top_code, top, _ = self.run_status("rev-parse", "--show-toplevel", cwd=path)
+        if code != 0 or top_code != 0 or Path(top.strip()).resolve() != path.resolve():
+            return None
+        return out.strip()
+
+    def worktree_head(self, path: Path) -> str | None:
+        """The commit checked out at `path`, if it is a worktree with one."""
+        if not (path / ".git").is_file():
+            return None
+        code, out, _ = self.run_status("rev-parse", "--verify", "--quiet", "HEAD", cwd=path)
+        return out.strip() if code == 0 else None
+
     def reset_worktree(self, path: Path) -> None:
         """Drop whatever a killed process left half-written in a session worktree."""
         self.run("reset", "--quiet", "--hard", "HEAD", cwd=path)

@@ -13,12 +13,14 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
 from agentgit import corpus, faults, history, transcript
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
+from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main, log_commit
+from agentgit.messages import landing_trailers, message
 from agentgit.repo import (
     ARCHIVE_PREFIX,
     EMPTY,
@@ -27,10 +29,8 @@ from agentgit.repo import (
     SESSION_BRANCH_PREFIX,
     Repository,
 )
+from agentgit.session import Result, Session, session_branches
 from agentgit.settings import Settings
-
-if TYPE_CHECKING:
-    from agentgit.session import Result, Session
 
 CLOSED_REASON = "closed in review"
 LOG_BRANCH_PREFIX = "agentgit/log/"
@@ -60,8 +60,6 @@ def submit(
 def submit_log(repo: Repository, session: Session, result: Result, remote: str) -> str:
     """An abandoned session whose log entry a protected main refused: the log-only commit
     goes by an `agentgit:log` pull request. Where it went is returned."""
-    from agentgit.session import log_commit
-
     body = (
         f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"
         f"`{remote}` refused the push of its log entry to `{MAIN}`, so the entry "
@@ -212,8 +210,6 @@ def _forget_local(repo: Repository, number: int, head: str) -> None:
     """Drop this clone's review ref of a decided session, and its branch where the
     archived `head` holds all of it: a person's own commits on the branch here, or the
     branch checked out, keep it."""
-    from agentgit.session import session_branches
-
     for ref, sha in session_branches(repo, number).items():
         if repo.is_ancestor(sha, head) and ref not in repo.worktrees():
             repo.ref_transaction([(ref, EMPTY, sha)])
@@ -291,7 +287,7 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
                 record.get("Agentgit-Review", "recorded"),
             )
             continue
-        entry = _log_entry_name(repo, head, number)
+        entry = log_entry_name(repo, head, number)
         pull = github.find_pull(branch or _branch_of(entry)) if github else None
         pull_number = pull["number"] if pull else None
         decided_pull = pull is not None and pull.get("state") == "closed"
@@ -324,7 +320,7 @@ def _outcome(repo: Repository, commit: str) -> str | None:
     return repo.trailers(commit).get("Agentgit-Outcome")
 
 
-def _log_entry_name(repo: Repository, head: str, number: int) -> str:
+def log_entry_name(repo: Repository, head: str, number: int) -> str:
     name = next(
         (
             n
@@ -409,64 +405,57 @@ def _record(
     changes nothing but records the keep; closed, one that adds the abandoned log entry.
     Returns it (None if already recorded, or sent by pull request) and a note. A main
     that refuses the push (protected) gets it by an `agentgit:log` pull request."""
-    from agentgit.session import find_landing
-
     number, merged = decision.number, decision.merged
     landed = find_landing(repo, number, remote)
     if landed is not None and _outcome(repo, landed) != "needs-review":
         return None, decision.how  # already recorded
-    name, title, build, message = _recording(repo, decision)
-    for _ in range(settings.merge_retries):
-        old = remote_mod.fetch_main(repo, remote)
-        if old is None:
-            raise AgentgitError(f"{remote} has no {MAIN}")
-        commit = repo.commit_tree(build(old), [old], message)
-        pushed, why = remote_mod.push_main(repo, remote, commit)
-        if pushed is remote_mod.Pushed.OK:
-            from agentgit.session import _bring_local_main
+    name, title, build, text = _recording(repo, decision)
+    if remote_mod.fetch_main(repo, remote) is None:
+        raise AgentgitError(f"{remote} has no {MAIN}")
 
-            _bring_local_main(repo, commit)
-            return commit, decision.how
-        if pushed is remote_mod.Pushed.REFUSED:
-            if github is None:
-                raise AgentgitError(
-                    f"{remote} refused the push to {MAIN}: {why} (with "
-                    "GITHUB_TOKEN set, sync sends it by pull request)"
-                )
-            verdict = "kept" if merged else "closed"
-            body = (
-                f"Review {decision.how} for **session {number:04d}** ({title}). "
-                f"`{remote}` refused the push of the commit that records it to "
-                f"`{MAIN}`, so it comes by this pull request"
-                + (
-                    ": it changes no file, and merging it lists the session in `agentgit log`.\n"
-                    if merged
-                    else f": it adds the log entry `{name}` saying the session was "
-                    "abandoned, closed in review.\n"
-                )
-            )
-            url = log_pull(
-                repo,
-                remote,
-                github,
-                number,
-                lambda old: repo.commit_tree(build(old), [old], message),
-                f"agentgit log: session {number:04d} {verdict} in review",
-                body,
-            )
-            return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
-    raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again")
+    def record(old: str) -> str:
+        return repo.commit_tree(build(old), [old], text)
+
+    try:
+        return land_on_main(repo, remote, record, settings.merge_retries), decision.how
+    except MainKeptMoving:
+        raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again") from None
+    except MainRefused as exc:
+        if github is None:
+            raise AgentgitError(
+                f"{exc.message} (with GITHUB_TOKEN set, sync sends it by pull request)"
+            ) from None
+    verdict = "kept" if merged else "closed"
+    body = (
+        f"Review {decision.how} for **session {number:04d}** ({title}). "
+        f"`{remote}` refused the push of the commit that records it to "
+        f"`{MAIN}`, so it comes by this pull request"
+        + (
+            ": it changes no file, and merging it lists the session in `agentgit log`.\n"
+            if merged
+            else f": it adds the log entry `{name}` saying the session was "
+            "abandoned, closed in review.\n"
+        )
+    )
+    url = log_pull(
+        repo,
+        remote,
+        github,
+        number,
+        record,
+        f"agentgit log: session {number:04d} {verdict} in review",
+        body,
+    )
+    return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
 
 
 def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callable[[str], str], str]:
     """What records a decision on main: the log entry's path, the session's title, the
     tree for a given main, and the commit message."""
-    from agentgit.session import _landing_trailers, _message
-
     number, head, merged = decision.number, decision.head, decision.merged
-    name = _log_entry_name(repo, head, number)
+    name = log_entry_name(repo, head, number)
     entry = corpus.parse_log_entry(repo.read_blob(head, name) or "", name)
-    trailers = _landing_trailers(repo, head)
+    trailers = landing_trailers(repo, head)
     trailers["Agentgit-Review"] = decision.how
     build: Callable[[str], str]
     if merged and entry.outcome == "needs-review":
@@ -486,7 +475,7 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
-    return name, entry.title, build, _message(subject, f"Review: {decision.how}.", trailers)
+    return name, entry.title, build, message(subject, f"Review: {decision.how}.", trailers)
 
 
 # -- sync without a remote ---------------------------------------------------------------
@@ -514,8 +503,6 @@ def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
 def local_decisions(repo: Repository, number: int | None = None) -> list[_Decision]:
     """What a person decided, in this clone, for sessions whose last record on main is
     needs-review (only session `number`'s, if given); undecided ones are left out."""
-    from agentgit.session import session_branches
-
     main = repo.main_commit()
     decisions = []
     for line in history.log(repo):
@@ -539,19 +526,16 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
     """The decision's commit on the local main (compare-and-swap, the user's checkout
     brought forward), the head archived, the branch deleted where main or the archive
     holds all of it."""
-    from agentgit.repo import RefMoved
-
-    _, _, build, message = _recording(repo, decision)
-    for _ in range(settings.merge_retries):
-        old = repo.main_commit()
-        commit = repo.commit_tree(build(old), [old], message)
-        try:
-            repo.advance_branch(MAIN, commit, old)
-        except RefMoved:
-            continue
-        break
-    else:
-        raise AgentgitError(f"{MAIN} kept moving; run `agentgit sync` again")
+    _, _, build, text = _recording(repo, decision)
+    try:
+        commit = land_on_main(
+            repo,
+            None,
+            lambda old: repo.commit_tree(build(old), [old], text),
+            settings.merge_retries,
+        )
+    except MainKeptMoving:
+        raise AgentgitError(f"{MAIN} kept moving; run `agentgit sync` again") from None
     repo.ref_transaction([(f"{ARCHIVE_PREFIX}{decision.number:04d}", decision.head, None)])
     if decision.branch:
         ref = f"refs/heads/{decision.branch}"

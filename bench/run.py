@@ -135,8 +135,7 @@ def bench_log(repo: Path, agentgit: str, runs: int) -> dict[str, Any]:
 
 
 def bench_commit_and_orientation(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
-    from agentgit import corpus
-    from agentgit import session as lifecycle
+    from agentgit import corpus, lifecycle
     from agentgit.repo import Repository
     from agentgit.settings import Settings
 
@@ -494,7 +493,7 @@ def bench_session(repo: Path, agentgit: str, runs: int) -> dict[str, Any]:
 
 def session_breakdown(repo_dir: Path) -> dict[str, dict[str, float]]:
     """Where a session's time goes: the same 40-turn script, tool by tool, in-process."""
-    from agentgit import session as lifecycle
+    from agentgit import lifecycle
     from agentgit.repo import Repository
     from agentgit.settings import Settings
     from agentgit.tools import SessionEnd, Toolbox

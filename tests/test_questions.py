@@ -17,10 +17,10 @@ from scripts import Turn, abandon, crystallize, draft, note, turn
 from agentgit import corpus, questions
 from agentgit.corpus import LogEntry
 from agentgit.index import CorpusIndex
+from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.orient import questions_section
 from agentgit.repo import Repository
-from agentgit.session import Result, run, start
 from agentgit.settings import Settings
 from agentgit.tools import Toolbox, ToolResult
 
