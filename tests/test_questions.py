@@ -384,7 +384,7 @@ def _read(repo: Repository, live: bool = True) -> list[dict[str, Any]]:
 
 
 def test_a_question_opened_carried_named_possibly_dead_then_worth_reopening(
-    corpus_repo: Path,
+    corpus_repo: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     repo, settings = Repository.discover(corpus_repo), Settings(model="scripted")
     pursue = turn("question", {"action": "pursue", "id": "drift", "text": "looked again"})
@@ -468,6 +468,24 @@ def test_a_question_opened_carried_named_possibly_dead_then_worth_reopening(
     )
     assert agentgit(corpus_repo, "questions").stdout == "No open questions.\n"
     assert agentgit(corpus_repo, "check").returncode == 0
+    _the_cache_loses_nothing(repo, monkeypatch)
+
+
+def _the_cache_loses_nothing(repo: Repository, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each log entry is parsed once, ever; a cache deleted or broken is rebuilt."""
+    everything = _read(repo, live=False)
+    parsed: list[str] = []
+    real = corpus.parse_log_entry
+    monkeypatch.setattr(corpus, "parse_log_entry", lambda t, p: parsed.append(p) or real(t, p))
+    assert _read(repo, live=False) == everything and parsed == []
+    cache = repo.state_dir / "questions" / "entries.json"
+    for damage in ("{not json", '{"version": 1, "entries": {"x": 5}}', None):
+        if damage is None:
+            cache.unlink()
+        else:
+            cache.write_text(damage, "utf-8")
+        assert _read(repo, live=False) == everything
+    assert len(parsed) == 3 * 7  # seven entries with questions or kept pieces, each time
 
 
 # -- the command ---------------------------------------------------------------------------
