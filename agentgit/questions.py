@@ -10,8 +10,9 @@ entries; what follows from that history is derived here and never stored:
 - worth-reopening: dropped or possibly-dead, and a piece kept since then is among
   the question's nearest neighbours in the corpus. A discard is a decision about now.
 
-Nothing here reads a worktree: main's tree and the search index are enough, so a
-session's orientation and `agentgit questions` see the same thing.
+A session's orientation and `agentgit questions` read main's tree (and the search
+index) alone, so they see the same thing; the `question` tool checks a step against the
+log in the session's worktree, main's as the session began.
 """
 
 from __future__ import annotations
@@ -46,7 +47,7 @@ MIN_SHARED = 2
 MAX_SEARCHED = 12
 # A cheap test before parsing: only entries that name questions or kept pieces matter.
 _HAS_QUESTIONS = re.compile(rb"^questions:", re.M)
-_CRYSTALLIZED = re.compile(rb"^outcome: crystallized", re.M)
+_CRYSTALLIZED = re.compile(rb"^outcome:\s*['\"]?crystallized", re.M)
 
 Nearest = Callable[[str], list[str]]
 

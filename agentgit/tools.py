@@ -191,6 +191,9 @@ class Toolbox:
     call_id: str = ""  # the tool_use being run: its commit names it (Agentgit-Call)
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
+    # The questions as main's log left them when the session started: read once, as
+    # the session never changes another session's entry.
+    _asked: dict[str, questions.Question] | None = field(default=None, repr=False)
 
     @classmethod
     def for_settings(cls, workspace: Workspace, settings: Settings) -> Toolbox:
@@ -419,9 +422,11 @@ class Toolbox:
         self._plain(rel)
         entry = corpus.parse_log_entry(path.read_text("utf-8"), rel) if path.is_file() else None
         mine = {q["id"]: q for q in (entry.questions if entry else [])}
-        prior = questions.before_session(
-            self.workspace.corpus_dir, self.workspace.session, self.dead_after
-        ).get(qid)
+        if self._asked is None:
+            self._asked = questions.before_session(
+                self.workspace.corpus_dir, self.workspace.session, self.dead_after
+            )
+        prior = self._asked.get(qid)
         step = questions.step(
             action,
             qid,
