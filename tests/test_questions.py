@@ -337,6 +337,18 @@ def test_a_bad_first_step_writes_no_journal(toolbox: Toolbox) -> None:
     assert result.is_error and not toolbox.workspace.journal_path().exists()
 
 
+def test_a_step_that_committed_before_a_stop_is_not_run_twice(toolbox: Toolbox) -> None:
+    step = {"action": "open", "id": "drift", "text": DRIFT}
+    toolbox.turn = 1
+    first = toolbox.call("question", step, "Opening it.", call_id="toolu_q1")
+    assert not first.is_error
+    journal = toolbox.workspace.journal_path().read_text("utf-8")
+    toolbox.recovering = True  # resumed: the transcript never saw the result
+    again = toolbox.call("question", step, "Opening it.", call_id="toolu_q1")
+    assert not again.is_error and "done before an interruption" in again.text
+    assert toolbox.workspace.journal_path().read_text("utf-8") == journal
+
+
 def _scripted(turns: list[Turn]) -> ScriptedModel:
     return ScriptedModel(json.loads(json.dumps(turns)))
 
