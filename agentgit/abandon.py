@@ -5,7 +5,7 @@ ends as abandoned, its log entry lands on main and its head stays archived.
 
 from __future__ import annotations
 
-from agentgit import corpus, faults, transcript
+from agentgit import corpus, faults, refs, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import Judgement
 from agentgit.errors import AgentgitError, UsageError
@@ -14,8 +14,9 @@ from agentgit.land import land, log_only
 from agentgit.mainline import find_landing
 from agentgit.messages import landing_trailers, message
 from agentgit.models.base import ProgressFn
+from agentgit.refs import MAIN
 from agentgit.reopen import entry_usage, judged_result, open_session
-from agentgit.repo import ARCHIVE_PREFIX, MAIN, SESSION_BRANCH_PREFIX, Repository
+from agentgit.repo import RefUpdate, Repository
 from agentgit.review import local_decisions, log_entry_name
 from agentgit.scrub import clean_line
 from agentgit.session import (
@@ -72,7 +73,7 @@ def _reopen_deleted_review(repo: Repository, number: int) -> None:
                 "records it kept"
             )
         name = _log_entry_of(repo, decision.head, number)
-        repo.create_ref(f"refs/heads/session/{name}", decision.head)
+        repo.create_ref(f"{refs.BRANCHES}{name}", decision.head)
 
 
 def _log_entry_of(repo: Repository, head: str, number: int) -> str:
@@ -110,7 +111,9 @@ def _abandon_reviewed(
     says abandoned, the head is archived, the branch goes."""
     old_head = repo.rev_parse(branch)
     assert old_head is not None
-    slug = branch.removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+    parsed = refs.parse_branch(branch)
+    assert parsed is not None, branch
+    slug = parsed[1]
     log_rel = corpus.log_entry_name(number, slug)
     entry = corpus.parse_log_entry(repo.read_blob(old_head, f"corpus/{log_rel}") or "", log_rel)
     meta = {
@@ -140,7 +143,7 @@ def _abandon_reviewed(
             ),
         )
     head = repo.head(session.worktree)
-    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
+    repo.ref_transaction([RefUpdate.force(refs.archive(number), head)])
     note = repo.read_note(old_head)
     if note is not None:
         repo.add_note(head, note)

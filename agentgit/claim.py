@@ -12,11 +12,12 @@ import time
 from contextlib import suppress
 from typing import Any
 
-from agentgit import corpus, faults, transcript
+from agentgit import corpus, faults, refs, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import AgentState
 from agentgit.errors import AgentgitError, UsageError
-from agentgit.repo import ARCHIVE_PREFIX, EMPTY, MAIN, SESSION_BRANCH_PREFIX, RefMoved, Repository
+from agentgit.refs import MAIN
+from agentgit.repo import RefMoved, RefUpdate, Repository
 from agentgit.scrub import clean_line
 from agentgit.session import (
     TITLE_CHARS,
@@ -34,14 +35,11 @@ MAX_TOPIC_CHARS = 4000  # a topic is a direction, not a document; the orientatio
 
 def _used_ids(repo: Repository) -> set[int]:
     ids: set[int] = set()
-    for ref in repo.list_refs(ARCHIVE_PREFIX.rstrip("/")):
-        tail = ref.rsplit("/", 1)[-1]
-        if tail.isdigit():
-            ids.add(int(tail))
-    for ref in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")):
-        match = re.match(r"(\d+)-", ref.removeprefix(SESSION_BRANCH_PREFIX))
-        if match:
-            ids.add(int(match.group(1)))
+    for prefix in (refs.ARCHIVE, refs.BRANCHES):
+        for ref in repo.list_refs(prefix.rstrip("/")):
+            number = refs.number_of(ref)
+            if number is not None:
+                ids.add(number)
     for name in repo.ls_tree_names(MAIN, "corpus/log"):
         match = re.match(r"(\d+)-", name.rsplit("/", 1)[-1])
         if match:
@@ -66,10 +64,11 @@ def claim(
         used |= remote_mod.used_ids(repo, remote)
     candidate = max(used, default=0) + 1
     for _ in range(ID_ATTEMPTS):
-        branch = f"{SESSION_BRANCH_PREFIX}{candidate:04d}-{slug}"
-        archive = f"{ARCHIVE_PREFIX}{candidate:04d}"
+        branch, archive = refs.branch(candidate, slug), refs.archive(candidate)
+        claimed = [RefUpdate.create(branch, base), RefUpdate.create(archive, base)]
+        dropped = [RefUpdate.delete(branch, base), RefUpdate.delete(archive, base)]
         try:
-            repo.ref_transaction([(branch, base, EMPTY), (archive, base, EMPTY)], message)
+            repo.ref_transaction(claimed, message)
         except RefMoved:
             candidate += 1
             continue
@@ -78,11 +77,11 @@ def claim(
         try:
             won = remote_mod.claim(repo, remote, branch, archive, base)
         except AgentgitError:
-            repo.ref_transaction([(branch, EMPTY, base), (archive, EMPTY, base)])
+            repo.ref_transaction(dropped)
             raise
         if won:
             return candidate
-        repo.ref_transaction([(branch, EMPTY, base), (archive, EMPTY, base)])
+        repo.ref_transaction(dropped)
         # Lost the race, or met another claim holding the remote's lock: learn again what
         # the remote has (the same id once more if it is still free), after a little jitter
         # so two runners do not collide in step.
@@ -167,7 +166,9 @@ def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> dic
 def claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
     """The meta of a session killed between its claim and its first transcript: the seed
     the claim left in the branch's reflog (defaults if the reflog is gone)."""
-    slug = branch.removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+    parsed = refs.parse_branch(branch)
+    assert parsed is not None, branch
+    slug = parsed[1]
     seed: Any = {}
     message = repo.first_reflog_message(branch) or ""
     if message.startswith(CLAIM_PREFIX):

@@ -17,7 +17,7 @@ from typing import Any
 
 import click
 
-from agentgit import __version__
+from agentgit import __version__, refs
 from agentgit.errors import AgentgitError, UsageError
 from agentgit.scrub import printable
 
@@ -655,7 +655,7 @@ def show(number: int, with_transcript: bool) -> None:
             _echo(f"  pieces: {', '.join(x.pieces)}")
     else:
         _echo(f"Session {number:04d} — open on {view.branch}")
-    _echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
+    _echo(f"  head {view.head[:12]} ({refs.archive(number)})\n")
     if view.log_entry:
         _echo(view.log_entry.rstrip() + "\n")
     _echo("Explorations:")

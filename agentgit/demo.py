@@ -8,7 +8,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from agentgit import history
+from agentgit import history, refs
 from agentgit.claim import start
 from agentgit.errors import AgentgitError
 from agentgit.explore import run
@@ -44,9 +44,9 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
         pieces = f" → {', '.join(result.pieces)}" if result.pieces else ""
         echo(f"session {result.session:04d}: {result.outcome}{pieces} ({result.turns} turns)")
     echo("\nHistory (git log --graph --oneline main):")
-    echo(repo.run("log", "--graph", "--format=%h %s", "main").rstrip())
-    echo("\nArchived sessions (refs/agentgit/sessions/*):")
-    for ref, sha in repo.list_refs("refs/agentgit/sessions").items():
+    echo(repo.graph(refs.MAIN))
+    echo(f"\nArchived sessions ({refs.ARCHIVE}*):")
+    for ref, sha in repo.list_refs(refs.ARCHIVE.rstrip("/")).items():
         echo(f"  {ref}  {sha[:10]}")
     echo("\nagentgit log:")
     for x in history.log(repo):

@@ -109,7 +109,16 @@ def final_commit(
     diff = repo.stage(session.worktree)
     subject = describe(diff) or "Judge"
     verb = "Crystallize" if judgement.outcome == "crystallized" else "Abandon"
-    trailers = summary_trailers(session, judgement.outcome, title, pieces, state)
+    trailers = summary_trailers(
+        session.id,
+        session.meta["model"],
+        judgement.outcome,
+        title,
+        pieces,
+        state.turn,
+        state.cost_usd,
+        state.usage,
+    )
     trailers["Agentgit-Ended"] = ended  # when the money was spent: the ledger reads it
     text = message(
         f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",

@@ -6,7 +6,7 @@ up. Idempotent: a landing cut short is finished by `resume`.
 
 from __future__ import annotations
 
-from agentgit import corpus, faults, stops
+from agentgit import corpus, faults, refs, stops
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError, Interrupted
 from agentgit.mainline import (
@@ -19,7 +19,7 @@ from agentgit.mainline import (
 )
 from agentgit.messages import landing_trailers, message, one_line
 from agentgit.models.base import ProgressFn
-from agentgit.repo import ARCHIVE_PREFIX, CheckoutBlocked, Repository
+from agentgit.repo import CheckoutBlocked, RefUpdate, Repository
 from agentgit.review import submit as review_submit
 from agentgit.review import submit_log as review_submit_log
 from agentgit.session import Result, Session, cleanup, transcript_path
@@ -87,7 +87,7 @@ def _land(
 ) -> Result:
     head = result.head
     assert head is not None
-    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", head, None)])
+    repo.ref_transaction([RefUpdate.force(refs.archive(session.session), head)])
     path = transcript_path(repo, session.session)
     if path.exists():
         repo.add_note(head, path.read_text("utf-8"))
@@ -212,7 +212,7 @@ def needs_review(
     transcript_file = transcript_path(repo, session.session)
     if transcript_file.exists():
         repo.add_note(result.head, transcript_file.read_text("utf-8"))
-    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{session.id}", result.head, None)])
+    repo.ref_transaction([RefUpdate.force(refs.archive(session.session), result.head)])
     faults.point("needs-review")
     result.outcome, result.reason, result.conflicts = "needs-review", why, conflicts
     result.main_commit = log_only(repo, session, result, settings, remote)

@@ -7,14 +7,10 @@ of credentials and terminal controls here, once, whoever builds the commit.
 from __future__ import annotations
 
 import re
-from typing import TYPE_CHECKING
 
+from agentgit.models.base import Usage
 from agentgit.repo import Repository
 from agentgit.scrub import clean_line, clean_text, secrets_from_env
-
-if TYPE_CHECKING:
-    from agentgit.agent import AgentState
-    from agentgit.session import Session
 
 # Step trailers that name one exploration; a landing names the session, not a step.
 STEP_TRAILERS = ("Agentgit-Turn", "Agentgit-Tool", "Agentgit-Call")
@@ -46,23 +42,29 @@ def first_line(text: str) -> str:
 
 
 def summary_trailers(
-    session: Session, outcome: str, title: str, pieces: list[str], state: AgentState
+    session: str,
+    model: str,
+    outcome: str,
+    title: str,
+    pieces: list[str],
+    turns: int,
+    cost_usd: float | None,
+    u: Usage,
 ) -> dict[str, str]:
     """The judged commit's trailers: enough for `agentgit log` to need no file."""
-    u = state.usage
     return {
-        "Agentgit-Session": session.id,
+        "Agentgit-Session": session,
         "Agentgit-Outcome": outcome,
         "Agentgit-Title": one_line(title),
         "Agentgit-Pieces": ", ".join(pieces),
-        "Agentgit-Turns": str(state.turn),
-        "Agentgit-Cost": "unknown" if state.cost_usd is None else f"{state.cost_usd:.6f}",
+        "Agentgit-Turns": str(turns),
+        "Agentgit-Cost": "unknown" if cost_usd is None else f"{cost_usd:.6f}",
         "Agentgit-Usage": (
             f"input={u.input_tokens} output={u.output_tokens} "
             f"cache_read={u.cache_read_input_tokens} "
             f"cache_write={u.cache_creation_input_tokens}"
         ),
-        "Agentgit-Model": session.meta["model"],
+        "Agentgit-Model": model,
     }
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentgit import corpus, transcript
+from agentgit import corpus, refs, transcript
 from agentgit import remote as remote_mod
 from agentgit.agent import AgentState, Judgement
 from agentgit.claim import claimed_meta
@@ -18,14 +18,8 @@ from agentgit.judge import finish
 from agentgit.land import land
 from agentgit.mainline import find_landing
 from agentgit.models.base import Model, ProgressFn, Usage
-from agentgit.repo import (
-    ARCHIVE_PREFIX,
-    EMPTY,
-    MAIN,
-    REVIEW_PREFIX,
-    SESSION_BRANCH_PREFIX,
-    Repository,
-)
+from agentgit.refs import MAIN
+from agentgit.repo import RefUpdate, Repository
 from agentgit.session import (
     Result,
     Session,
@@ -69,7 +63,7 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
         raise AgentgitError(f"session {number:04d} has already ended")
     if waiting or (
         not transcript_path(repo, number).exists()
-        and repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None
+        and repo.rev_parse(refs.review(number)) is not None
     ):
         raise AgentgitError(
             f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
@@ -96,10 +90,10 @@ def _restore_branch(repo: Repository, number: int) -> bool:
     except AgentgitError:
         slug = "explore"  # an unreadable transcript: `abandon` still ends the session
     worktree = worktree_path(repo, number)
-    head = repo.worktree_head(worktree) or repo.rev_parse(f"{ARCHIVE_PREFIX}{number:04d}")
+    head = repo.worktree_head(worktree) or repo.rev_parse(refs.archive(number))
     if not head:
         return False
-    repo.ref_transaction([(f"{SESSION_BRANCH_PREFIX}{number:04d}-{slug}", head, EMPTY)])
+    repo.ref_transaction([RefUpdate.create(refs.branch(number, slug), head)])
     return True
 
 
@@ -107,14 +101,14 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
     """Bring session N here from the remote, where an interrupted run parked it: its
     branch and its transcript (the note on the branch's head). False if the remote has
     no such branch; an error if it has one with no transcript (running elsewhere)."""
-    found = repo.ls_remote(remote, f"{SESSION_BRANCH_PREFIX}{number:04d}-*")
+    found = repo.ls_remote(remote, refs.branch_glob(number))
     if not found:
         return False
     ref, head = sorted(found.items())[0]
     remote_mod.fetch_notes(repo, remote)
     # The objects come under a scratch ref; the branch is made last, after the
     # transcript, so a kill in between leaves nothing that looks like an open session.
-    scratch = f"refs/agentgit/unpark/{number:04d}"
+    scratch = refs.unpark(number)
     repo.fetch(remote, f"+{ref}:{scratch}")
     note = repo.read_note(head)
     try:
@@ -122,7 +116,7 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
     except AgentgitError:  # parked, but unreadable: here `abandon` can still end it
         data = {"session": number}
     if data is None or data.get("session") != number:
-        repo.delete_ref(scratch)
+        repo.ref_transaction([RefUpdate.force_delete(scratch)])
         raise AgentgitError(
             f"session {number:04d} is open on another machine: {remote} has its branch but "
             "no transcript left to resume it (it may still be running there)"
@@ -130,7 +124,7 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
     path = transcript_path(repo, number)
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(note or "", "utf-8")
-    repo.ref_transaction([(ref, head, EMPTY), (scratch, EMPTY, None)])
+    repo.ref_transaction([RefUpdate.create(ref, head), RefUpdate.force_delete(scratch)])
     return True
 
 
@@ -192,10 +186,10 @@ def open_session(
     session = Session(
         repo, {k: v for k, v in data.items() if k not in _STATE_KEYS}, worktree_path(repo, number)
     )
-    if f"{SESSION_BRANCH_PREFIX}{session.branch.removeprefix('session/')}" not in branches:
+    if f"refs/heads/{session.branch}" not in branches:
         # The transcript names another branch than the one there is (a slug it lost):
         # the branch is what holds the work.
-        session.slug = branches[0].removeprefix(SESSION_BRANCH_PREFIX).split("-", 1)[1]
+        session.slug = (refs.parse_branch(branches[0]) or (0, session.slug))[1]
         session.meta["slug"] = session.slug
     ready_worktree(repo, session)
     return session, data
@@ -272,10 +266,10 @@ def resume(
         if elsewhere:
             # Commits made here that the landing lacks (two clones resumed it at once)
             # are kept under a ref of their own; the session itself is over.
-            mine, kept = repo.head(session.worktree), f"refs/agentgit/unlanded/{session.id}"
+            mine, kept = repo.head(session.worktree), refs.unlanded(session.session)
             lacking = not repo.is_ancestor(mine, elsewhere)
             if lacking:
-                repo.ref_transaction([(kept, mine, None)])
+                repo.ref_transaction([RefUpdate.force(kept, mine)])
             cleanup(repo, session, keep_branch=False)
             raise AgentgitError(
                 f"session {session.id} has already ended: another clone resumed it and "

@@ -15,25 +15,18 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
-from agentgit import corpus, faults, history, transcript
+from agentgit import corpus, faults, history, refs, transcript
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
 from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main, log_commit
 from agentgit.messages import landing_trailers, message
-from agentgit.repo import (
-    ARCHIVE_PREFIX,
-    EMPTY,
-    MAIN,
-    REVIEW_PREFIX,
-    SESSION_BRANCH_PREFIX,
-    Repository,
-)
+from agentgit.refs import MAIN
+from agentgit.repo import RefUpdate, Repository
 from agentgit.session import Result, Session, session_branches
 from agentgit.settings import Settings
 
 CLOSED_REASON = "closed in review"
-LOG_BRANCH_PREFIX = "agentgit/log/"
 LOG_LABEL = "agentgit:log"
 
 
@@ -64,7 +57,7 @@ def submit_log(repo: Repository, session: Session, result: Result, remote: str) 
         f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"
         f"`{remote}` refused the push of its log entry to `{MAIN}`, so the entry "
         f"(`corpus/{session.log_rel}`, nothing else) comes by this pull request. The "
-        f"session's head stays archived at `{ARCHIVE_PREFIX}{session.id}`.\n\n"
+        f"session's head stays archived at `{refs.archive(session.session)}`.\n\n"
         "Merge it to record the session in the log; closing it leaves the entry only "
         "in the archive (`agentgit sync` cleans up either way).\n"
     )
@@ -92,7 +85,7 @@ def log_pull(
     small pull request for it, labelled `agentgit:log`: how a log commit reaches a main
     that refuses pushes. A branch already pushed (a run killed halfway) is reused, and
     its pull request updated rather than duplicated. Where it went is returned."""
-    branch = f"{LOG_BRANCH_PREFIX}{number:04d}"
+    branch = refs.log_branch_name(number)
     ref = f"refs/heads/{branch}"
     if ref not in repo.ls_remote(remote, ref):
         base = remote_mod.fetch_main(repo, remote)
@@ -181,8 +174,8 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         number = f"{decision.number:04d}"
         commit, note = _record(repo, remote, decision, settings, github)
         faults.point("recorded")
-        archive, review_ref = f"{ARCHIVE_PREFIX}{number}", f"{REVIEW_PREFIX}{number}"
-        repo.ref_transaction([(archive, decision.head, None)])
+        archive, review_ref = refs.archive(decision.number), refs.review(decision.number)
+        repo.ref_transaction([RefUpdate.force(archive, decision.head)])
         specs = [f"{decision.head}:{archive}", f":{review_ref}"]
         leases = [f"{review_ref}:{decision.head}"]
         if decision.branch:
@@ -212,25 +205,25 @@ def _forget_local(repo: Repository, number: int, head: str) -> None:
     branch checked out, keep it."""
     for ref, sha in session_branches(repo, number).items():
         if repo.is_ancestor(sha, head) and ref not in repo.worktrees():
-            repo.ref_transaction([(ref, EMPTY, sha)])
-    review_ref = f"{REVIEW_PREFIX}{number:04d}"
+            repo.ref_transaction([RefUpdate.delete(ref, sha)])
+    review_ref = refs.review(number)
     if repo.rev_parse(review_ref):
-        repo.ref_transaction([(review_ref, EMPTY, None)])
+        repo.ref_transaction([RefUpdate.force_delete(review_ref)])
 
 
 def _prune_decided_elsewhere(repo: Repository, remote: str) -> None:
     """Sessions this clone sent to review that a sync on another machine recorded: their
     review ref is gone from the remote, so this clone's copies go too."""
-    mine = repo.list_refs(REVIEW_PREFIX.rstrip("/"))
+    mine = repo.list_refs(refs.REVIEW.rstrip("/"))
     if not mine:
         return
-    waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
+    waiting = repo.ls_remote(remote, f"{refs.REVIEW}*")
     for ref, head in mine.items():
-        tail = ref.removeprefix(REVIEW_PREFIX)
-        if ref in waiting or not tail.isdigit():
+        number = refs.number_of(ref)
+        if ref in waiting or number is None:
             continue
-        if not transcript.transcript_path(repo.state_dir, int(tail)).exists():  # not landing
-            _forget_local(repo, int(tail), head)
+        if not transcript.transcript_path(repo.state_dir, number).exists():  # not landing
+            _forget_local(repo, number, head)
 
 
 def _github(repo: Repository, remote: str) -> GitHub | None:
@@ -250,11 +243,11 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     """
     # The refs first, main second: a branch that disappears between the two reads was
     # merged and deleted, and main, read later, already has its entry.
-    waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
+    waiting = repo.ls_remote(remote, f"{refs.REVIEW}*")
     if not waiting:
         return
-    branches = repo.ls_remote(remote, f"{SESSION_BRANCH_PREFIX}*")
-    repo.fetch(remote, f"+{REVIEW_PREFIX}*:{REVIEW_PREFIX}*")
+    branches = repo.ls_remote(remote, f"{refs.BRANCHES}*")
+    repo.fetch(remote, f"+{refs.REVIEW}*:{refs.REVIEW}*")
     main = remote_mod.fetch_main(repo, remote)
     on_main = set(repo.ls_tree_names(main, "corpus/log")) if main else set()
     # Sessions a sync already recorded (one killed before it cleaned up): their record
@@ -264,15 +257,15 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     for commit in history.landings(repo, main, depth=history.RECENT) if main else []:
         recorded.setdefault(commit.trailers.get("Agentgit-Session", ""), commit.trailers)
     for ref, head in sorted(waiting.items()):
-        tail = ref.removeprefix(REVIEW_PREFIX)
-        if not tail.isdigit():
+        found = refs.number_of(ref)
+        if found is None:
             continue
-        number = int(tail)
+        number, tail = found, refs.session_id(found)
         branch = next(
             (
                 b.removeprefix("refs/heads/")
                 for b in branches
-                if b.startswith(f"{SESSION_BRANCH_PREFIX}{tail}-")
+                if (refs.parse_branch(b) or (None,))[0] == number
             ),
             None,
         )
@@ -331,7 +324,7 @@ def log_entry_name(repo: Repository, head: str, number: int) -> str:
     )
     if name is None:
         raise AgentgitError(
-            f"{REVIEW_PREFIX}{number:04d} names {head[:10]}, which has no "
+            f"{refs.review(number)} names {head[:10]}, which has no "
             "log entry of that session: delete that ref on the remote if "
             "agentgit did not write it"
         )
@@ -371,15 +364,15 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
         repo,
         remote,
         github,
-        f"refs/heads/{LOG_BRANCH_PREFIX}*",
-        rf"{re.escape(LOG_BRANCH_PREFIX)}(\d+)",
+        f"{refs.LOG_BRANCHES}*",
+        rf"{re.escape(refs.LOG_BRANCHES.removeprefix('refs/heads/'))}(\d+)",
     )
     for ref, head, branch, number, pull in decided:
         merged = _merged(pull)
         pushed = repo.push(remote, [f":{ref}"], leases=[f"{ref}:{head}"])
         if not pushed.ok and ref in repo.ls_remote(remote, ref):
             raise AgentgitError(f"could not delete {branch} on {remote}: {pushed.message}")
-        archive = f"{ARCHIVE_PREFIX}{number:04d}"
+        archive = refs.archive(number)
         note = (
             f"{LOG_LABEL} pull request #{pull['number']} merged: the log entry is on {MAIN}"
             if merged
@@ -512,7 +505,7 @@ def local_decisions(repo: Repository, number: int | None = None) -> list[_Decisi
         branch = ref.removeprefix("refs/heads/") if ref else None
         # The needs-review head is the archived one (a person's merge of the branch makes
         # main's latest record the branch's commit, which names the head before it).
-        head = repo.rev_parse(f"{ARCHIVE_PREFIX}{line.session:04d}") or line.head
+        head = repo.rev_parse(refs.archive(line.session)) or line.head
         if repo.is_ancestor(head, main):
             decisions.append(_Decision(line.session, head, branch, True, None, "merged into main"))
         elif branch is None:
@@ -536,7 +529,7 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
         )
     except MainKeptMoving:
         raise AgentgitError(f"{MAIN} kept moving; run `agentgit sync` again") from None
-    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{decision.number:04d}", decision.head, None)])
+    repo.ref_transaction([RefUpdate.force(refs.archive(decision.number), decision.head)])
     if decision.branch:
         ref = f"refs/heads/{decision.branch}"
         sha = repo.rev_parse(ref)
@@ -545,5 +538,5 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
             and ref not in repo.worktrees()
             and (repo.is_ancestor(sha, commit) or repo.is_ancestor(sha, decision.head))
         ):
-            repo.ref_transaction([(ref, EMPTY, sha)])
+            repo.ref_transaction([RefUpdate.delete(ref, sha)])
     return commit

@@ -17,13 +17,14 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, transcript
+from agentgit import corpus, faults, refs, transcript
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError
 from agentgit.index import CorpusIndex, index_path
 from agentgit.messages import message
 from agentgit.models.base import Usage
-from agentgit.repo import ARCHIVE_PREFIX, MAIN, SESSION_BRANCH_PREFIX, Repository
+from agentgit.refs import MAIN
+from agentgit.repo import Repository
 from agentgit.search import AREAS, Passage
 
 TITLE_CHARS = 120
@@ -87,11 +88,11 @@ class Session:
 
     @property
     def id(self) -> str:
-        return f"{self.session:04d}"
+        return refs.session_id(self.session)
 
     @property
     def branch(self) -> str:
-        return f"session/{self.id}-{self.slug}"
+        return refs.branch_name(self.session, self.slug)
 
     @property
     def corpus_dir(self) -> Path:
@@ -155,9 +156,7 @@ class Session:
         return self._index.search(self._tree[1], query, limit)
 
     def history(self, path: str) -> str:
-        return self.repo.diff_log(
-            [MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"], f"corpus/{path}", max_count=20
-        )
+        return self.repo.diff_log([MAIN, f"--glob={refs.ARCHIVE}*"], f"corpus/{path}", max_count=20)
 
     # -- the log entry ---------------------------------------------------------------
 
@@ -234,9 +233,10 @@ def cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
     repo.remove_worktree(session.worktree)
     repo.write_commit_graph(only_if_present=True)  # the session's commits get filters
     if not keep_branch:
-        sha = repo.rev_parse(f"refs/heads/{session.branch}")
+        ref = f"refs/heads/{session.branch}"
+        sha = repo.rev_parse(ref)
         if sha:
-            repo.delete_ref(f"refs/heads/{session.branch}", sha)
+            repo.delete_ref(ref, sha)
     path = transcript_path(repo, session.session)
     if path.exists():
         path.unlink()
@@ -246,6 +246,6 @@ def session_branches(repo: Repository, number: int) -> dict[str, str]:
     """Session N's branch (ref: sha) in this clone; one, or none."""
     return {
         r: sha
-        for r, sha in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")).items()
-        if r.removeprefix(SESSION_BRANCH_PREFIX).startswith(f"{number:04d}-")
+        for r, sha in repo.list_refs(refs.BRANCHES.rstrip("/")).items()
+        if (refs.parse_branch(r) or (None,))[0] == number
     }
