@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from agentgit import __version__, refs
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError, UsageError
 from agentgit.scrub import printable
 
@@ -264,9 +265,9 @@ def _report(result: Any, machine: bool) -> None:
         if result.reason:
             _echo(f"  reason: {result.reason}")
         _echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
-        if result.outcome == "needs-review" and result.branch:
+        if result.outcome == Outcome.NEEDS_REVIEW and result.branch:
             _echo(f"  branch {result.branch} is left for review")
-        if result.review_url and result.outcome == "abandoned":
+        if result.review_url and result.outcome == Outcome.ABANDONED:
             _echo(f"  main is protected; log entry by pull request: {result.review_url}")
         elif result.review_url:
             _echo(f"  in review: {result.review_url}")
@@ -434,7 +435,7 @@ def _spent_too_much(
             json.dumps(
                 {
                     "event": "result",
-                    "outcome": "skipped",
+                    "outcome": Outcome.SKIPPED,
                     "reason": line,
                     "spent": total.cost,
                     "unknown_cost": total.unknown,
@@ -538,11 +539,15 @@ def sync(json_flag: bool) -> None:
     Without a remote: needs-review branches merged into main here are kept, deleted
     ones abandoned.
 
+    What people said in review (the pull request's reviews and comments) and the
+    commits a person added to the branch go into a Review section of the session's
+    log entry, which the next orientation shows.
+
     Each decided session is archived and its branch deleted. Pull requests are
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
     cleans up decided agentgit:log pull requests. Running it twice changes
     nothing the second time."""
-    from agentgit.review import sync as do_sync
+    from agentgit.sync import sync as do_sync
 
     repo = _repo()
     for item in do_sync(repo, _settings(repo, {})):
@@ -575,14 +580,14 @@ def log_command(limit: int | None, json_flag: bool) -> None:
         if number in recorded:
             waiting[number] = branch
             continue
-        state = "in-review" if history.in_review(repo, number) else "open"
+        state = Outcome.IN_REVIEW if history.in_review(repo, number) else "open"
         _echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
     for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
         branch = (
             f"  branch {waiting[x.session]}"
-            if x.outcome == "needs-review" and x.session in waiting
+            if x.outcome == Outcome.NEEDS_REVIEW and x.session in waiting
             else ""
         )
         _echo(

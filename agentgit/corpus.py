@@ -417,6 +417,8 @@ def render_log_entry(entry: LogEntry) -> str:
         value = getattr(entry, key)
         if key == "reason" and value is None:
             continue
+        if key == "outcome" and value is not None:
+            value = str(value)  # an Outcome: YAML knows no enums
         meta[key] = dict(value) if key == "usage" else list(value) if key == "pieces" else value
     if entry.questions:  # left out when empty: entries without questions read as before
         meta["questions"] = [normalise_question(q) for q in entry.questions]

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 
 from agentgit import refs, transcript
-from agentgit.agent import Agent, AgentState
+from agentgit.agent import Agent
 from agentgit.errors import AgentgitError
 from agentgit.explore import orientation, system_prompt
 from agentgit.judge import final_commit
@@ -21,6 +21,7 @@ from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.session import Session
 from agentgit.settings import Settings
+from agentgit.state import AgentState
 from agentgit.tools import Toolbox
 
 _HEAD_LINE = re.compile(r"^head: .*$", re.M)

@@ -100,6 +100,16 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class Authored:
+    sha: str
+    author: str
+    email: str
+    date: str
+    subject: str
+    trailers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class RefUpdate:
     """One ref change, stating what it expects the ref to be: made by one of the four
     constructors, so an update cannot forget its expectation by accident."""
@@ -804,6 +814,19 @@ class Repository:
                 Commit(sha, parents.split(), date, subject, body, parse_trailers(trailers))
             )
         return commits
+
+    def authored(self, rev_args: list[str], max_count: int) -> list[Authored]:
+        """Commits with their author, subject and trailers, in one git call."""
+        sep, end = "\x1f", "\x1e"
+        fmt = sep.join(["%H", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)"]) + end
+        out = self.run("log", f"--format={fmt}", f"-n{max_count}", *rev_args)
+        found = []
+        for record in out.split(end):
+            fields = record.strip("\n").split(sep)
+            if len(fields) == 6:
+                sha, name, email, date, subject, trailers = fields
+                found.append(Authored(sha, name, email, date, subject, parse_trailers(trailers)))
+        return found
 
     def log_numstat(
         self, head: str, boundary: str

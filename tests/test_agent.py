@@ -14,7 +14,8 @@ from typing import Any
 import pytest
 from conftest import git
 
-from agentgit.agent import EMPTY_REPLY, NUDGE, Agent, AgentState, Judgement
+from agentgit.agent import EMPTY_REPLY, NUDGE, Agent, AgentState
+from agentgit.ending import Judgement
 from agentgit.errors import OutOfTime
 from agentgit.lifecycle import Session, run, start
 from agentgit.models.base import ModelRequest, ModelResponse, Usage
