@@ -597,6 +597,48 @@ def log_command(limit: int | None, json_flag: bool) -> None:
 
 
 @cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Also the answered and dropped ones.")
+@click.option("--json", "json_flag", is_flag=True, help="One JSON object per line.")
+def questions(show_all: bool, json_flag: bool) -> None:
+    """The questions sessions opened, read from main's log: open ones by default, the
+    most recently carried first, with how many sessions carried each. Marked
+    possibly-dead when pursued in `dead_after` sessions with no piece that answers it;
+    worth-reopening when a piece kept since is near a dropped or possibly-dead one."""
+    from agentgit import questions as questions_mod
+
+    repo = _repo()
+    repo.main_commit()  # no main: one line saying so
+    found = questions_mod.read(repo, _settings(repo, {}).dead_after)
+    shown = [q for q in found if show_all or q.live]
+    if json_flag:
+        for q in shown:
+            _echo(json.dumps(q.to_dict()))
+        return
+    if not shown:
+        _echo("No questions yet." if show_all or not found else "No open questions.")
+        return
+    for q in shown:
+        _echo(_question_line(q))
+
+
+def _question_line(q: Any) -> str:
+    state = q.status
+    if q.status == "answered":
+        state += f" by {', '.join(q.pieces)}"
+    if q.possibly_dead:
+        state += ", possibly-dead"
+    if q.reopen:
+        state += f", worth-reopening ({q.reopen} kept since is near it)"
+    carried = len(q.sessions)
+    span = f"{q.opened:04d}" + (f"–{q.last:04d}" if q.last != q.opened else "")
+    line = f"{q.id}  {state}  carried by {carried} session{'s' * (carried != 1)} ({span})"
+    line += f"\n    {q.text}"
+    if q.status == "dropped" and q.why:
+        line += f"\n    dropped: {q.why}"
+    return line
+
+
+@cli.command()
 @click.argument("number", type=SESSION_ID)
 @click.option(
     "--transcript",

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from agentgit import corpus, stops, transcript
+from agentgit import corpus, questions, stops, transcript
 from agentgit.agent import Agent
 from agentgit.ending import Outcome
 from agentgit.errors import Interrupted
@@ -56,6 +56,7 @@ def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.
         max_chars=settings.orient_max_chars,
         recent_log=settings.orient_recent_log,
         today=session.today,
+        questions=questions.read(session.repo, settings.dead_after, session.meta.get("base")),
     )
 
 

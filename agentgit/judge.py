@@ -5,7 +5,7 @@ is finalised with the usage and cost. Then the session lands.
 
 from __future__ import annotations
 
-from agentgit import corpus, faults, stops
+from agentgit import corpus, faults, questions, stops
 from agentgit.diffsubject import describe
 from agentgit.ending import Judgement, Outcome
 from agentgit.errors import Interrupted
@@ -103,6 +103,8 @@ def final_commit(
         head=head_before,
         novelty=judgement.novelty,
     )
+    # The records the question tool kept in the journal's frontmatter (DESIGN §8).
+    entry.questions = questions.journal_questions(session.journal_path(), session.log_rel)
     path = session.journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(corpus.render_log_entry(entry), "utf-8")

@@ -47,6 +47,8 @@ class Settings:
     max_result_chars: int = 12_000
     reasoning_chars: int = 4_000
     search_limit: int = 8
+    # Sessions that pursue a question without a kept answer before it is possibly dead.
+    dead_after: int = 3
     merge_retries: int = 10
     # Model access (the Anthropic provider reads these).
     max_retries: int = 4
@@ -102,6 +104,7 @@ RULES: dict[str, Rule] = {
     "max_body_chars": Rule(low=1),
     "max_result_chars": Rule(low=1),
     "search_limit": Rule(low=1),
+    "dead_after": Rule(low=1),
     "merge_retries": Rule(low=1),
     "timeout": Rule(above=True),
     "novelty_min": Rule(high=1, auto=True),

@@ -14,7 +14,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from agentgit import corpus, novelty
+from agentgit import corpus, novelty, questions
 from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
@@ -145,6 +145,24 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
         "input_schema": _schema({"text": _S}, ["text"]),
     },
     {
+        "name": "question",
+        "description": "Record a step on a question in this session's journal (committed). "
+        "open: a question that is really open (id and text). pursue: you worked on it "
+        "(text: what you tried, optional). answer: the pieces (kept or drafted now) that "
+        "answer it. drop: it is dead or no longer worth asking (why). Open a dropped or "
+        "possibly-dead one again when what made it flat has changed.",
+        "input_schema": _schema(
+            {
+                "action": {"type": "string", "enum": list(questions.ACTIONS)},
+                "id": {**_S, "description": "a slug naming the question, e.g. why-sessions-drift"},
+                "text": {**_S, "description": "open: the question; otherwise a remark"},
+                "why": {**_S, "description": "drop: why"},
+                "pieces": {"type": "array", "items": _S, "description": "answer: piece slugs"},
+            },
+            ["action", "id"],
+        ),
+    },
+    {
         "name": "crystallize",
         "description": "End the session and keep it: the named drafts become pieces and the "
         "session merges to main. Only when a piece has really crystallized.",
@@ -165,7 +183,7 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
     },
 ]
 TOOL_NAMES = tuple(t["name"] for t in TOOL_DEFINITIONS)
-WRITING_TOOLS = ("write_draft", "edit_draft", "note")  # each change is one commit
+WRITING_TOOLS = ("write_draft", "edit_draft", "note", "question")  # each change is one commit
 
 
 class ToolError(Exception):
@@ -179,12 +197,16 @@ class Toolbox:
     max_result_chars: int = 12_000
     search_limit: int = 8
     novelty_min: str | float = "auto"
+    dead_after: int = 3  # sessions pursuing a question without an answer: possibly dead
     reasoning: str = ""
     turn: int = 0
     allowed: tuple[str, ...] = TOOL_NAMES
     call_id: str = ""  # the tool_use being run: its commit names it (Agentgit-Call)
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
+    # The questions as main's log left them when the session started: read once, as
+    # the session never changes another session's entry.
+    _asked: dict[str, questions.Question] | None = field(default=None, repr=False)
 
     @classmethod
     def for_settings(cls, workspace: Workspace, settings: Settings) -> Toolbox:
@@ -196,6 +218,7 @@ class Toolbox:
             max_result_chars=settings.max_result_chars,
             search_limit=settings.search_limit,
             novelty_min=settings.novelty_min,
+            dead_after=settings.dead_after,
         )
 
     def definitions(self) -> list[dict[str, Any]]:
@@ -404,6 +427,60 @@ class Toolbox:
             handle.write(f"\n{text}\n")
         subject = self.workspace.commit_step("note", self.reasoning, self.turn, self.call_id)
         return ToolResult(f"noted in the journal; committed: {subject}", commit=subject)
+
+    def _tool_question(self, args: dict[str, Any]) -> ToolResult:
+        action = _req_str(args, "action").strip()
+        qid = corpus.validate_slug(_req_str(args, "id"))
+        path = self.workspace.journal_path()
+        rel = str(path.relative_to(self.workspace.corpus_dir))
+        self._plain(rel)
+        entry = corpus.parse_log_entry(path.read_text("utf-8"), rel) if path.is_file() else None
+        mine = {q["id"]: q for q in (entry.questions if entry else [])}
+        if self._asked is None:
+            self._asked = questions.before_session(
+                self.workspace.corpus_dir, self.workspace.session, self.dead_after
+            )
+        prior = self._asked.get(qid)
+        step = questions.step(
+            action,
+            qid,
+            text=" ".join((_opt_str(args, "text") or "").split()),
+            why=" ".join((_opt_str(args, "why") or "").split()),
+            pieces=self._answering_pieces(args.get("pieces")) if action == "answer" else [],
+            prior=prior,
+            mine=mine.get(qid),
+        )
+        record = corpus.normalise_question(step.record)
+        self.workspace.start_journal()
+        entry = corpus.parse_log_entry(path.read_text("utf-8"), rel)
+        entry.questions = [q for q in entry.questions if q["id"] != qid] + [record]
+        entry.body = f"{entry.body.rstrip()}\n\n{step.line}\n"
+        path.write_text(corpus.render_log_entry(entry), "utf-8")
+        subject = self.workspace.commit_step("question", self.reasoning, self.turn, self.call_id)
+        return ToolResult(
+            f"question {qid}: {record['status']}; committed: {subject}.{step.hint}", commit=subject
+        )
+
+    def _answering_pieces(self, value: object) -> list[str]:
+        """The slugs of an answer, each a piece on main or a draft of this session."""
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            raise ToolError("question: answer needs pieces, a non-empty list of piece slugs")
+        slugs = list(dict.fromkeys(corpus.validate_slug(s) for s in value))
+        root = self.workspace.corpus_dir
+        missing = [
+            s
+            for s in slugs
+            if not (self._in_corpus(f"pieces/{s}.md") and (root / "pieces" / f"{s}.md").is_file())
+            and not (not self._linked(f"drafts/{s}.md") and (root / "drafts" / f"{s}.md").is_file())
+        ]
+        if missing:
+            raise ToolError(
+                f"question: no piece or draft {', '.join(missing)}; answer with pieces on main "
+                "or drafts of this session"
+            )
+        return slugs
 
     # -- judging -------------------------------------------------------------------
 
