@@ -180,9 +180,7 @@ class Session:
         return self._index.search(self._tree[1], query, limit)
 
     def history(self, path: str) -> str:
-        return self.repo.diff_log(
-            [MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"], f"corpus/{path}", max_count=20
-        )
+        return history.path_history(self.repo, path)
 
     # -- the log entry ---------------------------------------------------------------
 

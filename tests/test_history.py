@@ -97,3 +97,43 @@ def test_a_state_directory_that_cannot_be_written_only_costs_the_cache(
     repo.state_dir.mkdir(parents=True, exist_ok=True)
     (repo.state_dir / history.LOG_CACHE).mkdir()  # where the file would go
     assert titles(history.log_json(repo)) == [(1, "Tides")]
+
+
+def test_a_log_entrys_history_is_its_sessions_and_mains_not_the_whole_walk(
+    corpus_repo: Path,
+) -> None:
+    from scripts import abandon_script, keep_script
+
+    from agentgit.models.scripted import ScriptedModel
+    from agentgit.session import run, start
+    from agentgit.settings import Settings
+
+    repo = Repository.discover(corpus_repo)
+    settings = Settings(model="scripted")
+    for turns in (keep_script("one", "One"), abandon_script("two"), keep_script("three", "3")):
+        current = start(repo, settings, topic=None, model_name="scripted")
+        run(repo, current, ScriptedModel(turns), settings)
+    entries = git(corpus_repo, "ls-tree", "--name-only", "main", "corpus/log/").split()
+    abandoned = next(e for e in entries if "/0002-" in e)
+    # A person's edit of the entry on main, after the session: part of its history.
+    (corpus_repo / abandoned).write_text(
+        (corpus_repo / abandoned).read_text("utf-8") + "\nA reviewer's line.\n", "utf-8"
+    )
+    git(corpus_repo, "commit", "--quiet", "-am", "Note on session 2")
+    reader = start(repo, settings, topic=None, model_name="scripted")
+    for entry in entries:
+        if not entry.endswith(".md"):
+            continue
+        rel = entry.removeprefix("corpus/")
+        # The whole walk, as git answers it: the same commits, the same patches.
+        walk = git(
+            corpus_repo,
+            *("log", "-p", "--no-color", "--no-ext-diff", "-n20", "--format=commit %h %cs %s"),
+            *("main", "--glob=refs/agentgit/sessions/*", "--", entry),
+        )
+        assert reader.history(rel) == walk
+        assert history._session_base(repo, rel)  # the bounded walk was the one taken
+    shown = reader.history(abandoned.removeprefix("corpus/"))
+    assert "Note on session 2" in shown and "Tried a draft; it went nowhere." in shown
+    assert history._session_base(repo, "log/0009-none.md") == []
+    assert history._session_base(repo, "pieces/one.md") == []
