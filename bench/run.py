@@ -603,12 +603,14 @@ def _revised_piece(repo: Path, slugs: list[str]) -> str:
     return slugs[0]
 
 
-def scripted_session(repo: Path, agentgit: str, turns: list[dict[str, Any]]) -> dict[str, Any]:
+def scripted_session(
+    repo: Path, agentgit: str, turns: list[dict[str, Any]], scripts: Path = OUT / "scripts"
+) -> dict[str, Any]:
     """`agentgit session --model scripted:FILE --json`, as a user runs it, with each of
     its events stamped as it arrives: seconds from the start to the first model request
     (the first `turn` event), and from the last tool call (the model's judgement) to
     the process's end: the final commit, landing on main, the note, cleaning up."""
-    script = OUT / "scripts" / f"session-{time.time_ns()}.jsonl"
+    script = scripts / f"session-{time.time_ns()}.jsonl"
     script.parent.mkdir(parents=True, exist_ok=True)
     script.write_text("".join(json.dumps(t) + "\n" for t in turns), "utf-8")
     cmd = [agentgit, "session", "--model", f"scripted:{script}", "--max-turns", "45", "--json"]
