@@ -17,7 +17,8 @@ from typing import Any
 
 import click
 
-from agentgit import __version__
+from agentgit import __version__, refs
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError, UsageError
 from agentgit.scrub import printable
 
@@ -190,7 +191,7 @@ def _recorded(repo: Any, number: int, strict: bool = True) -> dict[str, Any]:
     `strict` (abandon, which ends a session whatever its transcript holds): {} too if
     it cannot be read."""
     from agentgit import transcript
-    from agentgit.session import read_transcript
+    from agentgit.reopen import read_transcript
 
     path = transcript.transcript_path(repo.state_dir, number)
     if not path.exists():
@@ -264,9 +265,9 @@ def _report(result: Any, machine: bool) -> None:
         if result.reason:
             _echo(f"  reason: {result.reason}")
         _echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
-        if result.outcome == "needs-review" and result.branch:
+        if result.outcome == Outcome.NEEDS_REVIEW and result.branch:
             _echo(f"  branch {result.branch} is left for review")
-        if result.review_url and result.outcome == "abandoned":
+        if result.review_url and result.outcome == Outcome.ABANDONED:
             _echo(f"  main is protected; log entry by pull request: {result.review_url}")
         elif result.review_url:
             _echo(f"  in review: {result.review_url}")
@@ -353,7 +354,7 @@ def session(
     Exits 0 when the session judged (kept, abandoned or needs-review), 3 when it was
     interrupted (resume it with `agentgit resume N`), 1 on an error.
     """
-    from agentgit import session as lifecycle
+    from agentgit import claim, explore
 
     repo = _repo()
     topic = (topic or "").strip() or None  # CI passes an empty topic when none was given
@@ -382,16 +383,16 @@ def session(
     progress = _progress(machine)
     if _spent_too_much(repo, settings, machine, progress):
         return
-    drift = lifecycle.program_warning(repo)
+    drift = explore.program_warning(repo)
     if drift:
         progress("warning", {"message": drift})
     llm = _model(settings.model, settings)
     spec = settings.model
     if spec.startswith("scripted:"):  # resume may run from another directory
         spec = "scripted:" + str(Path(spec.removeprefix("scripted:")).resolve())
-    current = lifecycle.start(repo, settings, topic=topic, model_name=llm.name, model_spec=spec)
+    current = claim.start(repo, settings, topic=topic, model_name=llm.name, model_spec=spec)
     progress("started", {"session": current.session, "branch": current.branch})
-    result = lifecycle.run(repo, current, llm, settings, progress)
+    result = explore.run(repo, current, llm, settings, progress)
     _report(result, machine)
 
 
@@ -434,7 +435,7 @@ def _spent_too_much(
             json.dumps(
                 {
                     "event": "result",
-                    "outcome": "skipped",
+                    "outcome": Outcome.SKIPPED,
                     "reason": line,
                     "spent": total.cost,
                     "unknown_cost": total.unknown,
@@ -467,12 +468,12 @@ def resume(
     With a remote, an interrupted session is left there (its branch, and its transcript
     as a note), so it can be resumed from any clone: the next CI run, say."""
     from agentgit import remote as remote_mod
-    from agentgit import session as lifecycle
+    from agentgit import reopen
 
     repo = _repo()
     # Say "no open session" before any complaint about the model (a missing API key);
     # a session parked on the remote by another machine is fetched here.
-    lifecycle.check_open(repo, number, remote_mod.active(repo, _settings(repo, {})))
+    reopen.check_open(repo, number, remote_mod.active(repo, _settings(repo, {})))
     recorded = _recorded(repo, number)
     # A resumed session keeps the model and budget it started with, unless told otherwise.
     budget = recorded.get("budget") or {}
@@ -496,7 +497,7 @@ def resume(
     )
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)
-    result = lifecycle.resume(repo, number, llm, settings, _progress(machine))
+    result = reopen.resume(repo, number, llm, settings, _progress(machine))
     _report(result, machine)
 
 
@@ -511,13 +512,13 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
     judgement) is landed as it judged, since undoing that commit would lose it; the
     output says which outcome it landed with.
     """
-    from agentgit import session as lifecycle
+    from agentgit import abandon as abandoning
 
     repo = _repo()
     recorded = _recorded(repo, number, strict=False)
     settings = _settings(repo, {"review": recorded.get("review"), "push": recorded.get("push")})
     machine = _machine_mode(json_flag)
-    result = lifecycle.abandon(repo, number, reason, settings, _progress(machine))
+    result = abandoning.abandon(repo, number, reason, settings, _progress(machine))
     _report(result, machine)
 
 
@@ -537,6 +538,10 @@ def sync(json_flag: bool) -> None:
 
     Without a remote: needs-review branches merged into main here are kept, deleted
     ones abandoned.
+
+    What people said in review (the pull request's reviews and comments) and the
+    commits a person added to the branch go into a Review section of the session's
+    log entry, which the next orientation shows.
 
     Each decided session is archived and its branch deleted. Pull requests are
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
@@ -575,14 +580,14 @@ def log_command(limit: int | None, json_flag: bool) -> None:
         if number in recorded:
             waiting[number] = branch
             continue
-        state = "in-review" if history.in_review(repo, number) else "open"
+        state = Outcome.IN_REVIEW if history.in_review(repo, number) else "open"
         _echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
     for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
         branch = (
             f"  branch {waiting[x.session]}"
-            if x.outcome == "needs-review" and x.session in waiting
+            if x.outcome == Outcome.NEEDS_REVIEW and x.session in waiting
             else ""
         )
         _echo(
@@ -613,7 +618,7 @@ def show(number: int, with_transcript: bool) -> None:
             _echo(f"  pieces: {', '.join(x.pieces)}")
     else:
         _echo(f"Session {number:04d} — open on {view.branch}")
-    _echo(f"  head {view.head[:12]} (refs/agentgit/sessions/{number:04d})\n")
+    _echo(f"  head {view.head[:12]} ({refs.archive(number)})\n")
     if view.log_entry:
         _echo(view.log_entry.rstrip() + "\n")
     _echo("Explorations:")

@@ -412,6 +412,8 @@ def render_log_entry(entry: LogEntry) -> str:
         value = getattr(entry, key)
         if key == "reason" and value is None:
             continue
+        if key == "outcome" and value is not None:
+            value = str(value)  # an Outcome: YAML knows no enums
         meta[key] = dict(value) if key == "usage" else list(value) if key == "pieces" else value
     return _dump(meta, entry.body)
 

@@ -8,9 +8,10 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from agentgit import history
-from agentgit import session as lifecycle
+from agentgit import history, refs
+from agentgit.claim import start
 from agentgit.errors import AgentgitError
+from agentgit.explore import run
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.settings import Settings
@@ -38,14 +39,14 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     settings = Settings(model="scripted", max_minutes=60)
     for script, topic in SESSIONS:
         model = ScriptedModel.from_file(SCRIPTS / script)
-        current = lifecycle.start(repo, settings, topic=topic, model_name="scripted")
-        result = lifecycle.run(repo, current, model, settings)
+        current = start(repo, settings, topic=topic, model_name="scripted")
+        result = run(repo, current, model, settings)
         pieces = f" → {', '.join(result.pieces)}" if result.pieces else ""
         echo(f"session {result.session:04d}: {result.outcome}{pieces} ({result.turns} turns)")
     echo("\nHistory (git log --graph --oneline main):")
-    echo(repo.run("log", "--graph", "--format=%h %s", "main").rstrip())
-    echo("\nArchived sessions (refs/agentgit/sessions/*):")
-    for ref, sha in repo.list_refs("refs/agentgit/sessions").items():
+    echo(repo.graph(refs.MAIN))
+    echo(f"\nArchived sessions ({refs.ARCHIVE}*):")
+    for ref, sha in repo.list_refs(refs.ARCHIVE.rstrip("/")).items():
         echo(f"  {ref}  {sha[:10]}")
     echo("\nagentgit log:")
     for x in history.log(repo):

@@ -16,15 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from agentgit import refs
 from agentgit.errors import AgentgitError
-from agentgit.repo import (
-    ARCHIVE_PREFIX,
-    MAIN,
-    REVIEW_PREFIX,
-    SESSION_BRANCH_PREFIX,
-    Commit,
-    Repository,
-)
+from agentgit.refs import MAIN
+from agentgit.repo import Commit, Repository
 
 
 @dataclass
@@ -223,7 +218,7 @@ def path_history(repo: Repository, path: str, max_count: int = 20) -> str:
     (a review's decision, a person's edit), so only those are walked, and only since
     the commit session NNNN started from."""
     found = _session_base(repo, path)
-    revs = [MAIN, *found] if found else [MAIN, f"--glob={ARCHIVE_PREFIX.rstrip('/')}/*"]
+    revs = [MAIN, *found] if found else [MAIN, f"--glob={refs.ARCHIVE}*"]
     return repo.diff_log(revs, f"corpus/{path}", max_count=max_count)
 
 
@@ -236,7 +231,7 @@ def _session_base(repo: Repository, path: str) -> list[str]:
     if match is None:
         return []
     number = int(match.group(1))
-    archive = f"{ARCHIVE_PREFIX}{number:04d}"
+    archive = refs.archive(number)
     if repo.rev_parse(archive) is None:
         return []
     for commit in repo.log(["--first-parent", archive], max_count=SESSION_COMMITS, body=False):
@@ -252,17 +247,16 @@ SESSION_COMMITS = 500  # far more than a session's turns make
 def open_sessions(repo: Repository) -> list[tuple[int, str]]:
     """Sessions with a branch still open (running, interrupted, left for review)."""
     result = []
-    for ref in repo.list_refs(SESSION_BRANCH_PREFIX.rstrip("/")):
-        name = ref.removeprefix("refs/heads/")
-        number = name.removeprefix("session/").split("-", 1)[0]
-        if number.isdigit():
-            result.append((int(number), name))
+    for ref in repo.list_refs(refs.BRANCHES.rstrip("/")):
+        parsed = refs.parse_branch(ref)
+        if parsed:
+            result.append((parsed[0], ref.removeprefix("refs/heads/")))
     return sorted(result, reverse=True)
 
 
 def in_review(repo: Repository, number: int) -> bool:
     """Sent with --review pr|branch and not yet recorded by `agentgit sync`."""
-    return repo.rev_parse(f"{REVIEW_PREFIX}{number:04d}") is not None
+    return repo.rev_parse(refs.review(number)) is not None
 
 
 @dataclass
@@ -288,7 +282,7 @@ class SessionView:
 def show(repo: Repository, number: int) -> SessionView:
     line = next((x for x in log(repo) if x.session == number), None)
     branch = next((b for n, b in open_sessions(repo) if n == number), None)
-    archived = repo.rev_parse(f"{ARCHIVE_PREFIX}{number:04d}")
+    archived = repo.rev_parse(refs.archive(number))
     head = line.head if line else (repo.rev_parse(f"refs/heads/{branch}") if branch else archived)
     if head is None:
         raise AgentgitError(f"no session {number:04d}")
@@ -308,37 +302,14 @@ def show(repo: Repository, number: int) -> SessionView:
 
 
 def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploration]:
-    sep, end = "\x1f", "\x1e"
-    out = repo.run(
-        "log",
-        "--reverse",
-        "--numstat",
-        "--no-renames",
-        f"--format={end}%H{sep}%s{sep}%b{sep}%(trailers:key=Agentgit-Tool,valueonly)",
-        head,
-        "--not",
-        boundary,
-    )
     result = []
-    for record in out.split(end):
-        if not record.strip():
-            continue
-        sha, subject, body, rest = record.split(sep)
-        tool, _, numstat = rest.partition("\n")
-        stat = []
-        for row in numstat.strip().splitlines():
-            added, removed, path = row.split("\t", 2)
-            stat.append(
-                (
-                    path.removeprefix("corpus/"),
-                    int(added) if added.isdigit() else 0,
-                    int(removed) if removed.isdigit() else 0,
-                )
-            )
+    for commit, numstat in repo.log_numstat(head, boundary):
+        stat = [(path.removeprefix("corpus/"), added, removed) for path, added, removed in numstat]
         reasoning = "\n".join(
-            ln for ln in body.strip().splitlines() if not ln.startswith("Agentgit-")
+            ln for ln in commit.body.strip().splitlines() if not ln.startswith("Agentgit-")
         ).strip()
-        result.append(Exploration(sha, subject, reasoning, tool.strip() or None, stat))
+        tool = commit.trailers.get("Agentgit-Tool")
+        result.append(Exploration(commit.sha, commit.subject, reasoning, tool or None, stat))
     return result
 
 

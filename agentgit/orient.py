@@ -20,6 +20,7 @@ from agentgit.corpus import (
     load_log_entries,
     load_pieces,
 )
+from agentgit.feedback import orientation_text, split_review
 
 CLOSING_CHARS = 600
 MAX_INDEX_LINE = 400
@@ -97,9 +98,12 @@ def _log_block(entry: LogEntry) -> str:
         lines.append(_clip(f"pieces: {', '.join(entry.pieces)}", 300))
     if entry.reason:
         lines.append(f"reason: {_clip(' '.join(entry.reason.split()), 300)}")
-    closing = closing_summary(entry.body)
+    journal, review = split_review(entry.body)  # what people said in review: shown apart
+    closing = closing_summary(journal)
     if closing:
         lines.append(closing)
+    if review:
+        lines.append(orientation_text(review))
     return "\n".join(lines)
 
 

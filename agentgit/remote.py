@@ -12,16 +12,11 @@ from __future__ import annotations
 import re
 from enum import Enum
 
+from agentgit import refs
 from agentgit.errors import AgentgitError
-from agentgit.repo import (
-    ARCHIVE_PREFIX,
-    EMPTY,
-    MAIN,
-    NOTES_REF,
-    REVIEW_PREFIX,
-    SESSION_BRANCH_PREFIX,
-    Repository,
-)
+from agentgit.refs import MAIN_REF
+from agentgit.refs import NOTES as NOTES_REF
+from agentgit.repo import RefUpdate, Repository
 from agentgit.settings import Settings
 
 NOTES_RETRIES = 10
@@ -56,28 +51,25 @@ def active(repo: Repository, settings: Settings) -> str | None:
     return settings.remote if repo.remote_url(settings.remote) else None
 
 
-def tracking(remote: str) -> str:
-    return f"refs/remotes/{remote}/{MAIN}"
+tracking = refs.tracking
 
 
 def fetch_main(repo: Repository, remote: str) -> str | None:
     """The remote's main as of now (also kept in refs/remotes/<remote>/main); None if the
     remote has no main yet."""
-    if f"refs/heads/{MAIN}" not in repo.ls_remote(remote, f"refs/heads/{MAIN}"):
+    if MAIN_REF not in repo.ls_remote(remote, MAIN_REF):
         return None
-    repo.fetch(remote, f"+refs/heads/{MAIN}:{tracking(remote)}")
+    repo.fetch(remote, f"+{MAIN_REF}:{tracking(remote)}")
     return repo.rev_parse(tracking(remote))
 
 
 def used_ids(repo: Repository, remote: str, with_log: bool = True) -> set[int]:
     """Ids the remote knows: its archive refs, its session branches, its main's log."""
     ids: set[int] = set()
-    refs = repo.ls_remote(remote, f"{ARCHIVE_PREFIX}*", f"{SESSION_BRANCH_PREFIX}*")
-    for ref in refs:
-        tail = ref.removeprefix(ARCHIVE_PREFIX).removeprefix(SESSION_BRANCH_PREFIX)
-        match = re.match(r"(\d+)(?:-|$)", tail)
-        if match:
-            ids.add(int(match.group(1)))
+    for ref in repo.ls_remote(remote, f"{refs.ARCHIVE}*", f"{refs.BRANCHES}*"):
+        number = refs.number_of(ref)
+        if number is not None:
+            ids.add(number)
     if with_log and fetch_main(repo, remote):
         for name in repo.ls_tree_names(tracking(remote), "corpus/log"):
             match = re.match(r"(\d+)-", name.rsplit("/", 1)[-1])
@@ -120,11 +112,11 @@ def claim(repo: Repository, remote: str, branch_ref: str, archive_ref: str, base
 
 def push_main(repo: Repository, remote: str, commit: str) -> tuple[Pushed, str]:
     """Fast-forward the remote's main to `commit` (built on the main just fetched)."""
-    ref = f"refs/heads/{MAIN}"
+    ref = MAIN_REF
     result = repo.push(remote, [f"{commit}:{ref}"])
     why = result.rejected(ref)
     if why is None:
-        repo.run_status("update-ref", tracking(remote), commit)
+        repo.ref_transaction([RefUpdate.force(tracking(remote), commit)])
         return Pushed.OK, ""
     if any(word in why for word in ("non-fast-forward", *_RACES)):
         return Pushed.MOVED, why
@@ -142,11 +134,11 @@ def publish(
     """Push the session's archive ref and the transcript notes, and the branch when it is
     kept (for review) or its deletion when it is not. `in_review` also pushes the review
     ref that tells `agentgit sync`, on any machine, that this session awaits a person."""
-    archive = f"{ARCHIVE_PREFIX}{number}"
+    archive = refs.archive(int(number))
     head = repo.rev_parse(archive)
     assert head is not None
     branch_ref = f"refs/heads/{branch}"
-    review_ref = f"{REVIEW_PREFIX}{number}"
+    review_ref = refs.review(int(number))
     specs = [f"{head}:{archive}"]
     if in_review:
         specs.append(f"{head}:{review_ref}")
@@ -162,9 +154,9 @@ def publish(
         )
     # The local review ref mirrors the remote's: set only once the remote has it.
     if in_review:
-        repo.ref_transaction([(review_ref, head, None)])
+        repo.ref_transaction([RefUpdate.force(review_ref, head)])
     elif not keep_branch and repo.rev_parse(review_ref):
-        repo.ref_transaction([(review_ref, EMPTY, None)])
+        repo.ref_transaction([RefUpdate.force_delete(review_ref)])
     push_notes(repo, remote)
 
 

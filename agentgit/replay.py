@@ -12,13 +12,16 @@ import re
 import shutil
 from dataclasses import dataclass
 
-from agentgit import transcript
-from agentgit.agent import Agent, AgentState
+from agentgit import refs, transcript
+from agentgit.agent import Agent
 from agentgit.errors import AgentgitError
+from agentgit.explore import orientation, system_prompt
+from agentgit.judge import final_commit
 from agentgit.models.scripted import ScriptedModel
-from agentgit.repo import ARCHIVE_PREFIX, Repository
-from agentgit.session import Session, _final_commit, orientation, system_prompt
+from agentgit.repo import Repository
+from agentgit.session import Session
 from agentgit.settings import Settings
+from agentgit.state import AgentState
 from agentgit.tools import Toolbox
 
 _HEAD_LINE = re.compile(r"^head: .*$", re.M)
@@ -73,14 +76,14 @@ def replay(repo: Repository, number: int) -> ReplayReport:
         )
         judgement = agent.run(state)
         session.meta["ended"] = meta.get("ended")
-        _final_commit(repo, session, judgement, state)
+        final_commit(repo, session, judgement, state)
         return _compare(repo, number, recorded_head, repo.head(worktree))
     finally:
         repo.remove_worktree(worktree)
 
 
 def _recorded_head(repo: Repository, number: int) -> str:
-    head = repo.rev_parse(f"{ARCHIVE_PREFIX}{number:04d}")
+    head = repo.rev_parse(refs.archive(number))
     if head is None:
         raise AgentgitError(f"no recorded session {number:04d}")
     # A session left for review has one more commit than its judgement: replay that.

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -35,13 +35,9 @@ from agentgit.errors import (
     RemoteTimeout,
     RepositoryReadOnly,
 )
+from agentgit.refs import MAIN, NOTES
 
-MAIN = "main"
-NOTES_REF = "refs/notes/agentgit"
-ARCHIVE_PREFIX = "refs/agentgit/sessions/"
-# A session sent to review (--review pr|branch) until `agentgit sync` records the decision.
-REVIEW_PREFIX = "refs/agentgit/review/"
-SESSION_BRANCH_PREFIX = "refs/heads/session/"
+NOTES_REF = NOTES
 EMPTY = "0" * 40
 
 # Talking to a remote unattended: a stalled HTTP transfer (under 1 KB/s for the time
@@ -101,6 +97,52 @@ class Commit:
     subject: str
     body: str
     trailers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class Authored:
+    sha: str
+    author: str
+    email: str
+    date: str
+    subject: str
+    trailers: dict[str, str]
+
+
+@dataclass(frozen=True)
+class RefUpdate:
+    """One ref change, stating what it expects the ref to be: made by one of the four
+    constructors, so an update cannot forget its expectation by accident."""
+
+    ref: str
+    new: str  # EMPTY: delete
+    old: str | None  # EMPTY: must not exist; None: whatever it is (force only)
+
+    @classmethod
+    def create(cls, ref: str, new: str) -> RefUpdate:
+        """Make `ref`, which must not exist yet."""
+        return cls(ref, new, EMPTY)
+
+    @classmethod
+    def move(cls, ref: str, new: str, old: str) -> RefUpdate:
+        """Move `ref` from `old`, as last read, to `new`."""
+        return cls(ref, new, old)
+
+    @classmethod
+    def delete(cls, ref: str, old: str) -> RefUpdate:
+        """Delete `ref`, which must still be `old`."""
+        return cls(ref, EMPTY, old)
+
+    @classmethod
+    def force(cls, ref: str, new: str) -> RefUpdate:
+        """Set `ref` to `new` whatever it was (an archive or tracking ref: the latest
+        value is the truth, and an older one is held elsewhere)."""
+        return cls(ref, new, None)
+
+    @classmethod
+    def force_delete(cls, ref: str) -> RefUpdate:
+        """Delete `ref` if it exists, whatever it is (a scratch or marker ref)."""
+        return cls(ref, EMPTY, None)
 
 
 class Repository:
@@ -335,18 +377,16 @@ class Repository:
 
     # -- refs ----------------------------------------------------------------------
 
-    def ref_transaction(
-        self, updates: list[tuple[str, str, str | None]], message: str | None = None
-    ) -> None:
-        """Atomically apply (ref, new, old) updates. new == EMPTY deletes; old None skips the
-        check, old == EMPTY requires that the ref does not exist yet. Raises RefMoved.
-        `message` goes into the reflogs of the refs updated."""
+    def ref_transaction(self, updates: list[RefUpdate], message: str | None = None) -> None:
+        """Apply `updates` atomically, all or none: RefMoved if any ref is not what its
+        update expects. `message` goes into the reflogs of the refs updated."""
         lines = ["start"]
-        for ref, new, old in updates:
-            if new == EMPTY:
-                lines.append(f"delete {ref}" + (f" {old}" if old else ""))
+        for u in updates:
+            expect = f" {u.old}" if u.old is not None else ""
+            if u.new == EMPTY:
+                lines.append(f"delete {u.ref}{expect}")
             else:
-                lines.append(f"update {ref} {new}" + (f" {old}" if old else ""))
+                lines.append(f"update {u.ref} {u.new}{expect}")
         lines += ["prepare", "commit", ""]
         code, _, err = self.run_status(
             "update-ref", *(["-m", message] if message else []), "--stdin", input="\n".join(lines)
@@ -362,13 +402,14 @@ class Repository:
         return lines[-1] if lines else None
 
     def create_ref(self, ref: str, sha: str) -> None:
-        self.ref_transaction([(ref, sha, EMPTY)])
+        self.ref_transaction([RefUpdate.create(ref, sha)])
 
-    def cas_ref(self, ref: str, new: str, old: str | None) -> None:
-        self.ref_transaction([(ref, new, old or EMPTY)])
+    def move_ref(self, ref: str, new: str, old: str | None) -> None:
+        """Compare-and-swap: `ref` from `old` (None: it must not exist yet) to `new`."""
+        self.ref_transaction([RefUpdate.move(ref, new, old) if old else RefUpdate.create(ref, new)])
 
-    def delete_ref(self, ref: str, old: str | None = None) -> None:
-        self.ref_transaction([(ref, EMPTY, old)])
+    def delete_ref(self, ref: str, old: str) -> None:
+        self.ref_transaction([RefUpdate.delete(ref, old)])
 
     def list_refs(self, prefix: str) -> dict[str, str]:
         out = self.run("for-each-ref", "--format=%(refname) %(objectname)", prefix)
@@ -440,6 +481,53 @@ class Repository:
                 self.run_status("worktree", "remove", "--force", str(path))
             self.run("worktree", "prune")
 
+    def point_head_at(self, branch: str) -> None:
+        """HEAD names `branch`, which may not exist yet (an empty repository's first)."""
+        self.run("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+
+    def commit_paths(self, paths: list[str], message: Callable[[list[str]], str]) -> str | None:
+        """In the user's checkout, commit exactly `paths` (staged first; the rest of the
+        index is left as it was), with `message(the paths that changed)`. The new commit,
+        or None if none of them changed."""
+        self.run("add", "--", *paths)
+        staged = self.run("diff", "--cached", "--name-only", "--", *paths).split()
+        if not staged:
+            return None
+        self.run(
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-F",
+            "-",
+            "--",
+            *staged,
+            input=message(staged),
+            env=self.identity_env(),
+        )
+        return self.rev_parse("HEAD")
+
+    def prune_worktrees(self) -> None:
+        with self._lock("worktrees"):
+            self.run("worktree", "prune")
+
+    def worktree_branch(self, path: Path) -> str | None:
+        """The branch checked out in the worktree at `path`, if `path` is the top of a
+        worktree of this repository (not a directory inside another one)."""
+        if not (path / ".git").is_file():
+            return None
+        code, out, _ = self.run_status("symbolic-ref", "--short", "HEAD", cwd=path)
+        top_code, top, _ = self.run_status("rev-parse", "--show-toplevel", cwd=path)
+        if code != 0 or top_code != 0 or Path(top.strip()).resolve() != path.resolve():
+            return None
+        return out.strip()
+
+    def worktree_head(self, path: Path) -> str | None:
+        """The commit checked out at `path`, if it is a worktree with one."""
+        if not (path / ".git").is_file():
+            return None
+        code, out, _ = self.run_status("rev-parse", "--verify", "--quiet", "HEAD", cwd=path)
+        return out.strip() if code == 0 else None
+
     def reset_worktree(self, path: Path) -> None:
         """Drop whatever a killed process left half-written in a session worktree."""
         self.run("reset", "--quiet", "--hard", "HEAD", cwd=path)
@@ -481,7 +569,7 @@ class Repository:
         ref = f"refs/heads/{branch}"
         checkout = self.worktrees().get(ref)
         if checkout is None:
-            self.cas_ref(ref, new, old)
+            self.move_ref(ref, new, old)
             return
         # Sessions ending at once take turns: two `git merge --ff-only` in one worktree
         # trip over each other's index.lock, and the loser would look blocked.
@@ -579,7 +667,7 @@ class Repository:
                 new = self.rev_parse(scratch)
                 assert new is not None
                 try:
-                    self.cas_ref(NOTES_REF, new, old)
+                    self.move_ref(NOTES_REF, new, old)
                     return
                 except RefMoved:
                     continue
@@ -620,7 +708,7 @@ class Repository:
                     assert merged is not None
                     new = merged
                 try:
-                    self.cas_ref(NOTES_REF, new, old)
+                    self.move_ref(NOTES_REF, new, old)
                     return
                 except RefMoved:
                     continue
@@ -740,6 +828,59 @@ class Repository:
                 Commit(sha, parents.split(), date, subject, text, parse_trailers(trailers))
             )
         return commits
+
+    def authored(self, rev_args: list[str], max_count: int) -> list[Authored]:
+        """Commits with their author, subject and trailers, in one git call."""
+        sep, end = "\x1f", "\x1e"
+        fmt = sep.join(["%H", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)"]) + end
+        out = self.run("log", f"--format={fmt}", f"-n{max_count}", *rev_args)
+        found = []
+        for record in out.split(end):
+            fields = record.strip("\n").split(sep)
+            if len(fields) == 6:
+                sha, name, email, date, subject, trailers = fields
+                found.append(Authored(sha, name, email, date, subject, parse_trailers(trailers)))
+        return found
+
+    def log_numstat(
+        self, head: str, boundary: str
+    ) -> list[tuple[Commit, list[tuple[str, int, int]]]]:
+        """Commits of `head` not in `boundary`, oldest first, each with the files it
+        changed: (path, lines added, lines removed; 0 and 0 for a binary file)."""
+        sep, end = "\x1f", "\x1e"
+        fmt = sep.join(["%H", "%P", "%cI", "%s", "%b", "%(trailers:only,unfold)"])
+        out = self.run(
+            "log",
+            "--reverse",
+            "--numstat",
+            "--no-renames",
+            f"--format={end}{fmt}{sep}",
+            head,
+            "--not",
+            boundary,
+        )
+        result = []
+        for record in out.split(end):
+            if not record.strip():
+                continue
+            sha, parents, date, subject, body, trailers, numstat = record.split(sep)
+            stat = []
+            for row in numstat.strip().splitlines():
+                added, removed, path = row.split("\t", 2)
+                stat.append(
+                    (
+                        path,
+                        int(added) if added.isdigit() else 0,
+                        int(removed) if removed.isdigit() else 0,
+                    )
+                )
+            commit = Commit(sha, parents.split(), date, subject, body, parse_trailers(trailers))
+            result.append((commit, stat))
+        return result
+
+    def graph(self, rev: str) -> str:
+        """`git log --graph` of `rev`, one line per commit: what the demo shows."""
+        return self.run("log", "--graph", "--format=%h %s", rev).rstrip()
 
     def trailers(self, rev: str) -> dict[str, str]:
         """The trailers of one commit's message."""

@@ -13,27 +13,21 @@ import os
 import re
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-from agentgit import corpus, faults, history, transcript
+from agentgit import corpus, faults, feedback, history, refs, transcript
 from agentgit import remote as remote_mod
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub
-from agentgit.repo import (
-    ARCHIVE_PREFIX,
-    EMPTY,
-    MAIN,
-    REVIEW_PREFIX,
-    SESSION_BRANCH_PREFIX,
-    Repository,
-)
+from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main, log_commit
+from agentgit.messages import landing_trailers, message
+from agentgit.refs import MAIN
+from agentgit.repo import RefUpdate, Repository
+from agentgit.session import Result, Session, session_branches
 from agentgit.settings import Settings
 
-if TYPE_CHECKING:
-    from agentgit.session import Result, Session
-
 CLOSED_REASON = "closed in review"
-LOG_BRANCH_PREFIX = "agentgit/log/"
 LOG_LABEL = "agentgit:log"
 
 
@@ -44,7 +38,7 @@ def submit(
     remote_mod.publish(repo, remote, session.id, session.branch, keep_branch=True, in_review=True)
     faults.point("pushed")
     judged = result.outcome
-    result.outcome = "in-review"
+    result.outcome = Outcome.IN_REVIEW
     result.review_url = f"{remote} {session.branch}"
     if settings.review == "pr":
         github = GitHub.from_env(repo.remote_url(remote))
@@ -60,13 +54,11 @@ def submit(
 def submit_log(repo: Repository, session: Session, result: Result, remote: str) -> str:
     """An abandoned session whose log entry a protected main refused: the log-only commit
     goes by an `agentgit:log` pull request. Where it went is returned."""
-    from agentgit.session import log_commit
-
     body = (
         f"**Session {session.id}** was abandoned: {result.reason or result.title}\n\n"
         f"`{remote}` refused the push of its log entry to `{MAIN}`, so the entry "
         f"(`corpus/{session.log_rel}`, nothing else) comes by this pull request. The "
-        f"session's head stays archived at `{ARCHIVE_PREFIX}{session.id}`.\n\n"
+        f"session's head stays archived at `{refs.archive(session.session)}`.\n\n"
         "Merge it to record the session in the log; closing it leaves the entry only "
         "in the archive (`agentgit sync` cleans up either way).\n"
     )
@@ -94,7 +86,7 @@ def log_pull(
     small pull request for it, labelled `agentgit:log`: how a log commit reaches a main
     that refuses pushes. A branch already pushed (a run killed halfway) is reused, and
     its pull request updated rather than duplicated. Where it went is returned."""
-    branch = f"{LOG_BRANCH_PREFIX}{number:04d}"
+    branch = refs.log_branch_name(number)
     ref = f"refs/heads/{branch}"
     if ref not in repo.ls_remote(remote, ref):
         base = remote_mod.fetch_main(repo, remote)
@@ -168,6 +160,7 @@ class _Decision:
     merged: bool
     pull: int | None
     how: str  # what review did, in words
+    review: feedback.Feedback | None = None  # what people said and did in review
 
 
 def sync(repo: Repository, settings: Settings) -> list[Synced]:
@@ -182,10 +175,11 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     for decision in _decisions(repo, remote, github):
         number = f"{decision.number:04d}"
         commit, note = _record(repo, remote, decision, settings, github)
+        note = feedback.with_warning(note, decision.review)
         faults.point("recorded")
-        archive, review_ref = f"{ARCHIVE_PREFIX}{number}", f"{REVIEW_PREFIX}{number}"
-        repo.ref_transaction([(archive, decision.head, None)])
-        specs = [f"{decision.head}:{archive}", f":{review_ref}"]
+        archive, review_ref = refs.archive(decision.number), refs.review(decision.number)
+        repo.ref_transaction([RefUpdate.force(archive, decision.head)])
+        specs = [f"{decision.head}:{archive}", f":{review_ref}", *feedback.refspecs(decision)]
         leases = [f"{review_ref}:{decision.head}"]
         if decision.branch:
             specs.append(f":refs/heads/{decision.branch}")
@@ -196,7 +190,7 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
         done.append(
             Synced(
                 decision.number,
-                "crystallized" if decision.merged else "abandoned",
+                Outcome.CRYSTALLIZED if decision.merged else Outcome.ABANDONED,
                 decision.pull,
                 commit,
                 note,
@@ -212,29 +206,27 @@ def _forget_local(repo: Repository, number: int, head: str) -> None:
     """Drop this clone's review ref of a decided session, and its branch where the
     archived `head` holds all of it: a person's own commits on the branch here, or the
     branch checked out, keep it."""
-    from agentgit.session import session_branches
-
     for ref, sha in session_branches(repo, number).items():
         if repo.is_ancestor(sha, head) and ref not in repo.worktrees():
-            repo.ref_transaction([(ref, EMPTY, sha)])
-    review_ref = f"{REVIEW_PREFIX}{number:04d}"
+            repo.ref_transaction([RefUpdate.delete(ref, sha)])
+    review_ref = refs.review(number)
     if repo.rev_parse(review_ref):
-        repo.ref_transaction([(review_ref, EMPTY, None)])
+        repo.ref_transaction([RefUpdate.force_delete(review_ref)])
 
 
 def _prune_decided_elsewhere(repo: Repository, remote: str) -> None:
     """Sessions this clone sent to review that a sync on another machine recorded: their
     review ref is gone from the remote, so this clone's copies go too."""
-    mine = repo.list_refs(REVIEW_PREFIX.rstrip("/"))
+    mine = repo.list_refs(refs.REVIEW.rstrip("/"))
     if not mine:
         return
-    waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
+    waiting = repo.ls_remote(remote, f"{refs.REVIEW}*")
     for ref, head in mine.items():
-        tail = ref.removeprefix(REVIEW_PREFIX)
-        if ref in waiting or not tail.isdigit():
+        number = refs.number_of(ref)
+        if ref in waiting or number is None:
             continue
-        if not transcript.transcript_path(repo.state_dir, int(tail)).exists():  # not landing
-            _forget_local(repo, int(tail), head)
+        if not transcript.transcript_path(repo.state_dir, number).exists():  # not landing
+            _forget_local(repo, number, head)
 
 
 def _github(repo: Repository, remote: str) -> GitHub | None:
@@ -254,11 +246,11 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     """
     # The refs first, main second: a branch that disappears between the two reads was
     # merged and deleted, and main, read later, already has its entry.
-    waiting = repo.ls_remote(remote, f"{REVIEW_PREFIX}*")
+    waiting = repo.ls_remote(remote, f"{refs.REVIEW}*")
     if not waiting:
         return
-    branches = repo.ls_remote(remote, f"{SESSION_BRANCH_PREFIX}*")
-    repo.fetch(remote, f"+{REVIEW_PREFIX}*:{REVIEW_PREFIX}*")
+    branches = repo.ls_remote(remote, f"{refs.BRANCHES}*")
+    repo.fetch(remote, f"+{refs.REVIEW}*:{refs.REVIEW}*")
     main = remote_mod.fetch_main(repo, remote)
     on_main = set(repo.ls_tree_names(main, "corpus/log")) if main else set()
     # Sessions a sync already recorded (one killed before it cleaned up): their record
@@ -268,35 +260,35 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     for commit in history.landings(repo, main, depth=history.RECENT) if main else []:
         recorded.setdefault(commit.trailers.get("Agentgit-Session", ""), commit.trailers)
     for ref, head in sorted(waiting.items()):
-        tail = ref.removeprefix(REVIEW_PREFIX)
-        if not tail.isdigit():
+        found = refs.number_of(ref)
+        if found is None:
             continue
-        number = int(tail)
+        number, tail = found, refs.session_id(found)
         branch = next(
             (
                 b.removeprefix("refs/heads/")
                 for b in branches
-                if b.startswith(f"{SESSION_BRANCH_PREFIX}{tail}-")
+                if (refs.parse_branch(b) or (None,))[0] == number
             ),
             None,
         )
         record = recorded.get(tail, {})
-        if record.get("Agentgit-Outcome") not in (None, "needs-review"):
+        if record.get("Agentgit-Outcome") not in (None, Outcome.NEEDS_REVIEW):
             yield _Decision(
                 number,
                 head,
                 branch,
-                record["Agentgit-Outcome"] == "crystallized",
+                record["Agentgit-Outcome"] == Outcome.CRYSTALLIZED,
                 None,
                 record.get("Agentgit-Review", "recorded"),
             )
             continue
-        entry = _log_entry_name(repo, head, number)
+        entry = log_entry_name(repo, head, number)
         pull = github.find_pull(branch or _branch_of(entry)) if github else None
         pull_number = pull["number"] if pull else None
         decided_pull = pull is not None and pull.get("state") == "closed"
         merged_pull = decided_pull and _merged(pull or {})
-        if _outcome(repo, head) == "needs-review":
+        if _outcome(repo, head) == Outcome.NEEDS_REVIEW:
             # Its entry went to main when it could not merge: only its head reaching main
             # says a person merged it (a squash is seen through its pull request).
             merged = main is not None and repo.is_ancestor(head, main)
@@ -324,7 +316,7 @@ def _outcome(repo: Repository, commit: str) -> str | None:
     return repo.trailers(commit).get("Agentgit-Outcome")
 
 
-def _log_entry_name(repo: Repository, head: str, number: int) -> str:
+def log_entry_name(repo: Repository, head: str, number: int) -> str:
     name = next(
         (
             n
@@ -335,7 +327,7 @@ def _log_entry_name(repo: Repository, head: str, number: int) -> str:
     )
     if name is None:
         raise AgentgitError(
-            f"{REVIEW_PREFIX}{number:04d} names {head[:10]}, which has no "
+            f"{refs.review(number)} names {head[:10]}, which has no "
             "log entry of that session: delete that ref on the remote if "
             "agentgit did not write it"
         )
@@ -375,15 +367,15 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
         repo,
         remote,
         github,
-        f"refs/heads/{LOG_BRANCH_PREFIX}*",
-        rf"{re.escape(LOG_BRANCH_PREFIX)}(\d+)",
+        f"{refs.LOG_BRANCHES}*",
+        rf"{re.escape(refs.LOG_BRANCHES.removeprefix('refs/heads/'))}(\d+)",
     )
     for ref, head, branch, number, pull in decided:
         merged = _merged(pull)
         pushed = repo.push(remote, [f":{ref}"], leases=[f"{ref}:{head}"])
         if not pushed.ok and ref in repo.ls_remote(remote, ref):
             raise AgentgitError(f"could not delete {branch} on {remote}: {pushed.message}")
-        archive = f"{ARCHIVE_PREFIX}{number:04d}"
+        archive = refs.archive(number)
         note = (
             f"{LOG_LABEL} pull request #{pull['number']} merged: the log entry is on {MAIN}"
             if merged
@@ -393,7 +385,7 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
         done.append(
             Synced(
                 number,
-                "abandoned",
+                Outcome.ABANDONED,
                 pull["number"],
                 remote_mod.fetch_main(repo, remote) if merged else None,
                 note,
@@ -409,84 +401,83 @@ def _record(
     changes nothing but records the keep; closed, one that adds the abandoned log entry.
     Returns it (None if already recorded, or sent by pull request) and a note. A main
     that refuses the push (protected) gets it by an `agentgit:log` pull request."""
-    from agentgit.session import find_landing
-
     number, merged = decision.number, decision.merged
     landed = find_landing(repo, number, remote)
-    if landed is not None and _outcome(repo, landed) != "needs-review":
+    if landed is not None and _outcome(repo, landed) != Outcome.NEEDS_REVIEW:
         return None, decision.how  # already recorded
-    name, title, build, message = _recording(repo, decision)
-    for _ in range(settings.merge_retries):
-        old = remote_mod.fetch_main(repo, remote)
-        if old is None:
-            raise AgentgitError(f"{remote} has no {MAIN}")
-        commit = repo.commit_tree(build(old), [old], message)
-        pushed, why = remote_mod.push_main(repo, remote, commit)
-        if pushed is remote_mod.Pushed.OK:
-            from agentgit.session import _bring_local_main
+    decision.review = feedback.collect(repo, decision, github, remote)
+    name, title, build, text = _recording(repo, decision)
+    if remote_mod.fetch_main(repo, remote) is None:
+        raise AgentgitError(f"{remote} has no {MAIN}")
 
-            _bring_local_main(repo, commit)
-            return commit, decision.how
-        if pushed is remote_mod.Pushed.REFUSED:
-            if github is None:
-                raise AgentgitError(
-                    f"{remote} refused the push to {MAIN}: {why} (with "
-                    "GITHUB_TOKEN set, sync sends it by pull request)"
-                )
-            verdict = "kept" if merged else "closed"
-            body = (
-                f"Review {decision.how} for **session {number:04d}** ({title}). "
-                f"`{remote}` refused the push of the commit that records it to "
-                f"`{MAIN}`, so it comes by this pull request"
-                + (
-                    ": it changes no file, and merging it lists the session in `agentgit log`.\n"
-                    if merged
-                    else f": it adds the log entry `{name}` saying the session was "
-                    "abandoned, closed in review.\n"
-                )
-            )
-            url = log_pull(
-                repo,
-                remote,
-                github,
-                number,
-                lambda old: repo.commit_tree(build(old), [old], message),
-                f"agentgit log: session {number:04d} {verdict} in review",
-                body,
-            )
-            return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
-    raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again")
+    def record(old: str) -> str:
+        return repo.commit_tree(build(old), [old], text)
+
+    try:
+        return land_on_main(repo, remote, record, settings.merge_retries), decision.how
+    except MainKeptMoving:
+        raise AgentgitError(f"{remote}'s {MAIN} kept moving; run `agentgit sync` again") from None
+    except MainRefused as exc:
+        if github is None:
+            raise AgentgitError(
+                f"{exc.message} (with GITHUB_TOKEN set, sync sends it by pull request)"
+            ) from None
+    verdict = "kept" if merged else "closed"
+    body = (
+        f"Review {decision.how} for **session {number:04d}** ({title}). "
+        f"`{remote}` refused the push of the commit that records it to "
+        f"`{MAIN}`, so it comes by this pull request"
+        + (
+            ": it changes no file, and merging it lists the session in `agentgit log`.\n"
+            if merged and not (decision.review and decision.review.section)
+            else f": it adds the Review section to `{name}`, and merging it lists the "
+            "session in `agentgit log`.\n"
+            if merged
+            else f": it adds the log entry `{name}` saying the session was "
+            "abandoned, closed in review.\n"
+        )
+    )
+    url = log_pull(
+        repo,
+        remote,
+        github,
+        number,
+        record,
+        f"agentgit log: session {number:04d} {verdict} in review",
+        body,
+    )
+    return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
 
 
 def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callable[[str], str], str]:
     """What records a decision on main: the log entry's path, the session's title, the
     tree for a given main, and the commit message."""
-    from agentgit.session import _landing_trailers, _message
-
     number, head, merged = decision.number, decision.head, decision.merged
-    name = _log_entry_name(repo, head, number)
+    name = log_entry_name(repo, head, number)
     entry = corpus.parse_log_entry(repo.read_blob(head, name) or "", name)
-    trailers = _landing_trailers(repo, head)
+    trailers = landing_trailers(repo, head)
     trailers["Agentgit-Review"] = decision.how
     build: Callable[[str], str]
-    if merged and entry.outcome == "needs-review":
+    if merged and entry.outcome == Outcome.NEEDS_REVIEW:
         # A person merged what the session could not: the entry says so now.
-        entry.outcome, entry.reason = "crystallized", None
+        entry.outcome, entry.reason = Outcome.CRYSTALLIZED, None
         entry.body = entry.body.rstrip() + f"\n\n## Kept in review\n\n{decision.how}.\n"
+        entry.body = feedback.appended(entry.body, decision.review)
         kept = corpus.render_log_entry(entry)
-        trailers["Agentgit-Outcome"] = "crystallized"
+        trailers["Agentgit-Outcome"] = Outcome.CRYSTALLIZED
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
         build = lambda old: repo.tree_with_file(old, name, kept)  # noqa: E731
     elif merged:
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
-        build = lambda old: repo.tree_of(old)  # noqa: E731
+        build = feedback.tree_builder(repo, name, decision.review)
     else:
-        entry.outcome, entry.reason, entry.pieces = "abandoned", CLOSED_REASON, []
+        entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, CLOSED_REASON, []
+        entry.body = feedback.appended(entry.body, decision.review)
         text = corpus.render_log_entry(entry)
-        trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
+        trailers.update({"Agentgit-Outcome": Outcome.ABANDONED, "Agentgit-Pieces": ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
-    return name, entry.title, build, _message(subject, f"Review: {decision.how}.", trailers)
+    return name, entry.title, build, message(subject, f"Review: {decision.how}.", trailers)
 
 
 # -- sync without a remote ---------------------------------------------------------------
@@ -502,10 +493,10 @@ def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
         done.append(
             Synced(
                 decision.number,
-                "crystallized" if decision.merged else "abandoned",
+                Outcome.CRYSTALLIZED if decision.merged else Outcome.ABANDONED,
                 None,
                 commit,
-                decision.how,
+                feedback.with_warning(decision.how, decision.review),
             )
         )
     return done
@@ -514,18 +505,16 @@ def sync_local(repo: Repository, settings: Settings) -> list[Synced]:
 def local_decisions(repo: Repository, number: int | None = None) -> list[_Decision]:
     """What a person decided, in this clone, for sessions whose last record on main is
     needs-review (only session `number`'s, if given); undecided ones are left out."""
-    from agentgit.session import session_branches
-
     main = repo.main_commit()
     decisions = []
     for line in history.log(repo):
-        if line.outcome != "needs-review" or number not in (None, line.session):
+        if line.outcome != Outcome.NEEDS_REVIEW or number not in (None, line.session):
             continue
         ref = next(iter(session_branches(repo, line.session)), None)
         branch = ref.removeprefix("refs/heads/") if ref else None
         # The needs-review head is the archived one (a person's merge of the branch makes
         # main's latest record the branch's commit, which names the head before it).
-        head = repo.rev_parse(f"{ARCHIVE_PREFIX}{line.session:04d}") or line.head
+        head = repo.rev_parse(refs.archive(line.session)) or line.head
         if repo.is_ancestor(head, main):
             decisions.append(_Decision(line.session, head, branch, True, None, "merged into main"))
         elif branch is None:
@@ -539,20 +528,18 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
     """The decision's commit on the local main (compare-and-swap, the user's checkout
     brought forward), the head archived, the branch deleted where main or the archive
     holds all of it."""
-    from agentgit.repo import RefMoved
-
-    _, _, build, message = _recording(repo, decision)
-    for _ in range(settings.merge_retries):
-        old = repo.main_commit()
-        commit = repo.commit_tree(build(old), [old], message)
-        try:
-            repo.advance_branch(MAIN, commit, old)
-        except RefMoved:
-            continue
-        break
-    else:
-        raise AgentgitError(f"{MAIN} kept moving; run `agentgit sync` again")
-    repo.ref_transaction([(f"{ARCHIVE_PREFIX}{decision.number:04d}", decision.head, None)])
+    decision.review = feedback.collect(repo, decision, None, None)
+    _, _, build, text = _recording(repo, decision)
+    try:
+        commit = land_on_main(
+            repo,
+            None,
+            lambda old: repo.commit_tree(build(old), [old], text),
+            settings.merge_retries,
+        )
+    except MainKeptMoving:
+        raise AgentgitError(f"{MAIN} kept moving; run `agentgit sync` again") from None
+    repo.ref_transaction([RefUpdate.force(refs.archive(decision.number), decision.head)])
     if decision.branch:
         ref = f"refs/heads/{decision.branch}"
         sha = repo.rev_parse(ref)
@@ -561,5 +548,5 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
             and ref not in repo.worktrees()
             and (repo.is_ancestor(sha, commit) or repo.is_ancestor(sha, decision.head))
         ):
-            repo.ref_transaction([(ref, EMPTY, sha)])
+            repo.ref_transaction([RefUpdate.delete(ref, sha)])
     return commit

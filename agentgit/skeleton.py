@@ -133,7 +133,7 @@ def init(path: Path, ci: str | None = None, install: str | None = None) -> InitR
     if not has_main and repo.rev_parse("HEAD") is not None:
         raise AgentgitError(repo.no_main_message())
     if not has_main:
-        repo.run("symbolic-ref", "HEAD", f"refs/heads/{MAIN}")
+        repo.point_head_at(MAIN)
 
     program = _found_program(repo)
     root = skeleton_root()
@@ -168,21 +168,10 @@ def init(path: Path, ci: str | None = None, install: str | None = None) -> InitR
     # with the skeleton, or it would never reach the model.
     to_commit = added + ([PROGRAM] if program == "adopted" else [])
     if to_commit:
-        repo.run("add", "--", *to_commit)
-        staged = repo.run("diff", "--cached", "--name-only", "--", *to_commit).split()
-        if staged:
-            repo.run(
-                "commit",
-                "--quiet",
-                "--no-verify",
-                "-m",
-                "Set up agentgit corpus",
-                "-m",
-                "Added: " + ", ".join(staged),
-                "--",
-                *staged,
-                env=repo.identity_env(),
-            )
-            report.commit = repo.rev_parse("HEAD")
+        committed = repo.commit_paths(
+            to_commit, lambda staged: f"Set up agentgit corpus\n\nAdded: {', '.join(staged)}\n"
+        )
+        if committed:
+            report.commit = committed
     repo.write_commit_graph()  # once, here: landings then add to it cheaply
     return report

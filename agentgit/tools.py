@@ -15,6 +15,7 @@ from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
 from agentgit import corpus
+from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
@@ -23,24 +24,26 @@ from agentgit.settings import Settings
 JUDGE_TOOLS = ("crystallize", "abandon")
 
 
-class SessionEnd(Exception):  # noqa: N818 - control flow, not an error
-    """The model judged; carries the outcome to the loop."""
-
-    def __init__(self, summary: str) -> None:
-        super().__init__(summary)
-        self.summary = summary
-
-
 class Keep(SessionEnd):
+    """crystallize: the model judged that these drafts hold."""
+
     def __init__(self, slugs: list[str], summary: str) -> None:
         super().__init__(summary)
-        self.slugs = slugs
+        self.slugs, self.summary = slugs, summary
+
+    def judgement(self) -> Judgement:
+        return Judgement(Outcome.CRYSTALLIZED, self.summary, slugs=self.slugs)
 
 
 class Discard(SessionEnd):
+    """abandon: the model judged that nothing crystallized, and why."""
+
     def __init__(self, reason: str, summary: str) -> None:
         super().__init__(summary)
-        self.reason = reason
+        self.reason, self.summary = reason, summary
+
+    def judgement(self) -> Judgement:
+        return Judgement(Outcome.ABANDONED, self.summary, reason=self.reason)
 
 
 @dataclass

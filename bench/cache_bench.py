@@ -46,8 +46,7 @@ from fakeapi import (  # noqa: E402
     thinking_block,
 )
 
-from agentgit import corpus  # noqa: E402
-from agentgit import session as lifecycle  # noqa: E402
+from agentgit import corpus, lifecycle  # noqa: E402
 from agentgit.models import DEFAULT_MODEL  # noqa: E402
 from agentgit.models import anthropic as provider  # noqa: E402
 from agentgit.models.base import Usage  # noqa: E402

@@ -224,7 +224,7 @@ def lay(source: Path, dest: Path) -> float:
 def opened_session(repo_dir: Path, topic: str) -> Iterator[tuple[Any, Any, Any, Any]]:
     """A session started through the public API, with the tool box a session runs;
     abandoned at the end. (repo, settings, session, toolbox)."""
-    from agentgit import session as lifecycle
+    from agentgit import lifecycle
     from agentgit.repo import Repository
     from agentgit.settings import Settings
     from agentgit.tools import Toolbox
@@ -290,7 +290,7 @@ def bench_tools(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
     """Per call, in a session started by `agentgit.session.start`, through its tool box:
     `search`, `history` (a revised piece, an old and a new log entry), an exploration
     commit (`write_draft`) and the orientation; each against plain git."""
-    from agentgit import session as lifecycle
+    from agentgit import lifecycle
     from agentgit.index import index_path
     from agentgit.search import query_terms
 

@@ -13,12 +13,13 @@ from typing import Any
 import pytest
 from conftest import git
 
-from agentgit.agent import EMPTY_REPLY, NUDGE, Agent, AgentState, Judgement
+from agentgit.agent import EMPTY_REPLY, NUDGE, Agent, AgentState
+from agentgit.ending import Judgement
 from agentgit.errors import OutOfTime
+from agentgit.lifecycle import Session, run, start
 from agentgit.models.base import ModelRequest, ModelResponse, Usage
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import Session, run, start
 from agentgit.settings import Settings
 from agentgit.tools import Toolbox
 

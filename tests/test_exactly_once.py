@@ -19,9 +19,9 @@ from conftest import agentgit, git, seal
 from scripts import crystallize, search, write_script
 
 from agentgit import faults
+from agentgit.lifecycle import resume, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import resume, run, start
 from agentgit.settings import Settings
 from agentgit.skeleton import init
 

@@ -105,7 +105,7 @@ def test_a_log_entrys_history_is_its_sessions_and_mains_not_the_whole_walk(
     from scripts import abandon_script, keep_script
 
     from agentgit.models.scripted import ScriptedModel
-    from agentgit.session import run, start
+    from agentgit.lifecycle import run, start
     from agentgit.settings import Settings
 
     repo = Repository.discover(corpus_repo)

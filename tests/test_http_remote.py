@@ -14,9 +14,9 @@ from httpremote import HttpRemote
 from scripts import keep_script, write_script
 
 from agentgit.errors import Interrupted
+from agentgit.lifecycle import run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import run, start
 from agentgit.settings import Settings
 
 NOTES = "refs/notes/agentgit"

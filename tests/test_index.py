@@ -120,7 +120,7 @@ def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
 
 
 def test_the_search_tool_reads_the_index(corpus_repo: Path) -> None:
-    from agentgit.session import start
+    from agentgit.lifecycle import start
     from agentgit.settings import Settings
     from agentgit.tools import Toolbox
 

@@ -15,9 +15,9 @@ from typing import Any
 from conftest import agentgit, git
 from scripts import abandon_script, crystallize, draft, edit, keep_script, note, write_script
 
+from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import Result, run, start
 from agentgit.settings import Settings
 
 NOTES = "refs/notes/agentgit"

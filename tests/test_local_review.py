@@ -11,9 +11,9 @@ import pytest
 from conftest import agentgit, git
 from scripts import crystallize, draft
 
+from agentgit.lifecycle import run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import run, start
 from agentgit.settings import Settings
 
 BRANCH = "session/0001-revise-a"

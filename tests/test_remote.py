@@ -19,9 +19,9 @@ from conftest import agentgit, git
 from scripts import abandon_script, keep_script, write_script
 
 from agentgit import remote as remote_mod
+from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import Result, run, start
 from agentgit.settings import Settings
 
 NOTES = "refs/notes/agentgit"

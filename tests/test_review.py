@@ -14,10 +14,10 @@ from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import abandon_script, keep_script, write_script
 from test_remote import attached_remote, clone, files, protect_main, refs, rev
 
+from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.review import sync
-from agentgit.session import Result, run, start
 from agentgit.settings import Settings
 
 

@@ -30,11 +30,11 @@ from fakeapi import (
 
 from agentgit import corpus
 from agentgit.agent import NUDGE
+from agentgit.lifecycle import Result, run, start
 from agentgit.models import make_model
 from agentgit.models.base import Usage
 from agentgit.pricing import PRICES, cost_usd
 from agentgit.repo import Repository
-from agentgit.session import Result, run, start
 from agentgit.settings import Settings
 
 MODEL = "claude-sonnet-5-5"
@@ -830,7 +830,7 @@ def test_thinking_blocks_survive_an_interruption_and_resume(
     corpus_repo: Path, fake_api: FakeAPI
 ) -> None:
     from agentgit.errors import Interrupted
-    from agentgit.session import resume
+    from agentgit.lifecycle import resume
 
     thought = [thinking_block("Draft first, judge later."), redacted_thinking_block("R3d==")]
     fake_api.push(draft(1, thinking=thought), error(500), error(500))

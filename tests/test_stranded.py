@@ -17,10 +17,10 @@ from test_remote import attached_remote, clone
 
 from agentgit import faults
 from agentgit.errors import Interrupted
+from agentgit.lifecycle import resume, run, start
 from agentgit.models import make_model
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.session import resume, run, start
 from agentgit.settings import Settings
 
 TURNS = [

@@ -25,12 +25,12 @@ from test_remote import attached_remote
 
 from agentgit.agent import reasoning_before
 from agentgit.errors import Interrupted, UsageError
+from agentgit.lifecycle import Result, run, start
 from agentgit.models import DEFAULT_MODEL, make_model
 from agentgit.models.anthropic import AnthropicModel
 from agentgit.models.base import ModelRequest
 from agentgit.models.capabilities import _TABLE, request_shape
 from agentgit.repo import Repository
-from agentgit.session import Result, run, start
 from agentgit.settings import Settings, load
 
 FAST = {"AGENTGIT_MAX_RETRIES": "1"}

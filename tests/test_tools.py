@@ -21,8 +21,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentgit import corpus
+from agentgit.lifecycle import Session, start
 from agentgit.repo import Repository
-from agentgit.session import Session, start
 from agentgit.settings import Settings
 from agentgit.tools import (
     JUDGE_TOOLS,

@@ -1,0 +1,121 @@
+"""Running a session (DESIGN §3): the standing instructions, the orientation, and the
+agent loop in the session's worktree, saved after every turn. A stop (a signal, an API
+that stays down) parks the session and exits resumable; a judgement goes on to judge.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+from agentgit import corpus, stops, transcript
+from agentgit.agent import Agent
+from agentgit.ending import Outcome
+from agentgit.errors import Interrupted
+from agentgit.judge import finish
+from agentgit.land import park, stop_reason
+from agentgit.models.base import Model, ProgressFn, Usage
+from agentgit.repo import Repository
+from agentgit.session import Result, Session, lock, now_iso, transcript_path
+from agentgit.settings import Settings
+from agentgit.state import AgentState
+from agentgit.tools import Toolbox
+
+
+def system_prompt(session: Session) -> str:
+    program = session.corpus_dir / "PROGRAM.md"
+    if program.is_file():
+        return program.read_text("utf-8")
+    from agentgit.skeleton import default_program
+
+    return default_program()
+
+
+def program_warning(repo: Repository) -> str | None:
+    """One line when the standing instructions in the user's work tree are not the ones
+    a session runs: it reads corpus/PROGRAM.md from main, never from the work tree."""
+    from agentgit.skeleton import PROGRAM, program_state
+
+    state = program_state(repo)
+    commit = "commit it to main to use it"
+    return {
+        "modified": f"{PROGRAM} in your working copy differs from main's; this session "
+        f"runs main's ({commit})",
+        "untracked": f"{PROGRAM} in your working copy is not on main; this session runs "
+        f"agentgit's default program ({commit})",
+        "missing": f"{PROGRAM} is deleted in your working copy; this session runs main's",
+    }.get(state)
+
+
+def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.Problem]]:
+    from agentgit.orient import build_orientation
+
+    return build_orientation(
+        session.corpus_dir,
+        topic=session.meta.get("topic"),
+        budget=f"Budget: {settings.budget_line()}.",
+        max_chars=settings.orient_max_chars,
+        recent_log=settings.orient_recent_log,
+        today=session.today,
+    )
+
+
+def run(
+    repo: Repository,
+    session: Session,
+    model: Model,
+    settings: Settings,
+    progress: ProgressFn | None = None,
+    state: AgentState | None = None,
+    cost: Callable[[Usage], float | None] | None = None,
+) -> Result:
+    """Run the agent loop in the session's worktree, then judge and land."""
+    progress = progress or (lambda event, data: None)
+    path = transcript_path(repo, session.session)
+    with lock(repo, session.session):
+        if state is None or not state.messages:  # a fresh start, or killed before turn 1
+            text, problems = orientation(session, settings)
+            for problem in problems:
+                progress("warning", {"message": f"skipped {problem}"})
+            state = AgentState(
+                messages=[{"role": "user", "content": [{"type": "text", "text": text}]}]
+            )
+        session.meta["system"] = system_prompt(session)
+        session.meta["status"] = "running"
+        cost = cost or _cost_fn(session.meta["model"], settings)
+
+        def save(current: AgentState) -> None:
+            transcript.save(path, session.meta, current)
+
+        toolbox = Toolbox.for_settings(session, settings)
+        agent = Agent(
+            model,
+            toolbox,
+            session.meta["system"],
+            settings,
+            cost=cost,
+            save=save,
+            progress=progress,
+        )
+        save(state)
+        try:
+            judgement = agent.run(state)
+        except (Interrupted, KeyboardInterrupt) as exc:
+            with stops.held(drop=True):  # a second signal cannot cut the clean-up short
+                session.meta["status"] = Outcome.INTERRUPTED
+                save(state)
+                with repo.network_deadline():
+                    where = park(repo, session, settings)
+            raise Interrupted(
+                f"session {session.id} interrupted: {stop_reason(exc)}; "
+                f"`agentgit resume {session.session}` continues it{where}",
+                session=session.session,
+            ) from None
+        session.meta.update(status="judged", ended=now_iso(), judgement=judgement.__dict__)
+        save(state)
+        return finish(repo, session, judgement, state, settings, progress)
+
+
+def _cost_fn(model_name: str, settings: Settings) -> Callable[[Usage], float | None]:
+    from agentgit.pricing import cost_usd
+
+    return lambda usage: cost_usd(model_name, usage, settings.pricing)

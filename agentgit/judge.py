@@ -1,0 +1,140 @@
+"""Judging (DESIGN §2): the branch's last commit holds the judgement. To keep, the chosen
+drafts move into pieces/ and the other drafts leave the tree; either way the log entry
+is finalised with the usage and cost. Then the session lands.
+"""
+
+from __future__ import annotations
+
+from agentgit import corpus, faults, stops
+from agentgit.diffsubject import describe
+from agentgit.ending import Judgement, Outcome
+from agentgit.errors import Interrupted
+from agentgit.land import land, park, stop_reason
+from agentgit.messages import first_line, message, summary_trailers
+from agentgit.models.base import ProgressFn
+from agentgit.repo import Repository
+from agentgit.scrub import clean_line
+from agentgit.session import TITLE_CHARS, Result, Session, now_iso
+from agentgit.settings import Settings
+from agentgit.state import AgentState
+
+
+def finish(
+    repo: Repository,
+    session: Session,
+    judgement: Judgement,
+    state: AgentState,
+    settings: Settings,
+    progress: ProgressFn,
+) -> Result:
+    try:
+        result = final_commit(repo, session, judgement, state)
+        faults.point("judged")
+        progress("judged", {"outcome": result.outcome, "head": result.head})
+    except KeyboardInterrupt as exc:  # a signal: the judgement is saved, resume makes it
+        with stops.held(drop=True), repo.network_deadline():
+            where = park(repo, session, settings)
+        raise Interrupted(
+            f"session {session.id} judged {judgement.outcome} but did not finish landing: "
+            f"{stop_reason(exc)}; `agentgit resume {session.session}` lands it{where}",
+            session=session.session,
+        ) from None
+    return land(repo, session, result, settings, progress)
+
+
+def final_commit(
+    repo: Repository, session: Session, judgement: Judgement, state: AgentState
+) -> Result:
+    """The branch's last commit: pieces moved into place, drafts dropped, log finalised."""
+    corpus_dir = session.corpus_dir
+    pieces: list[str] = []
+    titles: list[str] = []
+    if judgement.outcome == Outcome.CRYSTALLIZED:
+        for slug in judgement.slugs:
+            draft = corpus_dir / "drafts" / f"{slug}.md"
+            text = draft.read_text("utf-8")
+            titles.append(corpus.parse_piece(text, f"drafts/{slug}.md").title)
+            target = corpus_dir / "pieces" / f"{slug}.md"
+            target.parent.mkdir(parents=True, exist_ok=True)
+            target.write_text(text, "utf-8")
+            pieces.append(slug)
+        drafts = corpus_dir / "drafts"
+        if drafts.is_dir():
+            for leftover in drafts.glob("*.md"):
+                leftover.unlink()
+    topic = session.meta.get("topic")
+    title = clean_line(
+        (topic or "")[:TITLE_CHARS]
+        or (
+            "; ".join(titles)
+            if titles
+            else first_line(judgement.summary) or judgement.reason or session.meta["title"]
+        )
+    )
+    head_before = repo.head(session.worktree)
+    usage = state.usage
+    body = (
+        session.journal_body().rstrip()
+        + "\n\n## Summary\n\n"
+        + (judgement.summary.strip() or "(none)")
+        + "\n"
+    )
+    if session.commits or state.turns:
+        steps = [s.get("commit") for t in state.turns for s in t.get("steps", [])]
+        steps = [s for s in steps if s]
+        if steps:
+            body += "\n## Steps\n\n" + "".join(f"- {s}\n" for s in steps)
+    ended = session.meta.get("ended") or now_iso()
+    entry = session._entry(
+        judgement.outcome,
+        body,
+        title=title,
+        ended=ended,
+        pieces=pieces,
+        reason=judgement.reason,
+        turns=state.turn,
+        usage={
+            "input": usage.input_tokens,
+            "output": usage.output_tokens,
+            "cache_read": usage.cache_read_input_tokens,
+            "cache_write": usage.cache_creation_input_tokens,
+        },
+        cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6),
+        head=head_before,
+    )
+    path = session.journal_path()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(corpus.render_log_entry(entry), "utf-8")
+    diff = repo.stage(session.worktree)
+    subject = describe(diff) or "Judge"
+    verb = "Crystallize" if judgement.outcome == Outcome.CRYSTALLIZED else "Abandon"
+    trailers = summary_trailers(
+        session.id,
+        session.meta["model"],
+        judgement.outcome,
+        title,
+        pieces,
+        state.turn,
+        state.cost_usd,
+        state.usage,
+    )
+    trailers["Agentgit-Ended"] = ended  # when the money was spent: the ledger reads it
+    text = message(
+        f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
+        judgement.summary,
+        trailers,
+    )
+    repo.commit_staged(session.worktree, text)
+    return Result(
+        session=session.session,
+        outcome=judgement.outcome,
+        title=title,
+        summary=judgement.summary,
+        pieces=pieces,
+        reason=judgement.reason,
+        head=repo.head(session.worktree),
+        branch=session.branch,
+        turns=state.turn,
+        usage=usage,
+        cost_usd=state.cost_usd,
+    )

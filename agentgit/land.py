@@ -1,0 +1,240 @@
+"""Landing a judged session (DESIGN §2): archive its head, attach the transcript, move
+main (a --no-ff merge to keep, a log-only commit to discard, never a forced one: a
+conflict or a refused push makes the outcome needs-review), publish to the remote, clean
+up. Idempotent: a landing cut short is finished by `resume`.
+"""
+
+from __future__ import annotations
+
+from agentgit import corpus, faults, refs, stops
+from agentgit import remote as remote_mod
+from agentgit.ending import Outcome
+from agentgit.errors import AgentgitError, Interrupted
+from agentgit.mainline import (
+    MainKeptMoving,
+    MainRefused,
+    bring_local_main,
+    find_landing,
+    land_on_main,
+    log_commit,
+)
+from agentgit.messages import landing_trailers, message, one_line
+from agentgit.models.base import ProgressFn
+from agentgit.repo import CheckoutBlocked, RefUpdate, Repository
+from agentgit.review import submit as review_submit
+from agentgit.review import submit_log as review_submit_log
+from agentgit.session import Result, Session, cleanup, transcript_path
+from agentgit.settings import Settings
+
+
+class MergeConflict(Exception):
+    """The session's tree and main's cannot merge without a person."""
+
+    def __init__(self, paths: list[str]) -> None:
+        super().__init__(", ".join(paths))
+        self.paths = paths
+
+
+def land(
+    repo: Repository, session: Session, result: Result, settings: Settings, progress: ProgressFn
+) -> Result:
+    """Archive the head, attach the transcript, move main, clean up. Idempotent, so any
+    failure here (a remote or GitHub that is down, a main that kept moving) leaves the
+    judged session for `resume` to land: it is reported as interrupted (exit 3)."""
+    judged = result.outcome
+    # One network bound for the landing and the park after it, not one for each call.
+    with repo.network_deadline():
+        try:
+            return _land(repo, session, result, settings, progress)
+        except Interrupted:
+            raise
+        except (AgentgitError, KeyboardInterrupt) as exc:
+            with stops.held(drop=True):  # a second signal cannot cut the park short
+                why, where = stop_reason(exc), park(repo, session, settings)
+    raise Interrupted(
+        f"session {session.id} judged {judged} but did not finish landing: "
+        f"{why}; `agentgit resume {session.session}` lands it{where}",
+        session=session.session,
+    )
+
+
+def stop_reason(exc: BaseException) -> str:
+    """What stopped a run, for its one line."""
+    if isinstance(exc, AgentgitError):
+        return exc.message
+    return exc.message if isinstance(exc, stops.Stop) else "stopped by the user"
+
+
+def park(repo: Repository, session: Session, settings: Settings) -> str:
+    """Leave an interrupted session on the remote, so that a clone elsewhere (the next
+    CI run) can resume it; what became of that, for the message. Best effort: the
+    session is resumable here whatever happens."""
+    remote = remote_mod.active(repo, settings)
+    path = transcript_path(repo, session.session)
+    if remote is None or not path.exists():
+        return ""
+    faults.point("parking")
+    try:
+        remote_mod.park(
+            repo, remote, session.branch, repo.head(session.worktree), path.read_text("utf-8")
+        )
+    except AgentgitError as exc:
+        return f" here (it could not be left on {remote}: {exc.message})"
+    return f" here or in any clone of {remote}"
+
+
+def _land(
+    repo: Repository, session: Session, result: Result, settings: Settings, progress: ProgressFn
+) -> Result:
+    head = result.head
+    assert head is not None
+    repo.ref_transaction([RefUpdate.force(refs.archive(session.session), head)])
+    path = transcript_path(repo, session.session)
+    if path.exists():
+        repo.add_note(head, path.read_text("utf-8"))
+    faults.point("before-main")
+    remote = remote_mod.active(repo, settings)
+    if remote and settings.review != "merge" and result.outcome == Outcome.CRYSTALLIZED:
+        result = review_submit(repo, session, result, settings, remote)
+        progress("landed", {"outcome": result.outcome, "review": result.review_url})
+        cleanup(repo, session, keep_branch=True)
+        return result
+    landed = find_landing(repo, session.session, remote)
+    if landed is None:
+        if result.outcome == Outcome.CRYSTALLIZED:
+            result = merge(repo, session, result, settings, remote)
+        else:
+            result.main_commit = log_only(repo, session, result, settings, remote)
+    else:
+        result.main_commit = landed
+        if remote:
+            bring_local_main(repo, landed)
+    faults.point("after-main")
+    logged_by_pull = False
+    if (
+        remote
+        and result.main_commit is None
+        and settings.review == "pr"
+        and result.outcome == Outcome.ABANDONED
+    ):
+        # A protected main refused the log entry: it goes by a small pull request.
+        result.review_url = review_submit_log(repo, session, result, remote)
+        logged_by_pull = True
+    # A session whose log entry could not reach main (the remote refused it) keeps its
+    # branch too, unless a pull request carries the entry: nothing is lost either way.
+    keep_branch = result.outcome == Outcome.NEEDS_REVIEW or (
+        result.main_commit is None and not logged_by_pull
+    )
+    if remote:
+        # A needs-review branch waits on a person like a --review one: sync records it.
+        remote_mod.publish(
+            repo,
+            remote,
+            session.id,
+            session.branch,
+            keep_branch,
+            in_review=result.outcome == Outcome.NEEDS_REVIEW,
+        )
+        faults.point("pushed")
+    progress(
+        "landed",
+        {
+            "outcome": result.outcome,
+            "main": result.main_commit,
+            **({"review": result.review_url} if logged_by_pull else {}),
+        },
+    )
+    cleanup(repo, session, keep_branch=keep_branch)
+    return result
+
+
+def merge(
+    repo: Repository,
+    session: Session,
+    result: Result,
+    settings: Settings,
+    remote: str | None = None,
+) -> Result:
+    """Keep: main gets a --no-ff merge of the session's head."""
+    head = result.head
+    assert head is not None
+
+    def build(old: str) -> str:
+        merged = repo.merge_tree(old, head)
+        if merged.tree is None:
+            raise MergeConflict(merged.conflicts)
+        subject = f"Crystallize session {session.id}: {one_line(result.title)}"
+        text = message(subject, result.summary, landing_trailers(repo, head))
+        commit = repo.commit_tree(merged.tree, [old, head], text)
+        faults.point("merging")
+        return commit
+
+    try:
+        result.main_commit = land_on_main(repo, remote, build, settings.merge_retries)
+        return result
+    except MergeConflict as exc:
+        why, conflicts = f"conflict with main in {', '.join(exc.paths)}", exc.paths
+    except (MainRefused, MainKeptMoving, CheckoutBlocked) as exc:
+        why, conflicts = exc.message, []
+    return needs_review(repo, session, result, settings, why, conflicts, remote)
+
+
+def needs_review(
+    repo: Repository,
+    session: Session,
+    result: Result,
+    settings: Settings,
+    why: str,
+    conflicts: list[str],
+    remote: str | None = None,
+) -> Result:
+    """Never force: record the outcome on the branch, land only the log entry, keep the
+    branch for a person."""
+    path = session.journal_path()
+    entry = corpus.parse_log_entry(path.read_text("utf-8"), session.log_rel)
+    entry.outcome = Outcome.NEEDS_REVIEW
+    entry.reason = why
+    entry.body = entry.body.rstrip() + (
+        f"\n\n## Needs review\n\nThe session kept {', '.join(result.pieces)}, but it could "
+        f"not be merged: {why}. The branch `{session.branch}` is left for a person to "
+        "merge.\n"
+    )
+    path.write_text(corpus.render_log_entry(entry), "utf-8")
+    repo.stage(session.worktree)
+    trailers = landing_trailers(repo, result.head or "")
+    trailers["Agentgit-Outcome"] = Outcome.NEEDS_REVIEW
+    repo.commit_staged(
+        session.worktree,
+        message(f"Needs review: session {session.id} could not merge", why, trailers),
+    )
+    result.head = repo.head(session.worktree)
+    # The transcript goes on the new last commit too: it is the head main's log commit
+    # names, where `show --transcript` looks.
+    transcript_file = transcript_path(repo, session.session)
+    if transcript_file.exists():
+        repo.add_note(result.head, transcript_file.read_text("utf-8"))
+    repo.ref_transaction([RefUpdate.force(refs.archive(session.session), result.head)])
+    faults.point(Outcome.NEEDS_REVIEW)
+    result.outcome, result.reason, result.conflicts = Outcome.NEEDS_REVIEW, why, conflicts
+    result.main_commit = log_only(repo, session, result, settings, remote)
+    return result
+
+
+def log_only(
+    repo: Repository,
+    session: Session,
+    result: Result,
+    settings: Settings,
+    remote: str | None = None,
+) -> str | None:
+    """Main gets one commit that adds only the session's log entry. None: the remote
+    refused it (a protected main); the entry stays on the pushed branch. A checkout that
+    cannot come forward (CheckoutBlocked) is not gone round by moving the ref alone (the
+    user's index would then show the entry as a staged deletion): it stops the landing,
+    which `resume` finishes."""
+    try:
+        return land_on_main(
+            repo, remote, lambda old: log_commit(repo, session, result, old), settings.merge_retries
+        )
+    except MainRefused:
+        return None

@@ -1,0 +1,34 @@
+"""A session's lifecycle, as one API (DESIGN §2): what the command line, the demo, the
+benchmarks and the tests call. Each stage lives in its own module; this one only names
+them, and nothing below imports it.
+"""
+
+from agentgit.abandon import abandon
+from agentgit.claim import claim, start
+from agentgit.explore import orientation, program_warning, run, system_prompt
+from agentgit.judge import finish
+from agentgit.land import land
+from agentgit.mainline import find_landing, log_commit
+from agentgit.reopen import check_open, open_session, read_transcript, resume
+from agentgit.session import Result, Session, session_branches
+
+__all__ = [
+    "Result",
+    "Session",
+    "abandon",
+    "check_open",
+    "claim",
+    "find_landing",
+    "finish",
+    "land",
+    "log_commit",
+    "open_session",
+    "orientation",
+    "program_warning",
+    "read_transcript",
+    "resume",
+    "run",
+    "session_branches",
+    "start",
+    "system_prompt",
+]

@@ -1,0 +1,78 @@
+"""Commit messages and trailers: what `git log` shows of a session.
+
+Everything that goes into a message (titles, reasons, the model's reasoning) is cleaned
+of credentials and terminal controls here, once, whoever builds the commit.
+"""
+
+from __future__ import annotations
+
+import re
+
+from agentgit.models.base import Usage
+from agentgit.repo import Repository
+from agentgit.scrub import clean_line, clean_text, secrets_from_env
+
+# Step trailers that name one exploration; a landing names the session, not a step.
+STEP_TRAILERS = ("Agentgit-Turn", "Agentgit-Tool", "Agentgit-Call")
+
+
+def message(subject: str, body: str, trailers: dict[str, str]) -> str:
+    """A commit message: a subject, the body, then the trailers, all cleaned."""
+    secrets = secrets_from_env()
+    subject = clean_line(subject, secrets)[:200]
+    parts = [subject]
+    body = clean_text(body, secrets).strip()
+    if body:
+        parts.append(body)
+    parts.append("\n".join(f"{k}: {clean_line(str(v), secrets)}" for k, v in trailers.items()))
+    return "\n\n".join(parts) + "\n"
+
+
+def one_line(text: str) -> str:
+    return " ".join(str(text).split())
+
+
+def first_line(text: str) -> str:
+    """A title from a summary: its first clause, at most 80 characters."""
+    for line in text.strip().splitlines():
+        if line.strip():
+            line = re.split(r"(?<=[.;:!?])\s", line.strip(), maxsplit=1)[0].rstrip(".;:")
+            return line if len(line) <= 80 else line[:77].rstrip() + "…"
+    return ""
+
+
+def summary_trailers(
+    session: str,
+    model: str,
+    outcome: str,
+    title: str,
+    pieces: list[str],
+    turns: int,
+    cost_usd: float | None,
+    u: Usage,
+) -> dict[str, str]:
+    """The judged commit's trailers: enough for `agentgit log` to need no file."""
+    return {
+        "Agentgit-Session": session,
+        "Agentgit-Outcome": outcome,
+        "Agentgit-Title": one_line(title),
+        "Agentgit-Pieces": ", ".join(pieces),
+        "Agentgit-Turns": str(turns),
+        "Agentgit-Cost": "unknown" if cost_usd is None else f"{cost_usd:.6f}",
+        "Agentgit-Usage": (
+            f"input={u.input_tokens} output={u.output_tokens} "
+            f"cache_read={u.cache_read_input_tokens} "
+            f"cache_write={u.cache_creation_input_tokens}"
+        ),
+        "Agentgit-Model": model,
+    }
+
+
+def landing_trailers(repo: Repository, head: str) -> dict[str, str]:
+    """Main's commit repeats the branch's summary trailers, so `git log --first-parent`
+    alone answers `agentgit log`, and names the archived head."""
+    trailers = {k: v for k, v in repo.trailers(head).items() if k.startswith("Agentgit-")}
+    for key in STEP_TRAILERS:
+        trailers.pop(key, None)
+    trailers["Agentgit-Head"] = head
+    return trailers

@@ -1,0 +1,100 @@
+"""Every ref name agentgit uses, made and read in one place (DESIGN §2, §5, §9).
+
+A session N with slug S owns:
+  refs/heads/session/NNNN-S        its branch, while it runs or waits on a person
+  refs/agentgit/sessions/NNNN      its archive: the head, whatever the outcome
+  refs/agentgit/review/NNNN        it awaits review (pushed, so any clone's sync sees it)
+  refs/agentgit/unlanded/NNNN      commits a clone made that another clone's landing lacks
+  refs/agentgit/unpark/NNNN        scratch, while a parked session is fetched back
+  refs/agentgit/reviewed/NNNN      commits a person added to its branch in review, kept
+                                   when sync deletes the branch
+  refs/heads/agentgit/log/NNNN     a log-only commit sent by pull request to a protected main
+"""
+
+from __future__ import annotations
+
+import re
+
+MAIN = "main"
+MAIN_REF = f"refs/heads/{MAIN}"
+NOTES = "refs/notes/agentgit"
+
+BRANCHES = "refs/heads/session/"
+ARCHIVE = "refs/agentgit/sessions/"
+REVIEW = "refs/agentgit/review/"
+UNLANDED = "refs/agentgit/unlanded/"
+UNPARK = "refs/agentgit/unpark/"
+REVIEWED = "refs/agentgit/reviewed/"
+LOG_BRANCHES = "refs/heads/agentgit/log/"
+
+_BRANCH = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]*)$")
+
+
+def session_id(number: int) -> str:
+    """A session's id as everything shows it: four digits at least."""
+    return f"{number:04d}"
+
+
+def branch_name(number: int, slug: str) -> str:
+    """The session's branch as git's porcelain names it: session/NNNN-slug."""
+    return f"session/{session_id(number)}-{slug}"
+
+
+def branch(number: int, slug: str) -> str:
+    return f"refs/heads/{branch_name(number, slug)}"
+
+
+def branch_glob(number: int) -> str:
+    """A pattern for session N's branch whatever its slug (for ls-remote)."""
+    return f"{BRANCHES}{session_id(number)}-*"
+
+
+def archive(number: int) -> str:
+    return f"{ARCHIVE}{session_id(number)}"
+
+
+def review(number: int) -> str:
+    return f"{REVIEW}{session_id(number)}"
+
+
+def unlanded(number: int) -> str:
+    return f"{UNLANDED}{session_id(number)}"
+
+
+def unpark(number: int) -> str:
+    return f"{UNPARK}{session_id(number)}"
+
+
+def reviewed(number: int) -> str:
+    return f"{REVIEWED}{session_id(number)}"
+
+
+def log_branch_name(number: int) -> str:
+    return f"{LOG_BRANCHES.removeprefix('refs/heads/')}{session_id(number)}"
+
+
+def tracking(remote: str) -> str:
+    """Where this clone keeps the remote's main as last fetched."""
+    return f"refs/remotes/{remote}/{MAIN}"
+
+
+def parse_branch(ref: str) -> tuple[int, str] | None:
+    """(number, slug) of a session branch, by its full ref or its short name."""
+    name = ref.removeprefix("refs/heads/").removeprefix("session/")
+    if not ref.removeprefix("refs/heads/").startswith("session/"):
+        return None
+    match = _BRANCH.match(name)
+    return (int(match.group(1)), match.group(2)) if match else None
+
+
+def number_of(ref: str) -> int | None:
+    """The session a ref belongs to: its branch, archive, review, unlanded, unpark or
+    reviewed ref."""
+    parsed = parse_branch(ref)
+    if parsed:
+        return parsed[0]
+    for prefix in (ARCHIVE, REVIEW, UNLANDED, UNPARK, REVIEWED, LOG_BRANCHES):
+        tail = ref.removeprefix(prefix)
+        if tail != ref and tail.isdigit():
+            return int(tail)
+    return None

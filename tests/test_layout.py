@@ -1,0 +1,121 @@
+"""The shape of the package (issue 10): no import cycle, and one module that runs git."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import agentgit
+
+PACKAGE = Path(agentgit.__file__).parent
+GIT_SPEAKER = PACKAGE / "repo.py"
+
+
+def _modules() -> dict[str, Path]:
+    return {
+        ".".join(("agentgit", *p.relative_to(PACKAGE).with_suffix("").parts)).removesuffix(
+            ".__init__"
+        ): p
+        for p in PACKAGE.rglob("*.py")
+    }
+
+
+def _imports(path: Path, known: set[str]) -> set[str]:
+    """The agentgit modules `path` imports, at its top or inside a function alike."""
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [a.name for a in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module] + [f"{node.module}.{a.name}" for a in node.names]
+        else:
+            continue
+        found |= {n for n in names if n in known}
+    return found
+
+
+def _cycle(graph: dict[str, set[str]]) -> list[str] | None:
+    """One import cycle, as the modules along it, or None."""
+    state: dict[str, int] = {}
+    stack: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        stack.append(node)
+        for nxt in sorted(graph[node]):
+            if state.get(nxt) == 1:
+                return stack[stack.index(nxt) :] + [nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        stack.pop()
+        state[node] = 2
+        return None
+
+    for node in sorted(graph):
+        if node not in state and (found := visit(node)):
+            return found
+    return None
+
+
+def test_the_package_has_no_import_cycle() -> None:
+    modules = _modules()
+    known = set(modules)
+    graph = {name: _imports(path, known) - {name} for name, path in modules.items()}
+    # A package's __init__ is imported by its submodules' import; that edge is not a cycle.
+    graph = {n: {m for m in deps if not n.startswith(m + ".")} for n, deps in graph.items()}
+    assert _cycle(graph) is None, " -> ".join(_cycle(graph) or [])
+
+
+def test_the_cycle_finder_finds_one() -> None:
+    assert _cycle({"a": {"b"}, "b": {"c"}, "c": {"a"}}) == ["a", "b", "c", "a"]
+    assert _cycle({"a": {"b"}, "b": set()}) is None
+
+
+def _git_calls(path: Path) -> list[str]:
+    """Where `path` runs a process or calls a Repository's raw runner."""
+    tree = ast.parse(path.read_text("utf-8"))
+    found = []
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Import | ast.ImportFrom):
+            names = [a.name for a in node.names] + [getattr(node, "module", None) or ""]
+            if any(n.split(".")[0] in ("subprocess", "pty", "git") for n in names):
+                found.append(f"{path.name}:{node.lineno} imports {names}")
+        elif isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+            attr, owner = node.func.attr, node.func.value
+            # `agent.run(state)` is the loop, not git: the raw runner is called on a repo.
+            on_repo = isinstance(owner, ast.Name) and owner.id in ("repo", "self")
+            on_repo |= isinstance(owner, ast.Attribute) and owner.attr == "repo"
+            if attr in ("run_status",) or (attr == "run" and on_repo):
+                found.append(f"{path.name}:{node.lineno} calls .{attr}(")
+            if attr in ("system", "popen", "execv", "execvp", "spawnv") and (
+                isinstance(owner, ast.Name) and owner.id == "os"
+            ):
+                found.append(f"{path.name}:{node.lineno} calls os.{attr}(")
+    return found
+
+
+def test_git_runs_only_in_repo_py() -> None:
+    offenders = [
+        hit
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path != GIT_SPEAKER
+        for hit in _git_calls(path)
+    ]
+    assert offenders == []
+
+
+def test_the_git_speaker_check_sees_a_raw_call(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import subprocess\n"
+        "def f(repo, session, agent):\n"
+        "    repo.run('log')\n"
+        "    session.repo.run_status('status')\n"
+        "    agent.run(1)\n",
+        "utf-8",
+    )
+    assert [hit.split(" ", 1)[1] for hit in _git_calls(sample)] == [
+        "imports ['subprocess', '']",
+        "calls .run(",
+        "calls .run_status(",
+    ]
