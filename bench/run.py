@@ -13,7 +13,7 @@ a ratio is the median of the run-by-run ratios. It prints markdown tables and wr
 every raw timing to bench/out/results.json.
 
 The sessions the benchmark runs go through the public entry points only (the
-`agentgit session` command with a scripted model, and `agentgit.session.start` with
+`agentgit session` command with a scripted model, and `agentgit.lifecycle.start` with
 the tool box a session uses), so it measures whatever a session is made of.
 """
 
@@ -287,7 +287,7 @@ SEARCH_QUERIES = [
 
 
 def bench_tools(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
-    """Per call, in a session started by `agentgit.session.start`, through its tool box:
+    """Per call, in a session started by `agentgit.lifecycle.start`, through its tool box:
     `search`, `history` (a revised piece, an old and a new log entry), an exploration
     commit (`write_draft`) and the orientation; each against plain git."""
     from agentgit import lifecycle
