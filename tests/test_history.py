@@ -104,8 +104,8 @@ def test_a_log_entrys_history_is_its_sessions_and_mains_not_the_whole_walk(
 ) -> None:
     from scripts import abandon_script, keep_script
 
-    from agentgit.models.scripted import ScriptedModel
     from agentgit.lifecycle import run, start
+    from agentgit.models.scripted import ScriptedModel
     from agentgit.settings import Settings
 
     repo = Repository.discover(corpus_repo)
