@@ -568,10 +568,10 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     from agentgit import history
 
     repo = _repo()
-    lines = history.log(repo)
     if json_flag:
-        _echo("\n".join(json.dumps(x.to_dict()) for x in lines[:limit]))
+        _echo("\n".join(history.log_json(repo, limit)))
         return
+    lines = history.log(repo)
     # One line per session: one that main records is listed by that record (a
     # needs-review one with the branch that waits), not also as open.
     recorded = {x.session for x in lines}

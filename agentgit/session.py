@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, novelty, refs, transcript
+from agentgit import corpus, faults, history, novelty, refs, transcript
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError
 from agentgit.index import CorpusIndex, index_path
@@ -162,7 +162,7 @@ class Session:
         return self._main
 
     def history(self, path: str) -> str:
-        return self.repo.diff_log([MAIN, f"--glob={refs.ARCHIVE}*"], f"corpus/{path}", max_count=20)
+        return history.path_history(self.repo, path)
 
     # -- the log entry ---------------------------------------------------------------
 

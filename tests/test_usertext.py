@@ -207,3 +207,6 @@ def test_printable_strips_whole_sequences_and_keeps_text() -> None:
     assert printable("open \x1b]0;never ended\nnext line") == "open \nnext line"
     assert printable("tab\tnew\nline\r\x00\x08\x7f") == "tab\tnew\nline"
     assert printable("ünïcødé — 中文 ✓") == "ünïcødé — 中文 ✓"
+    # Lines of plain text, and a no-break space (not "printable" to Python), are kept.
+    assert printable("one\ttwo\nthree\n") == "one\ttwo\nthree\n"
+    assert printable("no\u00a0break\n\x1b[2Jcleared") == "no\u00a0break\ncleared"
