@@ -618,24 +618,7 @@ def questions(show_all: bool, json_flag: bool) -> None:
         _echo("No questions yet." if show_all or not found else "No open questions.")
         return
     for q in shown:
-        _echo(_question_line(q))
-
-
-def _question_line(q: Any) -> str:
-    state = q.status
-    if q.status == "answered":
-        state += f" by {', '.join(q.pieces)}"
-    if q.possibly_dead:
-        state += ", possibly-dead"
-    if q.reopen:
-        state += f", worth-reopening ({q.reopen} kept since is near it)"
-    carried = len(q.sessions)
-    span = f"{q.opened:04d}" + (f"–{q.last:04d}" if q.last != q.opened else "")
-    line = f"{q.id}  {state}  carried by {carried} session{'s' * (carried != 1)} ({span})"
-    line += f"\n    {q.text}"
-    if q.status == "dropped" and q.why:
-        line += f"\n    dropped: {q.why}"
-    return line
+        _echo(q.describe())
 
 
 @cli.command()

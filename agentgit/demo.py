@@ -1,4 +1,8 @@
-"""`agentgit demo`: two scripted sessions in a fresh corpus repository, offline."""
+"""`agentgit demo`: three scripted sessions in a fresh corpus repository, offline.
+
+The first keeps a piece and opens a question; the second carries the question and
+abandons; the third names the question dead, tries to keep a near-duplicate of the
+piece, is refused, and revises the piece instead. Then the map is drawn."""
 
 from __future__ import annotations
 
@@ -8,12 +12,14 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from agentgit import history, refs
+from agentgit import history, questions, refs, transcript
+from agentgit import map as landscape
 from agentgit.claim import start
 from agentgit.errors import AgentgitError
 from agentgit.explore import run
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
+from agentgit.scrub import clean_line
 from agentgit.settings import Settings
 from agentgit.skeleton import init
 
@@ -21,6 +27,7 @@ SCRIPTS = Path(__file__).parent / "scripts"
 SESSIONS = (
     ("keep.jsonl", "why keep abandoned explorations"),
     ("abandon.jsonl", None),
+    ("revise.jsonl", "discarded work as evidence"),
 )
 
 
@@ -52,8 +59,42 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     for x in history.log(repo):
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
         echo(f"  {x.session:04d}  {x.outcome:<12} {x.title}{pieces}  ({x.turns} turns)")
-    echo(f"\nLook around: cd {directory} && {_program()} show 1 --transcript")
+    refused = _refusal(repo, len(SESSIONS))
+    if refused:
+        echo(f"\nSession {len(SESSIONS):04d} tried to keep a near-duplicate; crystallize answered:")
+        echo(f"  {refused}")
+    echo("\nagentgit questions --all:")
+    for q in questions.read(repo, settings.dead_after):
+        echo("  " + q.describe().replace("\n", "\n  "))
+    page = landscape.gather(repo, settings.dead_after)
+    target = landscape.write(landscape.render(page), landscape.default_path(repo))
+    echo(f"\nThe map: {target} (open it in a browser)")
+    echo(f"\nLook around: cd {directory} && {_program()} show 3 --transcript")
     return directory
+
+
+def _refusal(repo: Repository, number: int) -> str | None:
+    """The first error a judging call of session `number` got back, from its transcript."""
+    note = history.show(repo, number).transcript
+    messages = transcript.parse(note).get("messages", []) if note else []
+    calls = {
+        b.get("id"): b.get("name")
+        for m in messages
+        for b in m.get("content", [])
+        if isinstance(b, dict) and b.get("type") == "tool_use"
+    }
+    for m in messages:
+        for b in m.get("content", []):
+            if (
+                isinstance(b, dict)
+                and b.get("type") == "tool_result"
+                and b.get("is_error")
+                and calls.get(b.get("tool_use_id")) == "crystallize"
+            ):
+                content = b.get("content")
+                text = content if isinstance(content, str) else str(content)
+                return clean_line(text.split("\n\n[budget left")[0])  # the loop's own note
+    return None
 
 
 def _program() -> str:

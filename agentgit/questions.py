@@ -78,6 +78,23 @@ class Question:
         """Dropped, or carried without progress: what a new piece may make worth a look."""
         return self.status == "dropped" or self.possibly_dead
 
+    def describe(self) -> str:
+        """The question as `agentgit questions` lists it: a line of state, its text."""
+        state = self.status
+        if self.status == "answered":
+            state += f" by {', '.join(self.pieces)}"
+        if self.possibly_dead:
+            state += ", possibly-dead"
+        if self.reopen:
+            state += f", worth-reopening ({self.reopen} kept since is near it)"
+        carried = len(self.sessions)
+        span = f"{self.opened:04d}" + (f"–{self.last:04d}" if self.last != self.opened else "")
+        line = f"{self.id}  {state}  carried by {carried} session{'s' * (carried != 1)} ({span})"
+        line += f"\n    {self.text}"
+        if self.status == "dropped" and self.why:
+            line += f"\n    dropped: {self.why}"
+        return line
+
     def to_dict(self) -> dict[str, Any]:
         return {
             "id": self.id,
