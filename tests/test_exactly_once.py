@@ -148,4 +148,5 @@ def test_the_reported_case_applies_the_edit_once(tmp_path: Path) -> None:
         "--format=%(trailers:key=Agentgit-Call,valueonly)",
         "refs/agentgit/sessions/0001",
     ).split()
-    assert len(calls) == len(set(calls)) == 3  # each call made its commit once
+    # each call made its commit once: write, edit, note and question (the demo script)
+    assert len(calls) == len(set(calls)) == 4
