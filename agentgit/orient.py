@@ -10,12 +10,12 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import date
-from pathlib import Path
 
 from agentgit.corpus import (
     LogEntry,
     Piece,
     Problem,
+    Source,
     list_piece_slugs,
     load_log_entries,
     load_pieces,
@@ -36,7 +36,7 @@ _CLOSING_HEADING = re.compile(
 
 
 def build_orientation(
-    corpus_dir: Path,
+    corpus_dir: Source,
     *,
     topic: str | None,
     budget: str,
@@ -125,7 +125,7 @@ def closing_summary(body: str, limit: int = CLOSING_CHARS) -> str:
 
 
 def _index_section(
-    corpus_dir: Path, entries: list[LogEntry], room: int
+    corpus_dir: Source, entries: list[LogEntry], room: int
 ) -> tuple[str, list[Problem]]:
     slugs = list_piece_slugs(corpus_dir)
     if not slugs:
@@ -150,7 +150,7 @@ def _index_section(
     return "\n\n".join(parts), problems
 
 
-def _parsed(corpus_dir: Path, order: list[str]) -> Iterator[tuple[Piece | None, Problem | None]]:
+def _parsed(corpus_dir: Source, order: list[str]) -> Iterator[tuple[Piece | None, Problem | None]]:
     """Parse pieces lazily in small batches, so only about what is shown gets read."""
     for start in range(0, len(order), PIECE_BATCH):
         batch = order[start : start + PIECE_BATCH]

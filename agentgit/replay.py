@@ -53,9 +53,9 @@ def replay(repo: Repository, number: int) -> ReplayReport:
     if worktree.exists():
         repo.remove_worktree(worktree)
         shutil.rmtree(worktree, ignore_errors=True)
-    repo.add_detached_worktree(worktree, meta["base"])
+    session = Session(repo, meta, worktree)
+    repo.add_detached_worktree(worktree, meta["base"], sparse=session.sparse_patterns())
     try:
-        session = Session(repo, meta, worktree)
         model = ScriptedModel(transcript.assistant_turns(data), name=meta["model"])
         state = AgentState(messages=[data["messages"][0]])
         text, _ = orientation(session, recorded_settings)
