@@ -429,6 +429,31 @@ def test_symlink_inside_the_corpus_may_be_read(toolbox: Toolbox) -> None:
     assert result.text == shown(wt(toolbox), "PROGRAM.md")
 
 
+def test_links_in_the_sessions_tree_obey_the_same_rules(corpus_repo: Path, outside: Path) -> None:
+    """Links committed on main are read from git objects, never from disk: one inside the
+    corpus is followed, a loop, an absolute target and a folder out of it are refused."""
+    corpus_dir = corpus_repo / "corpus"
+    (corpus_dir / "pieces" / "alias.md").symlink_to("../PROGRAM.md")
+    (corpus_dir / "pieces" / "loop.md").symlink_to("loop.md")
+    (corpus_dir / "pieces" / "abs.md").symlink_to(corpus_dir / "PROGRAM.md")
+    (corpus_dir / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (corpus_dir / "here").symlink_to("pieces", target_is_directory=True)
+    git(corpus_repo, "add", "corpus")
+    git(corpus_repo, "commit", "-q", "--no-verify", "-m", "Links")
+    toolbox = Toolbox(new_session(corpus_repo))
+    assert not (wt(toolbox) / "corpus" / "pieces").exists()  # nothing of it on disk
+    program = shown(wt(toolbox), "PROGRAM.md")
+    with writes_nothing(toolbox, outside):
+        assert toolbox.call("read", {"path": "pieces/alias.md"}).text.startswith(program)
+        assert toolbox.call("read", {"path": "here/alias.md"}).text.startswith(program)
+        assert "cannot be resolved" in err(toolbox.call("read", {"path": "pieces/loop.md"}))
+        assert "points outside" in err(toolbox.call("read", {"path": "pieces/abs.md"}))
+        text = err(toolbox.call("read", {"path": "elsewhere/secret.md"}))
+        assert "points outside corpus/" in text and SECRET not in text
+        listed = toolbox.call("list_pieces", {})
+    assert not listed.is_error and "abs" not in listed.text and "loop" not in listed.text
+
+
 def test_a_draft_that_is_not_utf8(toolbox: Toolbox, outside: Path) -> None:
     on_disk(toolbox, "drafts/bin.md").write_bytes(b"---\ntitle: x\n---\n\n\xff\xfe body\n")
     with writes_nothing(toolbox, outside):
