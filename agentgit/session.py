@@ -115,7 +115,9 @@ class Session:
         return ["/corpus/drafts/", f"/corpus/{self.log_rel}"]
 
     def checked_out(self, rel: str) -> bool:
-        return rel == self.log_rel or rel == "drafts" or rel.startswith("drafts/")
+        if rel.startswith("drafts"):
+            return rel == "drafts" or rel.startswith("drafts/")
+        return rel.startswith("log/") and rel == self.log_rel
 
     @property
     def view(self) -> OverlayView:

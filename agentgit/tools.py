@@ -180,6 +180,7 @@ class Toolbox:
     call_id: str = ""  # the tool_use being run: its commit names it (Agentgit-Call)
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
+    _seen: CorpusView | None = None  # the workspace's view, fetched once per call
 
     @classmethod
     def for_settings(cls, workspace: Workspace, settings: Settings) -> Toolbox:
@@ -200,6 +201,7 @@ class Toolbox:
     ) -> ToolResult:
         """Run one tool call. Keep/Discard propagate; everything else is a result."""
         self.call_id = call_id
+        self._seen = None
         recovered = self._recovered(name)
         if recovered is not None:
             return recovered
@@ -262,7 +264,7 @@ class Toolbox:
         offset = args.get("offset", 0)
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ToolError("list_pieces: offset must be an integer, 0 or more")
-        root = self.workspace.view
+        root = self._view()
         slugs = [s for s in corpus.list_piece_slugs(root) if self._in_corpus(f"pieces/{s}.md")]
         if tag:
             # Every piece is a candidate, but only those whose text names the tag are
@@ -296,7 +298,7 @@ class Toolbox:
 
     def _tool_read(self, args: dict[str, Any]) -> ToolResult:
         rel, target = self._resolve(_req_str(args, "path"))
-        view = self.workspace.view
+        view = self._view()
         if view.kind(target) != "file":
             raise ToolError(f"read: no file {rel!r} in the corpus")
         try:
@@ -425,11 +427,18 @@ class Toolbox:
 
     # -- helpers -------------------------------------------------------------------
 
+    def _view(self) -> CorpusView:
+        # One per call: a session's view asks git where its head is, and list_pieces
+        # checks every one of 10,000 slugs against it.
+        if self._seen is None:
+            self._seen = self.workspace.view
+        return self._seen
+
     def _drafts_dir(self) -> Path:
         return self.workspace.corpus_dir / "drafts"
 
     def _existing_piece(self, slug: str) -> corpus.Piece | None:
-        pieces, _ = corpus.load_pieces(self.workspace.view, [slug])
+        pieces, _ = corpus.load_pieces(self._view(), [slug])
         # A link out of the corpus, a broken human-written piece: the revision starts afresh.
         return pieces[0] if pieces else None
 
@@ -448,7 +457,7 @@ class Toolbox:
         """Whether corpus/<rel>, links followed, stays in the corpus: a person's symlink
         in pieces/ may point anywhere."""
         try:
-            resolve(self.workspace.view, rel)
+            resolve(self._view(), rel)
         except (LeadsOut, OSError):
             return False
         return True
@@ -481,7 +490,7 @@ class Toolbox:
         if pure.parts and pure.parts[0] == "corpus":
             pure = PurePosixPath(*pure.parts[1:]) if len(pure.parts) > 1 else PurePosixPath(".")
         try:
-            target = resolve(self.workspace.view, str(pure))
+            target = resolve(self._view(), str(pure))
         except LeadsOut:
             raise ToolError(f"path {raw!r} points outside corpus/") from None
         except OSError as exc:

@@ -112,10 +112,11 @@ class DirView:
 
     def __init__(self, root: Path) -> None:
         self.root = root
+        self._top = str(root)
 
     def kind(self, rel: str) -> Kind | None:
         try:
-            st = os.lstat(self.root / rel if rel else self.root)
+            st = os.lstat(f"{self._top}/{rel}" if rel else self._top)
         except (FileNotFoundError, NotADirectoryError):
             return None
         if stat.S_ISLNK(st.st_mode):
@@ -213,14 +214,24 @@ class OverlayView:
 
     def __init__(self, disk: DirView, tree: TreeView, checked_out: Callable[[str], bool]) -> None:
         self.disk, self.tree, self.checked_out = disk, tree, checked_out
+        self._folders: dict[str, bool] = {}  # folder -> whether it is on disk
+
+    def _disk_kind(self, rel: str) -> Kind | None:
+        # Most folders (pieces/) are not on disk at all: one lstat for the folder spares
+        # one for each of 10,000 files in it. A view lives for one tool call.
+        folder = rel.rpartition("/")[0]
+        there = self._folders.get(folder)
+        if there is None:
+            there = self._folders[folder] = self.disk.kind(folder) == "dir"
+        return self.disk.kind(rel) if there else None
 
     def _on_disk(self, rel: str) -> bool:
-        return self.checked_out(rel) or self.disk.kind(rel) is not None
+        return self.checked_out(rel) or self._disk_kind(rel) is not None
 
     def kind(self, rel: str) -> Kind | None:
         if self.checked_out(rel):
             return self.disk.kind(rel)
-        return self.disk.kind(rel) or self.tree.kind(rel)
+        return self._disk_kind(rel) or self.tree.kind(rel)
 
     def link(self, rel: str) -> str:
         return self.disk.link(rel) if self._on_disk(rel) else self.tree.link(rel)
