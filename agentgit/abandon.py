@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from agentgit import corpus, faults, refs, transcript
 from agentgit import remote as remote_mod
-from agentgit.agent import Judgement
+from agentgit.ending import Judgement, Outcome
 from agentgit.errors import AgentgitError, UsageError
 from agentgit.judge import finish
 from agentgit.land import land, log_only
@@ -17,7 +17,6 @@ from agentgit.models.base import ProgressFn
 from agentgit.refs import MAIN
 from agentgit.reopen import entry_usage, judged_result, open_session
 from agentgit.repo import RefUpdate, Repository
-from agentgit.review import local_decisions, log_entry_name
 from agentgit.scrub import clean_line
 from agentgit.session import (
     Result,
@@ -31,6 +30,7 @@ from agentgit.session import (
     worktree_path,
 )
 from agentgit.settings import Settings
+from agentgit.sync import local_decisions, log_entry_name
 
 
 def abandon(
@@ -56,7 +56,7 @@ def abandon(
             return land(repo, session, judged, settings, progress)
         state = transcript.state_from_dict(data)
         session.meta.update(status="judged", ended=now_iso())
-        judgement = Judgement("abandoned", f"Abandoned by hand: {reason}", reason=reason)
+        judgement = Judgement(Outcome.ABANDONED, f"Abandoned by hand: {reason}", reason=reason)
         session.meta["judgement"] = judgement.__dict__
         transcript.save(transcript_path(repo, number), session.meta, state)
         return finish(repo, session, judgement, state, settings, progress)
@@ -89,10 +89,10 @@ def _left_for_review(repo: Repository, number: int) -> str | None:
     if branch is None or landing is None:
         return None
     trailers = repo.trailers(landing)
-    if trailers.get("Agentgit-Outcome") == "needs-review":
+    if trailers.get("Agentgit-Outcome") == Outcome.NEEDS_REVIEW:
         return branch
     finishing = (
-        trailers.get("Agentgit-Outcome") == "abandoned"
+        trailers.get("Agentgit-Outcome") == Outcome.ABANDONED
         and trailers.get("Agentgit-Head") == repo.rev_parse(branch)
         and not transcript_path(repo, number).exists()
     )
@@ -127,13 +127,13 @@ def _abandon_reviewed(
     session = Session(repo, meta, worktree_path(repo, number))
     ready_worktree(repo, session)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
-    if repo.trailers(old_head).get("Agentgit-Outcome") != "abandoned":
-        entry.outcome, entry.reason, entry.pieces = "abandoned", reason, []
+    if repo.trailers(old_head).get("Agentgit-Outcome") != Outcome.ABANDONED:
+        entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, reason, []
         entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
         session.journal_path().write_text(corpus.render_log_entry(entry), "utf-8")
         repo.stage(session.worktree)
         trailers = landing_trailers(repo, old_head)
-        trailers.update({"Agentgit-Outcome": "abandoned", "Agentgit-Pieces": ""})
+        trailers.update({"Agentgit-Outcome": Outcome.ABANDONED, "Agentgit-Pieces": ""})
         repo.commit_staged(
             session.worktree,
             message(
@@ -149,7 +149,7 @@ def _abandon_reviewed(
         repo.add_note(head, note)
     result = Result(
         session=number,
-        outcome="abandoned",
+        outcome=Outcome.ABANDONED,
         title=entry.title,
         summary=f"Abandoned in review: {reason}",
         pieces=[],

@@ -1,24 +1,36 @@
 """The loop of a session (DESIGN §3). It knows no concrete model and no git.
 
 Each turn: ask the model, run the tools it calls, answer with their results, save
-the state. The session ends when a judging tool raises Keep or Discard; when a
-budget runs out the model gets one last turn offering only those two tools.
+the state. Every way the loop ends is a SessionEnd (agentgit/ending.py) carrying the
+judgement, caught in one place, `run`: a judging tool raises Keep or Discard; when a
+budget runs out the model gets one last turn offering only those two tools, then
+BudgetSpent; a refusal, a full context, a model that stops calling tools or whose
+replies keep being cut off end it too.
 """
 
 from __future__ import annotations
 
-import json
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from collections.abc import Callable
 from typing import Any
 
 from agentgit import faults
+from agentgit.budget import Budget
+from agentgit.ending import (
+    BudgetSpent,
+    ContextFull,
+    Judgement,
+    KeptCuttingOff,
+    Refused,
+    SessionEnd,
+    StoppedCallingTools,
+)
 from agentgit.errors import OutOfTime
 from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn, Usage
 from agentgit.scrub import scrub_text, secrets_from_env
 from agentgit.settings import Settings
-from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Discard, Keep, SessionEnd, Toolbox
+from agentgit.state import AgentState
+from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Toolbox
 
 NUDGE = (
     "You replied without calling a tool. Keep exploring with the tools, or end the "
@@ -29,48 +41,7 @@ EMPTY_REPLY = "(no reply)"
 DEFAULT_TURN_TOKENS = 8192  # a model that does not say how much room a turn needs
 MIN_TURN_TOKENS = 1024  # enough for a judging call, whatever the cap has left
 MTOK = 1_000_000
-
-# After the wall-clock budget, the judging turn may take this long: a session's wall
-# time stays within max_minutes + 1 minute. Less left than MIN_JUDGE_SECONDS: no turn.
-JUDGE_SECONDS = 60.0
-MIN_JUDGE_SECONDS = 1.0
-
-
-@dataclass
-class Judgement:
-    outcome: str  # "crystallized" | "abandoned"
-    summary: str
-    slugs: list[str] = field(default_factory=list)
-    reason: str | None = None
-
-
-@dataclass
-class AgentState:
-    """Everything needed to continue a session: saved after every turn."""
-
-    messages: list[dict[str, Any]]
-    turn: int = 0
-    usage: Usage = field(default_factory=Usage)
-    cost_usd: float | None = 0.0
-    nudges: int = 0
-    elapsed: float = 0.0  # seconds spent in earlier processes (resume)
-    turns: list[dict[str, Any]] = field(default_factory=list)  # per-turn usage, stop, steps
-    final_turn: bool = False
-    # The model whose thinking blocks the conversation holds: another model cannot read
-    # them, so a resume with a different model stops sending them.
-    thinking_model: str = ""
-    cutoffs: int = 0  # replies cut at the output limit in a row
-    turn_tokens: int = 0  # the output room, once raised after a cut (0: as configured)
-    # [start, end) ranges of messages whose thinking blocks are kept but not sent: another
-    # model wrote them, or the saved copy was scrubbed (the API binds each block to the
-    # exact conversation before it).
-    unsent: list[list[int]] = field(default_factory=list)
-    notices: list[str] = field(default_factory=list)  # said once at the start; not saved
-    # A turn whose tool calls are being run: {"turn": N, "message": the assistant's
-    # message}. Saved before the first tool runs, so the model is never asked twice for
-    # one answer; the message joins `messages` with its results only once all are in, so
-    # the saved messages never hold an unanswered tool_use.
-    pending: dict[str, Any] | None = None
+MIN_JUDGE_SECONDS = 1.0  # less left than this for the judging turn: no turn
 
 
 CostFn = Callable[[Usage], float | None]
@@ -100,22 +71,31 @@ class Agent:
         self.clock = clock
 
     def run(self, state: AgentState) -> Judgement:
+        """Run turns until the session ends; its judgement. Not saved here: the caller
+        saves the state with the judgement, so no saved state ever has a judging turn
+        answered but its judgement lost."""
         self._adopt_thinking(state)
+        try:
+            self._loop(state)
+        except SessionEnd as end:
+            judgement = end.judgement()
+        # The summary and reason go into commit messages and trailers: scrubbed.
+        judgement.summary = _clean(judgement.summary)
+        if judgement.reason:
+            judgement.reason = _clean(judgement.reason)
+        return judgement
+
+    def _loop(self, state: AgentState) -> None:
         started = self.clock()
         if state.pending is not None:  # resumed inside a turn: its tools come first
-            judgement = self._resume_pending(state)
-            if judgement is not None:
-                return judgement
+            self._resume_pending(state)
             self.save(state)
+        budget = Budget(self.settings, self.cost, lambda: [self.system, self.toolbox.definitions()])
         while True:
-            exhausted = self._exhausted(state, state.elapsed + self.clock() - started)
+            exhausted = budget.exhausted(state, state.elapsed + self.clock() - started)
             if exhausted and not state.final_turn:
-                if self._over_budget(state, ahead=1):  # not even room to judge: end now
-                    return Judgement(
-                        "abandoned",
-                        "The budget ran out before a judgement.",
-                        reason="budget exhausted",
-                    )
+                if budget.over(state, ahead=1):  # not even room to judge: end now
+                    raise BudgetSpent()
                 state.final_turn = True
                 _add_user_text(
                     state.messages,
@@ -123,18 +103,14 @@ class Agent:
                     "your last turn: judge now with crystallize or abandon.",
                 )
             elif state.final_turn and state.turns and state.turns[-1].get("final"):
-                return Judgement(
-                    "abandoned", "The budget ran out before a judgement.", reason="budget exhausted"
-                )
+                raise BudgetSpent()
             state.elapsed += self.clock() - started
             started = self.clock()
-            timeout = self._time_left(state)
+            timeout = budget.time_left(state)
             if state.final_turn and timeout < MIN_JUDGE_SECONDS:
-                return Judgement(
-                    "abandoned", "The budget ran out before a judgement.", reason="budget exhausted"
-                )
+                raise BudgetSpent()
             try:
-                judgement = self._turn(state, timeout)
+                self._turn(state, timeout)
             except OutOfTime:
                 # The request was cut at the end of the wall-clock budget: that budget is
                 # spent (whatever the clock says), and a cut judging turn ends the session.
@@ -148,18 +124,10 @@ class Agent:
                     {"message": "the model's turn was cut at the end of the wall-clock budget"},
                 )
                 if state.final_turn:
-                    return Judgement(
-                        "abandoned",
-                        "The budget ran out before a judgement.",
-                        reason="budget exhausted",
-                    )
+                    raise BudgetSpent() from None
                 continue
             state.elapsed += self.clock() - started
             started = self.clock()
-            if judgement is not None:
-                # Not saved here: the caller saves the state with the judgement, so no
-                # saved state ever has a judging turn answered but its judgement lost.
-                return judgement
             self.save(state)
             faults.point("saved")
 
@@ -196,17 +164,9 @@ class Agent:
             room = min(room, max(MIN_TURN_TOKENS, int(left / per_token * MTOK)))
         return room
 
-    def _time_left(self, state: AgentState) -> float:
-        """Seconds the next request may take: what is left of max_minutes, and for the
-        judging turn JUDGE_SECONDS more, so the whole stays within max_minutes + 1."""
-        budget = self.settings.max_minutes * 60
-        if state.final_turn:
-            budget += JUDGE_SECONDS
-        return budget - state.elapsed
-
     # -- one turn ------------------------------------------------------------------
 
-    def _turn(self, state: AgentState, timeout: float | None = None) -> Judgement | None:
+    def _turn(self, state: AgentState, timeout: float | None = None) -> None:
         allowed = list(JUDGE_TOOLS) if state.final_turn else None
         self.toolbox.allowed = tuple(allowed) if allowed else TOOL_NAMES
         request = ModelRequest(
@@ -257,7 +217,7 @@ class Agent:
         state.messages.append(
             {"role": "assistant", "content": content or [{"type": "text", "text": EMPTY_REPLY}]}
         )
-        return self._answer(state, response, content, record)
+        self._answer(state, response, content, record)
 
     def _answer(
         self,
@@ -265,38 +225,30 @@ class Agent:
         response: ModelResponse,
         content: list[dict[str, Any]],
         record: dict[str, Any],
-    ) -> Judgement | None:
+    ) -> None:
         stop = response.stop_reason
         if stop == "refusal":
-            return Judgement(
-                "abandoned",
-                "The model declined to continue.",
-                reason="the model refused to continue",
-            )
+            raise Refused()
         if stop == "model_context_window_exceeded":
-            # The conversation fills the context window: another request cannot fit, not
-            # even a last judging turn.
-            return Judgement(
-                "abandoned",
-                "The conversation outgrew the model's context window.",
-                reason="the context window is full",
-            )
+            raise ContextFull()
         if stop == "pause_turn":
             # A server tool paused a long turn: send the conversation back as it is.
-            return None
+            return
         tool_uses = [b for b in content if isinstance(b, dict) and b.get("type") == "tool_use"]
         if stop == "max_tokens":
-            return self._cut_off(state, tool_uses, content, record["max_tokens"])
+            self._cut_off(state, tool_uses, content, record["max_tokens"])
+            return
         state.cutoffs = 0
         if not tool_uses:
-            return self._nudge(state)
+            self._nudge(state)
+            return
         state.nudges = 0
         state.pending = {"turn": state.turn, "message": state.messages.pop()}
         self.save(state)  # write-ahead: from here a resume runs these calls, never re-asks
         faults.point("answered")
-        return self._run_pending(state)
+        self._run_pending(state)
 
-    def _resume_pending(self, state: AgentState) -> Judgement | None:
+    def _resume_pending(self, state: AgentState) -> None:
         """Finish the turn a stop cut short. An answer whose calls are not to be run (cut
         off at max_tokens, say) is answered as it would have been."""
         assert state.pending is not None
@@ -308,12 +260,13 @@ class Agent:
             state.messages.append(message)
             state.pending = None
             content = message["content"]
-            return self._answer(
+            self._answer(
                 state, ModelResponse(content, stop, Usage(), self.model.name), content, record
             )
-        return self._run_pending(state, recovering=True)
+            return
+        self._run_pending(state, recovering=True)
 
-    def _run_pending(self, state: AgentState, recovering: bool = False) -> Judgement | None:
+    def _run_pending(self, state: AgentState, recovering: bool = False) -> None:
         """Run the pending turn's tool calls and answer them all in one user message.
         Recovering (a resume), a step whose commit is already on the branch is not run
         again: the toolbox answers it from that commit."""
@@ -351,13 +304,9 @@ class Agent:
         self.toolbox.recovering = False
         state.messages += [assistant, {"role": "user", "content": results}]
         state.pending = None
-        # The summary and reason go into commit messages and trailers: scrubbed.
-        if isinstance(ending, Keep):
-            return Judgement("crystallized", _clean(ending.summary), slugs=ending.slugs)
-        if isinstance(ending, Discard):
-            return Judgement("abandoned", _clean(ending.summary), reason=_clean(ending.reason))
-        _add_user_text(state.messages, self._budget_note(state))
-        return None
+        if ending is not None:  # every call answered: the conversation stays valid
+            raise ending
+        _add_user_text(state.messages, Budget.note(self.settings, state))
 
     def _cut_off(
         self,
@@ -365,7 +314,7 @@ class Agent:
         tool_uses: list[dict[str, Any]],
         content: list[dict[str, Any]],
         limit: int,
-    ) -> Judgement | None:
+    ) -> None:
         """A reply cut at max_tokens may hold a half-written tool call: run none of it and
         tell the model, so the step is redone rather than silently lost. Thinking counts
         toward the limit, so a long think can fill it before the call is written: where
@@ -373,11 +322,7 @@ class Agent:
         again and again end the session rather than loop."""
         state.cutoffs += 1
         if state.cutoffs > self.settings.max_nudges:
-            return Judgement(
-                "abandoned",
-                "The model's replies kept running past the output limit.",
-                reason="replies kept running past the output limit",
-            )
+            raise KeptCuttingOff()
         ceiling = getattr(self.model, "max_output_tokens", None)
         raised = ""
         if not self.settings.turn_max_tokens and ceiling and limit < ceiling:
@@ -395,96 +340,12 @@ class Agent:
         state.messages.append(
             {"role": "user", "content": results or [{"type": "text", "text": message}]}
         )
-        return None
 
-    def _nudge(self, state: AgentState) -> Judgement | None:
+    def _nudge(self, state: AgentState) -> None:
         state.nudges += 1
         if state.nudges > self.settings.max_nudges:
-            return Judgement(
-                "abandoned",
-                "The model stopped calling tools.",
-                reason="the model stopped calling tools",
-            )
+            raise StoppedCallingTools()
         _add_user_text(state.messages, NUDGE)
-        return None
-
-    # -- budget --------------------------------------------------------------------
-
-    def _exhausted(self, state: AgentState, elapsed: float) -> str | None:
-        s = self.settings
-        if state.turn + 1 >= s.max_turns:
-            return f"turn {state.turn + 1} of {s.max_turns}"
-        over = self._over_budget(state, ahead=2)  # the next turn and the judging one
-        if over:
-            return over
-        if elapsed >= s.max_minutes * 60:
-            return f"{elapsed / 60:.1f} of {s.max_minutes:g} minutes"
-        return None
-
-    def _over_budget(self, state: AgentState, ahead: int) -> str | None:
-        """Whether ``ahead`` more turns would pass the token or cost budget. Each turn
-        resends the conversation, so each costs more than the one before: by what was
-        added since the last request, or by the growth seen between the last two turns
-        if larger. ("One more turn like the last" let a cap be overshot.)"""
-        s = self.settings
-        added = _added_tokens(state.messages)
-        totals = [Usage.from_dict(t["usage"]).total for t in state.turns[-2:]]
-        if _projected(state.usage.total, totals, added, ahead) >= s.max_tokens:
-            return f"{state.usage.total:,} of {s.max_tokens:,} tokens"
-        if state.cost_usd is not None and not state.turns:
-            return self._first_turns_over(state, ahead)
-        if state.cost_usd is not None and state.turns:
-            costs = [t.get("cost_usd") or 0.0 for t in state.turns[-2:]]
-            last = Usage.from_dict(state.turns[-1]["usage"])
-            grown = last + Usage(cache_creation_input_tokens=added)  # written to the cache
-            added_cost = max(0.0, (self.cost(grown) or 0.0) - (self.cost(last) or 0.0))
-            if _projected(state.cost_usd, costs, added_cost, ahead) >= s.max_cost:
-                return f"${state.cost_usd:.2f} of ${s.max_cost:.2f}"
-        return None
-
-    def _first_turns_over(self, state: AgentState, ahead: int) -> str | None:
-        """Before any turn there is no last turn to project from: price the first request
-        as the prompt written to the cache, and each later one as it read back, so a cap
-        smaller than one turn ends the session rather than being passed by that turn."""
-        s = self.settings
-        prompt = (
-            len(
-                json.dumps(
-                    [self.system, state.messages, self.toolbox.definitions()], ensure_ascii=False
-                )
-            )
-            // 3
-        )
-        first = self.cost(Usage(cache_creation_input_tokens=prompt))
-        later = self.cost(Usage(cache_read_input_tokens=prompt))
-        if first is None or later is None:
-            return None
-        if (state.cost_usd or 0.0) + first + (ahead - 1) * later >= s.max_cost:
-            return f"${state.cost_usd or 0.0:.2f} of ${s.max_cost:.2f}"
-        return None
-
-    def _budget_note(self, state: AgentState) -> str:
-        s = self.settings
-        left = s.max_turns - state.turn
-        cost = "" if state.cost_usd is None else f", ${max(s.max_cost - state.cost_usd, 0):.2f}"
-        return f"[budget left: {left} turns{cost}]"
-
-
-def _added_tokens(messages: list[dict[str, Any]]) -> int:
-    """A generous guess (3 characters a token) at the tokens added since the last
-    request: its answer and what followed."""
-    starts = [i for i, m in enumerate(messages) if m.get("role") == "assistant"]
-    return len(json.dumps(messages[starts[-1] :], ensure_ascii=False)) // 3 if starts else 0
-
-
-def _projected(spent: float, last_two: Sequence[float], growth: float, ahead: int) -> float:
-    """Spent, plus ``ahead`` turns, each more than the one before by ``growth`` (or by
-    the growth between the last two turns, if more)."""
-    if not last_two:
-        return spent
-    if len(last_two) == 2:
-        growth = max(growth, last_two[1] - last_two[0])
-    return spent + ahead * last_two[-1] + ahead * (ahead + 1) // 2 * growth
 
 
 def _clean(text: str) -> str:

@@ -101,6 +101,26 @@ jobs:
           else
             agentgit session --review "$REVIEW" --topic "$TOPIC"
           fi
+      # The map of every session so far (`agentgit map`: one HTML file), kept with the run
+      # as an artifact and linked from its summary; drawn whatever the session's outcome.
+      - name: Map
+        if: ${{{{ !cancelled() }}}}
+        run: agentgit map -o "$RUNNER_TEMP/agentgit-map.html"
+      - name: Upload the map
+        id: map
+        if: ${{{{ !cancelled() }}}}
+        uses: actions/upload-artifact@v4
+        with:
+          name: agentgit-map
+          path: ${{{{ runner.temp }}}}/agentgit-map.html
+          if-no-files-found: ignore
+      - name: Link the map
+        if: ${{{{ !cancelled() && steps.map.outputs.artifact-url != '' }}}}
+        env:
+          MAP_URL: ${{{{ steps.map.outputs.artifact-url }}}}
+        run: |
+          echo "[The map of the sessions]($MAP_URL) (open agentgit-map.html in a browser)" \\
+            >> "$GITHUB_STEP_SUMMARY"
 """
 
 

@@ -14,7 +14,6 @@ from typing import Any
 
 from agentgit import corpus, faults, refs, transcript
 from agentgit import remote as remote_mod
-from agentgit.agent import AgentState
 from agentgit.errors import AgentgitError, UsageError
 from agentgit.refs import MAIN
 from agentgit.repo import RefMoved, RefUpdate, Repository
@@ -28,6 +27,7 @@ from agentgit.session import (
     worktree_path,
 )
 from agentgit.settings import Settings
+from agentgit.state import AgentState
 
 ID_ATTEMPTS = 1000
 MAX_TOPIC_CHARS = 4000  # a topic is a direction, not a document; the orientation clips it

@@ -18,6 +18,7 @@ from typing import Any
 import click
 
 from agentgit import __version__, refs
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError, UsageError
 from agentgit.scrub import printable
 
@@ -264,9 +265,9 @@ def _report(result: Any, machine: bool) -> None:
         if result.reason:
             _echo(f"  reason: {result.reason}")
         _echo(f"  {result.turns} turns · {result.usage.total:,} tokens · {cost}")
-        if result.outcome == "needs-review" and result.branch:
+        if result.outcome == Outcome.NEEDS_REVIEW and result.branch:
             _echo(f"  branch {result.branch} is left for review")
-        if result.review_url and result.outcome == "abandoned":
+        if result.review_url and result.outcome == Outcome.ABANDONED:
             _echo(f"  main is protected; log entry by pull request: {result.review_url}")
         elif result.review_url:
             _echo(f"  in review: {result.review_url}")
@@ -434,7 +435,7 @@ def _spent_too_much(
             json.dumps(
                 {
                     "event": "result",
-                    "outcome": "skipped",
+                    "outcome": Outcome.SKIPPED,
                     "reason": line,
                     "spent": total.cost,
                     "unknown_cost": total.unknown,
@@ -538,11 +539,15 @@ def sync(json_flag: bool) -> None:
     Without a remote: needs-review branches merged into main here are kept, deleted
     ones abandoned.
 
+    What people said in review (the pull request's reviews and comments) and the
+    commits a person added to the branch go into a Review section of the session's
+    log entry, which the next orientation shows.
+
     Each decided session is archived and its branch deleted. Pull requests are
     read only when GITHUB_TOKEN is set; without it sync reads git alone. Also
     cleans up decided agentgit:log pull requests. Running it twice changes
     nothing the second time."""
-    from agentgit.review import sync as do_sync
+    from agentgit.sync import sync as do_sync
 
     repo = _repo()
     for item in do_sync(repo, _settings(repo, {})):
@@ -563,10 +568,10 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     from agentgit import history
 
     repo = _repo()
-    lines = history.log(repo)
     if json_flag:
-        _echo("\n".join(json.dumps(x.to_dict()) for x in lines[:limit]))
+        _echo("\n".join(history.log_json(repo, limit)))
         return
+    lines = history.log(repo)
     # One line per session: one that main records is listed by that record (a
     # needs-review one with the branch that waits), not also as open.
     recorded = {x.session for x in lines}
@@ -575,20 +580,62 @@ def log_command(limit: int | None, json_flag: bool) -> None:
         if number in recorded:
             waiting[number] = branch
             continue
-        state = "in-review" if history.in_review(repo, number) else "open"
+        state = Outcome.IN_REVIEW if history.in_review(repo, number) else "open"
         _echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
     for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"
         pieces = f" [{', '.join(x.pieces)}]" if x.pieces else ""
         branch = (
             f"  branch {waiting[x.session]}"
-            if x.outcome == "needs-review" and x.session in waiting
+            if x.outcome == Outcome.NEEDS_REVIEW and x.session in waiting
             else ""
         )
         _echo(
             f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
             f"  ({x.turns} turns, {cost}){branch}"
         )
+
+
+@cli.command()
+@click.option("--all", "show_all", is_flag=True, help="Also the answered and dropped ones.")
+@click.option("--json", "json_flag", is_flag=True, help="One JSON object per line.")
+def questions(show_all: bool, json_flag: bool) -> None:
+    """The questions sessions opened, read from main's log: open ones by default, the
+    most recently carried first, with how many sessions carried each. Marked
+    possibly-dead when pursued in `dead_after` sessions with no piece that answers it;
+    worth-reopening when a piece kept since is near a dropped or possibly-dead one."""
+    from agentgit import questions as questions_mod
+
+    repo = _repo()
+    repo.main_commit()  # no main: one line saying so
+    found = questions_mod.read(repo, _settings(repo, {}).dead_after)
+    shown = [q for q in found if show_all or q.live]
+    if json_flag:
+        for q in shown:
+            _echo(json.dumps(q.to_dict()))
+        return
+    if not shown:
+        _echo("No questions yet." if show_all or not found else "No open questions.")
+        return
+    for q in shown:
+        _echo(_question_line(q))
+
+
+def _question_line(q: Any) -> str:
+    state = q.status
+    if q.status == "answered":
+        state += f" by {', '.join(q.pieces)}"
+    if q.possibly_dead:
+        state += ", possibly-dead"
+    if q.reopen:
+        state += f", worth-reopening ({q.reopen} kept since is near it)"
+    carried = len(q.sessions)
+    span = f"{q.opened:04d}" + (f"–{q.last:04d}" if q.last != q.opened else "")
+    line = f"{q.id}  {state}  carried by {carried} session{'s' * (carried != 1)} ({span})"
+    line += f"\n    {q.text}"
+    if q.status == "dropped" and q.why:
+        line += f"\n    dropped: {q.why}"
+    return line
 
 
 @cli.command()
@@ -611,6 +658,8 @@ def show(number: int, with_transcript: bool) -> None:
         _echo(f"  {x.date} · {x.turns} turns · cost {cost} · main {x.commit[:12]}")
         if x.pieces:
             _echo(f"  pieces: {', '.join(x.pieces)}")
+        for kept in view.kept:
+            _echo(f"    {kept.slug} — {kept.title}" + _novelty_text(kept.novelty))
     else:
         _echo(f"Session {number:04d} — open on {view.branch}")
     _echo(f"  head {view.head[:12]} ({refs.archive(number)})\n")
@@ -628,6 +677,40 @@ def show(number: int, with_transcript: bool) -> None:
             _echo("  (no transcript note on this session's head)")
         else:
             _echo(history.render_transcript(view.transcript))
+
+
+@cli.command(name="map")
+@click.option(
+    "-o",
+    "--output",
+    "output",
+    metavar="FILE",
+    type=click.Path(path_type=Path, dir_okay=False),
+    help="Where to write the page (default: .git/agentgit/map.html; - for stdout).",
+)
+def map_command(output: Path | None) -> None:
+    """Write the map: one self-contained HTML file (no network) of the sessions over
+    time by outcome, each kept piece's novelty, the cost per session and each
+    question's lifeline; a session's title, summary and commits on hover or click."""
+    from agentgit import map as landscape
+
+    repo = _repo()
+    # dead_after is the questions' setting (DESIGN §8), where this agentgit has it.
+    dead_after = getattr(_settings(repo, {}), "dead_after", landscape.DEAD_AFTER)
+    page = landscape.gather(repo, dead_after)
+    text = landscape.render(page)
+    if str(output) == "-":
+        _echo(text, nl=False)  # user text is JSON-escaped in it: nothing is lost here
+        return
+    target = landscape.write(text, (output or landscape.default_path(repo)).absolute())
+    counts = ", ".join(f"{n} {o}" for o, n in sorted(page.counts().items()))
+    _echo(f"Wrote the map of {len(page.sessions)} sessions ({counts or 'none yet'}) to {target}")
+
+
+def _novelty_text(record: dict[str, Any] | None) -> str:
+    from agentgit.novelty import describe
+
+    return f": {describe(record)}" if record else ""
 
 
 @cli.command()

@@ -30,9 +30,13 @@ OUTCOMES = ("crystallized", "abandoned", "needs-review", "interrupted")
 PIECE_KEYS = ("title", "summary", "tags", "created", "updated", "sessions")
 LOG_KEYS = (
     "session", "title", "started", "ended", "outcome", "pieces", "reason",
-    "model", "turns", "usage", "cost_usd", "head",
+    "model", "turns", "usage", "cost_usd", "head", "novelty",
 )  # fmt: skip
 USAGE_KEYS = ("input", "output", "cache_read", "cache_write")
+# A log entry's `questions` (DESIGN §8): one record per question this session acted on.
+QUESTION_STATUSES = ("open", "pursued", "answered", "dropped")
+QUESTION_KEYS = ("id", "text", "status", "why", "pieces")
+MAX_QUESTION = 500  # a question's text or a drop's why: one line, a sentence or two
 MAX_TITLE = 200
 MAX_SUMMARY = 300
 MAX_TAG = 64
@@ -112,7 +116,10 @@ class LogEntry:
     usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))
     cost_usd: float | None = None
     head: str | None = None
+    # Per kept piece (DESIGN §8): {piece, score, nearest, similarity, overlap?}.
+    novelty: list[dict[str, Any]] = field(default_factory=list)
     body: str = ""
+    questions: list[dict[str, Any]] = field(default_factory=list)
 
 
 # --- slugs and names -------------------------------------------------------------------
@@ -409,9 +416,15 @@ def render_log_entry(entry: LogEntry) -> str:
     meta: dict[str, Any] = {}
     for key in LOG_KEYS:
         value = getattr(entry, key)
-        if key == "reason" and value is None:
+        if (key == "reason" and value is None) or (key == "novelty" and not value):
             continue
+        if key == "novelty":
+            value = [dict(record) for record in value]
+        if key == "outcome" and value is not None:
+            value = str(value)  # an Outcome: YAML knows no enums
         meta[key] = dict(value) if key == "usage" else list(value) if key == "pieces" else value
+    if entry.questions:  # left out when empty: entries without questions read as before
+        meta["questions"] = [normalise_question(q) for q in entry.questions]
     return _dump(meta, entry.body)
 
 
@@ -484,6 +497,50 @@ def _cost(value: object) -> float | None:
     raise _Bad("cost_usd must be a non-negative number")
 
 
+NOVELTY_KEYS = ("piece", "score", "nearest", "similarity", "overlap")
+
+
+def _novelty(value: object) -> list[dict[str, Any]]:
+    """The log entry's `novelty`: one record per kept piece, as agentgit.novelty makes."""
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Bad("novelty must be a list of {piece, score, nearest, similarity}")
+    return [_novelty_record(record, i) for i, record in enumerate(value)]
+
+
+def _novelty_record(record: object, i: int) -> dict[str, Any]:
+    where = f"novelty[{i}]"
+    if not isinstance(record, dict):
+        raise _Bad(f"{where} must be a mapping of piece, score, nearest, similarity")
+    unknown = [str(k) for k in record if k not in NOVELTY_KEYS]
+    if unknown:
+        raise _Bad(f"{where} has unknown key {unknown[0]!r}")
+    piece, nearest = record.get("piece"), record.get("nearest")
+    if not (isinstance(piece, str) and SLUG_RE.match(piece)):
+        raise _Bad(f"{where}.piece must be a slug")
+    if nearest is not None and not (isinstance(nearest, str) and SLUG_RE.match(nearest)):
+        raise _Bad(f"{where}.nearest must be a slug or null")
+    out: dict[str, Any] = {"piece": piece}
+    for key in ("score", "similarity"):
+        number = record.get(key)
+        if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
+            raise _Bad(f"{where}.{key} must be a number from 0 to 1")
+        out[key] = float(number)
+    out = {
+        "piece": piece,
+        "score": out["score"],
+        "nearest": nearest,
+        "similarity": out["similarity"],
+    }
+    overlap = record.get("overlap")
+    if overlap is not None:
+        if not isinstance(overlap, str):
+            raise _Bad(f"{where}.overlap must be text")
+        out["overlap"] = overlap
+    return out
+
+
 _LOG_FIELDS = {
     "session": lambda v: _as_int(v, "session"),
     "title": lambda v: _one_line(v, "title"),
@@ -497,7 +554,79 @@ _LOG_FIELDS = {
     "usage": _usage,
     "cost_usd": _cost,
     "head": lambda v: _optional_text(v, "head"),
+    "novelty": _novelty,
+    "questions": lambda v: _questions(v),
 }
+
+
+# --- questions -------------------------------------------------------------------------
+
+
+def normalise_question(record: object) -> dict[str, Any]:
+    """One question record as it is stored: keys in order, text on one line, `open`
+    with its text, `answered` with the pieces that answer it, `dropped` with why."""
+    try:
+        return _question(record, "question")
+    except _Bad as exc:
+        raise CorpusError(str(exc)) from None
+
+
+def _questions(value: object) -> list[dict[str, Any]]:
+    if value is None:
+        return []
+    if not isinstance(value, list):
+        raise _Bad("questions must be a list of {id, text, status, why?, pieces?}")
+    out = [_question(item, f"questions[{i}]") for i, item in enumerate(value)]
+    ids = [q["id"] for q in out]
+    twice = next((i for i in ids if ids.count(i) > 1), None)
+    if twice is not None:
+        raise _Bad(f"questions: {twice!r} is listed twice; one record per question")
+    return out
+
+
+def _question(item: object, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise _Bad(f"{where} must be a mapping of id, text, status, why?, pieces?")
+    unknown = [str(k) for k in item if k not in QUESTION_KEYS]
+    if unknown:
+        raise _Bad(f"{where}: unknown key {unknown[0][:40]!r} (keys: {', '.join(QUESTION_KEYS)})")
+    qid = item.get("id")
+    if not isinstance(qid, str) or not SLUG_RE.match(qid):
+        raise _Bad(f"{where}: id must be a slug (1-64 of a-z, 0-9 and '-'), got {str(qid)[:40]!r}")
+    where = f"{where} ({qid})"
+    status = item.get("status")
+    if status not in QUESTION_STATUSES:
+        raise _Bad(f"{where}: status must be one of {', '.join(QUESTION_STATUSES)}")
+    out: dict[str, Any] = {"id": qid}
+    text = _bounded_line(item.get("text"), f"{where}: text")
+    if status == "open" and not text:
+        raise _Bad(f"{where}: an open question needs its text")
+    if text:
+        out["text"] = text
+    out["status"] = status
+    why = _bounded_line(item.get("why"), f"{where}: why")
+    if status == "dropped" and not why:
+        raise _Bad(f"{where}: a dropped question needs why")
+    if why:
+        out["why"] = why
+    pieces = item.get("pieces")
+    if pieces is not None or status == "answered":
+        try:
+            slugs = list(dict.fromkeys(_slugs(pieces)))
+        except _Bad:
+            raise _Bad(f"{where}: pieces must be a list of slugs") from None
+        if status == "answered" and not slugs:
+            raise _Bad(f"{where}: an answered question names the pieces that answer it")
+        if slugs:
+            out["pieces"] = slugs
+    return out
+
+
+def _bounded_line(value: object, what: str) -> str:
+    text = "" if value is None else _one_line(value, what)
+    if len(text) > MAX_QUESTION:
+        raise _Bad(f"{what} too long ({len(text)} chars, max {MAX_QUESTION})")
+    return text
 
 
 # --- check -----------------------------------------------------------------------------
@@ -681,10 +810,12 @@ def log_files(source: Source) -> list[tuple[int, str]]:
 
 
 def load_log_entries(
-    source: Source, newest: int | None = None
+    source: Source, newest: int | None = None, keep: Callable[[str], bool] | None = None
 ) -> tuple[list[LogEntry], list[Problem], int]:
+    """The newest log entries; `keep`, as for load_pieces, skips a file before parsing."""
     view = as_view(source)
     files = log_files(view)
     chosen = files if newest is None else files[: max(newest, 0)]
-    entries, problems = _load_each(view, "log", (name for _, name in chosen), parse_log_entry)
+    names = (name for _, name in chosen)
+    entries, problems = _load_each(view, "log", names, parse_log_entry, keep)
     return entries, problems, len(files)

@@ -8,8 +8,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 
-from agentgit import corpus, stops, transcript
-from agentgit.agent import Agent, AgentState
+from agentgit import corpus, questions, stops, transcript
+from agentgit.agent import Agent
+from agentgit.ending import Outcome
 from agentgit.errors import Interrupted
 from agentgit.judge import finish
 from agentgit.land import park, stop_reason
@@ -17,6 +18,7 @@ from agentgit.models.base import Model, ProgressFn, Usage
 from agentgit.repo import Repository
 from agentgit.session import Result, Session, lock, now_iso, transcript_path
 from agentgit.settings import Settings
+from agentgit.state import AgentState
 from agentgit.tools import Toolbox
 
 
@@ -57,6 +59,7 @@ def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.
         max_chars=settings.orient_max_chars,
         recent_log=settings.orient_recent_log,
         today=session.today,
+        questions=questions.read(session.repo, settings.dead_after, session.meta.get("base")),
     )
 
 
@@ -102,7 +105,7 @@ def run(
             judgement = agent.run(state)
         except (Interrupted, KeyboardInterrupt) as exc:
             with stops.held(drop=True):  # a second signal cannot cut the clean-up short
-                session.meta["status"] = "interrupted"
+                session.meta["status"] = Outcome.INTERRUPTED
                 save(state)
                 with repo.network_deadline():
                     where = park(repo, session, settings)

@@ -73,6 +73,36 @@ class GitHub:
         url = f"{self.api}{path}"
         if query:
             url += "?" + urllib.parse.urlencode(query)
+        raw, _ = self._send(method, path, url, body)
+        return json.loads(raw) if raw else None
+
+    def get_all(
+        self, path: str, query: Mapping[str, str] | None = None, max_pages: int = 10
+    ) -> list[Any]:
+        """Every item of a paginated list, following the `Link: <...>; rel="next"` header
+        GitHub sends (at most `max_pages` pages). A next link outside the API root is not
+        followed: the token goes nowhere else."""
+        url: str | None = f"{self.api}{path}?" + urllib.parse.urlencode(
+            {"per_page": "100", **(query or {})}
+        )
+        items: list[Any] = []
+        for _ in range(max_pages):
+            if url is None:
+                break
+            raw, headers = self._send("GET", path, url, None)
+            try:
+                page = json.loads(raw) if raw else []
+            except ValueError:
+                page = None
+            if not isinstance(page, list):
+                raise GitHubError(f"GitHub GET {path}: the answer is not a JSON list")
+            items += page
+            url = next_link(headers.get("Link", ""))
+            if url is not None and not url.startswith(self.api + "/"):
+                raise GitHubError(f"GitHub GET {path}: a next page outside {self.api}")
+        return items
+
+    def _send(self, method: str, path: str, url: str, body: Any) -> tuple[bytes, Mapping[str, str]]:
         data = None if body is None else json.dumps(body).encode("utf-8")
         req = urllib.request.Request(
             url,
@@ -88,7 +118,7 @@ class GitHub:
         )
         try:
             with urllib.request.urlopen(req, timeout=TIMEOUT) as response:
-                raw = response.read()
+                return response.read(), response.headers
         except urllib.error.HTTPError as exc:
             detail = ""
             with contextlib.suppress(ValueError, AttributeError):
@@ -99,7 +129,6 @@ class GitHub:
         except (urllib.error.URLError, OSError) as exc:
             reason = getattr(exc, "reason", exc)
             raise GitHubError(f"GitHub {method} {path}: {reason}") from None
-        return json.loads(raw) if raw else None
 
     # -- pull requests ---------------------------------------------------------------
 
@@ -134,5 +163,27 @@ class GitHub:
             {"title": title, "body": body},
         )
 
+    def pull(self, number: int) -> dict[str, Any]:
+        return dict(self.request("GET", f"/repos/{self.repository}/pulls/{number}"))
+
+    def pull_feedback(self, number: int) -> dict[str, list[Any]]:
+        """What people said on pull request `number`: its reviews, its review (diff)
+        comments and its conversation's comments, as GitHub returns them."""
+        base = f"/repos/{self.repository}"
+        return {
+            "reviews": self.get_all(f"{base}/pulls/{number}/reviews"),
+            "review_comments": self.get_all(f"{base}/pulls/{number}/comments"),
+            "comments": self.get_all(f"{base}/issues/{number}/comments"),
+        }
+
     def add_labels(self, number: int, labels: list[str]) -> None:
         self.request("POST", f"/repos/{self.repository}/issues/{number}/labels", {"labels": labels})
+
+
+def next_link(header: str) -> str | None:
+    """The rel="next" URL of a `Link` header (RFC 8288, as GitHub writes it), or None."""
+    for part in header.split(","):
+        match = re.fullmatch(r"\s*<([^>]*)>\s*;(.*)", part)
+        if match and re.search(r'\brel="?next"?(?:[\s;]|$)', match.group(2)):
+            return match.group(1)
+    return None

@@ -18,8 +18,10 @@ from pathlib import Path
 
 from agentgit.search import AREAS, Passage, query_terms, searchable, shown, split_passages
 
-SCHEMA = 1
+# 2: each blob names the rowids of its passages, so they are read without a scan.
+SCHEMA = 2
 # \w+ as agentgit.search tokenizes: letters, digits and the underscore, case folded.
+OVERFETCH = 5  # nearest_passages asks the whole index for this many times what it needs
 _TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
 
 ReadBlobs = Callable[[list[str]], dict[str, bytes]]
@@ -38,6 +40,11 @@ class CorpusIndex:
         self._db: sqlite3.Connection | None = None
         self._current: dict[str, str] = {}  # what the temp table `cur` holds: path -> blob
         self._known: set[str] | None = None  # blobs known to be indexed
+        # The last tree indexed and selected as given: asked again (novelty asks one tree
+        # many times), nothing is scanned.
+        self._indexed: dict[str, str] | None = None
+        self._selected: dict[str, str] | None = None
+        self._by_blob: tuple[tuple[dict[str, str], str], dict[str, list[str]]] | None = None
 
     # -- the file ------------------------------------------------------------------
 
@@ -67,9 +74,13 @@ class CorpusIndex:
                 db = self._connect()
             db.execute("PRAGMA journal_mode=WAL")  # concurrent sessions read while one writes
             db.executescript(f"""
-                CREATE TABLE IF NOT EXISTS blobs (sha TEXT PRIMARY KEY);
+                CREATE TABLE IF NOT EXISTS blobs (
+                    sha TEXT PRIMARY KEY, first INTEGER, last INTEGER);
                 CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
                     text, blob UNINDEXED, line UNINDEXED, tokenize="{_TOKENIZE}");
+                CREATE TABLE IF NOT EXISTS derived (
+                    kind TEXT, blob TEXT, data TEXT, PRIMARY KEY (kind, blob));
+                CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, data TEXT);
                 PRAGMA user_version = {SCHEMA};
                 CREATE TEMP TABLE cur (path TEXT PRIMARY KEY, blob TEXT);
                 CREATE INDEX temp.cur_blob ON cur (blob);
@@ -82,6 +93,7 @@ class CorpusIndex:
 
     def _reset(self) -> None:
         self._current, self._known = {}, None
+        self._indexed = self._selected = None
         if self.path is None:
             return
         for suffix in ("", "-wal", "-shm"):
@@ -93,6 +105,7 @@ class CorpusIndex:
             self._db.close()
             self._db = None
             self._current, self._known = {}, None
+            self._indexed = self._selected = None
 
     # -- keeping it up to date -----------------------------------------------------
 
@@ -107,6 +120,13 @@ class CorpusIndex:
             return self._update(files)
 
     def _update(self, files: dict[str, str]) -> int:
+        if files == self._indexed:
+            return 0
+        added = self._add(files)
+        self._indexed = dict(files)
+        return added
+
+    def _add(self, files: dict[str, str]) -> int:
         db = self.db
         if self._known is None:  # once per process: then only new blobs are looked up
             self._known = {r[0] for r in db.execute("SELECT sha FROM blobs")}
@@ -124,19 +144,27 @@ class CorpusIndex:
         if not missing:
             return 0
         contents = self.read_blobs(missing)
-        rows = []
+        split = {}
         for sha in missing:
             try:
                 text = contents.get(sha, b"").decode("utf-8")
             except UnicodeDecodeError:
                 text = ""  # binary: nothing to rank, but known
-            rows += [(passage, sha, line) for line, passage in split_passages(text)]
+            split[sha] = list(split_passages(text))
         db.execute("BEGIN IMMEDIATE")
         try:
+            # Rowids given here (under the write lock), so each blob knows its span.
+            rowid = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()[0]
+            rows, spans = [], []
+            for sha, passages in split.items():
+                spans.append((sha, rowid + 1, rowid + len(passages)))
+                for line, passage in passages:
+                    rowid += 1
+                    rows.append((rowid, passage, sha, line))
+            db.executemany("INSERT OR IGNORE INTO blobs (sha, first, last) VALUES (?, ?, ?)", spans)
             db.executemany(
-                "INSERT OR IGNORE INTO blobs (sha) VALUES (?)", [(sha,) for sha in missing]
+                "INSERT INTO passages (rowid, text, blob, line) VALUES (?, ?, ?, ?)", rows
             )
-            db.executemany("INSERT INTO passages (text, blob, line) VALUES (?, ?, ?)", rows)
             db.execute("COMMIT")
         except BaseException:
             db.execute("ROLLBACK")
@@ -163,9 +191,117 @@ class CorpusIndex:
         ).fetchall()
         return [shown(path, int(line), score, text, terms) for path, line, text, score in rows]
 
+    def nearest_passages(
+        self, files: dict[str, str], terms: list[str], limit: int, area: str = "pieces"
+    ) -> list[tuple[str, str, int, float]]:
+        """(path, blob, line, BM25 score) of the passages of ``area`` in one tree that
+        best match any of ``terms``, best first: the candidates a comparison starts from."""
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms or limit < 1:
+            return []
+        self.update(files)
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        # The best passages of the whole index first, without the join to the tree (which
+        # doubles a query's cost); the tree's are among them unless it is a small part.
+        paths = self._paths_by_blob(files, area)
+        rows = self.db.execute(
+            "SELECT blob, line, -bm25(passages) AS score FROM passages "
+            "WHERE passages MATCH ? ORDER BY score DESC LIMIT ?",
+            (match, limit * OVERFETCH),
+        ).fetchall()
+        found = [
+            (path, blob, int(line), float(score))
+            for blob, line, score in rows
+            for path in paths.get(blob, ())
+        ]
+        if len(found) < limit and len(rows) == limit * OVERFETCH:
+            self._select(files)
+            found = [
+                (path, blob, int(line), float(score))
+                for path, blob, line, score in self.db.execute(
+                    "SELECT c.path, p.blob, p.line, -bm25(passages) AS score "
+                    "FROM passages p JOIN cur c ON c.blob = p.blob "
+                    "WHERE passages MATCH ? AND c.path >= ? AND c.path < ? "
+                    "ORDER BY score DESC LIMIT ?",
+                    (match, f"{area}/", f"{area}0", limit),
+                )
+            ]
+        found.sort(key=lambda r: (-r[3], r[0], r[2]))
+        return found[:limit]
+
+    def _paths_by_blob(self, files: dict[str, str], area: str) -> dict[str, list[str]]:
+        if self._by_blob is None or self._by_blob[0] != (files, area):
+            paths: dict[str, list[str]] = {}
+            for rel, sha in files.items():
+                if rel.startswith(f"{area}/") and searchable(rel):
+                    paths.setdefault(sha, []).append(rel)
+            self._by_blob = ((dict(files), area), paths)
+        return self._by_blob[1]
+
+    def passages_of(self, blobs: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+        """The indexed passages of each blob, (line, text) in line order."""
+        found: dict[str, list[tuple[int, str]]] = {}
+        for chunk in _chunks(sorted(set(blobs)), 500):
+            marks = ",".join("?" * len(chunk))
+            spans = self.db.execute(
+                f"SELECT sha, first, last FROM blobs WHERE sha IN ({marks})", chunk
+            ).fetchall()
+            for blob, first, last in spans:
+                found[blob] = sorted(
+                    (int(line), text)
+                    for line, text in self.db.execute(
+                        "SELECT line, text FROM passages WHERE rowid BETWEEN ? AND ?",
+                        (first, last),
+                    )
+                )
+        return found
+
+    # -- what other readers derive from blobs (novelty), kept beside the passages --------
+
+    def derived(self, kind: str, blobs: Iterable[str]) -> dict[str, str]:
+        """What was stored under ``kind`` for each of ``blobs`` (those that have any)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(blobs)), 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(
+                    f"SELECT blob, data FROM derived WHERE kind = ? AND blob IN ({marks})",
+                    [kind, *chunk],
+                ).fetchall()
+            )
+        return found
+
+    def store_derived(self, kind: str, data: dict[str, str]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO derived (kind, blob, data) VALUES (?, ?, ?)",
+            [(kind, blob, value) for blob, value in data.items()],
+        )
+
+    def memo(self, key: str) -> str | None:
+        row = self.db.execute("SELECT data FROM memo WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    def store_memo(self, key: str, data: str) -> None:
+        self._write("INSERT OR REPLACE INTO memo (key, data) VALUES (?, ?)", [(key, data)])
+
+    def _write(self, sql: str, rows: list[tuple[str, ...]]) -> None:
+        if not rows:
+            return
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(sql, rows)
+            db.execute("COMMIT")
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+
     def _select(self, files: dict[str, str]) -> None:
         """Make the temp table `cur` hold exactly ``files``: only what changed is
         written, so a search after one draft edit costs one row."""
+        if files == self._selected:
+            return
+        given = dict(files)
         files = {rel: sha for rel, sha in files.items() if searchable(rel)}
         gone = [(rel,) for rel in self._current if rel not in files]
         changed = [(rel, sha) for rel, sha in files.items() if self._current.get(rel) != sha]
@@ -174,6 +310,7 @@ class CorpusIndex:
             db.executemany("DELETE FROM cur WHERE path = ?", gone)
             db.executemany("INSERT OR REPLACE INTO cur (path, blob) VALUES (?, ?)", changed)
             self._current = dict(files)
+        self._selected = given
 
 
 def search_directory(

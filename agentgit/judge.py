@@ -5,9 +5,9 @@ is finalised with the usage and cost. Then the session lands.
 
 from __future__ import annotations
 
-from agentgit import corpus, faults, stops
-from agentgit.agent import AgentState, Judgement
+from agentgit import corpus, faults, questions, stops
 from agentgit.diffsubject import describe
+from agentgit.ending import Judgement, Outcome
 from agentgit.errors import Interrupted
 from agentgit.land import land, park, stop_reason
 from agentgit.messages import first_line, message, summary_trailers
@@ -16,6 +16,7 @@ from agentgit.repo import Repository
 from agentgit.scrub import clean_line
 from agentgit.session import TITLE_CHARS, Result, Session, now_iso
 from agentgit.settings import Settings
+from agentgit.state import AgentState
 
 
 def finish(
@@ -48,7 +49,7 @@ def final_commit(
     corpus_dir = session.corpus_dir
     pieces: list[str] = []
     titles: list[str] = []
-    if judgement.outcome == "crystallized":
+    if judgement.outcome == Outcome.CRYSTALLIZED:
         kept: dict[str, str] = {}
         for slug in judgement.slugs:
             draft = corpus_dir / "drafts" / f"{slug}.md"
@@ -101,13 +102,16 @@ def final_commit(
         },
         cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6),
         head=head_before,
+        novelty=judgement.novelty,
     )
+    # The records the question tool kept in the journal's frontmatter (DESIGN §8).
+    entry.questions = questions.journal_questions(session.journal_path(), session.log_rel)
     path = session.journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(corpus.render_log_entry(entry), "utf-8")
     diff = repo.stage(session.worktree)
     subject = describe(diff) or "Judge"
-    verb = "Crystallize" if judgement.outcome == "crystallized" else "Abandon"
+    verb = "Crystallize" if judgement.outcome == Outcome.CRYSTALLIZED else "Abandon"
     trailers = summary_trailers(
         session.id,
         session.meta["model"],

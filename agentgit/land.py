@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from agentgit import corpus, faults, refs, stops
 from agentgit import remote as remote_mod
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError, Interrupted
 from agentgit.mainline import (
     MainKeptMoving,
@@ -17,7 +18,7 @@ from agentgit.mainline import (
     land_on_main,
     log_commit,
 )
-from agentgit.messages import landing_trailers, message, one_line
+from agentgit.messages import kept_novelty, landing_trailers, message, novelty_trailers, one_line
 from agentgit.models.base import ProgressFn
 from agentgit.repo import CheckoutBlocked, RefUpdate, Repository
 from agentgit.review import submit as review_submit
@@ -93,14 +94,14 @@ def _land(
         repo.add_note(head, path.read_text("utf-8"))
     faults.point("before-main")
     remote = remote_mod.active(repo, settings)
-    if remote and settings.review != "merge" and result.outcome == "crystallized":
+    if remote and settings.review != "merge" and result.outcome == Outcome.CRYSTALLIZED:
         result = review_submit(repo, session, result, settings, remote)
         progress("landed", {"outcome": result.outcome, "review": result.review_url})
         cleanup(repo, session, keep_branch=True)
         return result
     landed = find_landing(repo, session.session, remote)
     if landed is None:
-        if result.outcome == "crystallized":
+        if result.outcome == Outcome.CRYSTALLIZED:
             result = merge(repo, session, result, settings, remote)
         else:
             result.main_commit = log_only(repo, session, result, settings, remote)
@@ -114,14 +115,14 @@ def _land(
         remote
         and result.main_commit is None
         and settings.review == "pr"
-        and result.outcome == "abandoned"
+        and result.outcome == Outcome.ABANDONED
     ):
         # A protected main refused the log entry: it goes by a small pull request.
         result.review_url = review_submit_log(repo, session, result, remote)
         logged_by_pull = True
     # A session whose log entry could not reach main (the remote refused it) keeps its
     # branch too, unless a pull request carries the entry: nothing is lost either way.
-    keep_branch = result.outcome == "needs-review" or (
+    keep_branch = result.outcome == Outcome.NEEDS_REVIEW or (
         result.main_commit is None and not logged_by_pull
     )
     if remote:
@@ -132,7 +133,7 @@ def _land(
             session.id,
             session.branch,
             keep_branch,
-            in_review=result.outcome == "needs-review",
+            in_review=result.outcome == Outcome.NEEDS_REVIEW,
         )
         faults.point("pushed")
     progress(
@@ -157,13 +158,14 @@ def merge(
     """Keep: main gets a --no-ff merge of the session's head."""
     head = result.head
     assert head is not None
+    kept = novelty_trailers(kept_novelty(repo, head, f"corpus/{session.log_rel}"))
 
     def build(old: str) -> str:
         merged = repo.merge_tree(old, head)
         if merged.tree is None:
             raise MergeConflict(merged.conflicts)
         subject = f"Crystallize session {session.id}: {one_line(result.title)}"
-        text = message(subject, result.summary, landing_trailers(repo, head))
+        text = message(subject, result.summary, landing_trailers(repo, head), kept)
         commit = repo.commit_tree(merged.tree, [old, head], text)
         faults.point("merging")
         return commit
@@ -191,7 +193,7 @@ def needs_review(
     branch for a person."""
     path = session.journal_path()
     entry = corpus.parse_log_entry(path.read_text("utf-8"), session.log_rel)
-    entry.outcome = "needs-review"
+    entry.outcome = Outcome.NEEDS_REVIEW
     entry.reason = why
     entry.body = entry.body.rstrip() + (
         f"\n\n## Needs review\n\nThe session kept {', '.join(result.pieces)}, but it could "
@@ -201,7 +203,7 @@ def needs_review(
     path.write_text(corpus.render_log_entry(entry), "utf-8")
     repo.stage(session.worktree)
     trailers = landing_trailers(repo, result.head or "")
-    trailers["Agentgit-Outcome"] = "needs-review"
+    trailers["Agentgit-Outcome"] = Outcome.NEEDS_REVIEW
     repo.commit_staged(
         session.worktree,
         message(f"Needs review: session {session.id} could not merge", why, trailers),
@@ -213,8 +215,8 @@ def needs_review(
     if transcript_file.exists():
         repo.add_note(result.head, transcript_file.read_text("utf-8"))
     repo.ref_transaction([RefUpdate.force(refs.archive(session.session), result.head)])
-    faults.point("needs-review")
-    result.outcome, result.reason, result.conflicts = "needs-review", why, conflicts
+    faults.point(Outcome.NEEDS_REVIEW)
+    result.outcome, result.reason, result.conflicts = Outcome.NEEDS_REVIEW, why, conflicts
     result.main_commit = log_only(repo, session, result, settings, remote)
     return result
 

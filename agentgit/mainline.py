@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING
 
 from agentgit import history
 from agentgit import remote as remote_mod
+from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
 from agentgit.messages import landing_trailers, message, one_line
 from agentgit.repo import MAIN, CheckoutBlocked, RefMoved, Repository
@@ -85,7 +86,9 @@ def log_commit(repo: Repository, session: Session, result: Result, old: str) -> 
     assert head is not None
     text = repo.read_blob(head, f"corpus/{session.log_rel}")
     assert text is not None
-    verb = {"abandoned": "Abandon", "needs-review": "Needs review:"}.get(result.outcome, "Log")
+    verb = {"abandoned": "Abandon", Outcome.NEEDS_REVIEW: "Needs review:"}.get(
+        result.outcome, "Log"
+    )
     what = result.reason or result.title
     tree = repo.tree_with_file(old, f"corpus/{session.log_rel}", text)
     subject = f"{verb} session {session.id}: {one_line(what)}"

@@ -7,7 +7,11 @@ of credentials and terminal controls here, once, whoever builds the commit.
 from __future__ import annotations
 
 import re
+from collections.abc import Iterable, Mapping
+from typing import Any
 
+from agentgit import corpus, novelty
+from agentgit.errors import CorpusError
 from agentgit.models.base import Usage
 from agentgit.repo import Repository
 from agentgit.scrub import clean_line, clean_text, secrets_from_env
@@ -16,15 +20,22 @@ from agentgit.scrub import clean_line, clean_text, secrets_from_env
 STEP_TRAILERS = ("Agentgit-Turn", "Agentgit-Tool", "Agentgit-Call")
 
 
-def message(subject: str, body: str, trailers: dict[str, str]) -> str:
-    """A commit message: a subject, the body, then the trailers, all cleaned."""
+def message(
+    subject: str,
+    body: str,
+    trailers: dict[str, str],
+    more: Iterable[tuple[str, str]] = (),
+) -> str:
+    """A commit message: a subject, the body, then the trailers, all cleaned; ``more``
+    holds trailers a key may repeat (one Agentgit-Novelty per kept piece)."""
     secrets = secrets_from_env()
     subject = clean_line(subject, secrets)[:200]
     parts = [subject]
     body = clean_text(body, secrets).strip()
     if body:
         parts.append(body)
-    parts.append("\n".join(f"{k}: {clean_line(str(v), secrets)}" for k, v in trailers.items()))
+    pairs = [*trailers.items(), *more]
+    parts.append("\n".join(f"{k}: {clean_line(str(v), secrets)}" for k, v in pairs))
     return "\n\n".join(parts) + "\n"
 
 
@@ -76,3 +87,18 @@ def landing_trailers(repo: Repository, head: str) -> dict[str, str]:
         trailers.pop(key, None)
     trailers["Agentgit-Head"] = head
     return trailers
+
+
+def novelty_trailers(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+    """``Agentgit-Novelty: <slug> <score> nearest=<slug>:<similarity>`` per kept piece."""
+    return [(novelty.TRAILER, novelty.trailer_value(r)) for r in records]
+
+
+def kept_novelty(repo: Repository, head: str, log_path: str) -> list[dict[str, Any]]:
+    """The novelty records of the log entry a session's head holds (none if unreadable:
+    a trailer is never worth failing a landing)."""
+    text = repo.read_blob(head, log_path)
+    try:
+        return corpus.parse_log_entry(text, log_path).novelty if text else []
+    except CorpusError:
+        return []

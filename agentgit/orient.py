@@ -8,8 +8,9 @@ the log entries and pieces that are shown get parsed.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from datetime import date
+from typing import TYPE_CHECKING
 
 from agentgit.corpus import (
     LogEntry,
@@ -20,8 +21,14 @@ from agentgit.corpus import (
     load_log_entries,
     load_pieces,
 )
+from agentgit.feedback import orientation_text, split_review
+
+if TYPE_CHECKING:
+    from agentgit.questions import Question
 
 CLOSING_CHARS = 600
+QUESTIONS_CHARS = 4000  # the Questions part's most, and at most a quarter of the room
+QUESTION_LINE = 400
 MAX_INDEX_LINE = 400
 PIECE_BATCH = 32  # pieces parsed per step while filling the index
 FOOTER = (
@@ -43,14 +50,23 @@ def build_orientation(
     max_chars: int = 24000,
     recent_log: int = 12,
     today: date,
+    questions: Sequence[Question] | None = None,
 ) -> tuple[str, list[Problem]]:
+    """``questions``: main's questions (agentgit.questions.read) for the Questions part;
+    None leaves the part out."""
     head = _head(budget, topic, today, max_chars)
     entries, problems, total_log = load_log_entries(corpus_dir, newest=recent_log)
-    # Whatever is left after the fixed parts is shared: the log first, up to half.
+    # Whatever is left after the fixed parts is shared: the questions a quarter at most,
+    # then the log, up to half, then the index.
     room = max_chars - len(head) - len(FOOTER) - 6  # 6: the blank lines between parts
+    asked = ""
+    if questions is not None:
+        asked = questions_section(questions, min(QUESTIONS_CHARS, room // 4))
+        room -= len(asked) + 2
     log_text = _log_section(entries, total_log, room // 2)
     index_text, piece_problems = _index_section(corpus_dir, entries, room - len(log_text))
-    text = "\n\n".join(part for part in (head, log_text, index_text, FOOTER) if part)
+    parts = (head, log_text, asked, index_text, FOOTER)
+    text = "\n\n".join(part for part in parts if part)
     return _clip(text, max_chars), problems + piece_problems
 
 
@@ -97,9 +113,12 @@ def _log_block(entry: LogEntry) -> str:
         lines.append(_clip(f"pieces: {', '.join(entry.pieces)}", 300))
     if entry.reason:
         lines.append(f"reason: {_clip(' '.join(entry.reason.split()), 300)}")
-    closing = closing_summary(entry.body)
+    journal, review = split_review(entry.body)  # what people said in review: shown apart
+    closing = closing_summary(journal)
     if closing:
         lines.append(closing)
+    if review:
+        lines.append(orientation_text(review))
     return "\n".join(lines)
 
 
@@ -119,6 +138,67 @@ def closing_summary(body: str, limit: int = CLOSING_CHARS) -> str:
     text = _HEADING_LINE.sub(r"\1:", text.strip())
     text = re.sub(r"\n\s*\n", "\n", text).replace("::\n", ":\n")
     return _clip(text, limit)
+
+
+# --- questions ------------------------------------------------------------------------
+
+
+def questions_section(questions: Sequence[Question], room: int) -> str:
+    """Open questions, most recently pursued first, each with how many sessions carried
+    it (possibly-dead ones marked so), then the dropped ones worth reopening with the
+    piece that changed; within ``room`` characters whatever the history."""
+    live = sorted((q for q in questions if q.live), key=lambda q: (-q.last, q.id))
+    reopen = sorted(
+        (q for q in questions if q.status == "dropped" and q.reopen), key=lambda q: -q.last
+    )
+    if not live and not reopen:
+        return _clip(
+            "## Questions\n\nNone open. When something is really open, record it with the "
+            "`question` tool (open), so later sessions can pursue it.",
+            room,
+        )
+    title = (
+        f"## Questions ({len(live):,} open): pursue, answer, drop or name as dead each one "
+        "you touch; do not just carry it"
+    )
+    blocks = [[_question_line(q) for q in live], [_reopen_line(q) for q in reopen]]
+    used = len(title) + 120  # the title, a sub-heading and the fold line
+    shown: list[list[str]] = [[], []]
+    for kept, lines in zip(shown, blocks, strict=True):
+        for line in lines:
+            if used + len(line) + 1 > room:
+                break
+            kept.append(line)
+            used += len(line) + 1
+    parts = [title]
+    if shown[0]:
+        parts.append("\n".join(shown[0]))
+    if shown[1]:
+        parts.append("Dropped, and worth reopening now:\n" + "\n".join(shown[1]))
+    more = len(live) + len(reopen) - len(shown[0]) - len(shown[1])
+    if more > 0:
+        parts.append(f"…and {more:,} more not shown: the log entries that carried them list them.")
+    return _clip("\n\n".join(parts), room)
+
+
+def _question_line(q: Question) -> str:
+    carried = len(q.sessions)
+    line = (
+        f"- {q.id} — {q.text} — opened in {q.opened:04d}, carried by {carried} "
+        f"session{'s' if carried != 1 else ''}, last {q.last:04d}"
+    )
+    line = _clip(line, QUESTION_LINE)
+    if q.possibly_dead:
+        line += f" · POSSIBLY DEAD: pursued in {q.pursued} sessions with no piece that answers it"
+    if q.reopen:
+        line += f" · worth reopening: {q.reopen} was kept since and is near it"
+    return line
+
+
+def _reopen_line(q: Question) -> str:
+    why = f" ({_clip(q.why, 160)})" if q.why else ""
+    line = _clip(f"- {q.id} — {q.text} — dropped in {q.last:04d}{why}", QUESTION_LINE)
+    return f"{line} · {q.reopen} was kept since and is near it"
 
 
 # --- index of pieces -------------------------------------------------------------------

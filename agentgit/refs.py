@@ -6,6 +6,8 @@ A session N with slug S owns:
   refs/agentgit/review/NNNN        it awaits review (pushed, so any clone's sync sees it)
   refs/agentgit/unlanded/NNNN      commits a clone made that another clone's landing lacks
   refs/agentgit/unpark/NNNN        scratch, while a parked session is fetched back
+  refs/agentgit/reviewed/NNNN      commits a person added to its branch in review, kept
+                                   when sync deletes the branch
   refs/heads/agentgit/log/NNNN     a log-only commit sent by pull request to a protected main
 """
 
@@ -22,6 +24,7 @@ ARCHIVE = "refs/agentgit/sessions/"
 REVIEW = "refs/agentgit/review/"
 UNLANDED = "refs/agentgit/unlanded/"
 UNPARK = "refs/agentgit/unpark/"
+REVIEWED = "refs/agentgit/reviewed/"
 LOG_BRANCHES = "refs/heads/agentgit/log/"
 
 _BRANCH = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]*)$")
@@ -62,6 +65,10 @@ def unpark(number: int) -> str:
     return f"{UNPARK}{session_id(number)}"
 
 
+def reviewed(number: int) -> str:
+    return f"{REVIEWED}{session_id(number)}"
+
+
 def log_branch_name(number: int) -> str:
     return f"{LOG_BRANCHES.removeprefix('refs/heads/')}{session_id(number)}"
 
@@ -81,11 +88,12 @@ def parse_branch(ref: str) -> tuple[int, str] | None:
 
 
 def number_of(ref: str) -> int | None:
-    """The session a ref belongs to: its branch, archive, review, unlanded or unpark ref."""
+    """The session a ref belongs to: its branch, archive, review, unlanded, unpark or
+    reviewed ref."""
     parsed = parse_branch(ref)
     if parsed:
         return parsed[0]
-    for prefix in (ARCHIVE, REVIEW, UNLANDED, UNPARK, LOG_BRANCHES):
+    for prefix in (ARCHIVE, REVIEW, UNLANDED, UNPARK, REVIEWED, LOG_BRANCHES):
         tail = ref.removeprefix(prefix)
         if tail != ref and tail.isdigit():
             return int(tail)

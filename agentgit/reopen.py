@@ -10,8 +10,8 @@ from typing import Any
 
 from agentgit import corpus, refs, transcript
 from agentgit import remote as remote_mod
-from agentgit.agent import AgentState, Judgement
 from agentgit.claim import claimed_meta
+from agentgit.ending import Judgement, Outcome
 from agentgit.errors import AgentgitError, GitError
 from agentgit.explore import run
 from agentgit.judge import finish
@@ -31,6 +31,7 @@ from agentgit.session import (
     worktree_path,
 )
 from agentgit.settings import Settings
+from agentgit.state import AgentState
 
 
 def check_open(repo: Repository, number: int, remote: str | None = None) -> None:
@@ -47,7 +48,7 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
     waiting = (
         landing is not None
         and not transcript_path(repo, number).exists()
-        and repo.trailers(landing).get("Agentgit-Outcome") == "needs-review"
+        and repo.trailers(landing).get("Agentgit-Outcome") == Outcome.NEEDS_REVIEW
     )
     if not branches:
         if waiting:
@@ -220,7 +221,7 @@ def judged_result(repo: Repository, session: Session) -> Result | None:
     trailers = repo.trailers(head)
     outcome = trailers.get("Agentgit-Outcome")
     # needs-review too: killed after that commit, the session only has its entry to log.
-    if outcome not in ("crystallized", "abandoned", "needs-review"):
+    if outcome not in (Outcome.CRYSTALLIZED, Outcome.ABANDONED, Outcome.NEEDS_REVIEW):
         return None
     if trailers.get("Agentgit-Session") != session.id or not session.journal_path().is_file():
         return None  # an earlier session's landing: this one has not even begun (its base)

@@ -13,7 +13,7 @@ import shutil
 from dataclasses import dataclass
 
 from agentgit import refs, transcript
-from agentgit.agent import Agent, AgentState
+from agentgit.agent import Agent
 from agentgit.errors import AgentgitError
 from agentgit.explore import orientation, system_prompt
 from agentgit.judge import final_commit
@@ -21,6 +21,7 @@ from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.session import Session
 from agentgit.settings import Settings
+from agentgit.state import AgentState
 from agentgit.tools import Toolbox
 
 _HEAD_LINE = re.compile(r"^head: .*$", re.M)
@@ -56,6 +57,7 @@ def replay(repo: Repository, number: int) -> ReplayReport:
     session = Session(repo, meta, worktree)
     repo.add_detached_worktree(worktree, meta["base"], sparse=session.sparse_patterns())
     try:
+        session.novelty_rev = meta["base"]  # main as the recorded session saw it
         model = ScriptedModel(transcript.assistant_turns(data), name=meta["model"])
         state = AgentState(messages=[data["messages"][0]])
         text, _ = orientation(session, recorded_settings)

@@ -100,6 +100,16 @@ class Commit:
 
 
 @dataclass(frozen=True)
+class Authored:
+    sha: str
+    author: str
+    email: str
+    date: str
+    subject: str
+    trailers: dict[str, str]
+
+
+@dataclass(frozen=True)
 class RefUpdate:
     """One ref change, stating what it expects the ref to be: made by one of the four
     constructors, so an update cannot forget its expectation by accident."""
@@ -157,6 +167,13 @@ class Repository:
             raise NotARepository(f"{path}: no such directory")
         if path.is_file():
             raise NotARepository(f"{path}: is a file, not a directory")
+        # The usual case in one call; only a failure asks again, to say what is wrong.
+        one = _spawn(
+            ["rev-parse", "--is-bare-repository", "--git-common-dir", "--show-toplevel"], cwd=path
+        )
+        found = one.stdout.splitlines() if one.returncode == 0 else []
+        if len(found) == 3 and found[0].strip() == "false" and found[2].strip():
+            return cls(Path(found[2].strip()).resolve(), (path / found[1].strip()).resolve())
         proc = _spawn(["rev-parse", "--is-bare-repository", "--git-common-dir"], cwd=path)
         if proc.returncode != 0:
             raise NotARepository(f"{path}: not a git repository (run `agentgit init` first)")
@@ -825,11 +842,18 @@ class Repository:
     # -- history -------------------------------------------------------------------
 
     def log(
-        self, rev_args: list[str], paths: list[str] | None = None, max_count: int | None = None
+        self,
+        rev_args: list[str],
+        paths: list[str] | None = None,
+        max_count: int | None = None,
+        *,
+        body: bool = True,
     ) -> list[Commit]:
-        """Commits with their trailers, in one git call."""
+        """Commits with their trailers, in one git call. Without `body` their `body` is
+        empty: on a long history the bodies are half of what git writes and we read."""
         sep, end = "\x1f", "\x1e"
-        fmt = sep.join(["%H", "%P", "%cI", "%s", "%b", "%(trailers:only,unfold)"]) + end
+        fmt = sep.join(["%H", "%P", "%cI", "%s", "%b" if body else "", "%(trailers:only,unfold)"])
+        fmt += end
         args = ["log", f"--format={fmt}"]
         if max_count is not None:
             args.append(f"-n{max_count}")
@@ -842,11 +866,24 @@ class Repository:
             record = record.strip("\n")
             if not record:
                 continue
-            sha, parents, date, subject, body, trailers = record.split(sep)
+            sha, parents, date, subject, text, trailers = record.split(sep)
             commits.append(
-                Commit(sha, parents.split(), date, subject, body, parse_trailers(trailers))
+                Commit(sha, parents.split(), date, subject, text, parse_trailers(trailers))
             )
         return commits
+
+    def authored(self, rev_args: list[str], max_count: int) -> list[Authored]:
+        """Commits with their author, subject and trailers, in one git call."""
+        sep, end = "\x1f", "\x1e"
+        fmt = sep.join(["%H", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)"]) + end
+        out = self.run("log", f"--format={fmt}", f"-n{max_count}", *rev_args)
+        found = []
+        for record in out.split(end):
+            fields = record.strip("\n").split(sep)
+            if len(fields) == 6:
+                sha, name, email, date, subject, trailers = fields
+                found.append(Authored(sha, name, email, date, subject, parse_trailers(trailers)))
+        return found
 
     def log_numstat(
         self, head: str, boundary: str

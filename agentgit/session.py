@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, refs, transcript
+from agentgit import corpus, faults, history, novelty, refs, transcript
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError
 from agentgit.index import CorpusIndex, index_path
@@ -87,6 +87,8 @@ class Session:
         self._tree: TreeView | None = None
         self._tree_heads: set[str] = set()
         self._index: CorpusIndex | None = None
+        self._main: novelty.Pieces | None = None
+        self.novelty_rev = MAIN  # what novelty compares drafts with (replay: the base)
 
     # -- names -----------------------------------------------------------------------
 
@@ -193,8 +195,12 @@ class Session:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
         return self._index.search(files, query, limit)
 
+    def main_pieces(self) -> novelty.Pieces:
+        self._main = novelty.main_pieces(self.repo, self._main, self.novelty_rev)
+        return self._main
+
     def history(self, path: str) -> str:
-        return self.repo.diff_log([MAIN, f"--glob={refs.ARCHIVE}*"], f"corpus/{path}", max_count=20)
+        return history.path_history(self.repo, path)
 
     # -- the log entry ---------------------------------------------------------------
 
@@ -212,6 +218,7 @@ class Session:
             usage=fields.get("usage", {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}),
             cost_usd=fields.get("cost_usd"),
             head=fields.get("head"),
+            novelty=fields.get("novelty", []),
             body=body,
         )
 

@@ -47,6 +47,8 @@ class Settings:
     max_result_chars: int = 12_000
     reasoning_chars: int = 4_000
     search_limit: int = 8
+    # Sessions that pursue a question without a kept answer before it is possibly dead.
+    dead_after: int = 3
     merge_retries: int = 10
     # Model access (the Anthropic provider reads these).
     max_retries: int = 4
@@ -62,6 +64,9 @@ class Settings:
     push: bool = True
     # Seconds a start (the id claim) or a landing may spend on the network in all.
     network_timeout: float = 60.0
+    # A draft whose novelty (agentgit.novelty) is below this is a near-duplicate that
+    # crystallize refuses once; auto: calibrated from the corpus's closest pair.
+    novelty_min: str | float = "auto"
     pricing: dict[str, Any] = field(default_factory=dict)
 
     def budget_line(self) -> str:
@@ -84,6 +89,8 @@ class Rule:
     low: float = 0
     above: bool = False
     choices: tuple[str, ...] = ()
+    high: float | None = None  # numbers at most this
+    auto: bool = False  # the text "auto" or a number
 
 
 # One table for every source (flag, environment, file), so they cannot disagree.
@@ -97,8 +104,10 @@ RULES: dict[str, Rule] = {
     "max_body_chars": Rule(low=1),
     "max_result_chars": Rule(low=1),
     "search_limit": Rule(low=1),
+    "dead_after": Rule(low=1),
     "merge_retries": Rule(low=1),
     "timeout": Rule(above=True),
+    "novelty_min": Rule(high=1, auto=True),
 }
 
 # AGENTGIT_* variables that are not settings but are read elsewhere: AGENTGIT_DEBUG
@@ -116,6 +125,16 @@ _FALSE = ("0", "false", "no", "off")
 def coerce(name: str, value: Any) -> Any:
     """``value`` as setting ``name`` holds it; ValueError says what is wrong with it."""
     default = getattr(_DEFAULTS, name)
+    rule = RULES.get(name, Rule())
+    if rule.auto:
+        if isinstance(value, str) and value.strip().lower() == "auto":
+            return "auto"
+        try:
+            number = _number(value, whole=False)
+        except ValueError:
+            raise ValueError(f"must be auto or a number, not {value!r}") from None
+        _in_range(number, rule)
+        return number
     if isinstance(default, bool):
         return _bool(value)
     if isinstance(default, int | float):
@@ -164,6 +183,8 @@ def _in_range(number: float, rule: Rule) -> None:
         raise ValueError(f"must be more than {rule.low:g}, not {number:g}")
     if number < rule.low:
         raise ValueError(f"must be at least {rule.low:g}, not {number:g}")
+    if rule.high is not None and number > rule.high:
+        raise ValueError(f"must be at most {rule.high:g}, not {number:g}")
 
 
 def _checked(name: str, value: Any, source: str) -> Any:

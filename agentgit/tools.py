@@ -17,7 +17,8 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from agentgit import corpus
+from agentgit import corpus, novelty, questions
+from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
@@ -26,26 +27,32 @@ from agentgit.view import CorpusView, LeadsOut, decode, resolve
 
 JUDGE_TOOLS = ("crystallize", "abandon")
 NAME_MAX = 255  # bytes in one file name, on the file systems git runs on
-
-
-class SessionEnd(Exception):  # noqa: N818 - control flow, not an error
-    """The model judged; carries the outcome to the loop."""
-
-    def __init__(self, summary: str) -> None:
-        super().__init__(summary)
-        self.summary = summary
+MAX_OVERLAP = 1_000  # characters of crystallize's overlap the record keeps
 
 
 class Keep(SessionEnd):
-    def __init__(self, slugs: list[str], summary: str) -> None:
+    """crystallize: the model judged that these drafts hold."""
+
+    def __init__(
+        self, slugs: list[str], summary: str, novelty: list[dict[str, Any]] | None = None
+    ) -> None:
         super().__init__(summary)
-        self.slugs = slugs
+        self.slugs, self.summary = slugs, summary
+        self.novelty = novelty or []  # per kept piece: agentgit.novelty.Novelty.record()
+
+    def judgement(self) -> Judgement:
+        return Judgement(Outcome.CRYSTALLIZED, self.summary, slugs=self.slugs, novelty=self.novelty)
 
 
 class Discard(SessionEnd):
+    """abandon: the model judged that nothing crystallized, and why."""
+
     def __init__(self, reason: str, summary: str) -> None:
         super().__init__(summary)
-        self.reason = reason
+        self.reason, self.summary = reason, summary
+
+    def judgement(self) -> Judgement:
+        return Judgement(Outcome.ABANDONED, self.summary, reason=self.reason)
 
 
 @dataclass
@@ -73,6 +80,7 @@ class Workspace(Protocol):
     def history(self, path: str) -> str: ...
     def journal_path(self) -> Path: ...
     def start_journal(self) -> None: ...
+    def main_pieces(self) -> novelty.Pieces: ...
 
 
 def _schema(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -145,11 +153,33 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
         "input_schema": _schema({"text": _S}, ["text"]),
     },
     {
+        "name": "question",
+        "description": "Record a step on a question in this session's journal (committed). "
+        "open: a question that is really open (id and text). pursue: you worked on it "
+        "(text: what you tried, optional). answer: the pieces (kept or drafted now) that "
+        "answer it. drop: it is dead or no longer worth asking (why). Open a dropped or "
+        "possibly-dead one again when what made it flat has changed.",
+        "input_schema": _schema(
+            {
+                "action": {"type": "string", "enum": list(questions.ACTIONS)},
+                "id": {**_S, "description": "a slug naming the question, e.g. why-sessions-drift"},
+                "text": {**_S, "description": "open: the question; otherwise a remark"},
+                "why": {**_S, "description": "drop: why"},
+                "pieces": {"type": "array", "items": _S, "description": "answer: piece slugs"},
+            },
+            ["action", "id"],
+        ),
+    },
+    {
         "name": "crystallize",
         "description": "End the session and keep it: the named drafts become pieces and the "
         "session merges to main. Only when a piece has really crystallized.",
         "input_schema": _schema(
-            {"slugs": {"type": "array", "items": _S, "minItems": 1}, "summary": _S},
+            {
+                "slugs": {"type": "array", "items": _S, "minItems": 1},
+                "summary": _S,
+                "overlap": {**_S, "description": "what a near-duplicate adds to its neighbour"},
+            },
             ["slugs", "summary"],
         ),
     },
@@ -161,7 +191,7 @@ TOOL_DEFINITIONS: list[dict[str, Any]] = [
     },
 ]
 TOOL_NAMES = tuple(t["name"] for t in TOOL_DEFINITIONS)
-WRITING_TOOLS = ("write_draft", "edit_draft", "note")  # each change is one commit
+WRITING_TOOLS = ("write_draft", "edit_draft", "note", "question")  # each change is one commit
 
 
 class ToolError(Exception):
@@ -174,6 +204,8 @@ class Toolbox:
     max_body_chars: int = 60_000
     max_result_chars: int = 12_000
     search_limit: int = 8
+    novelty_min: str | float = "auto"
+    dead_after: int = 3  # sessions pursuing a question without an answer: possibly dead
     reasoning: str = ""
     turn: int = 0
     allowed: tuple[str, ...] = TOOL_NAMES
@@ -181,6 +213,9 @@ class Toolbox:
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
     _seen: CorpusView | None = None  # the workspace's view, fetched once per call
+    # The questions as main's log left them when the session started: read once, as
+    # the session never changes another session's entry.
+    _asked: dict[str, questions.Question] | None = field(default=None, repr=False)
 
     @classmethod
     def for_settings(cls, workspace: Workspace, settings: Settings) -> Toolbox:
@@ -191,6 +226,8 @@ class Toolbox:
             max_body_chars=settings.max_body_chars,
             max_result_chars=settings.max_result_chars,
             search_limit=settings.search_limit,
+            novelty_min=settings.novelty_min,
+            dead_after=settings.dead_after,
         )
 
     def definitions(self) -> list[dict[str, Any]]:
@@ -402,6 +439,60 @@ class Toolbox:
         subject = self.workspace.commit_step("note", self.reasoning, self.turn, self.call_id)
         return ToolResult(f"noted in the journal; committed: {subject}", commit=subject)
 
+    def _tool_question(self, args: dict[str, Any]) -> ToolResult:
+        action = _req_str(args, "action").strip()
+        qid = corpus.validate_slug(_req_str(args, "id"))
+        path = self.workspace.journal_path()
+        rel = str(path.relative_to(self.workspace.corpus_dir))
+        self._plain(rel)
+        entry = corpus.parse_log_entry(path.read_text("utf-8"), rel) if path.is_file() else None
+        mine = {q["id"]: q for q in (entry.questions if entry else [])}
+        if self._asked is None:
+            self._asked = questions.before_session(
+                self._view(), self.workspace.session, self.dead_after
+            )
+        prior = self._asked.get(qid)
+        step = questions.step(
+            action,
+            qid,
+            text=" ".join((_opt_str(args, "text") or "").split()),
+            why=" ".join((_opt_str(args, "why") or "").split()),
+            pieces=self._answering_pieces(args.get("pieces")) if action == "answer" else [],
+            prior=prior,
+            mine=mine.get(qid),
+        )
+        record = corpus.normalise_question(step.record)
+        self.workspace.start_journal()
+        entry = corpus.parse_log_entry(path.read_text("utf-8"), rel)
+        entry.questions = [q for q in entry.questions if q["id"] != qid] + [record]
+        entry.body = f"{entry.body.rstrip()}\n\n{step.line}\n"
+        path.write_text(corpus.render_log_entry(entry), "utf-8")
+        subject = self.workspace.commit_step("question", self.reasoning, self.turn, self.call_id)
+        return ToolResult(
+            f"question {qid}: {record['status']}; committed: {subject}.{step.hint}", commit=subject
+        )
+
+    def _answering_pieces(self, value: object) -> list[str]:
+        """The slugs of an answer, each a piece on main or a draft of this session."""
+        if isinstance(value, str):
+            value = [value]
+        if not isinstance(value, list) or not value:
+            raise ToolError("question: answer needs pieces, a non-empty list of piece slugs")
+        slugs = list(dict.fromkeys(corpus.validate_slug(s) for s in value))
+        root = self.workspace.corpus_dir
+        missing = [
+            s
+            for s in slugs
+            if not (self._in_corpus(f"pieces/{s}.md") and self._is_file(f"pieces/{s}.md"))
+            and not (not self._linked(f"drafts/{s}.md") and (root / "drafts" / f"{s}.md").is_file())
+        ]
+        if missing:
+            raise ToolError(
+                f"question: no piece or draft {', '.join(missing)}; answer with pieces on main "
+                "or drafts of this session"
+            )
+        return slugs
+
     # -- judging -------------------------------------------------------------------
 
     def _tool_crystallize(self, args: dict[str, Any]) -> ToolResult:
@@ -414,10 +505,22 @@ class Toolbox:
         missing = [s for s in checked if not self._plain(f"drafts/{s}.md").is_file()]
         if missing:
             raise ToolError(f"crystallize: no draft {', '.join(missing)}; write_draft first")
-        for slug in checked:
+        texts = {}
+        for slug in dict.fromkeys(checked):
             draft = f"drafts/{slug}.md"
-            corpus.parse_piece((self._drafts_dir() / f"{slug}.md").read_text("utf-8"), draft)
-        raise Keep(list(dict.fromkeys(checked)), _req_str(args, "summary").strip())
+            texts[slug] = (self._drafts_dir() / f"{slug}.md").read_text("utf-8")
+            corpus.parse_piece(texts[slug], draft)
+        summary = _req_str(args, "summary").strip()
+        overlap = clean_line(_opt_str(args, "overlap") or "", secrets_from_env())[:MAX_OVERLAP]
+        found = novelty.safe_measure(self.workspace.main_pieces(), texts, self.novelty_min)
+        near = [n for n in found if n.near_duplicate]
+        # The last turn may only judge: a refusal there would end the session abandoned,
+        # and the score never keeps or discards by itself. The record shows the score.
+        if near and not overlap and set(self.allowed) - set(JUDGE_TOOLS):
+            raise ToolError("\n".join(novelty.refusal(n, self._title(n.nearest)) for n in near))
+        for n in near or found:
+            n.overlap = overlap or None
+        raise Keep(list(texts), summary, [n.record() for n in found])
 
     def _tool_abandon(self, args: dict[str, Any]) -> ToolResult:
         reason = _req_str(args, "reason").strip()
@@ -427,12 +530,23 @@ class Toolbox:
 
     # -- helpers -------------------------------------------------------------------
 
+    def _is_file(self, rel: str) -> bool:
+        """Whether corpus/<rel>, links followed, is a plain file of the view."""
+        try:
+            return self._view().kind(resolve(self._view(), rel)) == "file"
+        except (LeadsOut, OSError):
+            return False
+
     def _view(self) -> CorpusView:
         # One per call: a session's view asks git where its head is, and list_pieces
         # checks every one of 10,000 slugs against it.
         if self._seen is None:
             self._seen = self.workspace.view
         return self._seen
+
+    def _title(self, slug: str | None) -> str | None:
+        piece = self._existing_piece(slug) if slug else None
+        return piece.title if piece else None
 
     def _drafts_dir(self) -> Path:
         return self.workspace.corpus_dir / "drafts"

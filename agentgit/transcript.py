@@ -14,9 +14,10 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
-from agentgit.agent import AgentState, thinking_blocks
+from agentgit.agent import thinking_blocks
 from agentgit.errors import AgentgitError
 from agentgit.models.base import Usage
+from agentgit.state import AgentState
 
 VERSION = 1
 

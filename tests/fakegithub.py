@@ -1,5 +1,9 @@
 """A fake GitHub REST API on loopback: pull requests (create, 422 when one is open for the
-branch, list by head and state, update), labels. Requests without the token get 401."""
+branch, list by head and state, get, update), labels, and what people said on a pull
+request: its reviews, review comments and issue comments, in the shapes GitHub returns
+(user.login, body, state, submitted_at/created_at, html_url, ...), paginated with a
+`Link` header as GitHub writes it (next pages under /repositories/{id}/...). Requests
+without the token get 401; `fail_feedback` makes the comment endpoints answer an error."""
 
 from __future__ import annotations
 
@@ -14,26 +18,167 @@ import pytest
 
 TOKEN = "ghs_fAkEtOkEn0123456789secretvalue"
 REPOSITORY = "octo/corpus"
+REPOSITORY_ID = 1296269  # next-page links name the repository by id, as GitHub's do
+WHEN = "2026-01-03T00:00:00Z"
+
+
+def user(login: str, kind: str = "User") -> dict[str, Any]:
+    return {
+        "login": login,
+        "id": sum(map(ord, login)),
+        "node_id": f"U_{login}",
+        "avatar_url": f"https://avatars.example/u/{login}",
+        "html_url": f"https://github.example/{login}",
+        "type": kind,
+        "site_admin": False,
+    }
 
 
 class FakeGitHub:
     def __init__(self) -> None:
         self.pulls: dict[int, dict[str, Any]] = {}
+        self.reviews: dict[int, list[dict[str, Any]]] = {}
+        self.review_comments: dict[int, list[dict[str, Any]]] = {}
+        self.comments: dict[int, list[dict[str, Any]]] = {}
         self.requests: list[tuple[str, str]] = []
         self.url = ""
+        self.max_per_page = 100
+        self.fail_feedback: tuple[int, str] | None = None  # (status, message)
+        self._ids = 1000
 
-    def close(self, number: int, merged: bool) -> None:
+    def close(self, number: int, merged: bool, by: str = "maintainer") -> None:
         pull = self.pulls[number]
         pull["state"] = "closed"
-        pull["merged_at"] = "2026-01-03T00:00:00Z" if merged else None
+        pull["closed_at"] = WHEN
+        pull["merged_at"] = WHEN if merged else None
+        pull["merged"] = merged
+        pull["merged_by"] = user(by) if merged else None
 
-    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any]:
+    # -- what people said, in GitHub's shapes ---------------------------------------------
+
+    def _next_id(self) -> int:
+        self._ids += 1
+        return self._ids
+
+    def add_review(
+        self, number: int, login: str, state: str, body: str = "", when: str = WHEN
+    ) -> dict[str, Any]:
+        """A submitted review (state APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or
+        PENDING), as GET /pulls/{n}/reviews lists it."""
+        rid = self._next_id()
+        api = f"https://api.github.example/repos/{REPOSITORY}/pulls/{number}"
+        review = {
+            "id": rid,
+            "node_id": f"PRR_{rid}",
+            "user": user(login),
+            "body": body,
+            "state": state,
+            "html_url": f"https://github.example/{REPOSITORY}/pull/{number}"
+            f"#pullrequestreview-{rid}",
+            "pull_request_url": api,
+            "author_association": "COLLABORATOR",
+            "_links": {
+                "html": {"href": f"#pullrequestreview-{rid}"},
+                "pull_request": {"href": api},
+            },
+            "commit_id": "0" * 40,
+        }
+        if state != "PENDING":  # a pending review has not been submitted
+            review["submitted_at"] = when
+        self.reviews.setdefault(number, []).append(review)
+        return review
+
+    def add_review_comment(
+        self, number: int, login: str, body: str, path: str, line: int, when: str = WHEN
+    ) -> dict[str, Any]:
+        """A comment on a line of the diff, as GET /pulls/{n}/comments lists it."""
+        cid = self._next_id()
+        comment = {
+            "id": cid,
+            "node_id": f"PRRC_{cid}",
+            "pull_request_review_id": None,
+            "diff_hunk": "@@ -0,0 +1,3 @@\n+---",
+            "path": path,
+            "position": line,
+            "original_position": line,
+            "commit_id": "0" * 40,
+            "original_commit_id": "0" * 40,
+            "user": user(login),
+            "body": body,
+            "created_at": when,
+            "updated_at": when,
+            "html_url": f"https://github.example/{REPOSITORY}/pull/{number}#discussion_r{cid}",
+            "pull_request_url": f"https://api.github.example/repos/{REPOSITORY}/pulls/{number}",
+            "author_association": "COLLABORATOR",
+            "start_line": None,
+            "original_start_line": None,
+            "start_side": None,
+            "line": line,
+            "original_line": line,
+            "side": "RIGHT",
+            "subject_type": "line",
+        }
+        self.review_comments.setdefault(number, []).append(comment)
+        return comment
+
+    def add_comment(
+        self, number: int, login: str, body: str, when: str = WHEN, kind: str = "User"
+    ) -> dict[str, Any]:
+        """A comment in the pull request's conversation, as GET /issues/{n}/comments
+        lists it (a closing comment is one of these)."""
+        cid = self._next_id()
+        comment = {
+            "id": cid,
+            "node_id": f"IC_{cid}",
+            "url": f"https://api.github.example/repos/{REPOSITORY}/issues/comments/{cid}",
+            "html_url": f"https://github.example/{REPOSITORY}/pull/{number}#issuecomment-{cid}",
+            "issue_url": f"https://api.github.example/repos/{REPOSITORY}/issues/{number}",
+            "body": body,
+            "user": user(login, kind),
+            "created_at": when,
+            "updated_at": when,
+            "author_association": "COLLABORATOR",
+        }
+        self.comments.setdefault(number, []).append(comment)
+        return comment
+
+    def _page(self, items: list[Any], route: str, query: dict[str, str]) -> tuple[int, Any, dict]:
+        per_page = min(int(query.get("per_page", "30")), self.max_per_page)
+        page = int(query.get("page", "1"))
+        chunk = items[(page - 1) * per_page : page * per_page]
+        last = max(1, -(-len(items) // per_page))
+        links = []
+        base = f"{self.url}/repositories/{REPOSITORY_ID}{route}"
+        if page < last:
+            links.append(f'<{base}?per_page={per_page}&page={page + 1}>; rel="next"')
+            links.append(f'<{base}?per_page={per_page}&page={last}>; rel="last"')
+        if page > 1:
+            links.append(f'<{base}?per_page={per_page}&page=1>; rel="first"')
+        return 200, chunk, ({"Link": ", ".join(links)} if links else {})
+
+    def handle(self, method: str, path: str, body: Any) -> tuple[int, Any, dict[str, str]]:
         parsed = urllib.parse.urlparse(path)
         query = dict(urllib.parse.parse_qsl(parsed.query))
+        full = parsed.path.replace(f"/repositories/{REPOSITORY_ID}/", f"/repos/{REPOSITORY}/", 1)
         base = f"/repos/{REPOSITORY}"
-        route = parsed.path.removeprefix(base)
-        if not parsed.path.startswith(base + "/"):
-            return 404, {"message": "Not Found"}
+        route = full.removeprefix(base)
+        if not full.startswith(base + "/"):
+            return 404, {"message": "Not Found"}, {}
+        parts = route.strip("/").split("/")
+        if method == "GET" and len(parts) == 3 and parts[2] in ("reviews", "comments"):
+            if self.fail_feedback is not None:
+                status, message = self.fail_feedback
+                return status, {"message": message}, {}
+            number = int(parts[1])
+            if parts[0] == "pulls" and number in self.pulls:
+                found = self.reviews if parts[2] == "reviews" else self.review_comments
+                return self._page(found.get(number, []), route, query)
+            if parts[0] == "issues" and parts[2] == "comments" and number in self.pulls:
+                return self._page(self.comments.get(number, []), route, query)
+        status, answer = self._pulls(method, route, query, body)
+        return status, answer, {}
+
+    def _pulls(self, method: str, route: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         if route == "/pulls" and method == "POST":
             if any(
                 p["head"]["ref"] == body["head"] and p["state"] == "open"
@@ -65,6 +210,9 @@ class FakeGitHub:
             ]
             return 200, found
         parts = route.strip("/").split("/")
+        if len(parts) == 2 and parts[0] == "pulls" and method == "GET":
+            found = self.pulls.get(int(parts[1]))
+            return (200, found) if found else (404, {"message": "Not Found"})
         if len(parts) == 2 and parts[0] == "pulls" and method == "PATCH":
             pull = self.pulls[int(parts[1])]
             pull.update({k: v for k, v in body.items() if k in ("title", "body")})
@@ -85,12 +233,15 @@ def fake_github() -> Iterator[FakeGitHub]:
             length = int(self.headers.get("Content-Length") or 0)
             body = json.loads(self.rfile.read(length)) if length else None
             fake.requests.append((self.command, self.path))
+            headers: dict[str, str] = {}
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
                 status, answer = 401, {"message": "Bad credentials"}
             else:
-                status, answer = fake.handle(self.command, self.path, body)
+                status, answer, headers = fake.handle(self.command, self.path, body)
             data = json.dumps(answer).encode()
             self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
             self.send_header("Content-Type", "application/json")
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()

@@ -6,6 +6,7 @@ The models here implement our own `complete(request, progress)` protocol; no SDK
 from __future__ import annotations
 
 import copy
+import json
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -13,7 +14,8 @@ from typing import Any
 import pytest
 from conftest import git
 
-from agentgit.agent import EMPTY_REPLY, NUDGE, Agent, AgentState, Judgement
+from agentgit.agent import EMPTY_REPLY, NUDGE, Agent, AgentState
+from agentgit.ending import Judgement
 from agentgit.errors import OutOfTime
 from agentgit.lifecycle import Session, run, start
 from agentgit.models.base import ModelRequest, ModelResponse, Usage
@@ -209,15 +211,18 @@ def test_token_budget(session: Session) -> None:
     assert len(model.requests) == 6
 
 
-@pytest.mark.parametrize(("cap", "requests"), [(0.002, 0), (0.0031, 1), (1.0, 8)])
-def test_a_cost_cap_is_kept_from_the_first_turn(
-    session: Session, cap: float, requests: int
-) -> None:
+@pytest.mark.parametrize("requests", [0, 1, 8])
+def test_a_cost_cap_is_kept_from_the_first_turn(session: Session, requests: int) -> None:
     # At $3 a million tokens written to the cache and $0.30 read back, the first
-    # request here (system, orientation and tool definitions: ~3,000 characters, taken
-    # as ~1,000 tokens) costs ~$0.0030 and the next ~$0.0003 more. A cap under one turn
-    # ends the session with nothing sent; one under two turns leaves a single judging
-    # turn; a cap that fits leaves the session alone, here to its 8 turns.
+    # request here (system, orientation and tool definitions: ~4,000 characters, taken
+    # as 3 a token) costs ~$0.004 and the next a tenth of that more. A cap under one
+    # turn ends the session with nothing sent; one under two turns leaves a single
+    # judging turn; a cap that fits leaves the session alone, here to its 8 turns.
+    # The caps follow the real tool definitions, which grow with the tools.
+    orient = [{"role": "user", "content": [{"type": "text", "text": "ORIENT"}]}]  # Harness's
+    prompt = len(json.dumps(["SYSTEM", orient, Toolbox(session).definitions()])) // 3
+    first, later = prompt * 3 / 1e6, prompt * 0.3 / 1e6
+    cap = {0: first * 0.9, 1: first + later / 2, 8: 1.0}[requests]
     model = FakeModel(_never_judges)
 
     def cost(usage: Usage) -> float:

@@ -41,6 +41,16 @@ def hung(entry: dict[str, Any]) -> dict[str, Any]:
     return {**entry, "delay": HUNG}
 
 
+def go(timeout: float) -> ModelRequest:
+    """A one-message request that must be answered within `timeout` seconds."""
+    return ModelRequest(
+        system="S",
+        messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
+        tools=[],
+        timeout=timeout,
+    )
+
+
 # -- the provider: no request outlives its timeout ----------------------------------------
 
 
@@ -53,14 +63,7 @@ def test_a_request_is_cut_at_its_timeout_and_not_retried_past_it(
     llm = AnthropicModel(MODEL, max_retries=4, stream=stream)
     started = time.monotonic()
     with pytest.raises(OutOfTime):
-        llm.complete(
-            ModelRequest(
-                system="S",
-                messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
-                tools=[],
-                timeout=0.5,
-            )
-        )
+        llm.complete(go(timeout=0.5))
     assert time.monotonic() - started < HUNG  # cut, not waited out
     assert len(fake_api.requests) == 1  # the SDK's retries stop at the deadline
     assert fake_api.remaining == 1
@@ -71,14 +74,7 @@ def test_a_stream_that_runs_past_the_timeout_is_closed(fake_api: FakeAPI) -> Non
     fake_api.push({**text_turn("and on " * 30), "event_delay": 0.4}, text_turn("never"))
     llm = AnthropicModel(MODEL, max_retries=4)
     with pytest.raises(OutOfTime):
-        llm.complete(
-            ModelRequest(
-                system="S",
-                messages=[{"role": "user", "content": [{"type": "text", "text": "go"}]}],
-                tools=[],
-                timeout=1.0,
-            )
-        )
+        llm.complete(go(timeout=1.0))
     assert len(fake_api.requests) == 1
 
 

@@ -92,6 +92,27 @@ def test_init_ci_writes_a_valid_least_privilege_workflow(tmp_path: Path) -> None
         assert "${{" not in line, line
 
 
+def test_the_workflow_uploads_the_map_and_links_it_from_the_summary() -> None:
+    text = render_workflow()
+    steps = yaml.safe_load(text)["jobs"]["session"]["steps"]
+    names = [s.get("name") for s in steps]
+    assert names[-4:] == ["Session", "Map", "Upload the map", "Link the map"]
+    drawn, upload, link = steps[-3:]
+    # Drawn and kept whatever the session did (failed, interrupted), unless cancelled.
+    assert all("!cancelled()" in s["if"] for s in (drawn, upload, link))
+    assert drawn["run"] == 'agentgit map -o "$RUNNER_TEMP/agentgit-map.html"'
+    assert upload["uses"] == "actions/upload-artifact@v4"
+    assert upload["with"] == {
+        "name": "agentgit-map",
+        "path": "${{ runner.temp }}/agentgit-map.html",
+        "if-no-files-found": "ignore",
+    }
+    # The link is the upload's own output, reaching the shell through env: only.
+    assert link["env"] == {"MAP_URL": f"${{{{ steps.{upload['id']}.outputs.artifact-url }}}}"}
+    assert "artifact-url != ''" in link["if"]
+    assert "($MAP_URL)" in link["run"] and '>> "$GITHUB_STEP_SUMMARY"' in link["run"]
+
+
 def test_init_ci_never_overwrites_an_existing_workflow(tmp_path: Path) -> None:
     repo = tmp_path / "corpus"
     mine = repo / WORKFLOW_PATH

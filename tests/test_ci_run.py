@@ -21,7 +21,7 @@ import yaml
 from conftest import agentgit, git
 from fakeapi import FAKE_KEY, FakeAPI, error
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
-from test_remote import attached_remote, clone
+from helpers import attached_remote, clone
 from test_review import merge_on_remote
 from test_sessions_api import draft, drop_it, keep, note
 
@@ -68,8 +68,12 @@ def run_workflow(
 ) -> list[tuple[str, subprocess.CompletedProcess[str]]]:
     steps = yaml.safe_load(text)["jobs"]["session"]["steps"]
     done = []
+    failed = False
     for step in steps:
         if "run" not in step:
+            continue
+        # After a failed step Actions runs only the steps whose `if` says to.
+        if failed and "!cancelled()" not in str(step.get("if", "")):
             continue
         step_env = {
             k: re.sub(r"\$\{\{\s*(.+?)\s*\}\}", lambda m: expression(m.group(1), context), str(v))
@@ -85,7 +89,7 @@ def run_workflow(
         )
         done.append((step["name"], proc))
         if proc.returncode != 0 and not step.get("continue-on-error"):
-            break
+            failed = True
     return done
 
 
@@ -109,6 +113,8 @@ def actions_env(
         and k not in identity
     }
     bindir = runner_python.parent
+    runner_temp = tmp_path / "runner-temp"
+    runner_temp.mkdir()
     return {
         **env,
         "PATH": f"{bindir}:{env['PATH']}",
@@ -121,6 +127,7 @@ def actions_env(
         "ANTHROPIC_BASE_URL": fake_api.url,
         "AGENTGIT_MAX_RETRIES": "1",
         "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "RUNNER_TEMP": str(runner_temp),
     }
 
 
@@ -135,11 +142,23 @@ def night(
         "secrets.ANTHROPIC_API_KEY": FAKE_KEY,
         "github.token": TOKEN,
         "github.repository": REPOSITORY,
+        "steps.map.outputs.artifact-url": ARTIFACT_URL,  # what upload-artifact answers
         **{f"inputs.{k}": v for k, v in inputs.items()},
     }
     for name in ("topic", "review", "resume"):
         context.setdefault(f"inputs.{name}", "")
     return dict(run_workflow(render_workflow(install=str(wheel)), path, context, env))
+
+
+ARTIFACT_URL = "https://github.com/o/r/actions/runs/1/artifacts/2"
+
+
+def mapped_sessions(env: dict[str, str]) -> list[tuple[int, str]]:
+    """The sessions on the map the workflow's Map step drew, and their outcomes."""
+    page = Path(env["RUNNER_TEMP"], "agentgit-map.html").read_text("utf-8")
+    data = re.search(r'id="landscape">(.*?)</script>', page, re.S)
+    assert data, page[:300]
+    return [(s["session"], s["outcome"]) for s in json.loads(data.group(1))["sessions"]]
 
 
 def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
@@ -161,6 +180,8 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
         "Git identity of the agent",
         "Record review decisions",
         "Session",
+        "Map",
+        "Link the map",
     ]
     assert all(proc.returncode == 0 for proc in first.values()), {
         name: proc.stderr for name, proc in first.items()
@@ -185,6 +206,8 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
     assert list(fake_github.pulls) == [1]
     assert fake_github.pulls[1]["labels"] == ["agentgit", "crystallized"]
     assert "pull/1" in summary.read_text("utf-8")
+    assert f"[The map of the sessions]({ARTIFACT_URL})" in summary.read_text("utf-8")
+    assert mapped_sessions(actions_env) == [(1, "in-review")]
     author = git(remote, "log", "-1", "--format=%an <%ae>", "refs/agentgit/sessions/0001")
     assert author.strip() == "agentgit <agentgit@users.noreply.github.com>"
 
@@ -200,6 +223,7 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
         "Session 0001 crystallized in review: pull request #1 merged\n"
     )
     assert list(fake_github.pulls) == [1]  # an abandoned session opens none
+    assert mapped_sessions(actions_env) == [(1, "crystallized"), (2, "abandoned")]
 
     reader = clone(remote, tmp_path / "reader")
     logged = [line.split()[:3] for line in agentgit(reader, "log").stdout.splitlines()]
@@ -224,6 +248,9 @@ def test_a_dispatch_resumes_a_session_a_scheduled_run_left_interrupted(
     assert first["Session"].returncode == 3, first["Session"].stderr
     assert "in any clone of origin" in first["Session"].stderr
 
+    # The map is drawn after a failed session too (`if: !cancelled()`).
+    assert first["Map"].returncode == 0, first["Map"].stderr
+    assert mapped_sessions(actions_env) == [(1, "open")]
     fake_api.push(keep(2))
     again = night(remote, tmp_path / "runner-2", actions_env, agentgit_wheel, resume="1")
     assert again["Session"].returncode == 0, again["Session"].stderr

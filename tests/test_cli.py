@@ -16,7 +16,10 @@ from conftest import agentgit, git
 from scripts import keep_script, write_script
 
 VENV_BIN = Path(sys.executable).parent
-COMMANDS = ["init", "check", "session", "resume", "abandon", "log", "show", "replay", "demo"]
+COMMANDS = [
+    "init", "check", "session", "resume", "abandon", "log", "show", "replay", "demo", "map",
+    "questions",
+]  # fmt: skip
 
 
 def one_line_error(proc: subprocess.CompletedProcess[str], code: int = 1) -> str:

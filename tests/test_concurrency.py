@@ -3,13 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 from conftest import agentgit, git
+from helpers import sessions_at_once
 from scripts import abandon_script, keep_script, write_script
 
 
@@ -18,34 +16,7 @@ def run_at_once(repo: Path, scripts: list[Path], checkout: bool) -> list[dict]:
     if not checkout:
         # main not checked out anywhere: sessions move the ref alone.
         git(repo, "switch", "-q", "--detach")
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "agentgit",
-                "session",
-                "--json",
-                "--topic",
-                f"topic {i}",
-                "--model",
-                f"scripted:{script}",
-            ],
-            cwd=repo,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        for i, script in enumerate(scripts)
-    ]
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        assert "Traceback" not in err
-        results.append(json.loads(out.splitlines()[-1]))
-    return results
+    return sessions_at_once([(repo, script) for script in scripts])
 
 
 @pytest.mark.parametrize("checkout", [True, False], ids=["main-checked-out", "detached"])

@@ -22,3 +22,14 @@ def test_the_command_reference_is_what_help_says() -> None:
     assert done.returncode == 0, (
         f"{done.stdout}{done.stderr}\nrun `cog -r README.md docs/help.md` to regenerate them"
     )
+
+
+def test_ci_runs_the_readme_test_command() -> None:
+    """.ci/run ends with the README's test command, word for word."""
+    readme = (TOP / "README.md").read_text("utf-8")
+    command = next(
+        line
+        for line in readme.splitlines()
+        if line.startswith("python3 -m venv") and "pytest" in line
+    )
+    assert (TOP / ".ci" / "run").read_text("utf-8").rstrip().splitlines()[-1] == command

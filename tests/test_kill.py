@@ -5,12 +5,22 @@ continues or `agentgit abandon N` ends (DESIGN §2)."""
 from __future__ import annotations
 
 import json
-import signal
 from pathlib import Path
 
 import pytest
 from conftest import agentgit, git
-from scripts import abandon, crystallize, draft, note, write_script
+from helpers import (
+    KILL_BODY,
+    KILL_LOG_ENTRY,
+    files,
+    fsck,
+    kill_keep_script,
+    killed,
+    killed_session,
+    sha,
+    trailers,
+)
+from scripts import abandon, crystallize, draft, write_script
 
 POINTS = [
     "claimed",
@@ -25,28 +35,8 @@ POINTS = [
 # Where the judgement is already in the branch's last commit, ending the session lands
 # that judgement, whichever command ends it.
 JUDGED = {"judged", "before-main", "merging", "after-main"}
-BODY = "The moon pulls the sea.\n"
-LOG_ENTRY = "corpus/log/0001-kill-test.md"
-
-
-def sha(path: Path, rev: str) -> str | None:
-    out = git(path, "rev-parse", "--verify", "--quiet", rev, check=False).strip()
-    return out or None
-
-
-def trailers(path: Path, rev: str) -> dict[str, str]:
-    out = git(path, "log", "-1", "--format=%(trailers:only,unfold)", rev)
-    pairs = (line.split(":", 1) for line in out.splitlines() if ":" in line)
-    return {k.strip(): v.strip() for k, v in pairs}
-
-
-def files(path: Path, rev: str) -> set[str]:
-    return set(git(path, "ls-tree", "-r", "--name-only", rev).split())
-
-
-def fsck(path: Path) -> None:
-    proc = git(path, "fsck", "--full", "--no-progress", "--strict")
-    assert "missing" not in proc and "broken" not in proc, proc
+BODY = KILL_BODY
+LOG_ENTRY = KILL_LOG_ENTRY
 
 
 def assert_complete_keep(path: Path) -> None:
@@ -63,27 +53,10 @@ def assert_complete_keep(path: Path) -> None:
 @pytest.mark.parametrize("action", ["resume", "abandon"])
 @pytest.mark.parametrize("point", POINTS)
 def test_kill_then_finish(corpus_repo: Path, tmp_path: Path, point: str, action: str) -> None:
-    script = write_script(
-        tmp_path / "keep.jsonl",
-        [
-            draft("tides", "Tides", BODY, text="First step: a draft."),
-            note("Drafted tides.", text="Second step: the journal."),
-            crystallize(["tides"], summary="Wrote tides."),
-        ],
-    )
-    model = f"scripted:{script}"
+    model = f"scripted:{kill_keep_script(tmp_path / 'keep.jsonl')}"
     before = sha(corpus_repo, "main")
 
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--topic",
-        "kill test",
-        "--model",
-        model,
-        env={"AGENTGIT_TEST_KILL_AT": point},
-    )
-    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    killed_session(corpus_repo, model, point)
     fsck(corpus_repo)
     if point == "after-main":
         assert_complete_keep(corpus_repo)
@@ -139,16 +112,7 @@ def test_kill_a_discarding_session_then_resume(
         ],
     )
     before = sha(corpus_repo, "main")
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--topic",
-        "kill test",
-        "--model",
-        f"scripted:{script}",
-        env={"AGENTGIT_TEST_KILL_AT": point},
-    )
-    assert killed.returncode == -signal.SIGKILL
+    killed_session(corpus_repo, f"scripted:{script}", point)
     fsck(corpus_repo)
     landed = point == "after-main"
     assert (sha(corpus_repo, "main") != before) == landed
@@ -171,14 +135,7 @@ def test_resumed_after_a_kill_before_the_first_turn_it_still_orients(
     script = write_script(
         tmp_path / "keep.jsonl", [draft("tides", "Tides", BODY), crystallize(["tides"])]
     )
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--model",
-        f"scripted:{script}",
-        env={"AGENTGIT_TEST_KILL_AT": "started"},
-    )
-    assert killed.returncode == -signal.SIGKILL
+    killed(corpus_repo, "session", "--model", f"scripted:{script}", point="started")
     done = agentgit(corpus_repo, "resume", "1", "--model", f"scripted:{script}")
     assert done.returncode == 0, done.stderr
     head = sha(corpus_repo, "refs/agentgit/sessions/0001")
@@ -200,26 +157,9 @@ def test_resume_needs_no_flags_to_continue_with_the_same_model(
 ) -> None:
     """The transcript records --model (a relative scripted path made absolute), so a bare
     `agentgit resume N` run from another directory continues with the same model."""
-    (tmp_path / "scripts").mkdir()
-    write_script(
-        tmp_path / "scripts" / "keep.jsonl",
-        [
-            draft("tides", "Tides", BODY, text="First step: a draft."),
-            note("Drafted tides.", text="Second step: the journal."),
-            crystallize(["tides"], summary="Wrote tides."),
-        ],
-    )
+    kill_keep_script(tmp_path / "scripts" / "keep.jsonl")
     assert corpus_repo.parent == tmp_path
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--topic",
-        "kill test",
-        "--model",
-        "scripted:../scripts/keep.jsonl",
-        env={"AGENTGIT_TEST_KILL_AT": "step:1"},
-    )
-    assert killed.returncode == -signal.SIGKILL, killed.stderr
+    killed_session(corpus_repo, "scripted:../scripts/keep.jsonl", "step:1")
     done = agentgit(corpus_repo / "corpus", "resume", "1")
     assert done.returncode == 0, done.stderr
     assert_complete_keep(corpus_repo)
@@ -240,16 +180,7 @@ def test_kill_after_the_needs_review_commit_then_resume_logs_it_once(
         [draft("tides", "Tides", "Revised by the session.\n"), crystallize(["tides"])],
     )
     model = f"scripted:{script}"
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--topic",
-        "kill test",
-        "--model",
-        model,
-        env={"AGENTGIT_TEST_KILL_AT": "needs-review"},
-    )
-    assert killed.returncode == -signal.SIGKILL
+    killed_session(corpus_repo, model, "needs-review")
     head = sha(corpus_repo, "refs/agentgit/sessions/0001")
     assert trailers(corpus_repo, str(head))["Agentgit-Outcome"] == "needs-review"
     assert sha(corpus_repo, "main") == before
@@ -288,20 +219,20 @@ def test_abandoning_a_needs_review_session_killed_halfway_finishes_once(
     git(corpus_repo, "checkout", "-q", "--", "corpus/pieces/tides.md")
 
     # "step" is not a point abandon passes, so that run is not killed: the control.
-    killed = agentgit(
-        corpus_repo,
-        "abandon",
-        "1",
-        "--reason",
-        "B said it better",
-        env={"AGENTGIT_TEST_KILL_AT": point},
-    )
     if point == "after-main":
-        assert killed.returncode == -signal.SIGKILL
+        killed(corpus_repo, "abandon", "1", "--reason", "B said it better", point=point)
         again = agentgit(corpus_repo, "abandon", "1", "--reason", "B said it better")
         assert again.returncode == 0, again.stderr
     else:
-        assert killed.returncode == 0, killed.stderr
+        control = agentgit(
+            corpus_repo,
+            "abandon",
+            "1",
+            "--reason",
+            "B said it better",
+            env={"AGENTGIT_TEST_KILL_AT": point},
+        )
+        assert control.returncode == 0, control.stderr
     # Exactly one more commit on main, saying abandoned; the branch is gone.
     assert git(corpus_repo, "rev-list", "--parents", "-n1", "main").split()[1:] == [logged]
     entry = git(corpus_repo, "show", f"main:{LOG_ENTRY}")

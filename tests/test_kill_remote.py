@@ -5,18 +5,32 @@ are pushed, no branch is left behind, and `git fsck` passes on both repositories
 
 from __future__ import annotations
 
-import signal
 import socket
 from pathlib import Path
 
 import pytest
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
-from scripts import abandon, crystallize, draft, note, write_script
-from test_kill import BODY, LOG_ENTRY, files, fsck, sha, trailers
-from test_remote import attached_remote, clone, protect_main
+from helpers import (
+    KILL_LOG_ENTRY,
+    NOTES,
+    attached_remote,
+    clone,
+    files,
+    fsck,
+    github_env,
+    kill_keep_script,
+    killed,
+    killed_session,
+    landings,
+    protect_main,
+    refs,
+    sha,
+    trailers,
+)
+from scripts import abandon, draft, write_script
 
-NOTES = "refs/notes/agentgit"
+LOG_ENTRY = KILL_LOG_ENTRY
 
 
 @pytest.fixture
@@ -25,41 +39,7 @@ def remote(tmp_path: Path, corpus_repo: Path) -> Path:
 
 
 def keep_model(tmp_path: Path) -> str:
-    script = write_script(
-        tmp_path / "keep.jsonl",
-        [
-            draft("tides", "Tides", BODY, text="First step: a draft."),
-            note("Drafted tides.", text="Second step: the journal."),
-            crystallize(["tides"], summary="Wrote tides."),
-        ],
-    )
-    return f"scripted:{script}"
-
-
-def landings(path: Path, rev: str = "main") -> list[str]:
-    """Main's first-parent commits that record session 0001."""
-    out = git(
-        path,
-        "log",
-        "--first-parent",
-        "--format=%H %(trailers:key=Agentgit-Session,"
-        "valueonly,separator=) %(trailers:key=Agentgit-Head,valueonly,separator=)",
-        rev,
-    )
-    return [
-        line.split()[0]
-        for line in out.splitlines()
-        if len(line.split()) == 3 and line.split()[1] == "0001"
-    ]
-
-
-def refs(path: Path, prefix: str) -> dict[str, str]:
-    out = git(path, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
-    return dict(line.split() for line in out.splitlines())
-
-
-def github_env(fake: FakeGitHub) -> dict[str, str]:
-    return {"GITHUB_TOKEN": TOKEN, "GITHUB_REPOSITORY": REPOSITORY, "GITHUB_API_URL": fake.url}
+    return f"scripted:{kill_keep_script(tmp_path / 'keep.jsonl')}"
 
 
 @pytest.mark.parametrize(
@@ -70,16 +50,7 @@ def test_kill_a_pushing_session_then_resume(
 ) -> None:
     model = keep_model(tmp_path)
     before = sha(remote, "main")
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--topic",
-        "kill test",
-        "--model",
-        model,
-        env={"AGENTGIT_TEST_KILL_AT": point},
-    )
-    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    killed_session(corpus_repo, model, point)
     fsck(corpus_repo)
     fsck(remote)
     # The id is claimed on the remote from the start; main moved only if the kill came
@@ -113,18 +84,7 @@ def test_kill_a_session_sent_to_review_then_resume_opens_one_pull_request(
     model = keep_model(tmp_path)
     env = github_env(fake_github)
     before = sha(remote, "main")
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--topic",
-        "kill test",
-        "--model",
-        model,
-        "--review",
-        "pr",
-        env={**env, "AGENTGIT_TEST_KILL_AT": point},
-    )
-    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    killed_session(corpus_repo, model, point, "--review", "pr", env=env)
     assert fake_github.pulls == {}  # killed before the pull request
 
     # resume takes no --review: the session goes to review as it started.
@@ -160,18 +120,7 @@ def test_kill_on_the_way_to_an_agentgit_log_pull_request_then_resume_reuses_it(
     )
     env = github_env(fake_github)
     before = sha(remote, "main")
-    killed = agentgit(
-        corpus_repo,
-        "session",
-        "--topic",
-        "kill test",
-        "--model",
-        f"scripted:{script}",
-        "--review",
-        "pr",
-        env={**env, "AGENTGIT_TEST_KILL_AT": point},
-    )
-    assert killed.returncode == -signal.SIGKILL, (killed.stdout, killed.stderr)
+    killed_session(corpus_repo, f"scripted:{script}", point, "--review", "pr", env=env)
     log_branch = sha(remote, "refs/heads/agentgit/log/0001")
     assert log_branch
     # Killed after the log branch was pushed: before its pull request, or after it.
@@ -276,8 +225,7 @@ def test_sync_killed_after_recording_finishes_when_run_again(
         git(work, "push", "-q", "origin", "main")
     else:
         git(remote, "update-ref", "-d", branch)
-    killed = agentgit(corpus_repo, "sync", env={"AGENTGIT_TEST_KILL_AT": "recorded"})
-    assert killed.returncode == -signal.SIGKILL
+    killed(corpus_repo, "sync", point="recorded")
     recorded = sha(remote, "main")
     assert len(landings(remote)) == 1  # recorded, but not yet archived and cleaned
     assert sha(remote, "refs/agentgit/review/0001")

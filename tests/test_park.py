@@ -10,16 +10,10 @@ from pathlib import Path
 
 from conftest import git
 from fakeapi import FakeAPI, error
-from test_kill_remote import landings
-from test_remote import attached_remote, clone
+from helpers import NOTES, attached_remote, clone, landings, sha
 from test_sessions_api import MODEL, assert_interrupted, cli, cli_session, draft, keep, note
 
-NOTES = "refs/notes/agentgit"
 BRANCH = "refs/heads/session/0001-tides"
-
-
-def sha(path: Path, rev: str) -> str:
-    return git(path, "rev-parse", "--verify", "--quiet", rev, check=False).strip()
 
 
 def resume_here_and_keep(corpus: Path, remote: Path, fake_api: FakeAPI, turn: int) -> None:

@@ -4,84 +4,40 @@ that moved, a protected main. Bare remotes in temporary directories, real git.""
 from __future__ import annotations
 
 import contextlib
-import json
-import os
 import socket
-import subprocess
-import sys
 import threading
 from collections.abc import Iterator
 from pathlib import Path
-from typing import Any
 
 import pytest
 from conftest import agentgit, git
+
+# test_review.py imports these from here; they live in helpers.py.
+from helpers import (
+    NOTES,
+    attach,
+    bare_remote,
+    clone,
+    files,
+    protect_main,
+    refs,
+    rev,
+    session_run,
+    sessions_at_once,
+)
+from helpers import attached_remote as attached_remote
 from scripts import abandon_script, keep_script, write_script
 
 from agentgit import remote as remote_mod
-from agentgit.lifecycle import Result, run, start
+from agentgit.lifecycle import run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.settings import Settings
 
-NOTES = "refs/notes/agentgit"
-
 
 @pytest.fixture
 def remote(tmp_path: Path) -> Path:
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    return bare
-
-
-def attach(corpus: Path, bare: Path) -> None:
-    git(corpus, "remote", "add", "origin", str(bare))
-    git(corpus, "push", "-q", "origin", "main")
-
-
-def attached_remote(tmp_path: Path, corpus: Path) -> Path:
-    """A bare remote.git, `origin` of `corpus`, holding its main."""
-    bare = tmp_path / "remote.git"
-    git(tmp_path, "init", "-q", "--bare", "-b", "main", str(bare))
-    attach(corpus, bare)
-    return bare
-
-
-def clone(bare: Path, path: Path) -> Path:
-    git(bare.parent, "clone", "-q", str(bare), str(path))
-    return path
-
-
-def session_run(
-    path: Path, turns: list[dict[str, Any]], topic: str | None = None, **settings: Any
-) -> Result:
-    repo = Repository.discover(path)
-    config = Settings(model="scripted", **settings)
-    current = start(repo, config, topic=topic, model_name="scripted")
-    return run(repo, current, ScriptedModel(turns), config)
-
-
-def refs(path: Path, prefix: str) -> dict[str, str]:
-    out = git(path, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
-    return dict(line.split() for line in out.splitlines())
-
-
-def rev(path: Path, name: str) -> str:
-    return git(path, "rev-parse", "--verify", name).strip()
-
-
-def files(path: Path, name: str) -> set[str]:
-    return set(git(path, "ls-tree", "-r", "--name-only", name).split())
-
-
-def protect_main(bare: Path) -> None:
-    hook = bare / "hooks" / "pre-receive"
-    hook.write_text(
-        "#!/bin/sh\nwhile read old new ref; do\n"
-        '  if [ "$ref" = refs/heads/main ]; then\n'
-        '    echo "main is protected" >&2; exit 1\n  fi\ndone\nexit 0\n'
-    )
-    hook.chmod(0o755)
+    return bare_remote(tmp_path)
 
 
 def test_kept_and_abandoned_sessions_push_main_archive_and_notes(
@@ -176,32 +132,7 @@ def test_two_clones_racing_get_distinct_ids_and_all_land(
         write_script(tmp_path / "b.jsonl", keep_script("beta", "Beta")),
         write_script(tmp_path / "c.jsonl", abandon_script("gamma")),
     ]
-    procs = [
-        subprocess.Popen(
-            [
-                sys.executable,
-                "-m",
-                "agentgit",
-                "session",
-                "--json",
-                "--topic",
-                f"topic {i}",
-                "--model",
-                f"scripted:{script}",
-            ],
-            cwd=path,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            env=dict(os.environ),
-        )
-        for i, (path, script) in enumerate(zip(clones, scripts, strict=True))
-    ]
-    results = []
-    for proc in procs:
-        out, err = proc.communicate(timeout=120)
-        assert proc.returncode == 0, err
-        results.append(json.loads(out.splitlines()[-1]))
+    results = sessions_at_once(list(zip(clones, scripts, strict=True)))
     assert sorted(r["session"] for r in results) == [1, 2, 3]
     assert [r["outcome"] for r in results] == ["crystallized", "crystallized", "abandoned"]
     tree = files(remote, "main")

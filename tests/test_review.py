@@ -17,8 +17,8 @@ from test_remote import attached_remote, clone, files, protect_main, refs, rev
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
-from agentgit.review import sync
 from agentgit.settings import Settings
+from agentgit.sync import sync
 
 
 @pytest.fixture

@@ -27,6 +27,7 @@ from fakeapi import (
     thinking_block,
     tool_use_turn,
 )
+from helpers import all_objects, rev, step_tools, trailers
 
 from agentgit import corpus
 from agentgit.agent import NUDGE
@@ -133,16 +134,6 @@ def in_process(
 # -- reading the repository back --------------------------------------------------------
 
 
-def sha(repo: Path, rev: str) -> str:
-    return git(repo, "rev-parse", "--verify", rev).strip()
-
-
-def trailers(repo: Path, rev: str) -> dict[str, str]:
-    out = git(repo, "log", "-1", "--format=%(trailers:only,unfold)", rev)
-    pairs = (line.split(":", 1) for line in out.splitlines() if ":" in line)
-    return {k.strip(): v.strip() for k, v in pairs}
-
-
 def log_entry(repo: Path, number: int, rev: str = "main") -> corpus.LogEntry:
     names = git(repo, "ls-tree", "-r", "--name-only", rev, "corpus/log").split()
     (name,) = [n for n in names if n.rsplit("/", 1)[-1].startswith(f"{number:04d}-")]
@@ -150,7 +141,7 @@ def log_entry(repo: Path, number: int, rev: str = "main") -> corpus.LogEntry:
 
 
 def transcript_note(repo: Path, number: int) -> dict[str, Any]:
-    head = sha(repo, f"refs/agentgit/sessions/{number:04d}")
+    head = rev(repo, f"refs/agentgit/sessions/{number:04d}")
     return json.loads(git(repo, "notes", "--ref", NOTES, "show", head))
 
 
@@ -199,7 +190,7 @@ def one_line(stderr: str) -> str:
 def test_kept_and_abandoned_sessions_cost_what_the_price_table_says(
     corpus_repo: Path, fake_api: FakeAPI
 ) -> None:
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     fake_api.push(draft(1), note(2, "Drafted tides."), keep(3))
     kept = cli_session(corpus_repo, "--topic", "tides")
     assert kept.returncode == 0, kept.stderr
@@ -213,7 +204,7 @@ def test_kept_and_abandoned_sessions_cost_what_the_price_table_says(
     per_turn = (1000 * 2 + 200 * 10 + 300 * 2.5 + 5000 * 0.1) / 1e6
     assert turn_cost(USAGE) == pytest.approx(per_turn)
 
-    main = sha(corpus_repo, "main")
+    main = rev(corpus_repo, "main")
     assert git(corpus_repo, "rev-list", "--parents", "-n1", main).split()[1] == base
     assert "corpus/pieces/tides.md" in git(corpus_repo, "ls-tree", "-r", "--name-only", main)
     t = trailers(corpus_repo, "main")
@@ -308,18 +299,16 @@ def branch_of(repo: Path, number: int) -> str:
 def test_a_permanent_500_interrupts_and_resume_completes(
     corpus_repo: Path, fake_api: FakeAPI
 ) -> None:
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     fake_api.push(draft(1), note(2, "Half way."), error(500, "boom"), error(500, "boom"))
     down = cli_session(corpus_repo, "--topic", "tides")
     line = assert_interrupted(down, 1)
     assert "500" in line
     assert fake_api.remaining == 0
-    assert sha(corpus_repo, "main") == base  # nothing landed
+    assert rev(corpus_repo, "main") == base  # nothing landed
     # The two steps made so far are commits on the branch; the transcript is saved.
     branch = branch_of(corpus_repo, 1)
-    tools = git(
-        corpus_repo, "log", "--format=%(trailers:key=Agentgit-Tool,valueonly)", f"{base}..{branch}"
-    ).split()
+    tools = step_tools(corpus_repo, f"{base}..{branch}")
     assert tools == ["note", "write_draft"]
     saved = json.loads(transcript_file(corpus_repo, 1).read_text())
     assert saved["status"] == "interrupted" and saved["turn"] == 2
@@ -348,7 +337,7 @@ def test_a_permanent_500_interrupts_and_resume_completes(
 def test_a_dropped_connection_interrupts_and_resume_completes(
     corpus_repo: Path, fake_api: FakeAPI
 ) -> None:
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     # Turn 2's stream breaks off mid-message; retried once, the connection then drops
     # before any answer (twice: the SDK's own retry).
     cut = {**note(2), "cut_after": 4}
@@ -356,7 +345,7 @@ def test_a_dropped_connection_interrupts_and_resume_completes(
     down = cli_session(corpus_repo)
     assert_interrupted(down, 1)
     assert fake_api.remaining == 0
-    assert sha(corpus_repo, "main") == base
+    assert rev(corpus_repo, "main") == base
     branch = branch_of(corpus_repo, 1)
     assert git(corpus_repo, "rev-list", "--count", f"{base}..{branch}").strip() == "1"
     saved = json.loads(transcript_file(corpus_repo, 1).read_text())
@@ -558,12 +547,7 @@ def test_malformed_tool_calls_are_answered_as_errors_and_the_session_goes_on(
     assert fourth[-2]["role"] == "assistant" and fourth[-2]["content"][0]["text"]
     assert NUDGE in json.dumps(fourth[-1])
     # Bad calls commit nothing: the session's commits are the draft and the judgement.
-    tools = git(
-        corpus_repo,
-        "log",
-        "--format=%(trailers:key=Agentgit-Tool,valueonly)",
-        "refs/agentgit/sessions/0001",
-    ).split()
+    tools = step_tools(corpus_repo, "refs/agentgit/sessions/0001")
     assert tools == ["write_draft"]
 
 
@@ -622,12 +606,7 @@ def test_a_model_that_never_judges_gets_a_last_judging_turn_then_is_abandoned(
     entry = log_entry(corpus_repo, 1)
     assert entry.outcome == "abandoned" and entry.reason == "budget exhausted"
     assert entry.turns == 3
-    tools = git(
-        corpus_repo,
-        "log",
-        "--format=%(trailers:key=Agentgit-Tool,valueonly)",
-        "refs/agentgit/sessions/0001",
-    ).split()
+    tools = step_tools(corpus_repo, "refs/agentgit/sessions/0001")
     assert tools.count("note") == 1  # turn 3's note was not available, so not committed
 
 
@@ -697,7 +676,7 @@ def test_json_lines_and_the_github_step_summary(
     assert final["pieces"] == ["tides"] and final["turns"] == 2
     assert final["cost_usd"] == pytest.approx(2 * turn_cost(USAGE))
     assert final["usage"]["cache_read_input_tokens"] == 10_000
-    assert final["main_commit"] == sha(corpus_repo, "main")
+    assert final["main_commit"] == rev(corpus_repo, "main")
     text = summary.read_text(encoding="utf-8")
     assert text.startswith("# earlier step\n")  # appended, not overwritten
     added = text.removeprefix("# earlier step\n")
@@ -744,12 +723,7 @@ SECRET_ENV = {
 
 def everything_stored(repo: Path) -> bytes:
     """Every object of the repository, plus every file agentgit keeps in the git dir."""
-    objects = subprocess.run(
-        ["git", "cat-file", "--batch-all-objects", "--batch"],
-        cwd=repo,
-        capture_output=True,
-        check=True,
-    ).stdout
+    objects = all_objects(repo)
     kept = b"".join(
         p.read_bytes() for p in sorted((repo / ".git" / "agentgit").rglob("*")) if p.is_file()
     )

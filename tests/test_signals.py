@@ -21,7 +21,7 @@ from typing import Any
 import pytest
 from conftest import git
 from fakeapi import FakeAPI, conversation_problem, message_turn
-from test_remote import attached_remote, clone
+from helpers import attached_remote, clone, step_tools
 from test_sessions_api import FAST, MODEL, USAGE, cli, draft, keep, note
 
 BRANCH = "refs/heads/session/0001-tides"
@@ -101,12 +101,7 @@ def resume_elsewhere(remote: Path, tmp_path: Path, api: FakeAPI, *turns: dict[st
 
 
 def steps(remote: Path) -> list[str]:
-    return git(
-        remote,
-        "log",
-        "--format=%(trailers:key=Agentgit-Tool,valueonly)",
-        "refs/agentgit/sessions/0001",
-    ).split()
+    return step_tools(remote, "refs/agentgit/sessions/0001")
 
 
 @pytest.mark.parametrize("sig", [signal.SIGTERM, signal.SIGINT])

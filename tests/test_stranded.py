@@ -12,8 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import agentgit, git
 from fakeapi import FAKE_KEY
+from helpers import attached_remote, clone
 from scripts import crystallize, draft, note, write_script
-from test_remote import attached_remote, clone
 
 from agentgit import faults
 from agentgit.errors import Interrupted
@@ -103,6 +103,14 @@ def resume_in_process(path: Path, number: int, script: Path) -> None:
     assert "The moon pulls the sea." in git(path, "show", "main:corpus/pieces/tides.md")
 
 
+def end(path: Path, action: str, script: Path) -> None:
+    """Session 1 ended by `action`: resumed to its landing, or abandoned."""
+    if action == "resume":
+        resume_in_process(path, 1, script)
+    else:
+        abandon_cli(path, 1)
+
+
 # -- an outage on the first turn of a later session --------------------------------------
 
 
@@ -150,10 +158,7 @@ def test_a_worktree_replaced_after_a_stop_is_moved_aside(
     worktree = state_dir(corpus_repo) / "worktrees" / "0001"
     git(corpus_repo, "worktree", "remove", "--force", str(worktree))
     (worktree / "corpus").mkdir(parents=True)  # something else took the path
-    if action == "resume":
-        resume_in_process(corpus_repo, 1, script)
-    else:
-        abandon_cli(corpus_repo, 1)
+    end(corpus_repo, action, script)
     assert worktree.with_name("0001.stale-1").is_dir()
 
 
@@ -218,10 +223,7 @@ def test_a_deleted_branch_is_made_again(
     worktree = state_dir(corpus_repo) / "worktrees" / "0001"
     git(corpus_repo, "worktree", "remove", "--force", str(worktree))
     git(corpus_repo, "branch", "-D", "session/0001-tides")
-    if action == "resume":
-        resume_in_process(corpus_repo, 1, script)
-    else:
-        abandon_cli(corpus_repo, 1)
+    end(corpus_repo, action, script)
 
 
 def test_nothing_but_the_claim_is_abandoned(

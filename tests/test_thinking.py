@@ -21,7 +21,7 @@ from fakeapi import (
     tool_use_turn,
 )
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
-from test_remote import attached_remote
+from helpers import attached_remote
 
 from agentgit.agent import reasoning_before
 from agentgit.errors import Interrupted, UsageError

@@ -13,8 +13,8 @@ from pathlib import Path
 
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
+from helpers import all_objects, attached_remote
 from scripts import crystallize, draft, note, write_script
-from test_remote import attached_remote
 
 # Shapes scrub.py knows, with bodies distinctive enough to look for in any case.
 ANTHROPIC = "sk-ant-api03-Qx7Vw9Lm3Rt5Yp8Kz2Nb4Hd6"
@@ -72,12 +72,7 @@ def _everything_in_git(repo: Path) -> str:
     """Every ref name, and every object in the repository, reachable or not: commits,
     trees (file names), blobs (files, transcript notes)."""
     refs = git(repo, "for-each-ref", "--format=%(refname)")
-    objects = subprocess.run(
-        ["git", "cat-file", "--batch-all-objects", "--batch"],
-        cwd=repo,
-        capture_output=True,
-        check=True,
-    ).stdout
+    objects = all_objects(repo)
     return refs + objects.decode("utf-8", "replace")
 
 
@@ -212,3 +207,6 @@ def test_printable_strips_whole_sequences_and_keeps_text() -> None:
     assert printable("open \x1b]0;never ended\nnext line") == "open \nnext line"
     assert printable("tab\tnew\nline\r\x00\x08\x7f") == "tab\tnew\nline"
     assert printable("ünïcødé — 中文 ✓") == "ünïcødé — 中文 ✓"
+    # Lines of plain text, and a no-break space (not "printable" to Python), are kept.
+    assert printable("one\ttwo\nthree\n") == "one\ttwo\nthree\n"
+    assert printable("no\u00a0break\n\x1b[2Jcleared") == "no\u00a0break\ncleared"

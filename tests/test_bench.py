@@ -1,0 +1,44 @@
+"""The benchmark's own moving parts, on a corpus small enough for the suite: what
+bench/run.py reads from a session (its events) must keep arriving as it expects."""
+
+from __future__ import annotations
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+from types import ModuleType
+
+from conftest import ROOT, git
+
+
+def bench() -> ModuleType:
+    """bench/run.py as a module (bench/ is not a package), loaded once."""
+    if "bench_run" not in sys.modules:
+        spec = importlib.util.spec_from_file_location("bench_run", ROOT / "bench" / "run.py")
+        assert spec is not None and spec.loader is not None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules["bench_run"] = module  # its dataclass looks its module up there
+        spec.loader.exec_module(module)
+    return sys.modules["bench_run"]
+
+
+def test_a_scripted_session_is_timed_from_its_events(tmp_path: Path) -> None:
+    run = bench()
+    repo = tmp_path / "small"
+    run.gen_corpus.generate(repo, 10, 3, seed=1, echo=lambda _: None)
+    agentgit = shutil.which("agentgit", path=str(Path(sys.executable).parent))
+    assert agentgit is not None
+    row = run.scripted_session(repo, agentgit, run.short_script("t"), scripts=tmp_path)
+    assert row["turns"] == 2 and row["session"] == 4
+    assert 0 < row["startup_s"] < row["seconds"] and 0 < row["landing_s"] < row["seconds"]
+    assert row["startup_s"] + row["landing_s"] <= row["seconds"]
+    subject = git(repo, "log", "-1", "--format=%s", "main")
+    assert subject.startswith("Crystallize session 0004")
+    assert not list(tmp_path.glob("session-*.jsonl"))  # the script is cleaned up
+
+
+def test_places_are_told_apart_by_their_file_system(tmp_path: Path) -> None:
+    run = bench()
+    assert run.fs_type(Path("/proc/self")) == "proc"
+    assert run.fs_type(tmp_path) not in ("", "proc")

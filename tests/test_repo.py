@@ -1,0 +1,249 @@
+"""agentgit/repo.py, the one module that speaks git: ref transactions, reading trees and
+blobs, merges without a worktree, worktrees, history, and bringing a checkout forward.
+Real git in a temporary repository (refs.py's names and RefUpdate: test_refs.py)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+from conftest import git
+from helpers import commit_files, plain_repo, rev
+
+from agentgit.repo import CheckoutBlocked, RefMoved, RefUpdate, Repository
+
+
+@pytest.fixture
+def top(tmp_path: Path) -> Path:
+    path = plain_repo(tmp_path / "repo")
+    commit_files(path, {"a.txt": "one\ntwo\n", "dir/b.txt": "bee\n"}, "First")
+    return path
+
+
+@pytest.fixture
+def repo(top: Path) -> Repository:
+    return Repository.discover(top)
+
+
+# -- refs -------------------------------------------------------------------------
+
+
+def test_a_transaction_moves_every_ref_and_says_why_in_the_reflog(
+    top: Path, repo: Repository
+) -> None:
+    first = rev(top, "main")
+    second = commit_files(top, {"a.txt": "changed\n"}, "Second")
+    repo.ref_transaction(
+        [RefUpdate.create("refs/heads/x/one", first), RefUpdate.create("refs/x/two", second)],
+        message="agentgit: claim",
+    )
+    assert repo.list_refs("refs/x") == {"refs/x/two": second}
+    assert repo.list_refs("refs/heads/x") == {"refs/heads/x/one": first}
+    # A branch keeps a reflog (the claim's seed is read back from it); its first entry
+    # is what created it, however far it moves after.
+    repo.move_ref("refs/heads/x/one", second, first)
+    assert repo.first_reflog_message("refs/heads/x/one") == "agentgit: claim"
+    assert repo.first_reflog_message("refs/heads/x/none") is None
+
+    assert repo.rev_parse("refs/heads/x/one") == second
+    with pytest.raises(RefMoved):  # read as `first`, but it is `second` now
+        repo.move_ref("refs/heads/x/one", first, first)
+    with pytest.raises(RefMoved):  # old=None: it must not exist yet
+        repo.move_ref("refs/x/two", first, None)
+    with pytest.raises(RefMoved):
+        repo.delete_ref("refs/x/two", first)
+    repo.delete_ref("refs/x/two", second)
+    assert repo.list_refs("refs/x") == {}
+
+
+# -- objects ----------------------------------------------------------------------
+
+
+def test_tree_files_lists_regular_files_only_and_read_blobs_reads_them_at_once(
+    top: Path, repo: Repository
+) -> None:
+    (top / "link").symlink_to("a.txt")
+    commit_files(top, {"tool.sh": "#!/bin/sh\n", "dir/raw.bin": b"\x00\x01\xff\n"}, "More")
+    git(top, "add", "link")
+    git(top, "commit", "-q", "-m", "A link")
+    (top / "tool.sh").chmod(0o755)
+    git(top, "commit", "-q", "-am", "Executable")
+
+    every = repo.tree_files("main")
+    assert set(every) == {"a.txt", "dir/b.txt", "dir/raw.bin", "tool.sh"}  # no symlink
+    assert every["a.txt"] == repo.blob_id("main", "a.txt")
+    assert set(repo.tree_files("main", "dir")) == {"dir/b.txt", "dir/raw.bin"}
+
+    missing = "0123456789abcdef0123456789abcdef01234567"
+    blobs = repo.read_blobs([every["dir/raw.bin"], every["a.txt"], every["a.txt"], missing])
+    assert blobs == {every["dir/raw.bin"]: b"\x00\x01\xff\n", every["a.txt"]: b"one\ntwo\n"}
+    assert repo.read_blobs([]) == {}
+
+
+def test_tree_with_file_and_commit_tree_build_a_commit_without_a_worktree(
+    top: Path, repo: Repository
+) -> None:
+    base = rev(top, "main")
+    tree = repo.tree_with_file(base, "log/0001.md", "entry\n")
+    commit = repo.commit_tree(tree, [base], "Log one\n\nAgentgit-Session: 0001\n")
+    assert repo.read_blob(commit, "log/0001.md") == "entry\n"
+    assert repo.read_blob(commit, "a.txt") == "one\ntwo\n"  # the rest of base kept
+    assert repo.trailers(commit) == {"Agentgit-Session": "0001"}
+    assert rev(top, "main") == base and git(top, "status", "--porcelain") == ""
+
+
+def test_merge_tree_merges_in_memory_or_names_the_conflicts(top: Path, repo: Repository) -> None:
+    base = rev(top, "main")
+    git(top, "switch", "-q", "-c", "ours")
+    ours = commit_files(top, {"a.txt": "one\ntwo\nours\n", "c.txt": "sea\n"}, "Ours")
+    git(top, "switch", "-q", "-c", "theirs", base)
+    theirs = commit_files(top, {"dir/b.txt": "bee\nhive\n"}, "Theirs")
+
+    clean = repo.merge_tree(ours, theirs)
+    assert clean.conflicts == [] and clean.tree
+    merged = repo.commit_tree(clean.tree, [ours, theirs], "Merge\n")
+    assert repo.read_blob(merged, "a.txt") == "one\ntwo\nours\n"
+    assert repo.read_blob(merged, "dir/b.txt") == "bee\nhive\n"
+    assert repo.read_blob(merged, "c.txt") == "sea\n"
+
+    clash = commit_files(top, {"a.txt": "one\ntwo\ntheirs\n", "c.txt": "land\n"}, "Clash")
+    conflicted = repo.merge_tree(ours, clash)
+    assert conflicted.tree is None
+    assert conflicted.conflicts == ["a.txt", "c.txt"]
+    assert rev(top, "HEAD") == clash  # no worktree, no index touched
+    assert git(top, "status", "--porcelain") == ""
+
+
+# -- worktrees --------------------------------------------------------------------
+
+
+def test_worktree_branch_and_head_know_only_a_worktree_top(
+    tmp_path: Path, top: Path, repo: Repository
+) -> None:
+    git(top, "branch", "side")
+    side = tmp_path / "wt" / "side"
+    repo.add_worktree(side, "side")
+    assert repo.worktree_branch(side) == "side"
+    assert repo.worktree_head(side) == rev(top, "main")
+    assert repo.worktrees()["refs/heads/side"] == side.resolve()
+
+    (side / "dir").mkdir(exist_ok=True)
+    assert repo.worktree_branch(side / "dir") is None  # inside one, not its top
+    assert repo.worktree_branch(top) is None  # the main worktree has a .git dir
+    assert repo.worktree_head(tmp_path) is None
+
+    detached = tmp_path / "wt" / "detached"
+    repo.add_detached_worktree(detached, "main")
+    assert repo.worktree_branch(detached) is None
+    assert repo.worktree_head(detached) == rev(top, "main")
+
+    repo.remove_worktree(side)
+    assert not side.exists() and "refs/heads/side" not in repo.worktrees()
+
+
+# -- history ----------------------------------------------------------------------
+
+
+def test_log_reads_subjects_bodies_and_trailers_in_one_call(top: Path, repo: Repository) -> None:
+    first = rev(top, "main")
+    message = "Draft tides\n\nThe moon pulls.\n\nAgentgit-Session: 0007\nAgentgit-Tool: write\n"
+    (top / "a.txt").write_text("moon\n")
+    git(top, "commit", "-q", "-am", message)
+    (commit, older) = repo.log(["main"])
+    assert older.sha == first and older.trailers == {}
+    assert commit.parents == [first]
+    assert commit.subject == "Draft tides"
+    assert "The moon pulls." in commit.body
+    assert commit.trailers == {"Agentgit-Session": "0007", "Agentgit-Tool": "write"}
+    assert commit.date.startswith("2026-01-02T03:04:05")
+    assert repo.trailers("main") == commit.trailers
+    assert [c.sha for c in repo.log(["main"], max_count=1)] == [commit.sha]
+    assert [c.sha for c in repo.log(["main"], paths=["dir"])] == [first]
+
+
+def test_log_numstat_lists_a_branch_oldest_first_with_its_files(
+    top: Path, repo: Repository
+) -> None:
+    base = rev(top, "main")
+    one = commit_files(top, {"a.txt": "one\nthree\nfour\n"}, "One")
+    two = commit_files(top, {"pic.bin": b"\x00\x89PNG\n", "dir/b.txt": "bee\n"}, "Two")
+    stats = repo.log_numstat("main", base)
+    assert [c.sha for c, _ in stats] == [one, two]
+    assert stats[0][1] == [("a.txt", 2, 1)]
+    assert stats[1][1] == [("pic.bin", 0, 0)]  # binary: no line counts; b.txt unchanged
+    assert repo.log_numstat("main", "main") == []
+
+
+# -- the user's checkout ----------------------------------------------------------
+
+
+def ahead_of_main(top: Path, contents: dict[str, str | bytes]) -> tuple[str, str]:
+    """(main, a commit on it that changes `contents`), main still checked out at `top`."""
+    old = rev(top, "main")
+    git(top, "switch", "-q", "-c", "work")
+    new = commit_files(top, contents, "Forward")
+    git(top, "switch", "-q", "main")
+    return old, new
+
+
+def test_advance_branch_brings_the_checkout_forward_and_keeps_other_work(
+    top: Path, repo: Repository
+) -> None:
+    old, new = ahead_of_main(top, {"dir/b.txt": "bee\nhive\n", "new.txt": "new\n"})
+    (top / "a.txt").write_text("mine, not committed\n")
+
+    repo.advance_branch("main", new, old)
+    assert rev(top, "main") == new
+    assert (top / "new.txt").read_text() == "new\n"  # the checkout came forward
+    assert (top / "a.txt").read_text() == "mine, not committed\n"  # and kept my work
+    assert git(top, "status", "--porcelain") == " M a.txt\n"
+    with pytest.raises(RefMoved):  # read as `old`, but it is `new` now
+        repo.advance_branch("main", new, old)
+
+
+def test_advance_branch_refuses_to_touch_uncommitted_work_and_moves_nothing(
+    top: Path, repo: Repository
+) -> None:
+    old, new = ahead_of_main(top, {"a.txt": "theirs\n", "fresh.txt": "fresh\n"})
+    (top / "a.txt").write_text("mine\n")
+    (top / "fresh.txt").write_text("mine too\n")  # untracked, and the commit adds it
+
+    with pytest.raises(CheckoutBlocked, match=r"uncommitted changes in .* to a.txt, fresh.txt"):
+        repo.advance_branch("main", new, old)
+    assert rev(top, "main") == old
+    assert (top / "a.txt").read_text() == "mine\n"
+    assert (top / "fresh.txt").read_text() == "mine too\n"
+
+
+def test_advance_branch_moves_a_branch_checked_out_nowhere_by_its_ref(
+    top: Path, repo: Repository
+) -> None:
+    old = rev(top, "main")
+    git(top, "switch", "-q", "--detach")
+    (top / "a.txt").write_text("dirty, and the commit touches it\n")
+    new = repo.commit_tree(repo.tree_with_file(old, "a.txt", "new\n"), [old], "New\n")
+    repo.advance_branch("main", new, old)
+    assert rev(top, "main") == new
+    assert (top / "a.txt").read_text() == "dirty, and the commit touches it\n"
+
+
+def test_commit_paths_commits_exactly_the_paths_that_changed(top: Path, repo: Repository) -> None:
+    before = rev(top, "main")
+    (top / "dir/b.txt").write_text("staged by me\n")
+    git(top, "add", "dir/b.txt")
+    (top / "a.txt").write_text("one\ntwo\nthree\n")
+    (top / "log.md").write_text("a log\n")
+    seen: list[list[str]] = []
+
+    def message(paths: list[str]) -> str:
+        seen.append(paths)
+        return f"Record {', '.join(paths)}\n"
+
+    commit = repo.commit_paths(["a.txt", "log.md"], message)
+    assert commit == rev(top, "HEAD") and commit != before
+    assert seen == [["a.txt", "log.md"]]
+    assert git(top, "log", "-1", "--format=%s") == "Record a.txt, log.md\n"
+    assert git(top, "diff", "--name-only", before, "HEAD").split() == ["a.txt", "log.md"]
+    assert git(top, "diff", "--cached", "--name-only").split() == ["dir/b.txt"]  # still staged
+    assert repo.commit_paths(["a.txt"], message) is None  # nothing changed: no commit
+    assert rev(top, "HEAD") == commit
