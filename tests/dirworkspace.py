@@ -5,12 +5,14 @@ makes a commit."""
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 from agentgit import corpus
-from agentgit.index import search_directory
+from agentgit.index import CorpusIndex, search_directory
+from agentgit.novelty import Pieces
 from agentgit.search import Passage
 from agentgit.view import DirView
 
@@ -75,6 +77,17 @@ class DirWorkspace:
 
     def search(self, query: str, limit: int) -> list[Passage]:
         return search_directory(self.corpus_dir, query, limit)
+
+    def main_pieces(self) -> Pieces:
+        """The directory's pieces, for novelty, in an index kept in memory."""
+        blobs = {
+            f"pieces/{p.name}": p.read_bytes()
+            for p in sorted((self.corpus_dir / "pieces").glob("*.md"))
+            if p.is_file() and not p.is_symlink()
+        }
+        by_sha = {hashlib.sha1(data).hexdigest(): data for data in blobs.values()}
+        index = CorpusIndex(None, lambda shas: {s: by_sha[s] for s in shas if s in by_sha})
+        return Pieces(index, {rel: hashlib.sha1(data).hexdigest() for rel, data in blobs.items()})
 
     def history(self, path: str) -> str:
         return ""  # a plain directory keeps no history
