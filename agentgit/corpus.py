@@ -7,9 +7,7 @@ it text or a directory. It never prints; malformed input raises `CorpusError`
 
 from __future__ import annotations
 
-import errno
 import math
-import os
 import re
 import unicodedata
 from collections.abc import Callable, Iterable
@@ -22,6 +20,7 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from agentgit.errors import CorpusError
+from agentgit.view import CorpusView, DirView, LeadsOut, decode, plain_file, resolve
 
 _T = TypeVar("_T")
 
@@ -715,34 +714,34 @@ def _repo_relative(root: Path, path: str) -> str:
 # --- loading ---------------------------------------------------------------------------
 
 
-def list_piece_slugs(corpus_dir: Path) -> list[str]:
-    return sorted(_md_slugs(corpus_dir / "pieces"))
+Source = Path | CorpusView  # a corpus/ directory on disk, or any view of one
 
 
-def _md_slugs(directory: Path) -> list[str]:
-    try:
-        with os.scandir(directory) as it:
-            names = [e.name for e in it if e.name.endswith(".md")]
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+def as_view(source: Source) -> CorpusView:
+    return DirView(source) if isinstance(source, Path) else source
+
+
+def list_piece_slugs(source: Source) -> list[str]:
+    return sorted(_md_slugs(as_view(source), "pieces"))
+
+
+def _md_slugs(view: CorpusView, folder: str) -> list[str]:
+    names = [n for n in view.names(folder) if n.endswith(".md")]
     return [n[:-3] for n in names if SLUG_RE.match(n[:-3])]
 
 
 def load_pieces(
-    corpus_dir: Path,
+    source: Source,
     slugs: Iterable[str] | None = None,
     keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[Piece], list[Problem]]:
     """Parse pieces; broken ones are skipped and reported, missing ones ignored. `keep`
     sees each file's text first: one it turns down is not parsed (nor reported)."""
-    wanted = list_piece_slugs(corpus_dir) if slugs is None else list(slugs)
+    view = as_view(source)
+    wanted = list_piece_slugs(view) if slugs is None else list(slugs)
     # Never let a caller's slug reach outside pieces/.
     names = [f"{slug}.md" for slug in wanted if isinstance(slug, str) and SLUG_RE.match(slug)]
-    return _load_each(corpus_dir, "pieces", names, parse_piece, keep)
-
-
-class _LeadsOut(Exception):
-    """A symbolic link that leads out of the corpus."""
+    return _load_each(view, "pieces", names, parse_piece, keep)
 
 
 def resolved(path: Path) -> Path | None:
@@ -753,78 +752,70 @@ def resolved(path: Path) -> Path | None:
         return None
 
 
-def _inside(corpus_dir: Path, path: Path) -> bool:
-    root = corpus_dir.resolve()
-    target = resolved(path)
-    return target is not None and (target == root or root in target.parents)
-
-
-def _read_in_corpus(corpus_dir: Path, path: Path) -> str:
-    """A corpus file's text. A symbolic link is followed only while it stays in the
-    corpus: a person's link in pieces/ may point at ~/.ssh, and what is read here goes
-    to the model. O_NOFOLLOW keeps the usual case (a plain file) to one open."""
-    try:
-        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW)
-    except OSError as exc:
-        if exc.errno != errno.ELOOP:
-            raise
-        if resolved(path) is None:
-            raise OSError(errno.ELOOP, "a loop of symbolic links") from None
-        if not _inside(corpus_dir, path):
-            raise _LeadsOut from None
-        fd = os.open(path, os.O_RDONLY)
-    with open(fd, encoding="utf-8") as handle:
-        return handle.read()
-
-
 def _load_each(
-    corpus_dir: Path,
+    view: CorpusView,
     folder: str,
     names: Iterable[str],
     parse: Callable[[str, str], _T],
     keep: Callable[[str], bool] | None = None,
 ) -> tuple[list[_T], list[Problem]]:
-    """Parse each file; a broken one is reported as a problem, a missing one ignored."""
+    """Parse each file; a broken one is reported as a problem, a missing one ignored.
+    A symbolic link is followed only while it stays in the corpus: a person's link in
+    pieces/ may point at ~/.ssh, and what is read here goes to the model."""
     parsed: list[_T] = []
     problems: list[Problem] = []
-    if (corpus_dir / folder).is_symlink() and not _inside(corpus_dir, corpus_dir / folder):
+    try:
+        resolve(view, folder)
+    except LeadsOut:
         return [], [Problem(f"corpus/{folder}", 1, "a symbolic link out of the corpus; not read")]
-    for name in names:
-        rel = f"corpus/{folder}/{name}"
+    except OSError:
+        pass  # a loop: each file below says so
+    rels = [f"{folder}/{name}" for name in names]
+    targets: dict[str, str | Exception] = {}
+    for rel in rels:
         try:
-            text = _read_in_corpus(corpus_dir, corpus_dir / folder / name)
+            targets[rel] = plain_file(view, rel)
+        except (LeadsOut, OSError) as exc:
+            targets[rel] = exc
+    # One read for them all: from git objects, that is one `cat-file --batch`.
+    blobs = view.read_many(list({t for t in targets.values() if isinstance(t, str)}))
+    for rel, target in targets.items():
+        where = f"corpus/{rel}"
+        try:
+            if isinstance(target, Exception):
+                raise target
+            if target not in blobs:
+                continue  # gone meanwhile
+            text = decode(blobs[target])
             if keep is None or keep(text):
-                parsed.append(parse(text, rel))
+                parsed.append(parse(text, where))
         except FileNotFoundError:
             continue
-        except _LeadsOut:
-            problems.append(Problem(rel, 1, "a symbolic link out of the corpus; not read"))
+        except LeadsOut:
+            problems.append(Problem(where, 1, "a symbolic link out of the corpus; not read"))
         except UnicodeDecodeError:
-            problems.append(Problem(rel, 1, "not UTF-8 text"))
+            problems.append(Problem(where, 1, "not UTF-8 text"))
         except OSError as exc:  # a directory named x.md, no permission, a loop of links
-            problems.append(Problem(rel, 1, f"cannot be read: {exc.strerror}"))
+            problems.append(Problem(where, 1, f"cannot be read: {exc.strerror}"))
         except FrontmatterError as exc:
             problems.append(Problem(exc.path, exc.line, exc.reason))
     return parsed, problems
 
 
-def log_files(corpus_dir: Path) -> list[tuple[int, str]]:
+def log_files(source: Source) -> list[tuple[int, str]]:
     """(session, file name) of every well-named log entry, newest first."""
-    try:
-        with os.scandir(corpus_dir / "log") as it:
-            names = [e.name for e in it]
-    except (FileNotFoundError, NotADirectoryError):
-        return []
+    names = as_view(source).names("log")
     found = [(int(m.group(1)), n) for n in names if (m := LOG_NAME_RE.match(n))]
     return sorted(found, key=lambda t: (-t[0], t[1]))
 
 
 def load_log_entries(
-    corpus_dir: Path, newest: int | None = None, keep: Callable[[str], bool] | None = None
+    source: Source, newest: int | None = None, keep: Callable[[str], bool] | None = None
 ) -> tuple[list[LogEntry], list[Problem], int]:
     """The newest log entries; `keep`, as for load_pieces, skips a file before parsing."""
-    files = log_files(corpus_dir)
+    view = as_view(source)
+    files = log_files(view)
     chosen = files if newest is None else files[: max(newest, 0)]
     names = (name for _, name in chosen)
-    entries, problems = _load_each(corpus_dir, "log", names, parse_log_entry, keep)
+    entries, problems = _load_each(view, "log", names, parse_log_entry, keep)
     return entries, problems, len(files)

@@ -6,6 +6,7 @@ that stays down) parks the session and exits resumable; a judgement goes on to j
 from __future__ import annotations
 
 from collections.abc import Callable
+from contextlib import suppress
 
 from agentgit import corpus, questions, stops, transcript
 from agentgit.agent import Agent
@@ -22,9 +23,11 @@ from agentgit.tools import Toolbox
 
 
 def system_prompt(session: Session) -> str:
-    program = session.corpus_dir / "PROGRAM.md"
-    if program.is_file():
-        return program.read_text("utf-8")
+    """corpus/PROGRAM.md of the session's tree (links followed while in the corpus)."""
+    from agentgit.view import LeadsOut, read_text
+
+    with suppress(LeadsOut, OSError):
+        return read_text(session.view, "PROGRAM.md")
     from agentgit.skeleton import default_program
 
     return default_program()
@@ -50,7 +53,7 @@ def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.
     from agentgit.orient import build_orientation
 
     return build_orientation(
-        session.corpus_dir,
+        session.view,
         topic=session.meta.get("topic"),
         budget=f"Budget: {settings.budget_line()}.",
         max_chars=settings.orient_max_chars,

@@ -50,14 +50,15 @@ def final_commit(
     pieces: list[str] = []
     titles: list[str] = []
     if judgement.outcome == Outcome.CRYSTALLIZED:
+        kept: dict[str, str] = {}
         for slug in judgement.slugs:
             draft = corpus_dir / "drafts" / f"{slug}.md"
             text = draft.read_text("utf-8")
             titles.append(corpus.parse_piece(text, f"drafts/{slug}.md").title)
-            target = corpus_dir / "pieces" / f"{slug}.md"
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_text(text, "utf-8")
+            kept[f"corpus/pieces/{slug}.md"] = text
             pieces.append(slug)
+        # Into the index, not onto disk: the sparse worktree has no pieces/ to write in.
+        repo.stage_files(session.worktree, kept)
         drafts = corpus_dir / "drafts"
         if drafts.is_dir():
             for leftover in drafts.glob("*.md"):

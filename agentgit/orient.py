@@ -10,13 +10,13 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator, Sequence
 from datetime import date
-from pathlib import Path
 from typing import TYPE_CHECKING
 
 from agentgit.corpus import (
     LogEntry,
     Piece,
     Problem,
+    Source,
     list_piece_slugs,
     load_log_entries,
     load_pieces,
@@ -43,7 +43,7 @@ _CLOSING_HEADING = re.compile(
 
 
 def build_orientation(
-    corpus_dir: Path,
+    corpus_dir: Source,
     *,
     topic: str | None,
     budget: str,
@@ -205,7 +205,7 @@ def _reopen_line(q: Question) -> str:
 
 
 def _index_section(
-    corpus_dir: Path, entries: list[LogEntry], room: int
+    corpus_dir: Source, entries: list[LogEntry], room: int
 ) -> tuple[str, list[Problem]]:
     slugs = list_piece_slugs(corpus_dir)
     if not slugs:
@@ -230,7 +230,7 @@ def _index_section(
     return "\n\n".join(parts), problems
 
 
-def _parsed(corpus_dir: Path, order: list[str]) -> Iterator[tuple[Piece | None, Problem | None]]:
+def _parsed(corpus_dir: Source, order: list[str]) -> Iterator[tuple[Piece | None, Problem | None]]:
     """Parse pieces lazily in small batches, so only about what is shown gets read."""
     for start in range(0, len(order), PIECE_BATCH):
         batch = order[start : start + PIECE_BATCH]

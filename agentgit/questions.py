@@ -308,7 +308,7 @@ def _kept(entries: Iterable[LogEntry], on_main: set[str]) -> dict[str, int]:
 ACTIONS = ("open", "pursue", "answer", "drop")
 
 
-def before_session(corpus_dir: Path, session: int, dead_after: int) -> dict[str, Question]:
+def before_session(corpus_dir: corpus.Source, session: int, dead_after: int) -> dict[str, Question]:
     """The questions as the log in a session's worktree (main's, when it started) left
     them, this session's own journal aside."""
     entries, _, _ = corpus.load_log_entries(corpus_dir, keep=lambda t: "\nquestions:" in t)

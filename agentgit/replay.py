@@ -54,9 +54,9 @@ def replay(repo: Repository, number: int) -> ReplayReport:
     if worktree.exists():
         repo.remove_worktree(worktree)
         shutil.rmtree(worktree, ignore_errors=True)
-    repo.add_detached_worktree(worktree, meta["base"])
+    session = Session(repo, meta, worktree)
+    repo.add_detached_worktree(worktree, meta["base"], sparse=session.sparse_patterns())
     try:
-        session = Session(repo, meta, worktree)
         session.novelty_rev = meta["base"]  # main as the recorded session saw it
         model = ScriptedModel(transcript.assistant_turns(data), name=meta["model"])
         state = AgentState(messages=[data["messages"][0]])

@@ -18,7 +18,7 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass
 from pathlib import Path
@@ -465,15 +465,41 @@ class Repository:
     # `git worktree add` or `list` fails on it ("failed to read .../commondir"): sessions
     # starting and ending at once take turns with their worktrees.
 
-    def add_worktree(self, path: Path, branch: str) -> None:
-        path.parent.mkdir(parents=True, exist_ok=True)
-        with self._lock("worktrees"):
-            self.run("worktree", "add", "--quiet", str(path), branch)
+    def add_worktree(self, path: Path, branch: str, sparse: Sequence[str] = ()) -> None:
+        """A worktree with `branch` checked out: all of it, or (`sparse`: patterns as
+        in a sparse-checkout file) only the files those patterns name."""
+        self._add_worktree(path, branch, sparse)
 
-    def add_detached_worktree(self, path: Path, rev: str) -> None:
+    def add_detached_worktree(self, path: Path, rev: str, sparse: Sequence[str] = ()) -> None:
+        self._add_worktree(path, rev, sparse, "--detach")
+
+    def _add_worktree(self, path: Path, rev: str, sparse: Sequence[str], *flags: str) -> None:
         path.parent.mkdir(parents=True, exist_ok=True)
+        if sparse:
+            flags += ("--no-checkout",)
         with self._lock("worktrees"):
-            self.run("worktree", "add", "--quiet", "--detach", str(path), rev)
+            self.run("worktree", "add", "--quiet", *flags, str(path), rev)
+        if sparse:
+            # The patterns live in the worktree's own admin directory, and sparseness is
+            # switched on per command (_SPARSE) rather than in config: a sparse worktree
+            # needs no extensions.worktreeConfig, so the user's own config is not touched.
+            patterns = self._worktree_admin(path) / "info" / "sparse-checkout"
+            patterns.parent.mkdir(parents=True, exist_ok=True)
+            patterns.write_text("".join(f"{p}\n" for p in sparse), "utf-8")
+            self.run(*_SPARSE, "reset", "--quiet", "--hard", "HEAD", cwd=path)
+
+    def _worktree_admin(self, path: Path) -> Path:
+        """A linked worktree's own directory in the git dir (its `.git` file says where)."""
+        pointer = (path / ".git").read_text("utf-8").strip()
+        admin = Path(pointer.removeprefix("gitdir:").strip())
+        return admin if admin.is_absolute() else (path / admin)
+
+    def _sparse_flags(self, path: Path) -> tuple[str, ...]:
+        """_SPARSE for a sparse worktree (one made with patterns), nothing for a full one."""
+        if not (path / ".git").is_file():
+            return ()
+        sparse = (self._worktree_admin(path) / "info" / "sparse-checkout").is_file()
+        return _SPARSE if sparse else ()
 
     def remove_worktree(self, path: Path) -> None:
         with self._lock("worktrees"):
@@ -530,7 +556,7 @@ class Repository:
 
     def reset_worktree(self, path: Path) -> None:
         """Drop whatever a killed process left half-written in a session worktree."""
-        self.run("reset", "--quiet", "--hard", "HEAD", cwd=path)
+        self.run(*self._sparse_flags(path), "reset", "--quiet", "--hard", "HEAD", cwd=path)
         self.run("clean", "-fdq", "--", "corpus", cwd=path)
 
     def stage(self, worktree: Path, *pathspecs: str) -> str:
@@ -540,6 +566,23 @@ class Repository:
         return self.run(
             "diff", "--cached", "--no-color", "--no-ext-diff", "-M", "HEAD", cwd=worktree
         )
+
+    def stage_files(self, worktree: Path, files: dict[str, str]) -> None:
+        """Stage files that are not (and need not be) on disk: a sparse worktree has no
+        pieces/ checked out, and writing one there only to `git add` it would be refused
+        as outside its patterns. The entries are marked skip-worktree, as the rest of
+        what the worktree does not check out is."""
+        if not files:
+            return
+        lines = []
+        for path, text in files.items():
+            # --path: the filters `git add` would apply to that file (autocrlf, ...).
+            sha = self.run(
+                "hash-object", "-w", "--stdin", f"--path={path}", input=text, cwd=worktree
+            ).strip()
+            lines.append(f"100644 {sha}\t{path}\n")
+        self.run("update-index", "--index-info", input="".join(lines), cwd=worktree)
+        self.run("update-index", "--skip-worktree", "--", *files, cwd=worktree)
 
     def commit_staged(self, worktree: Path, message: str) -> None:
         # --no-verify: content written by the model was validated before it reached disk;
@@ -919,6 +962,18 @@ class Repository:
             path,
         )
 
+    def tree_entries(self, rev: str, path: str) -> dict[str, tuple[str, str]]:
+        """path (relative to `path`) -> (mode, object id) of everything under `path` at
+        `rev`, folders included: one ls-tree."""
+        out = self.run("ls-tree", "-r", "-t", "-z", rev, "--", path.rstrip("/") + "/")
+        prefix = path.rstrip("/") + "/"
+        entries: dict[str, tuple[str, str]] = {}
+        for entry in filter(None, out.split("\0")):
+            meta, _, name = entry.partition("\t")
+            mode, _, sha = meta.split()
+            entries[name.removeprefix(prefix)] = (mode, sha)
+        return entries
+
     def tree_files(self, rev: str, *paths: str) -> dict[str, str]:
         """path -> blob id of the regular files under ``paths`` at ``rev``: one ls-tree
         (symbolic links and submodules are left out: they are not text of ours)."""
@@ -974,6 +1029,10 @@ class Repository:
     def fsck(self) -> tuple[bool, str]:
         code, out, err = self.run_status("fsck", "--no-progress", "--full")
         return code == 0, out + err
+
+
+# Switches a command in a sparse worktree to apply its patterns (no-cone: single files).
+_SPARSE = ("-c", "core.sparseCheckout=true", "-c", "core.sparseCheckoutCone=false")
 
 
 def unattended() -> bool:

@@ -26,6 +26,7 @@ from agentgit.models.base import Usage
 from agentgit.refs import MAIN
 from agentgit.repo import Repository
 from agentgit.search import AREAS, Passage
+from agentgit.view import DirView, OverlayView, TreeView
 
 TITLE_CHARS = 120
 
@@ -81,7 +82,10 @@ class Session:
         self.slug: str = meta["slug"]
         self.today: date = date.fromisoformat(meta["started"][:10])
         self.commits: list[str] = []
-        self._tree: tuple[str, dict[str, str]] | None = None  # (head, path -> blob)
+        # The session's tree under corpus/ (path -> mode, id), and the commits it is true
+        # of: a step changes only what the worktree checks out, never the rest.
+        self._tree: TreeView | None = None
+        self._tree_heads: set[str] = set()
         self._index: CorpusIndex | None = None
         self._main: novelty.Pieces | None = None
         self.novelty_rev = MAIN  # what novelty compares drafts with (replay: the base)
@@ -107,6 +111,29 @@ class Session:
     def journal_path(self) -> Path:
         return self.corpus_dir / self.log_rel
 
+    def sparse_patterns(self) -> list[str]:
+        """What the worktree checks out: what a session writes, drafts and its journal.
+        The rest of the corpus is read from git objects (`view`)."""
+        return ["/corpus/drafts/", f"/corpus/{self.log_rel}"]
+
+    def checked_out(self, rel: str) -> bool:
+        if rel.startswith("drafts"):
+            return rel == "drafts" or rel.startswith("drafts/")
+        return rel.startswith("log/") and rel == self.log_rel
+
+    @property
+    def view(self) -> OverlayView:
+        """The corpus as the session sees it: its last commit's tree, under the drafts
+        and journal its worktree holds."""
+        return OverlayView(DirView(self.corpus_dir), self._tree_view(), self.checked_out)
+
+    def _tree_view(self) -> TreeView:
+        head = self.repo.head(self.worktree)
+        if self._tree is None or head not in self._tree_heads:
+            self._tree = TreeView(self.repo.tree_entries(head, "corpus"), self.repo.read_blobs)
+            self._tree_heads = {head}
+        return self._tree
+
     # -- the Workspace protocol ----------------------------------------------------
 
     def start_journal(self) -> None:
@@ -124,6 +151,7 @@ class Session:
         ]
         if not paths:
             return None
+        parent = self.repo.head(self.worktree)
         diff = self.repo.stage(self.worktree, *paths)
         subject = describe(diff)
         if subject is None:
@@ -132,6 +160,8 @@ class Session:
         if call:  # which tool_use made it: a resume never runs that call again
             trailers["Agentgit-Call"] = call
         self.repo.commit_staged(self.worktree, message(subject, reasoning, trailers))
+        if parent in self._tree_heads:  # only drafts and the journal changed
+            self._tree_heads.add(self.repo.head(self.worktree))
         faults.point("step")
         self.commits.append(subject)
         return subject
@@ -149,13 +179,21 @@ class Session:
     def search(self, query: str, limit: int) -> list[Passage]:
         """Ranked passages of the session's own tree (its last commit: every step that
         writes commits), from the index of the corpus's blobs."""
+        tree = self._tree_view()
+        files = {
+            path: sha
+            for path, (mode, sha) in tree.entries.items()
+            if mode in ("100644", "100755")
+            and path.split("/", 1)[0] in AREAS
+            and not self.checked_out(path)
+        }
+        # What the steps changed, from the last commit (the tree above may be older).
         head = self.repo.head(self.worktree)
-        if self._tree is None or self._tree[0] != head:
-            files = self.repo.tree_files(head, *(f"corpus/{a}" for a in AREAS))
-            self._tree = (head, {p.removeprefix("corpus/"): sha for p, sha in files.items()})
+        written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
+        files.update({p.removeprefix("corpus/"): sha for p, sha in written.items()})
         if self._index is None:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
-        return self._index.search(self._tree[1], query, limit)
+        return self._index.search(files, query, limit)
 
     def main_pieces(self) -> novelty.Pieces:
         self._main = novelty.main_pieces(self.repo, self._main, self.novelty_rev)
@@ -207,7 +245,7 @@ def ready_worktree(repo: Repository, session: Session) -> None:
             n += 1
         path.rename(path.with_name(f"{path.name}.stale-{n}"))
     repo.prune_worktrees()
-    repo.add_worktree(path, session.branch)
+    repo.add_worktree(path, session.branch, sparse=session.sparse_patterns())
 
 
 def worktree_path(repo: Repository, number: int) -> Path:

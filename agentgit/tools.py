@@ -3,11 +3,14 @@
 A tool never raises for bad input: it answers with an error result the model can
 read, and the session goes on. The two judging tools end the session by raising
 `Keep` or `Discard` (control flow through exceptions that carry the outcome).
-Nothing outside `corpus/` of the session's worktree is ever read or written.
+Nothing outside `corpus/` is ever read or written. The tools know no git: they read
+through the Workspace's view of corpus/ (a session's tree in git objects, or a plain
+directory) and write drafts and the journal into its corpus directory.
 """
 
 from __future__ import annotations
 
+import errno
 import os
 from dataclasses import dataclass, field
 from datetime import date
@@ -20,8 +23,10 @@ from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
 from agentgit.settings import Settings
+from agentgit.view import CorpusView, LeadsOut, decode, resolve
 
 JUDGE_TOOLS = ("crystallize", "abandon")
+NAME_MAX = 255  # bytes in one file name, on the file systems git runs on
 MAX_OVERLAP = 1_000  # characters of crystallize's overlap the record keeps
 
 
@@ -58,13 +63,16 @@ class ToolResult:
 
 
 class Workspace(Protocol):
-    """What the tools need from a session: its corpus directory and a way to commit."""
+    """What the tools need from a session: a view of its corpus to read, its corpus
+    directory to write drafts and the journal in, and a way to commit them."""
 
     session: int
     today: date
 
     @property
     def corpus_dir(self) -> Path: ...
+    @property
+    def view(self) -> CorpusView: ...
 
     def commit_step(self, tool: str, reasoning: str, turn: int, call: str = "") -> str | None: ...
     def step_commit(self, turn: int, call: str) -> str | None: ...
@@ -204,6 +212,7 @@ class Toolbox:
     call_id: str = ""  # the tool_use being run: its commit names it (Agentgit-Call)
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
+    _seen: CorpusView | None = None  # the workspace's view, fetched once per call
     # The questions as main's log left them when the session started: read once, as
     # the session never changes another session's entry.
     _asked: dict[str, questions.Question] | None = field(default=None, repr=False)
@@ -229,6 +238,7 @@ class Toolbox:
     ) -> ToolResult:
         """Run one tool call. Keep/Discard propagate; everything else is a result."""
         self.call_id = call_id
+        self._seen = None
         recovered = self._recovered(name)
         if recovered is not None:
             return recovered
@@ -291,7 +301,7 @@ class Toolbox:
         offset = args.get("offset", 0)
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ToolError("list_pieces: offset must be an integer, 0 or more")
-        root = self.workspace.corpus_dir
+        root = self._view()
         slugs = [s for s in corpus.list_piece_slugs(root) if self._in_corpus(f"pieces/{s}.md")]
         if tag:
             # Every piece is a candidate, but only those whose text names the tag are
@@ -324,11 +334,12 @@ class Toolbox:
         return ToolResult("\n".join(lines))
 
     def _tool_read(self, args: dict[str, Any]) -> ToolResult:
-        rel, path = self._resolve(_req_str(args, "path"))
-        if not path.is_file():
+        rel, target = self._resolve(_req_str(args, "path"))
+        view = self._view()
+        if view.kind(target) != "file":
             raise ToolError(f"read: no file {rel!r} in the corpus")
         try:
-            return ToolResult(path.read_text(encoding="utf-8"))
+            return ToolResult(decode(view.read(target)))
         except UnicodeDecodeError:
             raise ToolError(f"read: {rel!r} is not UTF-8 text") from None
 
@@ -438,7 +449,7 @@ class Toolbox:
         mine = {q["id"]: q for q in (entry.questions if entry else [])}
         if self._asked is None:
             self._asked = questions.before_session(
-                self.workspace.corpus_dir, self.workspace.session, self.dead_after
+                self._view(), self.workspace.session, self.dead_after
             )
         prior = self._asked.get(qid)
         step = questions.step(
@@ -472,7 +483,7 @@ class Toolbox:
         missing = [
             s
             for s in slugs
-            if not (self._in_corpus(f"pieces/{s}.md") and (root / "pieces" / f"{s}.md").is_file())
+            if not (self._in_corpus(f"pieces/{s}.md") and self._is_file(f"pieces/{s}.md"))
             and not (not self._linked(f"drafts/{s}.md") and (root / "drafts" / f"{s}.md").is_file())
         ]
         if missing:
@@ -519,6 +530,20 @@ class Toolbox:
 
     # -- helpers -------------------------------------------------------------------
 
+    def _is_file(self, rel: str) -> bool:
+        """Whether corpus/<rel>, links followed, is a plain file of the view."""
+        try:
+            return self._view().kind(resolve(self._view(), rel)) == "file"
+        except (LeadsOut, OSError):
+            return False
+
+    def _view(self) -> CorpusView:
+        # One per call: a session's view asks git where its head is, and list_pieces
+        # checks every one of 10,000 slugs against it.
+        if self._seen is None:
+            self._seen = self.workspace.view
+        return self._seen
+
     def _title(self, slug: str | None) -> str | None:
         piece = self._existing_piece(slug) if slug else None
         return piece.title if piece else None
@@ -527,13 +552,9 @@ class Toolbox:
         return self.workspace.corpus_dir / "drafts"
 
     def _existing_piece(self, slug: str) -> corpus.Piece | None:
-        path = self.workspace.corpus_dir / "pieces" / f"{slug}.md"
-        if not path.is_file() or not self._in_corpus(f"pieces/{slug}.md"):
-            return None
-        try:
-            return corpus.parse_piece(path.read_text(encoding="utf-8"), f"pieces/{slug}.md")
-        except (CorpusError, UnicodeDecodeError):
-            return None  # a broken human-written piece: the revision starts afresh
+        pieces, _ = corpus.load_pieces(self._view(), [slug])
+        # A link out of the corpus, a broken human-written piece: the revision starts afresh.
+        return pieces[0] if pieces else None
 
     def _linked(self, rel: str) -> bool:
         """Whether corpus/<rel> or a directory on the way to it is a symbolic link."""
@@ -548,13 +569,12 @@ class Toolbox:
 
     def _in_corpus(self, rel: str) -> bool:
         """Whether corpus/<rel>, links followed, stays in the corpus: a person's symlink
-        in pieces/ may point anywhere. A plain path (the usual case, and a few lstat
-        calls rather than a resolve on a search over thousands of files) always does."""
-        if not self._linked(rel):
-            return True
-        root = self.workspace.corpus_dir.resolve()
-        target = corpus.resolved(self.workspace.corpus_dir / rel)
-        return target is not None and (target == root or root in target.parents)
+        in pieces/ may point anywhere."""
+        try:
+            resolve(self._view(), rel)
+        except (LeadsOut, OSError):
+            return False
+        return True
 
     def _plain(self, rel: str) -> Path:
         """corpus/<rel> to write (or read before writing): refused when it or a directory
@@ -565,8 +585,9 @@ class Toolbox:
             )
         return self.workspace.corpus_dir / rel
 
-    def _resolve(self, raw: str) -> tuple[str, Path]:
-        """A path relative to corpus/, refused if it could leave it."""
+    def _resolve(self, raw: str) -> tuple[str, str]:
+        """A path relative to corpus/, refused if it could leave it: (as given, with its
+        links followed)."""
         raw = raw.strip()
         if not raw:
             raise ToolError("path is empty")
@@ -577,14 +598,20 @@ class Toolbox:
             raise ToolError(f"path {raw!r} is absolute; give a path relative to corpus/")
         if ".." in pure.parts:
             raise ToolError(f"path {raw!r} leaves corpus/ ('..' is not allowed)")
+        if any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in pure.parts):
+            # Said here, whatever the view: a tree in git objects has no such bound.
+            raise ToolError(f"path {raw!r} has a name too long for a file ({NAME_MAX} bytes)")
         if pure.parts and pure.parts[0] == "corpus":
             pure = PurePosixPath(*pure.parts[1:]) if len(pure.parts) > 1 else PurePosixPath(".")
-        root = self.workspace.corpus_dir.resolve()
-        target = corpus.resolved(root / pure)
-        if target is None:
-            raise ToolError(f"path {raw!r} cannot be resolved (a loop of symbolic links?)")
-        if target != root and root not in target.parents:
-            raise ToolError(f"path {raw!r} points outside corpus/")
+        try:
+            target = resolve(self._view(), str(pure))
+        except LeadsOut:
+            raise ToolError(f"path {raw!r} points outside corpus/") from None
+        except OSError as exc:
+            if exc.errno != errno.ELOOP:
+                raise  # a name too long for the file system: call() says so
+            loop = "cannot be resolved (a loop of symbolic links?)"
+            raise ToolError(f"path {raw!r} {loop}") from None
         return str(pure), target
 
 

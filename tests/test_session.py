@@ -37,8 +37,10 @@ def test_a_step_commits_what_the_tools_wrote_and_is_found_again(
     repo: Repository, session: Session
 ) -> None:
     assert session.commit_step("note", "Nothing yet.", turn=1, call="toolu_1") is None
-    (session.corpus_dir / "drafts").mkdir(exist_ok=True)
+    (session.corpus_dir / "drafts").mkdir(parents=True, exist_ok=True)
     (session.corpus_dir / "drafts/tides.md").write_text("---\ntitle: Tides\n---\n\nMoon.\n")
+    # The sparse worktree has no pieces/: a stray file there needs its folder made.
+    (session.worktree / "corpus/pieces").mkdir(exist_ok=True)
     (session.worktree / "corpus/pieces/stray.md").write_text("not the session's to commit\n")
     subject = session.commit_step("write_draft", "Drafting tides.", turn=2, call="toolu_2")
     assert subject and session.commits == [subject]
@@ -68,7 +70,7 @@ def test_one_process_a_session(repo: Repository) -> None:
 
 
 def test_ready_worktree_moves_aside_what_is_in_the_way(repo: Repository, session: Session) -> None:
-    (session.worktree / "corpus/drafts").mkdir(exist_ok=True)
+    (session.worktree / "corpus/drafts").mkdir(parents=True, exist_ok=True)
     (session.worktree / "corpus/drafts/half.md").write_text("half-written by a killed run\n")
     ready_worktree(repo, session)  # its own worktree: reset, not moved
     assert not (session.worktree / "corpus/drafts/half.md").exists()

@@ -85,6 +85,20 @@ def wt(toolbox: Toolbox) -> Path:
     return toolbox.workspace.worktree  # type: ignore[attr-defined]
 
 
+def on_disk(toolbox: Toolbox, rel: str) -> Path:
+    """corpus/<rel> in the session's worktree, its folders made: the sparse worktree
+    checks out only drafts and the journal, so a file a person puts anywhere else there
+    needs its folder first (and is then seen over the session's tree, as in a checkout)."""
+    path = wt(toolbox) / "corpus" / rel
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def shown(worktree: Path, rel: str) -> str:
+    """corpus/<rel> as the session's last commit has it (the worktree does not)."""
+    return git(worktree, "show", f"HEAD:corpus/{rel}")
+
+
 def commit_count(worktree: Path) -> int:
     return int(git(worktree, "rev-list", "--count", "HEAD").strip())
 
@@ -343,7 +357,9 @@ def test_symlinked_piece_pointing_outside_is_never_read(corpus_repo: Path, outsi
     git(corpus_repo, "add", "corpus/pieces")
     git(corpus_repo, "commit", "-q", "--no-verify", "-m", "Link a secret")
     toolbox = Toolbox(new_session(corpus_repo))
-    assert (wt(toolbox) / "corpus" / "pieces" / "leak.md").is_symlink()
+    # The link is in the session's tree (read from git objects), not checked out.
+    assert git(wt(toolbox), "ls-tree", "HEAD", "corpus/pieces/leak.md").startswith("120000 ")
+    assert not (wt(toolbox) / "corpus" / "pieces" / "leak.md").is_symlink()
     with writes_nothing(toolbox, outside):
         assert "points outside corpus/" in err(toolbox.call("read", {"path": "pieces/leak.md"}))
         assert "points outside corpus/" in err(toolbox.call("read", {"path": "pieces/up.md"}))
@@ -360,8 +376,7 @@ def test_symlinked_piece_pointing_outside_is_never_read(corpus_repo: Path, outsi
 
 
 def test_symlinked_directory_pointing_outside(toolbox: Toolbox, outside: Path) -> None:
-    corpus_dir = wt(toolbox) / "corpus"
-    (corpus_dir / "elsewhere").symlink_to(outside, target_is_directory=True)
+    on_disk(toolbox, "elsewhere").symlink_to(outside, target_is_directory=True)
     with writes_nothing(toolbox, outside):
         text = err(toolbox.call("read", {"path": "elsewhere/secret.md"}))
     assert "points outside corpus/" in text
@@ -369,9 +384,7 @@ def test_symlinked_directory_pointing_outside(toolbox: Toolbox, outside: Path) -
 
 
 def test_symlinked_draft_is_never_written_through(toolbox: Toolbox, outside: Path) -> None:
-    drafts = wt(toolbox) / "corpus" / "drafts"
-    drafts.mkdir()
-    (drafts / "evil.md").symlink_to(outside / "secret.md")
+    on_disk(toolbox, "drafts/evil.md").symlink_to(outside / "secret.md")
     with writes_nothing(toolbox, outside):
         for name, args in [
             ("write_draft", {"slug": "evil", "title": "T", "body": "PWNED"}),
@@ -386,7 +399,7 @@ def test_symlinked_draft_is_never_written_through(toolbox: Toolbox, outside: Pat
 def test_symlinked_drafts_directory_is_never_written_through(
     toolbox: Toolbox, outside: Path
 ) -> None:
-    (wt(toolbox) / "corpus" / "drafts").symlink_to(outside, target_is_directory=True)
+    on_disk(toolbox, "drafts").symlink_to(outside, target_is_directory=True)
     with writes_nothing(toolbox, outside):
         text = err(toolbox.call("write_draft", {"slug": "new", "title": "T", "body": "b"}))
     assert "symbolic link" in text
@@ -395,13 +408,13 @@ def test_symlinked_drafts_directory_is_never_written_through(
 
 def test_symlinked_journal_is_never_written_through(toolbox: Toolbox, outside: Path) -> None:
     session: Session = toolbox.workspace  # type: ignore[assignment]
-    session.journal_path().symlink_to(outside / "secret.md")
+    on_disk(toolbox, session.log_rel).symlink_to(outside / "secret.md")
     with writes_nothing(toolbox, outside):
         assert "symbolic link" in err(toolbox.call("note", {"text": "hello"}))
 
 
 def test_symlink_loop_is_an_error_not_a_crash(toolbox: Toolbox, outside: Path) -> None:
-    (wt(toolbox) / "corpus" / "pieces" / "loop.md").symlink_to("loop.md")
+    on_disk(toolbox, "pieces/loop.md").symlink_to("loop.md")
     with writes_nothing(toolbox, outside):
         assert "cannot be resolved" in err(toolbox.call("read", {"path": "pieces/loop.md"}))
         assert "cannot be resolved" in err(toolbox.call("history", {"path": "pieces/loop.md"}))
@@ -410,16 +423,39 @@ def test_symlink_loop_is_an_error_not_a_crash(toolbox: Toolbox, outside: Path) -
 
 
 def test_symlink_inside_the_corpus_may_be_read(toolbox: Toolbox) -> None:
-    (wt(toolbox) / "corpus" / "pieces" / "alias.md").symlink_to("../PROGRAM.md")
+    on_disk(toolbox, "pieces/alias.md").symlink_to("../PROGRAM.md")
     result = toolbox.call("read", {"path": "pieces/alias.md"})
     assert not result.is_error
-    assert result.text == (wt(toolbox) / "corpus" / "PROGRAM.md").read_text("utf-8")
+    assert result.text == shown(wt(toolbox), "PROGRAM.md")
+
+
+def test_links_in_the_sessions_tree_obey_the_same_rules(corpus_repo: Path, outside: Path) -> None:
+    """Links committed on main are read from git objects, never from disk: one inside the
+    corpus is followed, a loop, an absolute target and a folder out of it are refused."""
+    corpus_dir = corpus_repo / "corpus"
+    (corpus_dir / "pieces" / "alias.md").symlink_to("../PROGRAM.md")
+    (corpus_dir / "pieces" / "loop.md").symlink_to("loop.md")
+    (corpus_dir / "pieces" / "abs.md").symlink_to(corpus_dir / "PROGRAM.md")
+    (corpus_dir / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (corpus_dir / "here").symlink_to("pieces", target_is_directory=True)
+    git(corpus_repo, "add", "corpus")
+    git(corpus_repo, "commit", "-q", "--no-verify", "-m", "Links")
+    toolbox = Toolbox(new_session(corpus_repo))
+    assert not (wt(toolbox) / "corpus" / "pieces").exists()  # nothing of it on disk
+    program = shown(wt(toolbox), "PROGRAM.md")
+    with writes_nothing(toolbox, outside):
+        assert toolbox.call("read", {"path": "pieces/alias.md"}).text.startswith(program)
+        assert toolbox.call("read", {"path": "here/alias.md"}).text.startswith(program)
+        assert "cannot be resolved" in err(toolbox.call("read", {"path": "pieces/loop.md"}))
+        assert "points outside" in err(toolbox.call("read", {"path": "pieces/abs.md"}))
+        text = err(toolbox.call("read", {"path": "elsewhere/secret.md"}))
+        assert "points outside corpus/" in text and SECRET not in text
+        listed = toolbox.call("list_pieces", {})
+    assert not listed.is_error and "abs" not in listed.text and "loop" not in listed.text
 
 
 def test_a_draft_that_is_not_utf8(toolbox: Toolbox, outside: Path) -> None:
-    drafts = wt(toolbox) / "corpus" / "drafts"
-    drafts.mkdir()
-    (drafts / "bin.md").write_bytes(b"---\ntitle: x\n---\n\n\xff\xfe body\n")
+    on_disk(toolbox, "drafts/bin.md").write_bytes(b"---\ntitle: x\n---\n\n\xff\xfe body\n")
     with writes_nothing(toolbox, outside):
         assert "UTF-8" in err(toolbox.call("edit_draft", {"slug": "bin", "old": "x", "new": "y"}))
         assert "UTF-8" in err(toolbox.call("crystallize", {"slugs": ["bin"], "summary": "s"}))
@@ -523,7 +559,7 @@ def test_write_draft_of_an_existing_piece_keeps_created_and_adds_the_session(
     assert draft.sessions == sorted({3, session.session})
     assert draft.title == "Tides, revised"
     # The piece itself is untouched until the session is kept.
-    assert "The moon pulls.\n" in (session.corpus_dir / "pieces" / "tides.md").read_text()
+    assert "The moon pulls.\n" in shown(session.worktree, "pieces/tides.md")
 
 
 def test_edit_draft_commits(drafted: Toolbox) -> None:
@@ -591,7 +627,7 @@ def test_read_returns_pieces_log_entries_drafts_and_the_program(corpus_repo: Pat
         "./pieces//tides.md": "The moon pulls.",
         session.log_rel: "A note.",
         "drafts/d.md": "Draft.",
-        "PROGRAM.md": (session.corpus_dir / "PROGRAM.md").read_text("utf-8")[:200],
+        "PROGRAM.md": shown(session.worktree, "PROGRAM.md")[:200],
     }
     for path, expected in cases.items():
         result = toolbox.call("read", {"path": path})
@@ -605,7 +641,7 @@ def test_read_output_is_cut_at_the_result_bound(toolbox: Toolbox) -> None:
     toolbox.max_result_chars = 100
     result = toolbox.call("read", {"path": "PROGRAM.md"})
     assert not result.is_error
-    assert result.text.startswith((wt(toolbox) / "corpus" / "PROGRAM.md").read_text()[:100])
+    assert result.text.startswith(shown(wt(toolbox), "PROGRAM.md")[:100])
     assert "[…cut at 100 of" in result.text
 
 
@@ -871,11 +907,10 @@ def fuzz(corpus_repo: Path, outside: Path) -> dict[str, Any]:
     assert not toolbox.call(
         "write_draft", {"slug": "seed", "title": "Seed", "body": DRAFT_BODY}
     ).is_error
-    corpus_dir = session.corpus_dir
-    (corpus_dir / "pieces" / "leak.md").symlink_to(outside / "secret.md")
-    (corpus_dir / "pieces" / "loop.md").symlink_to("loop.md")
-    (corpus_dir / "drafts" / "evil.md").symlink_to(outside / "secret.md")
-    (corpus_dir / "elsewhere").symlink_to(outside, target_is_directory=True)
+    on_disk(toolbox, "pieces/leak.md").symlink_to(outside / "secret.md")
+    on_disk(toolbox, "pieces/loop.md").symlink_to("loop.md")
+    on_disk(toolbox, "drafts/evil.md").symlink_to(outside / "secret.md")
+    on_disk(toolbox, "elsewhere").symlink_to(outside, target_is_directory=True)
     (session.worktree / "secret-in-worktree.md").write_text(SECRET, "utf-8")
     status = git(session.worktree, "status", "--porcelain", "--untracked-files=all")
     return {
