@@ -44,7 +44,7 @@ class CorpusIndex:
         # many times), nothing is scanned.
         self._indexed: dict[str, str] | None = None
         self._selected: dict[str, str] | None = None
-        self._by_blob: tuple[tuple[dict[str, str], str], dict[str, list[str]]] | None = None
+        self._by_blob: tuple[tuple[dict[str, str], str | None], dict[str, list[str]]] | None = None
 
     # -- the file ------------------------------------------------------------------
 
@@ -181,14 +181,34 @@ class CorpusIndex:
         if not terms or limit < 1:
             return []
         self.update(files)
-        self._select(files)
         match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
-        rows = self.db.execute(
-            "SELECT c.path, p.line, p.text, round(-bm25(passages), 4) AS score "
-            "FROM passages p JOIN cur c ON c.blob = p.blob "
-            "WHERE passages MATCH ? ORDER BY score DESC, c.path, p.line LIMIT ?",
-            (match, limit),
+        # The best passages of the whole index first, without the join to the tree (which
+        # doubles a query's cost). Exact when the tree's best are all scored above the
+        # last passage fetched: any better one of the tree's would have been fetched too.
+        paths = self._paths_by_blob(files, None)
+        want = limit * OVERFETCH
+        fetched = self.db.execute(
+            "SELECT blob, line, text, round(-bm25(passages), 4) AS score FROM passages "
+            "WHERE passages MATCH ? ORDER BY score DESC LIMIT ?",
+            (match, want),
         ).fetchall()
+        rows = sorted(
+            (
+                (path, int(line), text, score)
+                for blob, line, text, score in fetched
+                for path in paths.get(blob, ())
+            ),
+            key=lambda r: (-r[3], r[0], r[1]),
+        )[:limit]
+        exact = len(fetched) < want or (len(rows) == limit and rows[-1][3] > fetched[-1][3])
+        if not exact:
+            self._select(files)
+            rows = self.db.execute(
+                "SELECT c.path, p.line, p.text, round(-bm25(passages), 4) AS score "
+                "FROM passages p JOIN cur c ON c.blob = p.blob "
+                "WHERE passages MATCH ? ORDER BY score DESC, c.path, p.line LIMIT ?",
+                (match, limit),
+            ).fetchall()
         return [shown(path, int(line), score, text, terms) for path, line, text, score in rows]
 
     def nearest_passages(
@@ -229,11 +249,12 @@ class CorpusIndex:
         found.sort(key=lambda r: (-r[3], r[0], r[2]))
         return found[:limit]
 
-    def _paths_by_blob(self, files: dict[str, str], area: str) -> dict[str, list[str]]:
+    def _paths_by_blob(self, files: dict[str, str], area: str | None) -> dict[str, list[str]]:
+        """Blob id -> the paths of the tree that hold it, in `area` (None: every area)."""
         if self._by_blob is None or self._by_blob[0] != (files, area):
             paths: dict[str, list[str]] = {}
             for rel, sha in files.items():
-                if rel.startswith(f"{area}/") and searchable(rel):
+                if (area is None or rel.startswith(f"{area}/")) and searchable(rel):
                     paths.setdefault(sha, []).append(rel)
             self._by_blob = ((dict(files), area), paths)
         return self._by_blob[1]

@@ -134,3 +134,42 @@ def test_the_search_tool_reads_the_index(corpus_repo: Path) -> None:
     toolbox.call("write_draft", {"slug": "deltas", "title": "Deltas", "body": "A delta forms."})
     again = toolbox.call("search", {"query": "delta forms"})
     assert again.text.startswith("drafts/deltas.md:")  # the step's commit is searched
+
+
+def _joined(index: CorpusIndex, files: dict[str, str], query: str, limit: int) -> list[object]:
+    """The tree's best passages by the plain join: what the fast path must equal."""
+    from agentgit.search import query_terms
+
+    index.update(files)
+    index._select(files)
+    match = " OR ".join(f'"{t}"' for t in query_terms(query))
+    return [
+        (path, int(line))
+        for path, line, _, _ in index.db.execute(
+            "SELECT c.path, p.line, p.text, round(-bm25(passages), 4) AS score "
+            "FROM passages p JOIN cur c ON c.blob = p.blob "
+            "WHERE passages MATCH ? ORDER BY score DESC, c.path, p.line LIMIT ?",
+            (match, limit),
+        ).fetchall()
+    ]
+
+
+@pytest.mark.parametrize("share", [1, 3, 40])
+def test_a_search_of_a_small_tree_in_a_big_index_ranks_as_the_join_does(share: int) -> None:
+    """The index holds every blob ever seen; a search asks the whole index first and
+    keeps the tree's. Whether the tree holds most of the index or a sliver of it (so
+    its best passages are not among the index's best), the answer is the join's."""
+    blobs = Blobs()
+    index = CorpusIndex(None, blobs)
+    everything = {
+        f"pieces/p{i:03d}.md": blobs.add(
+            f"---\ntitle: Piece {i}\n---\n\n" + " ".join(["sea"] * (i % 7 + 1)) + f" tide {i}.\n"
+        )
+        for i in range(120)
+    }
+    index.update(everything)
+    tree = {p: sha for n, (p, sha) in enumerate(sorted(everything.items())) if n % share == 0}
+    for query, limit in (("sea", 8), ("sea tide", 3), ("tide 7", 5)):
+        found = [(p.path, p.line) for p in index.search(tree, query, limit)]
+        assert found == _joined(index, tree, query, limit), (query, share)
+        assert found and all(path in tree for path, _ in found)
