@@ -712,8 +712,9 @@ def replay(number: int) -> None:
 @cli.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
 def demo(directory: Path | None) -> None:
-    """Run two scripted sessions (no network, no API key) in a fresh corpus repository
-    and show the history they leave: one crystallizes a piece, one abandons."""
+    """Run three scripted sessions (no network, no API key) in a fresh corpus repository
+    and show the history they leave: one crystallizes a piece and opens a question, one
+    abandons, one is refused a near-duplicate and revises the piece; then draw the map."""
     from agentgit.demo import run_demo
 
     run_demo(directory, _echo)
