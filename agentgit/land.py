@@ -49,11 +49,29 @@ def land(
         except Interrupted:
             raise
         except (AgentgitError, KeyboardInterrupt) as exc:
-            with stops.held(drop=True):  # a second signal cannot cut the park short
-                why, where = stop_reason(exc), park(repo, session, settings)
-    raise Interrupted(
-        f"session {session.id} judged {judged} but did not finish landing: "
-        f"{why}; `agentgit resume {session.session}` lands it{where}",
+            raise parked(repo, session, settings, exc, judged) from None
+
+
+def parked(
+    repo: Repository,
+    session: Session,
+    settings: Settings,
+    exc: BaseException,
+    judged: str | None = None,
+) -> Interrupted:
+    """A stopped session parked (a second signal cannot cut that short), and the one
+    line it ends with: what stopped it, and what `resume` does next (lands a `judged`
+    session, continues any other)."""
+    with stops.held(drop=True), repo.network_deadline():
+        where = park(repo, session, settings)
+    what, then = (
+        (f"judged {judged} but did not finish landing", "lands it")
+        if judged
+        else ("interrupted", "continues it")
+    )
+    return Interrupted(
+        f"session {session.id} {what}: {stop_reason(exc)}; "
+        f"`agentgit resume {session.session}` {then}{where}",
         session=session.session,
     )
 
