@@ -226,13 +226,15 @@ def needs_review(
         session.worktree,
         message(f"Needs review: session {session.id} could not merge", why, trailers),
     )
-    result.head = repo.head(session.worktree)
+    judged, result.head = result.head, repo.head(session.worktree)
+    assert judged is not None
     # The transcript goes on the new last commit too: it is the head main's log commit
     # names, where `show --transcript` looks.
     transcript_file = transcript_path(repo, session.session)
     if transcript_file.exists():
         repo.add_note(result.head, transcript_file.read_text("utf-8"))
-    repo.ref_transaction([RefUpdate.force(refs.archive(session.session), result.head)])
+    # The archive holds the judged head (`_land` set it): moved on from there, not forced.
+    repo.ref_transaction([RefUpdate.move(refs.archive(session.session), result.head, judged)])
     faults.point(Outcome.NEEDS_REVIEW)
     result.outcome, result.reason, result.conflicts = Outcome.NEEDS_REVIEW, why, conflicts
     result.main_commit = log_only(repo, session, result, settings, remote)
