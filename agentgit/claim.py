@@ -99,10 +99,9 @@ def start(
     model_name: str,
     model_spec: str | None = None,
 ) -> Session:
-    if repo.in_progress_operation():
-        raise AgentgitError(
-            f"{repo.top}: a {repo.in_progress_operation()} is in progress; finish it first"
-        )
+    operation = repo.in_progress_operation()
+    if operation:
+        raise AgentgitError(f"{repo.top}: a {operation} is in progress; finish it first")
     base = repo.main_commit()
     # The topic becomes a branch, a file name, titles and subjects: no credential and
     # no terminal control may travel with it (the transcript alone was scrubbed before).

@@ -13,7 +13,7 @@ from agentgit.agent import Agent
 from agentgit.ending import Outcome
 from agentgit.errors import Interrupted
 from agentgit.judge import finish
-from agentgit.land import park, stop_reason
+from agentgit.land import parked
 from agentgit.models.base import Model, ProgressFn, Usage
 from agentgit.repo import Repository
 from agentgit.session import Result, Session, lock, now_iso, transcript_path
@@ -107,13 +107,7 @@ def run(
             with stops.held(drop=True):  # a second signal cannot cut the clean-up short
                 session.meta["status"] = Outcome.INTERRUPTED
                 save(state)
-                with repo.network_deadline():
-                    where = park(repo, session, settings)
-            raise Interrupted(
-                f"session {session.id} interrupted: {stop_reason(exc)}; "
-                f"`agentgit resume {session.session}` continues it{where}",
-                session=session.session,
-            ) from None
+                raise parked(repo, session, settings, exc) from None
         session.meta.update(status="judged", ended=now_iso(), judgement=judgement.__dict__)
         save(state)
         return finish(repo, session, judgement, state, settings, progress)

@@ -5,11 +5,10 @@ is finalised with the usage and cost. Then the session lands.
 
 from __future__ import annotations
 
-from agentgit import corpus, faults, questions, stops
+from agentgit import corpus, faults, questions
 from agentgit.diffsubject import describe
 from agentgit.ending import Judgement, Outcome
-from agentgit.errors import Interrupted
-from agentgit.land import land, park, stop_reason
+from agentgit.land import land, parked
 from agentgit.messages import first_line, message, summary_trailers
 from agentgit.models.base import ProgressFn
 from agentgit.repo import Repository
@@ -32,13 +31,7 @@ def finish(
         faults.point("judged")
         progress("judged", {"outcome": result.outcome, "head": result.head})
     except KeyboardInterrupt as exc:  # a signal: the judgement is saved, resume makes it
-        with stops.held(drop=True), repo.network_deadline():
-            where = park(repo, session, settings)
-        raise Interrupted(
-            f"session {session.id} judged {judgement.outcome} but did not finish landing: "
-            f"{stop_reason(exc)}; `agentgit resume {session.session}` lands it{where}",
-            session=session.session,
-        ) from None
+        raise parked(repo, session, settings, exc, judgement.outcome) from None
     return land(repo, session, result, settings, progress)
 
 

@@ -49,11 +49,29 @@ def land(
         except Interrupted:
             raise
         except (AgentgitError, KeyboardInterrupt) as exc:
-            with stops.held(drop=True):  # a second signal cannot cut the park short
-                why, where = stop_reason(exc), park(repo, session, settings)
-    raise Interrupted(
-        f"session {session.id} judged {judged} but did not finish landing: "
-        f"{why}; `agentgit resume {session.session}` lands it{where}",
+            raise parked(repo, session, settings, exc, judged) from None
+
+
+def parked(
+    repo: Repository,
+    session: Session,
+    settings: Settings,
+    exc: BaseException,
+    judged: str | None = None,
+) -> Interrupted:
+    """A stopped session parked (a second signal cannot cut that short), and the one
+    line it ends with: what stopped it, and what `resume` does next (lands a `judged`
+    session, continues any other)."""
+    with stops.held(drop=True), repo.network_deadline():
+        where = park(repo, session, settings)
+    what, then = (
+        (f"judged {judged} but did not finish landing", "lands it")
+        if judged
+        else ("interrupted", "continues it")
+    )
+    return Interrupted(
+        f"session {session.id} {what}: {stop_reason(exc)}; "
+        f"`agentgit resume {session.session}` {then}{where}",
         session=session.session,
     )
 
@@ -208,13 +226,15 @@ def needs_review(
         session.worktree,
         message(f"Needs review: session {session.id} could not merge", why, trailers),
     )
-    result.head = repo.head(session.worktree)
+    judged, result.head = result.head, repo.head(session.worktree)
+    assert judged is not None
     # The transcript goes on the new last commit too: it is the head main's log commit
     # names, where `show --transcript` looks.
     transcript_file = transcript_path(repo, session.session)
     if transcript_file.exists():
         repo.add_note(result.head, transcript_file.read_text("utf-8"))
-    repo.ref_transaction([RefUpdate.force(refs.archive(session.session), result.head)])
+    # The archive holds the judged head (`_land` set it): moved on from there, not forced.
+    repo.ref_transaction([RefUpdate.move(refs.archive(session.session), result.head, judged)])
     faults.point(Outcome.NEEDS_REVIEW)
     result.outcome, result.reason, result.conflicts = Outcome.NEEDS_REVIEW, why, conflicts
     result.main_commit = log_only(repo, session, result, settings, remote)

@@ -117,9 +117,8 @@ class Session:
         return ["/corpus/drafts/", f"/corpus/{self.log_rel}"]
 
     def checked_out(self, rel: str) -> bool:
-        if rel.startswith("drafts"):
-            return rel == "drafts" or rel.startswith("drafts/")
-        return rel.startswith("log/") and rel == self.log_rel
+        """Whether corpus/<rel> is one the worktree checks out (`sparse_patterns`)."""
+        return rel == "drafts" or rel.startswith("drafts/") or rel == self.log_rel
 
     @property
     def view(self) -> OverlayView:
@@ -127,8 +126,8 @@ class Session:
         and journal its worktree holds."""
         return OverlayView(DirView(self.corpus_dir), self._tree_view(), self.checked_out)
 
-    def _tree_view(self) -> TreeView:
-        head = self.repo.head(self.worktree)
+    def _tree_view(self, head: str | None = None) -> TreeView:
+        head = head or self.repo.head(self.worktree)
         if self._tree is None or head not in self._tree_heads:
             self._tree = TreeView(self.repo.tree_entries(head, "corpus"), self.repo.read_blobs)
             self._tree_heads = {head}
@@ -179,7 +178,8 @@ class Session:
     def search(self, query: str, limit: int) -> list[Passage]:
         """Ranked passages of the session's own tree (its last commit: every step that
         writes commits), from the index of the corpus's blobs."""
-        tree = self._tree_view()
+        head = self.repo.head(self.worktree)
+        tree = self._tree_view(head)
         files = {
             path: sha
             for path, (mode, sha) in tree.entries.items()
@@ -188,7 +188,6 @@ class Session:
             and not self.checked_out(path)
         }
         # What the steps changed, from the last commit (the tree above may be older).
-        head = self.repo.head(self.worktree)
         written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
         files.update({p.removeprefix("corpus/"): sha for p, sha in written.items()})
         if self._index is None:

@@ -22,6 +22,11 @@ from helpers import (
 )
 from scripts import abandon, crystallize, draft, write_script
 
+from agentgit.land import needs_review
+from agentgit.reopen import judged_result, open_session
+from agentgit.repo import RefMoved, Repository
+from agentgit.settings import Settings
+
 POINTS = [
     "claimed",
     "started",
@@ -239,3 +244,20 @@ def test_abandoning_a_needs_review_session_killed_halfway_finishes_once(
     assert "outcome: abandoned" in entry and entry.count("## Abandoned in review") == 1
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
     fsck(corpus_repo)
+
+
+def test_needs_review_moves_the_archive_on_from_the_judged_head_not_over_another(
+    corpus_repo: Path, tmp_path: Path
+) -> None:
+    # The needs-review commit follows the judged head in the archive by compare-and-swap:
+    # an archive something else moved meanwhile is refused, not overwritten.
+    killed_session(corpus_repo, f"scripted:{kill_keep_script(tmp_path / 'k.jsonl')}", "judged")
+    repo = Repository.discover(corpus_repo)
+    session, _ = open_session(repo, 1)
+    result = judged_result(repo, session)
+    assert result is not None and result.head is not None
+    elsewhere = sha(corpus_repo, "main")
+    git(corpus_repo, "update-ref", "refs/agentgit/sessions/0001", elsewhere)
+    with pytest.raises(RefMoved):
+        needs_review(repo, session, result, Settings(model="scripted"), "a conflict", [])
+    assert sha(corpus_repo, "refs/agentgit/sessions/0001") == elsewhere

@@ -13,15 +13,13 @@ from pathlib import Path
 from typing import Any
 
 from conftest import agentgit, git
+from helpers import NOTES, refs, rev, trailers
 from scripts import abandon_script, crystallize, draft, edit, keep_script, note, write_script
 
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.settings import Settings
-
-NOTES = "refs/notes/agentgit"
-
 
 # -- helpers ------------------------------------------------------------------------
 
@@ -57,27 +55,12 @@ def session_run(
     return result
 
 
-def sha(path: Path, rev: str) -> str:
-    return git(path, "rev-parse", "--verify", rev).strip()
-
-
-def trailers(path: Path, rev: str) -> dict[str, str]:
-    out = git(path, "log", "-1", "--format=%(trailers:only,unfold)", rev)
-    pairs = (line.split(":", 1) for line in out.splitlines() if ":" in line)
-    return {k.strip(): v.strip() for k, v in pairs}
-
-
 def parents(path: Path, rev: str) -> list[str]:
     return git(path, "rev-list", "--parents", "-n1", rev).split()[1:]
 
 
 def tree_files(path: Path, rev: str) -> list[str]:
     return git(path, "ls-tree", "-r", "--name-only", rev).split()
-
-
-def refs(path: Path, prefix: str) -> dict[str, str]:
-    out = git(path, "for-each-ref", "--format=%(refname) %(objectname)", prefix)
-    return dict(line.split() for line in out.splitlines())
 
 
 def assert_fsck(path: Path) -> None:
@@ -95,13 +78,13 @@ def assert_cleaned_up(path: Path, number: int) -> None:
     worktrees = git(path, "worktree", "list", "--porcelain")
     assert worktrees.count("worktree ") == 1, worktrees
     assert not (path / ".git" / "agentgit" / "worktrees" / f"{number:04d}").exists()
-    assert sha(path, f"refs/agentgit/sessions/{number:04d}")
+    assert rev(path, f"refs/agentgit/sessions/{number:04d}")
 
 
 def assert_kept(path: Path, base: str, number: int, slug: str) -> str:
     """Main has the session's --no-ff merge with the piece; everything else of §2 holds."""
-    main = sha(path, "main")
-    head = sha(path, f"refs/agentgit/sessions/{number:04d}")
+    main = rev(path, "main")
+    head = rev(path, f"refs/agentgit/sessions/{number:04d}")
     assert parents(path, main) == [base, head]
     subject = git(path, "log", "-1", "--format=%s", "main").strip()
     assert subject.startswith(f"Crystallize session {number:04d}: ")
@@ -141,11 +124,11 @@ def assert_kept(path: Path, base: str, number: int, slug: str) -> str:
 
 
 def test_keep_in_process(corpus_repo: Path) -> None:
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     result = session_run(corpus_repo, keep_script("tides"), topic="The tides")
     assert (result.session, result.outcome, result.pieces) == (1, "crystallized", ["tides"])
     head = assert_kept(corpus_repo, base, 1, "tides")
-    assert result.head == head and result.main_commit == sha(corpus_repo, "main")
+    assert result.head == head and result.main_commit == rev(corpus_repo, "main")
     log = git(corpus_repo, "log", "--first-parent", "--format=%s", "main").splitlines()
     assert log == ["Crystallize session 0001: The tides", "Set up agentgit corpus"]
     piece = git(corpus_repo, "show", "main:corpus/pieces/tides.md")
@@ -157,7 +140,7 @@ def test_keep_in_process(corpus_repo: Path) -> None:
 
 
 def test_keep_through_the_cli(corpus_repo: Path, tmp_path: Path) -> None:
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     script = write_script(tmp_path / "keep.jsonl", keep_script("tides"))
     proc = agentgit(corpus_repo, "session", "--model", f"scripted:{script}", "--json")
     assert proc.returncode == 0, proc.stderr
@@ -170,7 +153,7 @@ def test_keep_through_the_cli(corpus_repo: Path, tmp_path: Path) -> None:
         ["tides"],
     )
     assert assert_kept(corpus_repo, base, 1, "tides") == result["head"]
-    assert result["main_commit"] == sha(corpus_repo, "main")
+    assert result["main_commit"] == rev(corpus_repo, "main")
 
 
 def test_first_parent_log_reads_one_line_per_session(corpus_repo: Path) -> None:
@@ -192,11 +175,11 @@ def test_first_parent_log_reads_one_line_per_session(corpus_repo: Path) -> None:
 
 
 def test_discard_lands_only_the_log_entry(corpus_repo: Path) -> None:
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     result = session_run(corpus_repo, abandon_script("dead-end", reason="went nowhere"))
     assert result.outcome == "abandoned" and result.reason == "went nowhere"
-    main = sha(corpus_repo, "main")
-    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    main = rev(corpus_repo, "main")
+    head = rev(corpus_repo, "refs/agentgit/sessions/0001")
     assert parents(corpus_repo, main) == [base]
     changed = git(corpus_repo, "diff", "--name-status", base, main).splitlines()
     assert len(changed) == 1 and re.fullmatch(r"A\tcorpus/log/0001-[a-z0-9-]+\.md", changed[0])
@@ -216,13 +199,13 @@ def test_discard_lands_only_the_log_entry(corpus_repo: Path) -> None:
 
 
 def test_discard_through_the_cli(corpus_repo: Path, tmp_path: Path) -> None:
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     script = write_script(tmp_path / "abandon.jsonl", abandon_script(reason="flat"))
     proc = agentgit(corpus_repo, "session", "--model", f"scripted:{script}")
     assert proc.returncode == 0, proc.stderr
     assert "Session 0001 abandoned" in proc.stdout and "reason: flat" in proc.stdout
     assert parents(corpus_repo, "main") == [base]
-    assert trailers(corpus_repo, "main")["Agentgit-Head"] == sha(
+    assert trailers(corpus_repo, "main")["Agentgit-Head"] == rev(
         corpus_repo, "refs/agentgit/sessions/0001"
     )
     assert_cleaned_up(corpus_repo, 1)
@@ -250,9 +233,9 @@ def test_exploration_subjects_come_from_the_diff_and_bodies_from_the_model(
         note("Checked diurnal tides.", text="Record the check in the journal."),
         crystallize(["tides"], summary="Wrote tides."),
     ]
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     session_run(corpus_repo, turns)
-    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    head = rev(corpus_repo, "refs/agentgit/sessions/0001")
     log = git(corpus_repo, "log", "--reverse", "--format=%H", f"{base}..{head}").split()
     assert len(log) == 4  # three steps that change files, then the judgement
     subjects = [git(corpus_repo, "log", "-1", "--format=%s", c).strip() for c in log]
@@ -281,11 +264,11 @@ def test_exploration_subjects_come_from_the_diff_and_bodies_from_the_model(
 def test_read_only_steps_make_no_commit(corpus_repo: Path) -> None:
     from scripts import read, search
 
-    base = sha(corpus_repo, "main")
+    base = rev(corpus_repo, "main")
     session_run(
         corpus_repo, [read("PROGRAM.md"), search("moon"), read("nope.md"), *abandon_script()]
     )
-    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    head = rev(corpus_repo, "refs/agentgit/sessions/0001")
     subjects = git(corpus_repo, "log", "--format=%s", f"{base}..{head}").splitlines()
     assert len(subjects) == 3  # the draft, the note, the judgement
 
@@ -298,7 +281,7 @@ def _seed_piece(path: Path, slug: str = "tides", body: str = "Original body.\n")
     piece.write_text(f"---\ntitle: Tides\nsummary: About tides.\n---\n\n{body}")
     git(path, "add", str(piece))
     git(path, "commit", "--no-verify", "-q", "-m", f"Add {slug} by hand")
-    return sha(path, "main")
+    return rev(path, "main")
 
 
 def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Path) -> None:
@@ -314,7 +297,7 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
         settings,
     )
     assert rb.outcome == "crystallized"
-    main_after_b = sha(corpus_repo, "main")
+    main_after_b = rev(corpus_repo, "main")
     piece_b = git(corpus_repo, "show", "main:corpus/pieces/tides.md")
     ra = run(
         repo,
@@ -325,7 +308,7 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     assert ra.outcome == "needs-review"
     assert "corpus/pieces/tides.md" in ra.conflicts
     # Never forced: main keeps B's piece; A adds only its log entry, saying needs-review.
-    main = sha(corpus_repo, "main")
+    main = rev(corpus_repo, "main")
     assert parents(corpus_repo, main) == [main_after_b]
     assert git(corpus_repo, "show", "main:corpus/pieces/tides.md") == piece_b
     changed = git(corpus_repo, "diff", "--name-only", main_after_b, main).split()
@@ -334,8 +317,8 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     assert "outcome: needs-review" in entry and a.branch in entry
     assert trailers(corpus_repo, main)["Agentgit-Outcome"] == "needs-review"
     # The branch stays for a person, with A's piece on it; the head is archived.
-    branch_head = sha(corpus_repo, f"refs/heads/{a.branch}")
-    assert branch_head == sha(corpus_repo, f"refs/agentgit/sessions/{a.id}") == ra.head
+    branch_head = rev(corpus_repo, f"refs/heads/{a.branch}")
+    assert branch_head == rev(corpus_repo, f"refs/agentgit/sessions/{a.id}") == ra.head
     assert "A says: the moon." in git(corpus_repo, "show", f"{branch_head}:corpus/pieces/tides.md")
     assert not a.worktree.exists()
     assert git(corpus_repo, "status", "--porcelain") == ""
@@ -350,15 +333,15 @@ def test_two_sessions_revising_one_piece_the_later_needs_review(corpus_repo: Pat
     assert replayed.returncode == 0 and "identical" in replayed.stdout, replayed.stdout
     # A person gives up on it: the log entry on main now says abandoned, the branch goes,
     # the piece stays archived on the head and main's piece is untouched.
-    main_before = sha(corpus_repo, "main")
+    main_before = rev(corpus_repo, "main")
     given_up = agentgit(corpus_repo, "abandon", str(a.session), "--reason", "B said it better")
     assert given_up.returncode == 0, given_up.stderr
-    assert parents(corpus_repo, sha(corpus_repo, "main")) == [main_before]
+    assert parents(corpus_repo, rev(corpus_repo, "main")) == [main_before]
     entry = git(corpus_repo, "show", f"main:corpus/log/{a.id}-revise-a.md")
     assert "outcome: abandoned" in entry and "B said it better" in entry
     assert git(corpus_repo, "show", "main:corpus/pieces/tides.md") == piece_b
     assert git(corpus_repo, "branch", "--list", a.branch) == ""
-    archived = sha(corpus_repo, f"refs/agentgit/sessions/{a.id}")
+    archived = rev(corpus_repo, f"refs/agentgit/sessions/{a.id}")
     assert archived != branch_head and parents(corpus_repo, archived) == [branch_head]
     assert git(corpus_repo, "notes", "--ref", "agentgit", "show", archived)
     again = agentgit(corpus_repo, "abandon", str(a.session), "--reason", "again")
@@ -381,7 +364,7 @@ def test_a_human_commit_during_a_session_is_merged_three_way(corpus_repo: Path) 
     (corpus_repo / "README.md").write_text("Written by a person.\n")
     git(corpus_repo, "add", "README.md")
     git(corpus_repo, "commit", "-q", "-m", "A human commit")
-    human = sha(corpus_repo, "main")
+    human = rev(corpus_repo, "main")
     result = run(repo, current, ScriptedModel(keep_script("tides")), settings)
     assert result.outcome == "crystallized"
     assert parents(corpus_repo, "main") == [human, result.head]
@@ -425,11 +408,11 @@ def test_the_users_dirty_checkout_is_untouched(corpus_repo: Path) -> None:
     (corpus_repo / "scratch.txt").write_text("untracked\n")
     (corpus_repo / "corpus" / "drafts").mkdir()
     (corpus_repo / "corpus" / "drafts" / "mine.md").write_text("my own untracked draft\n")
-    before = sha(corpus_repo, "main")
+    before = rev(corpus_repo, "main")
 
     result = session_run(corpus_repo, keep_script("tides"))
 
-    assert result.outcome == "crystallized" and sha(corpus_repo, "main") != before
+    assert result.outcome == "crystallized" and rev(corpus_repo, "main") != before
     assert (corpus_repo / "README.md").read_text() == "readme edited, not staged\n"
     assert (corpus_repo / "todo.txt").read_text() == "todo edited and staged\n"
     assert (corpus_repo / "scratch.txt").read_text() == "untracked\n"
@@ -467,7 +450,7 @@ def test_an_uncommitted_change_to_a_file_the_session_changed_means_needs_review(
     assert (corpus_repo / "corpus/pieces/tides.md").read_text() == mine
     status = git(corpus_repo, "status", "--porcelain").splitlines()
     assert status == [" M corpus/pieces/tides.md"], status
-    branch = sha(corpus_repo, f"refs/heads/{result.branch}")
+    branch = rev(corpus_repo, f"refs/heads/{result.branch}")
     assert "Revised by the session." in git(corpus_repo, "show", f"{branch}:corpus/pieces/tides.md")
 
 
@@ -536,7 +519,7 @@ def test_log_show_transcript_and_replay_on_the_result(corpus_repo: Path) -> None
         (2, "abandoned", []),
         (1, "crystallized", ["tides"]),
     ]
-    assert rows[1]["head"] == sha(corpus_repo, "refs/agentgit/sessions/0001")
+    assert rows[1]["head"] == rev(corpus_repo, "refs/agentgit/sessions/0001")
     assert rows[1]["turns"] == 3
     limited = agentgit(corpus_repo, "log", "-n", "1", "--json")
     assert [json.loads(x)["session"] for x in limited.stdout.splitlines()] == [2]
@@ -562,7 +545,7 @@ def test_log_show_transcript_and_replay_on_the_result(corpus_repo: Path) -> None
 
 def test_replay_reports_a_difference(corpus_repo: Path) -> None:
     session_run(corpus_repo, keep_script("tides"))
-    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    head = rev(corpus_repo, "refs/agentgit/sessions/0001")
     note_text = git(corpus_repo, "notes", "--ref", NOTES, "show", head)
     data = json.loads(note_text)
     for message in data["messages"]:

@@ -247,3 +247,22 @@ def test_commit_paths_commits_exactly_the_paths_that_changed(top: Path, repo: Re
     assert git(top, "diff", "--cached", "--name-only").split() == ["dir/b.txt"]  # still staged
     assert repo.commit_paths(["a.txt"], message) is None  # nothing changed: no commit
     assert rev(top, "HEAD") == commit
+
+
+def test_staged_files_are_the_staged_texts_of_added_and_modified_files(
+    top: Path, repo: Repository
+) -> None:
+    commit_files(top, {"corpus/a.md": "a\n", "corpus/gone.md": "g\n", "corpus/old.md": "o\n"})
+    (top / "corpus/a.md").write_text("staged a\n")
+    (top / "corpus/new.md").write_bytes(b"new\r\nline\n")
+    (top / "corpus/gone.md").unlink()
+    git(top, "mv", "corpus/old.md", "corpus/moved.md")
+    git(top, "add", "--all", "corpus")
+    (top / "corpus/a.md").write_text("on disk only\n")  # not staged: not what is read
+    (top / "outside.md").write_text("x\n")
+    git(top, "add", "outside.md")
+    assert sorted(repo.staged_files("corpus")) == [
+        ("corpus/a.md", "staged a\n"),
+        ("corpus/moved.md", "o\n"),
+        ("corpus/new.md", "new\nline\n"),
+    ]
