@@ -47,6 +47,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import sys
 import threading
 import time
@@ -148,6 +149,23 @@ def current_generation(model: str) -> bool:
     return model.startswith(_CURRENT_PREFIXES)
 
 
+# Output ceilings of the other Claude ids the tests use (the models overview); an id
+# not here (a local model) gets none.
+_OLDER_MAX_OUTPUT = re.compile(r"claude-(?:opus|sonnet|haiku)-4-5")  # 64K; later: 128K
+_LATER_MAX_OUTPUT = re.compile(
+    r"claude-(?:(?:opus|sonnet|fable|mythos)-5|opus-4-[678]|sonnet-4-6)(?![0-9])"
+)
+
+
+def max_output(model: str) -> int | None:
+    """The model's output ceiling: max_tokens above it is refused."""
+    if current_generation(model):
+        return CURRENT_MAX_OUTPUT
+    if _OLDER_MAX_OUTPUT.match(model):
+        return 64_000
+    return 128_000 if _LATER_MAX_OUTPUT.match(model) else None
+
+
 def _canonical(messages: list[dict[str, Any]]) -> str:
     """The conversation as the API would bind it: blocks without cache_control."""
 
@@ -232,11 +250,6 @@ def _as_current_model(content: list[dict[str, Any]], body: dict[str, Any]) -> li
 def _refused_by_current_models(body: dict[str, Any]) -> str | None:
     """What Sonnet 5.5, Opus 5.5 and the Fable 5 models answer with 400."""
     model = str(body.get("model"))
-    if int(body.get("max_tokens") or 0) > CURRENT_MAX_OUTPUT:
-        return (
-            f"max_tokens: {body.get('max_tokens')} > {CURRENT_MAX_OUTPUT}, which is the "
-            f"maximum allowed number of output tokens for {model}"
-        )
     sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
     if sampling:
         return f"{', '.join(sampling)}: sampling parameters are not supported on {model}"
@@ -492,9 +505,15 @@ def _bad_fields(body: dict[str, Any]) -> str | None:
     for key in ("model", "messages", "max_tokens"):
         if key not in body:
             return f"{key}: Field required"
-    tokens = body["max_tokens"]
+    tokens, model = body["max_tokens"], str(body["model"])
     if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
         return f"max_tokens: Input should be a positive integer, got {tokens!r}"
+    ceiling = max_output(model)
+    if ceiling is not None and tokens > ceiling:
+        return (
+            f"max_tokens: {tokens} > {ceiling}, which is the maximum allowed number of "
+            f"output tokens for {model}"
+        )
     for i, message in enumerate(body.get("messages") or []):
         if not isinstance(message, dict):
             return f"messages.{i}: Input should be an object"
@@ -538,12 +557,13 @@ def _all_blocks(body: dict[str, Any]) -> Iterator[Any]:
 
 def conversation_problem(messages: list[dict[str, Any]]) -> str | None:
     """What the Messages API would refuse in `messages` (None: nothing): content that is
-    empty, a thinking block outside an assistant message, a tool_use not answered at the
-    start of the next message, a tool_result that
-    answers no tool_use of the message before it."""
+    empty, a thinking block outside an assistant message, a tool_use id used twice or
+    answered twice, a tool_use not answered at the start of the next message, a
+    tool_result that answers no tool_use of the message before it."""
     return (
         _empty_content(messages)
         or _misplaced_thinking(messages)
+        or _repeated_ids(messages)
         or _unanswered_tool_use(messages)
         or _stray_tool_result(messages)
     )
@@ -620,6 +640,23 @@ def _unanswered_tool_use(messages: list[dict[str, Any]]) -> str | None:
                 f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
                 f"immediately after: {missing}"
             )
+    return None
+
+
+def _repeated_ids(messages: list[dict[str, Any]]) -> str | None:
+    """Each tool_use id is used once in the conversation, and answered once."""
+    used: set[Any] = set()
+    for i, message in enumerate(messages):
+        answered: set[Any] = set()
+        for j, block in enumerate(_blocks(message)):
+            kind = block.get("type") if isinstance(block, dict) else None
+            key = {"tool_use": "id", "tool_result": "tool_use_id"}.get(str(kind))
+            if key is None:
+                continue
+            seen = used if kind == "tool_use" else answered
+            if block.get(key) in seen:
+                return f"messages.{i}.content.{j}: `{kind}` ids must be unique"
+            seen.add(block.get(key))
     return None
 
 

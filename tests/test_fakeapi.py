@@ -70,6 +70,15 @@ INVALID = {
         "non-whitespace",
     ),
     "blank text in a user message": ([answer({"type": "text", "text": " \n"})], "non-whitespace"),
+    "an id used twice": (
+        [ASK, use("a"), answer(result("a")), use("a"), answer(result("a"))],
+        "ids must be unique",
+    ),
+    "answered twice": ([ASK, use("a"), answer(result("a"), result("a"))], "ids must be unique"),
+    "thinking in a user message": (
+        [answer(thinking_block("mine"))],
+        "only appear in `assistant` messages",
+    ),
 }
 
 
@@ -120,6 +129,10 @@ REFUSED_REQUESTS = {
     ),
     "no max_tokens": ({"max_tokens": None}, "max_tokens"),
     "max_tokens zero": ({"max_tokens": 0}, "max_tokens"),
+    "max_tokens over the model's ceiling": (
+        {"max_tokens": 64_001},
+        "maximum allowed number of output tokens for claude-sonnet-4-5",
+    ),
     "a role that is neither": ({"messages": [{"role": "system", "content": "go"}]}, "role"),
     "a budget not below max_tokens": (
         {"thinking": {"type": "enabled", "budget_tokens": 2048}, "max_tokens": 2048},
