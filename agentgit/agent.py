@@ -15,7 +15,7 @@ from collections.abc import Callable
 from typing import Any
 
 from agentgit import faults
-from agentgit.budget import Budget
+from agentgit.budget import Budget, CostFn
 from agentgit.ending import (
     BudgetSpent,
     ContextFull,
@@ -44,7 +44,6 @@ MTOK = 1_000_000
 MIN_JUDGE_SECONDS = 1.0  # less left than this for the judging turn: no turn
 
 
-CostFn = Callable[[Usage], float | None]
 SaveFn = Callable[[AgentState], None]
 
 

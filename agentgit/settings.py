@@ -129,17 +129,14 @@ def coerce(name: str, value: Any) -> Any:
     if rule.auto:
         if isinstance(value, str) and value.strip().lower() == "auto":
             return "auto"
-        try:
-            number = _number(value, whole=False)
-        except ValueError:
-            raise ValueError(f"must be auto or a number, not {value!r}") from None
+        number = _number(value, whole=False, kind="auto or a number")
         _in_range(number, rule)
         return number
     if isinstance(default, bool):
         return _bool(value)
     if isinstance(default, int | float):
         number = _number(value, whole=isinstance(default, int))
-        _in_range(number, RULES.get(name, Rule()))
+        _in_range(number, rule)
         return number
     if isinstance(default, dict):
         if not isinstance(value, dict):
@@ -147,9 +144,8 @@ def coerce(name: str, value: Any) -> Any:
         return value
     if not isinstance(value, str):
         raise ValueError(f"must be text, not {value!r}")
-    choices = RULES.get(name, Rule()).choices
-    if choices and value not in choices:
-        raise ValueError(f"must be one of {', '.join(choices)}, not {value!r}")
+    if rule.choices and value not in rule.choices:
+        raise ValueError(f"must be one of {', '.join(rule.choices)}, not {value!r}")
     return value
 
 
@@ -161,8 +157,8 @@ def _bool(value: Any) -> bool:
     raise ValueError(f"must be true or false, not {value!r}")
 
 
-def _number(value: Any, whole: bool) -> int | float:
-    kind = "a whole number" if whole else "a number"
+def _number(value: Any, whole: bool, kind: str = "") -> int | float:
+    kind = kind or ("a whole number" if whole else "a number")
     if isinstance(value, bool) or not isinstance(value, int | float | str):
         raise ValueError(f"must be {kind}, not {value!r}")
     try:

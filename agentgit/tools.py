@@ -462,8 +462,9 @@ class Toolbox:
             mine=mine.get(qid),
         )
         record = corpus.normalise_question(step.record)
-        self.workspace.start_journal()
-        entry = corpus.parse_log_entry(path.read_text("utf-8"), rel)
+        if entry is None:  # the first step of the session to write the journal
+            self.workspace.start_journal()
+            entry = corpus.parse_log_entry(path.read_text("utf-8"), rel)
         entry.questions = [q for q in entry.questions if q["id"] != qid] + [record]
         entry.body = f"{entry.body.rstrip()}\n\n{step.line}\n"
         path.write_text(corpus.render_log_entry(entry), "utf-8")

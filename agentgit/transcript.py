@@ -85,6 +85,15 @@ _SHAPE: dict[str, type | tuple[type, ...]] = {
     "usage": (dict, type(None)),
     "pending": (dict, type(None)),
     "turn": int,
+    "nudges": int,
+    "elapsed": (int, float),
+    "cost_usd": (int, float, type(None)),
+    "final_turn": bool,
+    "thinking_model": str,
+    "cutoffs": int,
+    "turn_tokens": int,
+    "unsent": list,
+    "scrubbed_from": (int, type(None)),
 }
 
 
@@ -99,6 +108,11 @@ def _malformed(data: dict[str, Any]) -> bool:
     try:
         date.fromisoformat(data["started"][:10])
     except ValueError:
+        return True
+    if not all(
+        isinstance(r, list) and len(r) == 2 and all(isinstance(n, int) for n in r)
+        for r in data.get("unsent") or []
+    ):
         return True
     return not all(
         isinstance(m, dict) and m.get("role") in ("user", "assistant") for m in data["messages"]

@@ -19,9 +19,11 @@ Any entry may carry ``"delay": seconds``: the server waits that long before answ
 ``"event_delay": seconds`` between its SSE events (a model that generates without end).
 
 Every request body received is kept in ``api.requests`` (parsed JSON) for
-assertions. Requests that the real API would reject for shape reasons (more than 4
-cache breakpoints, a thinking block that was altered, a tool_use left unanswered,
-forced tool choice) get a 400, so mistakes show up here rather than against Claude.
+assertions. Requests that the real API would reject for shape reasons (unknown fields,
+a missing max_tokens, more than 4 cache breakpoints, a thinking block that was altered
+or sits in a user message, a tool_use left unanswered, a thinking budget not below
+max_tokens, forced tool choice, with thinking always) get a 400, so mistakes show up
+here rather than against Claude.
 
 For the current model ids (Sonnet 5.5, Opus 5.5, Haiku 5.5, the Fable and Mythos 5.x
 models: :func:`current_generation`) the fake answers as those models do: the text a
@@ -45,6 +47,7 @@ import hashlib
 import hmac
 import json
 import math
+import re
 import sys
 import threading
 import time
@@ -146,6 +149,23 @@ def current_generation(model: str) -> bool:
     return model.startswith(_CURRENT_PREFIXES)
 
 
+# Output ceilings of the other Claude ids the tests use (the models overview); an id
+# not here (a local model) gets none.
+_OLDER_MAX_OUTPUT = re.compile(r"claude-(?:opus|sonnet|haiku)-4-5")  # 64K; later: 128K
+_LATER_MAX_OUTPUT = re.compile(
+    r"claude-(?:(?:opus|sonnet|fable|mythos)-5|opus-4-[678]|sonnet-4-6)(?![0-9])"
+)
+
+
+def max_output(model: str) -> int | None:
+    """The model's output ceiling: max_tokens above it is refused."""
+    if current_generation(model):
+        return CURRENT_MAX_OUTPUT
+    if _OLDER_MAX_OUTPUT.match(model):
+        return 64_000
+    return 128_000 if _LATER_MAX_OUTPUT.match(model) else None
+
+
 def _canonical(messages: list[dict[str, Any]]) -> str:
     """The conversation as the API would bind it: blocks without cache_control."""
 
@@ -230,11 +250,6 @@ def _as_current_model(content: list[dict[str, Any]], body: dict[str, Any]) -> li
 def _refused_by_current_models(body: dict[str, Any]) -> str | None:
     """What Sonnet 5.5, Opus 5.5 and the Fable 5 models answer with 400."""
     model = str(body.get("model"))
-    if int(body.get("max_tokens") or 0) > CURRENT_MAX_OUTPUT:
-        return (
-            f"max_tokens: {body.get('max_tokens')} > {CURRENT_MAX_OUTPUT}, which is the "
-            f"maximum allowed number of output tokens for {model}"
-        )
     sampling = [k for k in ("temperature", "top_p", "top_k") if k in body]
     if sampling:
         return f"{', '.join(sampling)}: sampling parameters are not supported on {model}"
@@ -408,8 +423,13 @@ class FakeAPI:
 
     def _validate(self, body: dict[str, Any]) -> str | None:
         """The shape rules of the real API that a client can get wrong."""
+        problem = _bad_fields(body) or _bad_thinking_config(body)
+        if problem:
+            return problem
         blocks = list(_all_blocks(body))
         marked = [b for b in blocks if isinstance(b, dict) and b.get("cache_control")]
+        if body.get("cache_control"):  # automatic caching takes one of the four slots
+            marked.append(body)
         if len(marked) > 4:
             return f"A maximum of 4 blocks with cache_control may be provided. Found {len(marked)}."
         for b in marked:
@@ -428,8 +448,13 @@ class FakeAPI:
                     if issued is not None and issued != b.get("thinking"):
                         return "thinking blocks must be passed back unmodified"
         choice = body.get("tool_choice") or {}
-        if self.reject_forced_tool_choice and choice.get("type") in ("any", "tool"):
-            return "forced tool use is not supported with this model"
+        if choice.get("type") in ("any", "tool"):
+            # Current models always think; any model refuses a forced call with thinking.
+            thinks = current_generation(str(body.get("model", ""))) or body.get("thinking")
+            if thinks and (body.get("thinking") or {}).get("type") != "disabled":
+                return "forced tool use (tool_choice any or tool) is not supported with thinking"
+            if self.reject_forced_tool_choice:
+                return "forced tool use is not supported with this model"
         return conversation_problem(body.get("messages") or [])
 
 
@@ -442,6 +467,81 @@ class _QuietServer(ThreadingHTTPServer):
         if isinstance(sys.exc_info()[1], ConnectionError):
             return
         super().handle_error(request, client_address)
+
+
+# The request fields of the Messages API; anything else is refused ("Extra inputs are
+# not permitted"), as are fields other than role and content on a message.
+_REQUEST_FIELDS = frozenset(
+    {
+        "model",
+        "messages",
+        "max_tokens",
+        "system",
+        "metadata",
+        "stop_sequences",
+        "stream",
+        "temperature",
+        "top_p",
+        "top_k",
+        "tools",
+        "tool_choice",
+        "thinking",
+        "output_config",
+        "service_tier",
+        "container",
+        "mcp_servers",
+        "context_management",
+        "inference_geo",
+        "cache_control",
+    }
+)
+_MESSAGE_FIELDS = frozenset({"role", "content"})
+
+
+def _bad_fields(body: dict[str, Any]) -> str | None:
+    """Unknown fields, a missing or out-of-range max_tokens, a message without a role."""
+    for key in sorted(set(body) - _REQUEST_FIELDS):
+        return f"{key}: Extra inputs are not permitted"
+    for key in ("model", "messages", "max_tokens"):
+        if key not in body:
+            return f"{key}: Field required"
+    tokens, model = body["max_tokens"], str(body["model"])
+    if isinstance(tokens, bool) or not isinstance(tokens, int) or tokens < 1:
+        return f"max_tokens: Input should be a positive integer, got {tokens!r}"
+    ceiling = max_output(model)
+    if ceiling is not None and tokens > ceiling:
+        return (
+            f"max_tokens: {tokens} > {ceiling}, which is the maximum allowed number of "
+            f"output tokens for {model}"
+        )
+    for i, message in enumerate(body.get("messages") or []):
+        if not isinstance(message, dict):
+            return f"messages.{i}: Input should be an object"
+        for key in sorted(set(message) - _MESSAGE_FIELDS):
+            return f"messages.{i}.{key}: Extra inputs are not permitted"
+        if message.get("role") not in ("user", "assistant"):
+            return f"messages.{i}.role: Input should be 'user' or 'assistant'"
+    return None
+
+
+def _bad_thinking_config(body: dict[str, Any]) -> str | None:
+    """Extended thinking's own rules (models that take a budget): budget_tokens at least
+    1024 and below max_tokens; no temperature or top_k."""
+    thinking = body.get("thinking")
+    if not isinstance(thinking, dict) or thinking.get("type") != "enabled":
+        return None
+    if current_generation(str(body.get("model", ""))):
+        return None  # these refuse budgets outright (_refused_by_current_models)
+    budget = thinking.get("budget_tokens")
+    if isinstance(budget, bool) or not isinstance(budget, int):
+        return "thinking.enabled.budget_tokens: Field required"
+    if budget < 1024:
+        return "thinking.enabled.budget_tokens: Input should be greater than or equal to 1024"
+    if budget >= int(body["max_tokens"]):
+        return "`max_tokens` must be greater than `thinking.budget_tokens`."
+    if "temperature" in body or "top_k" in body:
+        return "`temperature` and `top_k` may not be set when thinking is enabled."
+    return None
 
 
 def _all_blocks(body: dict[str, Any]) -> Iterator[Any]:
@@ -457,10 +557,15 @@ def _all_blocks(body: dict[str, Any]) -> Iterator[Any]:
 
 def conversation_problem(messages: list[dict[str, Any]]) -> str | None:
     """What the Messages API would refuse in `messages` (None: nothing): content that is
-    empty, a tool_use not answered at the start of the next message, a tool_result that
-    answers no tool_use of the message before it."""
+    empty, a thinking block outside an assistant message, a tool_use id used twice or
+    answered twice, a tool_use not answered at the start of the next message, a
+    tool_result that answers no tool_use of the message before it."""
     return (
-        _empty_content(messages) or _unanswered_tool_use(messages) or _stray_tool_result(messages)
+        _empty_content(messages)
+        or _misplaced_thinking(messages)
+        or _repeated_ids(messages)
+        or _unanswered_tool_use(messages)
+        or _stray_tool_result(messages)
     )
 
 
@@ -469,6 +574,20 @@ def _blocks(message: dict[str, Any]) -> list[Any]:
     if isinstance(content, str):
         return [{"type": "text", "text": content}]
     return content if isinstance(content, list) else []
+
+
+def _misplaced_thinking(messages: list[dict[str, Any]]) -> str | None:
+    """Thinking blocks belong to assistant messages only."""
+    for i, message in enumerate(messages):
+        if message.get("role") == "assistant":
+            continue
+        for j, block in enumerate(_blocks(message)):
+            if isinstance(block, dict) and block.get("type") in ("thinking", "redacted_thinking"):
+                return (
+                    f"messages.{i}.content.{j}: `{block['type']}` blocks may only appear in "
+                    "`assistant` messages"
+                )
+    return None
 
 
 def _empty_content(messages: list[dict[str, Any]]) -> str | None:
@@ -521,6 +640,23 @@ def _unanswered_tool_use(messages: list[dict[str, Any]]) -> str | None:
                 f"messages.{i}: `tool_use` ids were found without `tool_result` blocks "
                 f"immediately after: {missing}"
             )
+    return None
+
+
+def _repeated_ids(messages: list[dict[str, Any]]) -> str | None:
+    """Each tool_use id is used once in the conversation, and answered once."""
+    used: set[Any] = set()
+    for i, message in enumerate(messages):
+        answered: set[Any] = set()
+        for j, block in enumerate(_blocks(message)):
+            kind = block.get("type") if isinstance(block, dict) else None
+            key = {"tool_use": "id", "tool_result": "tool_use_id"}.get(str(kind))
+            if key is None:
+                continue
+            seen = used if kind == "tool_use" else answered
+            if block.get(key) in seen:
+                return f"messages.{i}.content.{j}: `{kind}` ids must be unique"
+            seen.add(block.get(key))
     return None
 
 

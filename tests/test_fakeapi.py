@@ -9,7 +9,7 @@ from typing import Any
 
 import anthropic
 import pytest
-from fakeapi import FAKE_KEY, FakeAPI, conversation_problem, text_turn
+from fakeapi import FAKE_KEY, FakeAPI, conversation_problem, text_turn, thinking_block
 
 ASK = {"role": "user", "content": [{"type": "text", "text": "Go on."}]}
 
@@ -70,6 +70,15 @@ INVALID = {
         "non-whitespace",
     ),
     "blank text in a user message": ([answer({"type": "text", "text": " \n"})], "non-whitespace"),
+    "an id used twice": (
+        [ASK, use("a"), answer(result("a")), use("a"), answer(result("a"))],
+        "ids must be unique",
+    ),
+    "answered twice": ([ASK, use("a"), answer(result("a"), result("a"))], "ids must be unique"),
+    "thinking in a user message": (
+        [answer(thinking_block("mine"))],
+        "only appear in `assistant` messages",
+    ),
 }
 
 
@@ -101,8 +110,86 @@ def test_the_sdk_gets_a_400_and_the_next_valid_request_is_answered() -> None:
 def test_more_than_four_cache_breakpoints_get_a_400() -> None:
     marked = {"type": "text", "text": "x", "cache_control": {"type": "ephemeral"}}
     with FakeAPI() as api:
-        assert api._validate({"messages": [answer(*[marked] * 4)]}) is None
-        assert "maximum of 4" in (api._validate({"messages": [answer(*[marked] * 5)]}) or "")
+        base = {"model": "claude-sonnet-5-5", "max_tokens": 10}
+        assert api._validate({**base, "messages": [answer(*[marked] * 4)]}) is None
+        assert "maximum of 4" in (
+            api._validate({**base, "messages": [answer(*[marked] * 5)]}) or ""
+        )
+        # top-level (automatic) caching takes one of the four places
+        five = {**base, "messages": [answer(*[marked] * 4)], "cache_control": marked}
+        assert "maximum of 4" in (api._validate(five) or "")
+
+
+OLD_MODEL = "claude-sonnet-4-5"
+REFUSED_REQUESTS = {
+    "an unknown field": ({"temprature": 0.5}, "Extra inputs are not permitted"),
+    "an unknown field on a message": (
+        {"messages": [{"role": "user", "content": "go", "name": "me"}]},
+        "messages.0.name: Extra inputs",
+    ),
+    "no max_tokens": ({"max_tokens": None}, "max_tokens"),
+    "max_tokens zero": ({"max_tokens": 0}, "max_tokens"),
+    "max_tokens over the model's ceiling": (
+        {"max_tokens": 64_001},
+        "maximum allowed number of output tokens for claude-sonnet-4-5",
+    ),
+    "a role that is neither": ({"messages": [{"role": "system", "content": "go"}]}, "role"),
+    "a budget not below max_tokens": (
+        {"thinking": {"type": "enabled", "budget_tokens": 2048}, "max_tokens": 2048},
+        "greater than `thinking.budget_tokens`",
+    ),
+    "a budget under 1024": (
+        {"thinking": {"type": "enabled", "budget_tokens": 512}, "max_tokens": 4096},
+        "1024",
+    ),
+    "temperature with thinking": (
+        {"thinking": {"type": "enabled", "budget_tokens": 1024}, "temperature": 0.2},
+        "temperature",
+    ),
+    "a thinking block in a user message": (
+        {"messages": [{"role": "user", "content": [thinking_block("mine")]}]},
+        "only appear in `assistant` messages",
+    ),
+}
+
+
+@pytest.mark.parametrize("name", REFUSED_REQUESTS)
+def test_the_fake_refuses_malformed_requests_as_the_service_does(name: str) -> None:
+    change, words = REFUSED_REQUESTS[name]
+    params = {"model": OLD_MODEL, "max_tokens": 4096, "messages": [ASK], **change}
+    if params["max_tokens"] is None:
+        del params["max_tokens"]
+    with FakeAPI([text_turn("never")]) as api:
+        client = anthropic.Anthropic(api_key=FAKE_KEY, base_url=api.url, max_retries=0)
+        with pytest.raises(anthropic.BadRequestError) as refused:
+            client.post("/v1/messages", body=params, cast_to=object)
+        assert refused.value.body["error"]["type"] == "invalid_request_error"  # type: ignore[index]
+        assert words in str(refused.value)
+        assert api.remaining == 1
+
+
+def test_forced_tool_choice_is_refused_with_thinking_even_where_forcing_is_allowed() -> None:
+    tool = {"name": "t", "input_schema": {"type": "object"}}
+    forced = {"type": "tool", "name": "t"}
+    with FakeAPI([text_turn("ok")], reject_forced_tool_choice=False) as api:
+        client = anthropic.Anthropic(api_key=FAKE_KEY, base_url=api.url, max_retries=0)
+        with pytest.raises(anthropic.BadRequestError, match="forced tool use"):
+            client.messages.create(
+                model=OLD_MODEL,
+                max_tokens=4096,
+                messages=[ASK],  # type: ignore[list-item]
+                tools=[tool],  # type: ignore[list-item]
+                tool_choice=forced,  # type: ignore[typeddict-item]
+                thinking={"type": "enabled", "budget_tokens": 1024},
+            )
+        reply = client.messages.create(
+            model=OLD_MODEL,
+            max_tokens=4096,
+            messages=[ASK],  # type: ignore[list-item]
+            tools=[tool],  # type: ignore[list-item]
+            tool_choice=forced,  # type: ignore[typeddict-item]
+        )
+        assert reply.content[0].text == "ok"  # type: ignore[union-attr]
 
 
 def test_a_delayed_answer_ends_when_the_fake_stops() -> None:

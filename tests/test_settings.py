@@ -106,6 +106,11 @@ BAD = [
     ("max_nudges", "-1", "must be at least 0"),
     ("turn_max_tokens", "-1", "must be at least 0"),
     ("timeout", "0", "must be more than 0"),
+    ("dead_after", "0", "must be at least 1"),
+    ("dead_after", "1.5", "must be a whole number"),
+    ("novelty_min", "1.5", "must be at most 1"),
+    ("novelty_min", "-0.1", "must be at least 0"),
+    ("novelty_min", "nan", "must be a finite number"),
 ]
 
 
@@ -129,6 +134,8 @@ def test_a_bad_number_is_refused_by_every_source(
         ('review = "squash"\n', "must be one of merge, pr, branch"),
         ('effort = "huge"\n', "must be one of low, medium, high, xhigh, max"),
         ("pricing = 3\n", "must be a table"),
+        ('novelty_min = "some"\n', "must be auto or a number"),
+        ("novelty_min = true\n", "must be auto or a number"),
     ],
 )
 def test_a_value_of_the_wrong_kind_is_refused(tmp_path: Path, text: str, why: str) -> None:

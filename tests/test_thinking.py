@@ -20,6 +20,7 @@ from fakeapi import (
     thinking_block,
     tool_use_turn,
 )
+from fakeapi import max_output as fake_max_output
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from helpers import attached_remote
 
@@ -549,3 +550,22 @@ def test_a_resume_thinks_as_the_session_began(corpus_repo: Path, fake_api: FakeA
     last = fake_api.requests[-1]
     assert last["output_config"] == {"effort": "high"}
     assert last["thinking"] == {"type": "between_tools"}
+
+
+@pytest.mark.parametrize(
+    ("model", "ceiling"),
+    [
+        ("claude-opus-4-8", 128_000),
+        ("claude-opus-4-7", 128_000),
+        ("claude-opus-4-6", 128_000),
+        ("claude-sonnet-4-6", 128_000),
+        ("claude-opus-4-5", 64_000),
+        ("claude-sonnet-4-5-20250929", 64_000),
+        ("claude-haiku-4-5", 64_000),
+        ("claude-sonnet-5-5", 128_000),
+    ],
+)
+def test_the_output_ceiling_is_the_models_and_the_fake_holds_it(model: str, ceiling: int) -> None:
+    # The models overview: Opus 4.6-4.8 and Sonnet 4.6 write up to 128K, the 4.5 models 64K.
+    assert request_shape(model, "adaptive", "summarized", "medium").max_output == ceiling
+    assert fake_max_output(model) == ceiling

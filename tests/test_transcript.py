@@ -152,6 +152,32 @@ def test_a_truncated_or_corrupt_transcript_is_one_line(
     assert "\n" not in str(caught.value)
 
 
+@pytest.mark.parametrize(
+    "field",
+    [
+        {"cutoffs": "x"},
+        {"turn_tokens": "many"},
+        {"nudges": None},
+        {"elapsed": "long"},
+        {"cost_usd": "free"},
+        {"final_turn": "yes"},
+        {"thinking_model": 5},
+        {"unsent": [[0]]},
+        {"unsent": 3},
+        {"unsent": [["a", 2]]},
+        {"scrubbed_from": "0"},
+    ],
+    ids=lambda field: next(iter(field)),
+)
+def test_a_resumed_field_of_the_wrong_kind_is_one_line(
+    path: Path, field: dict[str, object]
+) -> None:
+    path.parent.mkdir(parents=True)
+    path.write_text(json.dumps({**META, "version": 1, "messages": [], **field}), "utf-8")
+    with pytest.raises(AgentgitError, match="unknown format"):
+        transcript.state_from_dict(transcript.load(path))
+
+
 def test_no_transcript_is_one_line(path: Path) -> None:
     with pytest.raises(AgentgitError, match=r"^no transcript at .*0007\.json$"):
         transcript.load(path)

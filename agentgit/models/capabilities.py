@@ -57,10 +57,10 @@ _TABLE: list[tuple[str, Traits]] = [
     ("claude-mythos-preview", Traits(("adaptive",), True, _NO_XHIGH, 128_000)),
     ("claude-opus-5", Traits(("adaptive",), True, _ALL, 128_000)),
     ("claude-sonnet-5", Traits(("adaptive",), True, _ALL, 128_000)),
-    ("claude-opus-4-8", Traits(("adaptive",), True, _ALL, 64_000)),
-    ("claude-opus-4-7", Traits(("adaptive",), True, _ALL, 64_000)),
-    ("claude-opus-4-6", Traits(("adaptive",), True, _NO_XHIGH, 64_000)),
-    ("claude-sonnet-4-6", Traits(("adaptive",), True, _NO_XHIGH, 64_000)),
+    ("claude-opus-4-8", Traits(("adaptive",), True, _ALL, 128_000)),
+    ("claude-opus-4-7", Traits(("adaptive",), True, _ALL, 128_000)),
+    ("claude-opus-4-6", Traits(("adaptive",), True, _NO_XHIGH, 128_000)),
+    ("claude-sonnet-4-6", Traits(("adaptive",), True, _NO_XHIGH, 128_000)),
     # Extended thinking only (a caller-set budget): agentgit sends no thinking and the
     # reasoning arrives as text, as it always did on these models.
     ("claude-opus-4-5", Traits((), False, ("low", "medium", "high"), 64_000)),
