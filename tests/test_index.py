@@ -4,6 +4,7 @@ and rebuilt from git objects when it is deleted or corrupt."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -117,6 +118,29 @@ def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
     rebuilt, files = session_index(corpus_repo)
     assert rebuilt.search(files, "sea delta") == before
     assert git(corpus_repo, "status", "--porcelain") == ""  # never in a tree
+
+
+def test_damage_the_file_opens_with_is_found_by_the_query_and_rebuilt(
+    corpus_repo: Path,
+) -> None:
+    """The pages of one table can be broken while the file still opens: the read that
+    finds it rebuilds the index, rather than failing (or, in a keep, leaving the draft's
+    novelty unmeasured)."""
+    commit_pieces(corpus_repo)
+    index, files = session_index(corpus_repo)
+    before = index.search(files, "sea delta")
+    passages = index.passages_of(files.values())
+    index.store_memo("probe", "kept")
+    index.close()
+    db = sqlite3.connect(index_path(Repository.discover(corpus_repo).state_dir))
+    db.execute("DELETE FROM passages_config")  # FTS5 finds it when the table is read
+    db.commit()
+    db.close()
+    damaged, files = session_index(corpus_repo)
+    assert damaged.search(files, "sea delta") == before
+    assert damaged.memo("probe") is None  # a new index: what was derived is derived again
+    assert damaged.passages_of(files.values()) == passages
+    damaged.close()
 
 
 def test_the_search_tool_reads_the_index(corpus_repo: Path) -> None:
