@@ -83,6 +83,16 @@ def test_query_syntax_is_words_not_fts5_operators(tmp_path: Path, query: str) ->
     assert all(h.path == "pieces/tides.md" for h in hits)
 
 
+def damage_file(path: Path, damage: str) -> None:
+    """What a person or a crash can do to the index file: delete, garbage, truncate."""
+    if damage == "delete":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"not a database at all" * 100)
+    else:
+        path.write_bytes(path.read_bytes()[:1000])
+
+
 def session_index(repo: Path) -> tuple[CorpusIndex, dict[str, str]]:
     r = Repository.discover(repo)
     files = {
@@ -109,12 +119,7 @@ def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
     assert [h.path for h in before][:1] == ["pieces/rivers.md"]
     index.close()
     path = index_path(Repository.discover(corpus_repo).state_dir)
-    if damage == "delete":
-        path.unlink()
-    elif damage == "garbage":
-        path.write_bytes(b"not a database at all" * 100)
-    else:
-        path.write_bytes(path.read_bytes()[:1000])
+    damage_file(path, damage)
     rebuilt, files = session_index(corpus_repo)
     assert rebuilt.search(files, "sea delta") == before
     assert git(corpus_repo, "status", "--porcelain") == ""  # never in a tree

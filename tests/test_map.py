@@ -216,7 +216,7 @@ def test_a_question_s_state_on_the_map_is_the_one_agentgit_questions_derives() -
     """One rule for possibly-dead, in agentgit.questions: pursuits are counted since the
     question was last opened, and an answer whose pieces never reached main is a pursuit."""
 
-    def entry(*records: dict[str, Any]) -> landscape._Entry:
+    def entry(*records: object) -> landscape._Entry:
         return landscape._Entry({"questions": list(records)}, "")
 
     reopened = [
