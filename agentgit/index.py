@@ -10,11 +10,13 @@ loses nothing: it is rebuilt from git, and so is a file that is not a readable i
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
+from typing import Any, TypeVar, cast
 
 from agentgit.search import AREAS, Passage, query_terms, searchable, shown, split_passages
 
@@ -25,6 +27,37 @@ OVERFETCH = 5  # nearest_passages asks the whole index for this many times what 
 _TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
 
 ReadBlobs = Callable[[list[str]], dict[str, bytes]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+# SQLite's primary result codes that say nothing of the file's contents: busy, locked,
+# read-only, an I/O error, a full disk, a file that cannot be opened. Any other error of
+# the database is taken for damage.
+_TRANSIENT = (5, 6, 8, 10, 13, 14)
+
+
+def corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged file, as opposed to a busy or unwritable one: rebuilt, not reported.
+    A mistake in a statement fails again on the fresh index, and so is still raised."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is None or code & 0xFF not in _TRANSIENT
+
+
+def _rebuilt_if_corrupt(method: _F) -> _F:
+    """Damage found by any read or write (the pages of one table can be broken while the
+    file opens) empties the index and the call is made again on a fresh one: it is
+    rebuilt from git objects, as if deleted."""
+
+    @functools.wraps(method)
+    def call(self: CorpusIndex, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if not corrupt(exc):
+                raise
+            self.close()
+            self._reset()
+            return method(self, *args, **kwargs)
+
+    return cast(_F, call)
 
 
 def index_path(state_dir: Path) -> Path:
@@ -53,7 +86,9 @@ class CorpusIndex:
         if self._db is None:
             try:
                 self._db = self._open()
-            except sqlite3.DatabaseError:  # not an index (corrupt, truncated): rebuild
+            # Not an index (corrupt, truncated; a header so broken that SQLite's own
+            # message is not UTF-8): rebuild.
+            except (sqlite3.DatabaseError, UnicodeDecodeError):
                 self._reset()
                 self._db = self._open()
         return self._db
@@ -86,7 +121,7 @@ class CorpusIndex:
                 CREATE INDEX temp.cur_blob ON cur (blob);
             """)
             db.execute("SELECT count(*) FROM blobs").fetchone()  # fails on a corrupt file
-        except sqlite3.DatabaseError:
+        except (sqlite3.DatabaseError, UnicodeDecodeError):
             db.close()
             raise
         return db
@@ -109,17 +144,10 @@ class CorpusIndex:
 
     # -- keeping it up to date -----------------------------------------------------
 
+    @_rebuilt_if_corrupt
     def update(self, files: dict[str, str]) -> int:
         """Index the blobs of ``files`` (path relative to corpus/ -> blob id) not yet
         indexed; how many were added."""
-        try:
-            return self._update(files)
-        except sqlite3.DatabaseError:
-            self.close()
-            self._reset()
-            return self._update(files)
-
-    def _update(self, files: dict[str, str]) -> int:
         if files == self._indexed:
             return 0
         added = self._add(files)
@@ -167,13 +195,15 @@ class CorpusIndex:
             )
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already
+                db.execute("ROLLBACK")
             raise
         self._known |= set(missing)
         return len(missing)
 
     # -- searching -----------------------------------------------------------------
 
+    @_rebuilt_if_corrupt
     def search(self, files: dict[str, str], query: str, limit: int = 8) -> list[Passage]:
         """The best passages for ``query`` among the files of one tree (path relative to
         corpus/ -> blob id), best first; ties in path and line order."""
@@ -211,6 +241,7 @@ class CorpusIndex:
             ).fetchall()
         return [shown(path, int(line), score, text, terms) for path, line, text, score in rows]
 
+    @_rebuilt_if_corrupt
     def nearest_passages(
         self, files: dict[str, str], terms: list[str], limit: int, area: str = "pieces"
     ) -> list[tuple[str, str, int, float]]:
@@ -259,6 +290,7 @@ class CorpusIndex:
             self._by_blob = ((dict(files), area), paths)
         return self._by_blob[1]
 
+    @_rebuilt_if_corrupt
     def passages_of(self, blobs: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
         """The indexed passages of each blob, (line, text) in line order."""
         found: dict[str, list[tuple[int, str]]] = {}
@@ -279,6 +311,7 @@ class CorpusIndex:
 
     # -- what other readers derive from blobs (novelty), kept beside the passages --------
 
+    @_rebuilt_if_corrupt
     def derived(self, kind: str, blobs: Iterable[str]) -> dict[str, str]:
         """What was stored under ``kind`` for each of ``blobs`` (those that have any)."""
         found: dict[str, str] = {}
@@ -292,16 +325,19 @@ class CorpusIndex:
             )
         return found
 
+    @_rebuilt_if_corrupt
     def store_derived(self, kind: str, data: dict[str, str]) -> None:
         self._write(
             "INSERT OR REPLACE INTO derived (kind, blob, data) VALUES (?, ?, ?)",
             [(kind, blob, value) for blob, value in data.items()],
         )
 
+    @_rebuilt_if_corrupt
     def memo(self, key: str) -> str | None:
         row = self.db.execute("SELECT data FROM memo WHERE key = ?", (key,)).fetchone()
         return None if row is None else str(row[0])
 
+    @_rebuilt_if_corrupt
     def store_memo(self, key: str, data: str) -> None:
         self._write("INSERT OR REPLACE INTO memo (key, data) VALUES (?, ?)", [(key, data)])
 
@@ -314,7 +350,8 @@ class CorpusIndex:
             db.executemany(sql, rows)
             db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already
+                db.execute("ROLLBACK")
             raise
 
     def _select(self, files: dict[str, str]) -> None:

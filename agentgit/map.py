@@ -20,16 +20,15 @@ from typing import Any
 
 import yaml
 
-from agentgit import history, refs
-from agentgit.corpus import LOG_NAME_RE
-from agentgit.errors import AgentgitError
+from agentgit import corpus, history, questions, refs
+from agentgit.corpus import LOG_NAME_RE, LogEntry
+from agentgit.errors import AgentgitError, CorpusError
 from agentgit.refs import MAIN
 from agentgit.repo import Repository
 
 ASSETS = Path(__file__).parent / "map_assets"
 DEFAULT_NAME = "map.html"  # under the git dir's agentgit/: never in a tree, never committed
 DEAD_AFTER = 3  # DESIGN §8: pursued in this many sessions without an answer
-QUESTION_STATUSES = ("open", "pursued", "answered", "dropped")
 # Bounds on what one session carries into the page, so 5,000 sessions stay a few MB.
 MAX_TITLE = 200
 MAX_SUMMARY = 600
@@ -108,7 +107,10 @@ def gather(repo: Repository, dead_after: int = DEAD_AFTER) -> Landscape:
     main's log entries, one for-each-ref each for open branches and review refs, and
     an ls-tree and a cat-file per open session (there are few)."""
     lines = history.log(repo)
-    entries = _log_entries(repo, MAIN)
+    files = repo.tree_files(MAIN, "corpus/log", "corpus/pieces")
+    entries = _log_entries(repo, MAIN, files=files)
+    slugs = (corpus.slug_of(path) for path in files if path.startswith("corpus/pieces/"))
+    on_main = {slug for slug in slugs if corpus.SLUG_RE.match(slug)}
     marks = {line.session: _from_line(line, entries.get(line.session)) for line in lines}
     waiting = set(_review_numbers(repo))
     for number, branch in history.open_sessions(repo):
@@ -125,7 +127,7 @@ def gather(repo: Repository, dead_after: int = DEAD_AFTER) -> Landscape:
         dead_after=dead_after,
         sessions=sessions,
         questions=question_lines(
-            ((s.session, entries.get(s.session)) for s in sessions), dead_after
+            ((s.session, entries.get(s.session)) for s in sessions), dead_after, on_main
         ),
     )
 
@@ -137,16 +139,24 @@ class _Entry:
 
 
 def _log_entries(
-    repo: Repository, rev: str, only: int | None = None, keys: tuple[str, ...] = ()
+    repo: Repository,
+    rev: str,
+    only: int | None = None,
+    keys: tuple[str, ...] = (),
+    files: dict[str, str] | None = None,
 ) -> dict[int, _Entry]:
     """Session number -> its log entry at `rev` (only session `only`'s, if given), read
-    in two git calls. Of the frontmatter, only `keys` and those the map always wants
-    are parsed: on 5,000 entries, parsing all of it would take most of the time."""
-    files = repo.tree_files(rev, "corpus/log")
+    in two git calls (one, given `rev`'s `files`). Of the frontmatter, only `keys` and
+    those the map always wants are parsed: on 5,000 entries, parsing all of it would
+    take most of the time."""
+    if files is None:
+        files = repo.tree_files(rev, "corpus/log")
     numbered: dict[str, int] = {}
     for path, sha in files.items():
         match = LOG_NAME_RE.match(path.rsplit("/", 1)[-1])
-        if match and (only is None or int(match.group(1)) == only):
+        if not (match and path.startswith("corpus/log/")):
+            continue
+        if only is None or int(match.group(1)) == only:
             numbered[sha] = int(match.group(1))
     wanted = ENTRY_KEYS + keys
     entries = {}
@@ -285,32 +295,36 @@ def novelty_of(raw: object) -> list[Novelty]:
 def question_lines(
     entries: Any,  # Iterable[tuple[int, _Entry | None]], oldest session first
     dead_after: int = DEAD_AFTER,
+    on_main: set[str] | None = None,
 ) -> list[QuestionLine]:
     """Each question's lifeline from the `questions` frontmatter of the log entries (a
     list of {id, text, status, why?, pieces?} per session): its steps in session order,
-    and its state now, `possibly-dead` when pursued in `dead_after` sessions or more
-    and neither answered nor dropped (DESIGN §8)."""
+    and its state now as agentgit.questions derives it for `agentgit questions` and the
+    orientation (`possibly-dead` by its rule; an answer counts when one of its pieces is
+    in ``on_main``, None: every answer counts). A record that is not one is left out."""
     lines: dict[str, QuestionLine] = {}
+    read: list[LogEntry] = []
     for session, entry in entries:
         raw = entry.meta.get("questions") if entry is not None else None
         if not isinstance(raw, list):
             continue
+        records = []
         for item in raw:
-            if not isinstance(item, dict):
-                continue
-            qid, status = _text(item.get("id")), _text(item.get("status"))
-            if not qid or status not in QUESTION_STATUSES:
-                continue
+            try:
+                record = corpus.normalise_question(item)
+            except CorpusError:
+                continue  # `agentgit check` says what is wrong with it
+            records.append(record)
+            qid, status = record["id"], record["status"]
             line = lines.setdefault(qid, QuestionLine(qid, "", status, []))
-            line.text = _clip(_text(item.get("text")), MAX_TITLE) or line.text
+            line.text = _clip(record.get("text", ""), MAX_TITLE) or line.text
             line.events.append(QuestionEvent(session, status))
-            line.state = status
-            line.why = _clip(_text(item.get("why")), MAX_SUMMARY) or line.why
-            line.pieces = _slugs(item.get("pieces")) or line.pieces
-    for line in lines.values():
-        pursued = sum(1 for e in line.events if e.status == "pursued")
-        if line.state in ("open", "pursued") and pursued >= dead_after:
-            line.state = "possibly-dead"
+        read.append(LogEntry(session, "", "", questions=records))
+    for qid, q in questions.derive(read, dead_after, on_main).items():
+        line = lines[qid]
+        line.state = "possibly-dead" if q.possibly_dead else q.status
+        line.why = _clip(q.why or "", MAX_SUMMARY) or None
+        line.pieces = _slugs(q.pieces)
         line.text = line.text or line.id
     return sorted(lines.values(), key=lambda q: (q.events[0].session, q.id))
 

@@ -260,8 +260,8 @@ class EntryCache:
             data = json.loads(self.path.read_text("utf-8"))
             if data.get("version") != self.VERSION:
                 return {}
-            return {sha: (list(q), list(k)) for sha, (q, k) in data["entries"].items()}
-        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return {sha: _cached(q, k) for sha, (q, k) in data["entries"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError, CorpusError):
             return {}  # missing or not ours: rebuilt
 
     def _save(self, entries: dict[str, tuple[list[dict[str, Any]], list[str]]]) -> None:
@@ -274,6 +274,15 @@ class EntryCache:
             os.replace(tmp, self.path)
         except OSError:
             pass  # a cache: the next read parses again
+
+
+def _cached(records: object, kept: object) -> tuple[list[dict[str, Any]], list[str]]:
+    """One cached summary, held to what corpus checks in a log entry: a file that parses
+    as JSON is not therefore ours (CorpusError, TypeError: rebuilt)."""
+    if not (isinstance(records, list) and isinstance(kept, list)):
+        raise TypeError("not a summary")
+    slugs = [corpus.validate_slug(slug) for slug in kept]
+    return [corpus.normalise_question(record) for record in records], slugs
 
 
 def _session_of(path: str) -> int:

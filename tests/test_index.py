@@ -4,6 +4,7 @@ and rebuilt from git objects when it is deleted or corrupt."""
 from __future__ import annotations
 
 import hashlib
+import sqlite3
 from pathlib import Path
 
 import pytest
@@ -82,6 +83,16 @@ def test_query_syntax_is_words_not_fts5_operators(tmp_path: Path, query: str) ->
     assert all(h.path == "pieces/tides.md" for h in hits)
 
 
+def damage_file(path: Path, damage: str) -> None:
+    """What a person or a crash can do to the index file: delete, garbage, truncate."""
+    if damage == "delete":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"not a database at all" * 100)
+    else:
+        path.write_bytes(path.read_bytes()[:1000])
+
+
 def session_index(repo: Path) -> tuple[CorpusIndex, dict[str, str]]:
     r = Repository.discover(repo)
     files = {
@@ -108,15 +119,33 @@ def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
     assert [h.path for h in before][:1] == ["pieces/rivers.md"]
     index.close()
     path = index_path(Repository.discover(corpus_repo).state_dir)
-    if damage == "delete":
-        path.unlink()
-    elif damage == "garbage":
-        path.write_bytes(b"not a database at all" * 100)
-    else:
-        path.write_bytes(path.read_bytes()[:1000])
+    damage_file(path, damage)
     rebuilt, files = session_index(corpus_repo)
     assert rebuilt.search(files, "sea delta") == before
     assert git(corpus_repo, "status", "--porcelain") == ""  # never in a tree
+
+
+def test_damage_the_file_opens_with_is_found_by_the_query_and_rebuilt(
+    corpus_repo: Path,
+) -> None:
+    """The pages of one table can be broken while the file still opens: the read that
+    finds it rebuilds the index, rather than failing (or, in a keep, leaving the draft's
+    novelty unmeasured)."""
+    commit_pieces(corpus_repo)
+    index, files = session_index(corpus_repo)
+    before = index.search(files, "sea delta")
+    passages = index.passages_of(files.values())
+    index.store_memo("probe", "kept")
+    index.close()
+    db = sqlite3.connect(index_path(Repository.discover(corpus_repo).state_dir))
+    db.execute("DELETE FROM passages_config")  # FTS5 finds it when the table is read
+    db.commit()
+    db.close()
+    damaged, files = session_index(corpus_repo)
+    assert damaged.search(files, "sea delta") == before
+    assert damaged.memo("probe") is None  # a new index: what was derived is derived again
+    assert damaged.passages_of(files.values()) == passages
+    damaged.close()
 
 
 def test_the_search_tool_reads_the_index(corpus_repo: Path) -> None:

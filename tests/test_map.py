@@ -212,6 +212,41 @@ def test_an_unreadable_entry_still_shows_its_session() -> None:
     assert (item.score, item.similarity) == (None, None)  # out of range, not a number
 
 
+def test_a_question_s_state_on_the_map_is_the_one_agentgit_questions_derives() -> None:
+    """One rule for possibly-dead, in agentgit.questions: pursuits are counted since the
+    question was last opened, and an answer whose pieces never reached main is a pursuit."""
+
+    def entry(*records: object) -> landscape._Entry:
+        return landscape._Entry({"questions": list(records)}, "")
+
+    reopened = [
+        (1, entry({"id": "drift", "text": "Does it drift?", "status": "open"})),
+        (2, entry({"id": "drift", "status": "pursued"})),
+        (3, entry({"id": "drift", "status": "pursued"})),
+        (4, entry({"id": "drift", "status": "dropped", "why": "flat"})),
+        (5, entry({"id": "drift", "text": "Does it drift now?", "status": "open"})),
+        (6, entry({"id": "drift", "status": "pursued"})),
+    ]
+    (line,) = landscape.question_lines(reopened, dead_after=3)
+    assert line.state == "pursued"  # once since it was reopened, not three times
+    assert [e.status for e in line.events] == [
+        "open", "pursued", "pursued", "dropped", "open", "pursued"
+    ]  # fmt: skip
+    unkept = [
+        (1, entry({"id": "tide", "text": "Why tides?", "status": "open"})),
+        (2, entry({"id": "tide", "status": "pursued"})),
+        (3, entry({"id": "tide", "status": "pursued"})),
+        (4, entry({"id": "tide", "status": "answered", "pieces": ["tides"]})),
+    ]
+    (lost,) = landscape.question_lines(unkept, dead_after=3, on_main=set())
+    assert (lost.state, lost.pieces) == ("possibly-dead", [])  # the answer never landed
+    (kept,) = landscape.question_lines(unkept, dead_after=3, on_main={"tides"})
+    assert (kept.state, kept.pieces) == ("answered", ["tides"])
+    # A record that is not one is left out, as `agentgit check` reports it.
+    bad = [(1, entry({"id": "Not A Slug", "status": "open", "text": "?"}, "nonsense"))]
+    assert landscape.question_lines(bad) == []
+
+
 # -- the command ---------------------------------------------------------------------------
 
 

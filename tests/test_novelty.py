@@ -15,6 +15,7 @@ import pytest
 from conftest import ROOT, agentgit, git
 from fakegithub import FakeGitHub
 from scripts import crystallize, draft, turn
+from test_index import damage_file
 from test_review import github_env, merge_on_remote, remote, reviewed  # noqa: F401  (fixtures)
 
 from agentgit import corpus, novelty
@@ -383,12 +384,7 @@ def test_a_deleted_or_corrupt_index_gives_the_same_refusal(corpus_repo: Path, da
             index.close()
     session._main = None
     path = index_path(repo.state_dir)
-    if damage == "delete":
-        path.unlink()
-    elif damage == "garbage":
-        path.write_bytes(b"not a database at all" * 100)
-    else:
-        path.write_bytes(path.read_bytes()[:1000])
+    damage_file(path, damage)
     after = toolbox.call("crystallize", args)
     assert after.is_error and after.text == before.text
     assert git(corpus_repo, "status", "--porcelain") == ""

@@ -498,6 +498,14 @@ def _the_cache_loses_nothing(repo: Repository, monkeypatch: pytest.MonkeyPatch) 
             cache.write_text(damage, "utf-8")
         assert _read(repo, live=False) == everything
     assert len(parsed) == 3 * 7  # seven entries with questions or kept pieces, each time
+    # JSON of the right shape whose records are not question records: rebuilt as well,
+    # not a KeyError in derive.
+    data = json.loads(cache.read_text("utf-8"))
+    data["entries"] = {sha: [[{"x": 1}], []] for sha in data["entries"]}
+    cache.write_text(json.dumps(data), "utf-8")
+    before = len(parsed)
+    assert _read(repo, live=False) == everything
+    assert len(parsed) - before == 7
 
 
 # -- the command ---------------------------------------------------------------------------
