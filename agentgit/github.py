@@ -121,8 +121,8 @@ class GitHub:
                 return response.read(), response.headers
         except urllib.error.HTTPError as exc:
             detail = ""
-            with contextlib.suppress(ValueError, AttributeError):
-                detail = json.loads(exc.read() or b"{}").get("message", "")
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                detail = _detail(json.loads(exc.read() or b"{}"))
             raise GitHubError(
                 f"GitHub {method} {path}: {exc.code} {detail}".rstrip(), exc.code
             ) from None
@@ -154,9 +154,10 @@ class GitHub:
         except GitHubError as exc:
             if exc.status != 422:
                 raise
+            refused = exc
         existing = self.find_pull(branch, state="open")
-        if existing is None:
-            raise GitHubError(f"GitHub refused a pull request for {branch} (422)", 422)
+        if existing is None:  # refused for another reason: GitHub's own words say which
+            raise refused
         return self.request(
             "PATCH",
             f"/repos/{self.repository}/pulls/{existing['number']}",
@@ -178,6 +179,23 @@ class GitHub:
 
     def add_labels(self, number: int, labels: list[str]) -> None:
         self.request("POST", f"/repos/{self.repository}/issues/{number}/labels", {"labels": labels})
+
+
+def _detail(answer: dict[str, Any]) -> str:
+    """An error answer's message, with what its `errors` say (a 422 "Validation Failed"
+    says which field, or why, only there), on one line."""
+    said = []
+    for item in answer.get("errors") or []:
+        if isinstance(item, dict):
+            text = item.get("message") or " ".join(
+                str(item[k]) for k in ("field", "code") if item.get(k)
+            )
+        else:
+            text = str(item)
+        if text:
+            said.append(str(text))
+    message = str(answer.get("message") or "")
+    return clean_line(f"{message}: {'; '.join(said)}" if said else message)
 
 
 def next_link(header: str) -> str | None:

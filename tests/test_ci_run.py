@@ -171,6 +171,7 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
     runner_python: Path,
 ) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
+    fake_github.remote = remote  # it opens pull requests only for branches pushed there
     summary = Path(actions_env["GITHUB_STEP_SUMMARY"])
 
     fake_api.push(draft(1), note(2), keep(3))
@@ -243,6 +244,7 @@ def test_a_dispatch_resumes_a_session_a_scheduled_run_left_interrupted(
     agentgit_wheel: Path,
 ) -> None:
     remote = attached_remote(tmp_path, corpus_repo)
+    fake_github.remote = remote  # it opens pull requests only for branches pushed there
     fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
     first = night(remote, tmp_path / "runner-1", actions_env, agentgit_wheel, review="merge")
     assert first["Session"].returncode == 3, first["Session"].stderr

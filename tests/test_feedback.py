@@ -15,7 +15,7 @@ import pytest
 from conftest import agentgit, git
 from fakeapi import FakeAPI
 from fakegithub import REPOSITORY, REPOSITORY_ID, TOKEN, FakeGitHub
-from helpers import attached_remote, clone
+from helpers import clone
 from scripts import keep_script
 from test_local_review import BRANCH as LOCAL_BRANCH
 from test_local_review import needs_review  # noqa: F401  (the fixture)
@@ -28,19 +28,6 @@ from agentgit.orient import build_orientation
 
 ENTRY = "main:corpus/log/0001-tides.md"
 BRANCH = "session/0001-tides"
-
-
-@pytest.fixture
-def github_env(fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
-    monkeypatch.setenv("GITHUB_API_URL", fake_github.url)
-    return fake_github
-
-
-@pytest.fixture
-def remote(tmp_path: Path, corpus_repo: Path) -> Path:
-    return attached_remote(tmp_path, corpus_repo)
 
 
 @pytest.fixture
