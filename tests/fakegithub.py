@@ -8,9 +8,9 @@ without the token get 401; `fail_feedback` makes the comment endpoints answer an
 What GitHub refuses, it refuses, with GitHub's error bodies (message, errors,
 documentation_url, status): a pull request whose head or base branch is not on the
 remote (when `remote` names the bare repository the fake stands in front of), a second
-open one for the same head, a body without head, base or title (422); labels on, or an
-update of, an issue that does not exist (404); a body that is not JSON (400); an API
-version GitHub does not serve (400)."""
+open one for the same head, one without head, base or title, a title or body too long
+(422); labels on, or an update of, an issue that does not exist (404); a request body
+that is not JSON (400); an API version GitHub does not serve (400)."""
 
 from __future__ import annotations
 
@@ -31,6 +31,7 @@ REPOSITORY_ID = 1296269  # next-page links name the repository by id, as GitHub'
 WHEN = "2026-01-03T00:00:00Z"
 DOCS = "https://docs.github.com/rest"
 API_VERSIONS = ("2022-11-28",)
+MAX_BODY, MAX_TITLE = 65536, 256  # what GitHub takes in a pull request's body and title
 
 
 def error(status: int, message: str, **extra: Any) -> tuple[int, dict[str, Any]]:
@@ -228,6 +229,8 @@ class FakeGitHub:
             ]
             return invalid(**{k: "missing_field" for k in missing})
         head, base = body["head"].partition(":")[2] or body["head"], body["base"]
+        if refused := _too_long(body):
+            return refused
         if self._branch_missing(head):
             return invalid(head="invalid")
         if self._branch_missing(base):
@@ -272,6 +275,8 @@ class FakeGitHub:
             if method == "PATCH":
                 if not isinstance(body, dict):
                     return error(400, "Problems parsing JSON")
+                if refused := _too_long(body):
+                    return refused
                 pull.update({k: v for k, v in body.items() if k in ("title", "body")})
             return 200, pull
         if len(parts) == 3 and parts[0] == "issues" and parts[2] == "labels" and method == "POST":
@@ -283,6 +288,13 @@ class FakeGitHub:
             pull["labels"] = sorted(set(pull["labels"]) | set(labels))
             return 200, [{"name": n} for n in pull["labels"]]
         return error(404, "Not Found")
+
+
+def _too_long(body: dict[str, Any]) -> tuple[int, Any] | None:
+    for field, limit in (("title", MAX_TITLE), ("body", MAX_BODY)):
+        if len(body.get(field) or "") > limit:
+            return invalid(custom=f"{field} is too long (maximum is {limit} characters)")
+    return None
 
 
 def _number(text: str) -> int | None:

@@ -537,3 +537,19 @@ def test_github_refuses_what_it_refuses_and_says_why_in_one_line(
         client.request("PATCH", f"/repos/{REPOSITORY}/pulls/99", {"title": "x"})
     with pytest.raises(GitHubError, match="401 Bad credentials"):
         GitHub("ghs_wrong", REPOSITORY, github_env.url).pull(opened["number"])
+
+
+def test_github_refuses_a_pull_request_text_too_long(
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
+    from agentgit.github import GitHub, GitHubError
+
+    git(corpus_repo, "push", "-q", "origin", "main:refs/heads/session/0009-here")
+    client = GitHub(TOKEN, REPOSITORY, github_env.url)
+    with pytest.raises(GitHubError, match="body is too long \\(maximum is 65536 characters\\)"):
+        client.open_or_update_pull("session/0009-here", "main", "t", "x" * 65537)
+    assert github_env.pulls == {}
+    opened = client.open_or_update_pull("session/0009-here", "main", "t", "short")
+    with pytest.raises(GitHubError, match="body is too long"):  # the update is refused too
+        client.open_or_update_pull("session/0009-here", "main", "t", "x" * 65537)
+    assert github_env.pulls[opened["number"]]["body"] == "short"
