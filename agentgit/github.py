@@ -22,6 +22,7 @@ from agentgit.scrub import clean_line, clean_text
 
 DEFAULT_API = "https://api.github.com"
 TIMEOUT = 30.0
+MAX_TITLE, MAX_BODY = 256, 65536  # what GitHub takes in a pull request (it refuses more)
 
 
 class GitHubError(AgentgitError):
@@ -143,8 +144,9 @@ class GitHub:
     def open_or_update_pull(self, branch: str, base: str, title: str, body: str) -> dict[str, Any]:
         """A pull request for `branch`; one that exists (422) is updated, not duplicated.
         Its text (titles, the model's summary and reasoning) goes out cleaned of
-        credentials and terminal controls, as commit messages do."""
-        title, body = clean_line(title), clean_text(body)
+        credentials and terminal controls, as commit messages do, and cut to the length
+        GitHub takes."""
+        title, body = clean_line(title)[:MAX_TITLE], _fit(clean_text(body))
         try:
             return self.request(
                 "POST",
@@ -179,6 +181,14 @@ class GitHub:
 
     def add_labels(self, number: int, labels: list[str]) -> None:
         self.request("POST", f"/repos/{self.repository}/issues/{number}/labels", {"labels": labels})
+
+
+def _fit(body: str) -> str:
+    """`body` cut to what GitHub takes, saying so."""
+    if len(body) <= MAX_BODY:
+        return body
+    note = "\n\n… (cut to the 65536 characters GitHub takes)\n"
+    return body[: MAX_BODY - len(note)] + note
 
 
 def _detail(answer: dict[str, Any]) -> str:

@@ -539,17 +539,29 @@ def test_github_refuses_what_it_refuses_and_says_why_in_one_line(
         GitHub("ghs_wrong", REPOSITORY, github_env.url).pull(opened["number"])
 
 
-def test_github_refuses_a_pull_request_text_too_long(
+def test_a_pull_request_text_too_long_for_github_is_cut_to_fit(
     corpus_repo: Path, remote: Path, github_env: FakeGitHub
 ) -> None:
+    """GitHub refuses a body over 65536 characters (and a title over 256), on create
+    and on update; the client cuts what it sends to fit, and says where the rest is."""
     from agentgit.github import GitHub, GitHubError
 
     git(corpus_repo, "push", "-q", "origin", "main:refs/heads/session/0009-here")
     client = GitHub(TOKEN, REPOSITORY, github_env.url)
+    pulls = f"/repos/{REPOSITORY}/pulls"
+    long = {"head": "session/0009-here", "base": "main", "title": "t", "body": "x" * 65537}
     with pytest.raises(GitHubError, match="body is too long \\(maximum is 65536 characters\\)"):
-        client.open_or_update_pull("session/0009-here", "main", "t", "x" * 65537)
+        client.request("POST", pulls, long)
+    with pytest.raises(GitHubError, match="title is too long"):
+        client.request("POST", pulls, {**long, "body": "", "title": "t" * 257})
     assert github_env.pulls == {}
     opened = client.open_or_update_pull("session/0009-here", "main", "t", "short")
     with pytest.raises(GitHubError, match="body is too long"):  # the update is refused too
-        client.open_or_update_pull("session/0009-here", "main", "t", "x" * 65537)
+        client.request("PATCH", f"{pulls}/{opened['number']}", {"body": "x" * 65537})
     assert github_env.pulls[opened["number"]]["body"] == "short"
+
+    updated = client.open_or_update_pull("session/0009-here", "main", "T" * 300, "y" * 70000)
+    assert updated["number"] == opened["number"]
+    assert len(updated["title"]) == 256 and len(updated["body"]) <= 65536
+    assert updated["body"].startswith("y" * 60000)
+    assert updated["body"].endswith("(cut to the 65536 characters GitHub takes)\n")
