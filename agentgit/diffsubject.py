@@ -34,7 +34,3 @@ def describe(diff_text: str) -> str | None:
         named += f" and {len(parts) - MAX_NAMED} more"
     counts = f"+{patch.added}" + (f" -{patch.removed}" if patch.removed else "")
     return f"{named[0].upper()}{named[1:]} ({counts})"
-
-
-def diffstat(diff_text: str) -> list[tuple[str, int, int]]:
-    return [(_short(pf.path), pf.added, pf.removed) for pf in PatchSet(diff_text)]

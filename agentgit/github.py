@@ -22,6 +22,7 @@ from agentgit.scrub import clean_line, clean_text
 
 DEFAULT_API = "https://api.github.com"
 TIMEOUT = 30.0
+MAX_TITLE, MAX_BODY = 256, 65536  # what GitHub takes in a pull request (it refuses more)
 
 
 class GitHubError(AgentgitError):
@@ -121,8 +122,8 @@ class GitHub:
                 return response.read(), response.headers
         except urllib.error.HTTPError as exc:
             detail = ""
-            with contextlib.suppress(ValueError, AttributeError):
-                detail = json.loads(exc.read() or b"{}").get("message", "")
+            with contextlib.suppress(ValueError, AttributeError, TypeError):
+                detail = _detail(json.loads(exc.read() or b"{}"))
             raise GitHubError(
                 f"GitHub {method} {path}: {exc.code} {detail}".rstrip(), exc.code
             ) from None
@@ -143,8 +144,9 @@ class GitHub:
     def open_or_update_pull(self, branch: str, base: str, title: str, body: str) -> dict[str, Any]:
         """A pull request for `branch`; one that exists (422) is updated, not duplicated.
         Its text (titles, the model's summary and reasoning) goes out cleaned of
-        credentials and terminal controls, as commit messages do."""
-        title, body = clean_line(title), clean_text(body)
+        credentials and terminal controls, as commit messages do, and cut to the length
+        GitHub takes."""
+        title, body = clean_line(title)[:MAX_TITLE], _fit(clean_text(body))
         try:
             return self.request(
                 "POST",
@@ -154,9 +156,10 @@ class GitHub:
         except GitHubError as exc:
             if exc.status != 422:
                 raise
+            refused = exc
         existing = self.find_pull(branch, state="open")
-        if existing is None:
-            raise GitHubError(f"GitHub refused a pull request for {branch} (422)", 422)
+        if existing is None:  # refused for another reason: GitHub's own words say which
+            raise refused
         return self.request(
             "PATCH",
             f"/repos/{self.repository}/pulls/{existing['number']}",
@@ -178,6 +181,31 @@ class GitHub:
 
     def add_labels(self, number: int, labels: list[str]) -> None:
         self.request("POST", f"/repos/{self.repository}/issues/{number}/labels", {"labels": labels})
+
+
+def _fit(body: str) -> str:
+    """`body` cut to what GitHub takes, saying so."""
+    if len(body) <= MAX_BODY:
+        return body
+    note = "\n\n… (cut to the 65536 characters GitHub takes)\n"
+    return body[: MAX_BODY - len(note)] + note
+
+
+def _detail(answer: dict[str, Any]) -> str:
+    """An error answer's message, with what its `errors` say (a 422 "Validation Failed"
+    says which field, or why, only there), on one line."""
+    said = []
+    for item in answer.get("errors") or []:
+        if isinstance(item, dict):
+            text = item.get("message") or " ".join(
+                str(item[k]) for k in ("field", "code") if item.get(k)
+            )
+        else:
+            text = str(item)
+        if text:
+            said.append(str(text))
+    message = str(answer.get("message") or "")
+    return clean_line(f"{message}: {'; '.join(said)}" if said else message)
 
 
 def next_link(header: str) -> str | None:

@@ -13,7 +13,7 @@ import os
 import re
 import tempfile
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from pathlib import Path
 from typing import Any
 
@@ -140,10 +140,11 @@ def log_json(repo: Repository, limit: int | None = None) -> list[str]:
 
 
 # Where `log_json` keeps its lines, under the state directory: a header line naming
-# main's commit, the format and a digest of the rest, then one line per session. Bump
-# LOG_FORMAT whenever `_line` or `LogLine` changes what a line says.
+# main's commit, the format and a digest of the rest, then one line per session. The
+# format names LogLine's fields, so a cache of another shape is never read back into
+# it; bump LOG_FORMAT when `_line` changes what a field says.
 LOG_CACHE = "log.jsonl"
-LOG_FORMAT = 1
+LOG_FORMAT = f"1:{','.join(f.name for f in fields(LogLine))}"
 
 
 def _log_lines(repo: Repository, tip: str, cached: tuple[str, list[str]] | None) -> list[str]:

@@ -18,7 +18,7 @@ from agentgit import corpus, faults, feedback, history, refs, transcript
 from agentgit import remote as remote_mod
 from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
-from agentgit.github import GitHub
+from agentgit.github import GitHub, GitHubError
 from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main
 from agentgit.messages import landing_trailers, message, novelty_trailers
 from agentgit.refs import MAIN
@@ -56,6 +56,18 @@ def sync(repo: Repository, settings: Settings) -> list[Synced]:
     if remote is None:
         return sync_local(repo, settings)
     github = _github(repo, remote)
+    try:
+        return _sync_remote(repo, settings, remote, github)
+    except GitHubError as exc:  # nothing half-done: a session is recorded whole or waits
+        raise AgentgitError(
+            f"{exc.message}; the sessions not recorded yet wait in review: "
+            "run `agentgit sync` again when GitHub answers"
+        ) from None
+
+
+def _sync_remote(
+    repo: Repository, settings: Settings, remote: str, github: GitHub | None
+) -> list[Synced]:
     done: list[Synced] = []
     for decision in _decisions(repo, remote, github):
         number = f"{decision.number:04d}"

@@ -649,16 +649,6 @@ def _revised_piece(repo: Path, slugs: list[str]) -> str:
     return slugs[0]
 
 
-def _revised_piece(repo: Path, slugs: list[str]) -> str:
-    """A piece that more than one session wrote (its history has several diffs)."""
-    for slug in slugs[:2000]:
-        head = (repo / "corpus" / "pieces" / f"{slug}.md").read_text("utf-8")[:600]
-        match = re.search(r"^sessions: \[(.*)\]$", head, re.M)
-        if match and "," in match.group(1):
-            return slug
-    return slugs[0]
-
-
 def scripted_session(
     repo: Path, agentgit: str, turns: list[dict[str, Any]], scripts: Path = OUT / "scripts"
 ) -> dict[str, Any]:

@@ -103,3 +103,26 @@ def corpus_repo(tmp_path: Path) -> Path:
 from fakeapi import fake_api  # noqa: E402,F401  (the fake Messages API fixture)
 from fakegithub import fake_github  # noqa: E402,F401  (the fake GitHub REST fixture)
 from httpremote import http_remote  # noqa: E402,F401  (a smart-HTTP git remote)
+
+
+@pytest.fixture
+def github_env(fake_github, monkeypatch: pytest.MonkeyPatch):  # noqa: F811
+    """The fake GitHub, and the environment that points agentgit at it."""
+    from fakegithub import REPOSITORY, TOKEN
+
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
+    monkeypatch.setenv("GITHUB_API_URL", fake_github.url)
+    return fake_github
+
+
+@pytest.fixture
+def remote(request: pytest.FixtureRequest, tmp_path: Path, corpus_repo: Path) -> Path:
+    """A bare remote.git, `origin` of the corpus, holding its main; a test that also has
+    the fake GitHub gets one that knows this remote's branches, as GitHub does."""
+    from helpers import attached_remote
+
+    bare = attached_remote(tmp_path, corpus_repo)
+    if "fake_github" in request.fixturenames:
+        request.getfixturevalue("fake_github").remote = bare
+    return bare

@@ -3,15 +3,24 @@ branch, list by head and state, get, update), labels, and what people said on a 
 request: its reviews, review comments and issue comments, in the shapes GitHub returns
 (user.login, body, state, submitted_at/created_at, html_url, ...), paginated with a
 `Link` header as GitHub writes it (next pages under /repositories/{id}/...). Requests
-without the token get 401; `fail_feedback` makes the comment endpoints answer an error."""
+without the token get 401; `fail_feedback` makes the comment endpoints answer an error.
+
+What GitHub refuses, it refuses, with GitHub's error bodies (message, errors,
+documentation_url, status): a pull request whose head or base branch is not on the
+remote (when `remote` names the bare repository the fake stands in front of), a second
+open one for the same head, one without head, base or title, a title or body too long
+(422); labels on, or an update of, an issue that does not exist (404); a request body
+that is not JSON (400); an API version GitHub does not serve (400)."""
 
 from __future__ import annotations
 
 import json
+import subprocess
 import threading
 import urllib.parse
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -20,6 +29,25 @@ TOKEN = "ghs_fAkEtOkEn0123456789secretvalue"
 REPOSITORY = "octo/corpus"
 REPOSITORY_ID = 1296269  # next-page links name the repository by id, as GitHub's do
 WHEN = "2026-01-03T00:00:00Z"
+DOCS = "https://docs.github.com/rest"
+API_VERSIONS = ("2022-11-28",)
+MAX_BODY, MAX_TITLE = 65536, 256  # what GitHub takes in a pull request's body and title
+
+
+def error(status: int, message: str, **extra: Any) -> tuple[int, dict[str, Any]]:
+    """An error answer in GitHub's shape."""
+    return status, {"message": message, **extra, "documentation_url": DOCS, "status": str(status)}
+
+
+def invalid(**fields: str) -> tuple[int, dict[str, Any]]:
+    """422 Validation Failed, one error per field: {field: code} or {"custom": message}."""
+    errors = [
+        {"resource": "PullRequest", "code": "custom", "message": text}
+        if field == "custom"
+        else {"resource": "PullRequest", "field": field, "code": text}
+        for field, text in fields.items()
+    ]
+    return error(422, "Validation Failed", errors=errors)
 
 
 def user(login: str, kind: str = "User") -> dict[str, Any]:
@@ -44,6 +72,7 @@ class FakeGitHub:
         self.url = ""
         self.max_per_page = 100
         self.fail_feedback: tuple[int, str] | None = None  # (status, message)
+        self.remote: Path | None = None  # the bare repository whose branches PRs name
         self._ids = 1000
 
     def close(self, number: int, merged: bool, by: str = "maintainer") -> None:
@@ -163,13 +192,13 @@ class FakeGitHub:
         base = f"/repos/{REPOSITORY}"
         route = full.removeprefix(base)
         if not full.startswith(base + "/"):
-            return 404, {"message": "Not Found"}, {}
+            return (*error(404, "Not Found"), {})
         parts = route.strip("/").split("/")
         if method == "GET" and len(parts) == 3 and parts[2] in ("reviews", "comments"):
             if self.fail_feedback is not None:
                 status, message = self.fail_feedback
-                return status, {"message": message}, {}
-            number = int(parts[1])
+                return (*error(status, message), {})
+            number = _number(parts[1])
             if parts[0] == "pulls" and number in self.pulls:
                 found = self.reviews if parts[2] == "reviews" else self.review_comments
                 return self._page(found.get(number, []), route, query)
@@ -178,26 +207,54 @@ class FakeGitHub:
         status, answer = self._pulls(method, route, query, body)
         return status, answer, {}
 
+    def _branch_missing(self, branch: str) -> bool:
+        """Whether `branch` is not on the remote (never, when the fake has none)."""
+        if self.remote is None:
+            return False
+        found = subprocess.run(
+            ["git", "rev-parse", "--verify", "--quiet", f"refs/heads/{branch}^{{commit}}"],
+            cwd=self.remote,
+            capture_output=True,
+        )
+        return found.returncode != 0
+
+    def _create(self, body: Any) -> tuple[int, Any]:
+        if not isinstance(body, dict) or not all(
+            isinstance(body.get(k), str) and body[k] for k in ("head", "base", "title")
+        ):
+            missing = [
+                k
+                for k in ("head", "base", "title")
+                if not isinstance(body, dict) or not body.get(k)
+            ]
+            return invalid(**{k: "missing_field" for k in missing})
+        head, base = body["head"].partition(":")[2] or body["head"], body["base"]
+        if refused := _too_long(body):
+            return refused
+        if self._branch_missing(head):
+            return invalid(head="invalid")
+        if self._branch_missing(base):
+            return invalid(base="invalid")
+        if any(p["head"]["ref"] == head and p["state"] == "open" for p in self.pulls.values()):
+            owner = REPOSITORY.split("/")[0]
+            return invalid(custom=f"A pull request already exists for {owner}:{head}.")
+        number = len(self.pulls) + 1
+        self.pulls[number] = {
+            "number": number,
+            "state": "open",
+            "merged_at": None,
+            "title": body["title"],
+            "body": body.get("body"),
+            "head": {"ref": head},
+            "base": {"ref": base},
+            "labels": [],
+            "html_url": f"https://github.example/{REPOSITORY}/pull/{number}",
+        }
+        return 201, self.pulls[number]
+
     def _pulls(self, method: str, route: str, query: dict[str, str], body: Any) -> tuple[int, Any]:
         if route == "/pulls" and method == "POST":
-            if any(
-                p["head"]["ref"] == body["head"] and p["state"] == "open"
-                for p in self.pulls.values()
-            ):
-                return 422, {"message": "Validation Failed"}
-            number = len(self.pulls) + 1
-            self.pulls[number] = {
-                "number": number,
-                "state": "open",
-                "merged_at": None,
-                "title": body["title"],
-                "body": body["body"],
-                "head": {"ref": body["head"]},
-                "base": {"ref": body["base"]},
-                "labels": [],
-                "html_url": f"https://github.example/{REPOSITORY}/pull/{number}",
-            }
-            return 201, self.pulls[number]
+            return self._create(body)
         if route == "/pulls" and method == "GET":
             owner, _, branch = query.get("head", "").partition(":")
             state = query.get("state", "open")
@@ -210,18 +267,38 @@ class FakeGitHub:
             ]
             return 200, found
         parts = route.strip("/").split("/")
-        if len(parts) == 2 and parts[0] == "pulls" and method == "GET":
-            found = self.pulls.get(int(parts[1]))
-            return (200, found) if found else (404, {"message": "Not Found"})
-        if len(parts) == 2 and parts[0] == "pulls" and method == "PATCH":
-            pull = self.pulls[int(parts[1])]
-            pull.update({k: v for k, v in body.items() if k in ("title", "body")})
+        number = _number(parts[1]) if len(parts) > 1 else None
+        pull = self.pulls.get(number) if number is not None else None
+        if len(parts) == 2 and parts[0] == "pulls" and method in ("GET", "PATCH"):
+            if pull is None:
+                return error(404, "Not Found")
+            if method == "PATCH":
+                if not isinstance(body, dict):
+                    return error(400, "Problems parsing JSON")
+                if refused := _too_long(body):
+                    return refused
+                pull.update({k: v for k, v in body.items() if k in ("title", "body")})
             return 200, pull
-        if len(parts) == 3 and parts[0] == "issues" and parts[2] == "labels":
-            pull = self.pulls[int(parts[1])]
-            pull["labels"] = sorted(set(pull["labels"]) | set(body["labels"]))
+        if len(parts) == 3 and parts[0] == "issues" and parts[2] == "labels" and method == "POST":
+            if pull is None:
+                return error(404, "Not Found")
+            labels = body.get("labels") if isinstance(body, dict) else None
+            if not isinstance(labels, list) or not all(isinstance(n, str) for n in labels):
+                return invalid(labels="invalid")
+            pull["labels"] = sorted(set(pull["labels"]) | set(labels))
             return 200, [{"name": n} for n in pull["labels"]]
-        return 404, {"message": "Not Found"}
+        return error(404, "Not Found")
+
+
+def _too_long(body: dict[str, Any]) -> tuple[int, Any] | None:
+    for field, limit in (("title", MAX_TITLE), ("body", MAX_BODY)):
+        if len(body.get(field) or "") > limit:
+            return invalid(custom=f"{field} is too long (maximum is {limit} characters)")
+    return None
+
+
+def _number(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
 
 
 @pytest.fixture
@@ -231,11 +308,20 @@ def fake_github() -> Iterator[FakeGitHub]:
     class Handler(BaseHTTPRequestHandler):
         def _serve(self) -> None:
             length = int(self.headers.get("Content-Length") or 0)
-            body = json.loads(self.rfile.read(length)) if length else None
+            raw = self.rfile.read(length) if length else b""
             fake.requests.append((self.command, self.path))
             headers: dict[str, str] = {}
+            version = self.headers.get("X-GitHub-Api-Version")
+            try:
+                body = json.loads(raw) if raw else None
+            except ValueError:
+                body = ValueError
             if self.headers.get("Authorization") != f"Bearer {TOKEN}":
-                status, answer = 401, {"message": "Bad credentials"}
+                status, answer = error(401, "Bad credentials")
+            elif version is not None and version not in API_VERSIONS:
+                status, answer = error(400, f"API version {version!r} is not supported.")
+            elif body is ValueError:
+                status, answer = error(400, "Problems parsing JSON")
             else:
                 status, answer, headers = fake.handle(self.command, self.path, body)
             data = json.dumps(answer).encode()

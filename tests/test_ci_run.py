@@ -21,7 +21,7 @@ import yaml
 from conftest import agentgit, git
 from fakeapi import FAKE_KEY, FakeAPI, error
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
-from helpers import attached_remote, clone
+from helpers import clone
 from test_review import merge_on_remote
 from test_sessions_api import draft, drop_it, keep, note
 
@@ -163,6 +163,7 @@ def mapped_sessions(env: dict[str, str]) -> list[tuple[int, str]]:
 
 def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
     corpus_repo: Path,
+    remote: Path,
     tmp_path: Path,
     actions_env: dict[str, str],
     fake_api: FakeAPI,
@@ -170,7 +171,6 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
     agentgit_wheel: Path,
     runner_python: Path,
 ) -> None:
-    remote = attached_remote(tmp_path, corpus_repo)
     summary = Path(actions_env["GITHUB_STEP_SUMMARY"])
 
     fake_api.push(draft(1), note(2), keep(3))
@@ -236,13 +236,13 @@ def test_two_scheduled_nights_open_a_pull_request_then_record_its_merge(
 
 def test_a_dispatch_resumes_a_session_a_scheduled_run_left_interrupted(
     corpus_repo: Path,
+    remote: Path,
     tmp_path: Path,
     actions_env: dict[str, str],
     fake_api: FakeAPI,
     fake_github: FakeGitHub,
     agentgit_wheel: Path,
 ) -> None:
-    remote = attached_remote(tmp_path, corpus_repo)
     fake_api.push(draft(1), error(500, "boom"), error(500, "boom"))
     first = night(remote, tmp_path / "runner-1", actions_env, agentgit_wheel, review="merge")
     assert first["Session"].returncode == 3, first["Session"].stderr

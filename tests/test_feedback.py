@@ -15,7 +15,7 @@ import pytest
 from conftest import agentgit, git
 from fakeapi import FakeAPI
 from fakegithub import REPOSITORY, REPOSITORY_ID, TOKEN, FakeGitHub
-from helpers import attached_remote, clone
+from helpers import clone
 from scripts import keep_script
 from test_local_review import BRANCH as LOCAL_BRANCH
 from test_local_review import needs_review  # noqa: F401  (the fixture)
@@ -28,19 +28,6 @@ from agentgit.orient import build_orientation
 
 ENTRY = "main:corpus/log/0001-tides.md"
 BRANCH = "session/0001-tides"
-
-
-@pytest.fixture
-def github_env(fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
-    monkeypatch.setenv("GITHUB_API_URL", fake_github.url)
-    return fake_github
-
-
-@pytest.fixture
-def remote(tmp_path: Path, corpus_repo: Path) -> Path:
-    return attached_remote(tmp_path, corpus_repo)
 
 
 @pytest.fixture
@@ -335,3 +322,46 @@ def test_next_page_links_are_read_as_github_writes_them_and_kept_to_the_api(
     client = GitHub(TOKEN, REPOSITORY, fake_github.url)
     with pytest.raises(GitHubError, match="a next page outside"):
         client.get_all(f"/repos/{REPOSITORY}/issues/1/comments")
+
+
+def test_a_github_down_or_a_broken_token_leaves_the_decision_waiting_in_one_line(
+    corpus_repo: Path,
+    remote: Path,
+    in_pr: FakeGitHub,
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """Sync needs the pull request to decide (a squash or a close is seen only there):
+    without an answer nothing is recorded, archived or deleted, the line says the
+    session waits, and a later sync records it whole, with what people said."""
+    import socket
+
+    in_pr.add_review(1, "alice", "APPROVED", "Good.")
+    merge_on_remote(remote, BRANCH, tmp_path)
+    in_pr.close(1, merged=True, by="alice")
+    main = git(remote, "rev-parse", "main")
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        down = f"http://127.0.0.1:{sock.getsockname()[1]}"
+    for url, token, said in (
+        (down, TOKEN, "Connection refused"),
+        (in_pr.url, "ghs_broken", "401 Bad credentials"),
+    ):
+        monkeypatch.setenv("GITHUB_API_URL", url)
+        monkeypatch.setenv("GITHUB_TOKEN", token)
+        proc = agentgit(corpus_repo, "sync")
+        assert proc.returncode == 1 and proc.stdout == ""
+        assert len(proc.stderr.splitlines()) == 1, proc.stderr
+        line = proc.stderr.strip()
+        assert line.startswith(f"agentgit: GitHub GET /repos/{REPOSITORY}/pulls: ") and said in line
+        assert line.endswith(
+            "the sessions not recorded yet wait in review: run `agentgit sync` again when "
+            "GitHub answers"
+        )
+        assert token not in line
+        assert git(remote, "rev-parse", "main") == main
+        assert git(remote, "for-each-ref", "refs/agentgit/review").strip()
+    monkeypatch.setenv("GITHUB_API_URL", in_pr.url)
+    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
+    assert sync(corpus_repo) == "Session 0001 crystallized in review: pull request #1 merged\n"
+    assert "- @alice approved (2026-01-03): Good." in review_section(remote)

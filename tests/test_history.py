@@ -301,3 +301,18 @@ def test_a_log_entrys_history_is_its_sessions_and_mains_not_the_whole_walk(
     assert "Note on session 2" in shown and "Tried a draft; it went nowhere." in shown
     assert history._session_base(repo, "log/0009-none.md") == []
     assert history._session_base(repo, "pieces/one.md") == []
+
+
+def test_a_cache_of_another_line_shape_is_rebuilt_not_read(corpus_repo: Path) -> None:
+    """A cache an older agentgit wrote, whole and with a good digest, whose lines have
+    fields LogLine no longer has: read back, it would fail in LogLine(**line)."""
+    repo = Repository.discover(corpus_repo)
+    land_commit(corpus_repo, 1, "crystallized", "Tides")
+    truth = history.log_json(repo)
+    cache = repo.state_dir / history.LOG_CACHE
+    head, _, rest = cache.read_text("utf-8").partition("\n")
+    old = json.dumps({**json.loads(rest), "minutes": 3})
+    meta = {**json.loads(head), "format": 1, "digest": history._digest(old)}
+    cache.write_text(f"{json.dumps(meta)}\n{old}", "utf-8")
+    assert [x.title for x in history.log(repo)] == ["Tides"]
+    assert history.log_json(repo) == truth

@@ -16,7 +16,7 @@ from conftest import ROOT, agentgit, git
 from fakegithub import FakeGitHub
 from scripts import crystallize, draft, turn
 from test_index import damage_file
-from test_review import github_env, merge_on_remote, remote, reviewed  # noqa: F401  (fixtures)
+from test_review import merge_on_remote, reviewed
 
 from agentgit import corpus, novelty
 from agentgit.index import CorpusIndex, index_path

@@ -12,26 +12,13 @@ import pytest
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import abandon_script, keep_script, write_script
-from test_remote import attached_remote, clone, files, protect_main, refs, rev
+from test_remote import clone, files, protect_main, refs, rev
 
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.settings import Settings
 from agentgit.sync import sync
-
-
-@pytest.fixture
-def github_env(fake_github: FakeGitHub, monkeypatch: pytest.MonkeyPatch) -> FakeGitHub:
-    monkeypatch.setenv("GITHUB_TOKEN", TOKEN)
-    monkeypatch.setenv("GITHUB_REPOSITORY", REPOSITORY)
-    monkeypatch.setenv("GITHUB_API_URL", fake_github.url)
-    return fake_github
-
-
-@pytest.fixture
-def remote(tmp_path: Path, corpus_repo: Path) -> Path:
-    return attached_remote(tmp_path, corpus_repo)
 
 
 def reviewed(path: Path, turns: list[dict[str, Any]], review: str, topic: str = "tides") -> Result:
@@ -511,3 +498,70 @@ def test_a_persons_own_commits_on_the_session_branch_here_are_not_pruned(
     assert sync(Repository.discover(corpus_repo), Settings()) == []
     assert not refs(corpus_repo, "refs/agentgit/review")
     assert rev(corpus_repo, branch) == polished  # kept: it holds work nowhere else
+
+
+def test_github_refuses_what_it_refuses_and_says_why_in_one_line(
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
+    """A pull request needs its head and base on the remote, and one open per head;
+    labels and updates need the issue. GitHub's error body names the field (a 422 says
+    which only in `errors`), and the one-line error carries it."""
+    from agentgit.github import GitHub, GitHubError
+
+    client = GitHub(TOKEN, REPOSITORY, github_env.url)
+    with pytest.raises(GitHubError) as refused:
+        client.open_or_update_pull("session/0009-nowhere", "main", "t", "b")
+    assert (refused.value.status, str(refused.value)) == (
+        422,
+        f"GitHub POST /repos/{REPOSITORY}/pulls: 422 Validation Failed: head invalid",
+    )
+    git(corpus_repo, "push", "-q", "origin", "main:refs/heads/session/0009-here")
+    with pytest.raises(GitHubError, match="422 Validation Failed: base invalid"):
+        client.open_or_update_pull("session/0009-here", "trunk", "t", "b")
+    assert github_env.pulls == {}
+    opened = client.open_or_update_pull("session/0009-here", "main", "t", "b")
+    with pytest.raises(GitHubError, match="A pull request already exists for octo:session/0009"):
+        client.request(
+            "POST",
+            f"/repos/{REPOSITORY}/pulls",
+            {"head": "session/0009-here", "base": "main", "title": "t"},
+        )
+    assert (
+        client.open_or_update_pull("session/0009-here", "main", "t2", "b")["number"]
+        == (opened["number"])
+    )
+    with pytest.raises(GitHubError, match="404 Not Found") as missing:
+        client.add_labels(99, ["agentgit"])
+    assert missing.value.status == 404
+    with pytest.raises(GitHubError, match="404 Not Found"):
+        client.request("PATCH", f"/repos/{REPOSITORY}/pulls/99", {"title": "x"})
+    with pytest.raises(GitHubError, match="401 Bad credentials"):
+        GitHub("ghs_wrong", REPOSITORY, github_env.url).pull(opened["number"])
+
+
+def test_a_pull_request_text_too_long_for_github_is_cut_to_fit(
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
+    """GitHub refuses a body over 65536 characters (and a title over 256), on create
+    and on update; the client cuts what it sends to fit, and says where the rest is."""
+    from agentgit.github import GitHub, GitHubError
+
+    git(corpus_repo, "push", "-q", "origin", "main:refs/heads/session/0009-here")
+    client = GitHub(TOKEN, REPOSITORY, github_env.url)
+    pulls = f"/repos/{REPOSITORY}/pulls"
+    long = {"head": "session/0009-here", "base": "main", "title": "t", "body": "x" * 65537}
+    with pytest.raises(GitHubError, match="body is too long \\(maximum is 65536 characters\\)"):
+        client.request("POST", pulls, long)
+    with pytest.raises(GitHubError, match="title is too long"):
+        client.request("POST", pulls, {**long, "body": "", "title": "t" * 257})
+    assert github_env.pulls == {}
+    opened = client.open_or_update_pull("session/0009-here", "main", "t", "short")
+    with pytest.raises(GitHubError, match="body is too long"):  # the update is refused too
+        client.request("PATCH", f"{pulls}/{opened['number']}", {"body": "x" * 65537})
+    assert github_env.pulls[opened["number"]]["body"] == "short"
+
+    updated = client.open_or_update_pull("session/0009-here", "main", "T" * 300, "y" * 70000)
+    assert updated["number"] == opened["number"]
+    assert len(updated["title"]) == 256 and len(updated["body"]) <= 65536
+    assert updated["body"].startswith("y" * 60000)
+    assert updated["body"].endswith("(cut to the 65536 characters GitHub takes)\n")
