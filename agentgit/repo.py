@@ -1115,7 +1115,9 @@ def _raise_if_stuck(text: str) -> None:
 
 _TIMEOUT = ("curl 28", "Operation too slow", "timed out", "Timeout", "timeout")
 # An HTTP 401/403 as git reports it, never the digits of a port or an address.
-_AUTH_STATUS = re.compile(r"(?<![\d.:])40[13](?!\d)")
+# An HTTP status as git reports it ("The requested URL returned error: 403", "HTTP 401"),
+# not any 401 or 403 in the text: a remote's path or port may hold those digits.
+_AUTH_STATUS = re.compile(r"(?:returned error|HTTP(?:/[\d.]+)?)[: ]+40[13](?!\d)")
 _AUTH = (
     "Authentication failed",
     "could not read Username",

@@ -266,3 +266,20 @@ def test_staged_files_are_the_staged_texts_of_added_and_modified_files(
         ("corpus/moved.md", "o\n"),
         ("corpus/new.md", "new\nline\n"),
     ]
+
+
+def test_a_remote_whose_path_holds_401_or_403_is_not_taken_for_authentication() -> None:
+    """A temporary directory named pytest-403 made an unreachable remote read as a refused
+    password; only a status git reports as one counts."""
+    from agentgit.errors import RemoteAuth
+    from agentgit.repo import network_failure
+
+    missing = "fatal: '/tmp/pytest-403/r-401.git' does not appear to be a git repository\n"
+    assert not isinstance(network_failure("fetch from", "origin", missing), RemoteAuth)
+    port = "fatal: unable to access 'http://127.0.0.1:40317/x/': Failed to connect\n"
+    assert not isinstance(network_failure("fetch from", "origin", port), RemoteAuth)
+    for said in (
+        "fatal: unable to access 'https://h/x.git/': The requested URL returned error: 403\n",
+        "error: RPC failed; HTTP 401 curl 22 The requested URL returned error: 401\n",
+    ):
+        assert isinstance(network_failure("push to", "origin", said), RemoteAuth), said
