@@ -679,7 +679,7 @@ def map_command(output: Path | None) -> None:
 
     repo = _repo()
     # dead_after is the questions' setting (DESIGN §8), where this agentgit has it.
-    dead_after = getattr(_settings(repo, {}), "dead_after", landscape.DEAD_AFTER)
+    dead_after = _settings(repo, {}).dead_after
     page = landscape.gather(repo, dead_after)
     text = landscape.render(page)
     if str(output) == "-":

@@ -86,7 +86,7 @@ def log_commit(repo: Repository, session: Session, result: Result, old: str) -> 
     assert head is not None
     text = repo.read_blob(head, f"corpus/{session.log_rel}")
     assert text is not None
-    verb = {"abandoned": "Abandon", Outcome.NEEDS_REVIEW: "Needs review:"}.get(
+    verb = {Outcome.ABANDONED: "Abandon", Outcome.NEEDS_REVIEW: "Needs review:"}.get(
         result.outcome, "Log"
     )
     what = result.reason or result.title
