@@ -86,9 +86,8 @@ def log_commit(repo: Repository, session: Session, result: Result, old: str) -> 
     assert head is not None
     text = repo.read_blob(head, f"corpus/{session.log_rel}")
     assert text is not None
-    verb = {Outcome.ABANDONED: "Abandon", Outcome.NEEDS_REVIEW: "Needs review:"}.get(
-        result.outcome, "Log"
-    )
+    verbs: dict[str, str] = {Outcome.ABANDONED: "Abandon", Outcome.NEEDS_REVIEW: "Needs review:"}
+    verb = verbs.get(result.outcome, "Log")
     what = result.reason or result.title
     tree = repo.tree_with_file(old, f"corpus/{session.log_rel}", text)
     subject = f"{verb} session {session.id}: {one_line(what)}"
