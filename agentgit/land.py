@@ -6,7 +6,7 @@ up. Idempotent: a landing cut short is finished by `resume`.
 
 from __future__ import annotations
 
-from agentgit import corpus, faults, refs, stops
+from agentgit import corpus, faults, refs, stops, transcript
 from agentgit import remote as remote_mod
 from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError, Interrupted
@@ -94,7 +94,7 @@ def park(repo: Repository, session: Session, settings: Settings) -> str:
     faults.point("parking")
     try:
         remote_mod.park(
-            repo, remote, session.branch, repo.head(session.worktree), path.read_text("utf-8")
+            repo, remote, session.branch, repo.head(session.worktree), transcript.note_text(path)
         )
     except AgentgitError as exc:
         return f" here (it could not be left on {remote}: {exc.message})"
@@ -109,7 +109,7 @@ def _land(
     repo.ref_transaction([RefUpdate.force(refs.archive(session.session), head)])
     path = transcript_path(repo, session.session)
     if path.exists():
-        repo.add_note(head, path.read_text("utf-8"))
+        repo.add_note(head, transcript.note_text(path))
     faults.point("before-main")
     remote = remote_mod.active(repo, settings)
     if remote and settings.review != "merge" and result.outcome == Outcome.CRYSTALLIZED:
@@ -232,7 +232,7 @@ def needs_review(
     # names, where `show --transcript` looks.
     transcript_file = transcript_path(repo, session.session)
     if transcript_file.exists():
-        repo.add_note(result.head, transcript_file.read_text("utf-8"))
+        repo.add_note(result.head, transcript.note_text(transcript_file))
     # The archive holds the judged head (`_land` set it): moved on from there, not forced.
     repo.ref_transaction([RefUpdate.move(refs.archive(session.session), result.head, judged)])
     faults.point(Outcome.NEEDS_REVIEW)

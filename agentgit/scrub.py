@@ -54,6 +54,18 @@ def scrub(obj: Any, secrets: list[str] | None = None) -> Any:
     return _walk(obj, ordered)
 
 
+class Scrubber:
+    """`scrub` for one set of secrets, remembering each string it has scrubbed: a
+    transcript is saved after every turn, and each save holds every turn before it."""
+
+    def __init__(self, secrets: list[str]) -> None:
+        self.secrets = sorted({s for s in secrets if s}, key=lambda s: (-len(s), s))
+        self._done: dict[str, str] = {}
+
+    def __call__(self, obj: Any) -> Any:
+        return _walk(obj, self.secrets, self._done)
+
+
 def scrub_text(text: str, secrets: list[str] | None = None) -> str:
     ordered = sorted({s for s in (secrets or []) if s}, key=lambda s: (-len(s), s))
     return _scrub_str(text, ordered)
@@ -67,17 +79,22 @@ _SIGNED = ("thinking", "redacted_thinking")
 _OPAQUE = ("signature", "data")
 
 
-def _walk(obj: Any, secrets: list[str]) -> Any:
+def _walk(obj: Any, secrets: list[str], done: dict[str, str] | None = None) -> Any:
     if isinstance(obj, str):
-        return _scrub_str(obj, secrets)
+        if done is None:
+            return _scrub_str(obj, secrets)
+        clean = done.get(obj)
+        if clean is None:
+            clean = done[obj] = _scrub_str(obj, secrets)
+        return clean
     if isinstance(obj, Mapping):
         signed = obj.get("type") in _SIGNED
         return {
-            _walk(k, secrets): v if signed and k in _OPAQUE else _walk(v, secrets)
+            _walk(k, secrets, done): v if signed and k in _OPAQUE else _walk(v, secrets, done)
             for k, v in obj.items()
         }
     if isinstance(obj, list | tuple):
-        return type(obj)(_walk(v, secrets) for v in obj)
+        return type(obj)(_walk(v, secrets, done) for v in obj)
     return obj
 
 

@@ -86,6 +86,13 @@ class Session:
         # of: a step changes only what the worktree checks out, never the rest.
         self._tree: TreeView | None = None
         self._tree_heads: set[str] = set()
+        # What search reads of that tree: every searchable file but the checked-out ones
+        # (those come from the last commit), worked out once per tree, not per call.
+        self._tree_files: dict[str, str] | None = None
+        self._written: tuple[str, dict[str, str]] | None = None  # (head, its drafts, journal)
+        # The branch's head as the session's own steps left it: nothing else commits in
+        # its worktree while the tools run, so one rev-parse serves the whole loop.
+        self._head: str | None = None
         self._index: CorpusIndex | None = None
         self._main: novelty.Pieces | None = None
         self.novelty_rev = MAIN  # what novelty compares drafts with (replay: the base)
@@ -126,11 +133,18 @@ class Session:
         and journal its worktree holds."""
         return OverlayView(DirView(self.corpus_dir), self._tree_view(), self.checked_out)
 
+    def head(self) -> str:
+        """The session branch's last commit."""
+        if self._head is None:
+            self._head = self.repo.head(self.worktree)
+        return self._head
+
     def _tree_view(self, head: str | None = None) -> TreeView:
-        head = head or self.repo.head(self.worktree)
+        head = head or self.head()
         if self._tree is None or head not in self._tree_heads:
             self._tree = TreeView(self.repo.tree_entries(head, "corpus"), self.repo.read_blobs)
             self._tree_heads = {head}
+            self._tree_files = None
         return self._tree
 
     # -- the Workspace protocol ----------------------------------------------------
@@ -150,7 +164,7 @@ class Session:
         ]
         if not paths:
             return None
-        parent = self.repo.head(self.worktree)
+        parent = self.head()
         diff = self.repo.stage(self.worktree, *paths)
         subject = describe(diff)
         if subject is None:
@@ -158,16 +172,17 @@ class Session:
         trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn), "Agentgit-Tool": tool}
         if call:  # which tool_use made it: a resume never runs that call again
             trailers["Agentgit-Call"] = call
-        self.repo.commit_staged(self.worktree, message(subject, reasoning, trailers))
+        self._head = None  # a stop inside the commit leaves the head unknown
+        self._head = self.repo.commit_staged(self.worktree, message(subject, reasoning, trailers))
         if parent in self._tree_heads:  # only drafts and the journal changed
-            self._tree_heads.add(self.repo.head(self.worktree))
+            self._tree_heads.add(self._head)
         faults.point("step")
         self.commits.append(subject)
         return subject
 
     def step_commit(self, turn: int, call: str) -> str | None:
         """The subject of the commit tool call `call` of turn `turn` made, if any."""
-        head = self.repo.head(self.worktree)
+        head = self.head()
         base = self.meta.get("base")
         for commit in self.repo.log([head, *([f"^{base}"] if base else [])]):
             t = commit.trailers
@@ -178,18 +193,21 @@ class Session:
     def search(self, query: str, limit: int) -> list[Passage]:
         """Ranked passages of the session's own tree (its last commit: every step that
         writes commits), from the index of the corpus's blobs."""
-        head = self.repo.head(self.worktree)
+        head = self.head()
         tree = self._tree_view(head)
-        files = {
-            path: sha
-            for path, (mode, sha) in tree.entries.items()
-            if mode in ("100644", "100755")
-            and path.split("/", 1)[0] in AREAS
-            and not self.checked_out(path)
-        }
+        if self._tree_files is None:
+            self._tree_files = {
+                path: sha
+                for path, (mode, sha) in tree.entries.items()
+                if mode in ("100644", "100755")
+                and path.split("/", 1)[0] in AREAS
+                and not self.checked_out(path)
+            }
         # What the steps changed, from the last commit (the tree above may be older).
-        written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
-        files.update({p.removeprefix("corpus/"): sha for p, sha in written.items()})
+        if self._written is None or self._written[0] != head:
+            written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
+            self._written = (head, {p.removeprefix("corpus/"): s for p, s in written.items()})
+        files = {**self._tree_files, **self._written[1]}
         if self._index is None:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
         return self._index.search(files, query, limit)
@@ -276,6 +294,7 @@ def cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
     transcript (now a note) go; the archive ref holds every commit."""
     repo.remove_worktree(session.worktree)
     repo.write_commit_graph(only_if_present=True)  # the session's commits get filters
+    repo.maintain()  # the steps' commits did not ask for it one by one
     if not keep_branch:
         ref = f"refs/heads/{session.branch}"
         sha = repo.rev_parse(ref)

@@ -12,20 +12,26 @@ import json
 import os
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 from agentgit.agent import thinking_blocks
 from agentgit.errors import AgentgitError
 from agentgit.models.base import Usage
+from agentgit.scrub import Scrubber, secrets_from_env
 from agentgit.state import AgentState
 
 VERSION = 1
 
 
-def _scrub(data: dict[str, Any]) -> dict[str, Any]:
-    from agentgit.scrub import scrub, secrets_from_env
+_scrubbers: dict[tuple[str, ...], Scrubber] = {}
 
-    return scrub(data, secrets_from_env())
+
+def _scrub(data: dict[str, Any]) -> dict[str, Any]:
+    secrets = tuple(secrets_from_env())
+    if secrets not in _scrubbers:
+        _scrubbers.clear()  # the environment changed (a test): start again
+        _scrubbers[secrets] = Scrubber(list(secrets))
+    return cast(dict[str, Any], _scrubbers[secrets](data))
 
 
 def scrubbed(data: dict[str, Any]) -> dict[str, Any]:
@@ -52,11 +58,23 @@ def save(path: Path, meta: dict[str, Any], state: AgentState) -> None:
     )
     if scrubbed["scrubbed_from"] is None and data.get("pending") != scrubbed.get("pending"):
         scrubbed["scrubbed_from"] = len(data["messages"])  # the pending answer, next in line
-    text = json.dumps(scrubbed, indent=1, ensure_ascii=False, sort_keys=False)
+    # Compact: json's fast encoder writes no indentation, and this file is written twice
+    # a turn. The note a person reads is indented (`note_text`).
+    text = json.dumps(scrubbed, ensure_ascii=False)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_suffix(f".tmp{os.getpid()}")
     tmp.write_text(text + "\n", encoding="utf-8")
     os.replace(tmp, path)
+
+
+def note_text(path: Path) -> str:
+    """The saved transcript as the note on the session's commit holds it: indented, for
+    `git notes show`."""
+    text = path.read_text("utf-8")
+    try:
+        return json.dumps(json.loads(text), indent=1, ensure_ascii=False) + "\n"
+    except json.JSONDecodeError:
+        return text  # as it is: `show --transcript` says what is wrong with it
 
 
 def load(path: Path) -> dict[str, Any]:
