@@ -10,19 +10,16 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from pathlib import Path
-from typing import Any, TypeVar
+from typing import Any
 
 import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from agentgit.errors import CorpusError
-from agentgit.view import CorpusView, DirView, LeadsOut, decode, plain_file, resolve
-
-_T = TypeVar("_T")
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOG_NAME_RE = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]{0,63})\.md$")
@@ -709,113 +706,3 @@ def _repo_relative(root: Path, path: str) -> str:
         except ValueError:
             return given.as_posix()
     return given.as_posix()
-
-
-# --- loading ---------------------------------------------------------------------------
-
-
-Source = Path | CorpusView  # a corpus/ directory on disk, or any view of one
-
-
-def as_view(source: Source) -> CorpusView:
-    return DirView(source) if isinstance(source, Path) else source
-
-
-def list_piece_slugs(source: Source) -> list[str]:
-    return sorted(_md_slugs(as_view(source), "pieces"))
-
-
-def _md_slugs(view: CorpusView, folder: str) -> list[str]:
-    names = [n for n in view.names(folder) if n.endswith(".md")]
-    return [n[:-3] for n in names if SLUG_RE.match(n[:-3])]
-
-
-def load_pieces(
-    source: Source,
-    slugs: Iterable[str] | None = None,
-    keep: Callable[[str], bool] | None = None,
-) -> tuple[list[Piece], list[Problem]]:
-    """Parse pieces; broken ones are skipped and reported, missing ones ignored. `keep`
-    sees each file's text first: one it turns down is not parsed (nor reported)."""
-    view = as_view(source)
-    wanted = list_piece_slugs(view) if slugs is None else list(slugs)
-    # Never let a caller's slug reach outside pieces/.
-    names = [f"{slug}.md" for slug in wanted if isinstance(slug, str) and SLUG_RE.match(slug)]
-    return _load_each(view, "pieces", names, parse_piece, keep)
-
-
-def resolved(path: Path) -> Path | None:
-    """The path with links followed; None for a loop of links (RuntimeError on 3.11)."""
-    try:
-        return path.resolve()
-    except (OSError, RuntimeError):
-        return None
-
-
-def _load_each(
-    view: CorpusView,
-    folder: str,
-    names: Iterable[str],
-    parse: Callable[[str, str], _T],
-    keep: Callable[[str], bool] | None = None,
-) -> tuple[list[_T], list[Problem]]:
-    """Parse each file; a broken one is reported as a problem, a missing one ignored.
-    A symbolic link is followed only while it stays in the corpus: a person's link in
-    pieces/ may point at ~/.ssh, and what is read here goes to the model."""
-    parsed: list[_T] = []
-    problems: list[Problem] = []
-    try:
-        resolve(view, folder)
-    except LeadsOut:
-        return [], [Problem(f"corpus/{folder}", 1, "a symbolic link out of the corpus; not read")]
-    except OSError:
-        pass  # a loop: each file below says so
-    rels = [f"{folder}/{name}" for name in names]
-    targets: dict[str, str | Exception] = {}
-    for rel in rels:
-        try:
-            targets[rel] = plain_file(view, rel)
-        except (LeadsOut, OSError) as exc:
-            targets[rel] = exc
-    # One read for them all: from git objects, that is one `cat-file --batch`.
-    blobs = view.read_many(list({t for t in targets.values() if isinstance(t, str)}))
-    for rel, target in targets.items():
-        where = f"corpus/{rel}"
-        try:
-            if isinstance(target, Exception):
-                raise target
-            if target not in blobs:
-                continue  # gone meanwhile
-            text = decode(blobs[target])
-            if keep is None or keep(text):
-                parsed.append(parse(text, where))
-        except FileNotFoundError:
-            continue
-        except LeadsOut:
-            problems.append(Problem(where, 1, "a symbolic link out of the corpus; not read"))
-        except UnicodeDecodeError:
-            problems.append(Problem(where, 1, "not UTF-8 text"))
-        except OSError as exc:  # a directory named x.md, no permission, a loop of links
-            problems.append(Problem(where, 1, f"cannot be read: {exc.strerror}"))
-        except FrontmatterError as exc:
-            problems.append(Problem(exc.path, exc.line, exc.reason))
-    return parsed, problems
-
-
-def log_files(source: Source) -> list[tuple[int, str]]:
-    """(session, file name) of every well-named log entry, newest first."""
-    names = as_view(source).names("log")
-    found = [(int(m.group(1)), n) for n in names if (m := LOG_NAME_RE.match(n))]
-    return sorted(found, key=lambda t: (-t[0], t[1]))
-
-
-def load_log_entries(
-    source: Source, newest: int | None = None, keep: Callable[[str], bool] | None = None
-) -> tuple[list[LogEntry], list[Problem], int]:
-    """The newest log entries; `keep`, as for load_pieces, skips a file before parsing."""
-    view = as_view(source)
-    files = log_files(view)
-    chosen = files if newest is None else files[: max(newest, 0)]
-    names = (name for _, name in chosen)
-    entries, problems = _load_each(view, "log", names, parse_log_entry, keep)
-    return entries, problems, len(files)

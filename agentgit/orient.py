@@ -12,16 +12,9 @@ from collections.abc import Iterator, Sequence
 from datetime import date
 from typing import TYPE_CHECKING
 
-from agentgit.corpus import (
-    LogEntry,
-    Piece,
-    Problem,
-    Source,
-    list_piece_slugs,
-    load_log_entries,
-    load_pieces,
-)
+from agentgit.corpus import LogEntry, Piece, Problem
 from agentgit.feedback import orientation_text, split_review
+from agentgit.loading import Source, list_piece_slugs, load_log_entries, load_pieces
 
 if TYPE_CHECKING:
     from agentgit.questions import Question

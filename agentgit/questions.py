@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from agentgit import corpus
+from agentgit import corpus, loading
 from agentgit.corpus import LOG_NAME_RE, LogEntry
 from agentgit.errors import CorpusError
 from agentgit.search import query_terms, tokens
@@ -317,11 +317,13 @@ def _kept(entries: Iterable[LogEntry], on_main: set[str]) -> dict[str, int]:
 ACTIONS = ("open", "pursue", "answer", "drop")
 
 
-def before_session(corpus_dir: corpus.Source, session: int, dead_after: int) -> dict[str, Question]:
+def before_session(
+    corpus_dir: loading.Source, session: int, dead_after: int
+) -> dict[str, Question]:
     """The questions as the log in a session's worktree (main's, when it started) left
     them, this session's own journal aside."""
-    entries, _, _ = corpus.load_log_entries(corpus_dir, keep=lambda t: "\nquestions:" in t)
-    on_main = set(corpus.list_piece_slugs(corpus_dir))
+    entries, _, _ = loading.load_log_entries(corpus_dir, keep=lambda t: "\nquestions:" in t)
+    on_main = set(loading.list_piece_slugs(corpus_dir))
     return derive((e for e in entries if e.session != session), dead_after, on_main)
 
 

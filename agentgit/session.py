@@ -81,6 +81,7 @@ class Session:
         self.session: int = meta["session"]
         self.slug: str = meta["slug"]
         self.today: date = date.fromisoformat(meta["started"][:10])
+        self._log_rel = ("", "")
         self.commits: list[str] = []
         # The session's tree under corpus/ (path -> mode, id), and the commits it is true
         # of: a step changes only what the worktree checks out, never the rest.
@@ -113,7 +114,9 @@ class Session:
 
     @property
     def log_rel(self) -> str:
-        return corpus.log_entry_name(self.session, self.slug)
+        if self._log_rel[0] != self.slug:  # asked per path the tools look at
+            self._log_rel = (self.slug, corpus.log_entry_name(self.session, self.slug))
+        return self._log_rel[1]
 
     def journal_path(self) -> Path:
         return self.corpus_dir / self.log_rel
@@ -208,9 +211,14 @@ class Session:
             written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
             self._written = (head, {p.removeprefix("corpus/"): s for p, s in written.items()})
         files = {**self._tree_files, **self._written[1]}
+        return self.memo.search(files, query, limit)
+
+    @property
+    def memo(self) -> CorpusIndex:
+        """The repository's index: the passages search ranks, the cards list_pieces shows."""
         if self._index is None:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
-        return self._index.search(files, query, limit)
+        return self._index
 
     def main_pieces(self) -> novelty.Pieces:
         self._main = novelty.main_pieces(self.repo, self._main, self.novelty_rev)

@@ -17,7 +17,7 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any, Protocol
 
-from agentgit import corpus, novelty, questions
+from agentgit import corpus, loading, novelty, questions
 from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
@@ -81,6 +81,11 @@ class Workspace(Protocol):
     def journal_path(self) -> Path: ...
     def start_journal(self) -> None: ...
     def main_pieces(self) -> novelty.Pieces: ...
+    @property
+    def memo(self) -> loading.Memo | None:
+        """Where what is derived from a piece is kept between sessions (none: parse
+        every time)."""
+        ...
 
 
 def _schema(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
@@ -302,19 +307,18 @@ class Toolbox:
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ToolError("list_pieces: offset must be an integer, 0 or more")
         root = self._view()
-        slugs = [s for s in corpus.list_piece_slugs(root) if self._in_corpus(f"pieces/{s}.md")]
+        slugs = [s for s in loading.list_piece_slugs(root) if self._in_corpus(f"pieces/{s}.md")]
+        memo = self.workspace.memo
         if tag:
-            # Every piece is a candidate, but only those whose text names the tag are
-            # parsed; the page is cut from the matches.
+            # Every piece's tags are needed: from the cards kept by blob id, only the
+            # pieces new since the last listing are read.
             wanted = tag.lower()
-            pieces, problems = corpus.load_pieces(
-                root, slugs, keep=lambda text: wanted in text.lower()
-            )
+            pieces, problems = loading.piece_cards(root, slugs, memo, naming=wanted)
             pieces = [p for p in pieces if wanted in p.tags]
             total, pieces = len(pieces), pieces[offset : offset + LIST_PAGE]
         else:
             total = len(slugs)
-            pieces, problems = corpus.load_pieces(root, slugs[offset : offset + LIST_PAGE])
+            pieces, problems = loading.piece_cards(root, slugs[offset : offset + LIST_PAGE], memo)
         lines = [
             f"{p.slug} — {p.title}"
             + (f" — {p.summary}" if p.summary else "")
@@ -553,7 +557,7 @@ class Toolbox:
         return self.workspace.corpus_dir / "drafts"
 
     def _existing_piece(self, slug: str) -> corpus.Piece | None:
-        pieces, _ = corpus.load_pieces(self._view(), [slug])
+        pieces, _ = loading.load_pieces(self._view(), [slug])
         # A link out of the corpus, a broken human-written piece: the revision starts afresh.
         return pieces[0] if pieces else None
 

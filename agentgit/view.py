@@ -52,6 +52,11 @@ class CorpusView(Protocol):
         """The names in corpus/<folder>, unsorted; none if it is not a folder."""
         ...
 
+    def blob_ids(self, rels: list[str]) -> dict[str, str]:
+        """The git object ids of those plain files that are read from git objects (a
+        file read from disk has none): what is derived from one can be kept by its id."""
+        ...
+
 
 def resolve(view: CorpusView, rel: str) -> str:
     """corpus/<rel> with every link followed, as a path relative to corpus/ ("" for
@@ -156,6 +161,9 @@ class DirView:
         except (FileNotFoundError, NotADirectoryError):
             return []
 
+    def blob_ids(self, rels: list[str]) -> dict[str, str]:
+        return {}
+
 
 _KINDS: dict[str, Kind] = {"040000": "dir", "120000": "link", "100644": "file", "100755": "file"}
 
@@ -205,6 +213,12 @@ class TreeView:
                 self._folders.setdefault(parent, []).append(name)
         return list(self._folders.get(folder, []))
 
+    def blob_ids(self, rels: list[str]) -> dict[str, str]:
+        found = {rel: self.entries.get(rel) for rel in rels}
+        return {
+            rel: e[1] for rel, e in found.items() if e is not None and _KINDS.get(e[0]) == "file"
+        }
+
 
 class OverlayView:
     """A session's corpus: its tree in git objects, under what its sparse worktree has on
@@ -252,3 +266,6 @@ class OverlayView:
         if self.checked_out(folder):
             return self.disk.names(folder)
         return list(dict.fromkeys([*self.disk.names(folder), *self.tree.names(folder)]))
+
+    def blob_ids(self, rels: list[str]) -> dict[str, str]:
+        return self.tree.blob_ids([rel for rel in rels if not self._on_disk(rel)])

@@ -38,6 +38,8 @@ class DirWorkspace:
     def corpus_dir(self) -> Path:
         return self.root / "corpus"
 
+    memo = None  # nothing kept between sessions: every listing parses
+
     @property
     def view(self) -> DirView:
         return DirView(self.corpus_dir)

@@ -11,14 +11,10 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from agentgit.corpus import (
-    OUTCOMES,
     LogEntry,
     Piece,
     check_text,
     check_tree,
-    list_piece_slugs,
-    load_log_entries,
-    load_pieces,
     log_entry_name,
     normalise_piece_meta,
     parse_log_entry,
@@ -314,84 +310,6 @@ def test_check_tree(tmp_path: Path) -> None:
 
 
 # --- loading -------------------------------------------------------------------------
-
-
-def test_load_pieces_skips_broken_with_a_warning(tmp_path: Path) -> None:
-    pieces_dir = tmp_path / "pieces"
-    pieces_dir.mkdir()
-    (pieces_dir / "b-good.md").write_text(GOOD_PIECE)
-    (pieces_dir / "a-broken.md").write_text("---\ntitle: T\ntags: [x\n---\n")
-    (pieces_dir / "c-binary.md").write_bytes(b"\xff\xfe")
-    (pieces_dir / "Not_A_Slug.md").write_text(GOOD_PIECE)
-    (pieces_dir / "notes.txt").write_text("x")
-    assert list_piece_slugs(tmp_path) == ["a-broken", "b-good", "c-binary"]
-    pieces, problems = load_pieces(tmp_path)
-    assert [p.slug for p in pieces] == ["b-good"]
-    assert [(p.path, p.line) for p in problems] == [
-        ("corpus/pieces/a-broken.md", 4),
-        ("corpus/pieces/c-binary.md", 1),
-    ]
-    only, none = load_pieces(tmp_path, ["b-good", "missing", "../etc/passwd"])
-    assert [p.slug for p in only] == ["b-good"] and none == []
-    assert load_pieces(tmp_path / "nowhere") == ([], [])
-
-
-def test_load_pieces_follows_a_symlink_only_while_it_stays_in_the_corpus(tmp_path: Path) -> None:
-    corpus_dir = tmp_path / "corpus"
-    pieces_dir = corpus_dir / "pieces"
-    pieces_dir.mkdir(parents=True)
-    (pieces_dir / "b-good.md").write_text(GOOD_PIECE)
-    (pieces_dir / "a-alias.md").symlink_to("b-good.md")  # inside: read
-    secret = tmp_path / "id_rsa.md"
-    secret.write_text(GOOD_PIECE.replace("Body.", "PRIVATE KEY"))
-    (pieces_dir / "c-leak.md").symlink_to(secret)  # outside: refused
-    pieces, problems = load_pieces(corpus_dir)
-    assert [p.slug for p in pieces] == ["a-alias", "b-good"]
-    assert [(p.path, p.reason) for p in problems] == [
-        ("corpus/pieces/c-leak.md", "a symbolic link out of the corpus; not read")
-    ]
-    assert all("PRIVATE KEY" not in p.body and "PRIVATE KEY" not in p.title for p in pieces)
-
-    # A loop of links, and a directory where a piece should be: reported, not raised.
-    (pieces_dir / "d-loop.md").symlink_to("e-loop.md")
-    (pieces_dir / "e-loop.md").symlink_to("d-loop.md")
-    (pieces_dir / "f-dir.md").mkdir()
-    pieces, problems = load_pieces(corpus_dir)
-    assert [p.slug for p in pieces] == ["a-alias", "b-good"]
-    assert [(p.path, p.reason) for p in problems] == [
-        ("corpus/pieces/c-leak.md", "a symbolic link out of the corpus; not read"),
-        ("corpus/pieces/d-loop.md", "cannot be read: a loop of symbolic links"),
-        ("corpus/pieces/e-loop.md", "cannot be read: a loop of symbolic links"),
-        ("corpus/pieces/f-dir.md", "cannot be read: Is a directory"),
-    ]
-    (pieces_dir / "f-dir.md").rmdir()
-
-    # The folder itself linked out of the corpus: nothing in it is read.
-    elsewhere = tmp_path / "elsewhere"
-    elsewhere.mkdir()
-    (elsewhere / "b-good.md").write_text(GOOD_PIECE)
-    for path in pieces_dir.iterdir():
-        path.unlink()
-    pieces_dir.rmdir()
-    pieces_dir.symlink_to(elsewhere)
-    pieces, problems = load_pieces(corpus_dir)
-    assert pieces == [] and [p.path for p in problems] == ["corpus/pieces"]
-
-
-def test_load_log_entries_newest_first(tmp_path: Path) -> None:
-    log_dir = tmp_path / "log"
-    log_dir.mkdir()
-    for n in (1, 2, 3, 10, 11):
-        (log_dir / f"{n:04d}-s.md").write_text(log_doc(n, outcome=OUTCOMES[n % 4]))
-    (log_dir / "0012-broken.md").write_text("---\nsession: 12\n---\n")
-    (log_dir / "junk.md").write_text("x")
-    entries, problems, total = load_log_entries(tmp_path, newest=3)
-    assert total == 6
-    assert [e.session for e in entries] == [11, 10]
-    assert [p.path for p in problems] == ["corpus/log/0012-broken.md"]
-    all_entries, _, _ = load_log_entries(tmp_path)
-    assert [e.session for e in all_entries] == [11, 10, 3, 2, 1]
-    assert load_log_entries(tmp_path / "nowhere", 5) == ([], [], 0)
 
 
 # --- property ------------------------------------------------------------------------
