@@ -202,3 +202,32 @@ def test_a_search_of_a_small_tree_in_a_big_index_ranks_as_the_join_does(share: i
         found = [(p.path, p.line) for p in index.search(tree, query, limit)]
         assert found == _joined(index, tree, query, limit), (query, share)
         assert found and all(path in tree for path, _ in found)
+
+
+def test_one_index_asked_about_changing_trees_answers_as_a_fresh_one(tmp_path: Path) -> None:
+    """The index works out each tree from the last one it was asked about (a step
+    changes a path or two): paths added, changed, moved, sharing a blob, removed, and
+    two trees asked in turn (a session's and main's) answer as a new reader of the same
+    file (which starts from nothing) does."""
+    blobs = Blobs()
+    tides, rivers = blobs.add(TIDES), blobs.add(RIVERS)
+    sea = blobs.add("---\ntitle: Sea\n---\n\nThe sea keeps the moon's time.\n")
+    trees = [
+        {"pieces/tides.md": tides, "pieces/rivers.md": rivers},
+        {"pieces/tides.md": tides, "pieces/rivers.md": rivers, "drafts/sea.md": sea},
+        {"pieces/tides.md": sea, "pieces/rivers.md": rivers, "drafts/sea.md": sea},
+        {"pieces/moved.md": tides, "pieces/rivers.md": rivers, "drafts/sea.md": sea},
+        {"pieces/rivers.md": rivers, "log/0001-x.md": tides, "pieces/x.txt": sea},
+        {"pieces/tides.md": tides, "pieces/rivers.md": rivers},
+        {},
+        {"pieces/tides.md": tides, "drafts/tides.md": tides},
+    ]
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    for tree in [*trees, *trees[::-1], trees[1], trees[4], trees[1]]:
+        fresh = CorpusIndex(tmp_path / "i.sqlite", blobs)
+        for query in ("moon", "sea delta", "time"):
+            assert index.search(tree, query, limit=1) == fresh.search(tree, query, limit=1)
+            assert index.search(tree, query) == fresh.search(tree, query)
+            terms = query.split()
+            assert index.nearest_passages(tree, terms, 2) == fresh.nearest_passages(tree, terms, 2)
+        fresh.close()
