@@ -153,7 +153,7 @@ def check(paths: tuple[str, ...], staged: bool) -> None:
     Prints FILE:LINE: REASON for each problem and exits 1 if there is any. With no
     PATHS, checks every file under corpus/.
     """
-    from agentgit.corpus import check_text, check_tree
+    from agentgit.check import check_text, check_tree
 
     repo = _repo()
     if staged:

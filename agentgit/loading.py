@@ -18,13 +18,13 @@ from typing import Protocol, TypeVar
 from agentgit.corpus import (
     LOG_NAME_RE,
     SLUG_RE,
-    FrontmatterError,
     LogEntry,
     Piece,
     Problem,
     parse_log_entry,
     parse_piece,
 )
+from agentgit.fields import FrontmatterError
 from agentgit.view import CorpusView, DirView, LeadsOut, decode, plain_file, resolve
 
 _T = TypeVar("_T")

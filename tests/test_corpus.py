@@ -10,11 +10,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from agentgit.check import check_text, check_tree
 from agentgit.corpus import (
     LogEntry,
     Piece,
-    check_text,
-    check_tree,
     log_entry_name,
     normalise_piece_meta,
     parse_log_entry,

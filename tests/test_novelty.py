@@ -18,7 +18,7 @@ from scripts import crystallize, draft, turn
 from test_index import damage_file
 from test_review import merge_on_remote, reviewed
 
-from agentgit import corpus, novelty
+from agentgit import check, corpus, novelty
 from agentgit.index import CorpusIndex, index_path
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
@@ -462,7 +462,7 @@ def test_a_keep_decided_in_review_carries_the_novelty_trailers(
 )
 def test_a_malformed_novelty_record_is_reported_by_check(novelty_yaml: str, why: str) -> None:
     text = f"---\nsession: 1\ntitle: T\nstarted: x\n{novelty_yaml}\n---\n\nBody.\n"
-    [problem] = corpus.check_text("corpus/log/0001-t.md", text)
+    [problem] = check.check_text("corpus/log/0001-t.md", text)
     assert why in problem.reason and problem.line == 5
 
 

@@ -14,7 +14,7 @@ import pytest
 from conftest import agentgit, git
 from scripts import Turn, abandon, crystallize, draft, note, turn
 
-from agentgit import corpus, questions
+from agentgit import check, corpus, questions
 from agentgit.corpus import LogEntry
 from agentgit.index import CorpusIndex
 from agentgit.lifecycle import Result, run, start
@@ -202,14 +202,14 @@ def _log(questions_yaml: str) -> str:
 def test_check_reports_a_bad_question_with_file_line_and_reason(
     questions_yaml: str, reason: str
 ) -> None:
-    problems = corpus.check_text("corpus/log/0007-t.md", _log("pieces: []\n" + questions_yaml))
+    problems = check.check_text("corpus/log/0007-t.md", _log("pieces: []\n" + questions_yaml))
     assert [(p.path, p.line) for p in problems] == [("corpus/log/0007-t.md", 6)]
     assert reason in problems[0].reason
 
 
 def test_check_accepts_good_questions() -> None:
     good = "questions:\n- {id: a, status: open, text: Why?}\n- {id: b, status: pursued}\n"
-    assert corpus.check_text("corpus/log/0007-t.md", _log(good)) == []
+    assert check.check_text("corpus/log/0007-t.md", _log(good)) == []
 
 
 # -- the orientation's part ----------------------------------------------------------------
