@@ -109,6 +109,10 @@ class CorpusIndex:
                 self._reset()
                 db = self._connect()
             db.execute("PRAGMA journal_mode=WAL")  # concurrent sessions read while one writes
+            # No fsync per transaction (a session adds its drafts at every search): in WAL
+            # mode a crash can lose the last writes, never the file, and the index is a
+            # cache of git objects, rebuilt from them.
+            db.execute("PRAGMA synchronous=NORMAL")
             db.executescript(f"""
                 CREATE TABLE IF NOT EXISTS blobs (
                     sha TEXT PRIMARY KEY, first INTEGER, last INTEGER);
