@@ -175,15 +175,16 @@ def test_no_control_character_reaches_what_the_cli_prints(
 
 
 def test_the_cli_prints_only_through_its_printing_boundary() -> None:
-    """Every click.echo in cli.py is in _echo (which strips controls) or writes agentgit's
-    own status-line controls: a new bare click.echo would print titles unfiltered."""
+    """Every click.echo in the CLI's modules (cli.py, cli_*.py) is in _echo (which strips
+    controls) or writes agentgit's own status-line controls: a new bare click.echo would
+    print titles unfiltered."""
     import ast
 
     import agentgit.cli
 
-    tree = ast.parse(Path(agentgit.cli.__file__).read_text("utf-8"))
+    modules = sorted(Path(agentgit.cli.__file__).parent.glob("cli*.py"))
     where = []
-    for fn in ast.walk(tree):
+    for fn in (n for m in modules for n in ast.walk(ast.parse(m.read_text("utf-8")))):
         if isinstance(fn, ast.FunctionDef):
             for node in ast.walk(fn):
                 if (
