@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agentgit import corpus, refs
 from agentgit.errors import AgentgitError, CorpusError
-from agentgit.repo import Authored, RefUpdate, Repository
+from agentgit.gitlog import Authored
+from agentgit.gitrefs import RefUpdate
+from agentgit.repo import Repository
 from agentgit.scrub import clean_line
 
 if TYPE_CHECKING:

@@ -1,6 +1,7 @@
-"""agentgit/repo.py, the one module that speaks git: ref transactions, reading trees and
-blobs, merges without a worktree, worktrees, history, and bringing a checkout forward.
-Real git in a temporary repository (refs.py's names and RefUpdate: test_refs.py)."""
+"""The git layer, `Repository` (agentgit/repo.py and its git*.py parts): ref transactions,
+reading trees and blobs, merges without a worktree, worktrees, history, bringing a
+checkout forward, and what a failed network call says. Real git in a temporary
+repository (refs.py's names and RefUpdate: test_refs.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from conftest import git
 from helpers import commit_files, plain_repo, rev
 
-from agentgit.repo import CheckoutBlocked, RefMoved, RefUpdate, Repository
+from agentgit.gitrefs import RefMoved, RefUpdate
+from agentgit.gitworktrees import CheckoutBlocked
+from agentgit.repo import Repository
 
 
 @pytest.fixture
@@ -272,7 +275,7 @@ def test_a_remote_whose_path_holds_401_or_403_is_not_taken_for_authentication() 
     """A temporary directory named pytest-403 made an unreachable remote read as a refused
     password; only a status git reports as one counts."""
     from agentgit.errors import RemoteAuth
-    from agentgit.repo import network_failure
+    from agentgit.gitremote import network_failure
 
     missing = "fatal: '/tmp/pytest-403/r-401.git' does not appear to be a git repository\n"
     assert not isinstance(network_failure("fetch from", "origin", missing), RemoteAuth)
