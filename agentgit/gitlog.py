@@ -10,22 +10,18 @@ from agentgit.gitrun import Git
 
 @dataclass(frozen=True)
 class Commit:
+    """A commit as `log`, `log_numstat` or `authored` read it. `date` is the committer's,
+    except from `authored`, which gives the author's (what `git log` shows a person);
+    only `authored` reads `author` and `email`, and it leaves `body` empty."""
+
     sha: str
     parents: list[str]
     date: str
     subject: str
     body: str
     trailers: dict[str, str]
-
-
-@dataclass(frozen=True)
-class Authored:
-    sha: str
-    author: str
-    email: str
-    date: str
-    subject: str
-    trailers: dict[str, str]
+    author: str = ""
+    email: str = ""
 
 
 def parse_trailers(text: str) -> dict[str, str]:
@@ -71,17 +67,28 @@ class History(Git):
             )
         return commits
 
-    def authored(self, rev_args: list[str], max_count: int) -> list[Authored]:
+    def authored(self, rev_args: list[str], max_count: int) -> list[Commit]:
         """Commits with their author, subject and trailers, in one git call."""
         sep, end = "\x1f", "\x1e"
-        fmt = sep.join(["%H", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)"]) + end
+        fmt = sep.join(["%H", "%P", "%an", "%ae", "%aI", "%s", "%(trailers:only,unfold)"]) + end
         out = self.run("log", f"--format={fmt}", f"-n{max_count}", *rev_args)
         found = []
         for record in out.split(end):
             fields = record.strip("\n").split(sep)
-            if len(fields) == 6:
-                sha, name, email, date, subject, trailers = fields
-                found.append(Authored(sha, name, email, date, subject, parse_trailers(trailers)))
+            if len(fields) == 7:
+                sha, parents, name, email, date, subject, trailers = fields
+                found.append(
+                    Commit(
+                        sha,
+                        parents.split(),
+                        date,
+                        subject,
+                        "",
+                        parse_trailers(trailers),
+                        author=name,
+                        email=email,
+                    )
+                )
         return found
 
     def log_numstat(

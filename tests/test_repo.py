@@ -164,6 +164,26 @@ def test_log_reads_subjects_bodies_and_trailers_in_one_call(top: Path, repo: Rep
     assert [c.sha for c in repo.log(["main"], paths=["dir"])] == [first]
 
 
+def test_authored_reads_who_wrote_each_commit_and_when(top: Path, repo: Repository) -> None:
+    first = rev(top, "main")
+    (top / "a.txt").write_text("tide\n")
+    message = "By hand\n\nAgentgit-Session: 0003\n"
+    by = ["--author=Ada <ada@example.invalid>", "--date=2025-05-06T07:08:09+00:00"]
+    git(top, "commit", "-q", "-am", message, *by)
+    (commit, older) = repo.authored(["main"], 5)
+    assert (commit.author, commit.email) == ("Ada", "ada@example.invalid")
+    assert commit.date.startswith("2025-05-06T07:08:09")  # the author's date, not the commit's
+    assert commit.parents == [first] and older.parents == []
+    assert commit.subject == "By hand" and commit.body == ""
+    assert commit.trailers == {"Agentgit-Session": "0003"}
+    assert (older.sha, older.author, older.email) == (
+        first,
+        "Test Author",
+        "author@example.invalid",
+    )
+    assert repo.authored(["main"], 1) == [commit]
+
+
 def test_log_numstat_lists_a_branch_oldest_first_with_its_files(
     top: Path, repo: Repository
 ) -> None:
