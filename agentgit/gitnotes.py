@@ -7,9 +7,7 @@ import os
 
 from agentgit.errors import GitError
 from agentgit.gitrefs import RefMoved, Refs
-from agentgit.refs import NOTES
-
-NOTES_REF = NOTES
+from agentgit.refs import NOTES as NOTES_REF
 
 
 class Notes(Refs):
