@@ -9,6 +9,7 @@ from agentgit import corpus, faults, refs, transcript
 from agentgit import remote as remote_mod
 from agentgit.ending import Judgement, Outcome
 from agentgit.errors import AgentgitError, UsageError
+from agentgit.gitrefs import RefUpdate
 from agentgit.judge import finish
 from agentgit.land import land, log_only
 from agentgit.mainline import find_landing
@@ -16,7 +17,7 @@ from agentgit.messages import landing_trailers, message
 from agentgit.models.base import ProgressFn
 from agentgit.refs import MAIN
 from agentgit.reopen import entry_usage, judged_result, open_session
-from agentgit.repo import RefUpdate, Repository
+from agentgit.repo import Repository
 from agentgit.scrub import clean_line
 from agentgit.session import (
     Result,

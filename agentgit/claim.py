@@ -15,8 +15,9 @@ from typing import Any
 from agentgit import corpus, faults, refs, transcript
 from agentgit import remote as remote_mod
 from agentgit.errors import AgentgitError, UsageError
+from agentgit.gitrefs import RefMoved, RefUpdate
 from agentgit.refs import MAIN
-from agentgit.repo import RefMoved, RefUpdate, Repository
+from agentgit.repo import Repository
 from agentgit.scrub import clean_line
 from agentgit.session import (
     TITLE_CHARS,

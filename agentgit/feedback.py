@@ -21,7 +21,9 @@ from typing import TYPE_CHECKING, Any, Protocol
 
 from agentgit import corpus, refs
 from agentgit.errors import AgentgitError, CorpusError
-from agentgit.repo import Authored, RefUpdate, Repository
+from agentgit.gitlog import Commit
+from agentgit.gitrefs import RefUpdate
+from agentgit.repo import Repository
 from agentgit.scrub import clean_line
 
 if TYPE_CHECKING:
@@ -213,7 +215,7 @@ def _one_line(text: object) -> str:
 
 def _persons_commits(
     repo: Repository, decision: Decided, remote: str | None, pull: dict[str, Any]
-) -> list[Authored]:
+) -> list[Commit]:
     """Commits on the session's branch after its last one that are not the session's own
     (another author, or no trailer naming this session), newest first. The branch's
     first parents only: a person's merge of main is one commit, not main's history."""
@@ -273,7 +275,7 @@ def _section(
     decision: Decided,
     pull: dict[str, Any],
     said: list[str],
-    commits: list[Authored],
+    commits: list[Commit],
     warning: str | None,
 ) -> str:
     lines = [HEADING, "", _headline(decision, pull), ""]

@@ -19,8 +19,9 @@ from typing import Any
 
 from agentgit import corpus, refs
 from agentgit.errors import AgentgitError, CorpusError
+from agentgit.gitlog import Commit
 from agentgit.refs import MAIN
-from agentgit.repo import Commit, Repository
+from agentgit.repo import Repository
 
 
 @dataclass

@@ -10,6 +10,8 @@ from agentgit import corpus, faults, refs, stops, transcript
 from agentgit import remote as remote_mod
 from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError, Interrupted
+from agentgit.gitrefs import RefUpdate
+from agentgit.gitworktrees import CheckoutBlocked
 from agentgit.mainline import (
     MainKeptMoving,
     MainRefused,
@@ -20,7 +22,7 @@ from agentgit.mainline import (
 )
 from agentgit.messages import kept_novelty, landing_trailers, message, novelty_trailers, one_line
 from agentgit.models.base import ProgressFn
-from agentgit.repo import CheckoutBlocked, RefUpdate, Repository
+from agentgit.repo import Repository
 from agentgit.review import submit as review_submit
 from agentgit.review import submit_log as review_submit_log
 from agentgit.session import Result, Session, cleanup, transcript_path

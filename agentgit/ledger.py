@@ -16,7 +16,8 @@ from datetime import UTC, datetime, timedelta
 
 from agentgit import history
 from agentgit import remote as remote_mod
-from agentgit.repo import MAIN, Commit, Repository
+from agentgit.gitlog import Commit
+from agentgit.repo import MAIN, Repository
 from agentgit.settings import Settings
 
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}

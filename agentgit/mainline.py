@@ -16,8 +16,10 @@ from agentgit import history
 from agentgit import remote as remote_mod
 from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
+from agentgit.gitrefs import RefMoved
+from agentgit.gitworktrees import CheckoutBlocked
 from agentgit.messages import landing_trailers, message, one_line
-from agentgit.repo import MAIN, CheckoutBlocked, RefMoved, Repository
+from agentgit.repo import MAIN, Repository
 
 if TYPE_CHECKING:
     from agentgit.session import Result, Session

@@ -1,7 +1,7 @@
 """The remote as coordinator (DESIGN §5): when many machines share one remote, ids are
 claimed there and main is updated there by a push that fails rather than overwrites.
 
-The policy lives here; every git call is in repo.py. Nothing is ever force-pushed: an id
+The policy lives here; the git calls are Repository's. Nothing is ever force-pushed: an id
 is claimed with `--force-with-lease=<ref>:` (empty expected value: the ref must not
 exist), which only ever creates; main moves by a plain fast-forward push of a commit
 built on the remote's main as just fetched.
@@ -14,9 +14,10 @@ from enum import Enum
 
 from agentgit import refs
 from agentgit.errors import AgentgitError
+from agentgit.gitrefs import RefUpdate
 from agentgit.refs import MAIN_REF
 from agentgit.refs import NOTES as NOTES_REF
-from agentgit.repo import RefUpdate, Repository
+from agentgit.repo import Repository
 from agentgit.settings import Settings
 
 NOTES_RETRIES = 10

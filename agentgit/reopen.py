@@ -14,12 +14,13 @@ from agentgit.claim import claimed_meta
 from agentgit.ending import Judgement, Outcome
 from agentgit.errors import AgentgitError, GitError
 from agentgit.explore import run
+from agentgit.gitrefs import RefUpdate
 from agentgit.judge import finish
 from agentgit.land import land
 from agentgit.mainline import find_landing
 from agentgit.models.base import Model, ProgressFn, Usage
 from agentgit.refs import MAIN
-from agentgit.repo import RefUpdate, Repository
+from agentgit.repo import Repository
 from agentgit.session import (
     Result,
     Session,

@@ -19,10 +19,11 @@ from agentgit import remote as remote_mod
 from agentgit.ending import Outcome
 from agentgit.errors import AgentgitError
 from agentgit.github import GitHub, GitHubError
+from agentgit.gitrefs import RefUpdate
 from agentgit.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main
 from agentgit.messages import landing_trailers, message, novelty_trailers
 from agentgit.refs import MAIN
-from agentgit.repo import RefUpdate, Repository
+from agentgit.repo import Repository
 from agentgit.review import CLOSED_REASON, LOG_LABEL, log_pull
 from agentgit.session import session_branches
 from agentgit.settings import Settings

@@ -22,9 +22,10 @@ from helpers import (
 )
 from scripts import abandon, crystallize, draft, write_script
 
+from agentgit.gitrefs import RefMoved
 from agentgit.land import needs_review
 from agentgit.reopen import judged_result, open_session
-from agentgit.repo import RefMoved, Repository
+from agentgit.repo import Repository
 from agentgit.settings import Settings
 
 POINTS = [

@@ -1,4 +1,4 @@
-"""The shape of the package (issue 10): no import cycle, and one module that runs git."""
+"""The shape of the package (issue 10): no import cycle, and git run only in the git layer."""
 
 from __future__ import annotations
 
@@ -8,7 +8,22 @@ from pathlib import Path
 import agentgit
 
 PACKAGE = Path(agentgit.__file__).parent
-GIT_SPEAKER = PACKAGE / "repo.py"
+# The git layer: `Repository` (repo.py) and the parts it is composed of, one job each.
+GIT_LAYER = {
+    PACKAGE / name
+    for name in (
+        "repo.py",
+        "gitrun.py",
+        "gitobjects.py",
+        "gitrefs.py",
+        "gitworktrees.py",
+        "gitnotes.py",
+        "gitremote.py",
+        "gitlog.py",
+    )
+}
+# Of those, the one that starts git's processes; the others call its runner.
+GIT_RUNNER = PACKAGE / "gitrun.py"
 
 
 def _modules() -> dict[str, Path]:
@@ -94,12 +109,23 @@ def _git_calls(path: Path) -> list[str]:
     return found
 
 
-def test_git_runs_only_in_repo_py() -> None:
+def test_git_runs_only_in_the_git_layer() -> None:
+    assert sorted(p.name for p in GIT_LAYER if not p.is_file()) == []
     offenders = [
         hit
         for path in sorted(PACKAGE.rglob("*.py"))
-        if path != GIT_SPEAKER
+        if path not in GIT_LAYER
         for hit in _git_calls(path)
+    ]
+    assert offenders == []
+
+
+def test_in_the_git_layer_only_the_runner_starts_a_process() -> None:
+    offenders = [
+        hit
+        for path in sorted(GIT_LAYER - {GIT_RUNNER})
+        for hit in _git_calls(path)
+        if hit.split(" ", 1)[1].startswith(("imports", "calls os."))
     ]
     assert offenders == []
 

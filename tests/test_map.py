@@ -19,9 +19,8 @@ from scripts import abandon, crystallize, draft, keep_script, note
 from synthetic import Made, build
 from test_remote import attach
 
-from agentgit import history
+from agentgit import gitrun, history
 from agentgit import map as landscape
-from agentgit import repo as repo_module
 from agentgit.lifecycle import run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
@@ -420,7 +419,7 @@ def test_five_thousand_sessions_take_a_handful_of_git_calls_and_a_few_mb(
         calls.append(list(args))
         return real(args, *a, **kw)
 
-    monkeypatch.setattr(repo_module.subprocess, "run", counted)
+    monkeypatch.setattr(gitrun.subprocess, "run", counted)
     seen = landscape.gather(repo)
     monkeypatch.undo()
     assert len(calls) <= 9, [c[:3] for c in calls]

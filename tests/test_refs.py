@@ -1,4 +1,4 @@
-"""Ref names (agentgit/refs.py) and ref updates that say what they expect (repo.py)."""
+"""Ref names (agentgit/refs.py) and ref updates that say what they expect (gitrefs.py)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,8 @@ from pathlib import Path
 import pytest
 
 from agentgit import refs
-from agentgit.repo import EMPTY, RefMoved, RefUpdate, Repository
+from agentgit.gitrefs import EMPTY, RefMoved, RefUpdate
+from agentgit.repo import Repository
 from tests.conftest import git
 
 

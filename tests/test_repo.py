@@ -1,6 +1,7 @@
-"""agentgit/repo.py, the one module that speaks git: ref transactions, reading trees and
-blobs, merges without a worktree, worktrees, history, and bringing a checkout forward.
-Real git in a temporary repository (refs.py's names and RefUpdate: test_refs.py)."""
+"""The git layer, `Repository` (agentgit/repo.py and its git*.py parts): ref transactions,
+reading trees and blobs, merges without a worktree, worktrees, history, bringing a
+checkout forward, and what a failed network call says. Real git in a temporary
+repository (refs.py's names and RefUpdate: test_refs.py)."""
 
 from __future__ import annotations
 
@@ -10,7 +11,9 @@ import pytest
 from conftest import git
 from helpers import commit_files, plain_repo, rev
 
-from agentgit.repo import CheckoutBlocked, RefMoved, RefUpdate, Repository
+from agentgit.gitrefs import RefMoved, RefUpdate
+from agentgit.gitworktrees import CheckoutBlocked
+from agentgit.repo import Repository
 
 
 @pytest.fixture
@@ -161,6 +164,26 @@ def test_log_reads_subjects_bodies_and_trailers_in_one_call(top: Path, repo: Rep
     assert [c.sha for c in repo.log(["main"], paths=["dir"])] == [first]
 
 
+def test_authored_reads_who_wrote_each_commit_and_when(top: Path, repo: Repository) -> None:
+    first = rev(top, "main")
+    (top / "a.txt").write_text("tide\n")
+    message = "By hand\n\nAgentgit-Session: 0003\n"
+    by = ["--author=Ada <ada@example.invalid>", "--date=2025-05-06T07:08:09+00:00"]
+    git(top, "commit", "-q", "-am", message, *by)
+    (commit, older) = repo.authored(["main"], 5)
+    assert (commit.author, commit.email) == ("Ada", "ada@example.invalid")
+    assert commit.date.startswith("2025-05-06T07:08:09")  # the author's date, not the commit's
+    assert commit.parents == [first] and older.parents == []
+    assert commit.subject == "By hand" and commit.body == ""
+    assert commit.trailers == {"Agentgit-Session": "0003"}
+    assert (older.sha, older.author, older.email) == (
+        first,
+        "Test Author",
+        "author@example.invalid",
+    )
+    assert repo.authored(["main"], 1) == [commit]
+
+
 def test_log_numstat_lists_a_branch_oldest_first_with_its_files(
     top: Path, repo: Repository
 ) -> None:
@@ -272,7 +295,7 @@ def test_a_remote_whose_path_holds_401_or_403_is_not_taken_for_authentication() 
     """A temporary directory named pytest-403 made an unreachable remote read as a refused
     password; only a status git reports as one counts."""
     from agentgit.errors import RemoteAuth
-    from agentgit.repo import network_failure
+    from agentgit.gitremote import network_failure
 
     missing = "fatal: '/tmp/pytest-403/r-401.git' does not appear to be a git repository\n"
     assert not isinstance(network_failure("fetch from", "origin", missing), RemoteAuth)
