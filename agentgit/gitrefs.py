@@ -22,7 +22,7 @@ class RefMoved(AgentgitError):
 
 @dataclass(frozen=True)
 class RefUpdate:
-    """One ref change, stating what it expects the ref to be: made by one of the four
+    """One ref change, stating what it expects the ref to be: made by one of the five
     constructors, so an update cannot forget its expectation by accident."""
 
     ref: str

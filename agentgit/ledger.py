@@ -17,7 +17,8 @@ from datetime import UTC, datetime, timedelta
 from agentgit import history
 from agentgit import remote as remote_mod
 from agentgit.gitlog import Commit
-from agentgit.repo import MAIN, Repository
+from agentgit.refs import MAIN
+from agentgit.repo import Repository
 from agentgit.settings import Settings
 
 WINDOWS = {"day": timedelta(days=1), "week": timedelta(days=7)}

@@ -19,7 +19,8 @@ from agentgit.errors import AgentgitError
 from agentgit.gitrefs import RefMoved
 from agentgit.gitworktrees import CheckoutBlocked
 from agentgit.messages import landing_trailers, message, one_line
-from agentgit.repo import MAIN, Repository
+from agentgit.refs import MAIN
+from agentgit.repo import Repository
 
 if TYPE_CHECKING:
     from agentgit.session import Result, Session

@@ -202,7 +202,7 @@ def read(repo: Repository, dead_after: int, rev: str | None = None) -> list[Ques
     """Every question on ``rev``'s log (main's by default), the most recently carried
     first, with what its history says about it now."""
     from agentgit.index import CorpusIndex, index_path
-    from agentgit.repo import MAIN
+    from agentgit.refs import MAIN
 
     files = repo.tree_files(rev or MAIN, "corpus/log", "corpus/pieces")
     logs = {

@@ -12,7 +12,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentgit.errors import AgentgitError, NotARepository, UsageError
-from agentgit.repo import MAIN, Repository
+from agentgit.refs import MAIN
+from agentgit.repo import Repository
 
 # What init lays down, relative to the skeleton root and to the repository.
 SKELETON_FILES = (

@@ -1,4 +1,5 @@
-"""The shape of the package (issue 10): no import cycle, and git run only in the git layer."""
+"""The shape of the package (issue 10): no import cycle, git run only by the git layer,
+and only the CLI printing or exiting."""
 
 from __future__ import annotations
 
@@ -144,4 +145,51 @@ def test_the_git_speaker_check_sees_a_raw_call(tmp_path: Path) -> None:
         "imports ['subprocess', '']",
         "calls .run(",
         "calls .run_status(",
+    ]
+
+
+# Test support that writes to stderr by design: a kill point says where it paused.
+SPEAKS_FOR_TESTS = {PACKAGE / "faults.py"}
+_OUTPUT_CALLS = {
+    "print",
+    "exit",
+    "quit",
+    "sys.exit",
+    "os._exit",
+    "sys.stdout.write",
+    "sys.stderr.write",
+    "click.echo",
+    "click.secho",
+}
+
+
+def _output_calls(path: Path) -> list[str]:
+    """Where `path` prints or exits: a call to print, exit or a stream's write."""
+    found = []
+    for node in ast.walk(ast.parse(path.read_text("utf-8"))):
+        if isinstance(node, ast.Call) and ast.unparse(node.func) in _OUTPUT_CALLS:
+            found.append(f"{path.name}:{node.lineno} calls {ast.unparse(node.func)}(")
+    return found
+
+
+def test_only_the_cli_prints_or_exits() -> None:
+    cli = {p for p in PACKAGE.glob("cli*.py")}
+    assert PACKAGE / "cli.py" in cli
+    offenders = [
+        hit
+        for path in sorted(PACKAGE.rglob("*.py"))
+        if path not in cli | SPEAKS_FOR_TESTS
+        for hit in _output_calls(path)
+    ]
+    assert offenders == []
+
+
+def test_the_output_check_sees_a_print_and_an_exit(tmp_path: Path) -> None:
+    sample = tmp_path / "sample.py"
+    sample.write_text(
+        "import sys\ndef f():\n    print('x')\n    sys.exit(1)\n    log.print('fine')\n", "utf-8"
+    )
+    assert [hit.split(" ", 1)[1] for hit in _output_calls(sample)] == [
+        "calls print(",
+        "calls sys.exit(",
     ]
