@@ -307,7 +307,14 @@ class Toolbox:
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ToolError("list_pieces: offset must be an integer, 0 or more")
         root = self._view()
-        slugs = [s for s in loading.list_piece_slugs(root) if self._in_corpus(f"pieces/{s}.md")]
+        # In a plain pieces/, only a link can lead out: the rest need no resolving.
+        plain = root.kind("pieces") == "dir"
+        slugs = [
+            s
+            for s in loading.list_piece_slugs(root)
+            if (plain and root.kind(f"pieces/{s}.md") != "link")
+            or self._in_corpus(f"pieces/{s}.md")
+        ]
         memo = self.workspace.memo
         if tag:
             # Every piece's tags are needed: from the cards kept by blob id, only the
