@@ -155,15 +155,25 @@ class History(Git):
             *(["--split"] if only_if_present else []),
         )
 
-    def diff_log(self, rev_args: list[str], path: str, max_count: int) -> str:
-        return self.run(
+    def diff_log(self, rev_args: list[str], path: str, max_count: int) -> list[tuple[int, str]]:
+        """The commits of `rev_args` that changed `path`, newest first, each as (its
+        committer time, its text: `commit <short id> <date> <subject>` and its patch)."""
+        out = self.run(
             "log",
             "-p",
             "--no-color",
             "--no-ext-diff",
             f"-n{max_count}",
-            "--format=commit %h %cs %s",
+            # Each commit opens with RS <time> US: no line of a patch starts with RS.
+            "--format=%x1e%ct%x1fcommit %h %cs %s",
             *rev_args,
             "--",
             path,
         )
+        records = []
+        for record in ("\n" + out).split("\n\x1e")[1:]:
+            when, _, text = record.partition("\x1f")
+            records.append((int(when), text + "\n"))
+        if records:  # the output's last newline is not a record's
+            records[-1] = (records[-1][0], records[-1][1][:-1])
+        return records

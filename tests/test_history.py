@@ -284,8 +284,18 @@ def test_a_log_entrys_history_is_its_sessions_and_mains_not_the_whole_walk(
         (corpus_repo / abandoned).read_text("utf-8") + "\nA reviewer's line.\n", "utf-8"
     )
     git(corpus_repo, "commit", "--quiet", "-am", "Note on session 2")
+    # A piece a person edited on main too, and one whose kept version is only in an archive
+    # (main moved back past the session's landing, as a rejected review would leave it).
+    one = corpus_repo / "corpus/pieces/one.md"
+    one.write_text(one.read_text("utf-8") + "\nMore.\n", "utf-8")
+    git(corpus_repo, "commit", "--quiet", "-am", "A person's edit of one")
+    current = start(repo, settings, topic=None, model_name="scripted")
+    run(repo, current, ScriptedModel(keep_script("four", "Four")), settings)
+    git(corpus_repo, "reset", "--quiet", "--hard", "HEAD~1")
     reader = start(repo, settings, topic=None, model_name="scripted")
-    for entry in entries:
+    assert "corpus/pieces/four.md" not in git(corpus_repo, "ls-tree", "-r", "--name-only", "main")
+    pieces = ["corpus/pieces/one.md", "corpus/pieces/three.md", "corpus/pieces/four.md"]
+    for entry in [*entries, *pieces, "corpus/pieces/never.md"]:
         if not entry.endswith(".md"):
             continue
         rel = entry.removeprefix("corpus/")
@@ -295,10 +305,13 @@ def test_a_log_entrys_history_is_its_sessions_and_mains_not_the_whole_walk(
             *("log", "-p", "--no-color", "--no-ext-diff", "-n20", "--format=commit %h %cs %s"),
             *("main", "--glob=refs/agentgit/sessions/*", "--", entry),
         )
-        assert reader.history(rel) == walk
-        assert history._session_base(repo, rel)  # the bounded walk was the one taken
+        assert reader.history(rel) == walk, rel
+        if rel.startswith("log/"):
+            assert history._session_base(repo, rel)  # the bounded walk was the one taken
     shown = reader.history(abandoned.removeprefix("corpus/"))
     assert "Note on session 2" in shown and "Tried a draft; it went nowhere." in shown
+    assert "+title: Four" in reader.history("pieces/four.md")  # from the archive alone
+    assert "A person's edit of one" in reader.history("pieces/one.md")
     assert history._session_base(repo, "log/0009-none.md") == []
     assert history._session_base(repo, "pieces/one.md") == []
 
