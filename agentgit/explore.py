@@ -59,7 +59,8 @@ def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.
         max_chars=settings.orient_max_chars,
         recent_log=settings.orient_recent_log,
         today=session.today,
-        questions=questions.read(session.repo, settings.dead_after, session.meta.get("base")),
+        # A new session's head is its base: the tree the view read already.
+        questions=questions.read(session.repo, settings.dead_after, files=session.base_files()),
     )
 
 

@@ -198,13 +198,20 @@ def nearest_pieces(index: CorpusIndex, pieces: dict[str, str]) -> Nearest:
 # -- reading main -----------------------------------------------------------------------
 
 
-def read(repo: Repository, dead_after: int, rev: str | None = None) -> list[Question]:
+def read(
+    repo: Repository,
+    dead_after: int,
+    rev: str | None = None,
+    files: dict[str, str] | None = None,
+) -> list[Question]:
     """Every question on ``rev``'s log (main's by default), the most recently carried
-    first, with what its history says about it now."""
+    first, with what its history says about it now. ``files``: the regular files of
+    that commit (path -> blob), when the caller has them already."""
     from agentgit.index import CorpusIndex, index_path
     from agentgit.refs import MAIN
 
-    files = repo.tree_files(rev or MAIN, "corpus/log", "corpus/pieces")
+    if files is None:
+        files = repo.tree_files(rev or MAIN, "corpus/log", "corpus/pieces")
     logs = {
         path: sha
         for path, sha in files.items()

@@ -150,6 +150,17 @@ class Session:
             self._tree_files = None
         return self._tree
 
+    def base_files(self) -> dict[str, str]:
+        """The regular files (path under the repository -> blob) of the commit the
+        session started from, read from its tree before any step."""
+        base = self.meta.get("base") or self.head()
+        tree = self._tree_view(base)
+        return {
+            f"corpus/{path}": sha
+            for path, (mode, sha) in tree.entries.items()
+            if mode in ("100644", "100755")
+        }
+
     # -- the Workspace protocol ----------------------------------------------------
 
     def start_journal(self) -> None:
