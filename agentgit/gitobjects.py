@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from agentgit.errors import GitError
-from agentgit.gitrun import Git, run_git_bytes
+from agentgit.gitrun import BlobReader, Git
 
 
 @dataclass(frozen=True)
@@ -114,25 +114,16 @@ class Objects(Git):
                 files[path] = sha
         return files
 
+    _blobs: BlobReader | None = None  # started on the first read, kept for the rest
+
     def read_blobs(self, shas: Iterable[str]) -> dict[str, bytes]:
-        """The contents of many blobs in one `git cat-file --batch`."""
+        """The contents of many blobs, from one `git cat-file --batch` kept open."""
         wanted = list(dict.fromkeys(shas))
         if not wanted:
             return {}
-        out = run_git_bytes(
-            ["cat-file", "--batch"], self.top, "".join(f"{s}\n" for s in wanted).encode()
-        )
-        pos, blobs = 0, {}
-        for sha in wanted:
-            end = out.index(b"\n", pos)
-            header = out[pos:end].split()
-            pos = end + 1
-            if len(header) < 3:  # "<sha> missing"
-                continue
-            size = int(header[2])
-            blobs[sha] = out[pos : pos + size]
-            pos += size + 1
-        return blobs
+        if self._blobs is None:
+            self._blobs = BlobReader(self.top)
+        return self._blobs.read(wanted)
 
     def staged_files(self, pathspec: str) -> list[tuple[str, str]]:
         """(path, staged text) for files added or modified in the index: one diff for

@@ -15,6 +15,7 @@ import re
 import signal
 import subprocess
 import time
+import weakref
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from pathlib import Path
@@ -160,16 +161,101 @@ def run_git(
     return proc.stdout
 
 
-def run_git_bytes(args: list[str], cwd: Path, input: bytes) -> bytes:
-    """git with bytes in and out (blob contents are not always text)."""
+class BlobReader:
+    """One `git cat-file --batch` kept open for a process's reads, as git-revise keeps
+    one: a session reads blobs at most of its tool calls, and starting git for each read
+    cost more than the read. Started on first use. One that died (a signal to the
+    process group) is started again, once per read. It ends when its stdin closes: when
+    the reader is collected, closed, or the process exits, however it exits."""
+
+    # Requests written at once: they fit in a pipe's buffer, so git answering them can
+    # never wait on a writer that waits on git.
+    CHUNK = 500
+
+    def __init__(self, cwd: Path) -> None:
+        self.cwd = cwd
+        self._proc: subprocess.Popen[bytes] | None = None
+        self._finalizer: weakref.finalize | None = None
+
+    def read(self, shas: list[str]) -> dict[str, bytes]:
+        found: dict[str, bytes] = {}
+        for start in range(0, len(shas), self.CHUNK):
+            chunk = shas[start : start + self.CHUNK]
+            try:
+                found.update(self._read(chunk))
+            except (_Died, OSError):  # a fresh one answers, or says why it cannot
+                self.close()
+                try:
+                    found.update(self._read(chunk))
+                except (_Died, OSError) as exc:
+                    raise GitError(f"git cat-file failed: {self._why(exc)}") from None
+        return found
+
+    def _read(self, chunk: list[str]) -> dict[str, bytes]:
+        proc = self._started()
+        assert proc.stdin is not None and proc.stdout is not None
+        proc.stdin.write("".join(f"{sha}\n" for sha in chunk).encode())
+        proc.stdin.flush()
+        blobs = {}
+        for sha in chunk:
+            header = proc.stdout.readline().split()
+            if not header:
+                raise _Died
+            if len(header) < 3:  # "<sha> missing"
+                continue
+            size = int(header[2])
+            data = proc.stdout.read(size + 1)
+            if len(data) != size + 1:
+                raise _Died
+            blobs[sha] = data[:size]
+        return blobs
+
+    def _started(self) -> subprocess.Popen[bytes]:
+        if self._proc is None:
+            try:
+                self._proc = subprocess.Popen(
+                    ["git", "cat-file", "--batch"],
+                    cwd=self.cwd,
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    stderr=subprocess.PIPE,
+                )
+            except FileNotFoundError as exc:
+                raise GitError("git is not installed or not on PATH") from exc
+            self._finalizer = weakref.finalize(self, _end_reader, self._proc)
+        return self._proc
+
+    def _why(self, exc: BaseException) -> str:
+        """What a reader that stopped answering said on its way out (it is closed)."""
+        proc, why = self._proc, ""
+        if proc is not None and proc.stdin is not None and proc.stderr is not None:
+            with suppress(OSError):
+                proc.stdin.close()
+            with suppress(OSError, ValueError):
+                why = last_line(proc.stderr.read().decode(errors="replace"))
+        self.close()
+        return why or str(exc) or "it stopped answering"
+
+    def close(self) -> None:
+        if self._finalizer is not None:
+            self._finalizer()
+        self._proc = self._finalizer = None
+
+
+class _Died(Exception):
+    """The reader's output ended before its answer did."""
+
+
+def _end_reader(proc: subprocess.Popen[bytes]) -> None:
+    for stream in (proc.stdin, proc.stdout, proc.stderr):
+        with suppress(OSError):
+            if stream is not None:
+                stream.close()
     try:
-        proc = subprocess.run(["git", *args], cwd=cwd, input=input, capture_output=True)
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH") from exc
-    if proc.returncode != 0:
-        why = last_line(proc.stderr.decode(errors="replace"))
-        raise GitError(f"git {args[0]} failed: {why}")
-    return proc.stdout
+        proc.wait(timeout=5)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+        proc.wait()
 
 
 _LOCK = re.compile(r"Unable to create '([^']+\.lock)': File exists")

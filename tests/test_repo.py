@@ -5,6 +5,7 @@ repository (refs.py's names and RefUpdate: test_refs.py)."""
 
 from __future__ import annotations
 
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -81,6 +82,45 @@ def test_tree_files_lists_regular_files_only_and_read_blobs_reads_them_at_once(
     blobs = repo.read_blobs([every["dir/raw.bin"], every["a.txt"], every["a.txt"], missing])
     assert blobs == {every["dir/raw.bin"]: b"\x00\x01\xff\n", every["a.txt"]: b"one\ntwo\n"}
     assert repo.read_blobs([]) == {}
+
+
+def test_one_reader_answers_every_read_and_outlives_a_kill(top: Path, repo: Repository) -> None:
+    """read_blobs keeps one `cat-file --batch` open: it sees objects written after it
+    started, answers a read of more ids than a pipe holds, and one killed is replaced."""
+    texts = [f"blob {i}\n" * (i % 7 + 1) for i in range(1200)]
+    shas = [repo.hash_blob(t) for t in texts[:3]]
+    assert repo.read_blobs(shas) == {s: t.encode() for s, t in zip(shas, texts, strict=False)}
+    reader = repo._blobs
+    assert reader is not None and reader._proc is not None
+    first = reader._proc.pid
+    ids = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin-paths"],
+        cwd=top,
+        input=_files(top, texts),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    many = repo.read_blobs(ids)  # written after the reader started; 1,200 at once
+    assert [many[i] for i in ids] == [t.encode() for t in texts]
+    assert reader._proc.pid == first  # the same process answered
+    reader._proc.kill()
+    reader._proc.wait()
+    assert repo.read_blobs(ids[:2]) == {ids[0]: texts[0].encode(), ids[1]: texts[1].encode()}
+    assert reader._proc is not None and reader._proc.pid != first
+    reader.close()
+    assert reader._proc is None and repo.read_blobs(ids[:1]) == {ids[0]: texts[0].encode()}
+
+
+def _files(top: Path, texts: list[str]) -> str:
+    folder = top.parent / "texts"
+    folder.mkdir()
+    paths = []
+    for i, text in enumerate(texts):
+        path = folder / f"{i}.txt"
+        path.write_text(text, "utf-8")
+        paths.append(f"{path}\n")
+    return "".join(paths)
 
 
 def test_tree_with_file_and_commit_tree_build_a_commit_without_a_worktree(
