@@ -24,7 +24,8 @@ from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.settings import Settings
-from agentgit.tools import JUDGE_TOOLS, Keep, Toolbox
+from agentgit.tooldefs import JUDGE_TOOLS
+from agentgit.tools import Keep, Toolbox
 
 sys.path.insert(0, str(ROOT / "bench"))
 from gen_corpus import Text  # noqa: E402
