@@ -16,7 +16,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
 
-from agentgit import corpus, loading, novelty, questions
+from agentgit import corpus, loading, novelty, questions, similarity
 from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
@@ -88,7 +88,7 @@ class Workspace(Protocol):
     def history(self, path: str) -> str: ...
     def journal_path(self) -> Path: ...
     def start_journal(self) -> None: ...
-    def main_pieces(self) -> novelty.Pieces: ...
+    def main_pieces(self) -> similarity.Pieces: ...
     @property
     def memo(self) -> loading.Memo | None:
         """Where what is derived from a piece is kept between sessions (none: parse
