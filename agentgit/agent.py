@@ -30,7 +30,8 @@ from agentgit.models.base import Model, ModelRequest, ModelResponse, ProgressFn,
 from agentgit.scrub import scrub_text, secrets_from_env
 from agentgit.settings import Settings
 from agentgit.state import AgentState
-from agentgit.tools import JUDGE_TOOLS, TOOL_NAMES, Toolbox
+from agentgit.tooldefs import JUDGE_TOOLS, TOOL_NAMES
+from agentgit.tools import Toolbox
 
 NUDGE = (
     "You replied without calling a tool. Keep exploring with the tools, or end the "

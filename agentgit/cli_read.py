@@ -130,16 +130,17 @@ def map_command(output: Path | None) -> None:
     time by outcome, each kept piece's novelty, the cost per session and each
     question's lifeline; a session's title, summary and commits on hover or click."""
     from agentgit import map as landscape
+    from agentgit import mappage
 
     repo = _repo()
     # dead_after is the questions' setting (DESIGN §8), where this agentgit has it.
     dead_after = _settings(repo, {}).dead_after
     page = landscape.gather(repo, dead_after)
-    text = landscape.render(page)
+    text = mappage.render(page)
     if str(output) == "-":
         _echo(text, nl=False)  # user text is JSON-escaped in it: nothing is lost here
         return
-    target = landscape.write(text, (output or landscape.default_path(repo)).absolute())
+    target = mappage.write(text, (output or mappage.default_path(repo)).absolute())
     counts = ", ".join(f"{n} {o}" for o, n in sorted(page.counts().items()))
     _echo(f"Wrote the map of {len(page.sessions)} sessions ({counts or 'none yet'}) to {target}")
 

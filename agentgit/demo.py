@@ -12,7 +12,7 @@ import tempfile
 from collections.abc import Callable
 from pathlib import Path
 
-from agentgit import history, questions, refs, transcript
+from agentgit import history, mappage, questions, refs, transcript
 from agentgit import map as landscape
 from agentgit.claim import start
 from agentgit.errors import AgentgitError
@@ -67,7 +67,7 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     for q in questions.read(repo, settings.dead_after):
         echo("  " + q.describe().replace("\n", "\n  "))
     page = landscape.gather(repo, settings.dead_after)
-    target = landscape.write(landscape.render(page), landscape.default_path(repo))
+    target = mappage.write(mappage.render(page), mappage.default_path(repo))
     echo(f"\nThe map: {target} (open it in a browser)")
     echo(f"\nLook around: cd {directory} && {_program()} show 3 --transcript")
     return directory

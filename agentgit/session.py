@@ -17,7 +17,7 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus, faults, history, novelty, refs, transcript
+from agentgit import corpus, faults, history, novelty, refs, similarity, transcript
 from agentgit.diffsubject import describe
 from agentgit.errors import AgentgitError
 from agentgit.index import CorpusIndex, index_path
@@ -95,7 +95,7 @@ class Session:
         # its worktree while the tools run, so one rev-parse serves the whole loop.
         self._head: str | None = None
         self._index: CorpusIndex | None = None
-        self._main: novelty.Pieces | None = None
+        self._main: similarity.Pieces | None = None
         self.novelty_rev = MAIN  # what novelty compares drafts with (replay: the base)
 
     # -- names -----------------------------------------------------------------------
@@ -231,7 +231,7 @@ class Session:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
         return self._index
 
-    def main_pieces(self) -> novelty.Pieces:
+    def main_pieces(self) -> similarity.Pieces:
         self._main = novelty.main_pieces(self.repo, self._main, self.novelty_rev)
         return self._main
 

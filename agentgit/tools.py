@@ -1,32 +1,40 @@
-"""The tools the model calls (DESIGN §3): their definitions and what they do.
+"""Running the tools the model calls (DESIGN §3): `Toolbox`, and how a session ends.
 
 A tool never raises for bad input: it answers with an error result the model can
 read, and the session goes on. The two judging tools end the session by raising
 `Keep` or `Discard` (control flow through exceptions that carry the outcome).
 Nothing outside `corpus/` is ever read or written. The tools know no git: they read
 through the Workspace's view of corpus/ (a session's tree in git objects, or a plain
-directory) and write drafts and the journal into its corpus directory.
+directory) and write drafts and the journal into its corpus directory. What the model
+is told the tools are is `agentgit.tooldefs`; checking its input, `agentgit.toolinput`.
 """
 
 from __future__ import annotations
 
-import errno
-import os
 from dataclasses import dataclass, field
 from datetime import date
-from pathlib import Path, PurePosixPath
+from pathlib import Path
 from typing import Any, Protocol
 
-from agentgit import corpus, loading, novelty, questions
+from agentgit import corpus, loading, novelty, questions, similarity
 from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
 from agentgit.settings import Settings
-from agentgit.view import CorpusView, LeadsOut, decode, resolve
+from agentgit.tooldefs import JUDGE_TOOLS, LIST_PAGE, TOOL_DEFINITIONS, TOOL_NAMES, WRITING_TOOLS
+from agentgit.toolinput import (
+    ToolError,
+    in_corpus,
+    is_file,
+    linked,
+    opt_str,
+    plain,
+    req_str,
+    resolve_path,
+)
+from agentgit.view import CorpusView, decode
 
-JUDGE_TOOLS = ("crystallize", "abandon")
-NAME_MAX = 255  # bytes in one file name, on the file systems git runs on
 MAX_OVERLAP = 1_000  # characters of crystallize's overlap the record keeps
 
 
@@ -80,127 +88,12 @@ class Workspace(Protocol):
     def history(self, path: str) -> str: ...
     def journal_path(self) -> Path: ...
     def start_journal(self) -> None: ...
-    def main_pieces(self) -> novelty.Pieces: ...
+    def main_pieces(self) -> similarity.Pieces: ...
     @property
     def memo(self) -> loading.Memo | None:
         """Where what is derived from a piece is kept between sessions (none: parse
         every time)."""
         ...
-
-
-def _schema(props: dict[str, Any], required: list[str]) -> dict[str, Any]:
-    return {"type": "object", "properties": props, "required": required}
-
-
-_S = {"type": "string"}
-# Pieces a list_pieces call shows: a page fits in a tool result, and only that page is
-# parsed (on 10,000 pieces, parsing them all took 0.75 s to show a result cut to 80).
-LIST_PAGE = 50
-TOOL_DEFINITIONS: list[dict[str, Any]] = [
-    {
-        "name": "list_pieces",
-        "description": f"The index of crystallized pieces, {LIST_PAGE} at a time, by slug: "
-        "slug, title, summary, tags.",
-        "input_schema": _schema(
-            {
-                "tag": {**_S, "description": "only pieces with this tag"},
-                "offset": {
-                    "type": "integer",
-                    "minimum": 0,
-                    "description": "skip this many (the next page)",
-                },
-            },
-            [],
-        ),
-    },
-    {
-        "name": "read",
-        "description": "Read a file of the corpus: a piece (pieces/<slug>.md), a log entry "
-        "(log/<NNNN>-<slug>.md), a draft (drafts/<slug>.md) or PROGRAM.md.",
-        "input_schema": _schema({"path": {**_S, "description": "relative to corpus/"}}, ["path"]),
-    },
-    {
-        "name": "search",
-        "description": "Ranked passages from pieces, log entries and drafts matching a query.",
-        "input_schema": _schema(
-            {"query": _S, "limit": {"type": "integer", "minimum": 1, "maximum": 50}}, ["query"]
-        ),
-    },
-    {
-        "name": "history",
-        "description": "How a corpus file evolved on main and in past sessions, as diffs.",
-        "input_schema": _schema({"path": {**_S, "description": "relative to corpus/"}}, ["path"]),
-    },
-    {
-        "name": "write_draft",
-        "description": "Create or replace the draft drafts/<slug>.md (committed). A slug that "
-        "names an existing piece makes the draft a revision of it.",
-        "input_schema": _schema(
-            {
-                "slug": {**_S, "description": "lowercase a-z, 0-9 and '-', at most 64"},
-                "title": _S,
-                "body": {**_S, "description": "markdown, without frontmatter"},
-                "summary": {**_S, "description": "one line for the index"},
-                "tags": {"type": "array", "items": _S},
-            },
-            ["slug", "title", "body"],
-        ),
-    },
-    {
-        "name": "edit_draft",
-        "description": "Replace one exact occurrence of `old` with `new` in a draft (committed).",
-        "input_schema": _schema({"slug": _S, "old": _S, "new": _S}, ["slug", "old", "new"]),
-    },
-    {
-        "name": "note",
-        "description": "Append to this session's journal, its log entry (committed): what you "
-        "tried, what pulled, what did not, open questions.",
-        "input_schema": _schema({"text": _S}, ["text"]),
-    },
-    {
-        "name": "question",
-        "description": "Record a step on a question in this session's journal (committed). "
-        "open: a question that is really open (id and text). pursue: you worked on it "
-        "(text: what you tried, optional). answer: the pieces (kept or drafted now) that "
-        "answer it. drop: it is dead or no longer worth asking (why). Open a dropped or "
-        "possibly-dead one again when what made it flat has changed.",
-        "input_schema": _schema(
-            {
-                "action": {"type": "string", "enum": list(questions.ACTIONS)},
-                "id": {**_S, "description": "a slug naming the question, e.g. why-sessions-drift"},
-                "text": {**_S, "description": "open: the question; otherwise a remark"},
-                "why": {**_S, "description": "drop: why"},
-                "pieces": {"type": "array", "items": _S, "description": "answer: piece slugs"},
-            },
-            ["action", "id"],
-        ),
-    },
-    {
-        "name": "crystallize",
-        "description": "End the session and keep it: the named drafts become pieces and the "
-        "session merges to main. Only when a piece has really crystallized.",
-        "input_schema": _schema(
-            {
-                "slugs": {"type": "array", "items": _S, "minItems": 1},
-                "summary": _S,
-                "overlap": {**_S, "description": "what a near-duplicate adds to its neighbour"},
-            },
-            ["slugs", "summary"],
-        ),
-    },
-    {
-        "name": "abandon",
-        "description": "End the session without keeping a piece. The log entry (what was "
-        "explored, what did not pull, open questions) still lands on main; drafts are archived.",
-        "input_schema": _schema({"reason": _S, "summary": _S}, ["reason", "summary"]),
-    },
-]
-TOOL_NAMES = tuple(t["name"] for t in TOOL_DEFINITIONS)
-WRITING_TOOLS = ("write_draft", "edit_draft", "note", "question")  # each change is one commit
-
-
-class ToolError(Exception):
-    """Bad tool input: becomes an is_error tool_result."""
 
 
 @dataclass
@@ -302,7 +195,7 @@ class Toolbox:
     # -- reading -------------------------------------------------------------------
 
     def _tool_list_pieces(self, args: dict[str, Any]) -> ToolResult:
-        tag = _opt_str(args, "tag")
+        tag = opt_str(args, "tag")
         offset = args.get("offset", 0)
         if isinstance(offset, bool) or not isinstance(offset, int) or offset < 0:
             raise ToolError("list_pieces: offset must be an integer, 0 or more")
@@ -313,7 +206,7 @@ class Toolbox:
             s
             for s in loading.list_piece_slugs(root)
             if (plain and root.kind(f"pieces/{s}.md") != "link")
-            or self._in_corpus(f"pieces/{s}.md")
+            or in_corpus(root, f"pieces/{s}.md")
         ]
         memo = self.workspace.memo
         if tag:
@@ -345,7 +238,7 @@ class Toolbox:
         return ToolResult("\n".join(lines))
 
     def _tool_read(self, args: dict[str, Any]) -> ToolResult:
-        rel, target = self._resolve(_req_str(args, "path"))
+        rel, target = resolve_path(self._view(), req_str(args, "path"))
         view = self._view()
         if view.kind(target) != "file":
             raise ToolError(f"read: no file {rel!r} in the corpus")
@@ -355,7 +248,7 @@ class Toolbox:
             raise ToolError(f"read: {rel!r} is not UTF-8 text") from None
 
     def _tool_search(self, args: dict[str, Any]) -> ToolResult:
-        query = _req_str(args, "query").strip()
+        query = req_str(args, "query").strip()
         if not query:
             raise ToolError("search: query is empty")
         limit = args.get("limit", self.search_limit)
@@ -369,22 +262,22 @@ class Toolbox:
         )
 
     def _tool_history(self, args: dict[str, Any]) -> ToolResult:
-        rel, _ = self._resolve(_req_str(args, "path"))
+        rel, _ = resolve_path(self._view(), req_str(args, "path"))
         text = self.workspace.history(rel)
         return ToolResult(text or f"no history for {rel!r}")
 
     # -- writing -------------------------------------------------------------------
 
     def _tool_write_draft(self, args: dict[str, Any]) -> ToolResult:
-        slug = corpus.validate_slug(_req_str(args, "slug"))
-        body = _req_str(args, "body")
+        slug = corpus.validate_slug(req_str(args, "slug"))
+        body = req_str(args, "body")
         if len(body) > self.max_body_chars:
             raise ToolError(
                 f"write_draft: body is {len(body):,} characters; the limit is "
                 f"{self.max_body_chars:,}"
             )
         # A title is shown by `log`, `show` and pull requests: no control sequence in it.
-        meta: dict[str, Any] = {"title": clean_line(_req_str(args, "title"))}
+        meta: dict[str, Any] = {"title": clean_line(req_str(args, "title"))}
         if "summary" in args:
             meta["summary"] = args["summary"]
         if "tags" in args:
@@ -393,7 +286,7 @@ class Toolbox:
         meta = corpus.normalise_piece_meta(
             meta, today=self.workspace.today, session=self.workspace.session, existing=existing
         )
-        path = self._plain(f"drafts/{slug}.md")
+        path = plain(self.workspace.corpus_dir, f"drafts/{slug}.md")
         path.parent.mkdir(parents=True, exist_ok=True)
         # Encoded before the file is opened, so a value that cannot be written leaves the
         # old draft whole rather than truncated.
@@ -408,9 +301,9 @@ class Toolbox:
         )
 
     def _tool_edit_draft(self, args: dict[str, Any]) -> ToolResult:
-        slug = corpus.validate_slug(_req_str(args, "slug"))
-        old, new = _req_str(args, "old"), _req_str(args, "new")
-        path = self._plain(f"drafts/{slug}.md")
+        slug = corpus.validate_slug(req_str(args, "slug"))
+        old, new = req_str(args, "old"), req_str(args, "new")
+        path = plain(self.workspace.corpus_dir, f"drafts/{slug}.md")
         if not path.is_file():
             raise ToolError(f"edit_draft: no draft {slug!r}; write_draft creates one")
         if not old:
@@ -437,13 +330,13 @@ class Toolbox:
         )
 
     def _tool_note(self, args: dict[str, Any]) -> ToolResult:
-        text = _req_str(args, "text").strip()
+        text = req_str(args, "text").strip()
         if not text:
             raise ToolError("note: text is empty")
         if len(text) > self.max_body_chars:
             raise ToolError(f"note: text is over {self.max_body_chars:,} characters")
         path = self.workspace.journal_path()
-        self._plain(str(path.relative_to(self.workspace.corpus_dir)))
+        plain(self.workspace.corpus_dir, str(path.relative_to(self.workspace.corpus_dir)))
         self.workspace.start_journal()
         with path.open("a", encoding="utf-8") as handle:
             handle.write(f"\n{text}\n")
@@ -451,11 +344,11 @@ class Toolbox:
         return ToolResult(f"noted in the journal; committed: {subject}", commit=subject)
 
     def _tool_question(self, args: dict[str, Any]) -> ToolResult:
-        action = _req_str(args, "action").strip()
-        qid = corpus.validate_slug(_req_str(args, "id"))
+        action = req_str(args, "action").strip()
+        qid = corpus.validate_slug(req_str(args, "id"))
         path = self.workspace.journal_path()
         rel = str(path.relative_to(self.workspace.corpus_dir))
-        self._plain(rel)
+        plain(self.workspace.corpus_dir, rel)
         entry = corpus.parse_log_entry(path.read_text("utf-8"), rel) if path.is_file() else None
         mine = {q["id"]: q for q in (entry.questions if entry else [])}
         if self._asked is None:
@@ -466,8 +359,8 @@ class Toolbox:
         step = questions.step(
             action,
             qid,
-            text=" ".join((_opt_str(args, "text") or "").split()),
-            why=" ".join((_opt_str(args, "why") or "").split()),
+            text=" ".join((opt_str(args, "text") or "").split()),
+            why=" ".join((opt_str(args, "why") or "").split()),
             pieces=self._answering_pieces(args.get("pieces")) if action == "answer" else [],
             prior=prior,
             mine=mine.get(qid),
@@ -491,12 +384,12 @@ class Toolbox:
         if not isinstance(value, list) or not value:
             raise ToolError("question: answer needs pieces, a non-empty list of piece slugs")
         slugs = list(dict.fromkeys(corpus.validate_slug(s) for s in value))
-        root = self.workspace.corpus_dir
+        root, view = self.workspace.corpus_dir, self._view()
         missing = [
             s
             for s in slugs
-            if not (self._in_corpus(f"pieces/{s}.md") and self._is_file(f"pieces/{s}.md"))
-            and not (not self._linked(f"drafts/{s}.md") and (root / "drafts" / f"{s}.md").is_file())
+            if not (in_corpus(view, f"pieces/{s}.md") and is_file(view, f"pieces/{s}.md"))
+            and not (not linked(root, f"drafts/{s}.md") and (root / "drafts" / f"{s}.md").is_file())
         ]
         if missing:
             raise ToolError(
@@ -514,7 +407,8 @@ class Toolbox:
         if not isinstance(slugs, list) or not slugs:
             raise ToolError("crystallize: slugs must be a non-empty list of draft slugs")
         checked = [corpus.validate_slug(s) for s in slugs]
-        missing = [s for s in checked if not self._plain(f"drafts/{s}.md").is_file()]
+        root = self.workspace.corpus_dir
+        missing = [s for s in checked if not plain(root, f"drafts/{s}.md").is_file()]
         if missing:
             raise ToolError(f"crystallize: no draft {', '.join(missing)}; write_draft first")
         texts = {}
@@ -522,8 +416,8 @@ class Toolbox:
             draft = f"drafts/{slug}.md"
             texts[slug] = (self._drafts_dir() / f"{slug}.md").read_text("utf-8")
             corpus.parse_piece(texts[slug], draft)
-        summary = _req_str(args, "summary").strip()
-        overlap = clean_line(_opt_str(args, "overlap") or "", secrets_from_env())[:MAX_OVERLAP]
+        summary = req_str(args, "summary").strip()
+        overlap = clean_line(opt_str(args, "overlap") or "", secrets_from_env())[:MAX_OVERLAP]
         found = novelty.safe_measure(self.workspace.main_pieces(), texts, self.novelty_min)
         near = [n for n in found if n.near_duplicate]
         # The last turn may only judge: a refusal there would end the session abandoned,
@@ -535,19 +429,12 @@ class Toolbox:
         raise Keep(list(texts), summary, [n.record() for n in found])
 
     def _tool_abandon(self, args: dict[str, Any]) -> ToolResult:
-        reason = _req_str(args, "reason").strip()
+        reason = req_str(args, "reason").strip()
         if not reason:
             raise ToolError("abandon: reason is empty")
-        raise Discard(" ".join(reason.split())[:300], _req_str(args, "summary").strip())
+        raise Discard(" ".join(reason.split())[:300], req_str(args, "summary").strip())
 
     # -- helpers -------------------------------------------------------------------
-
-    def _is_file(self, rel: str) -> bool:
-        """Whether corpus/<rel>, links followed, is a plain file of the view."""
-        try:
-            return self._view().kind(resolve(self._view(), rel)) == "file"
-        except (LeadsOut, OSError):
-            return False
 
     def _view(self) -> CorpusView:
         # One per call: a session's view asks git where its head is, and list_pieces
@@ -567,90 +454,3 @@ class Toolbox:
         pieces, _ = loading.load_pieces(self._view(), [slug])
         # A link out of the corpus, a broken human-written piece: the revision starts afresh.
         return pieces[0] if pieces else None
-
-    def _linked(self, rel: str) -> bool:
-        """Whether corpus/<rel> or a directory on the way to it is a symbolic link."""
-        path = str(self.workspace.corpus_dir)
-        for part in rel.split("/"):
-            if part in ("", "."):
-                continue
-            path = f"{path}/{part}"
-            if os.path.islink(path):
-                return True
-        return False
-
-    def _in_corpus(self, rel: str) -> bool:
-        """Whether corpus/<rel>, links followed, stays in the corpus: a person's symlink
-        in pieces/ may point anywhere."""
-        try:
-            resolve(self._view(), rel)
-        except (LeadsOut, OSError):
-            return False
-        return True
-
-    def _plain(self, rel: str) -> Path:
-        """corpus/<rel> to write (or read before writing): refused when it or a directory
-        on the way is a symbolic link, which could lead out of the corpus or onto a piece."""
-        if self._linked(rel):
-            raise ToolError(
-                f"{rel} goes through a symbolic link; the tools write only plain files in corpus/"
-            )
-        return self.workspace.corpus_dir / rel
-
-    def _resolve(self, raw: str) -> tuple[str, str]:
-        """A path relative to corpus/, refused if it could leave it: (as given, with its
-        links followed)."""
-        raw = raw.strip()
-        if not raw:
-            raise ToolError("path is empty")
-        if "\0" in raw or "\\" in raw:
-            raise ToolError(f"path {raw!r} has characters a corpus path cannot have")
-        pure = PurePosixPath(raw)
-        if pure.is_absolute() or raw.startswith("~"):
-            raise ToolError(f"path {raw!r} is absolute; give a path relative to corpus/")
-        if ".." in pure.parts:
-            raise ToolError(f"path {raw!r} leaves corpus/ ('..' is not allowed)")
-        if any(len(part.encode("utf-8", "surrogateescape")) > NAME_MAX for part in pure.parts):
-            # Said here, whatever the view: a tree in git objects has no such bound.
-            raise ToolError(f"path {raw!r} has a name too long for a file ({NAME_MAX} bytes)")
-        if pure.parts and pure.parts[0] == "corpus":
-            pure = PurePosixPath(*pure.parts[1:]) if len(pure.parts) > 1 else PurePosixPath(".")
-        try:
-            target = resolve(self._view(), str(pure))
-        except LeadsOut:
-            raise ToolError(f"path {raw!r} points outside corpus/") from None
-        except OSError as exc:
-            if exc.errno != errno.ELOOP:
-                raise  # a name too long for the file system: call() says so
-            loop = "cannot be resolved (a loop of symbolic links?)"
-            raise ToolError(f"path {raw!r} {loop}") from None
-        return str(pure), target
-
-
-def _req_str(args: dict[str, Any], key: str) -> str:
-    value = args.get(key)
-    if value is None:
-        raise ToolError(f"missing required field {key!r}")
-    if not isinstance(value, str):
-        raise ToolError(f"field {key!r} must be a string")
-    return _text(key, value)
-
-
-def _opt_str(args: dict[str, Any], key: str) -> str | None:
-    value = args.get(key)
-    if value is None:
-        return None
-    if not isinstance(value, str):
-        raise ToolError(f"field {key!r} must be a string")
-    return _text(key, value)
-
-
-def _text(key: str, value: str) -> str:
-    if "\0" in value:
-        # A NUL makes git treat a draft as binary; no field has a use for one.
-        raise ToolError(f"field {key!r} contains a NUL byte")
-    try:
-        value.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ToolError(f"field {key!r} is not valid Unicode (a lone surrogate?)") from None
-    return value

@@ -12,8 +12,8 @@ from pathlib import Path
 
 from agentgit import corpus
 from agentgit.index import CorpusIndex, search_directory
-from agentgit.novelty import Pieces
 from agentgit.search import Passage
+from agentgit.similarity import Pieces
 from agentgit.view import DirView
 
 

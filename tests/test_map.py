@@ -19,7 +19,7 @@ from scripts import abandon, crystallize, draft, keep_script, note
 from synthetic import Made, build
 from test_remote import attach
 
-from agentgit import gitrun, history
+from agentgit import gitrun, history, mappage
 from agentgit import map as landscape
 from agentgit.lifecycle import run, start
 from agentgit.models.scripted import ScriptedModel
@@ -309,7 +309,7 @@ def test_user_text_cannot_close_the_script_or_become_markup(page: Path) -> None:
 
 def test_the_repository_name_is_escaped_in_the_markup_too() -> None:
     name = "</title><script>alert(1)</script>"
-    text = landscape.render(landscape.Landscape(name, "2026-01-02T03:04:05Z", 3, [], []))
+    text = mappage.render(landscape.Landscape(name, "2026-01-02T03:04:05Z", 3, [], []))
     assert "<script>alert" not in text and "&lt;/title&gt;&lt;script&gt;alert(1)" in text
     assert payload(text)["name"] == name
 
@@ -431,7 +431,7 @@ def test_five_thousand_sessions_take_a_handful_of_git_calls_and_a_few_mb(
     assert sum(len(s.novelty) for s in seen.sessions) == made.pieces
     assert {q.id: q.events[-1].status for q in seen.questions} == made.questions
 
-    target = landscape.write(landscape.render(seen), tmp_path / "large.html")
+    target = mappage.write(mappage.render(seen), tmp_path / "large.html")
     assert target.stat().st_size < 4_000_000
     status = body_of(browser.dom(target, tmp_path / "profile"))
     assert status.get("data-status") == "drawn", status

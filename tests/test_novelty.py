@@ -18,13 +18,14 @@ from scripts import crystallize, draft, turn
 from test_index import damage_file
 from test_review import merge_on_remote, reviewed
 
-from agentgit import check, corpus, novelty
+from agentgit import check, corpus, novelty, similarity
 from agentgit.index import CorpusIndex, index_path
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 from agentgit.repo import Repository
 from agentgit.settings import Settings
-from agentgit.tools import JUDGE_TOOLS, Keep, Toolbox
+from agentgit.tooldefs import JUDGE_TOOLS
+from agentgit.tools import Keep, Toolbox
 
 sys.path.insert(0, str(ROOT / "bench"))
 from gen_corpus import Text  # noqa: E402
@@ -76,28 +77,28 @@ def piece(title: str, body: str) -> str:
     return corpus.render_piece({"title": title}, body)
 
 
-def pieces_of(texts: dict[str, str], path: Path | None = None) -> novelty.Pieces:
+def pieces_of(texts: dict[str, str], path: Path | None = None) -> similarity.Pieces:
     blobs = Blobs()
     files = {f"pieces/{slug}.md": blobs.add(text) for slug, text in texts.items()}
-    return novelty.Pieces(CorpusIndex(path, blobs), files)
+    return similarity.Pieces(CorpusIndex(path, blobs), files)
 
 
 # -- the similarity ------------------------------------------------------------------
 
 
 def test_identical_texts_are_one_unrelated_zero_and_sharing_in_between() -> None:
-    assert novelty.similarity(TIDES, TIDES).similarity == pytest.approx(1.0)
-    assert novelty.similarity(RIVERS, ORBITS).similarity == 0.0  # no word in common
-    assert novelty.similarity(TIDES, BAKING).similarity < 0.1  # "water", nothing else
-    shared = novelty.similarity(RIVERS, RIVERS.replace("mountains", "hills") + HARBOURS)
+    assert similarity.similarity(TIDES, TIDES).similarity == pytest.approx(1.0)
+    assert similarity.similarity(RIVERS, ORBITS).similarity == 0.0  # no word in common
+    assert similarity.similarity(TIDES, BAKING).similarity < 0.1  # "water", nothing else
+    shared = similarity.similarity(RIVERS, RIVERS.replace("mountains", "hills") + HARBOURS)
     assert 0.3 < shared.similarity < 0.95
-    back = novelty.similarity(RIVERS.replace("mountains", "hills") + HARBOURS, RIVERS)
+    back = similarity.similarity(RIVERS.replace("mountains", "hills") + HARBOURS, RIVERS)
     assert back.similarity == pytest.approx(shared.similarity)  # symmetric
 
 
 def test_a_claim_restated_inside_a_longer_piece_is_a_restatement() -> None:
     longer = "\n\n".join([RIVERS, BAKING, HARBOURS, ORBITS, TIDES_CLAIM]) + "\n"
-    compared = novelty.similarity(piece("Tides", TIDES), piece("Many things", longer))
+    compared = similarity.similarity(piece("Tides", TIDES), piece("Many things", longer))
     assert compared.whole < 0.5  # on the whole, a different piece
     assert compared.paragraph == pytest.approx(1.0)  # but one paragraph is the same claim
     assert compared.similarity == compared.paragraph
@@ -108,13 +109,13 @@ def test_a_claim_restated_inside_a_longer_piece_is_a_restatement() -> None:
 
 def test_a_short_paragraph_is_not_compared_on_its_own() -> None:
     # A shared one-line heading would make two unrelated pieces look the same.
-    a = novelty.similarity(f"## Notes on water\n\n{BAKING}", f"## Notes on water\n\n{ORBITS}")
+    a = similarity.similarity(f"## Notes on water\n\n{BAKING}", f"## Notes on water\n\n{ORBITS}")
     assert a.paragraph < 0.3 and a.lines != (1, 1)
-    assert len(novelty.text_terms("## Notes on water\n").paras) == 0
+    assert len(similarity.text_terms("## Notes on water\n").paras) == 0
 
 
 def test_a_word_most_pieces_have_weighs_less_than_a_rare_one() -> None:
-    weights = novelty.Weights({"water": 99, "estuary": 1}, 100)
+    weights = similarity.Weights({"water": 99, "estuary": 1}, 100)
     assert weights.idf("water") < weights.idf("estuary")
     vec = weights.vector({"water": 1, "estuary": 1})
     assert vec["estuary"] > vec["water"]
@@ -133,12 +134,12 @@ FIVE = {
 }
 
 
-def brute_force_closest(pieces: novelty.Pieces) -> tuple[float, set[str]]:
+def brute_force_closest(pieces: similarity.Pieces) -> tuple[float, set[str]]:
     weights = pieces.weights()
     terms = pieces.terms(pieces.files.values())
-    vectors = {p: novelty.Vectors(terms[b], weights) for p, b in pieces.files.items()}
+    vectors = {p: similarity.Vectors(terms[b], weights) for p, b in pieces.files.items()}
     pairs = [
-        (novelty.compare(vectors[a], vectors[b]).similarity, {a, b})
+        (similarity.compare(vectors[a], vectors[b]).similarity, {a, b})
         for a, b in itertools.combinations(sorted(vectors), 2)
     ]
     return max(pairs, key=lambda p: p[0])
@@ -194,7 +195,7 @@ def test_document_frequencies_follow_main_by_the_blobs_that_changed(tmp_path: Pa
     pieces.files["pieces/extra.md"] = blobs.add(piece("Extra", ORBITS + "\nMoons orbit too.\n"))
     del pieces.files["pieces/baking.md"]
     updated = pieces.weights()
-    fresh = novelty.Pieces(CorpusIndex(None, blobs), dict(pieces.files)).weights()
+    fresh = similarity.Pieces(CorpusIndex(None, blobs), dict(pieces.files)).weights()
     assert updated.df == fresh.df and updated.n == fresh.n == 5
     assert "yeast" not in updated.df and updated.df["orbit"] == 2
 
@@ -220,7 +221,7 @@ def large(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, Blobs, dict[s
         meta = {"title": text.title(theme), "summary": text.sentence(theme)}
         files[f"pieces/p{i:04d}.md"] = blobs.add(corpus.render_piece(meta, text.body(theme)))
     path = tmp_path_factory.mktemp("large") / "i.sqlite"
-    novelty.Pieces(CorpusIndex(path, blobs), files).weights()
+    similarity.Pieces(CorpusIndex(path, blobs), files).weights()
     return path, blobs, files
 
 
@@ -229,7 +230,7 @@ def test_a_large_corpus_calibrates_on_a_sample_and_then_on_what_is_new(
 ) -> None:
     path, blobs, files = large
     index = CountingIndex(path, blobs)
-    pieces = novelty.Pieces(index, dict(files))
+    pieces = similarity.Pieces(index, dict(files))
     weights = pieces.weights()
     limit = novelty.threshold(pieces, weights)
     assert novelty.FLOOR <= limit.value <= novelty.CEILING

@@ -24,15 +24,8 @@ from agentgit import corpus
 from agentgit.lifecycle import Session, start
 from agentgit.repo import Repository
 from agentgit.settings import Settings
-from agentgit.tools import (
-    JUDGE_TOOLS,
-    LIST_PAGE,
-    TOOL_NAMES,
-    Discard,
-    Keep,
-    Toolbox,
-    ToolResult,
-)
+from agentgit.tooldefs import JUDGE_TOOLS, LIST_PAGE, TOOL_NAMES
+from agentgit.tools import Discard, Keep, Toolbox, ToolResult
 
 SECRET = "TOPSECRET-7f3a"
 MAX_BODY = 2_000
