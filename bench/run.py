@@ -796,7 +796,7 @@ def bench_startup(place: Place, agentgit: str, runs: int) -> list[dict[str, Any]
 
 def session_breakdown(repo_dir: Path) -> dict[str, dict[str, float]]:
     """Where a session's time goes: the same 40-turn script, tool by tool, in-process."""
-    from agentgit.tools import SessionEnd
+    from agentgit.ending import SessionEnd
 
     spent: dict[str, dict[str, float]] = {}
     with opened_session(repo_dir, "bench breakdown") as (_, _, _, toolbox):
