@@ -11,6 +11,7 @@ commit. A cost recorded as unknown (a local model) counts as $0, and says so.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -72,10 +73,13 @@ def _ended(commit: Commit) -> datetime:
 
 
 def _cost(commit: Commit) -> float | None:
+    """The dollars a landing records; None when it is unknown or not a cost at all (a
+    trailer edited to `nan` would pass every cap, one of `-5` would lower the spend)."""
     try:
-        return float(commit.trailers.get("Agentgit-Cost", "unknown"))
+        cost = float(commit.trailers.get("Agentgit-Cost", "unknown"))
     except ValueError:
         return None
+    return cost if math.isfinite(cost) and cost >= 0 else None
 
 
 def caps(settings: Settings) -> dict[str, float]:

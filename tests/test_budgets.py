@@ -293,3 +293,17 @@ def test_a_session_of_unknown_cost_starts_and_says_it_counts_as_zero(
         "message": "this session's cost is unknown and 1 recent "
         "session had an unknown cost: counted as $0 against the spending caps",
     } in events
+
+
+@pytest.mark.parametrize(
+    ("trailer", "cost"),
+    [("0.25", 0.25), ("0", 0.0), ("unknown", None), ("nan", None), ("inf", None), ("-5", None)],
+)
+def test_a_recorded_cost_that_is_not_a_cost_counts_as_unknown(
+    trailer: str, cost: float | None
+) -> None:
+    from agentgit.gitlog import Commit
+    from agentgit.ledger import _cost
+
+    commit = Commit("0" * 40, [], "2026-01-02T00:00:00Z", "s", "", {"Agentgit-Cost": trailer})
+    assert _cost(commit) == cost
