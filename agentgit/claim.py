@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import json
 import random
-import re
 import time
 from contextlib import suppress
 from typing import Any
@@ -41,10 +40,7 @@ def _used_ids(repo: Repository) -> set[int]:
             number = refs.number_of(ref)
             if number is not None:
                 ids.add(number)
-    for name in repo.ls_tree_names(MAIN, "corpus/log"):
-        match = re.match(r"(\d+)-", name.rsplit("/", 1)[-1])
-        if match:
-            ids.add(int(match.group(1)))
+    ids |= {n for n in map(corpus.log_session, repo.ls_tree_names(MAIN, "corpus/log")) if n}
     return ids
 
 

@@ -114,6 +114,16 @@ def slug_of(path: str) -> str:
     return name[:-3] if name.endswith(".md") else name
 
 
+_LEADING_ID = re.compile(r"(\d+)-")
+
+
+def log_session(name: str) -> int | None:
+    """The session a file in corpus/log/ names by its leading number, however the rest
+    of its name is spelled: the id a badly named entry holds is still taken."""
+    match = _LEADING_ID.match(name.rsplit("/", 1)[-1])
+    return int(match.group(1)) if match else None
+
+
 def log_entry_name(session: int, slug: str) -> str:
     return f"log/{session:04d}-{validate_slug(slug)}.md"
 

@@ -9,10 +9,9 @@ built on the remote's main as just fetched.
 
 from __future__ import annotations
 
-import re
 from enum import Enum
 
-from agentgit import refs
+from agentgit import corpus, refs
 from agentgit.errors import AgentgitError
 from agentgit.gitrefs import RefUpdate
 from agentgit.refs import MAIN_REF
@@ -72,10 +71,8 @@ def used_ids(repo: Repository, remote: str, with_log: bool = True) -> set[int]:
         if number is not None:
             ids.add(number)
     if with_log and fetch_main(repo, remote):
-        for name in repo.ls_tree_names(tracking(remote), "corpus/log"):
-            match = re.match(r"(\d+)-", name.rsplit("/", 1)[-1])
-            if match:
-                ids.add(int(match.group(1)))
+        names = repo.ls_tree_names(tracking(remote), "corpus/log")
+        ids |= {n for n in map(corpus.log_session, names) if n}
     return ids
 
 

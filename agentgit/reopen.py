@@ -74,10 +74,7 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
 
 
 def _logged_on_main(repo: Repository, number: int) -> bool:
-    return any(
-        name.rsplit("/", 1)[-1].startswith(f"{number:04d}-")
-        for name in repo.ls_tree_names(MAIN, "corpus/log")
-    )
+    return number in map(corpus.log_session, repo.ls_tree_names(MAIN, "corpus/log"))
 
 
 def _restore_branch(repo: Repository, number: int) -> bool:

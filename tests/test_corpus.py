@@ -367,3 +367,19 @@ def test_normalise_either_valid_or_corpus_error(meta: dict[Any, Any], session: i
     piece = parse_piece(text, "corpus/pieces/p.md")
     assert piece.meta() == out
     assert check_text("corpus/pieces/p.md", text) == []
+
+
+@pytest.mark.parametrize(
+    ("name", "session"),
+    [
+        ("corpus/log/0007-tides.md", 7),
+        ("0012-Badly_Named.md", 12),  # a person's misnamed entry still holds its id
+        ("12345-x.md", 12345),
+        ("corpus/log/notes.md", None),
+        ("x-0007.md", None),
+    ],
+)
+def test_log_session_is_the_leading_number_of_an_entry_name(name: str, session: int | None) -> None:
+    from agentgit.corpus import log_session
+
+    assert log_session(name) == session
