@@ -19,8 +19,8 @@ from agentgit.corpus import LOG_NAME_RE, LogEntry
 from agentgit.errors import CorpusError
 from agentgit.refs import MAIN
 from agentgit.repo import Repository
+from agentgit.settings import DEAD_AFTER
 
-DEAD_AFTER = 3  # DESIGN §8: pursued in this many sessions without an answer
 # Bounds on what one session carries into the page, so 5,000 sessions stay a few MB.
 MAX_TITLE = 200
 MAX_SUMMARY = 600

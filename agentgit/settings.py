@@ -24,6 +24,11 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+# Sessions that pursue a question without a kept answer before it is possibly dead
+# (DESIGN §8): the default wherever a question's state is derived.
+DEAD_AFTER = 3
+
+
 @dataclass
 class Settings:
     model: str = DEFAULT_MODEL
@@ -47,8 +52,7 @@ class Settings:
     max_result_chars: int = 12_000
     reasoning_chars: int = 4_000
     search_limit: int = 8
-    # Sessions that pursue a question without a kept answer before it is possibly dead.
-    dead_after: int = 3
+    dead_after: int = DEAD_AFTER
     merge_retries: int = 10
     # Model access (the Anthropic provider reads these).
     max_retries: int = 4

@@ -21,7 +21,7 @@ from agentgit.ending import Judgement, Outcome, SessionEnd
 from agentgit.errors import CorpusError
 from agentgit.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.search import Passage
-from agentgit.settings import Settings
+from agentgit.settings import DEAD_AFTER, Settings
 from agentgit.tooldefs import JUDGE_TOOLS, LIST_PAGE, TOOL_DEFINITIONS, TOOL_NAMES, WRITING_TOOLS
 from agentgit.toolinput import (
     ToolError,
@@ -103,7 +103,7 @@ class Toolbox:
     max_result_chars: int = 12_000
     search_limit: int = 8
     novelty_min: str | float = "auto"
-    dead_after: int = 3  # sessions pursuing a question without an answer: possibly dead
+    dead_after: int = DEAD_AFTER  # sessions pursuing a question without an answer
     reasoning: str = ""
     turn: int = 0
     allowed: tuple[str, ...] = TOOL_NAMES
