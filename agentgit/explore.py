@@ -49,7 +49,10 @@ def program_warning(repo: Repository) -> str | None:
     }.get(state)
 
 
-def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.Problem]]:
+def orientation(
+    session: Session, settings: Settings, asked: list[questions.Question] | None = None
+) -> tuple[str, list[corpus.Problem]]:
+    """The first user turn; `asked`: main's questions, when the caller read them."""
     from agentgit.orient import build_orientation
 
     return build_orientation(
@@ -59,9 +62,14 @@ def orientation(session: Session, settings: Settings) -> tuple[str, list[corpus.
         max_chars=settings.orient_max_chars,
         recent_log=settings.orient_recent_log,
         today=session.today,
-        # A new session's head is its base: the tree the view read already.
-        questions=questions.read(session.repo, settings.dead_after, files=session.base_files()),
+        questions=main_questions(session, settings) if asked is None else asked,
     )
+
+
+def main_questions(session: Session, settings: Settings) -> list[questions.Question]:
+    """The questions main's log left when the session started. A new session's head is
+    its base: the tree its view read already."""
+    return questions.read(session.repo, settings.dead_after, files=session.base_files())
 
 
 def run(
@@ -77,8 +85,10 @@ def run(
     progress = progress or (lambda event, data: None)
     path = transcript_path(repo, session.session)
     with lock(repo, session.session):
+        asked = None
         if state is None or not state.messages:  # a fresh start, or killed before turn 1
-            text, problems = orientation(session, settings)
+            asked = main_questions(session, settings)
+            text, problems = orientation(session, settings, asked)
             for problem in problems:
                 progress("warning", {"message": f"skipped {problem}"})
             state = AgentState(
@@ -92,6 +102,8 @@ def run(
             transcript.save(path, session.meta, current)
 
         toolbox = Toolbox.for_settings(session, settings)
+        if asked is not None:  # the question tool starts from what the orientation showed
+            toolbox.asked = {q.id: q for q in asked}
         agent = Agent(
             model,
             toolbox,

@@ -113,7 +113,7 @@ class Toolbox:
     _seen: CorpusView | None = None  # the workspace's view, fetched once per call
     # The questions as main's log left them when the session started: read once, as
     # the session never changes another session's entry.
-    _asked: dict[str, questions.Question] | None = field(default=None, repr=False)
+    asked: dict[str, questions.Question] | None = field(default=None, repr=False)
 
     @classmethod
     def for_settings(cls, workspace: Workspace, settings: Settings) -> Toolbox:
@@ -351,11 +351,11 @@ class Toolbox:
         plain(self.workspace.corpus_dir, rel)
         entry = corpus.parse_log_entry(path.read_text("utf-8"), rel) if path.is_file() else None
         mine = {q["id"]: q for q in (entry.questions if entry else [])}
-        if self._asked is None:
-            self._asked = questions.before_session(
+        if self.asked is None:
+            self.asked = questions.before_session(
                 self._view(), self.workspace.session, self.dead_after
             )
-        prior = self._asked.get(qid)
+        prior = self.asked.get(qid)
         step = questions.step(
             action,
             qid,

@@ -14,7 +14,7 @@ import pytest
 from conftest import agentgit, git
 from scripts import Turn, abandon, crystallize, draft, note, turn
 
-from agentgit import check, corpus, questions
+from agentgit import check, corpus, explore, questions
 from agentgit.corpus import LogEntry
 from agentgit.index import CorpusIndex
 from agentgit.lifecycle import Result, run, start
@@ -371,6 +371,28 @@ def test_the_tool_refuses_what_main_says_is_not_so(corpus_repo: Path) -> None:
     assert late.is_error and "was dropped in session 0001; open it again" in late.text
     assert not toolbox.call("question", {"action": "open", "id": "gone", "text": "Gone?"}).is_error
     assert "opened (reopened): Gone?" in _journal(toolbox).body
+
+
+def test_the_tool_starts_from_the_questions_the_orientation_read(corpus_repo: Path) -> None:
+    """A session's question tool is given the questions the orientation read from main
+    (one read of the log, cached), where a toolbox on its own reads the log again: the
+    two agree on everything the tool asks of a question."""
+    repo, settings = Repository.discover(corpus_repo), Settings(model="scripted")
+    opened = turn("question", {"action": "open", "id": "drift", "text": DRIFT})
+    dropped = turn("question", {"action": "open", "id": "gone", "text": "Gone?"})
+    drop = turn("question", {"action": "drop", "id": "gone", "why": "flat"})
+    _session(repo, [opened, dropped, drop, abandon("asked")], settings)
+    pursue = turn("question", {"action": "pursue", "id": "drift"})
+    _session(repo, [pursue, abandon("pursued")], settings)
+    session = start(repo, settings, topic="Next", model_name="scripted")
+    read = {q.id: q for q in explore.main_questions(session, settings)}
+    alone = questions.before_session(session.view, session.session, settings.dead_after)
+
+    def used(q: questions.Question) -> tuple[object, ...]:
+        return (q.status, q.text, q.opened, q.sessions, q.pursued, q.possibly_dead, q.pieces)
+
+    assert set(read) == set(alone) == {"drift", "gone"}
+    assert {k: used(q) for k, q in read.items()} == {k: used(q) for k, q in alone.items()}
 
 
 # -- a question's whole life, across real sessions -----------------------------------------
