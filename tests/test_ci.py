@@ -113,6 +113,27 @@ def test_the_workflow_uploads_the_map_and_links_it_from_the_summary() -> None:
     assert "($MAP_URL)" in link["run"] and '>> "$GITHUB_STEP_SUMMARY"' in link["run"]
 
 
+def test_the_workflow_restores_the_caches_a_session_derives_from_git() -> None:
+    steps = yaml.safe_load(render_workflow())["jobs"]["session"]["steps"]
+    names = [s.get("name") for s in steps]
+    cache = steps[names.index("Restore agentgit's caches")]
+    assert names.index("Restore agentgit's caches") < names.index("Session")
+    assert cache["uses"] == "actions/cache@v4"
+    # Where agentgit keeps them in a clone (its state directory is .git/agentgit).
+    from agentgit.history import LOG_CACHE
+    from agentgit.index import index_path
+
+    state = Path(".git/agentgit")
+    assert cache["with"]["path"].split() == [
+        index_path(state).parent.as_posix(),
+        (state / "questions").as_posix(),
+        (state / LOG_CACHE).as_posix(),
+    ]
+    # A new entry each run, restored from the newest: the caches only grow.
+    assert cache["with"]["key"] == "agentgit-caches-${{ github.run_id }}"
+    assert cache["with"]["restore-keys"] == "agentgit-caches-"
+
+
 def test_init_ci_never_overwrites_an_existing_workflow(tmp_path: Path) -> None:
     repo = tmp_path / "corpus"
     mine = repo / WORKFLOW_PATH
