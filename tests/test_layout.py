@@ -193,3 +193,119 @@ def test_the_output_check_sees_a_print_and_an_exit(tmp_path: Path) -> None:
         "calls print(",
         "calls sys.exit(",
     ]
+
+
+# Which may import which: each band imports only from itself and the bands below it.
+# A new module must be placed in one (the README's module map names them).
+BANDS: list[tuple[str, set[str]]] = [
+    (
+        "the command line",
+        {"cli", "cli_setup", "cli_session", "cli_read", "cli_report", "cli_shared", "__main__"},
+    ),
+    (
+        "a session's stages",
+        {
+            "lifecycle",
+            "abandon",
+            "reopen",
+            "replay",
+            "demo",
+            "explore",
+            "judge",
+            "land",
+            "sync",
+            "review",
+            "claim",
+            "mainline",
+        },
+    ),
+    (
+        "what a session is; what sessions left",
+        {"session", "history", "ledger", "map", "mappage", "transcript"},
+    ),
+    (
+        "the agent and its tools",
+        {
+            "agent",
+            "tools",
+            "tooldefs",
+            "toolinput",
+            "budget",
+            "state",
+            "ending",
+            "orient",
+            "messages",
+        },
+    ),
+    (
+        "the corpus and its landscape",
+        {
+            "questions",
+            "novelty",
+            "similarity",
+            "feedback",
+            "remote",
+            "skeleton",
+            "index",
+            "search",
+            "loading",
+            "check",
+            "corpus",
+            "fields",
+            "view",
+            "diffsubject",
+        },
+    ),
+    (
+        "the git layer",
+        {
+            "repo",
+            "gitrun",
+            "gitobjects",
+            "gitrefs",
+            "gitworktrees",
+            "gitnotes",
+            "gitremote",
+            "gitlog",
+            "refs",
+        },
+    ),
+    (
+        "foundations",
+        {
+            "agentgit",
+            "errors",
+            "stops",
+            "scrub",
+            "settings",
+            "faults",
+            "pricing",
+            "github",
+            "ci",
+            "summary",
+            "models",
+            "models.base",
+            "models.capabilities",
+            "models.anthropic",
+            "models.scripted",
+        },
+    ),
+]
+
+
+def test_each_module_imports_only_its_band_and_the_bands_below() -> None:
+    modules = _modules()
+    band_of = {
+        f"agentgit.{name}" if name != "agentgit" else name: i
+        for i, (_, names) in enumerate(BANDS)
+        for name in names
+    }
+    assert sorted(set(modules) - set(band_of)) == []  # every module placed
+    assert sorted(set(band_of) - set(modules)) == []  # and only real ones
+    upward = [
+        f"{name} ({BANDS[band_of[name]][0]}) imports {other} ({BANDS[band_of[other]][0]})"
+        for name, path in sorted(modules.items())
+        for other in sorted(_imports(path, set(modules)))
+        if band_of[other] < band_of[name]
+    ]
+    assert upward == []
