@@ -1,6 +1,6 @@
-"""A session's lifecycle, as one API (DESIGN §2): what the command line, the demo, the
-benchmarks and the tests call. Each stage lives in its own module; this one only names
-them, and nothing below imports it.
+"""A session's lifecycle, as one API (DESIGN §2): what the benchmarks, the tests and
+code outside agentgit call. Each stage lives in its own module; this one only names
+them. No module of the package imports it: the commands import the stages they run.
 """
 
 from agentgit.abandon import abandon
