@@ -112,6 +112,26 @@ def test_one_reader_answers_every_read_and_outlives_a_kill(top: Path, repo: Repo
     assert reader._proc is None and repo.read_blobs(ids[:1]) == {ids[0]: texts[0].encode()}
 
 
+def test_a_read_interrupted_between_answers_leaves_none_for_the_next(repo: Repository) -> None:
+    """A stop (SIGINT or SIGTERM to agentgit alone: KeyboardInterrupt) that lands after
+    git answered part of a read leaves the rest of that answer in the pipe: the next
+    read must not take it for its own."""
+    a, b, c = (repo.hash_blob(t) for t in ("aaa\n", "bbb\n", "ccc\n"))
+
+    class Stopping(str):
+        """An id whose answer, once read, is where the signal lands."""
+
+        def __hash__(self) -> int:
+            raise KeyboardInterrupt
+
+    assert repo.read_blobs([a]) == {a: b"aaa\n"}
+    reader = repo._blobs
+    assert reader is not None
+    with pytest.raises(KeyboardInterrupt):
+        reader.read([Stopping(a), b])
+    assert repo.read_blobs([c]) == {c: b"ccc\n"}
+
+
 def _files(top: Path, texts: list[str]) -> str:
     folder = top.parent / "texts"
     folder.mkdir()
