@@ -204,6 +204,24 @@ def test_worktree_branch_and_head_know_only_a_worktree_top(
     assert not side.exists() and "refs/heads/side" not in repo.worktrees()
 
 
+def test_commit_staged_names_its_own_commit_whatever_the_subject_says(
+    tmp_path: Path, top: Path, repo: Repository
+) -> None:
+    """The id is read from git's "[<branch> <id>] <subject>" line: not from a subject
+    (an abandon's reason is a person's text) that looks like one, nor lost detached."""
+    git(top, "branch", "side")
+    side = tmp_path / "wt" / "side"
+    repo.add_worktree(side, "side")
+    detached = tmp_path / "wt" / "detached"
+    repo.add_detached_worktree(detached, "main")
+    lookalike = f"Abandon: see [main {'0' * 40}] and [x {'1' * 40}] "
+    for worktree in (side, detached):
+        (worktree / "a.txt").write_text(f"{worktree.name}\n", "utf-8")
+        repo.stage(worktree, "a.txt")
+        made = repo.commit_staged(worktree, f"{lookalike}\n\nBody.\n")
+        assert made == rev(worktree, "HEAD") != rev(top, "main")
+
+
 # -- history ----------------------------------------------------------------------
 
 
