@@ -170,9 +170,11 @@ class BlobReader:
     stdin closes: when the reader is collected, closed, or the process exits, however
     it exits."""
 
-    # Requests written at once: they fit in a pipe's buffer, so git answering them can
-    # never wait on a writer that waits on git.
-    CHUNK = 500
+    # Requests written at once: they fit in the smallest buffer a pipe has (one 4 KB
+    # page: Linux gives no more to a user with many pipes open), 63 sha256 ids and their
+    # newlines, so git answering them can never wait on a writer that waits on git.
+    # (10,000 blobs read in chunks of 63 take 5% longer than in chunks of 500.)
+    CHUNK = 4096 // 65
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd

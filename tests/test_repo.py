@@ -5,6 +5,8 @@ repository (refs.py's names and RefUpdate: test_refs.py)."""
 
 from __future__ import annotations
 
+import fcntl
+import signal
 import subprocess
 from pathlib import Path
 
@@ -130,6 +132,36 @@ def test_a_read_interrupted_between_answers_leaves_none_for_the_next(repo: Repos
     with pytest.raises(KeyboardInterrupt):
         reader.read([Stopping(a), b])
     assert repo.read_blobs([c]) == {c: b"ccc\n"}
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="Linux: a pipe's size is set")
+def test_a_read_fits_the_smallest_pipe_a_system_gives(top: Path, repo: Repository) -> None:
+    """A pipe may hold one page (Linux, for a user with many pipes open; a Mac's start
+    smaller than Linux's 64 KB): the requests git has not read yet must fit in one, or
+    agentgit waits to write while git waits to answer."""
+    texts = [f"{i} " + "word " * 2000 for i in range(500)]
+    ids = [repo.hash_blob(t) for t in texts]
+    assert repo.read_blobs(ids[:1]) == {ids[0]: texts[0].encode()}
+    assert repo._blobs is not None and repo._blobs._proc is not None
+    proc = repo._blobs._proc
+    for pipe in (proc.stdin, proc.stdout):
+        assert pipe is not None
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+
+    class Stuck(Exception):
+        """Not an OSError: the reader would take it for a dead git and start another."""
+
+    def stuck(signum: int, frame: object) -> None:
+        raise Stuck("read_blobs waits on git, which waits on it")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(10)
+    try:
+        many = repo.read_blobs(ids)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [many[i] for i in ids] == [t.encode() for t in texts]
 
 
 def _files(top: Path, texts: list[str]) -> str:
