@@ -165,12 +165,16 @@ class BlobReader:
     """One `git cat-file --batch` kept open for a process's reads, as git-revise keeps
     one: a session reads blobs at most of its tool calls, and starting git for each read
     cost more than the read. Started on first use. One that died (a signal to the
-    process group) is started again, once per read. It ends when its stdin closes: when
-    the reader is collected, closed, or the process exits, however it exits."""
+    process group) is started again, once per read; one a read was cut short in (an
+    exception, a stop) is closed, and the next read starts another. It ends when its
+    stdin closes: when the reader is collected, closed, or the process exits, however
+    it exits."""
 
-    # Requests written at once: they fit in a pipe's buffer, so git answering them can
-    # never wait on a writer that waits on git.
-    CHUNK = 500
+    # Requests written at once: they fit in the smallest buffer a pipe has (one 4 KB
+    # page: Linux gives no more to a user with many pipes open), 63 sha256 ids and their
+    # newlines, so git answering them can never wait on a writer that waits on git.
+    # (10,000 blobs read in chunks of 63 take 5% longer than in chunks of 500.)
+    CHUNK = 4096 // 65
 
     def __init__(self, cwd: Path) -> None:
         self.cwd = cwd
@@ -179,16 +183,22 @@ class BlobReader:
 
     def read(self, shas: list[str]) -> dict[str, bytes]:
         found: dict[str, bytes] = {}
-        for start in range(0, len(shas), self.CHUNK):
-            chunk = shas[start : start + self.CHUNK]
-            try:
-                found.update(self._read(chunk))
-            except (_Died, OSError):  # a fresh one answers, or says why it cannot
-                self.close()
+        try:
+            for start in range(0, len(shas), self.CHUNK):
+                chunk = shas[start : start + self.CHUNK]
                 try:
                     found.update(self._read(chunk))
-                except (_Died, OSError) as exc:
-                    raise GitError(f"git cat-file failed: {self._why(exc)}") from None
+                except (_Died, OSError):  # a fresh one answers, or says why it cannot
+                    self.close()
+                    try:
+                        found.update(self._read(chunk))
+                    except (_Died, OSError) as exc:
+                        raise GitError(f"git cat-file failed: {self._why(exc)}") from None
+        except BaseException:
+            # A stop mid-answer (a signal to agentgit alone) leaves the rest of git's
+            # answer in the pipe, where the next read would take it for its own.
+            self.close()
+            raise
         return found
 
     def _read(self, chunk: list[str]) -> dict[str, bytes]:

@@ -28,7 +28,9 @@ _SPARSE = ("-c", "core.sparseCheckout=true", "-c", "core.sparseCheckoutCone=fals
 # (15,000 entries on the benchmark's): a split index writes only what the step changed
 # each time, not the whole file, which is most of what `add` and `commit` cost there.
 _STEP = ("-c", "core.splitIndex=true")
-_SUMMARY = re.compile(r"\[[^\n]* ([0-9a-f]{40}|[0-9a-f]{64})\] ")
+# "[<branch> <id>] <subject>": the first id so placed (a subject may look like one too;
+# a branch name has no space, "(root-commit)" and "detached HEAD" no id after theirs).
+_SUMMARY = re.compile(r"\[[^\n]*? ([0-9a-f]{40}|[0-9a-f]{64})\] ")
 
 
 class Worktrees(Refs):

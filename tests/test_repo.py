@@ -5,6 +5,8 @@ repository (refs.py's names and RefUpdate: test_refs.py)."""
 
 from __future__ import annotations
 
+import fcntl
+import signal
 import subprocess
 from pathlib import Path
 
@@ -112,6 +114,56 @@ def test_one_reader_answers_every_read_and_outlives_a_kill(top: Path, repo: Repo
     assert reader._proc is None and repo.read_blobs(ids[:1]) == {ids[0]: texts[0].encode()}
 
 
+def test_a_read_interrupted_between_answers_leaves_none_for_the_next(repo: Repository) -> None:
+    """A stop (SIGINT or SIGTERM to agentgit alone: KeyboardInterrupt) that lands after
+    git answered part of a read leaves the rest of that answer in the pipe: the next
+    read must not take it for its own."""
+    a, b, c = (repo.hash_blob(t) for t in ("aaa\n", "bbb\n", "ccc\n"))
+
+    class Stopping(str):
+        """An id whose answer, once read, is where the signal lands."""
+
+        def __hash__(self) -> int:
+            raise KeyboardInterrupt
+
+    assert repo.read_blobs([a]) == {a: b"aaa\n"}
+    reader = repo._blobs
+    assert reader is not None
+    with pytest.raises(KeyboardInterrupt):
+        reader.read([Stopping(a), b])
+    assert repo.read_blobs([c]) == {c: b"ccc\n"}
+
+
+@pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="Linux: a pipe's size is set")
+def test_a_read_fits_the_smallest_pipe_a_system_gives(top: Path, repo: Repository) -> None:
+    """A pipe may hold one page (Linux, for a user with many pipes open; a Mac's start
+    smaller than Linux's 64 KB): the requests git has not read yet must fit in one, or
+    agentgit waits to write while git waits to answer."""
+    texts = [f"{i} " + "word " * 2000 for i in range(500)]
+    ids = [repo.hash_blob(t) for t in texts]
+    assert repo.read_blobs(ids[:1]) == {ids[0]: texts[0].encode()}
+    assert repo._blobs is not None and repo._blobs._proc is not None
+    proc = repo._blobs._proc
+    for pipe in (proc.stdin, proc.stdout):
+        assert pipe is not None
+        fcntl.fcntl(pipe.fileno(), fcntl.F_SETPIPE_SZ, 4096)
+
+    class Stuck(Exception):
+        """Not an OSError: the reader would take it for a dead git and start another."""
+
+    def stuck(signum: int, frame: object) -> None:
+        raise Stuck("read_blobs waits on git, which waits on it")
+
+    previous = signal.signal(signal.SIGALRM, stuck)
+    signal.alarm(10)
+    try:
+        many = repo.read_blobs(ids)
+    finally:
+        signal.alarm(0)
+        signal.signal(signal.SIGALRM, previous)
+    assert [many[i] for i in ids] == [t.encode() for t in texts]
+
+
 def _files(top: Path, texts: list[str]) -> str:
     folder = top.parent / "texts"
     folder.mkdir()
@@ -182,6 +234,24 @@ def test_worktree_branch_and_head_know_only_a_worktree_top(
 
     repo.remove_worktree(side)
     assert not side.exists() and "refs/heads/side" not in repo.worktrees()
+
+
+def test_commit_staged_names_its_own_commit_whatever_the_subject_says(
+    tmp_path: Path, top: Path, repo: Repository
+) -> None:
+    """The id is read from git's "[<branch> <id>] <subject>" line: not from a subject
+    (an abandon's reason is a person's text) that looks like one, nor lost detached."""
+    git(top, "branch", "side")
+    side = tmp_path / "wt" / "side"
+    repo.add_worktree(side, "side")
+    detached = tmp_path / "wt" / "detached"
+    repo.add_detached_worktree(detached, "main")
+    lookalike = f"Abandon: see [main {'0' * 40}] and [x {'1' * 40}] "
+    for worktree in (side, detached):
+        (worktree / "a.txt").write_text(f"{worktree.name}\n", "utf-8")
+        repo.stage(worktree, "a.txt")
+        made = repo.commit_staged(worktree, f"{lookalike}\n\nBody.\n")
+        assert made == rev(worktree, "HEAD") != rev(top, "main")
 
 
 # -- history ----------------------------------------------------------------------
