@@ -229,7 +229,9 @@ def path_history(repo: Repository, path: str, max_count: int = 20) -> str:
         # (5,000 archive tips): 0.10 s against 0.16 on the benchmark corpus.
         records = repo.diff_log([MAIN], where, max_count)
         records += repo.diff_log([f"--glob={refs.ARCHIVE}*", "--not", MAIN], where, max_count)
-        records.sort(key=lambda r: -r[0])  # newest first; main's first at the same time
+        # Newest first. Commits of the same second (or a skewed clock) may come in
+        # another order than git's one walk gives them: the same commits, newest first.
+        records.sort(key=lambda r: -r[0])
     return "".join(text for _, text in records[:max_count])
 
 

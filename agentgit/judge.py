@@ -121,7 +121,7 @@ def final_commit(
         judgement.summary,
         trailers,
     )
-    repo.commit_staged(session.worktree, text)
+    head = repo.commit_staged(session.worktree, text)
     return Result(
         session=session.session,
         outcome=judgement.outcome,
@@ -129,7 +129,7 @@ def final_commit(
         summary=judgement.summary,
         pieces=pieces,
         reason=judgement.reason,
-        head=repo.head(session.worktree),
+        head=head,
         branch=session.branch,
         turns=state.turn,
         usage=usage,

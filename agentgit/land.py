@@ -224,11 +224,11 @@ def needs_review(
     repo.stage(session.worktree)
     trailers = landing_trailers(repo, result.head or "")
     trailers["Agentgit-Outcome"] = Outcome.NEEDS_REVIEW
-    repo.commit_staged(
+    judged = result.head
+    result.head = repo.commit_staged(
         session.worktree,
         message(f"Needs review: session {session.id} could not merge", why, trailers),
     )
-    judged, result.head = result.head, repo.head(session.worktree)
     assert judged is not None
     # The transcript goes on the new last commit too: it is the head main's log commit
     # names, where `show --transcript` looks.
