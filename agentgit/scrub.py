@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import Any
 
 REPLACEMENT = "[scrubbed]"
@@ -42,7 +42,12 @@ def secrets_from_env(env: Mapping[str, str] | None = None) -> list[str]:
             value = value.strip()
             if len(value) >= MIN_SECRET_LENGTH:
                 found.add(value)
-    return sorted(found, key=lambda s: (-len(s), s))
+    return _longest_first(found)
+
+
+def _longest_first(secrets: Iterable[str]) -> list[str]:
+    """So that a secret that contains another is replaced whole."""
+    return sorted({s for s in secrets if s}, key=lambda s: (-len(s), s))
 
 
 def scrub(obj: Any, secrets: list[str] | None = None) -> Any:
@@ -50,25 +55,29 @@ def scrub(obj: Any, secrets: list[str] | None = None) -> Any:
 
     Strings anywhere (dict keys included) are scrubbed; other scalars are kept.
     """
-    ordered = sorted({s for s in (secrets or []) if s}, key=lambda s: (-len(s), s))
-    return _walk(obj, ordered)
+    return _walk(obj, _longest_first(secrets or []))
 
 
 class Scrubber:
     """`scrub` for one set of secrets, remembering each string it has scrubbed: a
-    transcript is saved after every turn, and each save holds every turn before it."""
+    transcript is saved after every turn, and each save holds every turn before it.
+    What it remembers is bounded (a process may run many sessions): past the bound it
+    starts again, which costs only time."""
+
+    REMEMBERED = 200_000  # strings; a long session's transcript holds a few thousand
 
     def __init__(self, secrets: list[str]) -> None:
-        self.secrets = sorted({s for s in secrets if s}, key=lambda s: (-len(s), s))
+        self.secrets = _longest_first(secrets)
         self._done: dict[str, str] = {}
 
     def __call__(self, obj: Any) -> Any:
+        if len(self._done) > self.REMEMBERED:
+            self._done.clear()
         return _walk(obj, self.secrets, self._done)
 
 
 def scrub_text(text: str, secrets: list[str] | None = None) -> str:
-    ordered = sorted({s for s in (secrets or []) if s}, key=lambda s: (-len(s), s))
-    return _scrub_str(text, ordered)
+    return _scrub_str(text, _longest_first(secrets or []))
 
 
 # Thinking blocks are signed: their text is scrubbed like any other (it is the model's

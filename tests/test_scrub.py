@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import pytest
+
 from agentgit.scrub import REPLACEMENT, scrub, scrub_text, secrets_from_env
 
 ENV = {
@@ -95,3 +97,16 @@ def test_signed_thinking_blocks_are_scrubbed_but_keep_their_signatures() -> None
     assert secret not in out[1]["thinking"] and "[scrubbed]" in out[1]["thinking"]
     assert out[2] == redacted
     assert out[3]["text"] == "Bearer [scrubbed] expires"
+
+
+def test_a_scrubber_remembers_what_it_scrubbed_within_a_bound(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from agentgit.scrub import Scrubber
+
+    scrubber = Scrubber(["sk-secret-value", ""])
+    monkeypatch.setattr(Scrubber, "REMEMBERED", 3)
+    for i in range(10):
+        data = {"messages": [f"turn {i} says sk-secret-value", "same text"]}
+        assert scrubber(data) == {"messages": [f"turn {i} says [scrubbed]", "same text"]}
+        assert len(scrubber._done) <= 3 + 4  # cleared once past the bound, then refilled
