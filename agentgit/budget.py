@@ -92,7 +92,10 @@ class Budget:
         cost = (
             "" if state.cost_usd is None else f", ${max(settings.max_cost - state.cost_usd, 0):.2f}"
         )
-        return f"[budget left: {left} turns{cost}]"
+        return f"{NOTE_OPEN}{left} turns{cost}]"
+
+
+NOTE_OPEN = "[budget left: "  # how the note begins, after a blank line (`note`)
 
 
 def added_tokens(messages: list[dict[str, Any]]) -> int:

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from agentgit import history, mappage, questions, refs, transcript
 from agentgit import map as landscape
+from agentgit.budget import NOTE_OPEN
 from agentgit.claim import start
 from agentgit.errors import AgentgitError
 from agentgit.explore import run
@@ -93,7 +94,7 @@ def _refusal(repo: Repository, number: int) -> str | None:
             ):
                 content = b.get("content")
                 text = content if isinstance(content, str) else str(content)
-                return clean_line(text.split("\n\n[budget left")[0])  # the loop's own note
+                return clean_line(text.split(f"\n\n{NOTE_OPEN}")[0])  # the loop's own note
     return None
 
 
