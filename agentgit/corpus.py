@@ -318,6 +318,12 @@ def _novelty(value: object) -> list[dict[str, Any]]:
     return [_novelty_record(record, i) for i, record in enumerate(value)]
 
 
+def _fraction(number: object, what: str) -> float:
+    if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
+        raise fields.Bad(f"{what} must be a number from 0 to 1")
+    return float(number)
+
+
 def _novelty_record(record: object, i: int) -> dict[str, Any]:
     where = f"novelty[{i}]"
     if not isinstance(record, dict):
@@ -330,17 +336,11 @@ def _novelty_record(record: object, i: int) -> dict[str, Any]:
         raise fields.Bad(f"{where}.piece must be a slug")
     if nearest is not None and not (isinstance(nearest, str) and SLUG_RE.match(nearest)):
         raise fields.Bad(f"{where}.nearest must be a slug or null")
-    out: dict[str, Any] = {"piece": piece}
-    for key in ("score", "similarity"):
-        number = record.get(key)
-        if isinstance(number, bool) or not isinstance(number, int | float) or not 0 <= number <= 1:
-            raise fields.Bad(f"{where}.{key} must be a number from 0 to 1")
-        out[key] = float(number)
-    out = {
+    out: dict[str, Any] = {
         "piece": piece,
-        "score": out["score"],
+        "score": _fraction(record.get("score"), f"{where}.score"),
         "nearest": nearest,
-        "similarity": out["similarity"],
+        "similarity": _fraction(record.get("similarity"), f"{where}.similarity"),
     }
     overlap = record.get("overlap")
     if overlap is not None:
@@ -364,7 +364,7 @@ _LOG_FIELDS = {
     "cost_usd": _cost,
     "head": lambda v: _optional_text(v, "head"),
     "novelty": _novelty,
-    "questions": lambda v: _questions(v),
+    "questions": lambda v: _questions(v),  # defined below, with the questions
 }
 
 
