@@ -222,14 +222,16 @@ class Session:
             written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
             self._written = (head, {p.removeprefix("corpus/"): s for p, s in written.items()})
         files = {**self._tree_files, **self._written[1]}
-        return self.memo.search(files, query, limit)
+        return self.index.search(files, query, limit)
 
     @property
-    def memo(self) -> CorpusIndex:
+    def index(self) -> CorpusIndex:
         """The repository's index: the passages search ranks, the cards list_pieces shows."""
         if self._index is None:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
         return self._index
+
+    derived_store = index  # the Workspace's name for it: where the cards are kept
 
     def main_pieces(self) -> similarity.Pieces:
         self._main = novelty.main_pieces(self.repo, self._main, self.novelty_rev)
