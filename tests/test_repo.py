@@ -16,6 +16,7 @@ from helpers import commit_files, plain_repo, rev
 
 from agentgit.gitrefs import RefMoved, RefUpdate
 from agentgit.gitworktrees import CheckoutBlocked
+from agentgit.refs import NOTES
 from agentgit.repo import Repository
 
 
@@ -210,6 +211,27 @@ def test_merge_tree_merges_in_memory_or_names_the_conflicts(top: Path, repo: Rep
 
 
 # -- worktrees --------------------------------------------------------------------
+
+
+def test_notes_are_added_and_merged_by_compare_and_swap_leaving_no_scratch_ref(
+    top: Path, repo: Repository
+) -> None:
+    first = rev(top, "main")
+    second = commit_files(top, {"c.txt": "sea\n"}, "Second")
+    repo.add_note(first, "one\n")
+    ours = rev(top, NOTES)
+    repo.add_note(second, "two\n")
+    assert repo.read_note(first) == "one\n" and repo.read_note(second) == "two\n"
+    # Theirs: a notes history that went another way from `ours`.
+    git(top, "update-ref", "refs/notes/theirs", ours)
+    git(top, "notes", "--ref", "refs/notes/theirs", "append", "-m", "three", first)
+    repo.merge_notes("refs/notes/theirs")
+    assert "one" in (repo.read_note(first) or "") and "three" in (repo.read_note(first) or "")
+    assert repo.read_note(second) == "two\n"
+    merged = rev(top, NOTES)
+    repo.merge_notes("refs/notes/theirs")  # all of theirs is in ours already: nothing moves
+    assert rev(top, NOTES) == merged
+    assert repo.list_refs(f"{NOTES}-scratch/") == {}
 
 
 def test_worktree_branch_and_head_know_only_a_worktree_top(
