@@ -14,7 +14,9 @@ import pytest
 from conftest import git
 from helpers import commit_files, plain_repo, rev
 
+from agentgit.errors import GitError
 from agentgit.gitrefs import RefMoved, RefUpdate
+from agentgit.gitrun import BlobReader, spawn, spawn_bounded
 from agentgit.gitworktrees import CheckoutBlocked
 from agentgit.refs import NOTES
 from agentgit.repo import Repository
@@ -174,6 +176,20 @@ def _files(top: Path, texts: list[str]) -> str:
         path.write_text(text, "utf-8")
         paths.append(f"{path}\n")
     return "".join(paths)
+
+
+def test_every_way_of_starting_git_says_when_there_is_none(
+    top: Path, repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha = git(top, "rev-parse", "main:a.txt").strip()
+    monkeypatch.setenv("PATH", str(top / "no-such-dir"))
+    for start in (
+        lambda: spawn(["status"], top),
+        lambda: spawn_bounded(["status"], top, {}, 5.0),
+        lambda: BlobReader(top).read([sha]),
+    ):
+        with pytest.raises(GitError, match="git is not installed or not on PATH"):
+            start()
 
 
 def test_tree_with_file_and_commit_tree_build_a_commit_without_a_worktree(
