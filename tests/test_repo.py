@@ -178,6 +178,14 @@ def _files(top: Path, texts: list[str]) -> str:
     return "".join(paths)
 
 
+def test_read_files_reads_the_files_there_are_in_one_batch(top: Path, repo: Repository) -> None:
+    commit_files(top, {"c.txt": "one\r\ntwo\n"}, "Windows line ends")
+    texts = repo.read_files("main", ["a.txt", "dir/b.txt", "c.txt", "gone.txt"])
+    assert texts == {"a.txt": "one\ntwo\n", "dir/b.txt": "bee\n", "c.txt": "one\ntwo\n"}
+    assert texts["c.txt"] == repo.read_blob("main", "c.txt")  # read_blob's text, batched
+    assert repo.read_files("main", []) == {}  # not the whole tree
+
+
 def test_every_way_of_starting_git_says_when_there_is_none(
     top: Path, repo: Repository, monkeypatch: pytest.MonkeyPatch
 ) -> None:
