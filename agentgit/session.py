@@ -317,7 +317,7 @@ def cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
     repo.write_commit_graph(only_if_present=True)  # the session's commits get filters
     repo.maintain()  # the steps' commits did not ask for it one by one
     if not keep_branch:
-        ref = f"refs/heads/{session.branch}"
+        ref = refs.branch(session.session, session.slug)
         sha = repo.rev_parse(ref)
         if sha:
             repo.delete_ref(ref, sha)
