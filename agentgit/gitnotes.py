@@ -4,10 +4,13 @@ that, like every ref, moves only by compare-and-swap."""
 from __future__ import annotations
 
 import os
+from collections.abc import Callable
+from contextlib import suppress
 
-from agentgit.errors import GitError
-from agentgit.gitrefs import RefMoved, Refs
+from agentgit.errors import AgentgitError, GitError
+from agentgit.gitrefs import RefMoved, Refs, RefUpdate
 from agentgit.refs import NOTES as NOTES_REF
+from agentgit.refs import notes_scratch
 
 
 class Notes(Refs):
@@ -18,36 +21,23 @@ class Notes(Refs):
         # at once would both build on the same notes commit and one note would be lost. So
         # the note is added on a scratch notes ref that starts where the real one is, and
         # the real one is moved by compare-and-swap, retried when another note got there.
-        scratch = f"{NOTES_REF}-scratch/{os.getpid()}"
-        try:
-            for _ in range(50):
-                old = self.rev_parse(NOTES_REF)
-                if old:
-                    self.run("update-ref", scratch, old)
-                else:
-                    self.run("update-ref", "-d", scratch)
-                self.run(
-                    "notes",
-                    "--ref",
-                    scratch,
-                    "add",
-                    "-f",
-                    "-F",
-                    "-",
-                    sha,
-                    input=text,
-                    env=self.identity_env(),
-                )
-                new = self.rev_parse(scratch)
-                assert new is not None
-                try:
-                    self.move_ref(NOTES_REF, new, old)
-                    return
-                except RefMoved:
-                    continue
-            raise GitError("could not attach the transcript note: the notes ref kept moving")
-        finally:
-            self.run_status("update-ref", "-d", scratch)
+        def added(old: str | None, scratch: str) -> str:
+            self._start_scratch(scratch, old)
+            self.run(
+                "notes",
+                "--ref",
+                scratch,
+                "add",
+                "-f",
+                "-F",
+                "-",
+                sha,
+                input=text,
+                env=self.identity_env(),
+            )
+            return self._scratch_head(scratch)
+
+        self._move_notes(added, "could not attach the transcript note")
 
     def merge_notes(self, theirs_ref: str) -> None:
         """Bring the notes under `theirs_ref` (fetched from a remote) into NOTES_REF:
@@ -57,38 +47,57 @@ class Notes(Refs):
         theirs = self.rev_parse(theirs_ref)
         if theirs is None:
             return
-        scratch = f"{NOTES_REF}-scratch/{os.getpid()}"
+
+        def merged(old: str | None, scratch: str) -> str | None:
+            if old == theirs or (old and self.is_ancestor(theirs, old)):
+                return None
+            if old is None or self.is_ancestor(old, theirs):
+                return theirs
+            self._start_scratch(scratch, old)
+            self.run(
+                "notes",
+                "--ref",
+                scratch,
+                "merge",
+                "--quiet",
+                "-s",
+                "cat_sort_uniq",
+                theirs_ref,
+                env=self.identity_env(),
+            )
+            return self._scratch_head(scratch)
+
+        self._move_notes(merged, "could not merge the remote's notes")
+
+    def _move_notes(self, build: Callable[[str | None, str], str | None], failure: str) -> None:
+        """Move NOTES_REF from where it is to `build(where it is, a scratch ref)` (None:
+        leave it), compare-and-swap, building again when another process moved it first."""
+        scratch = notes_scratch(os.getpid())
         try:
             for _ in range(50):
                 old = self.rev_parse(NOTES_REF)
-                if old == theirs or (old and self.is_ancestor(theirs, old)):
+                new = build(old, scratch)
+                if new is None:
                     return
-                if old is None or self.is_ancestor(old, theirs):
-                    new = theirs
-                else:
-                    self.run("update-ref", scratch, old)
-                    self.run(
-                        "notes",
-                        "--ref",
-                        scratch,
-                        "merge",
-                        "--quiet",
-                        "-s",
-                        "cat_sort_uniq",
-                        theirs_ref,
-                        env=self.identity_env(),
-                    )
-                    merged = self.rev_parse(scratch)
-                    assert merged is not None
-                    new = merged
                 try:
                     self.move_ref(NOTES_REF, new, old)
                     return
                 except RefMoved:
                     continue
-            raise GitError("could not merge the remote's notes: the notes ref kept moving")
-        finally:
-            self.run_status("update-ref", "-d", scratch)
+            raise GitError(f"{failure}: the notes ref kept moving")
+        finally:  # best effort: what went wrong above is what to report
+            with suppress(AgentgitError):
+                self.ref_transaction([RefUpdate.force_delete(scratch)])
+
+    def _start_scratch(self, scratch: str, old: str | None) -> None:
+        """The scratch ref where the notes ref is (gone, if there is none yet)."""
+        start = RefUpdate.force(scratch, old) if old else RefUpdate.force_delete(scratch)
+        self.ref_transaction([start])
+
+    def _scratch_head(self, scratch: str) -> str:
+        new = self.rev_parse(scratch)
+        assert new is not None
+        return new
 
     def read_note(self, sha: str) -> str | None:
         code, out, _ = self.run_status("notes", "--ref", NOTES_REF, "show", sha)

@@ -125,6 +125,17 @@ class Objects(Git):
             self._blobs = BlobReader(self.top)
         return self._blobs.read(wanted)
 
+    def read_files(self, rev: str, paths: Iterable[str]) -> dict[str, str]:
+        """path -> text of those of `paths` that are regular files at `rev`: one ls-tree
+        and one `cat-file --batch`, however many (read_blob's text, without its process
+        per file)."""
+        wanted = list(paths)
+        if not wanted:  # ls-tree with no path would list the whole tree
+            return {}
+        files = self.tree_files(rev, *wanted)
+        blobs = self.read_blobs(files.values())
+        return {path: _text(blobs[sha]) for path, sha in files.items() if sha in blobs}
+
     def staged_files(self, pathspec: str) -> list[tuple[str, str]]:
         """(path, staged text) for files added or modified in the index: one diff for
         the staged blobs' ids, one `cat-file --batch` for their texts (a pre-commit hook

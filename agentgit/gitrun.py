@@ -19,6 +19,7 @@ import weakref
 from collections.abc import Iterable, Mapping
 from contextlib import suppress
 from pathlib import Path
+from typing import Any
 
 from agentgit import stops
 from agentgit.errors import GitError, GitLocked, RepositoryReadOnly
@@ -81,13 +82,17 @@ class Git:
         self.run("config", key, value)
 
 
+NO_GIT = "git is not installed or not on PATH"
+
+
 def spawn(
     args: list[str],
     cwd: Path,
     input: str | None = None,
     env: Mapping[str, str] | None = None,
-    timeout: float | None = None,
 ) -> subprocess.CompletedProcess[str]:
+    """git run to its end, its output as text. (subprocess.run, not `_start`: it writes
+    `input` and reads both outputs at once, and kills git if agentgit is stopped.)"""
     full_env = None
     if env:
         full_env = {**os.environ, **env}
@@ -102,10 +107,19 @@ def spawn(
                 text=True,
                 encoding="utf-8",
                 errors="surrogateescape",
-                timeout=timeout,
             )
     except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH") from exc
+        raise GitError(NO_GIT) from exc
+
+
+def _start(args: list[str], cwd: Path, **options: Any) -> subprocess.Popen[Any]:
+    """git started and left running, stdout and stderr piped (for the caller to read)."""
+    try:
+        return subprocess.Popen(
+            ["git", *args], cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, **options
+        )
+    except FileNotFoundError as exc:
+        raise GitError(NO_GIT) from exc
 
 
 def spawn_bounded(
@@ -114,21 +128,16 @@ def spawn_bounded(
     """git with a hard time limit; None when it was stopped. git runs in a process group
     of its own, so its helpers (git-remote-https, ssh) are stopped with it and cannot
     hold its output open."""
-    try:
-        proc = subprocess.Popen(
-            ["git", *args],
-            cwd=cwd,
-            env={**os.environ, **env},
-            stdin=subprocess.DEVNULL,
-            stdout=subprocess.PIPE,
-            stderr=subprocess.PIPE,
-            text=True,
-            encoding="utf-8",
-            errors="surrogateescape",
-            start_new_session=True,
-        )
-    except FileNotFoundError as exc:
-        raise GitError("git is not installed or not on PATH") from exc
+    proc = _start(
+        args,
+        cwd,
+        env={**os.environ, **env},
+        stdin=subprocess.DEVNULL,
+        text=True,
+        encoding="utf-8",
+        errors="surrogateescape",
+        start_new_session=True,
+    )
     try:
         out, err = proc.communicate(timeout=timeout)
     except subprocess.TimeoutExpired:
@@ -222,16 +231,7 @@ class BlobReader:
 
     def _started(self) -> subprocess.Popen[bytes]:
         if self._proc is None:
-            try:
-                self._proc = subprocess.Popen(
-                    ["git", "cat-file", "--batch"],
-                    cwd=self.cwd,
-                    stdin=subprocess.PIPE,
-                    stdout=subprocess.PIPE,
-                    stderr=subprocess.PIPE,
-                )
-            except FileNotFoundError as exc:
-                raise GitError("git is not installed or not on PATH") from exc
+            self._proc = _start(["cat-file", "--batch"], self.cwd, stdin=subprocess.PIPE)
             self._finalizer = weakref.finalize(self, _end_reader, self._proc)
         return self._proc
 

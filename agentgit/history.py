@@ -333,10 +333,11 @@ def _kept(
     with suppress(CorpusError):
         if log_entry:
             records = {r["piece"]: r for r in corpus.parse_log_entry(log_entry, name).novelty}
+    texts = repo.read_files(head, (f"corpus/pieces/{slug}.md" for slug in slugs))
     kept = []
     for slug in slugs:
         title = slug
-        text = repo.read_blob(head, f"corpus/pieces/{slug}.md")
+        text = texts.get(f"corpus/pieces/{slug}.md")
         with suppress(CorpusError):
             title = corpus.parse_piece(text, f"pieces/{slug}.md").title if text else slug
         kept.append(KeptPiece(slug, title, records.get(slug)))

@@ -9,6 +9,8 @@ A session N with slug S owns:
   refs/agentgit/reviewed/NNNN      commits a person added to its branch in review, kept
                                    when sync deletes the branch
   refs/heads/agentgit/log/NNNN     a log-only commit sent by pull request to a protected main
+
+and a process P adding or merging a transcript note builds on refs/notes/agentgit-scratch/P.
 """
 
 from __future__ import annotations
@@ -71,6 +73,11 @@ def reviewed(number: int) -> str:
 
 def log_branch_name(number: int) -> str:
     return f"{LOG_BRANCHES.removeprefix('refs/heads/')}{session_id(number)}"
+
+
+def notes_scratch(pid: int) -> str:
+    """Where process `pid` builds a notes commit before the notes ref is moved to it."""
+    return f"{NOTES}-scratch/{pid}"
 
 
 def tracking(remote: str) -> str:

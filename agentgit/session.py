@@ -222,14 +222,16 @@ class Session:
             written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
             self._written = (head, {p.removeprefix("corpus/"): s for p, s in written.items()})
         files = {**self._tree_files, **self._written[1]}
-        return self.memo.search(files, query, limit)
+        return self.index.search(files, query, limit)
 
     @property
-    def memo(self) -> CorpusIndex:
+    def index(self) -> CorpusIndex:
         """The repository's index: the passages search ranks, the cards list_pieces shows."""
         if self._index is None:
             self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
         return self._index
+
+    derived_store = index  # the Workspace's name for it: where the cards are kept
 
     def main_pieces(self) -> similarity.Pieces:
         self._main = novelty.main_pieces(self.repo, self._main, self.novelty_rev)
@@ -315,7 +317,7 @@ def cleanup(repo: Repository, session: Session, keep_branch: bool) -> None:
     repo.write_commit_graph(only_if_present=True)  # the session's commits get filters
     repo.maintain()  # the steps' commits did not ask for it one by one
     if not keep_branch:
-        ref = f"refs/heads/{session.branch}"
+        ref = refs.branch(session.session, session.slug)
         sha = repo.rev_parse(ref)
         if sha:
             repo.delete_ref(ref, sha)

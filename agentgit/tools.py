@@ -90,7 +90,7 @@ class Workspace(Protocol):
     def start_journal(self) -> None: ...
     def main_pieces(self) -> similarity.Pieces: ...
     @property
-    def memo(self) -> loading.Memo | None:
+    def derived_store(self) -> loading.Memo | None:
         """Where what is derived from a piece is kept between sessions (none: parse
         every time)."""
         ...
@@ -208,7 +208,7 @@ class Toolbox:
             if (plain and root.kind(f"pieces/{s}.md") != "link")
             or in_corpus(root, f"pieces/{s}.md")
         ]
-        memo = self.workspace.memo
+        memo = self.workspace.derived_store
         if tag:
             # Every piece's tags are needed: from the cards kept by blob id, only the
             # pieces new since the last listing are read.

@@ -38,7 +38,7 @@ class DirWorkspace:
     def corpus_dir(self) -> Path:
         return self.root / "corpus"
 
-    memo = None  # nothing kept between sessions: every listing parses
+    derived_store = None  # nothing kept between sessions: every listing parses
 
     @property
     def view(self) -> DirView:

@@ -131,6 +131,7 @@ def test_show_reads_a_whole_session_back(corpus_repo: Path) -> None:
     assert path == "drafts/tides.md" and added > 0 and removed == 0
     assert "Drafting tides." in drafted.reasoning and "Agentgit-" not in drafted.reasoning
     assert view.transcript and json.loads(view.transcript)["session"] == 1
+    assert [(k.slug, k.title) for k in view.kept] == [("tides", "Tides")]
     with pytest.raises(AgentgitError, match="^no session 0099$"):
         history.show(repo, 99)
 

@@ -14,8 +14,11 @@ import pytest
 from conftest import git
 from helpers import commit_files, plain_repo, rev
 
+from agentgit.errors import GitError
 from agentgit.gitrefs import RefMoved, RefUpdate
+from agentgit.gitrun import BlobReader, spawn, spawn_bounded
 from agentgit.gitworktrees import CheckoutBlocked
+from agentgit.refs import NOTES
 from agentgit.repo import Repository
 
 
@@ -175,6 +178,28 @@ def _files(top: Path, texts: list[str]) -> str:
     return "".join(paths)
 
 
+def test_read_files_reads_the_files_there_are_in_one_batch(top: Path, repo: Repository) -> None:
+    commit_files(top, {"c.txt": "one\r\ntwo\n"}, "Windows line ends")
+    texts = repo.read_files("main", ["a.txt", "dir/b.txt", "c.txt", "gone.txt"])
+    assert texts == {"a.txt": "one\ntwo\n", "dir/b.txt": "bee\n", "c.txt": "one\ntwo\n"}
+    assert texts["c.txt"] == repo.read_blob("main", "c.txt")  # read_blob's text, batched
+    assert repo.read_files("main", []) == {}  # not the whole tree
+
+
+def test_every_way_of_starting_git_says_when_there_is_none(
+    top: Path, repo: Repository, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    sha = git(top, "rev-parse", "main:a.txt").strip()
+    monkeypatch.setenv("PATH", str(top / "no-such-dir"))
+    for start in (
+        lambda: spawn(["status"], top),
+        lambda: spawn_bounded(["status"], top, {}, 5.0),
+        lambda: BlobReader(top).read([sha]),
+    ):
+        with pytest.raises(GitError, match="git is not installed or not on PATH"):
+            start()
+
+
 def test_tree_with_file_and_commit_tree_build_a_commit_without_a_worktree(
     top: Path, repo: Repository
 ) -> None:
@@ -210,6 +235,27 @@ def test_merge_tree_merges_in_memory_or_names_the_conflicts(top: Path, repo: Rep
 
 
 # -- worktrees --------------------------------------------------------------------
+
+
+def test_notes_are_added_and_merged_by_compare_and_swap_leaving_no_scratch_ref(
+    top: Path, repo: Repository
+) -> None:
+    first = rev(top, "main")
+    second = commit_files(top, {"c.txt": "sea\n"}, "Second")
+    repo.add_note(first, "one\n")
+    ours = rev(top, NOTES)
+    repo.add_note(second, "two\n")
+    assert repo.read_note(first) == "one\n" and repo.read_note(second) == "two\n"
+    # Theirs: a notes history that went another way from `ours`.
+    git(top, "update-ref", "refs/notes/theirs", ours)
+    git(top, "notes", "--ref", "refs/notes/theirs", "append", "-m", "three", first)
+    repo.merge_notes("refs/notes/theirs")
+    assert "one" in (repo.read_note(first) or "") and "three" in (repo.read_note(first) or "")
+    assert repo.read_note(second) == "two\n"
+    merged = rev(top, NOTES)
+    repo.merge_notes("refs/notes/theirs")  # all of theirs is in ours already: nothing moves
+    assert rev(top, NOTES) == merged
+    assert repo.list_refs(f"{NOTES}-scratch/") == {}
 
 
 def test_worktree_branch_and_head_know_only_a_worktree_top(
