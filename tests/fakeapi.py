@@ -20,8 +20,10 @@ Any entry may carry ``"delay": seconds``: the server waits that long before answ
 
 Every request body received is kept in ``api.requests`` (parsed JSON) for
 assertions. Requests that the real API would reject for shape reasons (unknown fields,
-a missing max_tokens, more than 4 cache breakpoints, a thinking block that was altered
-or sits in a user message, a tool_use left unanswered, a thinking budget not below
+a missing max_tokens, more than 4 cache breakpoints, a field a content block or a tool
+does not take, a tool name outside the service's pattern, a thinking block that was
+altered or sits in a user message,
+a tool_use left unanswered, a thinking budget not below
 max_tokens, forced tool choice, with thinking always) get a 400, so mistakes show up
 here rather than against Claude.
 
@@ -423,7 +425,7 @@ class FakeAPI:
 
     def _validate(self, body: dict[str, Any]) -> str | None:
         """The shape rules of the real API that a client can get wrong."""
-        problem = _bad_fields(body) or _bad_thinking_config(body)
+        problem = _bad_fields(body) or _bad_blocks(body) or _bad_thinking_config(body)
         if problem:
             return problem
         blocks = list(_all_blocks(body))
@@ -521,6 +523,77 @@ def _bad_fields(body: dict[str, Any]) -> str | None:
             return f"messages.{i}.{key}: Extra inputs are not permitted"
         if message.get("role") not in ("user", "assistant"):
             return f"messages.{i}.role: Input should be 'user' or 'assistant'"
+    return None
+
+
+# The fields each content block type takes (the SDK's *BlockParam types); another field
+# is refused. Block types not named here (server tool results, ...) are not checked.
+_BLOCK_FIELDS: dict[str, frozenset[str]] = {
+    "text": frozenset({"type", "text", "cache_control", "citations"}),
+    "image": frozenset({"type", "source", "cache_control", "transformations"}),
+    "document": frozenset({"type", "source", "cache_control", "citations", "context", "title"}),
+    "tool_use": frozenset(
+        {"type", "id", "name", "input", "cache_control", "caller", "toolset_name"}
+    ),
+    "tool_result": frozenset(
+        {"type", "tool_use_id", "content", "is_error", "cache_control", "toolset_name"}
+    ),
+    "thinking": frozenset({"type", "thinking", "signature"}),
+    "redacted_thinking": frozenset({"type", "data"}),
+}
+_CUSTOM_TOOL_FIELDS = frozenset(
+    {
+        "type",
+        "name",
+        "description",
+        "input_schema",
+        "cache_control",
+        "strict",
+        "defer_loading",
+        "input_examples",
+        "allowed_callers",
+        "eager_input_streaming",
+    }
+)
+# The service's pattern for a client tool's name (its 400 names it; it was {1,64} before).
+TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,128}")
+
+
+def _extra_block_field(where: str, block: Any) -> str | None:
+    if not isinstance(block, dict):
+        return None
+    kind = block.get("type")
+    allowed = _BLOCK_FIELDS.get(str(kind))
+    if allowed is None:
+        return None
+    for key in sorted(set(block) - allowed):
+        return f"{where}.{kind}.{key}: Extra inputs are not permitted"
+    if kind == "tool_result" and isinstance(block.get("content"), list):
+        for k, inner in enumerate(block["content"]):
+            if problem := _extra_block_field(f"{where}.tool_result.content.{k}", inner):
+                return problem
+    return None
+
+
+def _bad_blocks(body: dict[str, Any]) -> str | None:
+    """A field a content block or a client tool does not take; a tool name outside the
+    service's pattern."""
+    for i, tool in enumerate(body.get("tools") or []):
+        if not isinstance(tool, dict) or tool.get("type") not in (None, "custom"):
+            continue  # a server tool (web_search_..., ...) has its own fields
+        for key in sorted(set(tool) - _CUSTOM_TOOL_FIELDS):
+            return f"tools.{i}.custom.{key}: Extra inputs are not permitted"
+        if not TOOL_NAME.fullmatch(str(tool.get("name"))):
+            return f"tools.{i}.custom.name: String should match pattern '^{TOOL_NAME.pattern}$'"
+    system = body.get("system")
+    for j, block in enumerate(system if isinstance(system, list) else []):
+        if problem := _extra_block_field(f"system.{j}", block):
+            return problem
+    for i, message in enumerate(body.get("messages") or []):
+        content = message.get("content")
+        for j, block in enumerate(content if isinstance(content, list) else []):
+            if problem := _extra_block_field(f"messages.{i}.content.{j}", block):
+                return problem
     return None
 
 
