@@ -22,7 +22,7 @@ Every request body received is kept in ``api.requests`` (parsed JSON) for
 assertions. Requests that the real API would reject for shape reasons (unknown fields,
 a missing max_tokens, more than 4 cache breakpoints, a field a content block or a tool
 does not take, a tool name outside the service's pattern, a thinking block that was
-altered or sits in a user message,
+altered, sits in a user message, or is not first (or is last) in its assistant message,
 a tool_use left unanswered, a thinking budget not below
 max_tokens, forced tool choice, with thinking always) get a 400, so mistakes show up
 here rather than against Claude.
@@ -636,6 +636,7 @@ def conversation_problem(messages: list[dict[str, Any]]) -> str | None:
     return (
         _empty_content(messages)
         or _misplaced_thinking(messages)
+        or _thinking_out_of_order(messages)
         or _repeated_ids(messages)
         or _unanswered_tool_use(messages)
         or _stray_tool_result(messages)
@@ -660,6 +661,26 @@ def _misplaced_thinking(messages: list[dict[str, Any]]) -> str | None:
                     f"messages.{i}.content.{j}: `{block['type']}` blocks may only appear in "
                     "`assistant` messages"
                 )
+    return None
+
+
+def _thinking_out_of_order(messages: list[dict[str, Any]]) -> str | None:
+    """An assistant message with thinking in it starts with thinking and does not end
+    with it (the block orders the service refuses)."""
+    for i, message in enumerate(messages):
+        if message.get("role") != "assistant":
+            continue
+        kinds = [b.get("type") if isinstance(b, dict) else None for b in _blocks(message)]
+        thinking = ("thinking", "redacted_thinking")
+        if not any(k in thinking for k in kinds):
+            continue
+        if kinds[0] not in thinking:
+            return (
+                f"messages.{i}.content.0: If an assistant message contains any thinking "
+                f"blocks, the first block must be thinking or redacted_thinking. Found {kinds[0]}."
+            )
+        if kinds[-1] in thinking:
+            return f"messages.{i}: The final block in an assistant message cannot be `thinking`."
     return None
 
 

@@ -79,6 +79,14 @@ INVALID = {
         [answer(thinking_block("mine"))],
         "only appear in `assistant` messages",
     ),
+    "thinking after text": (
+        [ASK, {"role": "assistant", "content": [TEXT, thinking_block("late")]}, ASK],
+        "the first block must be thinking or redacted_thinking. Found text",
+    ),
+    "thinking last": (
+        [ASK, {"role": "assistant", "content": [thinking_block("only")]}, ASK],
+        "final block in an assistant message cannot be `thinking`",
+    ),
 }
 
 
