@@ -577,7 +577,8 @@ def _extra_block_field(where: str, block: Any) -> str | None:
 
 def _bad_blocks(body: dict[str, Any]) -> str | None:
     """A field a content block or a client tool does not take; a tool name outside the
-    service's pattern."""
+    service's pattern, or used twice; a tool's input_schema missing or not an object."""
+    names: set[Any] = set()
     for i, tool in enumerate(body.get("tools") or []):
         if not isinstance(tool, dict) or tool.get("type") not in (None, "custom"):
             continue  # a server tool (web_search_..., ...) has its own fields
@@ -585,6 +586,12 @@ def _bad_blocks(body: dict[str, Any]) -> str | None:
             return f"tools.{i}.custom.{key}: Extra inputs are not permitted"
         if not TOOL_NAME.fullmatch(str(tool.get("name"))):
             return f"tools.{i}.custom.name: String should match pattern '^{TOOL_NAME.pattern}$'"
+        if tool["name"] in names:
+            return "tools: Tool names must be unique."
+        names.add(tool["name"])
+        schema = tool.get("input_schema")
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            return f"tools.{i}.custom.input_schema.type: Input should be 'object'"
     system = body.get("system")
     for j, block in enumerate(system if isinstance(system, list) else []):
         if problem := _extra_block_field(f"system.{j}", block):

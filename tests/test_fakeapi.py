@@ -184,6 +184,14 @@ REFUSED_REQUESTS = {
         {"tools": [{"name": "corpus.read", "input_schema": {"type": "object"}}]},
         "tools.0.custom.name: String should match pattern",
     ),
+    "a tool name used twice": (
+        {"tools": [{"name": "read", "input_schema": {"type": "object"}}] * 2},
+        "Tool names must be unique",
+    ),
+    "a tool without an object schema": (
+        {"tools": [{"name": "read", "input_schema": {"type": "string"}}]},
+        "tools.0.custom.input_schema.type: Input should be 'object'",
+    ),
     "a tool name too long": (
         {"tools": [{"name": "r" * 129, "input_schema": {"type": "object"}}]},
         "tools.0.custom.name: String should match pattern",
