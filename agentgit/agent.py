@@ -210,6 +210,10 @@ class Agent:
             # A thinking block cut before its signature arrived cannot go back (the API
             # verifies every signature): keep only the complete ones.
             content = [b for b in content if not _unsigned_thinking(b)]
+        if content and _signed(content[-1]):
+            # A reply cut after its thinking: the API refuses an assistant message that
+            # ends in a thinking block (400 on every later request), so it says so.
+            content.append({"type": "text", "text": EMPTY_REPLY})
         record["max_tokens"] = request.max_tokens
         # Claude sometimes ends a turn with no content at all. The Messages API refuses an
         # empty assistant message anywhere but last (400 on every later request), so the

@@ -20,8 +20,10 @@ Any entry may carry ``"delay": seconds``: the server waits that long before answ
 
 Every request body received is kept in ``api.requests`` (parsed JSON) for
 assertions. Requests that the real API would reject for shape reasons (unknown fields,
-a missing max_tokens, more than 4 cache breakpoints, a thinking block that was altered
-or sits in a user message, a tool_use left unanswered, a thinking budget not below
+a missing max_tokens, more than 4 cache breakpoints, a field a content block or a tool
+does not take, a tool name outside the service's pattern, a thinking block that was
+altered, sits in a user message, or is not first (or is last) in its assistant message,
+a tool_use left unanswered, a thinking budget not below
 max_tokens, forced tool choice, with thinking always) get a 400, so mistakes show up
 here rather than against Claude.
 
@@ -423,7 +425,7 @@ class FakeAPI:
 
     def _validate(self, body: dict[str, Any]) -> str | None:
         """The shape rules of the real API that a client can get wrong."""
-        problem = _bad_fields(body) or _bad_thinking_config(body)
+        problem = _bad_fields(body) or _bad_blocks(body) or _bad_thinking_config(body)
         if problem:
             return problem
         blocks = list(_all_blocks(body))
@@ -524,6 +526,84 @@ def _bad_fields(body: dict[str, Any]) -> str | None:
     return None
 
 
+# The fields each content block type takes (the SDK's *BlockParam types); another field
+# is refused. Block types not named here (server tool results, ...) are not checked.
+_BLOCK_FIELDS: dict[str, frozenset[str]] = {
+    "text": frozenset({"type", "text", "cache_control", "citations"}),
+    "image": frozenset({"type", "source", "cache_control", "transformations"}),
+    "document": frozenset({"type", "source", "cache_control", "citations", "context", "title"}),
+    "tool_use": frozenset(
+        {"type", "id", "name", "input", "cache_control", "caller", "toolset_name"}
+    ),
+    "tool_result": frozenset(
+        {"type", "tool_use_id", "content", "is_error", "cache_control", "toolset_name"}
+    ),
+    "thinking": frozenset({"type", "thinking", "signature"}),
+    "redacted_thinking": frozenset({"type", "data"}),
+}
+_CUSTOM_TOOL_FIELDS = frozenset(
+    {
+        "type",
+        "name",
+        "description",
+        "input_schema",
+        "cache_control",
+        "strict",
+        "defer_loading",
+        "input_examples",
+        "allowed_callers",
+        "eager_input_streaming",
+    }
+)
+# The service's pattern for a client tool's name (its 400 names it; it was {1,64} before).
+TOOL_NAME = re.compile(r"[a-zA-Z0-9_-]{1,128}")
+
+
+def _extra_block_field(where: str, block: Any) -> str | None:
+    if not isinstance(block, dict):
+        return None
+    kind = block.get("type")
+    allowed = _BLOCK_FIELDS.get(str(kind))
+    if allowed is None:
+        return None
+    for key in sorted(set(block) - allowed):
+        return f"{where}.{kind}.{key}: Extra inputs are not permitted"
+    if kind == "tool_result" and isinstance(block.get("content"), list):
+        for k, inner in enumerate(block["content"]):
+            if problem := _extra_block_field(f"{where}.tool_result.content.{k}", inner):
+                return problem
+    return None
+
+
+def _bad_blocks(body: dict[str, Any]) -> str | None:
+    """A field a content block or a client tool does not take; a tool name outside the
+    service's pattern, or used twice; a tool's input_schema missing or not an object."""
+    names: set[Any] = set()
+    for i, tool in enumerate(body.get("tools") or []):
+        if not isinstance(tool, dict) or tool.get("type") not in (None, "custom"):
+            continue  # a server tool (web_search_..., ...) has its own fields
+        for key in sorted(set(tool) - _CUSTOM_TOOL_FIELDS):
+            return f"tools.{i}.custom.{key}: Extra inputs are not permitted"
+        if not TOOL_NAME.fullmatch(str(tool.get("name"))):
+            return f"tools.{i}.custom.name: String should match pattern '^{TOOL_NAME.pattern}$'"
+        if tool["name"] in names:
+            return "tools: Tool names must be unique."
+        names.add(tool["name"])
+        schema = tool.get("input_schema")
+        if not isinstance(schema, dict) or schema.get("type") != "object":
+            return f"tools.{i}.custom.input_schema.type: Input should be 'object'"
+    system = body.get("system")
+    for j, block in enumerate(system if isinstance(system, list) else []):
+        if problem := _extra_block_field(f"system.{j}", block):
+            return problem
+    for i, message in enumerate(body.get("messages") or []):
+        content = message.get("content")
+        for j, block in enumerate(content if isinstance(content, list) else []):
+            if problem := _extra_block_field(f"messages.{i}.content.{j}", block):
+                return problem
+    return None
+
+
 def _bad_thinking_config(body: dict[str, Any]) -> str | None:
     """Extended thinking's own rules (models that take a budget): budget_tokens at least
     1024 and below max_tokens; no temperature or top_k."""
@@ -563,6 +643,7 @@ def conversation_problem(messages: list[dict[str, Any]]) -> str | None:
     return (
         _empty_content(messages)
         or _misplaced_thinking(messages)
+        or _thinking_out_of_order(messages)
         or _repeated_ids(messages)
         or _unanswered_tool_use(messages)
         or _stray_tool_result(messages)
@@ -587,6 +668,26 @@ def _misplaced_thinking(messages: list[dict[str, Any]]) -> str | None:
                     f"messages.{i}.content.{j}: `{block['type']}` blocks may only appear in "
                     "`assistant` messages"
                 )
+    return None
+
+
+def _thinking_out_of_order(messages: list[dict[str, Any]]) -> str | None:
+    """An assistant message with thinking in it starts with thinking and does not end
+    with it (the block orders the service refuses)."""
+    for i, message in enumerate(messages):
+        if message.get("role") != "assistant":
+            continue
+        kinds = [b.get("type") if isinstance(b, dict) else None for b in _blocks(message)]
+        thinking = ("thinking", "redacted_thinking")
+        if not any(k in thinking for k in kinds):
+            continue
+        if kinds[0] not in thinking:
+            return (
+                f"messages.{i}.content.0: If an assistant message contains any thinking "
+                f"blocks, the first block must be thinking or redacted_thinking. Found {kinds[0]}."
+            )
+        if kinds[-1] in thinking:
+            return f"messages.{i}: The final block in an assistant message cannot be `thinking`."
     return None
 
 

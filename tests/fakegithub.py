@@ -7,8 +7,9 @@ without the token get 401; `fail_feedback` makes the comment endpoints answer an
 
 What GitHub refuses, it refuses, with GitHub's error bodies (message, errors,
 documentation_url, status): a pull request whose head or base branch is not on the
-remote (when `remote` names the bare repository the fake stands in front of), a second
-open one for the same head, one without head, base or title, a title or body too long
+remote (when `remote` names the bare repository the fake stands in front of) or whose
+head has no commit the base lacks ("No commits between"), a second open one for the
+same head, one without head, base or title, a title or body too long
 (422); labels on, or an update of, an issue that does not exist (404); a request body
 that is not JSON (400); an API version GitHub does not serve (400)."""
 
@@ -218,6 +219,19 @@ class FakeGitHub:
         )
         return found.returncode != 0
 
+    def _nothing_new(self, head: str, base: str) -> bool:
+        """Whether `head` has no commit that `base` lacks (never, when the fake has no
+        remote)."""
+        if self.remote is None:
+            return False
+        ahead = subprocess.run(
+            ["git", "rev-list", "--count", f"refs/heads/{base}..refs/heads/{head}"],
+            cwd=self.remote,
+            capture_output=True,
+            text=True,
+        )
+        return ahead.returncode == 0 and ahead.stdout.strip() == "0"
+
     def _create(self, body: Any) -> tuple[int, Any]:
         if not isinstance(body, dict) or not all(
             isinstance(body.get(k), str) and body[k] for k in ("head", "base", "title")
@@ -235,6 +249,8 @@ class FakeGitHub:
             return invalid(head="invalid")
         if self._branch_missing(base):
             return invalid(base="invalid")
+        if self._nothing_new(head, base):
+            return invalid(custom=f"No commits between {base} and {head}")
         if any(p["head"]["ref"] == head and p["state"] == "open" for p in self.pulls.values()):
             owner = REPOSITORY.split("/")[0]
             return invalid(custom=f"A pull request already exists for {owner}:{head}.")

@@ -79,6 +79,14 @@ INVALID = {
         [answer(thinking_block("mine"))],
         "only appear in `assistant` messages",
     ),
+    "thinking after text": (
+        [ASK, {"role": "assistant", "content": [TEXT, thinking_block("late")]}, ASK],
+        "the first block must be thinking or redacted_thinking. Found text",
+    ),
+    "thinking last": (
+        [ASK, {"role": "assistant", "content": [thinking_block("only")]}, ASK],
+        "final block in an assistant message cannot be `thinking`",
+    ),
 }
 
 
@@ -149,6 +157,44 @@ REFUSED_REQUESTS = {
     "a thinking block in a user message": (
         {"messages": [{"role": "user", "content": [thinking_block("mine")]}]},
         "only appear in `assistant` messages",
+    ),
+    "an unknown field in a content block": (
+        {"messages": [answer({**TEXT, "id": "t1"})]},
+        "messages.0.content.0.text.id: Extra inputs are not permitted",
+    ),
+    "an unknown field in a tool result's content": (
+        {
+            "messages": [
+                ASK,
+                use("a"),
+                answer({**result("a"), "content": [{**TEXT, "role": "tool"}]}),
+            ]
+        },
+        "messages.2.content.0.tool_result.content.0.text.role: Extra inputs",
+    ),
+    "an unknown field in a system block": (
+        {"system": [{**TEXT, "name": "rules"}]},
+        "system.0.text.name: Extra inputs",
+    ),
+    "an unknown field on a tool": (
+        {"tools": [{"name": "read", "input_schema": {"type": "object"}, "title": "Read"}]},
+        "tools.0.custom.title: Extra inputs",
+    ),
+    "a tool name outside the pattern": (
+        {"tools": [{"name": "corpus.read", "input_schema": {"type": "object"}}]},
+        "tools.0.custom.name: String should match pattern",
+    ),
+    "a tool name used twice": (
+        {"tools": [{"name": "read", "input_schema": {"type": "object"}}] * 2},
+        "Tool names must be unique",
+    ),
+    "a tool without an object schema": (
+        {"tools": [{"name": "read", "input_schema": {"type": "string"}}]},
+        "tools.0.custom.input_schema.type: Input should be 'object'",
+    ),
+    "a tool name too long": (
+        {"tools": [{"name": "r" * 129, "input_schema": {"type": "object"}}]},
+        "tools.0.custom.name: String should match pattern",
     ),
 }
 

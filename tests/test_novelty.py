@@ -407,18 +407,22 @@ def test_the_last_turn_keeps_a_near_duplicate_with_its_score(corpus_repo: Path) 
     ]
 
 
+def restating_on_remote(corpus_repo: Path) -> list[dict[str, Any]]:
+    """Main with the pieces, pushed; the turns of a session that restates one of them."""
+    main_with_pieces(corpus_repo)
+    git(corpus_repo, "push", "-q", "origin", "main")
+    return [
+        draft("harbour-tides", "Harbour tides", RESTATING),
+        turn("crystallize", {"slugs": ["harbour-tides"], "summary": "s", "overlap": OVERLAP}),
+    ]
+
+
 def test_the_pull_request_shows_each_pieces_novelty(
     corpus_repo: Path,
     remote: Path,  # noqa: F811
     github_env: FakeGitHub,  # noqa: F811
 ) -> None:
-    main_with_pieces(corpus_repo)
-    git(corpus_repo, "push", "-q", "origin", "main")
-    turns = [
-        draft("harbour-tides", "Harbour tides", RESTATING),
-        turn("crystallize", {"slugs": ["harbour-tides"], "summary": "s", "overlap": OVERLAP}),
-    ]
-    result = reviewed(corpus_repo, turns, "pr", topic="harbour tides")
+    result = reviewed(corpus_repo, restating_on_remote(corpus_repo), "pr", topic="harbour tides")
     assert result.outcome == "in-review"
     body = github_env.pulls[1]["body"]
     line = next(ln for ln in body.splitlines() if "corpus/pieces/harbour-tides.md" in ln)
@@ -431,13 +435,9 @@ def test_a_keep_decided_in_review_carries_the_novelty_trailers(
     remote: Path,  # noqa: F811
     tmp_path: Path,
 ) -> None:
-    main_with_pieces(corpus_repo)
-    git(corpus_repo, "push", "-q", "origin", "main")
-    turns = [
-        draft("harbour-tides", "Harbour tides", RESTATING),
-        turn("crystallize", {"slugs": ["harbour-tides"], "summary": "s", "overlap": OVERLAP}),
-    ]
-    result = reviewed(corpus_repo, turns, "branch", topic="harbour tides")
+    result = reviewed(
+        corpus_repo, restating_on_remote(corpus_repo), "branch", topic="harbour tides"
+    )
     merge_on_remote(remote, str(result.branch), tmp_path)  # a person, by hand
     proc = agentgit(corpus_repo, "sync")
     assert proc.returncode == 0, proc.stderr

@@ -500,10 +500,18 @@ def test_a_persons_own_commits_on_the_session_branch_here_are_not_pruned(
     assert rev(corpus_repo, branch) == polished  # kept: it holds work nowhere else
 
 
+def push_ahead_of_main(corpus_repo: Path, branch: str) -> None:
+    """`branch` on the remote, one commit ahead of main (GitHub opens no pull request for
+    a head with nothing new)."""
+    ahead = git(corpus_repo, "commit-tree", "main^{tree}", "-p", "main", "-m", "More").strip()
+    git(corpus_repo, "push", "-q", "origin", f"{ahead}:refs/heads/{branch}")
+
+
 def test_github_refuses_what_it_refuses_and_says_why_in_one_line(
     corpus_repo: Path, remote: Path, github_env: FakeGitHub
 ) -> None:
-    """A pull request needs its head and base on the remote, and one open per head;
+    """A pull request needs its head and base on the remote, a commit in head that base
+    lacks, and one open per head;
     labels and updates need the issue. GitHub's error body names the field (a 422 says
     which only in `errors`), and the one-line error carries it."""
     from agentgit.github import GitHub, GitHubError
@@ -516,6 +524,9 @@ def test_github_refuses_what_it_refuses_and_says_why_in_one_line(
         f"GitHub POST /repos/{REPOSITORY}/pulls: 422 Validation Failed: head invalid",
     )
     git(corpus_repo, "push", "-q", "origin", "main:refs/heads/session/0009-here")
+    with pytest.raises(GitHubError, match="No commits between main and session/0009-here"):
+        client.open_or_update_pull("session/0009-here", "main", "t", "b")
+    push_ahead_of_main(corpus_repo, "session/0009-here")
     with pytest.raises(GitHubError, match="422 Validation Failed: base invalid"):
         client.open_or_update_pull("session/0009-here", "trunk", "t", "b")
     assert github_env.pulls == {}
@@ -546,7 +557,7 @@ def test_a_pull_request_text_too_long_for_github_is_cut_to_fit(
     and on update; the client cuts what it sends to fit, and says where the rest is."""
     from agentgit.github import GitHub, GitHubError
 
-    git(corpus_repo, "push", "-q", "origin", "main:refs/heads/session/0009-here")
+    push_ahead_of_main(corpus_repo, "session/0009-here")
     client = GitHub(TOKEN, REPOSITORY, github_env.url)
     pulls = f"/repos/{REPOSITORY}/pulls"
     long = {"head": "session/0009-here", "base": "main", "title": "t", "body": "x" * 65537}

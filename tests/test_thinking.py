@@ -466,6 +466,7 @@ def test_replies_cut_again_and_again_end_the_session(corpus_repo: Path, fake_api
     assert result.outcome == "abandoned"
     assert result.reason == "replies kept running past the output limit"
     assert len(fake_api.requests) == 3
+    assert not fake_api.rejections  # a message that ends in thinking is refused
     rooms = [r["max_tokens"] for r in fake_api.requests]
     assert rooms == sorted(rooms) and rooms[-1] <= 128_000
     assert not fake_api.rejections
