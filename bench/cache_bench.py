@@ -46,14 +46,15 @@ from fakeapi import (  # noqa: E402
     thinking_block,
 )
 
-from agentgit import corpus, lifecycle  # noqa: E402
+from agentgit import lifecycle  # noqa: E402
+from agentgit.core.settings import Settings  # noqa: E402
+from agentgit.corpus import formats  # noqa: E402
+from agentgit.corpus.skeleton import init  # noqa: E402
+from agentgit.git import Repository  # noqa: E402
 from agentgit.models import DEFAULT_MODEL  # noqa: E402
 from agentgit.models import anthropic as provider  # noqa: E402
 from agentgit.models.base import Usage  # noqa: E402
-from agentgit.pricing import cost_usd  # noqa: E402
-from agentgit.repo import Repository  # noqa: E402
-from agentgit.settings import Settings  # noqa: E402
-from agentgit.skeleton import init  # noqa: E402
+from agentgit.models.pricing import cost_usd  # noqa: E402
 
 PIECES = 40
 PAST_SESSIONS = 8
@@ -144,10 +145,10 @@ def build_corpus(path: Path) -> tuple[Repository, list[str]]:
         }
         body = "\n\n".join(prose(rng, 6) for _ in range(6))  # ~3,500 characters
         (path / "corpus" / "pieces" / f"{slug}.md").write_text(
-            corpus.render_piece(meta, body), "utf-8"
+            formats.render_piece(meta, body), "utf-8"
         )
     for n in range(1, PAST_SESSIONS + 1):
-        entry = corpus.LogEntry(
+        entry = formats.LogEntry(
             session=n,
             title=prose(rng, 1)[:60],
             started=f"2026-01-{n:02d}T10:00:00Z",
@@ -159,8 +160,8 @@ def build_corpus(path: Path) -> tuple[Repository, list[str]]:
             turns=15,
             body="\n\n".join(prose(rng, 5) for _ in range(3)),
         )
-        name = corpus.log_entry_name(n, f"past-{n}")
-        (path / "corpus" / name).write_text(corpus.render_log_entry(entry), "utf-8")
+        name = formats.log_entry_name(n, f"past-{n}")
+        (path / "corpus" / name).write_text(formats.render_log_entry(entry), "utf-8")
     repo.run("add", "corpus")
     repo.run("commit", "-q", "--no-verify", "-m", "A corpus of 40 pieces", env=repo.identity_env())
     return repo, slugs

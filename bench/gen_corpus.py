@@ -48,7 +48,7 @@ from pathlib import Path
 from queue import Queue
 from typing import IO
 
-from agentgit import corpus
+from agentgit.corpus import formats
 
 NAME, EMAIL = "agentgit bench", "bench@agentgit.invalid"
 # Session commits are written on this scratch ref (deleted at the end): once a session
@@ -388,7 +388,7 @@ class PieceState:
             "updated": updated,
             "sessions": self.sessions,
         }
-        return corpus.render_piece(meta, self.body if body is None else body)
+        return formats.render_piece(meta, self.body if body is None else body)
 
 
 @dataclass
@@ -414,7 +414,7 @@ class Plan:
     steps: list[Step]
     pieces: list[str]  # slugs moved from drafts/ to pieces/ (crystallized)
     drafts: list[str]  # every slug drafted
-    entry: corpus.LogEntry  # the final log entry, head still unknown
+    entry: formats.LogEntry  # the final log entry, head still unknown
     summary: str
     transcript: str
 
@@ -465,7 +465,7 @@ def _plan(
         topic = f"{rng.choice(theme.real)} and {rng.choice(theme.real)}"
         if rng.random() < 0.5:
             topic = f"{rng.choice(('why', 'how', 'whether', 'what'))} {topic}"
-    slug = corpus.slugify(topic or "", fallback="explore")
+    slug = formats.slugify(topic or "", fallback="explore")
     log_rel = f"log/{sid}-{slug}.md"
     model = rng.choice(MODELS)
     crystallize = new_pieces > 0
@@ -476,7 +476,7 @@ def _plan(
     drafts: list[PieceState] = []
     for _ in range(new_pieces):
         title = text.title(theme)
-        piece_slug = _unique(corpus.slugify(title, fallback="piece"), slugs)
+        piece_slug = _unique(formats.slugify(title, fallback="piece"), slugs)
         drafts.append(
             PieceState(
                 piece_slug,
@@ -498,7 +498,7 @@ def _plan(
         title = text.title(theme)
         drafts.append(
             PieceState(
-                corpus.slugify(title, fallback="draft"),
+                formats.slugify(title, fallback="draft"),
                 title,
                 text.sentence(theme),
                 text.tags(theme),
@@ -541,8 +541,8 @@ def _plan(
     title0 = (topic or f"Session {sid}")[:120]
     for i in range(rng.choices((1, 2, 3), weights=(6, 3, 1))[0]):
         journal += "\n" + text.paragraph(theme, 2, 4) + "\n"
-        after = corpus.render_log_entry(
-            corpus.LogEntry(
+        after = formats.render_log_entry(
+            formats.LogEntry(
                 session=number, title=title0, started=iso(start), model=model, body=journal
             )
         )
@@ -573,7 +573,7 @@ def _plan(
         title = topic or _first_line(summary) or reason
     body = journal.rstrip() + "\n\n## Summary\n\n" + summary.strip() + "\n"
     body += "\n## Steps\n\n" + "".join(f"- {s.subject}\n" for s in steps)
-    entry = corpus.LogEntry(
+    entry = formats.LogEntry(
         session=number,
         title=title,
         started=iso(start),
@@ -681,7 +681,7 @@ def emit(stream: FastImport, plan: Plan, main: str) -> tuple[int, int]:
     # The branch's last commit: drafts move to pieces/, the log entry is finalised.
     entry = plan.entry
     entry.head = stream.sha(parent)
-    log_text = corpus.render_log_entry(entry)
+    log_text = formats.render_log_entry(entry)
     log_mark = stream.blob(log_text)
     changes: list[tuple[str, ...]] = [("M", log_mark, plan.log_path)]
     parts = [f"edit {plan.log_path.removeprefix('corpus/')}"]

@@ -226,9 +226,9 @@ def opened_session(repo_dir: Path, topic: str) -> Iterator[tuple[Any, Any, Any, 
     """A session started through the public API, with the tool box a session runs;
     abandoned at the end. (repo, settings, session, toolbox)."""
     from agentgit import lifecycle
-    from agentgit.repo import Repository
-    from agentgit.settings import Settings
-    from agentgit.tools import Toolbox
+    from agentgit.agent.tools import Toolbox
+    from agentgit.core.settings import Settings
+    from agentgit.git import Repository
 
     repo = Repository.discover(repo_dir)
     settings = Settings(model="scripted")
@@ -255,8 +255,8 @@ def bench_log(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]]:
     """`agentgit log --json` against issue 10's plain `git log` of main: as it runs
     again and again (main unchanged, or a few sessions on), and with no cache at all
     (the first call in a clone)."""
-    from agentgit import history
-    from agentgit.repo import Repository
+    from agentgit.corpus import history
+    from agentgit.git import Repository
 
     cache = Repository.discover(repo).state_dir / getattr(history, "LOG_CACHE", "log.jsonl")
     ours_cmd = [agentgit, "log", "--json"]
@@ -292,8 +292,8 @@ def bench_tools(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
     `search`, `history` (a revised piece, an old and a new log entry), an exploration
     commit (`write_draft`) and the orientation; each against plain git."""
     from agentgit import lifecycle
-    from agentgit.index import index_path
-    from agentgit.search import query_terms
+    from agentgit.corpus.index import index_path
+    from agentgit.corpus.search import query_terms
 
     figures = []
     scratch = repo_dir.parent / f"{repo_dir.name}-scratch"
@@ -403,7 +403,7 @@ def _commit(
     """One `write_draft` (a draft written, staged and committed with its trailers)
     against writing the same file and `git add` + `git commit --no-verify` (agentgit's
     commits skip the user's pre-commit hook by design) in a plain worktree."""
-    from agentgit import corpus
+    from agentgit.corpus import formats
 
     text = gen_corpus.Text(gen_corpus.random.Random(7), themes=8, invented=500)
     counter = iter(range(100_000))
@@ -421,9 +421,9 @@ def _commit(
 
     def theirs() -> None:
         meta, body = content()
-        meta = corpus.normalise_piece_meta(meta, today=session.today, session=session.session)
+        meta = formats.normalise_piece_meta(meta, today=session.today, session=session.session)
         rel = f"corpus/drafts/git-{next(counter)}.md"
-        (scratch / rel).write_text(corpus.render_piece(meta, body), "utf-8")
+        (scratch / rel).write_text(formats.render_piece(meta, body), "utf-8")
         run(["git", "add", "--", rel], scratch)
         run(
             ["git", "commit", "--quiet", "--no-verify", "-F", "-"],
@@ -447,8 +447,8 @@ def bench_novelty(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
     costs from nothing and after one new piece on main, once."""
     import random
 
-    from agentgit import novelty
-    from agentgit.repo import Repository
+    from agentgit.git import Repository
+    from agentgit.landscape import novelty
 
     repo = Repository.discover(repo_dir)
     pieces = novelty.main_pieces(repo)
@@ -489,9 +489,9 @@ def bench_novelty(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
 
 
 def corpus_piece(title: str, body: str) -> str:
-    from agentgit import corpus
+    from agentgit.corpus import formats
 
-    return corpus.render_piece({"title": title}, body)
+    return formats.render_piece({"title": title}, body)
 
 
 def session_script(repo: Path, tag: str) -> list[dict[str, Any]]:
@@ -796,7 +796,7 @@ def bench_startup(place: Place, agentgit: str, runs: int) -> list[dict[str, Any]
 
 def session_breakdown(repo_dir: Path) -> dict[str, dict[str, float]]:
     """Where a session's time goes: the same 40-turn script, tool by tool, in-process."""
-    from agentgit.ending import SessionEnd
+    from agentgit.agent.ending import SessionEnd
 
     spent: dict[str, dict[str, float]] = {}
     with opened_session(repo_dir, "bench breakdown") as (_, _, _, toolbox):

@@ -93,7 +93,7 @@ def agentgit_wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture
 def corpus_repo(tmp_path: Path) -> Path:
     """A fresh corpus repository made by `agentgit init`."""
-    from agentgit.skeleton import init
+    from agentgit.corpus.skeleton import init
 
     path = tmp_path / "corpus-repo"
     init(path)
@@ -126,3 +126,11 @@ def remote(request: pytest.FixtureRequest, tmp_path: Path, corpus_repo: Path) ->
     if "fake_github" in request.fixturenames:
         request.getfixturevalue("fake_github").remote = bare
     return bare
+
+
+@pytest.fixture
+def needs_review(corpus_repo: Path) -> Path:
+    """A corpus whose session 1 ended needs-review, its branch left for a person."""
+    from helpers import needs_review_repo
+
+    return needs_review_repo(corpus_repo)

@@ -10,11 +10,11 @@ from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
-from agentgit import corpus
-from agentgit.index import CorpusIndex, search_directory
-from agentgit.search import Passage
-from agentgit.similarity import Pieces
-from agentgit.view import DirView
+from agentgit.corpus import formats
+from agentgit.corpus.index import CorpusIndex, search_directory
+from agentgit.corpus.search import Passage
+from agentgit.corpus.view import DirView
+from agentgit.landscape.similarity import Pieces
 
 
 @dataclass
@@ -51,9 +51,9 @@ class DirWorkspace:
         path = self.journal_path()
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            entry = corpus.LogEntry(self.session, "A plain directory", "2026-01-02T00:00:00Z")
+            entry = formats.LogEntry(self.session, "A plain directory", "2026-01-02T00:00:00Z")
             entry.body = "## Journal\n"
-            path.write_text(corpus.render_log_entry(entry), "utf-8")
+            path.write_text(formats.render_log_entry(entry), "utf-8")
 
     def _written(self) -> dict[str, bytes]:
         """What the tools may write: the drafts and this session's journal."""

@@ -17,10 +17,10 @@ from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from scripts import crystallize, draft, note, write_script
 
+from agentgit.core.settings import Settings
+from agentgit.git import Repository
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
-from agentgit.repo import Repository
-from agentgit.settings import Settings
 
 NOTES = "refs/notes/agentgit"
 
@@ -234,3 +234,84 @@ def killed_session(
     return killed(
         cwd, "session", "--topic", "kill test", "--model", model, *args, point=point, env=env
     )
+
+
+# -- review: what a person does on the remote ------------------------------------------
+
+
+def reviewed(path: Path, turns: list[dict[str, Any]], review: str, topic: str = "tides") -> Result:
+    repo = Repository.discover(path)
+    settings = Settings(model="scripted", review=review)
+    current = start(repo, settings, topic=topic, model_name="scripted")
+    return run(repo, current, ScriptedModel(turns), settings)
+
+
+def git_ok(path: Path, *args: str) -> bool:
+    return subprocess.run(["git", *args], cwd=path, capture_output=True).returncode == 0
+
+
+def merge_on_remote(bare: Path, branch: str, tmp_path: Path) -> None:
+    """What the merge button does: a merge commit on the remote's main."""
+    work = tmp_path / "merger"
+    if work.exists():
+        git(work, "fetch", "-q", "origin")
+        git(work, "reset", "-q", "--hard", "origin/main")
+    else:
+        git(tmp_path, "clone", "-q", str(bare), str(work))
+    git(work, "merge", "-q", "--no-ff", "-m", "Merge pull request #1", f"origin/{branch}")
+    git(work, "push", "-q", "origin", "main")
+
+
+# -- the index file, damaged as a person or a crash can --------------------------------
+
+
+def damage_file(path: Path, damage: str) -> None:
+    """What a person or a crash can do to the index file: delete, garbage, truncate."""
+    if damage == "delete":
+        path.unlink()
+    elif damage == "garbage":
+        path.write_bytes(b"not a database at all" * 100)
+    else:
+        path.write_bytes(path.read_bytes()[:1000])
+
+
+# -- a needs-review session, no remote ----------------------------------------------------
+
+NEEDS_REVIEW_BRANCH = "session/0001-revise-a"
+
+
+def needs_review_repo(corpus_repo: Path) -> Path:
+    """Session 1 revises tides after session 2's revision landed: it ends needs-review,
+    its branch left for a person. No remote."""
+    piece = corpus_repo / "corpus" / "pieces" / "tides.md"
+    piece.write_text("---\ntitle: Tides\nsummary: About tides.\n---\n\nOriginal body.\n")
+    git(corpus_repo, "add", str(piece))
+    git(corpus_repo, "commit", "--no-verify", "-q", "-m", "Add tides by hand")
+    repo = Repository.discover(corpus_repo)
+    settings = Settings(model="scripted")
+    a = start(repo, settings, topic="revise a", model_name="scripted")
+    b = start(repo, settings, topic="revise b", model_name="scripted")
+    for session, body in ((b, "B: gravity.\n"), (a, "A: the moon.\n")):
+        run(
+            repo,
+            session,
+            ScriptedModel([draft("tides", "Tides", body), crystallize(["tides"])]),
+            settings,
+        )
+    assert git(corpus_repo, "rev-parse", "--verify", f"refs/heads/{NEEDS_REVIEW_BRANCH}")
+    return corpus_repo
+
+
+# -- corpus files as text ----------------------------------------------------------------
+
+GOOD_PIECE = "---\ntitle: Good\nsummary: fine\ntags: [a]\n---\n\nBody.\n"
+
+
+def log_doc(session: int = 7, **changes: Any) -> str:
+    """A log entry's text, with the fields `changes` names set."""
+    from agentgit.corpus.formats import LogEntry, render_log_entry
+
+    entry = LogEntry(session=session, title="A session", started="2025-03-14T10:00:00Z")
+    for key, value in changes.items():
+        setattr(entry, key, value)
+    return render_log_entry(entry)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from agentgit import corpus
+from agentgit.corpus import formats
 
 EPOCH = 1767323045  # 2026-01-02T03:04:05Z, the suite's fixed date
 HOURS = 3600
@@ -131,7 +131,7 @@ def _title(rng: random.Random) -> str:
 
 
 def _slug(title: str) -> str:
-    return corpus.slugify(title)
+    return formats.slugify(title)
 
 
 def _novelty(rng: random.Random, n: int, total: int, piece: str, made: Made) -> dict[str, Any]:

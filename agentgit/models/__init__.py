@@ -11,11 +11,10 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from agentgit.models.base import Model
-
 # DEFAULT_MODEL is a current Sonnet-class model: in the SDK's ModelParam list and not
 # in anthropic._data.DEPRECATED_MODELS (tests check both). It lives with the settings.
-from agentgit.settings import DEFAULT_MODEL
+from agentgit.core.settings import DEFAULT_MODEL
+from agentgit.models.base import Model
 
 __all__ = ["DEFAULT_MODEL", "make_model"]
 

@@ -30,7 +30,7 @@ import time
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
-from agentgit.errors import AgentgitError, ModelError, ModelUnavailable, OutOfTime
+from agentgit.core.errors import AgentgitError, ModelError, ModelUnavailable, OutOfTime
 from agentgit.models.base import ModelRequest, ModelResponse, ProgressFn, Usage
 from agentgit.models.capabilities import request_shape
 

@@ -12,7 +12,7 @@ import json
 from pathlib import Path
 from typing import Any
 
-from agentgit.errors import ModelError
+from agentgit.core.errors import ModelError
 from agentgit.models.base import ModelRequest, ModelResponse, ProgressFn, Usage
 
 EXHAUSTED = "(The script has no more turns.)"

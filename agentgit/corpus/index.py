@@ -1,0 +1,430 @@
+"""One retrieval index of the corpus, built from git objects (DESIGN §8).
+
+Passages (a file's title, summary and tags; each paragraph) of every blob ever seen in
+pieces/, log/ and drafts/ are kept in an SQLite FTS5 table under ``.git/agentgit/``,
+keyed by blob id: a file that did not change is never read again, and a new version is
+one more blob. A search ranks (BM25, built into FTS5) only the passages of the blobs in
+the tree it is asked about, so a session sees exactly its own corpus. Deleting the file
+loses nothing: it is rebuilt from git, and so is a file that is not a readable index.
+"""
+
+from __future__ import annotations
+
+import functools
+import hashlib
+import sqlite3
+from collections.abc import Callable, Iterable
+from contextlib import suppress
+from pathlib import Path
+from typing import Any, TypeVar, cast
+
+from agentgit.corpus.search import AREAS, Passage, query_terms, searchable, shown, split_passages
+
+# 2: each blob names the rowids of its passages, so they are read without a scan.
+SCHEMA = 2
+# \w+ as agentgit.search tokenizes: letters, digits and the underscore, case folded.
+OVERFETCH = 5  # nearest_passages asks the whole index for this many times what it needs
+_TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"
+
+ReadBlobs = Callable[[list[str]], dict[str, bytes]]
+_F = TypeVar("_F", bound=Callable[..., Any])
+# SQLite's primary result codes that say nothing of the file's contents: busy, locked,
+# read-only, an I/O error, a full disk, a file that cannot be opened. Any other error of
+# the database is taken for damage.
+_TRANSIENT = (5, 6, 8, 10, 13, 14)
+
+
+def corrupt(exc: sqlite3.DatabaseError) -> bool:
+    """A damaged file, as opposed to a busy or unwritable one: rebuilt, not reported.
+    A mistake in a statement fails again on the fresh index, and so is still raised."""
+    code = getattr(exc, "sqlite_errorcode", None)
+    return code is None or code & 0xFF not in _TRANSIENT
+
+
+def _rebuilt_if_corrupt(method: _F) -> _F:
+    """Damage found by any read or write (the pages of one table can be broken while the
+    file opens) empties the index and the call is made again on a fresh one: it is
+    rebuilt from git objects, as if deleted."""
+
+    @functools.wraps(method)
+    def call(self: CorpusIndex, *args: Any, **kwargs: Any) -> Any:
+        try:
+            return method(self, *args, **kwargs)
+        except sqlite3.DatabaseError as exc:
+            if not corrupt(exc):
+                raise
+            self.close()
+            self._reset()
+            return method(self, *args, **kwargs)
+
+    return cast(_F, call)
+
+
+def index_path(state_dir: Path) -> Path:
+    """Where a repository's index lives: in its agentgit state, never in a tree."""
+    return state_dir / "index" / "corpus.sqlite"
+
+
+class CorpusIndex:
+    def __init__(self, path: Path | None, read_blobs: ReadBlobs) -> None:
+        """``path`` None: an index in memory, for one search over a plain directory."""
+        self.path = path
+        self.read_blobs = read_blobs
+        self._db: sqlite3.Connection | None = None
+        self._current: dict[str, str] = {}  # what the temp table `cur` holds: path -> blob
+        self._known: set[str] | None = None  # blobs known to be indexed
+        # The last tree indexed and selected as given: asked again (novelty asks one tree
+        # many times), nothing is scanned.
+        self._indexed: dict[str, str] | None = None
+        self._selected: dict[str, str] | None = None
+        # Per area asked for (None: all): the tree it was worked out for, blob -> paths.
+        self._by_blob: dict[str | None, tuple[dict[str, str], dict[str, list[str]]]] = {}
+
+    # -- the file ------------------------------------------------------------------
+
+    @property
+    def db(self) -> sqlite3.Connection:
+        if self._db is None:
+            try:
+                self._db = self._open()
+            # Not an index (corrupt, truncated; a header so broken that SQLite's own
+            # message is not UTF-8): rebuild.
+            except (sqlite3.DatabaseError, UnicodeDecodeError):
+                self._reset()
+                self._db = self._open()
+        return self._db
+
+    def _connect(self) -> sqlite3.Connection:
+        if self.path is None:
+            return sqlite3.connect(":memory:", isolation_level=None)
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        return sqlite3.connect(self.path, timeout=30, isolation_level=None)
+
+    def _open(self) -> sqlite3.Connection:
+        db = self._connect()
+        try:
+            version = db.execute("PRAGMA user_version").fetchone()[0]
+            if version not in (0, SCHEMA):  # another layout: rebuilt, not migrated
+                db.close()
+                self._reset()
+                db = self._connect()
+            db.execute("PRAGMA journal_mode=WAL")  # concurrent sessions read while one writes
+            # No fsync per transaction (a session adds its drafts at every search): in WAL
+            # mode a crash can lose the last writes, never the file, and the index is a
+            # cache of git objects, rebuilt from them.
+            db.execute("PRAGMA synchronous=NORMAL")
+            db.executescript(f"""
+                CREATE TABLE IF NOT EXISTS blobs (
+                    sha TEXT PRIMARY KEY, first INTEGER, last INTEGER);
+                CREATE VIRTUAL TABLE IF NOT EXISTS passages USING fts5(
+                    text, blob UNINDEXED, line UNINDEXED, tokenize="{_TOKENIZE}");
+                CREATE TABLE IF NOT EXISTS derived (
+                    kind TEXT, blob TEXT, data TEXT, PRIMARY KEY (kind, blob));
+                CREATE TABLE IF NOT EXISTS memo (key TEXT PRIMARY KEY, data TEXT);
+                PRAGMA user_version = {SCHEMA};
+                CREATE TEMP TABLE cur (path TEXT PRIMARY KEY, blob TEXT);
+                CREATE INDEX temp.cur_blob ON cur (blob);
+            """)
+            db.execute("SELECT count(*) FROM blobs").fetchone()  # fails on a corrupt file
+        except (sqlite3.DatabaseError, UnicodeDecodeError):
+            db.close()
+            raise
+        return db
+
+    def _reset(self) -> None:
+        self._current, self._known = {}, None
+        self._indexed = self._selected = None
+        if self.path is None:
+            return
+        for suffix in ("", "-wal", "-shm"):
+            with suppress(FileNotFoundError):
+                Path(f"{self.path}{suffix}").unlink()
+
+    def close(self) -> None:
+        if self._db is not None:
+            self._db.close()
+            self._db = None
+            self._current, self._known = {}, None
+            self._indexed = self._selected = None
+
+    # -- keeping it up to date -----------------------------------------------------
+
+    @_rebuilt_if_corrupt
+    def update(self, files: dict[str, str]) -> int:
+        """Index the blobs of ``files`` (path relative to corpus/ -> blob id) not yet
+        indexed; how many were added."""
+        if files == self._indexed:
+            return 0
+        # Every blob of the last tree is indexed: only what differs from it is looked at.
+        added = self._add(_delta(self._indexed, files)[0])
+        self._indexed = dict(files)
+        return added
+
+    def _add(self, files: dict[str, str]) -> int:
+        db = self.db
+        if self._known is None:  # once per process: then only new blobs are looked up
+            self._known = {r[0] for r in db.execute("SELECT sha FROM blobs")}
+        wanted = sorted(
+            {sha for rel, sha in files.items() if sha not in self._known and searchable(rel)}
+        )
+        known = set()
+        for chunk in _chunks(wanted, 500):  # another process may have indexed them
+            marks = ",".join("?" * len(chunk))
+            known |= {
+                r[0] for r in db.execute(f"SELECT sha FROM blobs WHERE sha IN ({marks})", chunk)
+            }
+        self._known |= known
+        missing = [sha for sha in wanted if sha not in known]
+        if not missing:
+            return 0
+        contents = self.read_blobs(missing)
+        split = {}
+        for sha in missing:
+            try:
+                text = contents.get(sha, b"").decode("utf-8")
+            except UnicodeDecodeError:
+                text = ""  # binary: nothing to rank, but known
+            split[sha] = list(split_passages(text))
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            # Rowids given here (under the write lock), so each blob knows its span.
+            rowid = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()[0]
+            rows, spans = [], []
+            for sha, passages in split.items():
+                spans.append((sha, rowid + 1, rowid + len(passages)))
+                for line, passage in passages:
+                    rowid += 1
+                    rows.append((rowid, passage, sha, line))
+            db.executemany("INSERT OR IGNORE INTO blobs (sha, first, last) VALUES (?, ?, ?)", spans)
+            db.executemany(
+                "INSERT INTO passages (rowid, text, blob, line) VALUES (?, ?, ?, ?)", rows
+            )
+            db.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already
+                db.execute("ROLLBACK")
+            raise
+        self._known |= set(missing)
+        return len(missing)
+
+    # -- searching -----------------------------------------------------------------
+
+    @_rebuilt_if_corrupt
+    def search(self, files: dict[str, str], query: str, limit: int = 8) -> list[Passage]:
+        """The best passages for ``query`` among the files of one tree (path relative to
+        corpus/ -> blob id), best first; ties in path and line order."""
+        terms = query_terms(query)
+        if not terms or limit < 1:
+            return []
+        self.update(files)
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        # The best passages of the whole index first, without the join to the tree (which
+        # doubles a query's cost). Exact when the tree's best are all scored above the
+        # last passage fetched: any better one of the tree's would have been fetched too.
+        paths = self._paths_by_blob(files, None)
+        want = limit * OVERFETCH
+        fetched = self.db.execute(
+            "SELECT blob, line, text, round(-bm25(passages), 4) AS score FROM passages "
+            "WHERE passages MATCH ? ORDER BY score DESC LIMIT ?",
+            (match, want),
+        ).fetchall()
+        rows = sorted(
+            (
+                (path, int(line), text, score)
+                for blob, line, text, score in fetched
+                for path in paths.get(blob, ())
+            ),
+            key=lambda r: (-r[3], r[0], r[1]),
+        )[:limit]
+        exact = len(fetched) < want or (len(rows) == limit and rows[-1][3] > fetched[-1][3])
+        if not exact:
+            self._select(files)
+            rows = self.db.execute(
+                "SELECT c.path, p.line, p.text, round(-bm25(passages), 4) AS score "
+                "FROM passages p JOIN cur c ON c.blob = p.blob "
+                "WHERE passages MATCH ? ORDER BY score DESC, c.path, p.line LIMIT ?",
+                (match, limit),
+            ).fetchall()
+        return [shown(path, int(line), score, text, terms) for path, line, text, score in rows]
+
+    @_rebuilt_if_corrupt
+    def nearest_passages(
+        self, files: dict[str, str], terms: list[str], limit: int, area: str = "pieces"
+    ) -> list[tuple[str, str, int, float]]:
+        """(path, blob, line, BM25 score) of the passages of ``area`` in one tree that
+        best match any of ``terms``, best first: the candidates a comparison starts from."""
+        terms = [t for t in dict.fromkeys(terms) if t]
+        if not terms or limit < 1:
+            return []
+        self.update(files)
+        match = " OR ".join('"' + t.replace('"', '""') + '"' for t in terms)
+        # The best passages of the whole index first, without the join to the tree (which
+        # doubles a query's cost); the tree's are among them unless it is a small part.
+        paths = self._paths_by_blob(files, area)
+        rows = self.db.execute(
+            "SELECT blob, line, -bm25(passages) AS score FROM passages "
+            "WHERE passages MATCH ? ORDER BY score DESC LIMIT ?",
+            (match, limit * OVERFETCH),
+        ).fetchall()
+        found = [
+            (path, blob, int(line), float(score))
+            for blob, line, score in rows
+            for path in paths.get(blob, ())
+        ]
+        if len(found) < limit and len(rows) == limit * OVERFETCH:
+            self._select(files)
+            found = [
+                (path, blob, int(line), float(score))
+                for path, blob, line, score in self.db.execute(
+                    "SELECT c.path, p.blob, p.line, -bm25(passages) AS score "
+                    "FROM passages p JOIN cur c ON c.blob = p.blob "
+                    "WHERE passages MATCH ? AND c.path >= ? AND c.path < ? "
+                    "ORDER BY score DESC LIMIT ?",
+                    (match, f"{area}/", f"{area}0", limit),
+                )
+            ]
+        found.sort(key=lambda r: (-r[3], r[0], r[2]))
+        return found[:limit]
+
+    def _paths_by_blob(self, files: dict[str, str], area: str | None) -> dict[str, list[str]]:
+        """Blob id -> the paths of the tree that hold it, in `area` (None: every area),
+        worked out from the last tree asked about: a step changes a path or two."""
+        last = self._by_blob.get(area)
+        if last is not None and last[0] == files:
+            return last[1]
+        before, paths = last if last is not None else ({}, {})
+        changed, gone = _delta(before if last is not None else None, files)
+        for rel in [*gone, *(rel for rel in changed if rel in before)]:
+            held = paths.get(before[rel])
+            if held is not None and rel in held:
+                held.remove(rel)
+                if not held:
+                    del paths[before[rel]]
+        for rel, sha in changed.items():
+            if (area is None or rel.startswith(f"{area}/")) and searchable(rel):
+                paths.setdefault(sha, []).append(rel)
+        self._by_blob[area] = (dict(files), paths)
+        return paths
+
+    @_rebuilt_if_corrupt
+    def passages_of(self, blobs: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+        """The indexed passages of each blob, (line, text) in line order."""
+        found: dict[str, list[tuple[int, str]]] = {}
+        for chunk in _chunks(sorted(set(blobs)), 500):
+            marks = ",".join("?" * len(chunk))
+            spans = self.db.execute(
+                f"SELECT sha, first, last FROM blobs WHERE sha IN ({marks})", chunk
+            ).fetchall()
+            for blob, first, last in spans:
+                found[blob] = sorted(
+                    (int(line), text)
+                    for line, text in self.db.execute(
+                        "SELECT line, text FROM passages WHERE rowid BETWEEN ? AND ?",
+                        (first, last),
+                    )
+                )
+        return found
+
+    # -- what other readers derive from blobs (novelty), kept beside the passages --------
+
+    @_rebuilt_if_corrupt
+    def derived(self, kind: str, blobs: Iterable[str]) -> dict[str, str]:
+        """What was stored under ``kind`` for each of ``blobs`` (those that have any)."""
+        found: dict[str, str] = {}
+        for chunk in _chunks(sorted(set(blobs)), 500):
+            marks = ",".join("?" * len(chunk))
+            found.update(
+                self.db.execute(
+                    f"SELECT blob, data FROM derived WHERE kind = ? AND blob IN ({marks})",
+                    [kind, *chunk],
+                ).fetchall()
+            )
+        return found
+
+    @_rebuilt_if_corrupt
+    def store_derived(self, kind: str, data: dict[str, str]) -> None:
+        self._write(
+            "INSERT OR REPLACE INTO derived (kind, blob, data) VALUES (?, ?, ?)",
+            [(kind, blob, value) for blob, value in data.items()],
+        )
+
+    @_rebuilt_if_corrupt
+    def memo(self, key: str) -> str | None:
+        row = self.db.execute("SELECT data FROM memo WHERE key = ?", (key,)).fetchone()
+        return None if row is None else str(row[0])
+
+    @_rebuilt_if_corrupt
+    def store_memo(self, key: str, data: str) -> None:
+        self._write("INSERT OR REPLACE INTO memo (key, data) VALUES (?, ?)", [(key, data)])
+
+    def _write(self, sql: str, rows: list[tuple[str, ...]]) -> None:
+        if not rows:
+            return
+        db = self.db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            db.executemany(sql, rows)
+            db.execute("COMMIT")
+        except BaseException:
+            with suppress(sqlite3.Error):  # SQLite may have rolled back already
+                db.execute("ROLLBACK")
+            raise
+
+    def _select(self, files: dict[str, str]) -> None:
+        """Make the temp table `cur` hold exactly ``files``: only what changed is
+        written, so a search after one draft edit costs one row."""
+        if files == self._selected:
+            return
+        changed, gone = _delta(self._selected, files)
+        rows_gone = [(rel,) for rel in gone if rel in self._current]
+        rows = [(rel, sha) for rel, sha in changed.items() if searchable(rel)]
+        if rows_gone or rows:
+            db = self.db
+            db.executemany("DELETE FROM cur WHERE path = ?", rows_gone)
+            db.executemany("INSERT OR REPLACE INTO cur (path, blob) VALUES (?, ?)", rows)
+            for (rel,) in rows_gone:
+                del self._current[rel]
+            self._current.update(rows)
+        self._selected = dict(files)
+
+
+def search_directory(
+    corpus_dir: Path, query: str, limit: int = 8, candidates: Iterable[str] | None = None
+) -> list[Passage]:
+    """The same search over a plain directory (a corpus outside git), in memory:
+    pieces/, log/ and drafts/, or only ``candidates`` among them."""
+    if candidates is None:
+        candidates = [
+            f"{area}/{entry.name}"
+            for area in AREAS
+            if (corpus_dir / area).is_dir()
+            for entry in (corpus_dir / area).iterdir()
+        ]
+    contents: dict[str, bytes] = {}
+    files: dict[str, str] = {}
+    for rel in candidates:
+        path = corpus_dir / rel
+        if searchable(rel) and path.is_file():
+            data = path.read_bytes()
+            sha = hashlib.sha1(data).hexdigest()
+            contents[sha], files[rel] = data, sha
+    index = CorpusIndex(None, lambda shas: {s: contents[s] for s in shas})
+    try:
+        return index.search(files, query, limit)
+    finally:
+        index.close()
+
+
+def _delta(
+    before: dict[str, str] | None, after: dict[str, str]
+) -> tuple[dict[str, str], list[str]]:
+    """From one tree to the next: (path -> blob of the paths new or changed, the paths
+    gone). Set operations on the dicts' views run in C: 15,000 paths in a millisecond."""
+    if before is None:
+        return after, []
+    return dict(after.items() - before.items()), list(before.keys() - after.keys())
+
+
+def _chunks(items: list[str], size: int) -> Iterable[list[str]]:
+    for i in range(0, len(items), size):
+        yield items[i : i + size]

@@ -1,0 +1,1 @@
+"""The other loop: a metric judges the keep (DESIGN §10)."""

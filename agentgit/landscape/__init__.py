@@ -1,0 +1,1 @@
+"""The landscape of an inquiry: similarity, novelty and questions (DESIGN §8)."""

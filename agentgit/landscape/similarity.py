@@ -1,0 +1,263 @@
+"""How close a text is to main's pieces: the lexical measure novelty is made of (DESIGN §8).
+
+The measure is lexical and explainable: a tf-idf cosine over the words the search index
+ranks by (``agentgit.search.tokens``, stopwords left out), the idf taken from main's
+pieces. Two texts are compared whole and paragraph by paragraph, and their similarity is
+the larger of the two, so a claim restated inside a longer piece still counts:
+
+    weight(t) = (1 + ln tf) * ln(1 + (N + 1) / (df + 1))     N pieces, df of them have t
+    similarity = max(cos(whole, whole), max cos(paragraph, paragraph))
+
+Paragraphs shorter than ``MIN_PARAGRAPH_TERMS`` words are not compared on their own (a
+heading or a one-line remark matches too easily). The candidates come from the index
+(BM25 over the draft's most telling words, whole and per paragraph); the similarity is
+then computed exactly for each. Main's document frequencies are kept in the index file,
+updated by the blobs that came and went. What counts as too close, and what a keep
+records, is agentgit.novelty.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+
+from agentgit.corpus.index import CorpusIndex
+from agentgit.corpus.search import STOPWORDS, split_passages, tokens
+
+MIN_PARAGRAPH_TERMS = 12
+QUERY_TERMS = 12  # the draft's most telling words that ask the index for candidates
+PARAGRAPH_QUERY_TERMS = 10
+CANDIDATE_PASSAGES = 40
+COMMON_SHARE, COMMON_FLOOR = 0.05, 20  # a word in more pieces than this does not ask
+CANDIDATE_PIECES = 16  # of which the pieces of the best passages are compared exactly
+PARAGRAPH_CANDIDATES = 6
+NEIGHBOURS = 3
+TERMS_KEPT = 2_000  # blobs' terms kept in memory between calls
+# Derived data is keyed by this too: a change to tokenising or splitting makes it stale.
+VERSION = "1"
+_DF = f"novelty-df/{VERSION}"
+
+Counts = dict[str, int]
+Vector = dict[str, float]
+
+
+# --- texts as terms --------------------------------------------------------------------
+
+
+@dataclass
+class Terms:
+    """A text's word counts, whole, and of each paragraph long enough to compare."""
+
+    doc: Counts
+    paras: list[tuple[int, Counts]] = field(default_factory=list)  # (line, counts)
+
+
+def counts(words: list[str]) -> Counts:
+    found = Counter(words)  # counted in C: this runs over every piece once
+    for word in STOPWORDS & found.keys():
+        del found[word]
+    return dict(found)
+
+
+def passage_terms(passages: Iterable[tuple[int, str]]) -> Terms:
+    """Terms from a file's passages (agentgit.search.split_passages): the header
+    (title, summary, tags; the passage at line 1) counts in the whole, not as a paragraph."""
+    every: list[str] = []
+    paras = []
+    for line, text in passages:
+        words = tokens(text)
+        every += words
+        if line > 1 and len(words) >= MIN_PARAGRAPH_TERMS:
+            found = counts(words)
+            if sum(found.values()) >= MIN_PARAGRAPH_TERMS:
+                paras.append((line, found))
+    return Terms(counts(every), paras)
+
+
+def text_terms(text: str) -> Terms:
+    return passage_terms(split_passages(text))
+
+
+# --- weights and similarity ------------------------------------------------------------
+
+
+class Weights:
+    """tf-idf over main's pieces: ``df`` term -> pieces that have it, ``n`` pieces."""
+
+    def __init__(self, df: Mapping[str, int], n: int) -> None:
+        self.df, self.n = df, n
+        self._idf: dict[str, float] = {}
+
+    def idf(self, term: str) -> float:
+        found = self._idf.get(term)
+        if found is None:
+            found = self._idf[term] = math.log(1 + (self.n + 1) / (self.df.get(term, 0) + 1))
+        return found
+
+    def vector(self, found: Counts) -> Vector:
+        vec = {t: (1 + math.log(c)) * self.idf(t) for t, c in found.items() if c > 0}
+        norm = math.sqrt(sum(w * w for w in vec.values()))
+        return {t: w / norm for t, w in vec.items()} if norm else {}
+
+
+def cosine(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return min(1.0, sum(w * b[t] for t, w in a.items() if t in b))
+
+
+@dataclass
+class Compared:
+    """How close two texts are: whole, best paragraph pair, and that pair's lines."""
+
+    whole: float
+    paragraph: float = 0.0
+    lines: tuple[int, int] | None = None  # (line in the first, line in the second)
+
+    @property
+    def similarity(self) -> float:
+        return max(self.whole, self.paragraph)
+
+
+class Vectors:
+    """Unit vectors of one text's terms under one weighting, made once."""
+
+    def __init__(self, terms: Terms, weights: Weights) -> None:
+        self.doc = weights.vector(terms.doc)
+        self.paras = [(line, weights.vector(c)) for line, c in terms.paras]
+
+
+def compare(a: Vectors, b: Vectors) -> Compared:
+    result = Compared(cosine(a.doc, b.doc))
+    for line_a, va in a.paras:
+        for line_b, vb in b.paras:
+            sim = cosine(va, vb)
+            if sim > result.paragraph:
+                result.paragraph, result.lines = sim, (line_a, line_b)
+    return result
+
+
+def similarity(a: str, b: str, weights: Weights | None = None) -> Compared:
+    """Two texts compared (without a corpus: every word weighs alike)."""
+    weights = weights or Weights({}, 0)
+    return compare(Vectors(text_terms(a), weights), Vectors(text_terms(b), weights))
+
+
+# --- main's pieces, as the index holds them --------------------------------------------
+
+
+@dataclass
+class Pieces:
+    """Main's pieces ("pieces/<slug>.md" -> blob id) and the index that reads them."""
+
+    index: CorpusIndex
+    files: dict[str, str]
+    # Terms of the blobs this process read: computed from the indexed passages (a few
+    # milliseconds for a comparison's candidates), so not worth storing.
+    _terms: dict[str, Terms] = field(default_factory=dict, repr=False)
+
+    def terms(self, blobs: Iterable[str]) -> dict[str, Terms]:
+        wanted = set(blobs)
+        missing = wanted - self._terms.keys()
+        if missing:
+            passages = self.index.passages_of(missing)
+            for blob in missing:
+                self._terms[blob] = passage_terms(passages.get(blob, []))
+        if len(self._terms) > TERMS_KEPT:  # a calibration pass read the whole corpus
+            self._terms = {b: self._terms[b] for b in wanted}
+        return {b: self._terms[b] for b in wanted}
+
+    def weights(self) -> Weights:
+        """Document frequencies over main's pieces: the last ones computed, brought up to
+        date by the blobs that came or went since (exact: they are counts)."""
+        blobs = Counter(self.files.values())
+        self.index.update(self.files)
+        memo = self.index.memo(_DF)
+        df: Counter[str] = Counter()
+        if memo is not None:
+            data = json.loads(memo)
+            before, df = Counter(data["blobs"]), Counter(data["df"])
+            added, removed = blobs - before, before - blobs
+            if sum(added.values()) + sum(removed.values()) >= len(self.files):
+                memo = None  # mostly new: counting afresh is cheaper
+        if memo is None:
+            added, removed, df = blobs, Counter(), Counter()
+        if added or removed or memo is None:
+            terms = self.terms(added.keys() | removed.keys())
+            for blob, times in added.items():
+                for _ in range(times):
+                    df.update(terms[blob].doc.keys())
+            for blob, times in removed.items():
+                for _ in range(times):
+                    df.subtract(terms[blob].doc.keys())
+            df = +df  # drop the zeros
+            listed = sorted(blobs.elements())
+            self.index.store_memo(_DF, json.dumps({"blobs": listed, "df": dict(df)}))
+        return Weights(df, len(self.files))
+
+
+@dataclass
+class Match:
+    path: str
+    blob: str
+    compared: Compared
+
+    @property
+    def slug(self) -> str:
+        return self.path.removeprefix("pieces/").removesuffix(".md")
+
+
+def nearest(
+    pieces: Pieces,
+    terms: Terms,
+    weights: Weights,
+    exclude: Iterable[str] = (),
+    limit: int = NEIGHBOURS,
+    by_paragraph: bool = True,
+) -> list[Match]:
+    """The pieces of main closest to a text, closest first (ties by path). Candidates
+    come from the index: passages that match the text's most telling words and, with
+    ``by_paragraph``, those of each of its paragraphs."""
+    left_out = set(exclude)
+    if not set(pieces.files) - left_out:
+        return []
+    mine = Vectors(terms, weights)
+    candidates: dict[str, str] = {}
+    queries = [(_telling(mine.doc, QUERY_TERMS, weights), CANDIDATE_PASSAGES, CANDIDATE_PIECES)]
+    if by_paragraph:
+        queries += [
+            (
+                _telling(v, PARAGRAPH_QUERY_TERMS, weights),
+                PARAGRAPH_CANDIDATES,
+                PARAGRAPH_CANDIDATES,
+            )
+            for _, v in mine.paras
+        ]
+    for words, count, most in queries:
+        # The whole tree is asked (the index keeps it selected between calls) and the
+        # left-out pieces are dropped from what it answers.
+        found = pieces.index.nearest_passages(pieces.files, words, count + 4 * len(left_out))
+        taken: set[str] = set()
+        for path, blob, _line, _score in found:
+            if path not in left_out and (path in taken or len(taken) < most):
+                taken.add(path)
+                candidates[path] = blob
+    known = pieces.terms(candidates.values())
+    matches = [
+        Match(path, blob, compare(mine, Vectors(known[blob], weights)))
+        for path, blob in candidates.items()
+    ]
+    matches.sort(key=lambda m: (-m.compared.similarity, m.path))
+    return matches[:limit]
+
+
+def _telling(vec: Vector, count: int, weights: Weights) -> list[str]:
+    """A text's heaviest words that some piece has, without those most pieces have:
+    they would not tell one candidate from another, and their long lists are most of a
+    query's cost."""
+    common = max(COMMON_FLOOR, weights.n * COMMON_SHARE)
+    rare = {t: w for t, w in vec.items() if 0 < weights.df.get(t, 0) <= common} or vec
+    return [t for t, _ in sorted(rare.items(), key=lambda kv: (-kv[1], kv[0]))[:count]]

@@ -1,0 +1,224 @@
+"""The corpus index (SQLite FTS5, keyed by blob id): incremental, scoped to one tree,
+and rebuilt from git objects when it is deleted or corrupt."""
+
+from __future__ import annotations
+
+import hashlib
+import sqlite3
+from pathlib import Path
+
+import pytest
+from conftest import git
+from helpers import damage_file
+
+from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.git import Repository
+
+TIDES = "---\ntitle: Tides\nsummary: The moon and the sea\n---\n\nThe moon pulls the sea.\n"
+RIVERS = "---\ntitle: Rivers\n---\n\nA river runs to the sea, past the delta.\n"
+
+
+class Blobs:
+    """Blob contents by id, counting what the index asks for."""
+
+    def __init__(self) -> None:
+        self.data: dict[str, bytes] = {}
+        self.asked: list[str] = []
+
+    def add(self, text: str) -> str:
+        sha = hashlib.sha1(text.encode()).hexdigest()
+        self.data[sha] = text.encode()
+        return sha
+
+    def __call__(self, shas: list[str]) -> dict[str, bytes]:
+        self.asked += shas
+        return {s: self.data[s] for s in shas}
+
+
+def test_only_new_blobs_are_read(tmp_path: Path) -> None:
+    blobs = Blobs()
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    files = {"pieces/tides.md": blobs.add(TIDES), "pieces/rivers.md": blobs.add(RIVERS)}
+    assert index.update(files) == 2
+    assert index.update(files) == 0
+    files["drafts/tides.md"] = blobs.add(TIDES + "\nAnd the sun.\n")
+    assert index.update(files) == 1
+    assert len(blobs.asked) == 3
+    index.close()
+    # a second process (a later session) finds them indexed
+    again = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    assert again.update(files) == 0 and len(blobs.asked) == 3
+
+
+def test_a_search_sees_only_the_tree_it_is_asked_about(tmp_path: Path) -> None:
+    blobs = Blobs()
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    old = {"pieces/tides.md": blobs.add(TIDES)}
+    assert [h.path for h in index.search(old, "moon")] == ["pieces/tides.md", "pieces/tides.md"]
+    new = {"pieces/tides.md": blobs.add("---\ntitle: Tides\n---\n\nThe sun matters too.\n")}
+    assert index.search(new, "moon") == []  # the old version is indexed, not in this tree
+    [hit] = index.search(new, "sun")
+    assert (hit.path, hit.line, hit.text) == ("pieces/tides.md", 5, "The sun matters too.")
+    assert index.search({}, "sun") == []
+
+
+@pytest.mark.parametrize(
+    "query",
+    [
+        '"moon',
+        "moon AND",
+        "NOT sea",
+        "mo*",
+        "sea -moon",
+        "(",
+        "title:moon",
+        "NEAR(moon sea)",
+        "\x00",
+        "'",
+    ],
+)
+def test_query_syntax_is_words_not_fts5_operators(tmp_path: Path, query: str) -> None:
+    blobs = Blobs()
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    hits = index.search({"pieces/tides.md": blobs.add(TIDES)}, query)
+    assert all(h.path == "pieces/tides.md" for h in hits)
+
+
+def session_index(repo: Path) -> tuple[CorpusIndex, dict[str, str]]:
+    r = Repository.discover(repo)
+    files = {
+        p.removeprefix("corpus/"): s
+        for p, s in r.tree_files("main", "corpus/pieces", "corpus/log", "corpus/drafts").items()
+    }
+    return CorpusIndex(index_path(r.state_dir), r.read_blobs), files
+
+
+def commit_pieces(repo: Path) -> None:
+    for name, text in (("tides", TIDES), ("rivers", RIVERS)):
+        (repo / "corpus/pieces" / f"{name}.md").write_text(text)
+    git(repo, "add", "corpus/pieces")
+    git(repo, "commit", "-q", "--no-verify", "-m", "Pieces")
+
+
+@pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
+def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
+    corpus_repo: Path, damage: str
+) -> None:
+    commit_pieces(corpus_repo)
+    index, files = session_index(corpus_repo)
+    before = index.search(files, "sea delta")
+    assert [h.path for h in before][:1] == ["pieces/rivers.md"]
+    index.close()
+    path = index_path(Repository.discover(corpus_repo).state_dir)
+    damage_file(path, damage)
+    rebuilt, files = session_index(corpus_repo)
+    assert rebuilt.search(files, "sea delta") == before
+    assert git(corpus_repo, "status", "--porcelain") == ""  # never in a tree
+
+
+def test_damage_the_file_opens_with_is_found_by_the_query_and_rebuilt(
+    corpus_repo: Path,
+) -> None:
+    """The pages of one table can be broken while the file still opens: the read that
+    finds it rebuilds the index, rather than failing (or, in a keep, leaving the draft's
+    novelty unmeasured)."""
+    commit_pieces(corpus_repo)
+    index, files = session_index(corpus_repo)
+    before = index.search(files, "sea delta")
+    passages = index.passages_of(files.values())
+    index.store_memo("probe", "kept")
+    index.close()
+    db = sqlite3.connect(index_path(Repository.discover(corpus_repo).state_dir))
+    db.execute("DELETE FROM passages_config")  # FTS5 finds it when the table is read
+    db.commit()
+    db.close()
+    damaged, files = session_index(corpus_repo)
+    assert damaged.search(files, "sea delta") == before
+    assert damaged.memo("probe") is None  # a new index: what was derived is derived again
+    assert damaged.passages_of(files.values()) == passages
+    damaged.close()
+
+
+def test_the_search_tool_reads_the_index(corpus_repo: Path) -> None:
+    from agentgit.agent.tools import Toolbox
+    from agentgit.core.settings import Settings
+    from agentgit.lifecycle import start
+
+    commit_pieces(corpus_repo)
+    repo = Repository.discover(corpus_repo)
+    session = start(repo, Settings(model="scripted"), topic=None, model_name="scripted")
+    toolbox = Toolbox(session)
+    found = toolbox.call("search", {"query": "delta"})
+    assert found.text.startswith("pieces/rivers.md:5 ")
+    assert index_path(repo.state_dir).exists()
+    toolbox.call("write_draft", {"slug": "deltas", "title": "Deltas", "body": "A delta forms."})
+    again = toolbox.call("search", {"query": "delta forms"})
+    assert again.text.startswith("drafts/deltas.md:")  # the step's commit is searched
+
+
+def _joined(index: CorpusIndex, files: dict[str, str], query: str, limit: int) -> list[object]:
+    """The tree's best passages by the plain join: what the fast path must equal."""
+    from agentgit.corpus.search import query_terms
+
+    index.update(files)
+    index._select(files)
+    match = " OR ".join(f'"{t}"' for t in query_terms(query))
+    return [
+        (path, int(line))
+        for path, line, _, _ in index.db.execute(
+            "SELECT c.path, p.line, p.text, round(-bm25(passages), 4) AS score "
+            "FROM passages p JOIN cur c ON c.blob = p.blob "
+            "WHERE passages MATCH ? ORDER BY score DESC, c.path, p.line LIMIT ?",
+            (match, limit),
+        ).fetchall()
+    ]
+
+
+@pytest.mark.parametrize("share", [1, 3, 40])
+def test_a_search_of_a_small_tree_in_a_big_index_ranks_as_the_join_does(share: int) -> None:
+    """The index holds every blob ever seen; a search asks the whole index first and
+    keeps the tree's. Whether the tree holds most of the index or a sliver of it (so
+    its best passages are not among the index's best), the answer is the join's."""
+    blobs = Blobs()
+    index = CorpusIndex(None, blobs)
+    everything = {
+        f"pieces/p{i:03d}.md": blobs.add(
+            f"---\ntitle: Piece {i}\n---\n\n" + " ".join(["sea"] * (i % 7 + 1)) + f" tide {i}.\n"
+        )
+        for i in range(120)
+    }
+    index.update(everything)
+    tree = {p: sha for n, (p, sha) in enumerate(sorted(everything.items())) if n % share == 0}
+    for query, limit in (("sea", 8), ("sea tide", 3), ("tide 7", 5)):
+        found = [(p.path, p.line) for p in index.search(tree, query, limit)]
+        assert found == _joined(index, tree, query, limit), (query, share)
+        assert found and all(path in tree for path, _ in found)
+
+
+def test_one_index_asked_about_changing_trees_answers_as_a_fresh_one(tmp_path: Path) -> None:
+    """The index works out each tree from the last one it was asked about (a step
+    changes a path or two): paths added, changed, moved, sharing a blob, removed, and
+    two trees asked in turn (a session's and main's) answer as a new reader of the same
+    file (which starts from nothing) does."""
+    blobs = Blobs()
+    tides, rivers = blobs.add(TIDES), blobs.add(RIVERS)
+    sea = blobs.add("---\ntitle: Sea\n---\n\nThe sea keeps the moon's time.\n")
+    trees = [
+        {"pieces/tides.md": tides, "pieces/rivers.md": rivers},
+        {"pieces/tides.md": tides, "pieces/rivers.md": rivers, "drafts/sea.md": sea},
+        {"pieces/tides.md": sea, "pieces/rivers.md": rivers, "drafts/sea.md": sea},
+        {"pieces/moved.md": tides, "pieces/rivers.md": rivers, "drafts/sea.md": sea},
+        {"pieces/rivers.md": rivers, "log/0001-x.md": tides, "pieces/x.txt": sea},
+        {"pieces/tides.md": tides, "pieces/rivers.md": rivers},
+        {},
+        {"pieces/tides.md": tides, "drafts/tides.md": tides},
+    ]
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    for tree in [*trees, *trees[::-1], trees[1], trees[4], trees[1]]:
+        fresh = CorpusIndex(tmp_path / "i.sqlite", blobs)
+        for query in ("moon", "sea delta", "time"):
+            assert index.search(tree, query, limit=1) == fresh.search(tree, query, limit=1)
+            assert index.search(tree, query) == fresh.search(tree, query)
+            terms = query.split()
+            assert index.nearest_passages(tree, terms, 2) == fresh.nearest_passages(tree, terms, 2)
+        fresh.close()
