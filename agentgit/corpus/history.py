@@ -19,6 +19,7 @@ from typing import Any
 
 from agentgit.core import refs
 from agentgit.core.refs import MAIN
+from agentgit.core.trailers import Trailer
 from agentgit.git import Commit, Repository
 
 
@@ -40,20 +41,20 @@ class LogLine:
 
 def _line(commit: Commit) -> LogLine | None:
     t = commit.trailers
-    if "Agentgit-Session" not in t or "Agentgit-Head" not in t:
+    if Trailer.SESSION not in t or Trailer.HEAD not in t:
         return None
     try:
-        cost = None if t.get("Agentgit-Cost", "unknown") == "unknown" else float(t["Agentgit-Cost"])
+        cost = None if t.get(Trailer.COST, "unknown") == "unknown" else float(t[Trailer.COST])
         return LogLine(
-            session=int(t["Agentgit-Session"]),
+            session=int(t[Trailer.SESSION]),
             date=commit.date,
-            outcome=t.get("Agentgit-Outcome", "?"),
-            title=t.get("Agentgit-Title", commit.subject),
-            pieces=[p.strip() for p in t.get("Agentgit-Pieces", "").split(",") if p.strip()],
-            turns=int(t.get("Agentgit-Turns", "0") or 0),
+            outcome=t.get(Trailer.OUTCOME, "?"),
+            title=t.get(Trailer.TITLE, commit.subject),
+            pieces=[p.strip() for p in t.get(Trailer.PIECES, "").split(",") if p.strip()],
+            turns=int(t.get(Trailer.TURNS, "0") or 0),
             cost_usd=cost,
             commit=commit.sha,
-            head=t["Agentgit-Head"],
+            head=t[Trailer.HEAD],
         )
     except ValueError:
         return None  # a hand-written commit that only looks like ours
@@ -84,7 +85,7 @@ def landings(
         repo.main_commit()  # a `master` or an empty repository is named, not git's usage
     found = []
     for commit in _walk(repo, [rev], depth)[1]:
-        if session is not None and commit.trailers.get("Agentgit-Session") != f"{session:04d}":
+        if session is not None and commit.trailers.get(Trailer.SESSION) != f"{session:04d}":
             continue
         found.append(commit)
         if limit and len(found) == limit:
@@ -97,7 +98,7 @@ def _walk(
 ) -> tuple[list[Commit], list[Commit]]:
     """The first-parent line of `rev_args`, and the landings on it (see `landings`)."""
     line = repo.log(["--first-parent", *rev_args], max_count=depth, body=False)
-    foreign = [c for c in line if len(c.parents) > 1 and "Agentgit-Head" not in c.trailers]
+    foreign = [c for c in line if len(c.parents) > 1 and Trailer.HEAD not in c.trailers]
     merged_in = (
         {
             c.sha: c
@@ -108,9 +109,9 @@ def _walk(
     )
     found = []
     for commit in line:
-        if "Agentgit-Head" not in commit.trailers and len(commit.parents) > 1:
+        if Trailer.HEAD not in commit.trailers and len(commit.parents) > 1:
             commit = merged_in.get(commit.parents[1], commit)
-        if "Agentgit-Head" in commit.trailers:
+        if Trailer.HEAD in commit.trailers:
             found.append(commit)
     return line, found
 
@@ -246,7 +247,7 @@ def _session_base(repo: Repository, path: str) -> list[str]:
     if repo.rev_parse(archive) is None:
         return []
     for commit in repo.log(["--first-parent", archive], max_count=SESSION_COMMITS, body=False):
-        if commit.trailers.get("Agentgit-Session", "").lstrip("0") != str(number):
+        if commit.trailers.get(Trailer.SESSION, "").lstrip("0") != str(number):
             return [archive, f"^{commit.sha}"] if repo.is_ancestor(commit.sha, MAIN) else []
     return []
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit.core.refs import MAIN
+from agentgit.core.trailers import Trailer
 from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.corpus.search import searchable
 from agentgit.git import Repository
@@ -191,7 +192,7 @@ def refusal(found: Novelty, title: str | None = None) -> str:
 
 # --- records ---------------------------------------------------------------------------
 
-TRAILER = "Agentgit-Novelty"
+TRAILER = Trailer.NOVELTY
 
 
 def trailer_value(record: Mapping[str, Any]) -> str:

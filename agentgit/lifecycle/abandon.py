@@ -12,6 +12,7 @@ from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.scrub import clean_line
 from agentgit.core.settings import Settings
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.git import RefUpdate, Repository
 from agentgit.lifecycle.judge import finish
@@ -91,11 +92,11 @@ def _left_for_review(repo: Repository, number: int) -> str | None:
     if branch is None or landing is None:
         return None
     trailers = repo.trailers(landing)
-    if trailers.get("Agentgit-Outcome") == Outcome.NEEDS_REVIEW:
+    if trailers.get(Trailer.OUTCOME) == Outcome.NEEDS_REVIEW:
         return branch
     finishing = (
-        trailers.get("Agentgit-Outcome") == Outcome.ABANDONED
-        and trailers.get("Agentgit-Head") == repo.rev_parse(branch)
+        trailers.get(Trailer.OUTCOME) == Outcome.ABANDONED
+        and trailers.get(Trailer.HEAD) == repo.rev_parse(branch)
         and not transcript_path(repo, number).exists()
     )
     return branch if finishing else None
@@ -129,13 +130,13 @@ def _abandon_reviewed(
     session = Session(repo, meta, worktree_path(repo, number))
     ready_worktree(repo, session)
     # A previous `abandon` killed halfway left its commit: it is not made twice.
-    if repo.trailers(old_head).get("Agentgit-Outcome") != Outcome.ABANDONED:
+    if repo.trailers(old_head).get(Trailer.OUTCOME) != Outcome.ABANDONED:
         entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, reason, []
         entry.body = entry.body.rstrip() + f"\n\n## Abandoned in review\n\n{reason}\n"
         session.journal_path().write_text(formats.render_log_entry(entry), "utf-8")
         repo.stage(session.worktree)
         trailers = landing_trailers(repo, old_head)
-        trailers.update({"Agentgit-Outcome": Outcome.ABANDONED, "Agentgit-Pieces": ""})
+        trailers.update({Trailer.OUTCOME: Outcome.ABANDONED, Trailer.PIECES: ""})
         repo.commit_staged(
             session.worktree,
             message(
@@ -164,7 +165,7 @@ def _abandon_reviewed(
     )
     remote = coordinator.active(repo, settings)
     landed = find_landing(repo, number, remote)
-    if landed and repo.trailers(landed).get("Agentgit-Head") == head:
+    if landed and repo.trailers(landed).get(Trailer.HEAD) == head:
         result.main_commit = landed  # landed before a kill
     else:
         result.main_commit = log_only(repo, session, result, settings, remote)

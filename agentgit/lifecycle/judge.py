@@ -11,6 +11,7 @@ from agentgit.core import faults
 from agentgit.core.outcome import Outcome
 from agentgit.core.scrub import clean_line
 from agentgit.core.settings import Settings
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.git import Repository
 from agentgit.landscape import questions
@@ -117,7 +118,7 @@ def final_commit(
         state.cost_usd,
         state.usage,
     )
-    trailers["Agentgit-Ended"] = ended  # when the money was spent: the ledger reads it
+    trailers[Trailer.ENDED] = ended  # when the money was spent: the ledger reads it
     text = message(
         f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
         judgement.summary,

@@ -10,6 +10,7 @@ from agentgit.core import faults, refs, stops
 from agentgit.core.errors import AgentgitError, Interrupted
 from agentgit.core.outcome import Outcome
 from agentgit.core.settings import Settings
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.git import CheckoutBlocked, RefUpdate, Repository
 from agentgit.models.base import ProgressFn
@@ -228,7 +229,7 @@ def needs_review(
     path.write_text(formats.render_log_entry(entry), "utf-8")
     repo.stage(session.worktree)
     trailers = landing_trailers(repo, result.head or "")
-    trailers["Agentgit-Outcome"] = Outcome.NEEDS_REVIEW
+    trailers[Trailer.OUTCOME] = Outcome.NEEDS_REVIEW
     judged = result.head
     result.head = repo.commit_staged(
         session.worktree,

@@ -15,6 +15,7 @@ from agentgit.core.errors import AgentgitError, GitError
 from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import Settings
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.git import RefUpdate, Repository
 from agentgit.lifecycle.claim import claimed_meta
@@ -50,7 +51,7 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
     waiting = (
         landing is not None
         and not transcript_path(repo, number).exists()
-        and repo.trailers(landing).get("Agentgit-Outcome") == Outcome.NEEDS_REVIEW
+        and repo.trailers(landing).get(Trailer.OUTCOME) == Outcome.NEEDS_REVIEW
     )
     if not branches:
         if waiting:
@@ -137,7 +138,7 @@ def _landed_elsewhere(repo: Repository, session: Session, remote: str | None) ->
         landed = None
     if landed is None:
         return None
-    named = repo.trailers(landed).get("Agentgit-Head", "")
+    named = repo.trailers(landed).get(Trailer.HEAD, "")
     mine = repo.head(session.worktree)
     return None if named == mine or repo.is_ancestor(named, mine) else named
 
@@ -218,11 +219,11 @@ def judged_result(repo: Repository, session: Session) -> Result | None:
     """If the branch's last commit already holds the judgement, the Result it implies."""
     head = repo.head(session.worktree)
     trailers = repo.trailers(head)
-    outcome = trailers.get("Agentgit-Outcome")
+    outcome = trailers.get(Trailer.OUTCOME)
     # needs-review too: killed after that commit, the session only has its entry to log.
     if outcome not in (Outcome.CRYSTALLIZED, Outcome.ABANDONED, Outcome.NEEDS_REVIEW):
         return None
-    if trailers.get("Agentgit-Session") != session.id or not session.journal_path().is_file():
+    if trailers.get(Trailer.SESSION) != session.id or not session.journal_path().is_file():
         return None  # an earlier session's landing: this one has not even begun (its base)
     entry = formats.parse_log_entry(session.journal_path().read_text("utf-8"), session.log_rel)
     return Result(

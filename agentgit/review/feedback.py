@@ -22,6 +22,7 @@ from typing import TYPE_CHECKING, Any, Protocol
 from agentgit.core import refs
 from agentgit.core.errors import AgentgitError, CorpusError
 from agentgit.core.scrub import clean_line
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.corpus.journal import HEADING
 from agentgit.git import Commit, RefUpdate, Repository
@@ -205,9 +206,7 @@ def _persons_commits(
     number = refs.session_id(decision.number)
     found = repo.authored(["--first-parent", tip, f"^{decision.head}"], MAX_COMMITS + 1)
     return [
-        c
-        for c in found
-        if (c.author, c.email) != own or c.trailers.get("Agentgit-Session") != number
+        c for c in found if (c.author, c.email) != own or c.trailers.get(Trailer.SESSION) != number
     ]
 
 

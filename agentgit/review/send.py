@@ -16,6 +16,7 @@ from agentgit.core.errors import AgentgitError
 from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import Settings
+from agentgit.core.trailers import PREFIX
 from agentgit.git import Repository
 from agentgit.landscape.novelty import describe
 from agentgit.review.github import GitHub
@@ -114,7 +115,7 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
             (
                 ln.strip()
                 for ln in commit.body.splitlines()
-                if ln.strip() and not ln.startswith("Agentgit-")
+                if ln.strip() and not ln.startswith(PREFIX)
             ),
             "",
         )

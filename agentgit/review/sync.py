@@ -19,6 +19,7 @@ from agentgit.core.errors import AgentgitError
 from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import Settings
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats, history
 from agentgit.git import RefUpdate, Repository
 from agentgit.review import feedback
@@ -157,7 +158,7 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
     # (A needs-review session's own landing, which only logged that, decides nothing.)
     recorded: dict[str, dict[str, str]] = {}
     for commit in history.landings(repo, main, depth=history.RECENT) if main else []:
-        recorded.setdefault(commit.trailers.get("Agentgit-Session", ""), commit.trailers)
+        recorded.setdefault(commit.trailers.get(Trailer.SESSION, ""), commit.trailers)
     for ref, head in sorted(waiting.items()):
         found = refs.number_of(ref)
         if found is None:
@@ -172,14 +173,14 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
             None,
         )
         record = recorded.get(tail, {})
-        if record.get("Agentgit-Outcome") not in (None, Outcome.NEEDS_REVIEW):
+        if record.get(Trailer.OUTCOME) not in (None, Outcome.NEEDS_REVIEW):
             yield _Decision(
                 number,
                 head,
                 branch,
-                record["Agentgit-Outcome"] == Outcome.CRYSTALLIZED,
+                record[Trailer.OUTCOME] == Outcome.CRYSTALLIZED,
                 None,
-                record.get("Agentgit-Review", "recorded"),
+                record.get(Trailer.REVIEW, "recorded"),
             )
             continue
         entry = log_entry_name(repo, head, number)
@@ -212,7 +213,7 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
 
 
 def _outcome(repo: Repository, commit: str) -> str | None:
-    return repo.trailers(commit).get("Agentgit-Outcome")
+    return repo.trailers(commit).get(Trailer.OUTCOME)
 
 
 def log_entry_name(repo: Repository, head: str, number: int) -> str:
@@ -355,7 +356,7 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
     name = log_entry_name(repo, head, number)
     entry = formats.parse_log_entry(repo.read_blob(head, name) or "", name)
     trailers = landing_trailers(repo, head)
-    trailers["Agentgit-Review"] = decision.how
+    trailers[Trailer.REVIEW] = decision.how
     build: Callable[[str], str]
     if merged and entry.outcome == Outcome.NEEDS_REVIEW:
         # A person merged what the session could not: the entry says so now.
@@ -363,7 +364,7 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         entry.body = entry.body.rstrip() + f"\n\n## Kept in review\n\n{decision.how}.\n"
         entry.body = feedback.appended(entry.body, decision.review)
         kept = formats.render_log_entry(entry)
-        trailers["Agentgit-Outcome"] = Outcome.CRYSTALLIZED
+        trailers[Trailer.OUTCOME] = Outcome.CRYSTALLIZED
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
         build = lambda old: repo.tree_with_file(old, name, kept)  # noqa: E731
     elif merged:
@@ -374,7 +375,7 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         entry.novelty = []  # one record per kept piece: none now
         entry.body = feedback.appended(entry.body, decision.review)
         text = formats.render_log_entry(entry)
-        trailers.update({"Agentgit-Outcome": Outcome.ABANDONED, "Agentgit-Pieces": ""})
+        trailers.update({Trailer.OUTCOME: Outcome.ABANDONED, Trailer.PIECES: ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
         build = lambda old: repo.tree_with_file(old, name, text)  # noqa: E731
     novel = novelty_trailers(entry.novelty) if merged else []

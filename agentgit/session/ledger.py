@@ -17,6 +17,7 @@ from datetime import UTC, datetime, timedelta
 
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import Settings
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import history
 from agentgit.git import Commit, Repository
 from agentgit.session import coordinator
@@ -46,7 +47,7 @@ def spent(repo: Repository, remote: str | None, now: datetime) -> Spent:
         if repo.rev_parse(main) is None:
             continue
         for commit in history.landings(repo, main):
-            number = commit.trailers.get("Agentgit-Session", "")
+            number = commit.trailers.get(Trailer.SESSION, "")
             if number in seen:
                 continue  # landed twice (left for review, then decided): the newest
             seen.add(number)
@@ -62,7 +63,7 @@ def spent(repo: Repository, remote: str | None, now: datetime) -> Spent:
 
 
 def _ended(commit: Commit) -> datetime:
-    for text in (commit.trailers.get("Agentgit-Ended", ""), commit.date):
+    for text in (commit.trailers.get(Trailer.ENDED, ""), commit.date):
         try:
             when = datetime.fromisoformat(text)
         except ValueError:
@@ -75,7 +76,7 @@ def _cost(commit: Commit) -> float | None:
     """The dollars a landing records; None when it is unknown or not a cost at all (a
     trailer edited to `nan` would pass every cap, one of `-5` would lower the spend)."""
     try:
-        cost = float(commit.trailers.get("Agentgit-Cost", "unknown"))
+        cost = float(commit.trailers.get(Trailer.COST, "unknown"))
     except ValueError:
         return None
     return cost if math.isfinite(cost) and cost >= 0 else None

@@ -14,13 +14,14 @@ from unidiff import PatchSet
 
 from agentgit.core.errors import CorpusError
 from agentgit.core.scrub import clean_line, clean_text, secrets_from_env
+from agentgit.core.trailers import PREFIX, Trailer
 from agentgit.corpus import formats
 from agentgit.git import Repository
 from agentgit.landscape import novelty
 from agentgit.models.base import Usage
 
 # Step trailers that name one exploration; a landing names the session, not a step.
-STEP_TRAILERS = ("Agentgit-Turn", "Agentgit-Tool", "Agentgit-Call")
+STEP_TRAILERS = (Trailer.TURN, Trailer.TOOL, Trailer.CALL)
 
 
 def message(
@@ -67,28 +68,28 @@ def summary_trailers(
 ) -> dict[str, str]:
     """The judged commit's trailers: enough for `agentgit log` to need no file."""
     return {
-        "Agentgit-Session": session,
-        "Agentgit-Outcome": outcome,
-        "Agentgit-Title": one_line(title),
-        "Agentgit-Pieces": ", ".join(pieces),
-        "Agentgit-Turns": str(turns),
-        "Agentgit-Cost": "unknown" if cost_usd is None else f"{cost_usd:.6f}",
-        "Agentgit-Usage": (
+        Trailer.SESSION: session,
+        Trailer.OUTCOME: outcome,
+        Trailer.TITLE: one_line(title),
+        Trailer.PIECES: ", ".join(pieces),
+        Trailer.TURNS: str(turns),
+        Trailer.COST: "unknown" if cost_usd is None else f"{cost_usd:.6f}",
+        Trailer.USAGE: (
             f"input={u.input_tokens} output={u.output_tokens} "
             f"cache_read={u.cache_read_input_tokens} "
             f"cache_write={u.cache_creation_input_tokens}"
         ),
-        "Agentgit-Model": model,
+        Trailer.MODEL: model,
     }
 
 
 def landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     """Main's commit repeats the branch's summary trailers, so `git log --first-parent`
     alone answers `agentgit log`, and names the archived head."""
-    trailers = {k: v for k, v in repo.trailers(head).items() if k.startswith("Agentgit-")}
+    trailers = {k: v for k, v in repo.trailers(head).items() if k.startswith(PREFIX)}
     for key in STEP_TRAILERS:
         trailers.pop(key, None)
-    trailers["Agentgit-Head"] = head
+    trailers[Trailer.HEAD] = head
     return trailers
 
 

@@ -10,6 +10,7 @@ from typing import Any
 from agentgit.core import refs
 from agentgit.core.errors import AgentgitError, CorpusError
 from agentgit.core.refs import MAIN
+from agentgit.core.trailers import PREFIX, Trailer
 from agentgit.corpus import formats
 from agentgit.corpus.history import LogLine, log, open_sessions
 from agentgit.git import Repository
@@ -93,8 +94,8 @@ def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploratio
     for commit, numstat in repo.log_numstat(head, boundary):
         stat = [(path.removeprefix("corpus/"), added, removed) for path, added, removed in numstat]
         reasoning = "\n".join(
-            ln for ln in commit.body.strip().splitlines() if not ln.startswith("Agentgit-")
+            ln for ln in commit.body.strip().splitlines() if not ln.startswith(PREFIX)
         ).strip()
-        tool = commit.trailers.get("Agentgit-Tool")
+        tool = commit.trailers.get(Trailer.TOOL)
         result.append(Exploration(commit.sha, commit.subject, reasoning, tool or None, stat))
     return result

@@ -20,6 +20,7 @@ from typing import Any
 from agentgit.core import faults, refs
 from agentgit.core.errors import AgentgitError
 from agentgit.core.refs import MAIN
+from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats, history
 from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.corpus.search import AREAS, Passage
@@ -185,9 +186,13 @@ class Session:
         subject = diff_subject(diff)
         if subject is None:
             return None
-        trailers = {"Agentgit-Session": self.id, "Agentgit-Turn": str(turn), "Agentgit-Tool": tool}
+        trailers: dict[str, str] = {
+            Trailer.SESSION: self.id,
+            Trailer.TURN: str(turn),
+            Trailer.TOOL: tool,
+        }
         if call:  # which tool_use made it: a resume never runs that call again
-            trailers["Agentgit-Call"] = call
+            trailers[Trailer.CALL] = call
         self._head = None  # a stop inside the commit leaves the head unknown
         self._head = self.repo.commit_staged(self.worktree, message(subject, reasoning, trailers))
         if parent in self._tree_heads:  # only drafts and the journal changed
@@ -202,7 +207,7 @@ class Session:
         base = self.meta.get("base")
         for commit in self.repo.log([head, *([f"^{base}"] if base else [])]):
             t = commit.trailers
-            if t.get("Agentgit-Turn") == str(turn) and t.get("Agentgit-Call") == call:
+            if t.get(Trailer.TURN) == str(turn) and t.get(Trailer.CALL) == call:
                 return commit.subject
         return None
 
