@@ -133,9 +133,9 @@ def map_command(output: Path | None) -> None:
     from agentgit.map import drawing, gather
 
     repo = _repo()
-    # dead_after is the questions' setting (DESIGN §8), where this agentgit has it.
-    dead_after = _settings(repo, {}).dead_after
-    page = gather.gather(repo, dead_after)
+    # dead_after is the questions' and the terrain's setting (DESIGN §8).
+    settings = _settings(repo, {})
+    page = gather.gather(repo, settings.dead_after, settings)
     text = drawing.render(page)
     if str(output) == "-":
         _echo(text, nl=False)  # user text is JSON-escaped in it: nothing is lost here

@@ -1,8 +1,8 @@
 """The page `agentgit map` draws: a `Landscape` (agentgit.map) as one self-contained HTML
 file, and where and how it is written.
 
-The page needs no network: the data as inline JSON, drawn into SVG by a small inline
-script (assets/), every text set as text.
+The page needs no network: the data as inline JSON, drawn into SVG and canvas by a small
+inline script (assets/), every text set as text.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from agentgit.git import Repository
 from agentgit.map.gather import Landscape, SessionMark
 
 ASSETS = Path(__file__).parent / "assets"
+SCRIPTS = ("terrain.js", "runs.js", "map.js")
 DEFAULT_NAME = "map.html"  # under the git dir's agentgit/: never in a tree, never committed
 
 
@@ -28,7 +29,8 @@ def render(landscape: Landscape) -> str:
     Security Policy admits only that script and that style (by hash) and no network,
     so even a text that slipped past escaping could not run or fetch anything."""
     style = (ASSETS / "map.css").read_text("utf-8")
-    script = (ASSETS / "map.js").read_text("utf-8")
+    # One script (one hash in the policy): the panels first, the timeline that calls them last.
+    script = "\n".join((ASSETS / name).read_text("utf-8") for name in SCRIPTS)
     page = (ASSETS / "map.html").read_text("utf-8")
     policy = (
         "default-src 'none'; "
@@ -74,6 +76,9 @@ def _payload(landscape: Landscape) -> dict[str, Any]:
         "questions": [
             {**q.__dict__, "events": [e.__dict__ for e in q.events]} for q in landscape.questions
         ],
+        "terrain": landscape.terrain.as_data(),
+        "runs": landscape.runs,
+        "metric": landscape.metric,
     }
 
 

@@ -2,7 +2,7 @@
 
 `gather` reads main's history into plain data (a `Landscape`), with a handful of git
 calls whatever the number of sessions. The other half, which knows nothing of how the
-data was found, draws it as one page: agentgit.mappage.
+data was found, draws it as one page: agentgit.map.drawing.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ import yaml
 from agentgit.core import refs
 from agentgit.core.errors import CorpusError
 from agentgit.core.refs import MAIN
-from agentgit.core.settings import DEAD_AFTER
+from agentgit.core.settings import DEAD_AFTER, Settings
 from agentgit.corpus import formats, history
 from agentgit.corpus.formats import LOG_NAME_RE, LogEntry
 from agentgit.git import Repository
 from agentgit.landscape import questions
+from agentgit.map import panels
+from agentgit.map.panels import Terrain
 
 # Bounds on what one session carries into the page, so 5,000 sessions stay a few MB.
 MAX_TITLE = 200
@@ -84,6 +86,9 @@ class Landscape:
     dead_after: int
     sessions: list[SessionMark]  # oldest first
     questions: list[QuestionLine]  # by the session that opened them
+    terrain: Terrain = field(default_factory=Terrain)  # where sessions stood (§8)
+    runs: list[dict[str, Any]] = field(default_factory=list)  # experiment runs (§10)
+    metric: dict[str, str] | None = None  # the runs' name and direction
 
     def counts(self) -> dict[str, int]:
         counts: dict[str, int] = {}
@@ -95,11 +100,15 @@ class Landscape:
 # -- gathering ---------------------------------------------------------------------------
 
 
-def gather(repo: Repository, dead_after: int = DEAD_AFTER) -> Landscape:
+def gather(
+    repo: Repository, dead_after: int = DEAD_AFTER, settings: Settings | None = None
+) -> Landscape:
     """Every session main records, and every one still open, with what its log entry
-    says. Git calls: the first-parent log, one ls-tree and one cat-file for all of
-    main's log entries, one for-each-ref each for open branches and review refs, and
-    an ls-tree and a cat-file per open session (there are few)."""
+    says, and the terrain and the experiment runs (agentgit.map.panels). Git calls of
+    its own: the first-parent log, one ls-tree and one cat-file for all of main's log
+    entries, one for-each-ref each for open branches and review refs, and an ls-tree and
+    a cat-file per open session (there are few)."""
+    settings = settings or Settings(dead_after=dead_after)
     lines = history.log(repo)
     files = repo.tree_files(MAIN, "corpus/log", "corpus/pieces")
     entries = _log_entries(repo, MAIN, files=files)
@@ -123,6 +132,9 @@ def gather(repo: Repository, dead_after: int = DEAD_AFTER) -> Landscape:
         questions=question_lines(
             ((s.session, entries.get(s.session)) for s in sessions), dead_after, on_main
         ),
+        terrain=panels.terrain(repo, settings),
+        runs=panels.runs(repo),
+        metric=panels.metric(settings),
     )
 
 

@@ -1,4 +1,5 @@
-// The map's drawing: the landscape's JSON (in the page) into SVG. Every text from the
+// The map's drawing: the landscape's JSON (in the page) into SVG, then the terrain and
+// the runs (terrain.js, runs.js, joined before this file into the page's one script). Every text from the
 // history (titles, summaries, questions) is set with textContent, never parsed as HTML.
 // It writes how it went into <body data-status>, which a test can read back.
 (function () {
@@ -39,8 +40,7 @@
     legend(sessions);
     if (!n) {
       html("p", "No sessions yet: run `agentgit session`, then `agentgit map` again.", chart);
-      finish(0, 0, 0);
-      return;
+      return [0, 0, 0];
     }
     var L = 120, R = 14, W = Math.max(640, chart.clientWidth || 960), plotW = W - L - R;
     var step = plotW / n, markW = Math.max(1, Math.min(step * 0.8, 14));
@@ -103,7 +103,7 @@
       show(pinned, null);
     });
     show(pinned, null);
-    finish(n, pieces, questions.length);
+    return [n, pieces, questions.length];
   }
 
   // A bar per session; where sessions are denser than 3 px, a column per 3 px instead,
@@ -130,11 +130,14 @@
     Object.keys(paths).forEach(function (cls) { el("path", { d: paths[cls].join(""), "class": cls }, svg); });
   }
 
-  function finish(sessions, pieces, questions) {
+  function finish(counts, terrain, runs) {
     if (body.dataset.status === "error") return;
-    body.dataset.sessions = sessions;
-    body.dataset.pieces = pieces;
-    body.dataset.questions = questions;
+    body.dataset.sessions = counts[0];
+    body.dataset.pieces = counts[1];
+    body.dataset.questions = counts[2];
+    body.dataset.terrainPieces = terrain.pieces;
+    body.dataset.terrainSessions = terrain.sessions;
+    body.dataset.runs = runs;
     body.dataset.status = "drawn";
   }
 
@@ -327,7 +330,11 @@
     data.questions.forEach(function (q) {
       q.events.forEach(function (e) { (data.byQuestion[e.session] = data.byQuestion[e.session] || []).push([q.text, e.status]); });
     });
-    draw(data);
+    // The panels below (terrain.js, runs.js, in this same script) draw after the
+    // timeline; the page is "drawn" only when all three are.
+    var counts = draw(data);
+    var terrain = agentgitTerrain.draw(data.terrain);
+    finish(counts, terrain, agentgitRuns.draw(data.runs, data.metric));
   } catch (e) {
     fail(String((e && e.message) || e));
   }
