@@ -24,7 +24,7 @@ OUTCOMES = ("crystallized", "abandoned", "needs-review", "interrupted")
 PIECE_KEYS = ("title", "summary", "tags", "created", "updated", "sessions")
 LOG_KEYS = (
     "session", "title", "started", "ended", "outcome", "pieces", "reason",
-    "model", "turns", "usage", "cost_usd", "head", "novelty",
+    "model", "turns", "usage", "cost_usd", "head", "novelty", "ground",
 )  # fmt: skip
 USAGE_KEYS = ("input", "output", "cache_read", "cache_write")
 # A log entry's `questions` (DESIGN §8): one record per question this session acted on.
@@ -84,6 +84,9 @@ class LogEntry:
     head: str | None = None
     # Per kept piece (DESIGN §8): {piece, score, nearest, similarity, overlap?}.
     novelty: list[dict[str, Any]] = field(default_factory=list)
+    # What the session stood on (DESIGN §8): {read: [slugs], wrote: [slugs]}; None when
+    # not recorded (an older entry), which is unknown, not empty.
+    ground: dict[str, list[str]] | None = None
     body: str = ""
     questions: list[dict[str, Any]] = field(default_factory=list)
 
@@ -227,6 +230,10 @@ def render_log_entry(entry: LogEntry) -> str:
         value = getattr(entry, key)
         if (key == "reason" and value is None) or (key == "novelty" and not value):
             continue
+        if key == "ground":
+            if value is not None:
+                meta[key] = {"read": list(value["read"]), "wrote": list(value["wrote"])}
+            continue
         if key == "novelty":
             value = [dict(record) for record in value]
         if key == "outcome" and value is not None:
@@ -350,6 +357,24 @@ def _novelty_record(record: object, i: int) -> dict[str, Any]:
     return out
 
 
+GROUND_KEYS = ("read", "wrote")
+
+
+def _ground(value: object) -> dict[str, list[str]] | None:
+    """The log entry's `ground`: the pieces the session read and wrote, slugs each."""
+    if value is None:
+        return None
+    if not isinstance(value, dict) or any(k not in GROUND_KEYS for k in value):
+        raise fields.Bad("ground must be a mapping of read and wrote to lists of slugs")
+    out = {}
+    for key in GROUND_KEYS:
+        try:
+            out[key] = list(dict.fromkeys(_slugs(value.get(key))))
+        except fields.Bad:
+            raise fields.Bad(f"ground.{key} must be a list of slugs") from None
+    return out
+
+
 _LOG_FIELDS = {
     "session": lambda v: fields.as_int(v, "session"),
     "title": lambda v: fields.one_line(v, "title"),
@@ -364,6 +389,7 @@ _LOG_FIELDS = {
     "cost_usd": _cost,
     "head": lambda v: _optional_text(v, "head"),
     "novelty": _novelty,
+    "ground": _ground,
     "questions": lambda v: _questions(v),  # defined below, with the questions
 }
 

@@ -14,7 +14,7 @@ from agentgit.core.settings import Settings
 from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.git import Repository
-from agentgit.landscape import questions
+from agentgit.landscape import ground, questions
 from agentgit.lifecycle.land import land, parked
 from agentgit.models.base import ProgressFn
 from agentgit.session.messages import diff_subject, first_line, message, summary_trailers
@@ -102,6 +102,8 @@ def final_commit(
     )
     # The records the question tool kept in the journal's frontmatter (DESIGN §8).
     entry.questions = questions.journal_questions(session.journal_path(), session.log_rel)
+    # Where it stood (DESIGN §8): the pieces its conversation read, and those it kept.
+    entry.ground = ground.Ground(tuple(ground.read_in(state.messages)), tuple(pieces)).record()
     path = session.journal_path()
     path.parent.mkdir(parents=True, exist_ok=True)
     path.write_text(formats.render_log_entry(entry), "utf-8")
