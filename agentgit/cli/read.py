@@ -24,6 +24,7 @@ def log_command(limit: int | None, json_flag: bool) -> None:
     repo = _repo()
     if json_flag:
         _echo("\n".join(history.log_json(repo, limit)))
+        _warn_skipped(repo)
         return
     lines = history.log(repo)
     # One line per session: one that main records is listed by that record (a
@@ -48,6 +49,15 @@ def log_command(limit: int | None, json_flag: bool) -> None:
             f"{x.session:04d}  {x.date[:10]}  {x.outcome:<13} {x.title}{pieces}"
             f"  ({x.turns} turns, {cost}){branch}"
         )
+    _warn_skipped(repo)
+
+
+def _warn_skipped(repo: Any) -> None:
+    """A forged or broken figure on main, skipped by the reader, said on stderr."""
+    from agentgit.corpus import history
+
+    for line in history.skipped(repo):
+        _echo(f"warning: {line}", err=True)
 
 
 @click.command()
@@ -88,7 +98,8 @@ def show(number: int, with_transcript: bool) -> None:
     from agentgit.session.show import session_view
     from agentgit.session.transcript import render_transcript
 
-    view = session_view(_repo(), number)
+    repo = _repo()
+    view = session_view(repo, number)
     if view.line:
         x = view.line
         cost = "unknown" if x.cost_usd is None else f"${x.cost_usd:.4f}"
@@ -115,6 +126,7 @@ def show(number: int, with_transcript: bool) -> None:
             _echo("  (no transcript note on this session's head)")
         else:
             _echo(render_transcript(view.transcript))
+    _warn_skipped(repo)
 
 
 @click.command(name="map")
@@ -136,6 +148,7 @@ def map_command(output: Path | None) -> None:
     # dead_after is the questions' and the terrain's setting (DESIGN §8).
     settings = _settings(repo, {})
     page = gather.gather(repo, settings.dead_after, settings)
+    _warn_skipped(repo)
     text = drawing.render(page)
     if str(output) == "-":
         _echo(text, nl=False)  # user text is JSON-escaped in it: nothing is lost here

@@ -145,12 +145,29 @@ def coerce(name: str, value: Any) -> Any:
     if isinstance(default, dict):
         if not isinstance(value, dict):
             raise ValueError("must be a table")
-        return value
+        return _prices(value) if name == "pricing" else value
     if not isinstance(value, str):
         raise ValueError(f"must be text, not {value!r}")
     if rule.choices and value not in rule.choices:
         raise ValueError(f"must be one of {', '.join(rule.choices)}, not {value!r}")
     return value
+
+
+def _prices(tables: dict[str, Any]) -> dict[str, Any]:
+    """`[pricing."<model>"]` tables: each rate a finite, non-negative number, so a
+    price of `nan` or "free" is refused here, before a session claims an id, and not by
+    an internal error once it runs (which key a table may have, models.pricing says)."""
+    for model, table in tables.items():
+        if not isinstance(table, dict):
+            raise ValueError(f'."{model}" must be a table of prices')
+        for key, value in table.items():
+            try:
+                number = _number(value, whole=False)
+            except ValueError as exc:
+                raise ValueError(f'."{model}".{key} {exc}') from None
+            if number < 0:
+                raise ValueError(f'."{model}".{key} must be at least 0, not {number:g}')
+    return tables
 
 
 def _bool(value: Any) -> bool:
@@ -206,17 +223,30 @@ def read_toml(top: Path) -> dict[str, Any]:
     if not path.exists():
         return {}
     try:
-        data = tomllib.loads(path.read_text(encoding="utf-8"))
+        # utf-8-sig: a byte-order mark (some Windows editors write one) is not a key
+        data = tomllib.loads(path.read_text(encoding="utf-8-sig"))
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise UsageError(f"agentgit.toml: {exc}") from None
     flat: dict[str, Any] = {}
     for key, value in data.items():
         if isinstance(value, dict) and key in TOML_TABLES:
             for inner, item in value.items():
-                flat[_known_key(inner, f"agentgit.toml [{key}]")] = item
+                name = _known_key(inner, f"agentgit.toml [{key}]")
+                if name in flat:
+                    raise _twice(name, f"at the top level and in [{key}]")
+                flat[name] = item
         else:
-            flat[_known_key(key, "agentgit.toml")] = value
+            name = _known_key(key, "agentgit.toml")
+            if name in flat:  # after [session] (a table) or as max-turns and max_turns
+                raise _twice(name, "twice")
+            flat[name] = value
     return flat
+
+
+def _twice(name: str, where: str) -> UsageError:
+    """One setting given twice (at the top level and in [session]): which one wins
+    would be a guess."""
+    return UsageError(f"agentgit.toml: {name} is set {where}")
 
 
 def _known_key(key: str, source: str) -> str:

@@ -17,7 +17,7 @@ from dataclasses import dataclass, fields
 from pathlib import Path
 from typing import Any
 
-from agentgit.core import refs
+from agentgit.core import figures, refs
 from agentgit.core.refs import MAIN
 from agentgit.core.trailers import Trailer
 from agentgit.git import Commit, Repository
@@ -39,25 +39,38 @@ class LogLine:
         return dict(self.__dict__)
 
 
-def _line(commit: Commit) -> LogLine | None:
+def _line(commit: Commit, warnings: list[str]) -> LogLine | None:
+    """The log line a landing records. Every figure goes through core.figures: a forged
+    or broken one is left out (a cost becomes unknown, turns 0) with a warning naming
+    the commit; a commit whose session id or head is not one is skipped whole."""
     t = commit.trailers
     if Trailer.SESSION not in t or Trailer.HEAD not in t:
         return None
     try:
-        cost = None if t.get(Trailer.COST, "unknown") == "unknown" else float(t[Trailer.COST])
-        return LogLine(
-            session=int(t[Trailer.SESSION]),
-            date=commit.date,
-            outcome=t.get(Trailer.OUTCOME, "?"),
-            title=t.get(Trailer.TITLE, commit.subject),
-            pieces=[p.strip() for p in t.get(Trailer.PIECES, "").split(",") if p.strip()],
-            turns=int(t.get(Trailer.TURNS, "0") or 0),
-            cost_usd=cost,
-            commit=commit.sha,
-            head=t[Trailer.HEAD],
-        )
-    except ValueError:
-        return None  # a hand-written commit that only looks like ours
+        session, head = figures.session(t[Trailer.SESSION]), figures.sha(t[Trailer.HEAD])
+    except figures.BadFigure as exc:
+        warnings.append(figures.where(commit.sha, exc))
+        return None
+    cost, turns = None, 0
+    try:
+        cost = figures.cost(t.get(Trailer.COST, figures.UNKNOWN))
+    except figures.BadFigure as exc:
+        warnings.append(figures.where(commit.sha, exc))
+    try:
+        turns = figures.count(t.get(Trailer.TURNS, "0") or "0", "turns")
+    except figures.BadFigure as exc:
+        warnings.append(figures.where(commit.sha, exc))
+    return LogLine(
+        session=session,
+        date=commit.date,
+        outcome=t.get(Trailer.OUTCOME, "?"),
+        title=t.get(Trailer.TITLE, commit.subject),
+        pieces=[p.strip() for p in t.get(Trailer.PIECES, "").split(",") if p.strip()],
+        turns=turns,
+        cost_usd=cost,
+        commit=commit.sha,
+        head=head,
+    )
 
 
 # How far back a landing is looked for when a session's end is being finished (resume
@@ -123,7 +136,20 @@ def log(repo: Repository, limit: int | None = None) -> list[LogLine]:
 
 
 def log_json(repo: Repository, limit: int | None = None) -> list[str]:
-    """`log` as one JSON object per session, the text `agentgit log --json` prints.
+    """`log` as one JSON object per session, the text `agentgit log --json` prints:
+    strict JSON (no NaN or Infinity: every figure went through core.figures)."""
+    lines = _read(repo)[0]
+    return lines[:limit] if limit else lines
+
+
+def skipped(repo: Repository) -> list[str]:
+    """One line per figure on main that `log` left out as forged or broken, naming its
+    commit (the CLI prints them as warnings)."""
+    return _read(repo)[1]
+
+
+def _read(repo: Repository) -> tuple[list[str], list[str]]:
+    """Main's log lines and what was skipped reading them.
 
     Main's history only grows at its tip, and a commit never changes, so the lines are
     kept in a cache keyed by main's commit (`LOG_CACHE`): a later call reads only the
@@ -132,48 +158,53 @@ def log_json(repo: Repository, limit: int | None = None) -> list[str]:
     cache = repo.state_dir / LOG_CACHE
     cached = _read_cache(cache)
     if cached is not None and cached[0] == tip:
-        lines = cached[1]
-    else:
-        lines = _log_lines(repo, tip, cached)
-        _write_cache(cache, tip, lines)
-    return lines[:limit] if limit else lines
+        return cached[1], cached[2]
+    lines, warnings = _log_lines(repo, tip, cached)
+    _write_cache(cache, tip, lines, warnings)
+    return lines, warnings
 
 
 # Where `log_json` keeps its lines, under the state directory: a header line naming
-# main's commit, the format and a digest of the rest, then one line per session. The
-# format names LogLine's fields, so a cache of another shape is never read back into
-# it; bump LOG_FORMAT when `_line` changes what a field says.
+# main's commit, the format, what was skipped and a digest of the rest, then one line
+# per session. The format names LogLine's fields, so a cache of another shape is never
+# read back into it; bump LOG_FORMAT when `_line` changes what a field says.
 LOG_CACHE = "log.jsonl"
-LOG_FORMAT = f"1:{','.join(f.name for f in fields(LogLine))}"
+LOG_FORMAT = f"2:{','.join(f.name for f in fields(LogLine))}"
+
+_Cached = tuple[str, list[str], list[str]]  # main's tip, the lines, the warnings
 
 
-def _log_lines(repo: Repository, tip: str, cached: tuple[str, list[str]] | None) -> list[str]:
+def _log_lines(repo: Repository, tip: str, cached: _Cached | None) -> tuple[list[str], list[str]]:
     """The lines for main at `tip`: from the commits main gained since the cached tip,
     when main only moved forward from it along its first parents; else from all."""
     if cached is not None:
-        old, old_lines = cached
+        old, old_lines, old_warnings = cached
         line, found = _walk(repo, [tip, f"^{old}"])
         if line and line[-1].parents[:1] == [old]:
-            fresh = _dedupe(found)
+            fresh, warnings = _dedupe(found)
             seen = {json.loads(text)["session"] for text in fresh}
-            return fresh + [t for t in old_lines if json.loads(t)["session"] not in seen]
+            kept = [t for t in old_lines if json.loads(t)["session"] not in seen]
+            return fresh + kept, warnings + old_warnings
     return _dedupe(_walk(repo, [tip])[1])
 
 
-def _dedupe(commits: list[Commit]) -> list[str]:
-    """One line per session, the newest record (commits come newest first)."""
+def _dedupe(commits: list[Commit]) -> tuple[list[str], list[str]]:
+    """One line per session, the newest record (commits come newest first), and the
+    warnings for what was skipped."""
     seen: set[int] = set()
-    lines = []
-    for line in map(_line, commits):
+    lines: list[str] = []
+    warnings: list[str] = []
+    for commit in commits:
+        line = _line(commit, warnings)
         if line is not None and line.session not in seen:
             seen.add(line.session)
-            lines.append(json.dumps(line.to_dict()))
-    return lines
+            lines.append(json.dumps(line.to_dict(), allow_nan=False))
+    return lines, warnings
 
 
-def _read_cache(path: Path) -> tuple[str, list[str]] | None:
-    """(tip, lines) from the cache, or None when it is missing, of another format, or
-    not exactly as written (a digest mismatch): it is then rebuilt from git."""
+def _read_cache(path: Path) -> _Cached | None:
+    """(tip, lines, warnings) from the cache, or None when it is missing, of another
+    format, or not exactly as written (a digest mismatch): it is then rebuilt from git."""
     try:
         text = path.read_text("utf-8")
     except (OSError, UnicodeDecodeError):
@@ -183,15 +214,17 @@ def _read_cache(path: Path) -> tuple[str, list[str]] | None:
         meta = json.loads(head)
         ok = meta["format"] == LOG_FORMAT and meta["digest"] == _digest(rest)
         tip = str(meta["main"])
+        warnings = [str(w) for w in meta["skipped"]]
     except (ValueError, KeyError, TypeError):
         return None
-    return (tip, rest.split("\n") if rest else []) if ok else None
+    return (tip, rest.split("\n") if rest else [], warnings) if ok else None
 
 
-def _write_cache(path: Path, tip: str, lines: list[str]) -> None:
+def _write_cache(path: Path, tip: str, lines: list[str], warnings: list[str]) -> None:
     """Best effort: a repository we may not write to (or a full disk) just reads git."""
     rest = "\n".join(lines)
-    head = json.dumps({"format": LOG_FORMAT, "main": tip, "digest": _digest(rest)})
+    meta = {"format": LOG_FORMAT, "main": tip, "skipped": warnings, "digest": _digest(rest)}
+    head = json.dumps(meta)
     temp = None
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from agentgit.agent.ending import Judgement
 from agentgit.agent.state import AgentState
-from agentgit.core import faults
+from agentgit.core import faults, figures
 from agentgit.core.outcome import Outcome
 from agentgit.core.scrub import clean_line
 from agentgit.core.settings import Settings
@@ -96,7 +96,7 @@ def final_commit(
             "cache_read": usage.cache_read_input_tokens,
             "cache_write": usage.cache_creation_input_tokens,
         },
-        cost_usd=None if state.cost_usd is None else round(state.cost_usd, 6),
+        cost_usd=_rounded(figures.writable_cost(state.cost_usd)),
         head=head_before,
         novelty=judgement.novelty,
     )
@@ -140,3 +140,7 @@ def final_commit(
         usage=usage,
         cost_usd=state.cost_usd,
     )
+
+
+def _rounded(cost: float | None) -> float | None:
+    return None if cost is None else round(cost, 6)

@@ -8,13 +8,14 @@ data was found, draws it as one page: agentgit.map.drawing.
 from __future__ import annotations
 
 import re
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
 import yaml
 
-from agentgit.core import refs
+from agentgit.core import figures, refs
 from agentgit.core.errors import CorpusError
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import DEAD_AFTER, Settings
@@ -247,8 +248,8 @@ def _open_mark(number: int, branch: str, waiting: bool, entry: _Entry | None) ->
         mark.date = _text(meta.get("ended") or meta.get("started"))
         mark.cost_usd = _number(meta.get("cost_usd"))
         mark.pieces = _slugs(meta.get("pieces"))
-        turns = meta.get("turns")
-        mark.turns = turns if isinstance(turns, int) and not isinstance(turns, bool) else 0
+        with suppress(figures.BadFigure):
+            mark.turns = figures.count(meta.get("turns"), "turns")
         _fill(mark, entry)
     return _bounded(mark)
 
@@ -353,14 +354,19 @@ def _clip(text: str, limit: int) -> str:
 
 
 def _number(value: object) -> float | None:
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
-        return float(value)
-    return None
+    """A cost from frontmatter; None when it is not one core.figures accepts (the map is
+    JSON: an `inf` written by hand must not break it)."""
+    try:
+        return figures.cost(value) if isinstance(value, int | float) else None
+    except figures.BadFigure:
+        return None
 
 
 def _unit(value: object) -> float | None:
-    number = _number(value)
-    return None if number is None or number > 1 else round(number, 3)
+    try:
+        return round(figures.unit(value), 3) if isinstance(value, int | float) else None
+    except figures.BadFigure:
+        return None
 
 
 def _slugs(value: object) -> list[str]:

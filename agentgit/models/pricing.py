@@ -21,6 +21,7 @@ import re
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
+from agentgit.core import figures
 from agentgit.models.base import Usage
 
 MTOK = 1_000_000
@@ -170,7 +171,10 @@ def cost_usd(model: str, usage: Usage, extra: dict[str, Any] | None = None) -> f
         + usage.cache_creation_input_tokens * price.write_rate
         + usage.cache_read_input_tokens * price.read_rate
     )
-    return tokens * factor / MTOK + usage.server_tool_requests * price.server_tool_request
+    cost = tokens * factor / MTOK + usage.server_tool_requests * price.server_tool_request
+    # A huge price overflows to inf, which agentgit must never record (it would break
+    # every reader): unknown instead, and no more than figures.MAX_COST.
+    return figures.writable_cost(cost)
 
 
 def _tier_factor(price: Price, prompt_tokens: int) -> float:

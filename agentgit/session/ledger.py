@@ -11,10 +11,10 @@ commit. A cost recorded as unknown (a local model) counts as $0, and says so.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
+from agentgit.core import figures
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import Settings
 from agentgit.core.trailers import Trailer
@@ -76,10 +76,9 @@ def _cost(commit: Commit) -> float | None:
     """The dollars a landing records; None when it is unknown or not a cost at all (a
     trailer edited to `nan` would pass every cap, one of `-5` would lower the spend)."""
     try:
-        cost = float(commit.trailers.get(Trailer.COST, "unknown"))
-    except ValueError:
+        return figures.cost(commit.trailers.get(Trailer.COST, figures.UNKNOWN))
+    except figures.BadFigure:
         return None
-    return cost if math.isfinite(cost) and cost >= 0 else None
 
 
 def caps(settings: Settings) -> dict[str, float]:

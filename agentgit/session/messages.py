@@ -12,6 +12,7 @@ from typing import Any
 
 from unidiff import PatchSet
 
+from agentgit.core import figures
 from agentgit.core.errors import CorpusError
 from agentgit.core.scrub import clean_line, clean_text, secrets_from_env
 from agentgit.core.trailers import PREFIX, Trailer
@@ -73,7 +74,7 @@ def summary_trailers(
         Trailer.TITLE: one_line(title),
         Trailer.PIECES: ", ".join(pieces),
         Trailer.TURNS: str(turns),
-        Trailer.COST: "unknown" if cost_usd is None else f"{cost_usd:.6f}",
+        Trailer.COST: _cost_text(figures.writable_cost(cost_usd)),
         Trailer.USAGE: (
             f"input={u.input_tokens} output={u.output_tokens} "
             f"cache_read={u.cache_read_input_tokens} "
@@ -81,6 +82,10 @@ def summary_trailers(
         ),
         Trailer.MODEL: model,
     }
+
+
+def _cost_text(cost: float | None) -> str:
+    return figures.UNKNOWN if cost is None else f"{cost:.6f}"
 
 
 def landing_trailers(repo: Repository, head: str) -> dict[str, str]:

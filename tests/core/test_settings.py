@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 from conftest import agentgit, git
+from scripts import keep_script, write_script
 
 from agentgit.core.errors import UsageError
 from agentgit.core.settings import Settings, load
@@ -183,3 +184,44 @@ def test_the_cli_refuses_bad_values_with_exit_2(
     assert proc.returncode == 2, proc.stderr
     assert why in proc.stderr and "Traceback" not in proc.stderr
     assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
+
+
+# -- issue 17: pricing, a byte-order mark, a key given twice ------------------------------
+
+
+@pytest.mark.parametrize(
+    ("table", "named"),
+    [
+        ("output = nan\ninput = 1", '."scripted".output must be a finite number'),
+        ('input = "free"\noutput = 1', '."scripted".input must be a number'),
+        ("input = -1\noutput = 1", '."scripted".input must be at least 0'),
+        ("input = inf\noutput = 1", '."scripted".input must be a finite number'),
+    ],
+)
+def test_a_price_that_is_not_a_finite_non_negative_number_is_refused(
+    corpus_repo: Path, table: str, named: str
+) -> None:
+    with (corpus_repo / "agentgit.toml").open("a") as f:
+        f.write(f'\n[pricing."scripted"]\n{table}\n')
+    script = write_script(corpus_repo.parent / "keep.jsonl", keep_script())
+    for command in (["session", "--model", f"scripted:{script}"], ["questions"], ["map"]):
+        proc = agentgit(corpus_repo, *command)
+        assert proc.returncode == 2, proc.stderr
+        assert f"pricing {named}" in proc.stderr
+    # refused before any id was claimed: no branch, no worktree, no archive
+    assert git(corpus_repo, "for-each-ref", "refs/heads/session", "refs/agentgit") == ""
+
+
+def test_a_byte_order_mark_in_agentgit_toml_is_accepted(tmp_path: Path) -> None:
+    (tmp_path / "agentgit.toml").write_bytes("\ufeffmax_turns = 9\n".encode())
+    assert load(tmp_path, env={}).max_turns == 9
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["max_turns = 5\n[session]\nmax_turns = 6\n", "max_turns = 5\n[session]\nmax-turns = 6\n"],
+)
+def test_a_key_at_the_top_level_and_in_session_is_named(tmp_path: Path, text: str) -> None:
+    assert usage_error(tmp_path, text) == (
+        "agentgit.toml: max_turns is set at the top level and in [session]"
+    )
