@@ -11,26 +11,35 @@ from __future__ import annotations
 
 import re
 
-from agentgit.core.scrub import clean_line
+from agentgit.core.scrub import clean_line, printable
 
 # An HTML comment, or one never closed (GitHub hides the rest of the comment then).
 _HTML_COMMENT = re.compile(r"<!--.*?(?:-->|\Z)", re.S)
-# Zero-width and invisible characters, bidi embeddings, overrides and isolates, the word
-# joiner and invisible operators, the byte order mark, the soft hyphen, the tags block.
+# Zero-width and invisible characters, bidi marks, embeddings, overrides and isolates, the
+# word joiner and invisible operators, the byte order mark, the soft hyphen, Hangul and
+# Mongolian fillers, variation selectors, the tags block.
 _INVISIBLE = re.compile(
-    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180e\u200b-\u200f\u202a-\u202e"
-    "\u2060-\u2064\u2066-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
+    "[\u00ad\u034f\u061c\u115f\u1160\u17b4\u17b5\u180b-\u180f\u200b-\u200f\u202a-\u202e"
+    "\u2060-\u206f\u3164\ufe00-\ufe0f\ufeff\uffa0\U000e0000-\U000e007f]"
 )
 
 
 def invisible_free(text: str) -> str:
-    """`text` without HTML comments and invisible or bidi control characters."""
-    return _INVISIBLE.sub("", _HTML_COMMENT.sub("", text))
+    """`text` without terminal controls, invisible or bidi control characters, and HTML
+    comments. Controls and invisible characters go first, so that none can split a
+    "<!--" and keep a comment; comments go until none is left, so that removing one
+    cannot join the halves of another."""
+    text = _INVISIBLE.sub("", printable(text))
+    while True:
+        stripped = _HTML_COMMENT.sub("", text)
+        if stripped == text:
+            return text
+        text = stripped
 
 
 def quoted(text: object, limit: int) -> str:
-    """A person's text as agentgit quotes it: no HTML comments, invisible or bidi control
-    characters, terminal controls or secrets; on one line; at most `limit` characters."""
-    # Invisible characters go first, so that none can split "<!--" and hide a comment.
-    line = clean_line(invisible_free(_INVISIBLE.sub("", str(text or ""))))
+    """A person's text as agentgit quotes it: no terminal controls, invisible or bidi
+    control characters, HTML comments or secrets; on one line; at most `limit`
+    characters."""
+    line = clean_line(invisible_free(str(text or "")))
     return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"

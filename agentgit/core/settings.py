@@ -24,6 +24,14 @@ CHOICES: dict[str, tuple[str, ...]] = {
 }
 
 
+# GitHub's author_association values (the REST API's), and the ones whose review
+# comments are quoted by default (DESIGN §11): the repository's own people.
+AUTHOR_ASSOCIATIONS = (
+    "OWNER", "MEMBER", "COLLABORATOR", "CONTRIBUTOR",
+    "FIRST_TIME_CONTRIBUTOR", "FIRST_TIMER", "MANNEQUIN", "NONE",
+)  # fmt: skip
+REVIEW_TRUST = ("OWNER", "MEMBER", "COLLABORATOR")
+
 # Sessions that pursue a question without a kept answer before it is possibly dead
 # (DESIGN §8): the default wherever a question's state is derived.
 DEAD_AFTER = 3
@@ -72,6 +80,8 @@ class Settings:
     # crystallize refuses once; auto: calibrated from the corpus's closest pair.
     novelty_min: str | float = "auto"
     pricing: dict[str, Any] = field(default_factory=dict)
+    # Whose review comments `sync` quotes (DESIGN §11); others are only counted.
+    review_trust: list[str] = field(default_factory=lambda: list(REVIEW_TRUST))
 
     def budget_line(self) -> str:
         return (
@@ -142,6 +152,8 @@ def coerce(name: str, value: Any) -> Any:
         number = _number(value, whole=isinstance(default, int))
         _in_range(number, rule)
         return number
+    if isinstance(default, list):
+        return _associations(value)
     if isinstance(default, dict):
         if not isinstance(value, dict):
             raise ValueError("must be a table")
@@ -168,6 +180,22 @@ def _prices(tables: dict[str, Any]) -> dict[str, Any]:
             if number < 0:
                 raise ValueError(f'."{model}".{key} must be at least 0, not {number:g}')
     return tables
+
+
+def _associations(value: Any) -> list[str]:
+    """review_trust: a list of author_association values, or them comma-separated (as an
+    environment variable or a flag gives them); any case."""
+    items = value.split(",") if isinstance(value, str) else value
+    if not isinstance(items, list) or not all(isinstance(item, str) for item in items):
+        raise ValueError(f"must be a list of {', '.join(AUTHOR_ASSOCIATIONS)}, not {value!r}")
+    found = [item.strip().upper() for item in items if item.strip()]
+    unknown = [item for item in found if item not in AUTHOR_ASSOCIATIONS]
+    if unknown:
+        raise ValueError(
+            f"must name GitHub author associations ({', '.join(AUTHOR_ASSOCIATIONS)}), "
+            f"not {unknown[0][:40]!r}"
+        )
+    return list(dict.fromkeys(found))
 
 
 def _bool(value: Any) -> bool:

@@ -35,3 +35,21 @@ def test_quoted_text_is_bounded() -> None:
 def test_a_secret_in_a_comment_is_scrubbed(monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("GITHUB_TOKEN", "ghs_" + "x" * 30)
     assert "x" * 30 not in quoted("token: ghs_" + "x" * 30, 200)
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "shown<!\x07-- hidden -->",  # a terminal control cannot split it either
+        "shown<!<!-- x -->-- hidden -->",  # nor can one comment inside another
+        "shown<!-\u2063- hidden -->",
+    ],
+)
+def test_no_split_or_nested_comment_survives(text: str) -> None:
+    assert quoted(text, 200) == "shown"
+
+
+def test_bounds_small_and_empty() -> None:
+    assert quoted(None, 10) == ""
+    assert quoted("abcdef", 1) == "…"
+    assert quoted("abc", 3) == "abc"

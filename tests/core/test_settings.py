@@ -225,3 +225,42 @@ def test_a_key_at_the_top_level_and_in_session_is_named(tmp_path: Path, text: st
     assert usage_error(tmp_path, text) == (
         "agentgit.toml: max_turns is set at the top level and in [session]"
     )
+
+
+# -- review_trust (DESIGN §11) -------------------------------------------------------------
+
+
+def test_review_trust_defaults_to_the_repositorys_own_people(tmp_path: Path) -> None:
+    assert load(toml(tmp_path, "")).review_trust == ["OWNER", "MEMBER", "COLLABORATOR"]
+
+
+def test_review_trust_from_each_source(tmp_path: Path) -> None:
+    assert load(toml(tmp_path, 'review_trust = ["owner", "MEMBER"]\n')).review_trust == [
+        "OWNER",
+        "MEMBER",
+    ]
+    env = {"AGENTGIT_REVIEW_TRUST": "OWNER, CONTRIBUTOR"}
+    assert load(toml(tmp_path, ""), env=env).review_trust == ["OWNER", "CONTRIBUTOR"]
+    assert load(toml(tmp_path, "review_trust = []\n")).review_trust == []
+
+
+@pytest.mark.parametrize(
+    ("text", "why"),
+    [
+        ('review_trust = ["OWNER", "EVERYONE"]\n', "not 'EVERYONE'"),
+        ('review_trust = "ADMIN"\n', "not 'ADMIN'"),
+        ("review_trust = [1]\n", "must be a list of OWNER"),
+        ("review_trust = 3\n", "must be a list of OWNER"),
+    ],
+)
+def test_an_unknown_review_trust_value_is_refused_naming_the_key(
+    tmp_path: Path, text: str, why: str
+) -> None:
+    message = usage_error(tmp_path, text)
+    assert message.startswith("agentgit.toml: review_trust must") and why in message
+
+
+def test_sync_exits_2_on_an_unknown_review_trust(corpus_repo: Path) -> None:
+    proc = agentgit(corpus_repo, "sync", env={"AGENTGIT_REVIEW_TRUST": "OWNER,ANYONE"})
+    assert proc.returncode == 2, proc.stderr
+    assert proc.stderr.startswith("agentgit: AGENTGIT_REVIEW_TRUST: review_trust must")
