@@ -228,9 +228,9 @@ class Toolbox:
             total = len(slugs)
             pieces, problems = loading.piece_cards(root, slugs[offset : offset + LIST_PAGE], memo)
         lines = [
-            f"{p.slug} — {p.title}"
-            + (f" — {p.summary}" if p.summary else "")
-            + (f" [{', '.join(p.tags)}]" if p.tags else "")
+            f"{p.slug} — {_clip(p.title, formats.MAX_TITLE)}"
+            + (f" — {_clip(p.summary, formats.MAX_SUMMARY)}" if p.summary else "")
+            + (f" [{_clip(', '.join(p.tags), formats.MAX_SUMMARY)}]" if p.tags else "")
             for p in pieces
         ]
         lines += [f"(skipped, malformed: {problem})" for problem in problems]
@@ -462,3 +462,9 @@ class Toolbox:
         pieces, _ = loading.load_pieces(self._view(), [slug])
         # A link out of the corpus, a broken human-written piece: the revision starts afresh.
         return pieces[0] if pieces else None
+
+
+def _clip(text: str, limit: int) -> str:
+    """A piece's field as a listing shows it: a hand-edited piece on main may hold a
+    summary of any length, and one page of list_pieces must stay a page."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -3,6 +3,7 @@ pre-commit hook runs) and demo."""
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import click
@@ -77,7 +78,9 @@ def check(paths: tuple[str, ...], staged: bool) -> None:
     else:
         rels = []
         for p in paths:
-            absolute = (Path.cwd() / p).resolve()
+            # normpath, not resolve: a piece that is a link out is check's to refuse,
+            # unread, and not to be followed to where it points
+            absolute = Path(os.path.normpath(Path.cwd() / p))
             try:
                 rels.append(str(absolute.relative_to(repo.top)))
             except ValueError:

@@ -4,7 +4,7 @@ them on what is staged (`agentgit check --staged`)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 from agentgit.corpus.fields import FrontmatterError
@@ -59,25 +59,60 @@ def _check_log(path: str, name: str, text: str) -> None:
         )
 
 
+# What `check` reads of one file, at most: far more than any piece or log entry
+# (a piece's body is bounded by max_body_chars), far less than a file that would
+# take the machine's memory.
+MAX_CHECK_BYTES = 4 * 1024 * 1024
+
+
 def check_tree(root: Path, paths: Iterable[str] | None = None) -> list[Problem]:
+    """Problems of the corpus files under `root` (all of them, or `paths`: files, or
+    folders whose files are checked). A link that leads out of the repository is a
+    problem and is not read; nor is a file larger than MAX_CHECK_BYTES."""
     if paths is None:
-        base = root / "corpus"
-        found = (p for p in base.rglob("*") if p.is_file()) if base.is_dir() else iter(())
-        paths = (p.relative_to(root).as_posix() for p in found)
+        paths = ["corpus"]
     problems: list[Problem] = []
-    for given in paths:
-        rel = _repo_relative(root, given)
+    for rel in _files(root, paths):
         if not rel.startswith("corpus/"):
             continue  # not ours to judge; don't even read it
+        path = root / rel
+        if path.is_symlink() and not _inside(root, path):
+            problems.append(Problem(rel, 1, "a link to outside the repository: not read"))
+            continue
         try:
-            data = (root / rel).read_bytes()
+            with path.open("rb") as handle:
+                data = handle.read(MAX_CHECK_BYTES + 1)
         except FileNotFoundError:
             continue  # deleted or staged for deletion: nothing to check
         except OSError as exc:
             problems.append(Problem(rel, 1, f"cannot read: {exc.strerror}"))
             continue
+        if len(data) > MAX_CHECK_BYTES:
+            problems.append(Problem(rel, 1, f"too large (over {MAX_CHECK_BYTES} bytes)"))
+            continue
         problems.extend(check_text(rel, data))
     return sorted(problems, key=lambda p: (p.path, p.line, p.reason))
+
+
+def _files(root: Path, paths: Iterable[str]) -> Iterator[str]:
+    """The repo-relative files `paths` name: a folder stands for the files under it (a
+    link to a folder is not followed)."""
+    for given in paths:
+        rel = _repo_relative(root, given)
+        path = root / rel
+        if path.is_dir() and not path.is_symlink():
+            found = sorted(p for p in path.rglob("*") if p.is_file() or p.is_symlink())
+            yield from (p.relative_to(root).as_posix() for p in found)
+        else:
+            yield rel
+
+
+def _inside(root: Path, path: Path) -> bool:
+    try:
+        path.resolve().relative_to(root.resolve())
+    except (ValueError, OSError, RuntimeError):
+        return False
+    return True
 
 
 def _repo_relative(root: Path, path: str) -> str:

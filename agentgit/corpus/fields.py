@@ -15,6 +15,7 @@ from frontmatter.default_handlers import YAMLHandler
 from agentgit.core.errors import CorpusError
 
 MAX_TAG = 64
+MAX_TAGS = 20  # a piece's tags are a few labels, not a list a reader must page
 
 _YAML = YAMLHandler()  # CSafeLoader / CSafeDumper when libyaml is present
 _CLOSE_RE = re.compile(r"^-{3,}\s*$")
@@ -185,6 +186,8 @@ def as_tags(value: object, *, lenient: bool) -> list[str]:
             raise Bad(f"tag too long ({len(tag)} chars, max {MAX_TAG}): {tag[:40]!r}...")
         if tag and tag not in out:
             out.append(tag)
+        if len(out) > MAX_TAGS:
+            raise Bad(f"too many tags (more than {MAX_TAGS})")
     return out
 
 

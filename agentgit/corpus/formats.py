@@ -207,6 +207,12 @@ def parse_piece(text: str, path: str) -> Piece:
             raise FrontmatterError(path, key_line(key), str(exc)) from None
     if not values["title"]:
         raise FrontmatterError(path, key_line("title"), "title is empty")
+    if len(values["title"]) > MAX_TITLE:  # what write_draft refuses, check refuses too
+        raise FrontmatterError(
+            path,
+            key_line("title"),
+            f"title too long ({len(values['title'])} chars, max {MAX_TITLE})",
+        )
     extra = {k: v for k, v in data.items() if k not in PIECE_KEYS}
     return Piece(slug=slug_of(path), body=fields.body_of(rest), extra=extra, **values)
 

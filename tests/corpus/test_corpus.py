@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import agentgit
 from helpers import GOOD_PIECE, log_doc
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
@@ -16,6 +17,7 @@ from agentgit.corpus.check import check_text, check_tree
 from agentgit.corpus.formats import (
     LogEntry,
     Piece,
+    Problem,
     log_entry_name,
     normalise_piece_meta,
     parse_log_entry,
@@ -376,3 +378,58 @@ def test_log_session_is_the_leading_number_of_an_entry_name(name: str, session: 
     from agentgit.corpus.formats import log_session
 
     assert log_session(name) == session
+
+
+# -- issue 17: what `check` reads ----------------------------------------------------------
+
+
+def test_check_refuses_a_piece_linked_outside_the_repository_unread(
+    corpus_repo: Path, tmp_path: Path
+) -> None:
+    secret = tmp_path / "secret.md"
+    secret.write_text("---\ntitle: [unclosed\n---\n", "utf-8")  # would be a problem if read
+    (corpus_repo / "corpus" / "pieces" / "evil.md").symlink_to(secret)
+    for args in (["check"], ["check", "corpus/pieces/evil.md"], ["check", "corpus/pieces"]):
+        proc = agentgit(corpus_repo, *args)
+        assert proc.returncode == 1, proc.stderr
+        assert proc.stdout.splitlines() == [
+            "corpus/pieces/evil.md:1: a link to outside the repository: not read"
+        ]
+
+
+def test_check_of_a_folder_checks_the_pieces_in_it(corpus_repo: Path) -> None:
+    pieces = corpus_repo / "corpus" / "pieces"
+    (pieces / "good.md").write_text(GOOD_PIECE, "utf-8")
+    (pieces / "bad.md").write_text("---\ntitle: [x\n---\n", "utf-8")
+    proc = agentgit(corpus_repo, "check", "corpus/pieces")
+    assert proc.returncode == 1
+    assert "Is a directory" not in proc.stdout + proc.stderr
+    assert [line.split(":")[0] for line in proc.stdout.splitlines()] == ["corpus/pieces/bad.md"]
+    (pieces / "bad.md").unlink()
+    assert agentgit(corpus_repo, "check", "corpus/pieces").returncode == 0
+
+
+def test_check_refuses_a_title_of_a_hundred_thousand_characters(corpus_repo: Path) -> None:
+    piece = corpus_repo / "corpus" / "pieces" / "long.md"
+    piece.write_text(f"---\ntitle: {'t' * 100_000}\n---\n\nBody.\n", "utf-8")
+    proc = agentgit(corpus_repo, "check", "corpus/pieces/long.md")
+    assert proc.returncode == 1
+    assert "title too long (100000 chars, max 200)" in proc.stdout
+
+
+def test_check_bounds_what_it_reads(corpus_repo: Path) -> None:
+    from agentgit.corpus.check import MAX_CHECK_BYTES
+
+    big = corpus_repo / "corpus" / "pieces" / "big.md"
+    big.write_bytes(b"x" * (MAX_CHECK_BYTES + 10))
+    assert check_tree(corpus_repo) == [
+        Problem("corpus/pieces/big.md", 1, f"too large (over {MAX_CHECK_BYTES} bytes)")
+    ]
+
+
+def test_a_draft_with_fifty_thousand_tags_is_refused() -> None:
+    from agentgit.corpus import fields
+
+    with pytest.raises(fields.Bad, match="too many tags"):
+        fields.as_tags([f"t{i}" for i in range(50_000)], lenient=True)
+    assert len(fields.as_tags([f"t{i}" for i in range(fields.MAX_TAGS)], lenient=True)) == 20
