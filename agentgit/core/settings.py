@@ -12,6 +12,8 @@ from pathlib import Path
 from typing import Any
 
 from agentgit.core.errors import UsageError
+from agentgit.core.metric import Metric
+from agentgit.core.metric import parse as parse_metric
 
 DEFAULT_MODEL = "claude-sonnet-5-5"
 REVIEW_MODES = ("merge", "pr", "branch")
@@ -82,6 +84,8 @@ class Settings:
     pricing: dict[str, Any] = field(default_factory=dict)
     # Whose review comments `sync` quotes (DESIGN §11); others are only counted.
     review_trust: list[str] = field(default_factory=lambda: list(REVIEW_TRUST))
+    # [metric] (DESIGN §10): set, sessions are experiment sessions (agentgit/experiment).
+    metric: Metric | None = None
 
     def budget_line(self) -> str:
         return (
@@ -138,6 +142,8 @@ _FALSE = ("0", "false", "no", "off")
 
 def coerce(name: str, value: Any) -> Any:
     """``value`` as setting ``name`` holds it; ValueError says what is wrong with it."""
+    if name == "metric":
+        return value if isinstance(value, Metric) else parse_metric(value)
     default = getattr(_DEFAULTS, name)
     rule = RULES.get(name, Rule())
     if rule.auto:
