@@ -16,6 +16,9 @@ ARCHITECTURE = PACKAGE.parent / "docs" / "architecture.md"
 GIT = PACKAGE / "git"
 # Of git/, the one module that starts git's processes; the others call its runner.
 GIT_RUNNER = GIT / "run.py"
+# Outside git/, the one module that starts a process: the user's experiment command
+# (DESIGN §10), which is not git.
+EXPERIMENT_RUNNER = PACKAGE / "experiment" / "runner.py"
 # What may stand at the package's top, beside the band folders.
 TOP = {"__init__.py", "__main__.py"}
 
@@ -115,10 +118,16 @@ def test_git_runs_only_in_the_git_layer() -> None:
     offenders = [
         hit
         for path in sorted(PACKAGE.rglob("*.py"))
-        if not path.is_relative_to(GIT)
+        if not path.is_relative_to(GIT) and path != EXPERIMENT_RUNNER
         for hit in _git_calls(path)
     ]
     assert offenders == []
+
+
+def test_the_experiment_runner_starts_processes_but_no_git() -> None:
+    # It runs the user's command; git it speaks through the face like any other band.
+    hits = _git_calls(EXPERIMENT_RUNNER)
+    assert hits and all(h.split(" ", 1)[1].startswith("imports ['subprocess'") for h in hits)
 
 
 def test_in_the_git_layer_only_the_runner_starts_a_process() -> None:
