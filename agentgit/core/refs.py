@@ -9,8 +9,10 @@ A session N with slug S owns:
   refs/agentgit/reviewed/NNNN      commits a person added to its branch in review, kept
                                    when sync deletes the branch
   refs/heads/agentgit/log/NNNN     a log-only commit sent by pull request to a protected main
+  refs/agentgit/runs/NNNN/E        experiment E's commit when it was not kept (DESIGN §10)
 
-and a process P adding or merging a transcript note builds on refs/notes/agentgit-scratch/P.
+the output of every experiment run is a note under refs/notes/agentgit-runs, and a
+process P adding or merging a transcript note builds on refs/notes/agentgit-scratch/P.
 """
 
 from __future__ import annotations
@@ -28,6 +30,8 @@ UNLANDED = "refs/agentgit/unlanded/"
 UNPARK = "refs/agentgit/unpark/"
 REVIEWED = "refs/agentgit/reviewed/"
 LOG_BRANCHES = "refs/heads/agentgit/log/"
+RUNS = "refs/agentgit/runs/"
+RUN_NOTES = "refs/notes/agentgit-runs"
 
 _BRANCH = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]*)$")
 
@@ -69,6 +73,11 @@ def unpark(number: int) -> str:
 
 def reviewed(number: int) -> str:
     return f"{REVIEWED}{session_id(number)}"
+
+
+def run_archive(number: int, experiment: int) -> str:
+    """Where experiment `experiment` of session `number` stays when it was not kept."""
+    return f"{RUNS}{session_id(number)}/{experiment}"
 
 
 def log_branch_name(number: int) -> str:

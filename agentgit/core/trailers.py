@@ -31,6 +31,16 @@ class Trailer(StrEnum):
     TURN = "Agentgit-Turn"
     TOOL = "Agentgit-Tool"
     CALL = "Agentgit-Call"
+    # an experiment session's runs (DESIGN §10): on a run's commit, Experiment, Metric
+    # (<name>=<value>), Status and Seconds, and Code (the editable files' digest, so a
+    # tree measured before is found); on the baseline's commit, Baseline; on main's
+    # commit, Metric (<name>=<best> baseline=<b> noise=<n> runs=<r> kept=<k>)
+    EXPERIMENT = "Agentgit-Experiment"
+    METRIC = "Agentgit-Metric"
+    STATUS = "Agentgit-Status"
+    SECONDS = "Agentgit-Seconds"
+    CODE = "Agentgit-Code"
+    BASELINE = "Agentgit-Baseline"
 
 
 def is_agentgit(line_or_key: str) -> bool:

@@ -153,9 +153,8 @@ def _kill_group(pgid: int, sig: signal.Signals) -> None:
 def parse_value(pattern: re.Pattern[str], text: str) -> float | None:
     """The first group of the last match, as a finite number; None when nothing matches
     or the group is not a number."""
-    last = None
-    for last in pattern.finditer(text):
-        pass
+    matches = list(pattern.finditer(text))
+    last = matches[-1] if matches else None
     if last is None or last.group(1) is None:
         return None
     try:

@@ -16,7 +16,7 @@ from agentgit.git.refs import RefMoved, Refs, RefUpdate
 class Notes(Refs):
     """Adding, merging and reading agentgit's notes."""
 
-    def add_note(self, sha: str, text: str) -> None:
+    def add_note(self, sha: str, text: str, ref: str = NOTES_REF) -> None:
         # `git notes add` moves the notes ref without compare-and-swap: two sessions ending
         # at once would both build on the same notes commit and one note would be lost. So
         # the note is added on a scratch notes ref that starts where the real one is, and
@@ -37,7 +37,7 @@ class Notes(Refs):
             )
             return self._scratch_head(scratch)
 
-        self._move_notes(added, "could not attach the transcript note")
+        self._move_notes(added, "could not attach the note", ref)
 
     def merge_notes(self, theirs_ref: str) -> None:
         """Bring the notes under `theirs_ref` (fetched from a remote) into NOTES_REF:
@@ -69,18 +69,24 @@ class Notes(Refs):
 
         self._move_notes(merged, "could not merge the remote's notes")
 
-    def _move_notes(self, build: Callable[[str | None, str], str | None], failure: str) -> None:
-        """Move NOTES_REF from where it is to `build(where it is, a scratch ref)` (None:
-        leave it), compare-and-swap, building again when another process moved it first."""
+    def _move_notes(
+        self,
+        build: Callable[[str | None, str], str | None],
+        failure: str,
+        ref: str = NOTES_REF,
+    ) -> None:
+        """Move `ref` (NOTES_REF, the transcripts, or the runs' outputs) from where it is to
+        `build(where it is, a scratch ref)` (None: leave it), compare-and-swap, building
+        again when another process moved it first."""
         scratch = notes_scratch(os.getpid())
         try:
             for _ in range(50):
-                old = self.rev_parse(NOTES_REF)
+                old = self.rev_parse(ref)
                 new = build(old, scratch)
                 if new is None:
                     return
                 try:
-                    self.move_ref(NOTES_REF, new, old)
+                    self.move_ref(ref, new, old)
                     return
                 except RefMoved:
                     continue
@@ -99,6 +105,6 @@ class Notes(Refs):
         assert new is not None
         return new
 
-    def read_note(self, sha: str) -> str | None:
-        code, out, _ = self.run_status("notes", "--ref", NOTES_REF, "show", sha)
+    def read_note(self, sha: str, ref: str = NOTES_REF) -> str | None:
+        code, out, _ = self.run_status("notes", "--ref", ref, "show", sha)
         return out if code == 0 else None

@@ -1,0 +1,117 @@
+"""Every experiment run of the repository, read back from git (DESIGN §10).
+
+A run is a commit whose trailers say what it was (`Agentgit-Experiment`, `-Metric`,
+`-Status`, `-Seconds`); kept runs are on the session branches and, once landed, on main
+and the session archives; runs that were not kept stay on `refs/agentgit/runs/`. One
+`git log` over those refs finds them all, so `runs` is the state autoresearch keeps in
+an untracked results.tsv, queryable and never lost.
+
+The map draws from `runs(repo)` (its contract: keep `Run`'s fields and `as_record`).
+The baseline's measurement is a run too: experiment 0, status `baseline`, its value the
+median of the base tree's runs.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from dataclasses import asdict, dataclass
+from typing import Any
+
+from agentgit.core import refs
+from agentgit.core.trailers import Trailer
+from agentgit.git import Commit, Repository
+
+STATUSES = ("keep", "discard", "crash", "timeout")
+BASELINE = "baseline"
+_SUBJECT = re.compile(r"^Experiment \d+: ?(.*)$")
+
+
+@dataclass(frozen=True)
+class Run:
+    session: int
+    experiment: int  # 0: the baseline
+    commit: str
+    value: float | None  # None: no value (a crash or a timeout)
+    status: str  # keep | discard | crash | timeout | baseline
+    seconds: float
+    hypothesis: str
+    metric: str = ""  # the metric's name
+    code: str = ""  # the digest of the editable files that ran (Agentgit-Code)
+
+    def as_record(self) -> dict[str, Any]:
+        """JSON-safe: every field, the value None when there is none."""
+        record = asdict(self)
+        if record["value"] is not None and not math.isfinite(record["value"]):
+            record["value"] = None
+        return record
+
+
+def metric_trailer(name: str, value: float | None) -> str:
+    return f"{name}={'none' if value is None else format_value(value)}"
+
+
+def format_value(value: float) -> str:
+    """A value as trailers and tables show it: short, and read back exactly."""
+    return repr(float(value)) if value != int(value) or abs(value) >= 1e15 else f"{value:.1f}"
+
+
+def parse_metric(text: str) -> tuple[str, float | None]:
+    """`name=value ...` (a run's, or main's with more figures after it): the name and the
+    first value."""
+    first = text.split()[0] if text.split() else ""
+    name, _, raw = first.partition("=")
+    try:
+        value: float | None = float(raw)
+    except ValueError:
+        value = None
+    if value is not None and not math.isfinite(value):
+        value = None
+    return name, value
+
+
+def from_commit(commit: Commit) -> Run | None:
+    """The run a commit records, or None when it is no run's."""
+    t = commit.trailers
+    raw_n, session = t.get(Trailer.EXPERIMENT), t.get(Trailer.SESSION)
+    if raw_n is None or session is None or not raw_n.isdigit() or not session.isdigit():
+        return None
+    name, value = parse_metric(t.get(Trailer.METRIC, ""))
+    status = t.get(Trailer.STATUS, "")
+    try:
+        seconds = float(t.get(Trailer.SECONDS, "0"))
+    except ValueError:
+        seconds = 0.0
+    found = _SUBJECT.match(commit.subject)
+    hypothesis = found.group(1) if found else commit.subject
+    return Run(
+        session=int(session),
+        experiment=int(raw_n),
+        commit=commit.sha,
+        value=value,
+        status=status,
+        seconds=seconds if math.isfinite(seconds) else 0.0,
+        hypothesis=hypothesis,
+        metric=name,
+        code=t.get(Trailer.CODE, ""),
+    )
+
+
+def runs(repo: Repository, session: int | None = None) -> list[Run]:
+    """Every run of the repository (or of one session), by session then experiment:
+    one `git log` over main, the session branches and archives and the archived runs."""
+    starts = [refs.MAIN_REF] if repo.rev_parse(refs.MAIN_REF) else []
+    for prefix in (refs.BRANCHES, refs.ARCHIVE, refs.RUNS):
+        # A glob that matches nothing is nothing; but with no start at all, git log
+        # would read HEAD, which may be anything (or unborn).
+        if repo.list_refs(prefix):
+            starts.append(f"--glob={prefix}")
+    if not starts:
+        return []
+    commits = repo.log([*starts, f"--grep=^{Trailer.EXPERIMENT}: "], body=False)
+    found: dict[tuple[int, int, str], Run] = {}
+    for commit in commits:
+        run = from_commit(commit)
+        if run is not None and (session is None or run.session == session):
+            found[(run.session, run.experiment, run.commit)] = run
+    return sorted(found.values(), key=lambda r: (r.session, r.experiment, r.commit))
