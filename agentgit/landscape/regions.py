@@ -25,6 +25,7 @@ were).
 from __future__ import annotations
 
 import hashlib
+import heapq
 import json
 import math
 import os
@@ -35,10 +36,16 @@ from typing import Protocol
 
 from agentgit.landscape.similarity import Pieces, Vector
 
-SIGNATURE = 16  # a piece's heaviest words, by which it is compared
+SIGNATURE = 48  # a piece's heaviest words, by which it is compared
 JOIN = 0.12  # the nearest earlier piece at least this alike: joined, not founded
 NEIGHBOURS = 3  # the nearest pieces that vote on the region and the place
-CROWDED = 0.2  # a word in more than this share of the pieces placed so far does not vote
+# A new piece asks for candidates by its ASKING heaviest words, each held by at most
+# CROWDED of the pieces placed so far (at least CROWDED_FLOOR): a word most pieces have
+# tells none apart, and its long list would be most of the cost. The CANDIDATES that
+# share the most of that are then compared whole.
+ASKING = 8
+CROWDED, CROWDED_FLOOR = 0.05, 20
+CANDIDATES = 10
 WORDS = 3  # the words that name a region
 NEAR = 0.03  # a founder this alike to some piece is placed beside it; below, alone
 VERSION = 1
@@ -156,21 +163,36 @@ class _Postings:
         for t, w in sig.items():
             self.lists.setdefault(t, []).append((slug, w))
 
-    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
-        crowded = max(20, self.count * CROWDED)
+    def nearest(
+        self, sig: Vector, limit: int, placed: Mapping[str, Placed]
+    ) -> list[tuple[float, str]]:
+        crowded = max(CROWDED_FLOOR, self.count * CROWDED)
         score: dict[str, float] = {}
-        for t, w in sig.items():
+        asked = 0
+        for t, w in sorted(sig.items(), key=lambda kv: (-kv[1], kv[0])):
             found = self.lists.get(t)
             if found is None or len(found) > crowded:
                 continue
             for slug, v in found:
                 score[slug] = score.get(slug, 0.0) + w * v
-        best = sorted(score.items(), key=lambda kv: (-kv[1], kv[0]))[:limit]
-        return [(round(s, 4), slug) for slug, s in best]
+            asked += 1
+            if asked == ASKING:
+                break
+        picked = heapq.nsmallest(CANDIDATES, score.items(), key=lambda kv: (-kv[1], kv[0]))
+        exact = [(_dot(sig, placed[slug].sig), slug) for slug, _ in picked]
+        return [
+            (round(s, 4), slug) for s, slug in sorted(exact, key=lambda e: (-e[0], e[1]))[:limit]
+        ]
+
+
+def _dot(a: Vector, b: Vector) -> float:
+    if len(a) > len(b):
+        a, b = b, a
+    return sum(w * b[t] for t, w in a.items() if t in b)
 
 
 def _place(layout: Layout, postings: _Postings, slug: str, blob: str, sig: Vector) -> None:
-    near = postings.nearest(sig, NEIGHBOURS)
+    near = postings.nearest(sig, NEIGHBOURS, layout.pieces)
     voters = [(s, n) for s, n in near if s >= JOIN]
     if voters:
         votes: dict[int, float] = {}

@@ -1,0 +1,143 @@
+"""A corpus whose ground is known, for the terrain's tests (issue 20's "Done when"):
+three unrelated kinds of ground, pieces of varied text drawn from each kind's own
+sentences, and sessions recorded on main as agentgit records them (a commit with the
+summary trailers, a log entry whose frontmatter holds `ground` and `novelty`)."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from conftest import git
+from helpers import commit_files
+
+from agentgit.corpus import formats
+from agentgit.corpus.formats import LogEntry
+
+GROUNDS = {
+    "tides": [
+        "The moon pulls the ocean into a bulge that travels around the planet twice a day.",
+        "Spring tides come when the sun and moon align, neap tides when they stand square.",
+        "A harbour pilot reads the tide tables before bringing a deep keel over the bar.",
+        "Estuaries trap the flood tide and release it slowly through channels of silt.",
+        "Tidal range in the Bay of Fundy exceeds fifteen metres at the equinox.",
+        "Mudflats exposed at low water feed wading birds on worms and molluscs.",
+        "Coastal engineers model tidal currents to place breakwaters and moorings.",
+        "The lunar day is fifty minutes longer than the solar one, so high water drifts later.",
+        "Rip currents form where breaking waves pile seawater against a sandbar.",
+    ],
+    "bread": [
+        "A sourdough starter is a culture of wild yeast and lactic bacteria fed on flour.",
+        "Gluten forms when kneading stretches wheat proteins into an elastic web.",
+        "Bakers proof the dough slowly overnight in the cold to deepen its flavour.",
+        "Steam in the oven keeps the crust supple so the loaf can spring before it sets.",
+        "Hydration, the ratio of water to flour, decides how open the crumb becomes.",
+        "Rye flour holds little gluten, so rye loaves rely on acidity and pentosans.",
+        "Scoring the loaf with a blade lets the crust open along a chosen seam.",
+        "An autolyse rests flour and water before salt and leaven are mixed in.",
+        "A banneton basket shapes the boule and marks its crust with floury rings.",
+    ],
+    "compilers": [
+        "A parser turns a stream of tokens into an abstract syntax tree.",
+        "Register allocation colours an interference graph with the machine's registers.",
+        "Static single assignment form gives every variable exactly one definition.",
+        "Constant folding evaluates arithmetic on literals while compiling the program.",
+        "A linker resolves symbols across object files and patches their relocations.",
+        "Inlining replaces a function call with the callee's body to expose optimisation.",
+        "Lexers use finite automata to recognise identifiers, keywords and literals.",
+        "Dead code elimination removes instructions whose results nothing reads.",
+        "Type checking rejects programs whose expressions combine incompatible values.",
+    ],
+}
+
+
+def piece_text(kind: str, n: int, title: str | None = None) -> str:
+    """A piece of `kind`, its sentences a draw that differs from one `n` to the next."""
+    rng = random.Random(f"{kind}-{n}")
+    sentences = rng.sample(GROUNDS[kind], 5)
+    body = " ".join(sentences[:3]) + "\n\n" + " ".join(sentences[3:]) + "\n"
+    meta = {
+        "title": title or f"{kind.title()} {n}",
+        "summary": sentences[0],
+        "tags": [kind],
+        "created": "2026-01-02",
+        "updated": "2026-01-02",
+        "sessions": [],
+    }
+    return formats.render_piece(meta, body)
+
+
+@dataclass
+class Walks:
+    """A corpus repository at `path` and the sessions recorded on it so far."""
+
+    path: Path
+    sessions: int = 0
+    heads: dict[int, str] = field(default_factory=dict)
+
+    def add_pieces(self, pieces: dict[str, str], message: str = "Add pieces by hand") -> None:
+        commit_files(self.path, {f"corpus/pieces/{s}.md": t for s, t in pieces.items()}, message)
+
+    def session(
+        self,
+        read: list[str] | None,
+        kept: dict[str, str] | None = None,
+        nearest: dict[str, str] | None = None,
+        overlap: set[str] = frozenset(),  # type: ignore[assignment]
+    ) -> int:
+        """One session on main that read `read` (None: ground not recorded) and kept
+        `kept` (slug -> text), with `nearest` as novelty measured it at the keep."""
+        self.sessions += 1
+        n = self.sessions
+        kept = kept or {}
+        outcome = "crystallized" if kept else "abandoned"
+        when = f"2026-01-{2 + n:02d}T10:00:00Z"
+        entry = LogEntry(
+            session=n,
+            title=f"Walk {n}",
+            started=when,
+            ended=when,
+            outcome=outcome,
+            pieces=list(kept),
+            reason=None if kept else "nothing crystallized",
+            model="scripted",
+            turns=4,
+            novelty=[
+                {
+                    "piece": slug,
+                    "score": 0.6,
+                    "nearest": (nearest or {}).get(slug),
+                    "similarity": 0.4,
+                    **({"overlap": "it says more"} if slug in overlap else {}),
+                }
+                for slug in kept
+            ],
+            body="## Journal\n\n(no notes)\n",
+        )
+        if read is not None:
+            entry.ground = {"read": list(read), "wrote": list(kept)}
+        files = {f"corpus/pieces/{s}.md": t for s, t in kept.items()}
+        files[f"corpus/log/{n:04d}-walk-{n}.md"] = formats.render_log_entry(entry)
+        head = f"{n:040x}"
+        verb = "Crystallize" if kept else "Abandon"
+        message = (
+            f"{verb} session {n:04d}: walk {n}\n\nWalked.\n\n"
+            f"Agentgit-Session: {n:04d}\nAgentgit-Outcome: {outcome}\n"
+            f"Agentgit-Title: Walk {n}\nAgentgit-Pieces: {', '.join(kept)}\n"
+            f"Agentgit-Turns: 4\nAgentgit-Cost: 0.010000\nAgentgit-Head: {head}\n"
+        )
+        commit_files(self.path, files, message)
+        self.heads[n] = head
+        return n
+
+    def remove(self, slugs: list[str]) -> None:
+        git(self.path, "rm", "-q", "--", *(f"corpus/pieces/{s}.md" for s in slugs))
+        git(self.path, "commit", "-q", "--no-verify", "-m", "Remove pieces by hand")
+
+
+def three_grounds(path: Path) -> Walks:
+    """Three pieces of each kind, added by a person before any session."""
+    walks = Walks(path)
+    walks.add_pieces({f"{kind}-{n}": piece_text(kind, n) for kind in GROUNDS for n in (1, 2, 3)})
+    return walks

@@ -1,0 +1,216 @@
+"""The terrain (DESIGN §8): regions and positions of main's pieces, each session's
+ground, the verdicts its walk deserves, circling and coverage, and the records
+`agentgit landscape --json` prints."""
+
+from __future__ import annotations
+
+import json
+import math
+import shutil
+from pathlib import Path
+
+import pytest
+from grounds import GROUNDS, Walks, piece_text, three_grounds
+
+from agentgit.core.settings import Settings
+from agentgit.git import Repository
+from agentgit.landscape import terrain
+from agentgit.landscape.terrain import Terrain
+
+SETTINGS = Settings()  # dead_after 3
+
+
+def survey(path: Path) -> Terrain:
+    return terrain.survey(Repository.discover(path), SETTINGS)
+
+
+def regions_of(found: Terrain) -> dict[str, int]:
+    return {p.slug: p.region for p in found.pieces}
+
+
+def verdicts(found: Terrain) -> dict[int, str]:
+    return {s.session: s.verdict for s in found.sessions}
+
+
+def walked(corpus_repo: Path) -> Walks:
+    """The issue's walks: exploring, leaping, four sessions on one ground (surveying,
+    then wandering, circling after dead_after), then a survey of ground left unread."""
+    walks = three_grounds(corpus_repo)
+    walks.session(
+        ["tides-1", "tides-2"], {"tides-4": piece_text("tides", 4)}, nearest={"tides-4": "tides-1"}
+    )
+    walks.session(
+        ["tides-3"], {"compilers-4": piece_text("compilers", 4)}, {"compilers-4": "compilers-2"}
+    )
+    for _ in range(4):
+        walks.session(["bread-1", "bread-2"])
+    walks.session(["compilers-1", "compilers-3"])
+    return walks
+
+
+# -- regions --------------------------------------------------------------------------
+
+
+def test_three_unrelated_grounds_fall_in_three_regions_named_by_their_words(
+    corpus_repo: Path,
+) -> None:
+    three_grounds(corpus_repo)
+    found = survey(corpus_repo)
+    by_kind = {kind: {regions_of(found)[f"{kind}-{n}"] for n in (1, 2, 3)} for kind in GROUNDS}
+    assert all(len(ids) == 1 for ids in by_kind.values()), by_kind
+    assert len({next(iter(ids)) for ids in by_kind.values()}) == 3
+    assert len(found.regions) == 3
+    for region in found.regions:
+        kind = region.pieces[0].rsplit("-", 1)[0]
+        assert len(region.words) == 3
+        text = " ".join([kind, *GROUNDS[kind]]).lower()  # the tag and title say it too
+        assert all(word in text for word in region.words), (kind, region.words)
+
+
+def test_the_walks_get_the_verdicts_they_deserve(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    found = survey(corpus_repo)
+    assert verdicts(found) == {
+        1: "exploring",
+        2: "leaping",
+        3: "surveying",
+        4: "wandering",
+        5: "wandering",
+        6: "wandering",
+        7: "surveying",
+    }
+    circling = {s.session for s in found.sessions if s.circling}
+    assert circling == {4, 5, 6}
+    bread = regions_of(found)["bread-1"]
+    (region,) = [r for r in found.regions if r.id == bread]
+    assert region.circling == (4, 5, 6)
+    assert all(not r.circling for r in found.regions if r.id != bread)
+    whys = {s.session: s.why for s in found.sessions}
+    assert "tides-1" in whys[1] and "tides-4" in whys[1]
+    assert "compilers-4" in whys[2] and "never read" in whys[2]
+    assert "had not read" in whys[3] and "had read" in whys[4]
+
+
+def test_coverage_counts_regions_touched_new_ones_and_founders(corpus_repo: Path) -> None:
+    walks = walked(corpus_repo)
+    walks.session([], {"lone": "---\ntitle: Lone\n---\n\nQuasars zebra ukulele marzipan.\n"})
+    found = survey(corpus_repo)
+    cov = {c.session: c for c in found.coverage}
+    assert [cov[n].regions_touched for n in range(1, 9)] == [1, 2, 3, 3, 3, 3, 3, 4]
+    assert [cov[n].new_regions for n in range(1, 9)] == [1, 1, 1, 0, 0, 0, 0, 1]
+    # Three keeps joined a region; the fourth, unrelated to all, founded one.
+    assert cov[7].founded_share == 0.0
+    assert cov[8].founded_share == 0.3333
+    assert verdicts(found)[8] == "leaping"
+
+
+def test_regions_and_positions_hold_under_a_new_keep(corpus_repo: Path) -> None:
+    walks = walked(corpus_repo)
+    before = survey(corpus_repo)
+    walks.session(["bread-3"], {"bread-4": piece_text("bread", 4)}, {"bread-4": "bread-3"})
+    after = survey(corpus_repo)
+    places = {p.slug: p for p in after.pieces}
+    for p in before.pieces:
+        moved = math.dist((p.x, p.y), (places[p.slug].x, places[p.slug].y))
+        assert moved <= 0.1 and places[p.slug].region == p.region
+    assert places["bread-4"].region == places["bread-3"].region
+    near = math.dist(
+        (places["bread-4"].x, places["bread-4"].y), (places["bread-3"].x, places["bread-3"].y)
+    )
+    assert near < 0.1
+    assert verdicts(after)[8] == "exploring"
+
+
+def test_the_regions_are_rebuilt_the_same_from_git_alone(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    first = survey(corpus_repo)
+    shutil.rmtree(Repository.discover(corpus_repo).state_dir / "terrain")
+    assert survey(corpus_repo) == first
+    assert survey(corpus_repo) == first  # and again from the cache
+
+
+def test_positions_lie_on_the_map_with_similar_pieces_near(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    found = survey(corpus_repo)
+    for p in found.pieces:
+        assert 0 <= p.x <= 1 and 0 <= p.y <= 1
+    at = {p.slug: (p.x, p.y) for p in found.pieces}
+    same = math.dist(at["tides-1"], at["tides-2"])
+    other = math.dist(at["tides-1"], at["bread-1"])
+    assert same < other
+
+
+# -- records --------------------------------------------------------------------------
+
+
+def test_records_are_json_lines_of_the_four_types(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    records = survey(corpus_repo).records()
+    json.dumps(records)
+    kinds = {r["type"] for r in records}
+    assert kinds == {"piece", "region", "session", "coverage"}
+    piece = next(r for r in records if r["type"] == "piece")
+    assert set(piece) == {"type", "slug", "region", "x", "y"}
+    region = next(r for r in records if r["type"] == "region")
+    assert set(region) == {"type", "id", "words", "pieces", "circling"}
+    session = next(r for r in records if r["type"] == "session")
+    assert set(session) >= {"type", "session", "verdict", "why", "read", "wrote", "regions"}
+    assert session["read"] == ["tides-1", "tides-2"] and session["wrote"] == ["tides-4"]
+    cov = next(r for r in records if r["type"] == "coverage")
+    assert set(cov) == {"type", "session", "regions_touched", "new_regions", "founded_share"}
+
+
+def test_last_keeps_the_latest_sessions_only(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    found = survey(corpus_repo).last(2)
+    assert [s.session for s in found.sessions] == [6, 7]
+    assert [c.session for c in found.coverage] == [6, 7]
+    assert len(found.pieces) == 11
+
+
+# -- edge cases ------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("count", [0, 1, 2])
+def test_a_corpus_of_few_pieces_gets_a_sane_terrain(corpus_repo: Path, count: int) -> None:
+    walks = Walks(corpus_repo)
+    if count:
+        walks.add_pieces({f"tides-{n}": piece_text("tides", n) for n in range(1, count + 1)})
+    walks.session([f"tides-{n}" for n in range(1, count + 1)])
+    found = survey(corpus_repo)
+    assert len(found.pieces) == count
+    assert len(found.regions) == min(count, 1)
+    assert found.sessions[0].verdict in ("surveying", "wandering")
+    assert found.records()
+
+
+def test_pieces_with_almost_no_text_are_placed(corpus_repo: Path) -> None:
+    walks = Walks(corpus_repo)
+    walks.add_pieces({"a": "---\ntitle: A\n---\n", "b": "---\ntitle: the\n---\n\nof\n", "c": "x"})
+    walks.session(["a", "b"], {"d": "---\ntitle: D\n---\n\nD.\n"})
+    found = survey(corpus_repo)
+    assert {p.slug for p in found.pieces} == {"a", "b", "c", "d"}
+    assert found.sessions[0].verdict in ("exploring", "leaping")
+
+
+def test_a_session_whose_ground_is_unknown_says_so(corpus_repo: Path) -> None:
+    walks = three_grounds(corpus_repo)
+    walks.session(None)
+    walks.session(None, {"tides-4": piece_text("tides", 4)})
+    found = survey(corpus_repo)
+    assert verdicts(found) == {1: "unknown", 2: "unknown"}
+    assert all("no ground is recorded" in s.why for s in found.sessions)
+    assert found.sessions[0].read is None
+    assert found.records()[-3]["read"] is None
+
+
+def test_a_session_that_read_pieces_since_removed(corpus_repo: Path) -> None:
+    walks = three_grounds(corpus_repo)
+    walks.session(["tides-1", "bread-1"])
+    walks.session(["tides-2"])
+    walks.remove(["tides-1", "tides-2", "tides-3"])  # a whole region gone
+    found = survey(corpus_repo)
+    assert len(found.regions) == 2
+    first, second = found.sessions
+    assert first.verdict == "surveying" and first.read == ("tides-1", "bread-1")
+    assert second.verdict == "unknown" and "no longer on main" in second.why
