@@ -17,7 +17,7 @@ import traceback
 import click
 
 from agentgit import __version__
-from agentgit.cli import read, session, setup
+from agentgit.cli import read, session, setup, terrain
 from agentgit.cli.shared import _echo
 from agentgit.core.errors import AgentgitError
 
@@ -92,6 +92,7 @@ cli.add_command(read.show)
 cli.add_command(read.map_command)
 cli.add_command(read.replay)
 cli.add_command(setup.demo)
+cli.add_command(terrain.landscape)
 
 
 if __name__ == "__main__":

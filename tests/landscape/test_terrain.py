@@ -10,6 +10,7 @@ import shutil
 from pathlib import Path
 
 import pytest
+from conftest import agentgit
 from grounds import GROUNDS, Walks, piece_text, three_grounds
 
 from agentgit.core.settings import Settings
@@ -214,3 +215,36 @@ def test_a_session_that_read_pieces_since_removed(corpus_repo: Path) -> None:
     first, second = found.sessions
     assert first.verdict == "surveying" and first.read == ("tides-1", "bread-1")
     assert second.verdict == "unknown" and "no longer on main" in second.why
+
+
+# -- the command ----------------------------------------------------------------------
+
+
+def test_landscape_prints_verdicts_circling_and_coverage(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    done = agentgit(corpus_repo, "landscape")
+    assert done.returncode == 0, done.stderr
+    out = done.stdout
+    assert "11 pieces in 3 regions; 7 sessions shown" in out
+    assert "0001  exploring" in out and "0002  leaping" in out
+    assert "0004  wandering*" in out and "circling: 0004, 0005, 0006" in out
+    assert "Coverage" in out
+    last = agentgit(corpus_repo, "landscape", "-n", "1").stdout
+    assert "0007  surveying" in last and "0006  wandering" not in last
+
+
+def test_landscape_json_is_the_records(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    done = agentgit(corpus_repo, "landscape", "--json", "-n", "2")
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert records == survey(corpus_repo).last(2).records()
+    assert [r["session"] for r in records if r["type"] == "session"] == [6, 7]
+
+
+def test_landscape_on_a_fresh_corpus_and_outside_one(corpus_repo: Path, tmp_path: Path) -> None:
+    done = agentgit(corpus_repo, "landscape", "--json")
+    assert done.returncode == 0 and done.stdout == ""
+    assert "0 pieces in 0 regions" in agentgit(corpus_repo, "landscape").stdout
+    outside = agentgit(tmp_path, "landscape")
+    assert outside.returncode != 0 and len(outside.stderr.strip().splitlines()) == 1
