@@ -24,6 +24,9 @@ class Judgement:
     # Per kept piece (agentgit.novelty): what informed the keep, not part of the verdict,
     # so two judgements that keep the same pieces for the same reasons are equal.
     novelty: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    # An experiment session's figures (DESIGN §10), main's Agentgit-Metric: the best, the
+    # baseline, the noise, the runs and the keeps.
+    metric: str = field(default="", compare=False)
 
     def __post_init__(self) -> None:
         # A plain string: the judgement is saved as JSON and YAML, which know no enums.

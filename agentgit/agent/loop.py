@@ -25,7 +25,7 @@ from agentgit.agent.ending import (
     StoppedCallingTools,
 )
 from agentgit.agent.state import AgentState
-from agentgit.agent.tooldefs import JUDGE_TOOLS, TOOL_NAMES
+from agentgit.agent.tooldefs import JUDGE_TOOLS
 from agentgit.agent.tools import Toolbox
 from agentgit.core import faults
 from agentgit.core.errors import OutOfTime
@@ -168,7 +168,7 @@ class Agent:
 
     def _turn(self, state: AgentState, timeout: float | None = None) -> None:
         allowed = list(JUDGE_TOOLS) if state.final_turn else None
-        self.toolbox.allowed = tuple(allowed) if allowed else TOOL_NAMES
+        self.toolbox.allowed = tuple(allowed) if allowed else self.toolbox.names
         request = ModelRequest(
             system=self.system,
             messages=sendable(state.messages, state.unsent),
@@ -285,7 +285,7 @@ class Agent:
         record["steps"] = []  # an interrupted run may have saved some: they are redone
         self.toolbox.turn, self.toolbox.recovering = turn, recovering
         if recovering:
-            self.toolbox.allowed = tuple(JUDGE_TOOLS) if state.final_turn else TOOL_NAMES
+            self.toolbox.allowed = tuple(JUDGE_TOOLS) if state.final_turn else self.toolbox.names
         results: list[dict[str, Any]] = []
         ending: SessionEnd | None = None
         for block in tool_uses:

@@ -90,7 +90,9 @@ class Workspace(Protocol):
     @property
     def view(self) -> CorpusView: ...
 
-    def commit_step(self, tool: str, reasoning: str, turn: int, call: str = "") -> str | None: ...
+    def commit_step(
+        self, tool: str, reasoning: str, turn: int, call: str = "", paths: tuple[str, ...] = ()
+    ) -> str | None: ...
     def step_commit(self, turn: int, call: str) -> str | None: ...
     def search(self, query: str, limit: int) -> list[Passage]: ...
     def history(self, path: str) -> str: ...
@@ -115,6 +117,7 @@ class Toolbox:
     reasoning: str = ""
     turn: int = 0
     allowed: tuple[str, ...] = TOOL_NAMES
+    names: tuple[str, ...] = TOOL_NAMES  # the tools this toolbox has (an experiment's differ)
     call_id: str = ""  # the tool_use being run: its commit names it (Agentgit-Call)
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
@@ -157,8 +160,8 @@ class Toolbox:
             .decode("utf-8")
         )
         try:
-            if name not in TOOL_NAMES:
-                raise ToolError(f"unknown tool {name!r}; tools: {', '.join(TOOL_NAMES)}")
+            if name not in self.names:
+                raise ToolError(f"unknown tool {name!r}; tools: {', '.join(self.names)}")
             if name not in self.allowed:
                 raise ToolError(f"{name} is not available now; call {' or '.join(self.allowed)}")
             if not isinstance(tool_input, dict):

@@ -165,6 +165,27 @@ class Worktrees(Refs):
             "diff", "--cached", "--no-color", "--no-ext-diff", "-M", "HEAD", cwd=worktree
         )
 
+    def worktree_changes(self, worktree: Path, rev: str) -> list[str]:
+        """The tracked paths whose content in `worktree` (index or files) differs from
+        `rev`'s: what an experiment's run may have changed behind the tools' back."""
+        out = self.run("diff", "--name-only", "--no-renames", "-z", rev, "--", cwd=worktree)
+        return [p for p in out.split("\0") if p]
+
+    def restore_paths(self, worktree: Path, rev: str, paths: list[str]) -> None:
+        """`paths` in the index and files of `worktree` as they are at `rev`; one that
+        `rev` lacks is removed; each must be in `rev` or in the index."""
+        if paths:
+            self.run(
+                "--literal-pathspecs",
+                "restore",
+                f"--source={rev}",
+                "--staged",
+                "--worktree",
+                "--",
+                *paths,
+                cwd=worktree,
+            )
+
     def stage_files(self, worktree: Path, files: dict[str, str]) -> None:
         """Stage files that are not (and need not be) on disk: a sparse worktree has no
         pieces/ checked out, and writing one there only to `git add` it would be refused

@@ -14,6 +14,7 @@ from typing import Any
 from agentgit.agent.state import AgentState
 from agentgit.core import faults, refs
 from agentgit.core.errors import AgentgitError, UsageError
+from agentgit.core.metric import check_editable
 from agentgit.core.refs import MAIN
 from agentgit.core.scrub import clean_line
 from agentgit.core.settings import Settings
@@ -100,6 +101,8 @@ def start(
     if operation:
         raise AgentgitError(f"{repo.top}: a {operation} is in progress; finish it first")
     base = repo.main_commit()
+    if settings.metric:  # a glob that matches nothing is a typo: say so before a claim
+        check_editable(settings.metric, repo.tree_files(base))
     # The topic becomes a branch, a file name, titles and subjects: no credential and
     # no terminal control may travel with it (the transcript alone was scrubbed before).
     topic = clean_line(topic or "") or None
@@ -125,6 +128,8 @@ def start(
         # --no-push one must stay local.
         "review": settings.review,
         "push": settings.push,
+        # A metric makes an experiment session (DESIGN §10): its worktree is whole.
+        **({"experiment": True} if settings.metric else {}),
     }
     with repo.network_deadline():  # the claim's network calls share one bound
         if remote:

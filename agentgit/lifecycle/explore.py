@@ -8,6 +8,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from contextlib import suppress
 
+from agentgit.agent.experiment_tools import ExperimentToolbox
 from agentgit.agent.loop import Agent
 from agentgit.agent.state import AgentState
 from agentgit.agent.tools import Toolbox
@@ -18,6 +19,7 @@ from agentgit.core.settings import Settings
 from agentgit.corpus import formats
 from agentgit.git import Repository
 from agentgit.landscape import questions
+from agentgit.lifecycle import experiment
 from agentgit.lifecycle.judge import finish
 from agentgit.lifecycle.land import parked
 from agentgit.models.base import Model, ProgressFn, Usage
@@ -89,9 +91,19 @@ def run(
     path = transcript_path(repo, session.session)
     with lock(repo, session.session):
         asked = None
+        lab = None
+        if settings.metric is not None:
+            lab = experiment.lab_for(repo, session, settings, state)
+            try:  # measured once per session: a resume reads it from the branch
+                lab.measure_baseline()
+            except KeyboardInterrupt as exc:
+                with stops.held(drop=True):
+                    raise parked(repo, session, settings, exc) from None
         if state is None or not state.messages:  # a fresh start, or killed before turn 1
             asked = main_questions(session, settings)
             text, problems = orientation(session, settings, asked)
+            if lab is not None:
+                text = f"{text}\n\n{experiment.orientation(lab)}"
             for problem in problems:
                 progress("warning", {"message": f"skipped {problem}"})
             state = AgentState(
@@ -104,7 +116,11 @@ def run(
         def save(current: AgentState) -> None:
             transcript.save(path, session.meta, current)
 
-        toolbox = Toolbox.for_settings(session, settings)
+        toolbox = (
+            Toolbox.for_settings(session, settings)
+            if lab is None
+            else ExperimentToolbox.for_lab(session, settings, lab)
+        )
         if asked is not None:  # the question tool starts from what the orientation showed
             toolbox.asked = {q.id: q for q in asked}
         agent = Agent(
@@ -119,6 +135,8 @@ def run(
         save(state)
         try:
             judgement = agent.run(state)
+            if lab is not None:
+                judgement = experiment.decided(lab, judgement)
         except (Interrupted, KeyboardInterrupt) as exc:
             with stops.held(drop=True):  # a second signal cannot cut the clean-up short
                 session.meta["status"] = Outcome.INTERRUPTED

@@ -121,6 +121,8 @@ def final_commit(
         state.usage,
     )
     trailers[Trailer.ENDED] = ended  # when the money was spent: the ledger reads it
+    if judgement.metric:  # an experiment's figures: main's commit repeats them
+        trailers[Trailer.METRIC] = judgement.metric
     text = message(
         f"{verb} session {session.id}: {subject[0].lower()}{subject[1:]}",
         judgement.summary,

@@ -126,7 +126,10 @@ class Session:
 
     def sparse_patterns(self) -> list[str]:
         """What the worktree checks out: what a session writes, drafts and its journal.
-        The rest of the corpus is read from git objects (`view`)."""
+        The rest of the corpus is read from git objects (`view`). An experiment session
+        (DESIGN §10) checks out the whole tree: its command runs there."""
+        if self.meta.get("experiment"):
+            return []
         return ["/corpus/drafts/", f"/corpus/{self.log_rel}"]
 
     def checked_out(self, rel: str) -> bool:
@@ -172,13 +175,18 @@ class Session:
             path.parent.mkdir(parents=True, exist_ok=True)
             path.write_text(formats.render_log_entry(self._entry(None, "## Journal\n")), "utf-8")
 
-    def commit_step(self, tool: str, reasoning: str, turn: int, call: str = "") -> str | None:
-        # The tools write only drafts and this session's journal. Staging just those
-        # spares git a scan of the whole corpus for untracked files at every step (on
-        # 10,000 pieces that scan made a step cost 1.6x a plain `git add` + `git commit`).
-        paths = [
-            p for p in ("corpus/drafts", f"corpus/{self.log_rel}") if (self.worktree / p).exists()
-        ]
+    def commit_step(
+        self, tool: str, reasoning: str, turn: int, call: str = "", paths: tuple[str, ...] = ()
+    ) -> str | None:
+        # The tools write only drafts and this session's journal (an experiment's also
+        # the editable files it names in `paths`). Staging just those spares git a scan
+        # of the whole corpus for untracked files at every step (on 10,000 pieces that
+        # scan made a step cost 1.6x a plain `git add` + `git commit`).
+        paths = tuple(
+            p
+            for p in (*paths, "corpus/drafts", f"corpus/{self.log_rel}")
+            if (self.worktree / p).exists()
+        )
         if not paths:
             return None
         parent = self.head()
