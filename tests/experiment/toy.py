@@ -14,11 +14,15 @@ from scripts import Turn, turn
 
 from agentgit.core.metric import Metric
 
-EVALUATE = """import random, sys
+EVALUATE = """import os, random, sys
 sys.path.insert(0, ".")
 import train
-random.seed(train.SEED if hasattr(train, "SEED") else 0)
-noise = float(open("noise.txt").read()) if __import__("os").path.exists("noise.txt") else 0.0
+# Seeded noise: each run takes the next seed from an untracked counter, so the runs
+# differ as real ones do, and the same sequence of runs gives the same values.
+seed = int(open(".seed").read()) if os.path.exists(".seed") else 0
+open(".seed", "w").write(str(seed + 1))
+random.seed(seed)
+noise = float(open("noise.txt").read()) if os.path.exists("noise.txt") else 0.0
 print("training...")
 print(f"loss: {(train.X - 7) ** 2 + random.uniform(-noise, noise)}")
 """
