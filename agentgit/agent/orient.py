@@ -22,6 +22,7 @@ if TYPE_CHECKING:
 CLOSING_CHARS = 600
 QUESTIONS_CHARS = 4000  # the Questions part's most, and at most a quarter of the room
 QUESTION_LINE = 400
+TERRAIN_CHARS = 500  # the terrain's one line, and at most an eighth of the room
 MAX_INDEX_LINE = 400
 PIECE_BATCH = 32  # pieces parsed per step while filling the index
 FOOTER = (
@@ -44,21 +45,25 @@ def build_orientation(
     recent_log: int = 12,
     today: date,
     questions: Sequence[Question] | None = None,
+    terrain: str = "",
 ) -> tuple[str, list[Problem]]:
     """``questions``: main's questions (agentgit.questions.read) for the Questions part;
-    None leaves the part out."""
+    None leaves the part out. ``terrain``: the one line on where recent sessions stood
+    (agentgit.landscape.terrain.orientation_line), shown after the log."""
     head = _head(budget, topic, today, max_chars)
     entries, problems, total_log = load_log_entries(corpus_dir, newest=recent_log)
     # Whatever is left after the fixed parts is shared: the questions a quarter at most,
     # then the log, up to half, then the index.
     room = max_chars - len(head) - len(FOOTER) - 6  # 6: the blank lines between parts
+    terrain = _clip(" ".join(terrain.split()), min(TERRAIN_CHARS, max(room // 8, 0)))
+    room -= len(terrain) + 2 if terrain else 0
     asked = ""
     if questions is not None:
         asked = questions_section(questions, min(QUESTIONS_CHARS, room // 4))
         room -= len(asked) + 2
     log_text = _log_section(entries, total_log, room // 2)
     index_text, piece_problems = _index_section(corpus_dir, entries, room - len(log_text))
-    parts = (head, log_text, asked, index_text, FOOTER)
+    parts = (head, log_text, terrain, asked, index_text, FOOTER)
     text = "\n\n".join(part for part in parts if part)
     return _clip(text, max_chars), problems + piece_problems
 

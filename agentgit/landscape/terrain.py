@@ -149,6 +149,38 @@ class Terrain:
         return out
 
 
+# -- the orientation's line ---------------------------------------------------------------
+
+ORIENT_SESSIONS = 5  # the recent sessions the orientation's line names
+ORIENT_CHARS = 500
+LINE_START = "Terrain (a retrospect, lexical):"
+
+
+def recorded_line(orientation: str) -> str:
+    """The terrain's line in an orientation as it was recorded ("" if it had none)."""
+    return next((x for x in orientation.splitlines() if x.startswith(LINE_START)), "")
+
+
+def orientation_line(found: Terrain, recent: int = ORIENT_SESSIONS) -> str:
+    """One bounded line for a session's orientation: where the last sessions stood, and
+    any circling among them. Information, not an instruction ("" with no sessions)."""
+    last = found.sessions[-recent:]
+    if not last:
+        return ""
+    stood = ", ".join(f"{s.session:04d} {s.verdict}" for s in last)
+    line = f"{LINE_START} the last sessions were {stood}."
+    shown = {s.session for s in last}
+    for r in found.regions:
+        if shown & set(r.circling):
+            line += (
+                f" Sessions {', '.join(f'{n:04d}' for n in r.circling[-recent:])} circled "
+                f"{r.name()}: they read there and kept nothing new."
+            )
+    if len(line) > ORIENT_CHARS:
+        line = line[: ORIENT_CHARS - 1].rstrip() + "…"
+    return line
+
+
 # -- surveying ----------------------------------------------------------------------------
 
 

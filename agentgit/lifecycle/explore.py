@@ -5,6 +5,7 @@ that stays down) parks the session and exits resumable; a judgement goes on to j
 
 from __future__ import annotations
 
+import sqlite3
 from collections.abc import Callable
 from contextlib import suppress
 
@@ -55,9 +56,13 @@ def program_warning(repo: Repository) -> str | None:
 
 
 def orientation(
-    session: Session, settings: Settings, asked: list[questions.Question] | None = None
+    session: Session,
+    settings: Settings,
+    asked: list[questions.Question] | None = None,
+    terrain_line: str | None = None,
 ) -> tuple[str, list[formats.Problem]]:
-    """The first user turn; `asked`: main's questions, when the caller read them."""
+    """The first user turn; `asked`: main's questions, when the caller read them;
+    `terrain_line`: the terrain's line, when the caller has it (a replay: the recorded)."""
     from agentgit.agent.orient import build_orientation
 
     return build_orientation(
@@ -68,7 +73,19 @@ def orientation(
         recent_log=settings.orient_recent_log,
         today=session.today,
         questions=main_questions(session, settings) if asked is None else asked,
+        terrain=recent_terrain(session, settings) if terrain_line is None else terrain_line,
     )
+
+
+def recent_terrain(session: Session, settings: Settings) -> str:
+    """Where the recent sessions stood (DESIGN §8), as one line; nothing when the index
+    cannot be read: the terrain informs a session, it never stops one."""
+    from agentgit.landscape import terrain
+
+    try:
+        return terrain.orientation_line(terrain.survey(session.repo, settings))
+    except (sqlite3.Error, OSError):
+        return ""
 
 
 def main_questions(session: Session, settings: Settings) -> list[questions.Question]:

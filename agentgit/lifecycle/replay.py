@@ -19,6 +19,7 @@ from agentgit.core import refs
 from agentgit.core.errors import AgentgitError
 from agentgit.core.settings import Settings
 from agentgit.git import Repository
+from agentgit.landscape import terrain
 from agentgit.lifecycle.explore import orientation, system_prompt
 from agentgit.lifecycle.judge import final_commit
 from agentgit.models.scripted import ScriptedModel
@@ -61,8 +62,12 @@ def replay(repo: Repository, number: int) -> ReplayReport:
         session.novelty_rev = meta["base"]  # main as the recorded session saw it
         model = ScriptedModel(transcript.assistant_turns(data), name=meta["model"])
         state = AgentState(messages=[data["messages"][0]])
-        text, _ = orientation(session, recorded_settings)
-        if data["messages"][0]["content"][0].get("text") != text:
+        recorded = data["messages"][0]["content"][0].get("text")
+        # The terrain is a retrospect of main now, not of what the session saw: the
+        # recorded line is taken as it was.
+        line = terrain.recorded_line(recorded if isinstance(recorded, str) else "")
+        text, _ = orientation(session, recorded_settings, terrain_line=line)
+        if recorded != text:
             return ReplayReport(
                 False, f"session {number:04d}: the orientation differs from the recorded one"
             )

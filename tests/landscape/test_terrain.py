@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 from conftest import agentgit
 from grounds import GROUNDS, Walks, piece_text, three_grounds
+from helpers import session_run
+from scripts import abandon, read
 
 from agentgit.core.settings import Settings
 from agentgit.git import Repository
@@ -248,3 +250,34 @@ def test_landscape_on_a_fresh_corpus_and_outside_one(corpus_repo: Path, tmp_path
     assert "0 pieces in 0 regions" in agentgit(corpus_repo, "landscape").stdout
     outside = agentgit(tmp_path, "landscape")
     assert outside.returncode != 0 and len(outside.stderr.strip().splitlines()) == 1
+
+
+# -- the orientation ---------------------------------------------------------------------
+
+
+def test_the_orientation_line_names_recent_stands_and_circling(corpus_repo: Path) -> None:
+    walks = walked(corpus_repo)
+    line = terrain.orientation_line(survey(corpus_repo))
+    assert line.startswith(terrain.LINE_START) and "\n" not in line
+    assert "0003 surveying, 0004 wandering, 0005 wandering, 0006 wandering, 0007 surveying" in line
+    assert "circled region" in line and "0004, 0005, 0006" in line
+    assert len(line) <= terrain.ORIENT_CHARS
+    for _ in range(5):
+        walks.session(["compilers-2"], {f"c{walks.sessions}": "---\ntitle: C\n---\n\nZygote.\n"})
+    assert "circled" not in terrain.orientation_line(survey(corpus_repo))
+    assert terrain.orientation_line(terrain.Terrain((), (), (), ())) == ""
+
+
+def test_a_session_is_oriented_by_the_terrain_and_replays(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    result = session_run(corpus_repo, [read("pieces/bread-1.md"), abandon("flat")])
+    repo = Repository.discover(corpus_repo)
+    note = repo.read_note(result.head) or ""
+    first = json.loads(note)["messages"][0]["content"][0]["text"]
+    assert terrain.recorded_line(first).startswith(terrain.LINE_START)
+    assert "0007 surveying" in terrain.recorded_line(first)
+    # The terrain has moved on since; a replay takes the line as it was recorded.
+    Walks(corpus_repo, sessions=8).session(["tides-1"])
+    replayed = agentgit(corpus_repo, "replay", str(result.session))
+    assert replayed.returncode == 0 and "identical" in replayed.stdout, replayed.stdout
+    assert verdicts(survey(corpus_repo))[8] == "wandering"  # bread, read by 0004-0006
