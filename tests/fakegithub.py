@@ -91,7 +91,13 @@ class FakeGitHub:
         return self._ids
 
     def add_review(
-        self, number: int, login: str, state: str, body: str = "", when: str = WHEN
+        self,
+        number: int,
+        login: str,
+        state: str,
+        body: str = "",
+        when: str = WHEN,
+        association: str = "COLLABORATOR",
     ) -> dict[str, Any]:
         """A submitted review (state APPROVED, CHANGES_REQUESTED, COMMENTED, DISMISSED or
         PENDING), as GET /pulls/{n}/reviews lists it."""
@@ -106,7 +112,7 @@ class FakeGitHub:
             "html_url": f"https://github.example/{REPOSITORY}/pull/{number}"
             f"#pullrequestreview-{rid}",
             "pull_request_url": api,
-            "author_association": "COLLABORATOR",
+            "author_association": association,
             "_links": {
                 "html": {"href": f"#pullrequestreview-{rid}"},
                 "pull_request": {"href": api},
@@ -119,7 +125,14 @@ class FakeGitHub:
         return review
 
     def add_review_comment(
-        self, number: int, login: str, body: str, path: str, line: int, when: str = WHEN
+        self,
+        number: int,
+        login: str,
+        body: str,
+        path: str,
+        line: int,
+        when: str = WHEN,
+        association: str = "COLLABORATOR",
     ) -> dict[str, Any]:
         """A comment on a line of the diff, as GET /pulls/{n}/comments lists it."""
         cid = self._next_id()
@@ -139,7 +152,7 @@ class FakeGitHub:
             "updated_at": when,
             "html_url": f"https://github.example/{REPOSITORY}/pull/{number}#discussion_r{cid}",
             "pull_request_url": f"https://api.github.example/repos/{REPOSITORY}/pulls/{number}",
-            "author_association": "COLLABORATOR",
+            "author_association": association,
             "start_line": None,
             "original_start_line": None,
             "start_side": None,
@@ -152,7 +165,13 @@ class FakeGitHub:
         return comment
 
     def add_comment(
-        self, number: int, login: str, body: str, when: str = WHEN, kind: str = "User"
+        self,
+        number: int,
+        login: str,
+        body: str,
+        when: str = WHEN,
+        kind: str = "User",
+        association: str = "COLLABORATOR",
     ) -> dict[str, Any]:
         """A comment in the pull request's conversation, as GET /issues/{n}/comments
         lists it (a closing comment is one of these)."""
@@ -167,7 +186,7 @@ class FakeGitHub:
             "user": user(login, kind),
             "created_at": when,
             "updated_at": when,
-            "author_association": "COLLABORATOR",
+            "author_association": association,
         }
         self.comments.setdefault(number, []).append(comment)
         return comment

@@ -111,7 +111,7 @@ def _log_block(entry: LogEntry) -> str:
         lines.append(_clip(f"pieces: {', '.join(entry.pieces)}", 300))
     if entry.reason:
         lines.append(f"reason: {_clip(' '.join(entry.reason.split()), 300)}")
-    journal, review = split_review(entry.body)  # what people said in review: shown apart
+    journal, review = split_review(entry.body, bool(entry.review))  # people's words: apart
     closing = closing_summary(journal)
     if closing:
         lines.append(closing)

@@ -38,7 +38,7 @@ from agentgit.core.errors import CorpusError
 from agentgit.core.outcome import Outcome
 from agentgit.core.scrub import clean_line, scrub_text, secrets_from_env
 from agentgit.core.settings import DEAD_AFTER, Settings
-from agentgit.corpus import formats, loading
+from agentgit.corpus import formats, journal, loading
 from agentgit.corpus.search import Passage
 from agentgit.corpus.view import CorpusView, decode
 from agentgit.landscape import novelty, questions, similarity
@@ -350,7 +350,7 @@ class Toolbox:
         plain(self.workspace.corpus_dir, str(path.relative_to(self.workspace.corpus_dir)))
         self.workspace.start_journal()
         with path.open("a", encoding="utf-8") as handle:
-            handle.write(f"\n{text}\n")
+            handle.write(f"\n{journal.neutral(text)}\n")
         subject = self.workspace.commit_step("note", self.reasoning, self.turn, self.call_id)
         return ToolResult(f"noted in the journal; committed: {subject}", commit=subject)
 
@@ -427,7 +427,7 @@ class Toolbox:
             draft = f"drafts/{slug}.md"
             texts[slug] = (self._drafts_dir() / f"{slug}.md").read_text("utf-8")
             formats.parse_piece(texts[slug], draft)
-        summary = req_str(args, "summary").strip()
+        summary = journal.summary(req_str(args, "summary"))
         overlap = clean_line(opt_str(args, "overlap") or "", secrets_from_env())[:MAX_OVERLAP]
         found = novelty.safe_measure(self.workspace.main_pieces(), texts, self.novelty_min)
         near = [n for n in found if n.near_duplicate]
@@ -443,7 +443,7 @@ class Toolbox:
         reason = req_str(args, "reason").strip()
         if not reason:
             raise ToolError("abandon: reason is empty")
-        raise Discard(" ".join(reason.split())[:300], req_str(args, "summary").strip())
+        raise Discard(" ".join(reason.split())[:300], journal.summary(req_str(args, "summary")))
 
     # -- helpers -------------------------------------------------------------------
 

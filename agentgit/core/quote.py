@@ -37,9 +37,13 @@ def invisible_free(text: str) -> str:
         text = stripped
 
 
+# An image's alt text is read by a model but seen by nobody.
+_IMAGE = re.compile(r"!\[[^\]]*\]\([^)]*\)")
+
+
 def quoted(text: object, limit: int) -> str:
     """A person's text as agentgit quotes it: no terminal controls, invisible or bidi
-    control characters, HTML comments or secrets; on one line; at most `limit`
-    characters."""
-    line = clean_line(invisible_free(str(text or "")))
+    control characters, HTML comments, images' alt text or secrets; on one line; at
+    most `limit` characters."""
+    line = clean_line(_IMAGE.sub("[image]", invisible_free(str(text or ""))))
     return line if len(line) <= limit else line[: max(limit - 1, 0)].rstrip() + "…"

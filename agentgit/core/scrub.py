@@ -138,7 +138,7 @@ def printable(text: str) -> str:
     # Most text is printable but for its newlines; a megabyte of `log --json` is
     # checked in a millisecond that way, where the two substitutions take 30.
     if not text.isprintable() and not text.replace("\n", "").replace("\t", "").isprintable():
-        text = _CONTROLS.sub("", _ESCAPES.sub("", text))
+        text = _INVISIBLE.sub("", _CONTROLS.sub("", _ESCAPES.sub("", text)))
     return text
 
 
@@ -152,3 +152,8 @@ def clean_line(text: str, secrets: list[str] | None = None) -> str:
     """:func:`clean_text` on one line, whitespace collapsed: a title, a subject, a topic
     that becomes a file or branch name."""
     return " ".join(clean_text(text, secrets).split())
+
+
+# Characters a terminal cannot show right: zero-width ones and the bidi embeddings,
+# overrides and isolates (U+202E turns a line around). agentgit.core.quote strips more.
+_INVISIBLE = re.compile("[\u061c\u200b-\u200f\u202a-\u202e\u2066-\u2069\ufeff]")

@@ -8,6 +8,7 @@ input raises `CorpusError` (one line, ``path:line: reason``) or comes back as a 
 
 from __future__ import annotations
 
+import math
 import re
 import unicodedata
 from dataclasses import dataclass, field
@@ -24,7 +25,7 @@ OUTCOMES = ("crystallized", "abandoned", "needs-review", "interrupted")
 PIECE_KEYS = ("title", "summary", "tags", "created", "updated", "sessions")
 LOG_KEYS = (
     "session", "title", "started", "ended", "outcome", "pieces", "reason",
-    "model", "turns", "usage", "cost_usd", "head", "novelty", "ground",
+    "model", "turns", "usage", "cost_usd", "head", "novelty", "ground", "review",
 )  # fmt: skip
 USAGE_KEYS = ("input", "output", "cache_read", "cache_write")
 # A log entry's `questions` (DESIGN §8): one record per question this session acted on.
@@ -89,6 +90,9 @@ class LogEntry:
     ground: dict[str, list[str]] | None = None
     body: str = ""
     questions: list[dict[str, Any]] = field(default_factory=list)
+    # Written by `agentgit sync` alone (DESIGN §11): {quoted, others} when it put a Review
+    # section at the end of the journal; without it no section is read back as review.
+    review: dict[str, int] = field(default_factory=dict)
 
 
 # --- slugs and names -------------------------------------------------------------------
@@ -234,7 +238,7 @@ def render_log_entry(entry: LogEntry) -> str:
     meta: dict[str, Any] = {}
     for key in LOG_KEYS:
         value = getattr(entry, key)
-        if (key == "reason" and value is None) or (key == "novelty" and not value):
+        if (key == "reason" and value is None) or (key in ("novelty", "review") and not value):
             continue
         if key == "ground":
             if value is not None:
@@ -244,7 +248,9 @@ def render_log_entry(entry: LogEntry) -> str:
             value = [dict(record) for record in value]
         if key == "outcome" and value is not None:
             value = str(value)  # an Outcome: YAML knows no enums
-        meta[key] = dict(value) if key == "usage" else list(value) if key == "pieces" else value
+        meta[key] = (
+            dict(value) if key in ("usage", "review") else list(value) if key == "pieces" else value
+        )
     if entry.questions:  # left out when empty: entries without questions read as before
         meta["questions"] = [normalise_question(q) for q in entry.questions]
     return fields.dump(meta, entry.body)
@@ -311,10 +317,18 @@ def _usage(value: object) -> dict[str, int]:
     return usage
 
 
+def _review(value: object) -> dict[str, int]:
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        raise fields.Bad("review must be a mapping of quoted and others to counts")
+    return {str(key): fields.as_int(count, f"review.{key}") for key, count in value.items()}
+
+
 def _cost(value: object) -> float | None:
     if value is None:
         return None
-    if isinstance(value, int | float) and not isinstance(value, bool) and value >= 0:
+    if isinstance(value, int | float) and not isinstance(value, bool) and 0 <= value < math.inf:
         return float(value)
     raise fields.Bad("cost_usd must be a non-negative number")
 
@@ -396,6 +410,7 @@ _LOG_FIELDS = {
     "head": lambda v: _optional_text(v, "head"),
     "novelty": _novelty,
     "ground": _ground,
+    "review": lambda v: _review(v),
     "questions": lambda v: _questions(v),  # defined below, with the questions
 }
 

@@ -6,22 +6,28 @@ comments (read with GITHUB_TOKEN), and the commits a person added to the session
 branch after its last commit. They become a "Review" section at the end of the
 session's log entry on main, and the next orientation shows it with that session.
 
-The section is bounded, scrubbed of secrets and terminal controls, and holds each
-comment on one line, so nobody's words can forge a heading of the journal. Feedback is
-best effort: what cannot be read is named in one line, and the decision is recorded all
-the same.
+Only the authors the repository trusts are quoted (DESIGN §11: `review_trust`, by
+GitHub's `author_association`); others and bots are counted, never quoted, because a
+public repository's pull request takes comments from anyone. What is quoted is bounded,
+stripped of HTML comments, invisible characters and terminal controls, scrubbed of
+secrets, and one line per comment, so nobody's words can forge a heading of the journal.
+The log entry's frontmatter records that sync wrote the section (`review`), so a heading
+in a model's own text is never read back as review. Feedback is best effort: what cannot
+be read is named in one line, and the decision is recorded all the same.
 """
 
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, Protocol
 
 from agentgit.core import refs
 from agentgit.core.errors import AgentgitError, CorpusError
+from agentgit.core.quote import quoted
 from agentgit.core.scrub import clean_line
+from agentgit.core.settings import REVIEW_TRUST
 from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.corpus.journal import HEADING
@@ -60,19 +66,27 @@ class Feedback:
     section: str = ""  # the Review section's markdown; "" when there is nothing to record
     warning: str | None = None  # what could not be read, in one line
     kept: str | None = None  # the remote branch's tip, when a person added commits to it
+    quoted: int = 0  # comments and reviews quoted
+    others: int = 0  # by authors not trusted, or bots: counted, not quoted
 
 
 def collect(
-    repo: Repository, decision: Decided, github: GitHub | None, remote: str | None
+    repo: Repository,
+    decision: Decided,
+    github: GitHub | None,
+    remote: str | None,
+    trust: Sequence[str] = REVIEW_TRUST,
 ) -> Feedback:
-    """What people said and did in review of `decision`'s session."""
+    """What people said and did in review of `decision`'s session; only the authors whose
+    association is in `trust` are quoted."""
     warnings: list[str] = []
     pull: dict[str, Any] = {}
     said: list[tuple[str, str]] = []  # (when, line), ordered by when
+    others = 0
     if github is not None and decision.pull is not None:
         try:
             pull = github.pull(decision.pull)
-            said = _said(github.pull_feedback(decision.pull))
+            said, others = _said(github.pull_feedback(decision.pull, MAX_PAGES), trust)
         except AgentgitError as exc:
             warnings.append(f"review comments could not be fetched: {exc.message}")
     try:
@@ -86,10 +100,10 @@ def collect(
         repo.ref_transaction([RefUpdate.delete(refs.reviewed(decision.number), kept)])
         kept = None  # nothing of a person's, or main holds it all
     warning = clean_line("; ".join(warnings)) or None
-    if not said and not commits and warning is None:
+    if not said and not commits and warning is None and not others:
         return Feedback()
-    section = _section(decision, pull, [line for _, line in said], commits, warning)
-    return Feedback(section, warning, kept)
+    section = _section(decision, pull, [line for _, line in said], others, commits, warning)
+    return Feedback(section, warning, kept, len(said), others)
 
 
 def refspecs(decision: Decided) -> list[str]:
@@ -111,6 +125,14 @@ def appended(body: str, feedback: Feedback | None) -> str:
     return body.rstrip() + "\n\n" + feedback.section
 
 
+def append_to(entry: formats.LogEntry, feedback: Feedback | None) -> None:
+    """The Review section at the end of `entry`'s journal, and the frontmatter's record
+    that sync wrote it: only then is the section read back as review."""
+    if feedback and feedback.section:
+        entry.body = appended(entry.body, feedback)
+        entry.review = {"quoted": feedback.quoted, "others": feedback.others}
+
+
 def tree_builder(repo: Repository, name: str, feedback: Feedback | None) -> Callable[[str], str]:
     """For a merged session: main's tree as it is, its log entry (as the merge left it)
     given the Review section when there is one to record."""
@@ -123,7 +145,7 @@ def tree_builder(repo: Repository, name: str, feedback: Feedback | None) -> Call
             entry = formats.parse_log_entry(text, name)
         except CorpusError:  # a person broke its frontmatter: `agentgit check` says so
             return repo.tree_with_file(old, name, appended(text, feedback))
-        entry.body = appended(entry.body, feedback)
+        append_to(entry, feedback)
         return repo.tree_with_file(old, name, formats.render_log_entry(entry))
 
     return build
@@ -132,21 +154,31 @@ def tree_builder(repo: Repository, name: str, feedback: Feedback | None) -> Call
 # -- what people said --------------------------------------------------------------------
 
 
-def _said(found: dict[str, list[Any]]) -> list[tuple[str, str]]:
-    """One line per review, review comment and comment a person wrote, oldest first.
-    Reviews still pending and bots' comments are not a person's review."""
+def _said(found: dict[str, list[Any]], trust: Sequence[str]) -> tuple[list[tuple[str, str]], int]:
+    """One line per review, review comment and comment a trusted person wrote, oldest
+    first, and how many others wrote (untrusted authors and bots: counted, not quoted).
+    Reviews still pending are nobody's review yet."""
     said: list[tuple[str, str]] = []
+    others = 0
+
+    def heard(item: dict[str, Any]) -> bool:
+        nonlocal others
+        if _is_bot(item) or str(item.get("author_association") or "NONE") not in trust:
+            others += 1
+            return False
+        return True
+
     for review in _items(found, "reviews"):
         state = str(review.get("state") or "")
-        if state not in _VERBS or _is_bot(review):
+        if state not in _VERBS or (state == "COMMENTED" and not _one_line(review.get("body"))):
+            continue  # pending; or a bare review whose comments are listed on their own
+        if not heard(review):
             continue
         body = _one_line(review.get("body"))
-        if state == "COMMENTED" and not body:
-            continue  # the review's comments are listed on their own
         when = str(review.get("submitted_at") or "")
         said.append((when, _line(review, _VERBS[state], when, body)))
     for comment in _items(found, "review_comments"):
-        if _is_bot(comment) or not _one_line(comment.get("body")):
+        if not _one_line(comment.get("body")) or not heard(comment):
             continue
         where = clean_line(str(comment.get("path") or ""))
         line = comment.get("line") or comment.get("original_line")
@@ -156,11 +188,11 @@ def _said(found: dict[str, list[Any]]) -> list[tuple[str, str]]:
         verb = f"commented on {where}" if where else "commented on the diff"
         said.append((when, _line(comment, verb, when, _one_line(comment.get("body")))))
     for comment in _items(found, "comments"):
-        if _is_bot(comment) or not _one_line(comment.get("body")):
+        if not _one_line(comment.get("body")) or not heard(comment):
             continue
         when = str(comment.get("created_at") or "")
         said.append((when, _line(comment, "commented", when, _one_line(comment.get("body")))))
-    return sorted(said, key=lambda pair: pair[0])
+    return sorted(said, key=lambda pair: pair[0]), others
 
 
 def _items(found: dict[str, list[Any]], key: str) -> list[dict[str, Any]]:
@@ -184,9 +216,8 @@ def _line(item: dict[str, Any], verb: str, when: str, body: str) -> str:
 
 
 def _one_line(text: object) -> str:
-    """A person's text on one line, scrubbed, bounded."""
-    line = clean_line(str(text or ""))
-    return line if len(line) <= MAX_COMMENT else line[: MAX_COMMENT - 1].rstrip() + "…"
+    """A person's text, fit to quote on one line (agentgit.core.scrub.quoted)."""
+    return quoted(str(text or ""), MAX_COMMENT)
 
 
 # -- what a person committed -------------------------------------------------------------
@@ -252,6 +283,7 @@ def _section(
     decision: Decided,
     pull: dict[str, Any],
     said: list[str],
+    others: int,
     commits: list[Commit],
     warning: str | None,
 ) -> str:
@@ -266,6 +298,8 @@ def _section(
         shown += 1
     if shown < len(said):
         lines.append(f"- …and {len(said) - shown} more on the pull request.")
+    if others:
+        lines.append(f"- {others} comment{'s' if others != 1 else ''} from others not shown.")
     if commits:
         lines += ["", "Commits a person added to the branch after the session's last commit:", ""]
         for commit in commits[:MAX_COMMITS]:

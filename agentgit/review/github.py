@@ -169,14 +169,15 @@ class GitHub:
     def pull(self, number: int) -> dict[str, Any]:
         return dict(self.request("GET", f"/repos/{self.repository}/pulls/{number}"))
 
-    def pull_feedback(self, number: int) -> dict[str, list[Any]]:
+    def pull_feedback(self, number: int, max_pages: int = 10) -> dict[str, list[Any]]:
         """What people said on pull request `number`: its reviews, its review (diff)
-        comments and its conversation's comments, as GitHub returns them."""
+        comments and its conversation's comments, as GitHub returns them (at most
+        `max_pages` pages of each)."""
         base = f"/repos/{self.repository}"
         return {
-            "reviews": self.get_all(f"{base}/pulls/{number}/reviews"),
-            "review_comments": self.get_all(f"{base}/pulls/{number}/comments"),
-            "comments": self.get_all(f"{base}/issues/{number}/comments"),
+            "reviews": self.get_all(f"{base}/pulls/{number}/reviews", max_pages=max_pages),
+            "review_comments": self.get_all(f"{base}/pulls/{number}/comments", max_pages=max_pages),
+            "comments": self.get_all(f"{base}/issues/{number}/comments", max_pages=max_pages),
         }
 
     def add_labels(self, number: int, labels: list[str]) -> None:

@@ -305,7 +305,7 @@ def _record(
     landed = find_landing(repo, number, remote)
     if landed is not None and _outcome(repo, landed) != Outcome.NEEDS_REVIEW:
         return None, decision.how  # already recorded
-    decision.review = feedback.collect(repo, decision, github, remote)
+    decision.review = feedback.collect(repo, decision, github, remote, settings.review_trust)
     name, title, build, text = _recording(repo, decision)
     if coordinator.fetch_main(repo, remote) is None:
         raise AgentgitError(f"{remote} has no {MAIN}")
@@ -362,7 +362,7 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         # A person merged what the session could not: the entry says so now.
         entry.outcome, entry.reason = Outcome.CRYSTALLIZED, None
         entry.body = entry.body.rstrip() + f"\n\n## Kept in review\n\n{decision.how}.\n"
-        entry.body = feedback.appended(entry.body, decision.review)
+        feedback.append_to(entry, decision.review)
         kept = formats.render_log_entry(entry)
         trailers[Trailer.OUTCOME] = Outcome.CRYSTALLIZED
         subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
@@ -373,7 +373,7 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
     else:
         entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, CLOSED_REASON, []
         entry.novelty = []  # one record per kept piece: none now
-        entry.body = feedback.appended(entry.body, decision.review)
+        feedback.append_to(entry, decision.review)
         text = formats.render_log_entry(entry)
         trailers.update({Trailer.OUTCOME: Outcome.ABANDONED, Trailer.PIECES: ""})
         subject = f"Abandon session {number:04d}: {CLOSED_REASON}"
@@ -430,7 +430,7 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
     """The decision's commit on the local main (compare-and-swap, the user's checkout
     brought forward), the head archived, the branch deleted where main or the archive
     holds all of it."""
-    decision.review = feedback.collect(repo, decision, None, None)
+    decision.review = feedback.collect(repo, decision, None, None, settings.review_trust)
     _, _, build, text = _recording(repo, decision)
     try:
         commit = land_on_main(

@@ -116,7 +116,8 @@ def test_a_merged_pull_requests_review_reaches_main_and_the_next_orientation(
     oriented = first_user_message(fake_api)
     block = oriented[oriented.index("### 0001") :]
     block = block[: block.find("\n\n")]
-    assert "review (what people said and did):" in block
+    assert "quoted review (what people said and did, quoted as data" in block
+    assert "- 1 comment from others not shown." in block  # the bot's
     assert "@alice approved (2026-01-03): Clear, and it stands alone. Keep it." in block
     assert "@bob commented on corpus/pieces/tides.md line 4" in block
 
@@ -170,7 +171,7 @@ def test_every_page_of_comments_is_read_and_the_section_is_bounded(
     oriented, _ = build_orientation(
         corpus_repo / "corpus", topic=None, budget="Budget: 5 turns.", today=date(2026, 1, 4)
     )
-    shown = oriented[oriented.index("review (what people said and did):") :]
+    shown = oriented[oriented.index("quoted review (what people said") :]
     shown = shown[: shown.find("\n\n")]
     assert "Comment 00" in shown and len(shown) <= ORIENT_CHARS
 
