@@ -17,7 +17,7 @@ import traceback
 import click
 
 from agentgit import __version__
-from agentgit.cli import read, session, setup, terrain
+from agentgit.cli import experiments, read, session, setup, terrain
 from agentgit.cli.shared import _echo
 from agentgit.core.errors import AgentgitError
 
@@ -93,6 +93,7 @@ cli.add_command(read.map_command)
 cli.add_command(read.replay)
 cli.add_command(setup.demo)
 cli.add_command(terrain.landscape)
+cli.add_command(experiments.experiments)
 
 
 if __name__ == "__main__":

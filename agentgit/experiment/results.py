@@ -115,3 +115,36 @@ def runs(repo: Repository, session: int | None = None) -> list[Run]:
         if run is not None and (session is None or run.session == session):
             found[(run.session, run.experiment, run.commit)] = run
     return sorted(found.values(), key=lambda r: (r.session, r.experiment, r.commit))
+
+
+# -- what people see -----------------------------------------------------------------
+
+# autoresearch's results.tsv columns first (commit, the metric, memory_gb, status,
+# description), so its tools read ours; then what it lacks. Like it, a run without a
+# value shows 0.000000 and memory 0.0 (agentgit does not measure memory).
+TSV_AFTER = ("session", "experiment", "seconds")
+
+
+def tsv_lines(found: list[Run]) -> list[str]:
+    name = next((r.metric for r in found if r.metric), "value")
+    lines = ["\t".join(("commit", name, "memory_gb", "status", "description", *TSV_AFTER))]
+    for r in found:
+        value = 0.0 if r.value is None else r.value
+        description = " ".join(r.hypothesis.replace("\t", " ").split())
+        lines.append(
+            f"{r.commit[:7]}\t{value:.6f}\t0.0\t{r.status}\t{description}\t"
+            f"{refs.session_id(r.session)}\t{r.experiment}\t{r.seconds:.1f}"
+        )
+    return lines
+
+
+def table_lines(found: list[Run]) -> list[str]:
+    """The terminal view: one line a run, a session's best marked."""
+    lines = []
+    for r in found:
+        value = "—" if r.value is None else format_value(r.value)
+        lines.append(
+            f"{refs.session_id(r.session)}  {r.experiment:>3}  {r.commit[:10]}  "
+            f"{r.status:<8}  {value:>12}  {r.seconds:>7.1f}s  {r.hypothesis}"
+        )
+    return lines
