@@ -22,7 +22,7 @@ from pathlib import Path
 from typing import Any
 
 from agentgit.core import stops
-from agentgit.core.errors import GitError, GitLocked, RepositoryReadOnly
+from agentgit.core.errors import GitError, GitLocked, NotARepository, RepositoryReadOnly
 
 # Used when the machine has no git identity (a fresh CI runner, `agentgit demo` on a
 # new laptop): agentgit's commits must not fail for want of user.name.
@@ -60,8 +60,16 @@ class Git:
 
     @property
     def state_dir(self) -> Path:
-        """Where agentgit keeps session worktrees, transcripts and locks: inside the git dir."""
-        return self.common_dir / "agentgit"
+        """Where agentgit keeps session worktrees, transcripts and locks: inside the git dir.
+        Something else by that name (a file) is named in one line, not met later as an
+        internal error deep in a session."""
+        path = self.common_dir / "agentgit"
+        if not path.is_dir() and (path.exists() or path.is_symlink()):
+            raise NotARepository(
+                f"{path}: is not a directory; agentgit keeps its state there (.git/agentgit):"
+                " move it away"
+            )
+        return path
 
     def identity_env(self) -> dict[str, str]:
         """Author/committer for agentgit's commits: the configured one, else a fallback."""
