@@ -18,7 +18,7 @@ from scripts import keep_script, write_script
 VENV_BIN = Path(sys.executable).parent
 COMMANDS = [
     "init", "check", "session", "resume", "abandon", "log", "show", "replay", "demo", "map",
-    "questions",
+    "questions", "experiments", "landscape",
 ]  # fmt: skip
 
 
