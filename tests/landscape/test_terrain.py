@@ -281,3 +281,11 @@ def test_a_session_is_oriented_by_the_terrain_and_replays(corpus_repo: Path) -> 
     replayed = agentgit(corpus_repo, "replay", str(result.session))
     assert replayed.returncode == 0 and "identical" in replayed.stdout, replayed.stdout
     assert verdicts(survey(corpus_repo))[8] == "wandering"  # bread, read by 0004-0006
+
+
+def test_the_default_program_says_what_circling_means() -> None:
+    program = (Path(__file__).resolve().parents[2] / "corpus" / "PROGRAM.md").read_text("utf-8")
+    part = program.split("## Where the sessions stood", 1)[1].split("\n## ", 1)[0]
+    for word in ("explores", "leaps", "surveys", "wanders", "circling", "exhausted"):
+        assert word in part
+    assert "leave the mapped ground" in part and "judges nothing" in part
