@@ -4,7 +4,6 @@ session's verdict and its reason, circling, and coverage over time."""
 from __future__ import annotations
 
 import json
-from typing import Any
 
 import click
 
@@ -33,37 +32,5 @@ def landscape(limit: int | None, json_flag: bool) -> None:
         for record in found.records():
             _echo(json.dumps(record, ensure_ascii=False))
         return
-    for line in lines(found):
+    for line in terrain.view(found):
         _echo(line)
-
-
-def lines(found: Any) -> list[str]:
-    """The terminal view of a Terrain."""
-    out = [
-        f"{len(found.pieces)} piece{'s' * (len(found.pieces) != 1)} in "
-        f"{len(found.regions)} region{'s' * (len(found.regions) != 1)}; "
-        f"{len(found.sessions)} session{'s' * (len(found.sessions) != 1)} shown "
-        f"(circling: {found.dead_after} wandering in a row in one region)"
-    ]
-    if found.regions:
-        out += ["", "Regions"]
-        for r in found.regions:
-            mark = ""
-            if r.circling:
-                mark = "  circling: " + ", ".join(f"{s:04d}" for s in r.circling)
-            words = ", ".join(r.words) or "(no words)"
-            out.append(f"  {r.id:>4}  {words:<36} {len(r.pieces):>5} pieces{mark}")
-    if found.sessions:
-        out += ["", "Sessions"]
-        for s in found.sessions:
-            verdict = s.verdict + ("*" if s.circling else "")
-            out.append(f"  {s.session:04d}  {verdict:<11} {s.why}")
-        if any(s.circling for s in found.sessions):
-            out.append("  (* circling)")
-        out += ["", "Coverage (regions touched so far, new this session, keeps that founded one)"]
-        for c in found.coverage:
-            out.append(
-                f"  {c.session:04d}  {c.regions_touched:>5} regions  +{c.new_regions:<4} "
-                f"founded {c.founded_share:.0%}"
-            )
-    return out

@@ -8,7 +8,8 @@ per session with its reason in one sentence. The rules, in the order they are tr
   it read only pieces no longer on main and kept nothing.
 - exploring: it kept a new piece (one kept without an `overlap`: it passed the novelty
   gate) whose nearest earlier piece, as novelty measured it at the keep, it had read,
-  or whose region it had read in.
+  or whose region it had read in; or it revised a piece (a revision stands on the piece
+  it revises).
 - leaping: it kept a new piece, and had read neither its nearest piece nor its region.
 - wandering: it kept nothing new, and at least half of the pieces it read lie in regions
   the `dead_after` sessions before it had read; or it read nothing at all.
@@ -28,7 +29,7 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
@@ -149,6 +150,39 @@ class Terrain:
         return out
 
 
+def view(found: Terrain) -> list[str]:
+    """The terrain as `agentgit landscape` shows it on a terminal, line by line."""
+    out = [
+        f"{len(found.pieces)} piece{'s' * (len(found.pieces) != 1)} in "
+        f"{len(found.regions)} region{'s' * (len(found.regions) != 1)}; "
+        f"{len(found.sessions)} session{'s' * (len(found.sessions) != 1)} shown "
+        f"(circling: {found.dead_after} wandering in a row in one region)"
+    ]
+    if found.regions:
+        out += ["", "Regions"]
+        for r in found.regions:
+            mark = ""
+            if r.circling:
+                mark = "  circling: " + ", ".join(f"{s:04d}" for s in r.circling)
+            words = ", ".join(r.words) or "(no words)"
+            count = f"{len(r.pieces)} piece{'s' * (len(r.pieces) != 1)}"
+            out.append(f"  {r.id:>4}  {words:<36} {count:>12}{mark}")
+    if found.sessions:
+        out += ["", "Sessions"]
+        for s in found.sessions:
+            verdict = s.verdict + ("*" if s.circling else "")
+            out.append(f"  {s.session:04d}  {verdict:<11} {s.why}")
+        if any(s.circling for s in found.sessions):
+            out.append("  (* circling)")
+        out += ["", "Coverage (regions touched so far, new this session, keeps that founded one)"]
+        for c in found.coverage:
+            out.append(
+                f"  {c.session:04d}  {c.regions_touched:>5} regions  +{c.new_regions:<4} "
+                f"founded {c.founded_share:.0%}"
+            )
+    return out
+
+
 # -- the orientation's line ---------------------------------------------------------------
 
 ORIENT_SESSIONS = 5  # the recent sessions the orientation's line names
@@ -191,6 +225,7 @@ class _Session:
     ground: Ground | None
     overlap: set[str]  # pieces kept only with an overlap: not new
     nearest: dict[str, str]  # kept piece -> its nearest piece when it was kept
+    revised: set[str] = field(default_factory=set)  # kept pieces that were on main before
 
 
 def survey(repo: Repository, settings: Settings, rev: str = MAIN) -> Terrain:
@@ -221,6 +256,7 @@ def judge(
     stands: list[SessionStand] = []
     read_regions: list[set[int] | None] = []  # per session so far
     for s in sessions:
+        s.revised = {p for p in s.kept if arrival.get(p, 0) < s.session}
         recent: set[int] = set()
         for earlier in read_regions[-dead_after:] if dead_after > 0 else []:
             recent |= earlier or set()
@@ -280,6 +316,14 @@ def _verdict(
         return SessionStand(s.session, verdict, why, read, wrote, touched), mine
 
     if new:
+        for p in new:
+            if p in s.revised:
+                where = f" in {_name(region_of[p], words)}" if p in region_of else ""
+                return stand(
+                    "exploring",
+                    f"it revised {p}{where}, and the revision passed the novelty gate "
+                    "(a revision stands on the piece it revises)",
+                )
         for p in new:
             near = s.nearest.get(p)
             region = region_of.get(p)

@@ -20,7 +20,7 @@ from agentgit.core.settings import Settings
 from agentgit.corpus import history
 from agentgit.corpus.skeleton import init
 from agentgit.git import Repository
-from agentgit.landscape import questions
+from agentgit.landscape import questions, terrain
 from agentgit.lifecycle.claim import start
 from agentgit.lifecycle.explore import run
 from agentgit.map import drawing, gather
@@ -71,6 +71,9 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     echo("\nagentgit questions --all:")
     for q in questions.read(repo, settings.dead_after):
         echo("  " + q.describe().replace("\n", "\n  "))
+    echo("\nagentgit landscape (where each session stood; docs/terrain.md):")
+    for line in terrain.view(terrain.survey(repo, settings)):
+        echo(f"  {line}" if line else "")
     page = gather.gather(repo, settings.dead_after)
     target = drawing.write(drawing.render(page), drawing.default_path(repo))
     echo(f"\nThe map: {target} (open it in a browser)")

@@ -46,6 +46,10 @@ def test_the_demo_keeps_abandons_refuses_a_near_duplicate_and_draws_the_map(
     ]
     assert [s[0]["status"] for s in steps] == ["open", "pursued", "dropped"]
     assert "archive-pruning  dropped  carried by 3 sessions" in out
+    # Its sessions earn different verdicts, which it prints (DESIGN §8, the terrain).
+    assert "agentgit landscape" in out
+    assert "0001  leaping" in out and "0002  surveying" in out and "0003  exploring" in out
+    assert entry.ground is not None and entry.ground["wrote"] == ["keep-what-you-discard"]
     # It ends with the map, and says where it is.
     page = where / ".git" / "agentgit" / "map.html"
     assert f"The map: {page}" in out
