@@ -96,10 +96,21 @@ def check(paths: tuple[str, ...], staged: bool) -> None:
 
 @click.command()
 @click.argument("directory", required=False, type=click.Path(path_type=Path))
-def demo(directory: Path | None) -> None:
+@click.option(
+    "--metric",
+    is_flag=True,
+    help="Instead, one experiment session on a toy problem: a keep, a discard, a crash, "
+    "a refused edit of the evaluator and a timeout, judged by the metric.",
+)
+def demo(directory: Path | None, metric: bool) -> None:
     """Run three scripted sessions (no network, no API key) in a fresh corpus repository
     and show the history they leave: one crystallizes a piece and opens a question, one
     abandons, one is refused a near-duplicate and revises the piece; then draw the map."""
+    if metric:
+        from agentgit.lifecycle.demo_metric import run_metric_demo
+
+        run_metric_demo(directory, _echo)
+        return
     from agentgit.lifecycle.demo import run_demo
 
     run_demo(directory, _echo)
