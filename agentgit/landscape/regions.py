@@ -15,8 +15,10 @@ rest; a signature keeps the comparison of 10,000 pieces to a few seconds). It is
 two pieces on one subject in different words are far apart. Anything that gives each
 piece a unit vector can stand in for it (`Measure`: an embedding's dimensions as keys).
 
-What was placed is kept under ``.git/agentgit/terrain/``, keyed by slug and blob id.
-Deleting it loses nothing: the pieces are placed again from git objects, in the same
+What was placed is kept under ``.git/agentgit/terrain/``, keyed by slug and blob id,
+with each region's words; each blob's signature is kept in the index file (its derived
+table), so a survey after a keep reads the signatures of a few dozen candidates, not
+ten thousand. Deleting either loses nothing: the pieces are placed again from git objects, in the same
 order by the same rules (a piece placed long ago, against the frequencies of that time,
 may then fall the other side of JOIN: the cache is what keeps earlier pieces where they
 were).
@@ -30,11 +32,11 @@ import json
 import math
 import os
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Protocol
 
-from agentgit.landscape.similarity import Pieces, Vector
+from agentgit.landscape.similarity import Pieces, Vector, Weights
 
 SIGNATURE = 48  # a piece's heaviest words, by which it is compared
 JOIN = 0.12  # the nearest earlier piece at least this alike: joined, not founded
@@ -46,6 +48,10 @@ NEIGHBOURS = 3  # the nearest pieces that vote on the region and the place
 ASKING = 8
 CROWDED, CROWDED_FLOOR = 0.05, 20
 CANDIDATES = 10
+# Up to FEW new pieces ask the index for candidates, one query each (a keep adds one or
+# two); more (a first survey, a big import) are compared through word lists in memory.
+FEW = 50
+CANDIDATE_PASSAGES = 40
 WORDS = 3  # the words that name a region
 NEAR = 0.03  # a founder this alike to some piece is placed beside it; below, alone
 VERSION = 1
@@ -53,11 +59,13 @@ VERSION = 1
 
 class Measure(Protocol):
     """What regions are made of: a unit vector for each piece (by blob id), compared
-    by their dot product. ``name`` keys what is cached: another measure, other regions."""
+    by their dot product, and a quick way to the pieces likely nearest a vector (the
+    blobs, best first). ``name`` keys what is cached: another measure, other regions."""
 
     name: str
 
     def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]: ...
+    def candidates(self, vec: Vector, limit: int) -> list[str]: ...
 
 
 class Lexical:
@@ -67,14 +75,47 @@ class Lexical:
 
     def __init__(self, pieces: Pieces) -> None:
         self.pieces = pieces
-        self._weights = pieces.weights() if pieces.files else None
+        self._weights: Weights | None = None  # worked out on the first vector asked for
 
     def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]:
-        wanted = list(blobs)
-        if self._weights is None or not wanted:
-            return {b: {} for b in wanted}
-        terms = self.pieces.terms(wanted)
-        return {b: signature(self._weights.vector(terms[b].doc)) for b in wanted}
+        """Signatures kept in the index file by blob id (made with the frequencies of
+        the day they were first asked for), the missing ones made now."""
+        wanted = sorted(set(blobs))
+        index = self.pieces.index
+        found = {b: _vector(v) for b, v in index.derived(self._kind, wanted).items()}
+        missing = [b for b in wanted if b not in found]
+        if missing:
+            if self._weights is None:
+                self._weights = self.pieces.weights()
+            terms = self.pieces.terms(missing)
+            made = {b: signature(self._weights.vector(terms[b].doc)) for b in missing}
+            index.store_derived(
+                self._kind, {b: json.dumps(sorted(v.items())) for b, v in made.items()}
+            )
+            found.update(made)
+        return found
+
+    def candidates(self, vec: Vector, limit: int) -> list[str]:
+        """The pieces of the passages that best match the vector's heaviest words (BM25
+        in the index, as novelty's candidates are found)."""
+        words = [t for t, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:ASKING]]
+        out: list[str] = []
+        for _path, blob, _line, _score in self.pieces.index.nearest_passages(
+            self.pieces.files, words, CANDIDATE_PASSAGES
+        ):
+            if blob not in out:
+                out.append(blob)
+                if len(out) == limit:
+                    break
+        return out
+
+    @property
+    def _kind(self) -> str:
+        return f"terrain-{self.name}/{VERSION}"
+
+
+def _vector(text: str) -> Vector:
+    return {str(t): float(w) for t, w in json.loads(text)}
 
 
 def signature(vec: Mapping[str, float], size: int = SIGNATURE) -> Vector:
@@ -86,23 +127,25 @@ def signature(vec: Mapping[str, float], size: int = SIGNATURE) -> Vector:
 
 @dataclass
 class Placed:
-    """One piece's place: its blob, region, position in [0, 1]², signature."""
+    """One piece's place: its blob, region, position in [0, 1]²."""
 
     blob: str
     region: int
     x: float
     y: float
-    sig: Vector
 
 
 @dataclass
 class Layout:
-    """Every piece of main placed (slug -> Placed), and each region's founder."""
+    """Every piece of main placed (slug -> Placed), each region's founder and words."""
 
     pieces: dict[str, Placed]
     founders: dict[int, str]  # region -> the slug that founded it
     next_region: int = 1
     alone: int = 0  # founders placed alone so far (their spiral's next slot)
+    words: dict[int, tuple[str, ...]] = field(default_factory=dict)
+    # region -> (its members' digest, its words): worked out again only when it changed
+    named: dict[int, tuple[str, tuple[str, ...]]] = field(default_factory=dict)
 
     def members(self) -> dict[int, list[str]]:
         out: dict[int, list[str]] = {}
@@ -110,13 +153,14 @@ class Layout:
             out.setdefault(self.pieces[slug].region, []).append(slug)
         return out
 
-    def words(self, region: list[str]) -> list[str]:
-        """A region's most telling words: heaviest summed over its pieces' signatures."""
-        total: dict[str, float] = {}
-        for slug in region:
-            for t, w in self.pieces[slug].sig.items():
-                total[t] = total.get(t, 0.0) + w
-        return [t for t, _ in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:WORDS]]
+
+def telling(sigs: Iterable[Vector]) -> tuple[str, ...]:
+    """A region's most telling words: the heaviest summed over its pieces' signatures."""
+    total: dict[str, float] = {}
+    for sig in sigs:
+        for t, w in sig.items():
+            total[t] = total.get(t, 0.0) + w
+    return tuple(t for t, _ in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:WORDS])
 
 
 def layout(
@@ -124,48 +168,91 @@ def layout(
 ) -> Layout:
     """Main's pieces (slug -> blob) placed: those the cache holds where they were, the
     rest in order of ``arrival`` (slug -> the session that first kept it; 0 for none),
-    then slug."""
+    then slug. The signatures are read (or measured) only when something changed."""
     before = _load(cache, measure.name)
     kept: dict[str, Placed] = {}
     by_blob = {p.blob: p for s, p in before.pieces.items() if s not in files}
     for slug, blob in files.items():
         old = before.pieces.get(slug) or by_blob.get(blob)
         if old is not None:
-            kept[slug] = Placed(blob, old.region, old.x, old.y, old.sig)
-    revised = [s for s in kept if kept[s].blob != before.pieces.get(s, kept[s]).blob]
+            kept[slug] = Placed(blob, old.region, old.x, old.y)
     new = sorted((s for s in files if s not in kept), key=lambda s: (arrival.get(s, 0), s))
-    vectors = measure.vectors({files[s] for s in [*new, *revised]})
-    for slug in revised:  # its words may have changed; its region and place have not
-        kept[slug].sig = vectors[files[slug]]
     placed = Layout(kept, dict(before.founders), before.next_region, before.alone)
-    postings = _Postings(placed.pieces)
-    for slug in new:
-        _place(placed, postings, slug, files[slug], vectors[files[slug]])
+    if new:
+        fresh = measure.vectors(files[s] for s in new)
+        near: _Nearest
+        if len(new) > FEW:
+            had = measure.vectors(p.blob for p in kept.values())
+            near = _Postings({s: had[p.blob] for s, p in sorted(kept.items())})
+        else:
+            near = _Asking(measure, files, placed)
+        for slug in new:
+            _place(placed, near, slug, files[slug], fresh[files[slug]])
     live = {p.region for p in placed.pieces.values()}
     placed.founders = {r: s for r, s in placed.founders.items() if r in live}
-    if cache is not None and (new or revised or set(before.pieces) != set(placed.pieces)):
+    for region, slugs in placed.members().items():
+        digest = hashlib.sha1(" ".join(f"{s}:{files[s]}" for s in slugs).encode()).hexdigest()
+        named = before.named.get(region)
+        if named is None or named[0] != digest:
+            vecs = measure.vectors(files[s] for s in slugs)
+            named = (digest, telling(vecs[files[s]] for s in slugs))
+        placed.named[region] = named
+        placed.words[region] = named[1]
+    changed = new or placed.pieces != before.pieces or placed.named != before.named
+    if cache is not None and changed:
         _save(cache, measure.name, placed)
     return placed
+
+
+class _Nearest(Protocol):
+    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]: ...
+    def add(self, slug: str, sig: Vector) -> None: ...
+
+
+class _Asking:
+    """The nearest placed pieces to a new one, from the candidates the measure finds
+    (the index, for the lexical one), compared whole."""
+
+    def __init__(self, measure: Measure, files: Mapping[str, str], placed: Layout) -> None:
+        self.measure, self.placed = measure, placed
+        self.slugs: dict[str, list[str]] = {}
+        for slug, blob in sorted(files.items()):
+            self.slugs.setdefault(blob, []).append(slug)
+
+    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
+        blobs = self.measure.candidates(sig, CANDIDATES)
+        vecs = self.measure.vectors(blobs)
+        exact = [
+            (_dot(sig, vecs[b]), slug)
+            for b in blobs
+            for slug in self.slugs.get(b, ())
+            if slug in self.placed.pieces
+        ]
+        best = sorted(exact, key=lambda e: (-e[0], e[1]))[:limit]
+        return [(round(s, 4), slug) for s, slug in best]
+
+    def add(self, slug: str, sig: Vector) -> None:
+        pass  # the index holds every piece of main already
 
 
 class _Postings:
     """word -> (slug, weight) of the placed pieces' signatures: the nearest to a new
     piece are found by summing over its own words only."""
 
-    def __init__(self, pieces: Mapping[str, Placed]) -> None:
+    def __init__(self, sigs: Mapping[str, Vector]) -> None:
         self.lists: dict[str, list[tuple[str, float]]] = {}
+        self.sigs: dict[str, Vector] = {}
         self.count = 0
-        for slug in sorted(pieces):
-            self.add(slug, pieces[slug].sig)
+        for slug in sorted(sigs):
+            self.add(slug, sigs[slug])
 
     def add(self, slug: str, sig: Vector) -> None:
         self.count += 1
+        self.sigs[slug] = sig
         for t, w in sig.items():
             self.lists.setdefault(t, []).append((slug, w))
 
-    def nearest(
-        self, sig: Vector, limit: int, placed: Mapping[str, Placed]
-    ) -> list[tuple[float, str]]:
+    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
         crowded = max(CROWDED_FLOOR, self.count * CROWDED)
         score: dict[str, float] = {}
         asked = 0
@@ -179,7 +266,7 @@ class _Postings:
             if asked == ASKING:
                 break
         picked = heapq.nsmallest(CANDIDATES, score.items(), key=lambda kv: (-kv[1], kv[0]))
-        exact = [(_dot(sig, placed[slug].sig), slug) for slug, _ in picked]
+        exact = [(_dot(sig, self.sigs[slug]), slug) for slug, _ in picked]
         return [
             (round(s, 4), slug) for s, slug in sorted(exact, key=lambda e: (-e[0], e[1]))[:limit]
         ]
@@ -191,8 +278,8 @@ def _dot(a: Vector, b: Vector) -> float:
     return sum(w * b[t] for t, w in a.items() if t in b)
 
 
-def _place(layout: Layout, postings: _Postings, slug: str, blob: str, sig: Vector) -> None:
-    near = postings.nearest(sig, NEIGHBOURS, layout.pieces)
+def _place(layout: Layout, postings: _Nearest, slug: str, blob: str, sig: Vector) -> None:
+    near = postings.nearest(sig, NEIGHBOURS)
     voters = [(s, n) for s, n in near if s >= JOIN]
     if voters:
         votes: dict[int, float] = {}
@@ -217,7 +304,7 @@ def _place(layout: Layout, postings: _Postings, slug: str, blob: str, sig: Vecto
             layout.alone += 1
             r = 0.45 * math.sqrt(k / (k + 12))
             x, y = 0.5 + r * math.cos(k * _GOLDEN), 0.5 + r * math.sin(k * _GOLDEN)
-    layout.pieces[slug] = Placed(blob, region, round(x, 4), round(y, 4), sig)
+    layout.pieces[slug] = Placed(blob, region, round(x, 4), round(y, 4))
     postings.add(slug, sig)
 
 
@@ -257,28 +344,35 @@ def _load(path: Path | None, measure: str) -> Layout:
         if data.get("version") != VERSION or data.get("measure") != measure:
             return empty
         pieces = {
-            str(slug): Placed(str(b), int(r), float(x), float(y), {str(t): float(w) for t, w in s})
-            for slug, (b, r, x, y, s) in data["pieces"].items()
+            str(slug): Placed(str(b), int(r), float(x), float(y))
+            for slug, (b, r, x, y) in data["pieces"].items()
         }
         founders = {int(r): str(s) for r, s in data["founders"].items()}
-        return Layout(pieces, founders, int(data["next_region"]), int(data["alone"]))
+        named = {int(r): (str(d), tuple(map(str, w))) for r, (d, w) in data["named"].items()}
+        return Layout(pieces, founders, int(data["next_region"]), int(data["alone"]), named=named)
     except (OSError, ValueError, TypeError, KeyError, AttributeError):
         return empty  # missing or not ours: placed again
 
 
 def _save(path: Path, measure: str, layout: Layout) -> None:
-    """Written whole and renamed: a concurrent reader sees the old file or the new."""
-    data = {
-        "version": VERSION,
-        "measure": measure,
-        "next_region": layout.next_region,
-        "alone": layout.alone,
-        "founders": {str(r): s for r, s in layout.founders.items()},
-        "pieces": {
-            slug: [p.blob, p.region, p.x, p.y, sorted(p.sig.items())]
-            for slug, p in sorted(layout.pieces.items())
+    _write(
+        path,
+        {
+            "version": VERSION,
+            "measure": measure,
+            "next_region": layout.next_region,
+            "alone": layout.alone,
+            "founders": {str(r): s for r, s in layout.founders.items()},
+            "named": {str(r): [d, list(w)] for r, (d, w) in layout.named.items()},
+            "pieces": {
+                slug: [p.blob, p.region, p.x, p.y] for slug, p in sorted(layout.pieces.items())
+            },
         },
-    }
+    )
+
+
+def _write(path: Path, data: object) -> None:
+    """Written whole and renamed: a concurrent reader sees the old file or the new."""
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")

@@ -252,7 +252,7 @@ def judge(
 ) -> Terrain:
     region_of = {slug: p.region for slug, p in placed.pieces.items()}
     members = placed.members()
-    words = {r: tuple(placed.words(slugs)) for r, slugs in members.items()}
+    words = placed.words
     stands: list[SessionStand] = []
     read_regions: list[set[int] | None] = []  # per session so far
     for s in sessions:
