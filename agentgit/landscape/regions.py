@@ -18,10 +18,10 @@ piece a unit vector can stand in for it (`Measure`: an embedding's dimensions as
 What was placed is kept under ``.git/agentgit/terrain/``, keyed by slug and blob id,
 with each region's words; each blob's signature is kept in the index file (its derived
 table), so a survey after a keep reads the signatures of a few dozen candidates, not
-ten thousand. Deleting either loses nothing: the pieces are placed again from git objects, in the same
-order by the same rules (a piece placed long ago, against the frequencies of that time,
-may then fall the other side of JOIN: the cache is what keeps earlier pieces where they
-were).
+ten thousand. Deleting either loses nothing: the pieces are placed again from git
+objects, in the same order by the same rules (a piece placed long ago, against the
+frequencies of that time, may then fall the other side of JOIN: the cache is what keeps
+earlier pieces where they were).
 """
 
 from __future__ import annotations
