@@ -23,7 +23,13 @@ from agentgit.core.errors import UsageError
     "git+https://github.com/OWNER/agentgit@COMMIT (default: agentgit as this copy "
     "was installed, where a runner can reach that).",
 )
-def init(path: Path, ci: str | None, install: str | None) -> None:
+@click.option(
+    "--metric",
+    is_flag=True,
+    help="An experiment repository: a commented [metric] table, budgets for a night of "
+    "runs and an experiment PROGRAM.md (docs/experiments.md).",
+)
+def init(path: Path, ci: str | None, install: str | None, metric: bool) -> None:
     """Create or adopt a corpus repository at PATH (default: here).
 
     Adds what is missing (corpus/PROGRAM.md, corpus/pieces, corpus/log, hooks/,
@@ -32,7 +38,7 @@ def init(path: Path, ci: str | None, install: str | None) -> None:
     """
     from agentgit.corpus.skeleton import init as do_init
 
-    report = do_init(path, ci=ci, install=install)
+    report = do_init(path, ci=ci, install=install, metric=metric)
     verb = "Created" if report.created else "Adopted"
     _echo(f"{verb} corpus repository {report.path}")
     if report.added:

@@ -13,6 +13,7 @@ from pathlib import Path
 
 from agentgit.core.errors import AgentgitError, NotARepository, UsageError
 from agentgit.core.refs import MAIN
+from agentgit.corpus.metric_skeleton import EXPERIMENT_PROGRAM, METRIC_TOML, NIGHT_TOML
 from agentgit.git import Repository
 
 # What init lays down, relative to the skeleton root and to the repository.
@@ -93,8 +94,13 @@ class InitReport:
     install_note: str | None = None  # why the workflow's install step may need --install
 
 
-def init(path: Path, ci: str | None = None, install: str | None = None) -> InitReport:
+def init(
+    path: Path, ci: str | None = None, install: str | None = None, metric: bool = False
+) -> InitReport:
     """Create or adopt a corpus repository. Never overwrites a file the user has.
+
+    `metric` also writes a commented `[metric]` table (appended to an agentgit.toml that
+    has none) and, where there is no corpus/PROGRAM.md yet, the experiment program.
 
     `ci="github"` also writes a GitHub Actions workflow (agentgit/ci.py) whose install
     step passes `install` to pip (default: agentgit as this copy was installed)."""
@@ -144,13 +150,19 @@ def init(path: Path, ci: str | None = None, install: str | None = None) -> InitR
         if target.exists():
             continue
         target.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(root / rel, target)
+        if metric and rel == PROGRAM:
+            target.write_text(EXPERIMENT_PROGRAM, "utf-8")
+        else:
+            shutil.copyfile(root / rel, target)
         if rel.startswith("hooks/"):
             target.chmod(0o755)
         added.append(rel)
     toml = repo.top / "agentgit.toml"
     if not toml.exists():
-        toml.write_text(DEFAULT_TOML, "utf-8")
+        toml.write_text(NIGHT_TOML + METRIC_TOML if metric else DEFAULT_TOML, "utf-8")
+        added.append("agentgit.toml")
+    elif metric and "[metric]" not in toml.read_text("utf-8"):
+        toml.write_text(toml.read_text("utf-8").rstrip("\n") + "\n" + METRIC_TOML, "utf-8")
         added.append("agentgit.toml")
     if repo.config_get("core.hooksPath") != "hooks":
         repo.config_set("core.hooksPath", "hooks")
