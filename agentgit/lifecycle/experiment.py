@@ -5,9 +5,12 @@ on (at the end of a budget it decides; main's commit carries its figures)."""
 from __future__ import annotations
 
 import time
+from collections.abc import Callable
 
 from agentgit.agent.ending import BudgetSpent, Judgement
 from agentgit.agent.state import AgentState
+from agentgit.core.errors import AgentgitError
+from agentgit.core.metric import Metric
 from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN_REF
 from agentgit.core.settings import Settings
@@ -15,6 +18,7 @@ from agentgit.core.trailers import Trailer
 from agentgit.experiment import results
 from agentgit.experiment.lab import Lab, seconds_left_from
 from agentgit.experiment.results import format_value
+from agentgit.experiment.runner import parse_value, run_command
 from agentgit.git import Repository
 from agentgit.session.workspace import Session
 
@@ -96,3 +100,59 @@ def decided(lab: Lab, judgement: Judgement) -> Judgement:
             )
     judgement.metric = lab.figures() or ""
     return judgement
+
+
+class MergeLoses(AgentgitError):
+    """Main moved since the baseline, and the merged tree does not beat main's own."""
+
+
+def main_gate(
+    repo: Repository, session: Session, settings: Settings, head: str
+) -> Callable[[str], None]:
+    """What a keep must pass before main moves (DESIGN §10): when main is no longer the
+    session's base, its tree and the merged tree are both measured here, and the merge
+    lands only if it still wins; else MergeLoses says why, with both figures. Called on
+    every attempt, since main may move again between two."""
+    metric = settings.metric
+    assert metric is not None
+    lab = lab_for(repo, session, settings, None)
+    base = lab.base
+
+    def gate(old: str) -> None:
+        if old == base:
+            return
+        merged = repo.merge_tree(old, head)
+        if merged.tree is None:
+            return  # a conflict: the landing makes it needs-review itself
+        commit = repo.commit_tree(merged.tree, [old, head], "Measure the merge\n")
+        theirs = _measure(repo, session, old, metric)
+        ours = _measure(repo, session, commit, metric)
+        baseline = lab.baseline()
+        gain = lab.gain(baseline) if baseline is not None else metric.min_gain
+        if ours is not None and (theirs is None or metric.better(ours, theirs, gain)):
+            return
+        raise MergeLoses(
+            f"main moved since the baseline: the merged tree measures {metric.name}="
+            f"{_shown(ours)}, main's own {_shown(theirs)} (gain to beat {format_value(gain)})"
+        )
+
+    return gate
+
+
+def _measure(repo: Repository, session: Session, rev: str, metric: Metric) -> float | None:
+    """The metric of `rev`'s tree, run in a scratch worktree of its own."""
+    path = repo.state_dir / "worktrees" / f"{session.id}-measure"
+    if path.exists():
+        repo.remove_worktree(path)
+    repo.add_detached_worktree(path, rev)
+    try:
+        out = run_command(metric.command, path, metric.run_minutes * 60)
+    finally:
+        repo.remove_worktree(path)
+    if out.timed_out or out.returncode != 0:
+        return None
+    return parse_value(metric.regex, out.text)
+
+
+def _shown(value: float | None) -> str:
+    return "none" if value is None else format_value(value)

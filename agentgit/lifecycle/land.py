@@ -13,6 +13,7 @@ from agentgit.core.settings import Settings
 from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
 from agentgit.git import CheckoutBlocked, RefUpdate, Repository
+from agentgit.lifecycle.experiment import MergeLoses, main_gate
 from agentgit.models.base import ProgressFn
 from agentgit.review.send import submit as review_submit
 from agentgit.review.send import submit_log as review_submit_log
@@ -185,8 +186,13 @@ def merge(
     head = result.head
     assert head is not None
     kept = novelty_trailers(kept_novelty(repo, head, f"corpus/{session.log_rel}"))
+    gate = None
+    if settings.metric is not None:  # an experiment's keep must still win (DESIGN §10)
+        gate = main_gate(repo, session, settings, head)
 
     def build(old: str) -> str:
+        if gate is not None:
+            gate(old)
         merged = repo.merge_tree(old, head)
         if merged.tree is None:
             raise MergeConflict(merged.conflicts)
@@ -201,7 +207,7 @@ def merge(
         return result
     except MergeConflict as exc:
         why, conflicts = f"conflict with main in {', '.join(exc.paths)}", exc.paths
-    except (MainRefused, MainKeptMoving, CheckoutBlocked) as exc:
+    except (MainRefused, MainKeptMoving, CheckoutBlocked, MergeLoses) as exc:
         why, conflicts = exc.message, []
     return needs_review(repo, session, result, settings, why, conflicts, remote)
 
