@@ -55,6 +55,7 @@ GOALS: dict[str, tuple[str, float]] = {
     "search": ("seconds", 0.05),
     "novelty": ("seconds", 0.5),
     "hook": ("seconds", 0.3),
+    "landscape": ("seconds", 5.0),
 }
 # The plain `git log` of main that issue 10 names as the yardstick for `agentgit log`.
 GIT_LOG = ["git", "log", "--first-parent", "--format=%H%x09%s%x09%(trailers)", "main"]
@@ -274,6 +275,35 @@ def bench_log(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]]:
         "log", "`agentgit log --json`, no cache (first call)", a, b, baseline, goal=False
     )
     return [warm, first]
+
+
+def bench_landscape(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]]:
+    """`agentgit landscape --json` (issue 20: at most 5 s on 10,000 pieces and 5,000
+    sessions) against the plain `git log` of main, with its caches as a survey leaves
+    them, and once with none (the terrain's first survey; the search index kept)."""
+    from agentgit.git import Repository
+
+    cache = Repository.discover(repo).state_dir / "terrain"
+    ours_cmd = [agentgit, "landscape", "--json"]
+    baseline = "`git log --first-parent --format=%H%x09%s%x09%(trailers) main`"
+
+    def cold() -> float:
+        shutil.rmtree(cache, ignore_errors=True)
+        return timed(lambda: run(ours_cmd, repo))
+
+    first, theirs = paired(1, cold, lambda: run(GIT_LOG, repo), warmup=False)
+    records = len(run(ours_cmd, repo).stdout.splitlines())
+    a, b = paired(runs, lambda: run(ours_cmd, repo), lambda: run(GIT_LOG, repo))
+    warm = figure("landscape", "`agentgit landscape --json`", a, b, baseline, records=records)
+    none = figure(
+        "landscape",
+        "`agentgit landscape --json`, no terrain cache",
+        first,
+        theirs,
+        baseline,
+        goal=False,
+    )
+    return [warm, none]
 
 
 SEARCH_QUERIES = [
@@ -924,6 +954,8 @@ def measure(place: Place, agentgit: str, runs: int, session_runs: int) -> list[d
     """Every figure at one place; the sessions last, since each one lands on main."""
     print("  agentgit log…", flush=True)
     figures = bench_log(place.big, agentgit, runs)
+    print("  agentgit landscape…", flush=True)
+    figures += bench_landscape(place.big, agentgit, runs)
     print("  search, history, exploration commit, orientation…", flush=True)
     figures += bench_tools(place.big, runs)
     print("  novelty…", flush=True)

@@ -42,3 +42,15 @@ def test_places_are_told_apart_by_their_file_system(tmp_path: Path) -> None:
     run = bench()
     assert run.fs_type(Path("/proc/self")) == "proc"
     assert run.fs_type(tmp_path) not in ("", "proc")
+
+
+def test_the_landscape_is_timed_with_its_cache_and_without(tmp_path: Path) -> None:
+    run = bench()
+    repo = tmp_path / "small"
+    run.gen_corpus.generate(repo, 10, 3, seed=1, echo=lambda _: None)
+    agentgit = shutil.which("agentgit", path=str(Path(sys.executable).parent))
+    assert agentgit is not None
+    warm, cold = run.bench_landscape(repo, agentgit, 1)
+    assert warm["key"] == cold["key"] == "landscape" and warm["goal"] == "< 5 s"
+    assert warm["records"] >= 10 + 3  # a piece record each, a session record each
+    assert warm["met"] and cold["met"] is None
