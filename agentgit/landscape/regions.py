@@ -46,7 +46,7 @@ NEIGHBOURS = 3  # the nearest pieces that vote on the region and the place
 # tells none apart, and its long list would be most of the cost. The CANDIDATES that
 # share the most of that are then compared whole.
 ASKING = 8
-CROWDED, CROWDED_FLOOR = 0.05, 20
+CROWDED, CROWDED_FLOOR = 0.02, 20
 CANDIDATES = 10
 # Up to FEW new pieces ask the index for candidates, one query each (a keep adds one or
 # two); more (a first survey, a big import) are compared through word lists in memory.
@@ -255,27 +255,25 @@ class _Postings:
     def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
         crowded = max(CROWDED_FLOOR, self.count * CROWDED)
         score: dict[str, float] = {}
+        get = score.get  # the inner loop runs millions of times on a first survey
         asked = 0
         for t, w in sorted(sig.items(), key=lambda kv: (-kv[1], kv[0])):
             found = self.lists.get(t)
             if found is None or len(found) > crowded:
                 continue
             for slug, v in found:
-                score[slug] = score.get(slug, 0.0) + w * v
+                score[slug] = get(slug, 0.0) + w * v
             asked += 1
             if asked == ASKING:
                 break
-        picked = heapq.nsmallest(CANDIDATES, score.items(), key=lambda kv: (-kv[1], kv[0]))
-        exact = [(_dot(sig, self.sigs[slug]), slug) for slug, _ in picked]
-        return [
-            (round(s, 4), slug) for s, slug in sorted(exact, key=lambda e: (-e[0], e[1]))[:limit]
-        ]
+        picked = heapq.nlargest(CANDIDATES, score, key=score.__getitem__)
+        exact = [(_dot(sig, self.sigs[slug]), slug) for slug in picked]
+        best = sorted(exact, key=lambda e: (-e[0], e[1]))[:limit]
+        return [(round(s, 4), slug) for s, slug in best]
 
 
 def _dot(a: Vector, b: Vector) -> float:
-    if len(a) > len(b):
-        a, b = b, a
-    return sum(w * b[t] for t, w in a.items() if t in b)
+    return sum(a[t] * b[t] for t in a.keys() & b.keys())
 
 
 def _place(layout: Layout, postings: _Nearest, slug: str, blob: str, sig: Vector) -> None:
