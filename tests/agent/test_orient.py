@@ -79,10 +79,23 @@ def test_bounded_with_a_big_history(big: Path, monkeypatch: pytest.MonkeyPatch) 
 @pytest.mark.parametrize("max_chars", [300, 1000, 4000])
 def test_small_bounds_hold(big: Path, max_chars: int) -> None:
     text, _ = build_orientation(
-        big, topic="t " * 2000, budget=BUDGET, max_chars=max_chars, today=TODAY
+        big,
+        topic="t " * 2000,
+        budget=BUDGET,
+        max_chars=max_chars,
+        today=TODAY,
+        terrain="Terrain: " + "wandering " * 500,
     )
     assert len(text) <= max_chars
     assert text.startswith(BUDGET)
+
+
+def test_the_terrain_line_is_one_bounded_line_after_the_log(big: Path) -> None:
+    line = "Terrain (a retrospect, lexical): " + "0001 wandering, " * 100
+    text, _ = build_orientation(big, topic=None, budget=BUDGET, today=TODAY, terrain=line)
+    (shown,) = [x for x in text.splitlines() if x.startswith("Terrain (")]
+    assert len(shown) <= 500 and shown.endswith("…")
+    assert text.index("## Recent sessions") < text.index(shown) < text.index("## Pieces")
 
 
 def test_recent_log_entries_newest_first_with_details(tmp_path: Path) -> None:

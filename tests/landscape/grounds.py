@@ -5,7 +5,9 @@ summary trailers, a log entry whose frontmatter holds `ground` and `novelty`).""
 
 from __future__ import annotations
 
+import json
 import random
+import subprocess
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -85,6 +87,7 @@ class Walks:
         kept: dict[str, str] | None = None,
         nearest: dict[str, str] | None = None,
         overlap: set[str] = frozenset(),  # type: ignore[assignment]
+        transcript: list[dict[str, object]] | None = None,
     ) -> int:
         """One session on main that read `read` (None: ground not recorded) and kept
         `kept` (slug -> text), with `nearest` as novelty measured it at the keep."""
@@ -120,6 +123,18 @@ class Walks:
         files = {f"corpus/pieces/{s}.md": t for s, t in kept.items()}
         files[f"corpus/log/{n:04d}-walk-{n}.md"] = formats.render_log_entry(entry)
         head = f"{n:040x}"
+        if transcript is not None:  # a note on its head, as a session leaves one
+            made = subprocess.run(
+                ["git", "hash-object", "-w", "--stdin"],
+                cwd=self.path,
+                input=f"the head of session {n}\n",
+                capture_output=True,
+                text=True,
+                check=True,
+            )
+            head = made.stdout.strip()
+            note = json.dumps({"version": 1, "messages": transcript})
+            git(self.path, "notes", "--ref", "refs/notes/agentgit", "add", "-m", note, head)
         verb = "Crystallize" if kept else "Abandon"
         message = (
             f"{verb} session {n:04d}: walk {n}\n\nWalked.\n\n"

@@ -289,3 +289,44 @@ def test_the_default_program_says_what_circling_means() -> None:
     for word in ("explores", "leaps", "surveys", "wanders", "circling", "exhausted"):
         assert word in part
     assert "leave the mapped ground" in part and "judges nothing" in part
+
+
+def _reads(*paths: str) -> list[dict[str, object]]:
+    """A transcript's messages: one `read` of each path, each answered."""
+    uses = [
+        {"type": "tool_use", "id": f"r{i}", "name": "read", "input": {"path": p}}
+        for i, p in enumerate(paths)
+    ]
+    results = [
+        {"type": "tool_result", "tool_use_id": f"r{i}", "content": "…"} for i in range(len(paths))
+    ]
+    return [
+        {"role": "user", "content": "Begin."},
+        {"role": "assistant", "content": uses},
+        {"role": "user", "content": results},
+    ]
+
+
+def test_an_older_session_stands_where_its_transcript_says(corpus_repo: Path) -> None:
+    walks = three_grounds(corpus_repo)
+    walks.session(None, transcript=_reads("pieces/bread-1.md", "corpus/pieces/bread-2.md"))
+    walks.session(None, transcript=_reads("pieces/bread-3.md"))
+    walks.session(None)  # no note, no ground: unknown
+    found = survey(corpus_repo)
+    first, second, third = found.sessions
+    assert first.read == ("bread-1", "bread-2") and first.verdict == "surveying"
+    assert second.read == ("bread-3",) and second.verdict == "wandering"
+    assert third.read is None and third.verdict == "unknown"
+    assert survey(corpus_repo) == found  # and from the cache
+
+
+def test_a_region_whose_pieces_were_all_revised_into_other_words(corpus_repo: Path) -> None:
+    walks = three_grounds(corpus_repo)
+    before = survey(corpus_repo)
+    tides = regions_of(before)["tides-1"]
+    walks.add_pieces({f"tides-{n}": piece_text("compilers", 10 + n) for n in (1, 2, 3)})
+    after = survey(corpus_repo)
+    assert regions_of(after) == regions_of(before)  # a revision keeps its region and place
+    (region,) = [r for r in after.regions if r.id == tides]
+    assert "tides" not in region.words  # named by what its pieces now say
+    assert [p for p in after.pieces] == [p for p in before.pieces]
