@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from pathlib import Path, PurePosixPath
 from typing import Any
 
+from agentgit.agent.fold import fold
 from agentgit.agent.tooldefs import TOOL_DEFINITIONS, _schema
 from agentgit.agent.toolinput import ToolError, req_str
 from agentgit.agent.tools import Keep, Toolbox, ToolResult
@@ -82,6 +83,9 @@ class ExperimentToolbox(Toolbox):
 
     def definitions(self) -> list[dict[str, Any]]:
         return EXPERIMENT_DEFINITIONS
+
+    def fold(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        return fold(messages)
 
     def _judge(self) -> Lab:
         assert self.lab is not None

@@ -171,7 +171,7 @@ class Agent:
         self.toolbox.allowed = tuple(allowed) if allowed else self.toolbox.names
         request = ModelRequest(
             system=self.system,
-            messages=sendable(state.messages, state.unsent),
+            messages=self.toolbox.fold(sendable(state.messages, state.unsent)),
             tools=self.toolbox.definitions(),
             max_tokens=self._turn_tokens(state),
             allowed_tools=allowed,

@@ -142,6 +142,10 @@ class Toolbox:
     def definitions(self) -> list[dict[str, Any]]:
         return TOOL_DEFINITIONS
 
+    def fold(self, messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+        """The conversation as sent (an experiment session folds its old runs)."""
+        return messages
+
     def call(
         self, name: str, tool_input: Any, reasoning: str = "", call_id: str = ""
     ) -> ToolResult:
