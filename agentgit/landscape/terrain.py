@@ -39,10 +39,13 @@ from agentgit.core.refs import MAIN, NOTES
 from agentgit.core.settings import Settings
 from agentgit.corpus import formats, history
 from agentgit.corpus.formats import LOG_NAME_RE
+from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.corpus.search import searchable
 from agentgit.git import Repository
 from agentgit.landscape import ground as ground_of
-from agentgit.landscape import novelty, regions
+from agentgit.landscape import regions
 from agentgit.landscape.ground import Ground
+from agentgit.landscape.similarity import Pieces
 
 VERDICTS = ("exploring", "leaping", "surveying", "wandering", "unknown")
 MOSTLY = 0.5  # the share of its reading in recently read regions that makes it wandering
@@ -228,11 +231,23 @@ class _Session:
     revised: set[str] = field(default_factory=set)  # kept pieces that were on main before
 
 
-def survey(repo: Repository, settings: Settings, rev: str = MAIN) -> Terrain:
-    """The terrain of main (or ``rev``): its pieces placed, its sessions judged."""
+def survey(
+    repo: Repository, settings: Settings, rev: str = MAIN, files: dict[str, str] | None = None
+) -> Terrain:
+    """The terrain of main: its pieces placed, its sessions judged. ``rev`` names another
+    tree of pieces and log entries (the sessions are main's log's); ``files``: that
+    tree's corpus/pieces and corpus/log (path -> blob), when the caller has them."""
     lines = sorted(history.log(repo), key=lambda line: line.session)
-    pieces = novelty.main_pieces(repo, rev=rev)
-    files = {formats.slug_of(p): b for p, b in pieces.files.items()}
+    if files is None:
+        files = repo.tree_files(rev, "corpus/log", "corpus/pieces")
+    index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    in_pieces = {
+        path.removeprefix("corpus/"): blob
+        for path, blob in files.items()
+        if path.startswith("corpus/pieces/") and searchable(path.removeprefix("corpus/"))
+    }
+    pieces = Pieces(index, in_pieces)
+    slugs = {formats.slug_of(p): b for p, b in pieces.files.items()}
     arrival: dict[str, int] = {}
     for line in lines:
         if line.outcome == Outcome.CRYSTALLIZED:
@@ -240,10 +255,11 @@ def survey(repo: Repository, settings: Settings, rev: str = MAIN) -> Terrain:
                 arrival.setdefault(slug, line.session)
     measure = regions.Lexical(pieces)
     try:
-        placed = regions.layout(files, arrival, measure, regions.cache_path(repo.state_dir))
+        placed = regions.layout(slugs, arrival, measure, regions.cache_path(repo.state_dir))
     finally:
-        pieces.index.close()
-    sessions = _sessions(repo, rev, lines)
+        index.close()
+    logs = {p: b for p, b in files.items() if p.startswith("corpus/log/")}
+    sessions = _sessions(repo, logs, lines)
     return judge(placed, sessions, arrival, settings.dead_after)
 
 
@@ -424,10 +440,12 @@ def _coverage(
 # -- what each session read and kept ------------------------------------------------------
 
 
-def _sessions(repo: Repository, rev: str, lines: list[history.LogLine]) -> list[_Session]:
-    """Each session main records, oldest first, with its ground: from its log entry, or
-    the transcript note on its head, or unknown."""
-    files = repo.tree_files(rev, "corpus/log")
+def _sessions(
+    repo: Repository, files: dict[str, str], lines: list[history.LogLine]
+) -> list[_Session]:
+    """Each session main records, oldest first, with its ground: from its log entry
+    (``files``: corpus/log's, path -> blob), or the transcript note on its head, or
+    unknown."""
     logs: dict[int, str] = {}
     for path, blob in sorted(files.items()):
         match = LOG_NAME_RE.match(path.rsplit("/", 1)[-1])
