@@ -100,14 +100,15 @@ def from_commit(commit: Commit) -> Run | None:
 def runs(repo: Repository, session: int | None = None) -> list[Run]:
     """Every run of the repository (or of one session), by session then experiment:
     one `git log` over main, the session branches and archives and the archived runs."""
-    starts = [refs.MAIN_REF] if repo.rev_parse(refs.MAIN_REF) else []
-    for prefix in (refs.BRANCHES, refs.ARCHIVE, refs.RUNS):
-        # A glob that matches nothing is nothing; but with no start at all, git log
-        # would read HEAD, which may be anything (or unborn).
-        if repo.list_refs(prefix):
-            starts.append(f"--glob={prefix}")
-    if not starts:
-        return []
+    prefixes = (refs.BRANCHES, refs.ARCHIVE, refs.RUNS)
+    if repo.rev_parse(refs.MAIN_REF):
+        starts = [refs.MAIN_REF, *(f"--glob={p}" for p in prefixes)]  # may match nothing
+    else:
+        # With no start at all, git log would read HEAD, which may be anything (or
+        # unborn): without main, only the globs that match something.
+        starts = [f"--glob={p}" for p in prefixes if repo.list_refs(p)]
+        if not starts:
+            return []
     commits = repo.log([*starts, f"--grep=^{Trailer.EXPERIMENT}: "], body=False)
     found: dict[tuple[int, int, str], Run] = {}
     for commit in commits:

@@ -232,12 +232,17 @@ class _Session:
 
 
 def survey(
-    repo: Repository, settings: Settings, rev: str = MAIN, files: dict[str, str] | None = None
+    repo: Repository,
+    settings: Settings,
+    rev: str = MAIN,
+    files: dict[str, str] | None = None,
+    lines: list[history.LogLine] | None = None,
 ) -> Terrain:
     """The terrain of main: its pieces placed, its sessions judged. ``rev`` names another
     tree of pieces and log entries (the sessions are main's log's); ``files``: that
-    tree's corpus/pieces and corpus/log (path -> blob), when the caller has them."""
-    lines = sorted(history.log(repo), key=lambda line: line.session)
+    tree's corpus/pieces and corpus/log (path -> blob), and ``lines``: main's log, when
+    the caller has them (the map does: each is a git call saved)."""
+    lines = sorted(history.log(repo) if lines is None else lines, key=lambda ln: ln.session)
     if files is None:
         files = repo.tree_files(rev, "corpus/log", "corpus/pieces")
     index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)

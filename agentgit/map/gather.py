@@ -133,7 +133,7 @@ def gather(
         questions=question_lines(
             ((s.session, entries.get(s.session)) for s in sessions), dead_after, on_main
         ),
-        terrain=panels.terrain(repo, settings),
+        terrain=panels.terrain(repo, settings, files=files, lines=lines),
         runs=panels.runs(repo),
         metric=panels.metric(settings),
     )

@@ -2,19 +2,21 @@
 agentgit.landscape.terrain) and the experiment runs (§10, from agentgit.experiment.results).
 
 Both arrive as plain records and leave as plain records, bounded, so the page's size stays
-a few MB at 10,000 pieces and 5,000 sessions. A repository with neither (or an agentgit
-whose engine is not there yet) gets empty panels, never an error.
+a few MB at 10,000 pieces and 5,000 sessions. A repository with neither gets empty
+panels, never an error.
 """
 
 from __future__ import annotations
 
-import importlib
 import math
 from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit.core.settings import Settings
+from agentgit.corpus.history import LogLine
+from agentgit.experiment.results import runs as experiment_runs
 from agentgit.git import Repository
+from agentgit.landscape.terrain import survey as terrain_survey
 
 MAX_WHY = 600
 MAX_WORDS = 6
@@ -43,30 +45,19 @@ class Terrain:
         }
 
 
-def _engine(module: str, name: str) -> Any:
-    """`module.name`, or None while that engine is not part of this agentgit (it is
-    being built beside the map; the map must draw without it)."""
-    try:
-        found = importlib.import_module(module)
-    except ModuleNotFoundError as exc:
-        if exc.name is not None and module.startswith(exc.name):
-            return None
-        raise  # a module that is there but imports something missing is a real fault
-    return getattr(found, name, None)
-
-
-def terrain(repo: Repository, settings: Settings) -> Terrain:
-    survey = _engine("agentgit.landscape.terrain", "survey")
-    if survey is None:
-        return Terrain()
-    return terrain_of(survey(repo, settings).records())
+def terrain(
+    repo: Repository,
+    settings: Settings,
+    files: dict[str, str] | None = None,
+    lines: list[LogLine] | None = None,
+) -> Terrain:
+    """The terrain's records for the page; ``files`` and ``lines``: main's corpus tree
+    and log, which the map has already read."""
+    return terrain_of(terrain_survey(repo, settings, files=files, lines=lines).records())
 
 
 def runs(repo: Repository) -> list[dict[str, Any]]:
-    found = _engine("agentgit.experiment.results", "runs")
-    if found is None:
-        return []
-    return runs_of(run.as_record() for run in found(repo))
+    return runs_of(run.as_record() for run in experiment_runs(repo))
 
 
 def terrain_of(records: Any) -> Terrain:

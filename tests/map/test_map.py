@@ -432,8 +432,11 @@ def test_five_thousand_sessions_take_a_handful_of_git_calls_and_a_few_mb(
     assert sum(len(s.novelty) for s in seen.sessions) == made.pieces
     assert {q.id: q.events[-1].status for q in seen.questions} == made.questions
 
+    assert len(seen.terrain.sessions) == 5000  # main's, each judged (the open one is not)
     target = drawing.write(drawing.render(seen), tmp_path / "large.html")
-    assert target.stat().st_size < 4_000_000
+    # A verdict and its reason per session bring it past 4 MB; bench/ holds the map to
+    # §8's 10 MB at 10,000 pieces.
+    assert target.stat().st_size < 6_000_000
     status = body_of(browser.dom(target, tmp_path / "profile"))
     assert status.get("data-status") == "drawn", status
     assert (status["data-sessions"], status["data-pieces"], status["data-questions"]) == (
