@@ -3,9 +3,12 @@ docs/help.md are generated from --help by cog, and checked here (so by CI)."""
 
 from __future__ import annotations
 
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 TOP = Path(__file__).resolve().parents[2]
 
@@ -33,3 +36,98 @@ def test_ci_runs_the_readme_test_command() -> None:
         if line.startswith("python3 -m venv") and "pytest" in line
     )
     assert (TOP / ".ci" / "run").read_text("utf-8").rstrip().splitlines()[-1] == command
+
+
+# --- The README and docs/ cannot drift from the tree they describe. ---
+
+README = TOP / "README.md"
+PAGES = [README, *sorted((TOP / "docs").glob("*.md")), TOP / "bench" / "README.md"]
+PACKAGE = TOP / "agentgit"
+README_MOST_LINES = 400  # issue 18: the README is the user's page; design lives in docs/
+
+
+def _prose(text: str) -> str:
+    """The text GitHub renders as prose: no fenced code, no HTML comments (cog's code)."""
+    text = re.sub(r"<!--.*?-->", "", text, flags=re.S)
+    return re.sub(r"^(```|~~~).*?^\1[^\n]*$", "", text, flags=re.S | re.M)
+
+
+def _slug(heading: str) -> str:
+    """GitHub's anchor for a heading: its rendered text lowercased, punctuation dropped,
+    each space a hyphen (github-slugger's rules)."""
+    text = re.sub(r"!?\[([^\]]*)\]\([^)]*\)", r"\1", heading)  # a link renders as its text
+    return re.sub(r"[^\w\- ]", "", text.strip().lower()).replace(" ", "-")
+
+
+def _anchors(path: Path) -> set[str]:
+    """Every anchor the page's headings make, a repeated heading's with -1, -2, …"""
+    seen: dict[str, int] = {}
+    anchors = set()
+    for heading in re.findall(r"^#{1,6}\s+(.+?)\s*#*\s*$", _prose(path.read_text("utf-8")), re.M):
+        slug = _slug(heading)
+        anchors.add(f"{slug}-{seen[slug]}" if slug in seen else slug)
+        seen[slug] = seen.get(slug, 0) + 1
+    return anchors
+
+
+def _broken_links(path: Path, top: Path = TOP) -> list[str]:
+    """Every relative link (or image) of a page whose file or #anchor does not exist."""
+    prose = re.sub(r"`[^`\n]*`", "", _prose(path.read_text("utf-8")))  # code spans are not links
+    broken = []
+    for target in re.findall(r"\]\(\s*<?([^)\s>]+)>?(?:\s+\"[^\"]*\")?\s*\)", prose):
+        if re.match(r"[a-z][a-z0-9+.-]*:", target):  # https:, mailto:: not ours to check
+            continue
+        file, _, anchor = target.partition("#")
+        linked = (path.parent / file).resolve() if file else path
+        if not linked.exists():
+            broken.append(f"{path.relative_to(top)}: {target}: no such file")
+        elif anchor and linked.suffix == ".md" and anchor not in _anchors(linked):
+            broken.append(f"{path.relative_to(top)}: {target}: no such heading")
+    return broken
+
+
+def test_the_readme_is_the_users_page_not_the_design() -> None:
+    lines = len(README.read_text("utf-8").splitlines())
+    assert lines <= README_MOST_LINES, f"README.md has {lines} lines; move design into docs/"
+
+
+def test_the_slug_follows_githubs_rules() -> None:
+    assert _slug("Running with Claude") == "running-with-claude"
+    assert _slug("What a session costs") == "what-a-session-costs"
+    assert _slug("`agentgit --help`") == "agentgit---help"
+    assert _slug("Exploring, or wandering?") == "exploring-or-wandering"
+    assert _slug("the [map](docs/map.md) and_more") == "the-map-and_more"
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(TOP)) for p in PAGES])
+def test_every_relative_link_reaches_a_file_and_a_heading(page: Path) -> None:
+    assert _broken_links(page) == []
+
+
+def test_the_link_check_sees_a_missing_file_and_a_missing_heading(tmp_path: Path) -> None:
+    (tmp_path / "other.md").write_text("# Other page\n\n## Its part\n", "utf-8")
+    page = tmp_path / "page.md"
+    page.write_text(
+        "# Top\n\n## Top\n\n```sh\n# not a heading\n```\n\n"
+        "[ok](other.md#its-part) [ok](#top-1) [ok](https://example.com/x#y) `[no](gone.md)`\n"
+        "[bad](gone.md) [bad](other.md#nope) ![bad](#not-a-heading)\n",
+        "utf-8",
+    )
+    bad = [line.split(": ", 1)[1] for line in _broken_links(page, tmp_path)]
+    assert bad == [
+        "gone.md: no such file",
+        "other.md#nope: no such heading",
+        "#not-a-heading: no such heading",
+    ]
+
+
+def _named_paths(path: Path) -> list[str]:
+    """The project files a page names in code spans (`agentgit/x.py`, `tests/y.py`, …)."""
+    spans = re.findall(r"`([^`\s]+)`", _prose(path.read_text("utf-8")))
+    return [s for s in spans if re.fullmatch(r"(agentgit|tests|bench|docs)/[\w./-]+\.(py|md)", s)]
+
+
+@pytest.mark.parametrize("page", PAGES, ids=[str(p.relative_to(TOP)) for p in PAGES])
+def test_every_file_a_page_names_exists(page: Path) -> None:
+    # A module or test moved into a folder leaves its old path behind in prose.
+    assert [p for p in _named_paths(page) if not (TOP / p).exists()] == []
