@@ -1,5 +1,5 @@
 """The state of a session's loop: everything needed to continue it, saved after every
-turn (the transcript, agentgit/transcript.py, is this plus the session's meta)."""
+turn (the transcript, agentgit/session/transcript.py, is this plus the session's meta)."""
 
 from __future__ import annotations
 

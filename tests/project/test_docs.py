@@ -3,6 +3,7 @@ docs/help.md are generated from --help by cog, and checked here (so by CI)."""
 
 from __future__ import annotations
 
+import ast
 import re
 import subprocess
 import sys
@@ -131,3 +132,34 @@ def _named_paths(path: Path) -> list[str]:
 def test_every_file_a_page_names_exists(page: Path) -> None:
     # A module or test moved into a folder leaves its old path behind in prose.
     assert [p for p in _named_paths(page) if not (TOP / p).exists()] == []
+
+
+def _table_paths() -> list[str]:
+    """What the first column of docs/architecture.md's module table names, under agentgit/."""
+    text = (TOP / "docs" / "architecture.md").read_text("utf-8").split("## Module by module", 1)[1]
+    rows = [line for line in text.splitlines() if line.startswith("| `")]
+    return [p for row in rows for p in re.findall(r"`([^`]+)`", row.split("|")[1])]
+
+
+def _modules_to_name() -> set[str]:
+    """Every module the table must name: all but the `__init__.py` that hold only a
+    docstring (a folder's note, not code)."""
+    found = set()
+    for path in PACKAGE.glob("*/**/*.py"):
+        body = ast.parse(path.read_text("utf-8")).body
+        code = [
+            s for s in body if not (isinstance(s, ast.Expr) and isinstance(s.value, ast.Constant))
+        ]
+        if path.name != "__init__.py" or code:
+            found.add(path.relative_to(PACKAGE).as_posix())
+    return found
+
+
+def test_the_module_table_names_every_module_and_only_modules() -> None:
+    named = _table_paths()
+    assert len(named) == len(set(named)), "a path is named twice in docs/architecture.md"
+    assert [p for p in named if not (PACKAGE / p).exists()] == [], "named, but not in agentgit/"
+    missing = sorted(_modules_to_name() - set(named))
+    assert missing == [], "add these to docs/architecture.md's module table"
+    folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
+    assert {p.split("/")[0] for p in named} == folders
