@@ -163,3 +163,23 @@ def test_the_module_table_names_every_module_and_only_modules() -> None:
     assert missing == [], "add these to docs/architecture.md's module table"
     folders = {p.name for p in PACKAGE.iterdir() if (p / "__init__.py").is_file()}
     assert {p.split("/")[0] for p in named} == folders
+
+
+def _commands() -> set[str]:
+    from agentgit.cli import cli
+
+    return set(cli.commands)
+
+
+def test_every_command_has_one_line_in_the_readme() -> None:
+    section = README.read_text("utf-8").split("\n## Commands\n", 1)[1].split("\n## ", 1)[0]
+    rows = re.findall(r"^\| `agentgit ([a-z-]+)` \|", section, re.M)
+    assert len(rows) == len(set(rows)), "a command has two lines in README's Commands table"
+    assert set(rows) == _commands()
+
+
+def test_docs_help_has_every_commands_whole_help() -> None:
+    helps = re.findall(
+        r"^## agentgit ([a-z-]+)$", (TOP / "docs" / "help.md").read_text("utf-8"), re.M
+    )
+    assert sorted(helps) == sorted(_commands())
