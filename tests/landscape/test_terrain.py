@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 from conftest import agentgit
-from grounds import GROUNDS, Walks, piece_text, three_grounds
+from grounds import GROUNDS, Walks, piece_text, three_grounds, walked
 from helpers import session_run
 from scripts import abandon, read
 
@@ -33,22 +33,6 @@ def regions_of(found: Terrain) -> dict[str, int]:
 
 def verdicts(found: Terrain) -> dict[int, str]:
     return {s.session: s.verdict for s in found.sessions}
-
-
-def walked(corpus_repo: Path) -> Walks:
-    """The issue's walks: exploring, leaping, four sessions on one ground (surveying,
-    then wandering, circling after dead_after), then a survey of ground left unread."""
-    walks = three_grounds(corpus_repo)
-    walks.session(
-        ["tides-1", "tides-2"], {"tides-4": piece_text("tides", 4)}, nearest={"tides-4": "tides-1"}
-    )
-    walks.session(
-        ["tides-3"], {"compilers-4": piece_text("compilers", 4)}, {"compilers-4": "compilers-2"}
-    )
-    for _ in range(4):
-        walks.session(["bread-1", "bread-2"])
-    walks.session(["compilers-1", "compilers-3"])
-    return walks
 
 
 # -- regions --------------------------------------------------------------------------

@@ -156,3 +156,19 @@ def three_grounds(path: Path) -> Walks:
     walks = Walks(path)
     walks.add_pieces({f"{kind}-{n}": piece_text(kind, n) for kind in GROUNDS for n in (1, 2, 3)})
     return walks
+
+
+def walked(path: Path) -> Walks:
+    """The issue's walks: exploring, leaping, four sessions on one ground (surveying,
+    then wandering, circling after dead_after), then a survey of ground left unread."""
+    walks = three_grounds(path)
+    walks.session(
+        ["tides-1", "tides-2"], {"tides-4": piece_text("tides", 4)}, nearest={"tides-4": "tides-1"}
+    )
+    walks.session(
+        ["tides-3"], {"compilers-4": piece_text("compilers", 4)}, {"compilers-4": "compilers-2"}
+    )
+    for _ in range(4):
+        walks.session(["bread-1", "bread-2"])
+    walks.session(["compilers-1", "compilers-3"])
+    return walks
