@@ -183,3 +183,13 @@ def test_docs_help_has_every_commands_whole_help() -> None:
         r"^## agentgit ([a-z-]+)$", (TOP / "docs" / "help.md").read_text("utf-8"), re.M
     )
     assert sorted(helps) == sorted(_commands())
+
+
+def test_the_readmes_folder_table_is_the_stack_in_order() -> None:
+    # The README says a folder imports only those below it in its table: so the order
+    # is architecture.md's drawing, the one tests/project/test_layout.py enforces.
+    from tests.project.test_layout import _bands
+
+    section = README.read_text("utf-8").split("\n## Where each part lives\n", 1)[1]
+    folders = re.findall(r"^\| `([a-z_]+)/` \|", section.split("\n## ", 1)[0], re.M)
+    assert folders == _bands()
