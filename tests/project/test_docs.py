@@ -193,3 +193,10 @@ def test_the_readmes_folder_table_is_the_stack_in_order() -> None:
     section = README.read_text("utf-8").split("\n## Where each part lives\n", 1)[1]
     folders = re.findall(r"^\| `([a-z_]+)/` \|", section.split("\n## ", 1)[0], re.M)
     assert folders == _bands()
+
+
+def test_every_docs_page_is_reachable_from_the_readme() -> None:
+    # A newcomer finds docs/ through the README; a page nothing links to is lost.
+    prose = _prose(README.read_text("utf-8"))
+    linked = {Path(t.partition("#")[0]).name for t in re.findall(r"\]\((docs/[^)#\s]+)", prose)}
+    assert sorted(p.name for p in (TOP / "docs").glob("*.md") if p.name not in linked) == []
