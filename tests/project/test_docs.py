@@ -200,3 +200,18 @@ def test_every_docs_page_is_reachable_from_the_readme() -> None:
     prose = _prose(README.read_text("utf-8"))
     linked = {Path(t.partition("#")[0]).name for t in re.findall(r"\]\((docs/[^)#\s]+)", prose)}
     assert sorted(p.name for p in (TOP / "docs").glob("*.md") if p.name not in linked) == []
+
+
+def test_every_setting_is_in_the_configuration_table() -> None:
+    from dataclasses import fields
+
+    from agentgit.core.settings import Settings
+
+    text = (TOP / "docs" / "configuration.md").read_text("utf-8")
+    rows = [line.split("|")[1] for line in text.splitlines() if line.startswith("| `")]
+    named = {
+        re.sub(r"[\[\]]", "", n).split(".")[0]
+        for row in rows
+        for n in re.findall(r"`([^`]+)`", row)
+    }
+    assert sorted(f.name for f in fields(Settings) if f.name not in named) == []
