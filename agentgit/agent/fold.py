@@ -4,8 +4,9 @@ every run whole.
 
 The runs before the last multiple of `every` are folded: each old run's answer becomes
 its one line (experiment, status, value), the code the old edits wrote and the files
-read before it become a note of their size, and the last folded run's answer carries a
-bounded summary of all the folded runs. Nothing changes between two fold points, so the
+read before it become a note of their size, the folded turns' thinking goes (it is bound
+to the prefix the fold changes), and the last folded run's answer carries a bounded
+summary of all the folded runs. Nothing changes between two fold points, so the
 prefix the API caches is rebuilt once every `every` runs, not at every turn.
 """
 
@@ -19,6 +20,7 @@ SUMMARY_LINES = 60  # of the folded runs, the most recent shown one a line
 CODE_TOOLS = ("write_file", "edit_file")
 READ_TOOLS = ("read_file",)
 RUN_TOOL = "run_experiment"
+THINKING = ("thinking", "redacted_thinking")
 
 
 def fold(messages: list[dict[str, Any]], every: int = FOLD_EVERY) -> list[dict[str, Any]]:
@@ -58,6 +60,7 @@ def fold(messages: list[dict[str, Any]], every: int = FOLD_EVERY) -> list[dict[s
         else:
             block["content"] = f"{line} [folded]"
     for i in range(edge + 1):
+        _drop_thinking(out[i])
         for block in _blocks(out[i]):
             name = names.get(str(block.get("id") or block.get("tool_use_id")))
             if block.get("type") == "tool_use" and name in CODE_TOOLS:
@@ -67,6 +70,22 @@ def fold(messages: list[dict[str, Any]], every: int = FOLD_EVERY) -> list[dict[s
                 if len(text) > 200:
                     block["content"] = f"[folded: {len(text):,} characters]"
     return out
+
+
+def _drop_thinking(message: dict[str, Any]) -> None:
+    """A thinking block is bound to the conversation before it, which the fold changes:
+    sent back, the API would refuse it. The folded turns go without theirs (the
+    transcript keeps them); the turns after the edge were answered to this folded
+    prefix, so theirs stay valid until the next fold point."""
+    if message.get("role") != "assistant" or not isinstance(message.get("content"), list):
+        return
+    kept = [b for b in message["content"] if _kind(b) not in THINKING]
+    if len(kept) != len(message["content"]):
+        message["content"] = kept or [{"type": "text", "text": "[thinking folded]"}]
+
+
+def _kind(block: Any) -> Any:
+    return block.get("type") if isinstance(block, dict) else None
 
 
 def _folded_input(tool_input: Any) -> Any:

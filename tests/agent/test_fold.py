@@ -98,3 +98,21 @@ def test_between_two_fold_points_the_sent_prefix_does_not_change() -> None:
         later = fold(night(runs), every=10)
         assert later[: len(at_20)] == at_20
     assert fold(night(30), every=10)[: len(at_20)] != at_20  # the next fold point
+
+
+def test_the_folded_turns_lose_their_thinking_and_the_later_ones_keep_it() -> None:
+    """A thinking block is bound to the conversation before it: the folded turns' blocks
+    would be refused once their prefix changed, so they go; a turn answered after the
+    fold point was answered to the folded prefix, and keeps its block."""
+    messages = night(12)
+    for message in messages:
+        if message["role"] == "assistant":
+            message["content"].insert(0, {"type": "thinking", "thinking": "t", "signature": "s"})
+    saved = copy.deepcopy(messages)
+    sent = fold(messages, every=10)
+    assert messages == saved
+    edge = 1 + 4 * 10  # the orientation, then four messages a run
+    kinds = [[b["type"] for b in m["content"]] for m in sent if m["role"] == "assistant"]
+    assert all("thinking" not in k for k in kinds[:20]), kinds[:20]
+    assert all(k[0] == "thinking" for k in kinds[20:]), kinds[20:]
+    assert sent[edge:] == messages[edge:]
