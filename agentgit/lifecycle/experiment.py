@@ -5,7 +5,7 @@ on (at the end of a budget it decides; main's commit carries its figures)."""
 from __future__ import annotations
 
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 
 from agentgit.agent.ending import BudgetSpent, Judgement
 from agentgit.agent.state import AgentState
@@ -20,9 +20,13 @@ from agentgit.experiment.lab import Lab, seconds_left_from
 from agentgit.experiment.results import format_value
 from agentgit.experiment.runner import parse_value, run_command
 from agentgit.git import Repository
+from agentgit.landscape.questions import Question
 from agentgit.session.workspace import Session
 
 RECENT_RUNS = 15  # runs the orientation lists, newest last, so old dead ends are seen
+FORECLOSED = 12  # dropped questions it lists, newest first
+RUN_LINE = 300  # characters of one listed run or question
+ORIENT_CHARS = 8_000  # the whole experiment part, whatever the history
 
 
 def lab_for(
@@ -43,25 +47,32 @@ def lab_for(
 
 
 def main_best(repo: Repository) -> str | None:
-    """Main's latest `Agentgit-Metric` figures (a kept experiment session's), if any."""
+    """Main's latest kept `Agentgit-Metric` figures. An abandoned session's log commit
+    carries its figures too, but its code never reached main: it is not main's best."""
     found = repo.log(
-        ["--first-parent", MAIN_REF, f"--grep=^{Trailer.METRIC}: "], max_count=1, body=False
+        ["--first-parent", MAIN_REF, f"--grep=^{Trailer.METRIC}: "], max_count=50, body=False
     )
-    return found[0].trailers.get(Trailer.METRIC) if found else None
+    kept = (c for c in found if c.trailers.get(Trailer.OUTCOME) == Outcome.CRYSTALLIZED)
+    return next((c.trailers.get(Trailer.METRIC) for c in kept), None)
 
 
-def orientation(lab: Lab) -> str:
+def orientation(lab: Lab, asked: Sequence[Question] = ()) -> str:
     """What the model needs to judge well: the metric, the baseline and the gain, main's
-    best, and the recent runs (with their hypotheses) so failed ideas are not tried again."""
+    best, the recent runs with their hypotheses, and the ideas earlier sessions dropped
+    with why (`asked`: main's questions), so what failed is not tried again. Within
+    ORIENT_CHARS whatever the number of runs and questions."""
     metric = lab.metric
     baseline = lab.baseline()
     lines = [
         "## Experiment",
         "",
-        f"The metric is {metric.name} ({metric.direction} is better), printed by "
-        f"`{metric.command}`; each run may take {metric.run_minutes:g} minutes and this "
-        f"session at most {metric.max_runs} runs. Editable: {', '.join(metric.editable)} "
-        "(everything else is read-only).",
+        _clip(
+            f"The metric is {metric.name} ({metric.direction} is better), printed by "
+            f"`{metric.command}`; each run may take {metric.run_minutes:g} minutes and this "
+            f"session at most {metric.max_runs} runs. Editable: {', '.join(metric.editable)} "
+            "(everything else is read-only).",
+            RUN_LINE * 3,
+        ),
     ]
     if baseline is not None:
         lines.append(
@@ -71,15 +82,51 @@ def orientation(lab: Lab) -> str:
         )
     best = main_best(lab.repo)
     lines.append(f"Main's best: {best}." if best else "Main has no kept experiment yet.")
-    recent = [r for r in results.runs(lab.repo) if r.experiment > 0][-RECENT_RUNS:]
-    if recent:
-        lines += ["", "Recent runs (session/experiment, status, value: hypothesis):"]
+    done = [r for r in results.runs(lab.repo) if r.experiment > 0]
+    if done:
+        recent = done[-RECENT_RUNS:]
         lines += [
-            f"- {r.session:04d}/{r.experiment} {r.status} "
-            f"{'none' if r.value is None else format_value(r.value)}: {r.hypothesis}"
+            "",
+            f"Recent runs ({len(recent)} of {len(done):,}, newest last; session/experiment, "
+            "status, value: hypothesis). Do not run again what failed unless you can say "
+            "what is different now:",
+        ]
+        lines += [
+            _clip(
+                f"- {r.session:04d}/{r.experiment} {r.status} "
+                f"{'none' if r.value is None else format_value(r.value)}: {r.hypothesis}",
+                RUN_LINE,
+            )
             for r in recent
         ]
-    return "\n".join(lines)
+    lines += _foreclosed(asked)
+    return _clip("\n".join(lines), ORIENT_CHARS)
+
+
+def _foreclosed(asked: Sequence[Question]) -> list[str]:
+    """The dropped questions, newest first, with why: the ideas already ruled out."""
+    dropped = sorted((q for q in asked if q.status == "dropped"), key=lambda q: (-q.last, q.id))
+    if not dropped:
+        return [
+            "",
+            "Foreclosed: none yet. When a run rules an idea out, record it as a `question` "
+            "(open it, then drop it with why), so later sessions do not try it again.",
+        ]
+    shown = dropped[:FORECLOSED]
+    lines = ["", f"Foreclosed ({len(dropped):,} ideas dropped with why, newest first):"]
+    lines += [
+        _clip(
+            f"- {q.id} — {q.text} — dropped in {q.last:04d}: {q.why or 'no reason given'}", RUN_LINE
+        )
+        for q in shown
+    ]
+    if len(dropped) > len(shown):
+        lines.append(f"…and {len(dropped) - len(shown):,} more dropped questions not shown.")
+    return lines
+
+
+def _clip(text: str, limit: int) -> str:
+    return text if len(text) <= limit else text[: limit - 1].rstrip() + "…"
 
 
 def decided(lab: Lab, judgement: Judgement) -> Judgement:

@@ -120,7 +120,7 @@ def run(
             asked = main_questions(session, settings)
             text, problems = orientation(session, settings, asked)
             if lab is not None:
-                text = f"{text}\n\n{experiment.orientation(lab)}"
+                text = f"{text}\n\n{experiment.orientation(lab, asked)}"
             for problem in problems:
                 progress("warning", {"message": f"skipped {problem}"})
             state = AgentState(
