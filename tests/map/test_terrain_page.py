@@ -269,19 +269,37 @@ def test_empty_terrain_and_runs_draw_empty_panels(tmp_path: Path) -> None:
     assert status.get("data-status") == "drawn", status
     assert (status["data-terrain-pieces"], status["data-runs"]) == ("0", "0")
     assert "No terrain yet" in dom and "No experiment runs" in dom
+    tools = browser.DevTools(tmp_path / "profile2")
+    try:  # and no empty frame where a canvas would be: hidden means not displayed
+        tools.open(target)
+        shown = (
+            "['terrain', 'runs'].map(id => getComputedStyle(document.getElementById(id)).display)"
+        )
+        assert tools.js(shown) == ["none", "none"]
+    finally:
+        tools.close()
+
+
+LEAPING = "#1971c2"  # terrain.js: a leaping session's colour (its dot, on the piece)
 
 
 def test_one_piece_and_one_run_draw(tmp_path: Path) -> None:
     one = [
         {"type": "piece", "slug": "only", "region": 0, "x": 0.5, "y": 0.5},
+        {"type": "region", "id": 0, "words": ["lone", "piece"], "pieces": 1, "circling": []},
         {"type": "session", "session": 1, "verdict": "leaping", "why": "w", "read": [],
          "wrote": ["only"]},
         {"type": "coverage", "session": 1, "regions_touched": 1, "new_regions": 1},
     ]  # fmt: skip
     run = [{"session": 1, "experiment": 1, "value": 2.0, "status": "keep"}]
     target = drawing.write(drawing.render(landscape(one, run)), tmp_path / "one.html")
-    status = body_of(browser.dom(target, tmp_path / "profile"))
+    dom = browser.dom(target, tmp_path / "profile")
+    status = body_of(dom)
     assert status.get("data-status") == "drawn", status
+    assert "1 piece in 1 region · 1 session: 1 leaping" in dom and "1 run in 1 session" in dom
+    # The lone piece is painted, with the dot of the session that wrote it.
+    shot = browser.screenshot(target, tmp_path / "profile2", tmp_path / "one.png", "1200,1600")
+    assert browser.read_png(shot).count(LEAPING) > 5
 
 
 # -- scale ---------------------------------------------------------------------------------

@@ -20,6 +20,7 @@ var agentgitRuns = (function () {
     if (box.top < 0 || box.bottom > window.innerHeight) node.scrollIntoView({ block: "center" });
   }
   function num(n) { return String(n).padStart(4, "0"); }
+  function count(n, one, many) { return n.toLocaleString() + " " + (n === 1 ? one : many); }
   function fmt(v) { return typeof v === "number" ? String(+v.toPrecision(6)) : "none"; }
 
   // Lower or higher is better: the metric's setting where the page has it, else what the
@@ -56,7 +57,7 @@ var agentgitRuns = (function () {
     });
     panel.dataset.best = best === null ? "" : String(best);
     var name = (metric && metric.name) || "value";
-    note.textContent = runs.length.toLocaleString() + " runs in " + sessions.length.toLocaleString() + " sessions: " +
+    note.textContent = count(runs.length, "run", "runs") + " in " + count(sessions.length, "session", "sessions") + ": " +
       STATUSES.filter(function (s) { return counts[s]; }).map(function (s) { return counts[s] + " " + s; }).join(", ") +
       " · " + name + ", " + dir + " is better" + (best === null ? "" : " · best " + fmt(best));
     legend();

@@ -12,7 +12,7 @@ var agentgitTerrain = (function () {
   // Pieces take a soft colour by region, so regions read as patches without shouting
   // over the sessions' paths.
   var PATCHES = ["#a5d8ff", "#b2f2bb", "#ffd8a8", "#eebefa", "#99e9f2", "#ffec99", "#fcc2d7", "#d0bfff", "#c3fae8", "#e9ecef", "#ffc9c9", "#d8f5a2"];
-  var CELL = 16, REACH = 6, PAD = 24;
+  var CELL = 16, REACH = 6, PAD = 24, LIFT = 14;
   var api = { at: null, pick: null };
 
   function html(tag, text, parent, cls) {
@@ -33,6 +33,7 @@ var agentgitTerrain = (function () {
     if (box.top < 0 || box.bottom > window.innerHeight) node.scrollIntoView({ block: "center" });
   }
   function num(n) { return String(n).padStart(4, "0"); }
+  function count(n, one, many) { return n.toLocaleString() + " " + (n === 1 ? one : many); }
   function verdictOf(s) { return VERDICTS.indexOf(s.verdict) >= 0 ? s.verdict : "unknown"; }
 
   function draw(terrain) {
@@ -57,8 +58,8 @@ var agentgitTerrain = (function () {
     var counts = {};
     sessions.forEach(function (s) { counts[verdictOf(s)] = (counts[verdictOf(s)] || 0) + 1; });
     var circling = regions.filter(function (r) { return (r.circling || []).length; });
-    var text = pieces.length.toLocaleString() + " pieces in " + regions.length.toLocaleString() + " regions · " +
-      sessions.length.toLocaleString() + " sessions: " +
+    var text = count(pieces.length, "piece", "pieces") + " in " + count(regions.length, "region", "regions") + " · " +
+      count(sessions.length, "session", "sessions") + ": " +
       VERDICTS.filter(function (v) { return counts[v]; }).map(function (v) { return counts[v] + " " + v; }).join(", ");
     if (circling.length) {
       text += " · circling in " + circling.map(function (r) {
@@ -215,8 +216,10 @@ var agentgitTerrain = (function () {
     return n ? [x / n, y / n] : null;
   }
 
-  // Labels at each region's middle, the largest regions first; one that would overlap a
-  // label already set is left out (its pieces still say their region when hovered).
+  // Labels just above each region's middle (at the middle, a small region's label would
+  // hide its pieces and the paths that end there), the largest regions first; one that
+  // would overlap a label already set is left out (its pieces still say their region
+  // when hovered).
   function labels(g, regions, pieces, byRegion) {
     var sums = {};
     pieces.forEach(function (p) {
@@ -235,7 +238,7 @@ var agentgitTerrain = (function () {
     order.slice(0, 60).forEach(function (region) {
       var t = sums[String(region.id)], words = (region.words || []).slice(0, 3).join(" ") || "region " + region.id;
       if ((region.circling || []).length) words += " ↻";
-      var x = t.x / t.n, y = t.y / t.n, w = g.measureText(words).width + 8, h = 16;
+      var x = t.x / t.n, y = Math.max(10, t.y / t.n - LIFT), w = g.measureText(words).width + 8, h = 16;
       var box = [x - w / 2, y - h / 2, x + w / 2, y + h / 2];
       if (placed.some(function (o) { return box[0] < o[2] && o[0] < box[2] && box[1] < o[3] && o[1] < box[3]; })) return;
       placed.push(box);
@@ -399,7 +402,7 @@ var agentgitTerrain = (function () {
     svgEl("text", { x: L, y: H - 6 }, svg).textContent = num(first);
     svgEl("text", { x: W - R, y: H - 6, "text-anchor": "end" }, svg).textContent = num(last);
     var end = coverage[n - 1];
-    html("p", end.regions_touched + " regions touched by session " + num(last) + " (line); green bars: regions founded; dashed: share of keeps that founded a region" +
+    html("p", count(end.regions_touched, "region", "regions") + " touched by session " + num(last) + " (line); green bars: regions founded; dashed: share of keeps that founded a region" +
       (typeof end.founded_share === "number" ? " (" + Math.round(end.founded_share * 100) + "% now)" : "") + ".", box, "hint");
   }
 
