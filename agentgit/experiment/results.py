@@ -149,3 +149,36 @@ def table_lines(found: list[Run]) -> list[str]:
             f"{r.status:<8}  {value:>12}  {r.seconds:>7.1f}s  {r.hypothesis}"
         )
     return lines
+
+
+PR_ROWS = 100  # runs a pull request's table lists: the baseline, then the newest
+
+
+def markdown_table(found: list[Run], rows: int = PR_ROWS) -> list[str]:
+    """The runs as a Markdown table for a pull request body: the baseline, then the
+    newest runs, `rows` in all; a line says how many more `agentgit experiments` lists."""
+    base = [r for r in found if r.experiment == 0][:1]
+    rest = [r for r in found if r not in base]
+    shown = base + rest[max(len(rest) - (rows - len(base)), 0) :]
+    name = next((r.metric for r in found if r.metric), "value")
+    lines = [
+        f"| # | commit | {_cell(name)} | status | seconds | hypothesis |",
+        "|---:|---|---:|---|---:|---|",
+    ]
+    for r in shown:
+        value = "—" if r.value is None else format_value(r.value)
+        lines.append(
+            f"| {r.experiment} | `{r.commit[:10]}` | {value} | {r.status} | {r.seconds:.1f} "
+            f"| {_cell(r.hypothesis)} |"
+        )
+    more = len(found) - len(shown)
+    if more > 0:
+        session = refs.session_id(found[0].session)
+        lines += ["", f"…and {more:,} earlier runs: `agentgit experiments {session}` lists them."]
+    return lines
+
+
+def _cell(text: str) -> str:
+    """Text inside one table cell: one line, no column break, no HTML."""
+    text = " ".join(text.split())[:200]
+    return text.replace("\\", "\\\\").replace("|", "\\|").replace("<", "&lt;")

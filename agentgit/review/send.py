@@ -17,6 +17,7 @@ from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import Settings
 from agentgit.core.trailers import PREFIX
+from agentgit.experiment import results
 from agentgit.git import Repository
 from agentgit.landscape.novelty import describe
 from agentgit.review.github import GitHub
@@ -108,6 +109,7 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
     lines += ["### Summary", "", result.summary.strip() or "(none)", ""]
     if result.pieces:
         lines += ["### Pieces", ""] + _piece_lines(repo, session, result) + [""]
+    lines += _run_lines(repo, session)
     lines += ["### Explorations", ""]
     for commit in reversed(commits):
         # Only agentgit's trailers are skipped: reasoning may well start "Plan: ...".
@@ -146,3 +148,16 @@ def _piece_lines(repo: Repository, session: Session, result: Result) -> list[str
         f"- `corpus/pieces/{p}.md`" + (f" — {describe(by_piece[p])}" if p in by_piece else "")
         for p in result.pieces
     ]
+
+
+def _run_lines(repo: Repository, session: Session) -> list[str]:
+    """An experiment session's runs as a table, with main's figures to be (DESIGN §10);
+    nothing for an inquiry session."""
+    found = results.runs(repo, session.session)
+    if not found:
+        return []
+    figures = (session.meta.get("judgement") or {}).get("metric")
+    lines = ["### Runs", ""]
+    if figures:
+        lines += [f"`{figures}`", ""]
+    return lines + results.markdown_table(found) + [""]
