@@ -215,3 +215,27 @@ def test_every_setting_is_in_the_configuration_table() -> None:
         for n in re.findall(r"`([^`]+)`", row)
     }
     assert sorted(f.name for f in fields(Settings) if f.name not in named) == []
+
+
+def test_the_readmes_history_is_the_one_the_demo_leaves(tmp_path: Path) -> None:
+    # A newcomer runs the demo and compares: only the hashes may differ, and the
+    # subjects the README shortens with "…".
+    from conftest import agentgit, git
+
+    readme = README.read_text("utf-8").split("`git log --graph --oneline main` reads", 1)[1]
+    shown = readme.split("```\n", 2)[1].splitlines()
+    done = agentgit(tmp_path, "demo", str(tmp_path / "demo"))
+    assert done.returncode == 0, done.stderr
+    real = git(tmp_path / "demo", "log", "--graph", "--oneline", "main").splitlines()
+    assert len(shown) == len(real)
+    for want, got in zip(shown, real, strict=True):
+        (w_graph, w_subject), (g_graph, g_subject) = _graph_line(want), _graph_line(got)
+        subject = re.escape(w_subject).replace("…", ".*?")
+        assert w_graph == g_graph and re.fullmatch(subject, g_subject), f"{want}\n{got}"
+
+
+def _graph_line(line: str) -> tuple[str, str]:
+    """A line of `git log --graph --oneline`: its graph, and its subject without the hash."""
+    parts = re.fullmatch(r"([*|\\/ ]*?) *(?:[0-9a-f]{7,} (.*))?", line.rstrip())
+    assert parts, line
+    return parts[1].rstrip(), parts[2] or ""
