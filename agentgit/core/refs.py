@@ -11,29 +11,43 @@ A session N with slug S owns:
   refs/heads/agentgit/log/NNNN     a log-only commit sent by pull request to a protected main
   refs/agentgit/runs/NNNN/E        experiment E's commit when it was not kept (DESIGN §10)
 
-the output of every experiment run is a note under refs/notes/agentgit-runs, and a
-process P adding or merging a transcript note builds on refs/notes/agentgit-scratch/P.
+the output of every experiment run is a note under refs/notes/agentgit-runs, a
+process P adding or merging a transcript note builds on refs/notes/agentgit-scratch/P,
+and remote R's transcript notes are fetched to refs/notes/agentgit-remote/R to merge.
+
+No other module spells a ref name (tests/project/test_conventions.py keeps it so).
 """
 
 from __future__ import annotations
 
 import re
 
+HEADS = "refs/heads/"
 MAIN = "main"
-MAIN_REF = f"refs/heads/{MAIN}"
+MAIN_REF = f"{HEADS}{MAIN}"
 NOTES = "refs/notes/agentgit"
 
-BRANCHES = "refs/heads/session/"
+BRANCHES = f"{HEADS}session/"
 ARCHIVE = "refs/agentgit/sessions/"
 REVIEW = "refs/agentgit/review/"
 UNLANDED = "refs/agentgit/unlanded/"
 UNPARK = "refs/agentgit/unpark/"
 REVIEWED = "refs/agentgit/reviewed/"
-LOG_BRANCHES = "refs/heads/agentgit/log/"
+LOG_BRANCHES = f"{HEADS}agentgit/log/"
 RUNS = "refs/agentgit/runs/"
 RUN_NOTES = "refs/notes/agentgit-runs"
 
 _BRANCH = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]*)$")
+
+
+def head(name: str) -> str:
+    """The full ref of the branch git's porcelain calls `name`."""
+    return f"{HEADS}{name}"
+
+
+def short(ref: str) -> str:
+    """The branch name git's porcelain shows for a full `refs/heads/...` ref."""
+    return ref.removeprefix(HEADS)
 
 
 def session_id(number: int) -> str:
@@ -47,7 +61,7 @@ def branch_name(number: int, slug: str) -> str:
 
 
 def branch(number: int, slug: str) -> str:
-    return f"refs/heads/{branch_name(number, slug)}"
+    return head(branch_name(number, slug))
 
 
 def branch_glob(number: int) -> str:
@@ -81,12 +95,17 @@ def run_archive(number: int, experiment: int) -> str:
 
 
 def log_branch_name(number: int) -> str:
-    return f"{LOG_BRANCHES.removeprefix('refs/heads/')}{session_id(number)}"
+    return f"{short(LOG_BRANCHES)}{session_id(number)}"
 
 
 def notes_scratch(pid: int) -> str:
     """Where process `pid` builds a notes commit before the notes ref is moved to it."""
     return f"{NOTES}-scratch/{pid}"
+
+
+def remote_notes(remote: str) -> str:
+    """Where the remote's transcript notes are fetched to before they merge into ours."""
+    return f"{NOTES}-remote/{remote}"
 
 
 def tracking(remote: str) -> str:
@@ -96,8 +115,8 @@ def tracking(remote: str) -> str:
 
 def parse_branch(ref: str) -> tuple[int, str] | None:
     """(number, slug) of a session branch, by its full ref or its short name."""
-    name = ref.removeprefix("refs/heads/").removeprefix("session/")
-    if not ref.removeprefix("refs/heads/").startswith("session/"):
+    name = short(ref).removeprefix("session/")
+    if not short(ref).startswith("session/"):
         return None
     match = _BRANCH.match(name)
     return (int(match.group(1)), match.group(2)) if match else None

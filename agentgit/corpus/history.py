@@ -295,7 +295,7 @@ def open_sessions(repo: Repository) -> list[tuple[int, str]]:
     for ref in repo.list_refs(refs.BRANCHES.rstrip("/")):
         parsed = refs.parse_branch(ref)
         if parsed:
-            result.append((parsed[0], ref.removeprefix("refs/heads/")))
+            result.append((parsed[0], refs.short(ref)))
     return sorted(result, reverse=True)
 
 

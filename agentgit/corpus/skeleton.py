@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from agentgit.core.errors import AgentgitError, NotARepository, UsageError
-from agentgit.core.refs import MAIN
+from agentgit.core.refs import MAIN, MAIN_REF
 from agentgit.corpus.metric_skeleton import EXPERIMENT_PROGRAM, METRIC_TOML, NIGHT_TOML
 from agentgit.git import Repository
 
@@ -135,7 +135,7 @@ def init(
         raise AgentgitError(f"{repo.top}: a {operation} is in progress; finish it first")
     current = repo.current_branch()
     has_main = repo.rev_parse(MAIN) is not None
-    if has_main and current not in (None, f"refs/heads/{MAIN}"):
+    if has_main and current not in (None, MAIN_REF):
         raise AgentgitError(f"{repo.top}: check out '{MAIN}' before running init")
     if not has_main and repo.rev_parse("HEAD") is not None:
         raise AgentgitError(repo.no_main_message())

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from agentgit.core.errors import AgentgitError, NoMainBranch
-from agentgit.core.refs import MAIN
+from agentgit.core.refs import MAIN, head, short
 from agentgit.git.objects import Objects
 from agentgit.git.run import raise_if_stuck
 
@@ -112,7 +112,7 @@ class Refs(Objects):
     def no_main_message(self) -> str:
         if self.rev_parse("HEAD") is None:
             return f"{self.top}: has no commits yet; run `agentgit init` to set it up"
-        branch = (self.current_branch() or "").removeprefix("refs/heads/")
+        branch = short(self.current_branch() or "")
         if branch:
             return (
                 f"{self.top}: agentgit keeps its history on a branch named '{MAIN}', and "
@@ -130,4 +130,4 @@ class Refs(Objects):
 
     def point_head_at(self, branch: str) -> None:
         """HEAD names `branch`, which may not exist yet (an empty repository's first)."""
-        self.run("symbolic-ref", "HEAD", f"refs/heads/{branch}")
+        self.run("symbolic-ref", "HEAD", head(branch))

@@ -11,6 +11,7 @@ from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 
+from agentgit.core import refs
 from agentgit.core.errors import AgentgitError, GitLocked
 from agentgit.git.refs import RefMoved, Refs
 from agentgit.git.run import last_line, left_behind, lock_message, raise_if_stuck
@@ -243,7 +244,7 @@ class Worktrees(Refs):
         as `git merge --ff-only` would bring it: their uncommitted work on other files
         stays; a conflict with it raises CheckoutBlocked and nothing moves.
         """
-        ref = f"refs/heads/{branch}"
+        ref = refs.head(branch)
         checkout = self.worktrees().get(ref)
         if checkout is None:
             self.move_ref(ref, new, old)

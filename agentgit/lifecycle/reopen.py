@@ -70,7 +70,7 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
         and repo.rev_parse(refs.review(number)) is not None
     ):
         raise AgentgitError(
-            f"session {number:04d} is waiting on review ({branches[0].removeprefix('refs/heads/')}"
+            f"session {number:04d} is waiting on review ({refs.short(branches[0])}"
             "): merge it, or close its pull request or delete its branch, then `agentgit sync`"
         )
 
@@ -187,7 +187,7 @@ def open_session(
     session = Session(
         repo, {k: v for k, v in data.items() if k not in _STATE_KEYS}, worktree_path(repo, number)
     )
-    if f"refs/heads/{session.branch}" not in branches:
+    if refs.head(session.branch) not in branches:
         # The transcript names another branch than the one there is (a slug it lost):
         # the branch is what holds the work.
         session.slug = (refs.parse_branch(branches[0]) or (0, session.slug))[1]

@@ -122,7 +122,7 @@ def gather(
             if marks[number].outcome == "needs-review":
                 marks[number].branch = branch
             continue
-        entry = _log_entries(repo, f"refs/heads/{branch}", number, OPEN_KEYS).get(number)
+        entry = _log_entries(repo, refs.head(branch), number, OPEN_KEYS).get(number)
         marks[number] = _open_mark(number, branch, number in waiting, entry)
     sessions = [marks[n] for n in sorted(marks)]
     return Landscape(

@@ -247,7 +247,7 @@ def _branch_tip(
     """Where the session's branch got to in review: the branch (on the remote, if any),
     else the pull request's head, else the merge on main that brought the session in."""
     if decision.branch:
-        ref = f"refs/heads/{decision.branch}"
+        ref = refs.head(decision.branch)
         if remote is None:
             if tip := repo.rev_parse(ref):
                 return tip

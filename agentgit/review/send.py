@@ -86,7 +86,7 @@ def log_pull(
     that refuses pushes. A branch already pushed (a run killed halfway) is reused, and
     its pull request updated rather than duplicated. Where it went is returned."""
     branch = refs.log_branch_name(number)
-    ref = f"refs/heads/{branch}"
+    ref = refs.head(branch)
     if ref not in repo.ls_remote(remote, ref):
         base = coordinator.fetch_main(repo, remote)
         if base is None:

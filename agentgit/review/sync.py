@@ -82,7 +82,7 @@ def _sync_remote(
         specs = [f"{decision.head}:{archive}", f":{review_ref}", *feedback.refspecs(decision)]
         leases = [f"{review_ref}:{decision.head}"]
         if decision.branch:
-            specs.append(f":refs/heads/{decision.branch}")
+            specs.append(f":{refs.head(decision.branch)}")
         pushed = repo.push(remote, specs, atomic=True, leases=leases)
         if not pushed.ok:
             raise AgentgitError(f"could not archive session {number} on {remote}: {pushed.message}")
@@ -165,11 +165,7 @@ def _decisions(repo: Repository, remote: str, github: GitHub | None) -> Iterator
             continue
         number, tail = found, refs.session_id(found)
         branch = next(
-            (
-                b.removeprefix("refs/heads/")
-                for b in branches
-                if (refs.parse_branch(b) or (None,))[0] == number
-            ),
+            (refs.short(b) for b in branches if (refs.parse_branch(b) or (None,))[0] == number),
             None,
         )
         record = recorded.get(tail, {})
@@ -245,7 +241,7 @@ def _decided_pulls(
     """(ref, head, branch, session number, pull request) for each remote branch matching
     `pattern` whose pull request review has closed, merged or not."""
     for ref, head in sorted(repo.ls_remote(remote, pattern).items()):
-        branch = ref.removeprefix("refs/heads/")
+        branch = refs.short(ref)
         match = re.fullmatch(name_re, branch)
         if not match:
             continue
@@ -268,7 +264,7 @@ def _sync_log_pulls(repo: Repository, remote: str, github: GitHub) -> list[Synce
         remote,
         github,
         f"{refs.LOG_BRANCHES}*",
-        rf"{re.escape(refs.LOG_BRANCHES.removeprefix('refs/heads/'))}(\d+)",
+        rf"{re.escape(refs.short(refs.LOG_BRANCHES))}(\d+)",
     )
     for ref, head, branch, number, pull in decided:
         merged = _merged(pull)
@@ -413,7 +409,7 @@ def local_decisions(repo: Repository, number: int | None = None) -> list[_Decisi
         if line.outcome != Outcome.NEEDS_REVIEW or number not in (None, line.session):
             continue
         ref = next(iter(session_branches(repo, line.session)), None)
-        branch = ref.removeprefix("refs/heads/") if ref else None
+        branch = refs.short(ref) if ref else None
         # The needs-review head is the archived one (a person's merge of the branch makes
         # main's latest record the branch's commit, which names the head before it).
         head = repo.rev_parse(refs.archive(line.session)) or line.head
@@ -443,7 +439,7 @@ def record_local(repo: Repository, decision: _Decision, settings: Settings) -> s
         raise AgentgitError(f"{MAIN} kept moving; run `agentgit sync` again") from None
     repo.ref_transaction([RefUpdate.force(refs.archive(decision.number), decision.head)])
     if decision.branch:
-        ref = f"refs/heads/{decision.branch}"
+        ref = refs.head(decision.branch)
         sha = repo.rev_parse(ref)
         if (
             sha

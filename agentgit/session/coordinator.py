@@ -135,7 +135,7 @@ def publish(
     archive = refs.archive(int(number))
     head = repo.rev_parse(archive)
     assert head is not None
-    branch_ref = f"refs/heads/{branch}"
+    branch_ref = refs.head(branch)
     review_ref = refs.review(int(number))
     specs = [f"{head}:{archive}"]
     if in_review:
@@ -163,7 +163,7 @@ def park(repo: Repository, remote: str, branch: str, head: str, transcript: str)
     gone once its job ends): the branch as far as it got, the transcript as a note on
     that head. The branch only moves forward, so the push is never forced."""
     repo.add_note(head, transcript)
-    ref = f"refs/heads/{branch}"
+    ref = refs.head(branch)
     result = repo.push(remote, [f"{head}:{ref}"])
     if not result.ok:
         raise PushRefused(f"{remote} refused {branch}: {result.rejected(ref) or result.message}")
@@ -173,7 +173,7 @@ def park(repo: Repository, remote: str, branch: str, head: str, transcript: str)
 def fetch_notes(repo: Repository, remote: str) -> None:
     """Merge the remote's transcript notes into ours."""
     if NOTES_REF in repo.ls_remote(remote, NOTES_REF):
-        fetched = f"refs/notes/agentgit-remote/{remote}"
+        fetched = refs.remote_notes(remote)
         repo.fetch(remote, f"+{NOTES_REF}:{fetched}")
         repo.merge_notes(fetched)
 

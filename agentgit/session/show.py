@@ -49,7 +49,7 @@ def session_view(repo: Repository, number: int) -> SessionView:
     line = next((x for x in log(repo) if x.session == number), None)
     branch = next((b for n, b in open_sessions(repo) if n == number), None)
     archived = repo.rev_parse(refs.archive(number))
-    head = line.head if line else (repo.rev_parse(f"refs/heads/{branch}") if branch else archived)
+    head = line.head if line else (repo.rev_parse(refs.head(branch)) if branch else archived)
     if head is None:
         raise AgentgitError(f"no session {number:04d}")
     # The session's own commits: reachable from its head, not from main as it stood

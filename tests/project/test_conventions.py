@@ -44,3 +44,40 @@ def test_every_trailer_name_is_spelled_once() -> None:
         if literal.search(line)
     ]
     assert spelled == []
+
+
+def _strings(path: Path) -> list[tuple[int, str]]:
+    """The string constants of a module, f-string parts included, docstrings left out (a
+    docstring may draw a ref's shape for the reader; it names nothing git reads)."""
+    import ast
+
+    tree = ast.parse(path.read_text("utf-8"))
+    docstrings = {
+        id(node.body[0].value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
+        and node.body
+        and isinstance(node.body[0], ast.Expr)
+        and isinstance(node.body[0].value, ast.Constant)
+    }
+    return [
+        (node.lineno, node.value)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str)
+        and id(node) not in docstrings
+    ]
+
+
+def test_every_ref_name_is_spelled_once() -> None:
+    """A ref built by hand can drift from the one its reader looks for: only core/refs.py
+    spells `refs/` in a string; elsewhere a ref comes from its helpers."""
+    home = TOP / "agentgit" / "core" / "refs.py"
+    spelled = [
+        f"{path.relative_to(TOP)}:{n}: {text!r}"
+        for path in sorted((TOP / "agentgit").rglob("*.py"))
+        if path != home
+        for n, text in _strings(path)
+        if "refs/" in text
+    ]
+    assert spelled == []
