@@ -27,12 +27,12 @@ earlier pieces where they were).
 from __future__ import annotations
 
 import hashlib
-import heapq
 import json
 import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from operator import itemgetter, mul
 from pathlib import Path
 from typing import Protocol
 
@@ -98,7 +98,7 @@ class Lexical:
     def candidates(self, vec: Vector, limit: int) -> list[str]:
         """The pieces of the passages that best match the vector's heaviest words (BM25
         in the index, as novelty's candidates are found)."""
-        words = [t for t, _ in sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:ASKING]]
+        words = [t for t, _ in heaviest(vec)[:ASKING]]
         out: list[str] = []
         for _path, blob, _line, _score in self.pieces.index.nearest_passages(
             self.pieces.files, words, CANDIDATE_PASSAGES
@@ -118,9 +118,19 @@ def _vector(text: str) -> Vector:
     return {str(t): float(w) for t, w in json.loads(text)}
 
 
+def heaviest(vec: Mapping[str, float]) -> list[tuple[str, float]]:
+    """(word, weight), heaviest first, ties by word: the order of a key of (-weight,
+    word), got by two sorts that run in C (a stable sort by weight, reversed, keeps the
+    words' order among equals); a first survey sorts ten thousand vectors."""
+    return sorted(sorted(vec.items()), key=_WEIGHT, reverse=True)
+
+
+_WEIGHT = itemgetter(1)
+
+
 def signature(vec: Mapping[str, float], size: int = SIGNATURE) -> Vector:
     """A vector's ``size`` heaviest words (ties by word), at unit length again."""
-    top = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:size]
+    top = heaviest(vec)[:size]
     norm = math.sqrt(sum(w * w for _, w in top))
     return {t: round(w / norm, 4) for t, w in top} if norm else {}
 
@@ -157,10 +167,11 @@ class Layout:
 def telling(sigs: Iterable[Vector]) -> tuple[str, ...]:
     """A region's most telling words: the heaviest summed over its pieces' signatures."""
     total: dict[str, float] = {}
+    get = total.get
     for sig in sigs:
         for t, w in sig.items():
-            total[t] = total.get(t, 0.0) + w
-    return tuple(t for t, _ in sorted(total.items(), key=lambda kv: (-kv[1], kv[0]))[:WORDS])
+            total[t] = get(t, 0.0) + w
+    return tuple(t for t, _ in heaviest(total)[:WORDS])
 
 
 def layout(
@@ -257,7 +268,7 @@ class _Postings:
         score: dict[str, float] = {}
         get = score.get  # the inner loop runs millions of times on a first survey
         asked = 0
-        for t, w in sorted(sig.items(), key=lambda kv: (-kv[1], kv[0])):
+        for t, w in heaviest(sig):
             found = self.lists.get(t)
             if found is None or len(found) > crowded:
                 continue
@@ -266,14 +277,19 @@ class _Postings:
             asked += 1
             if asked == ASKING:
                 break
-        picked = heapq.nlargest(CANDIDATES, score, key=score.__getitem__)
+        # heapq.nlargest(CANDIDATES, score, key=score.__getitem__), as its documentation
+        # defines it, sorted in C: the heap's loop is Python's, over every scored piece.
+        picked = sorted(score, key=score.__getitem__, reverse=True)[:CANDIDATES]
         exact = [(_dot(sig, self.sigs[slug]), slug) for slug in picked]
         best = sorted(exact, key=lambda e: (-e[0], e[1]))[:limit]
         return [(round(s, 4), slug) for s, slug in best]
 
 
 def _dot(a: Vector, b: Vector) -> float:
-    return sum(a[t] * b[t] for t in a.keys() & b.keys())
+    # The shared words, each product and their sum in C, in the same order as a loop
+    # over them (an unchanged set iterates alike twice), so the same float.
+    common = a.keys() & b.keys()
+    return sum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
 def _place(layout: Layout, postings: _Nearest, slug: str, blob: str, sig: Vector) -> None:

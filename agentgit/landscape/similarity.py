@@ -56,10 +56,10 @@ class Terms:
 
 
 def counts(words: list[str]) -> Counts:
-    found = Counter(words)  # counted in C: this runs over every piece once
+    found = dict(Counter(words))  # counted in C: this runs over every piece once
     for word in STOPWORDS & found.keys():
-        del found[word]
-    return dict(found)
+        del found[word]  # a dict's, in C (a Counter's own __delitem__ is Python's)
+    return found
 
 
 def passage_terms(passages: Iterable[tuple[int, str]]) -> Terms:
@@ -98,7 +98,12 @@ class Weights:
         return found
 
     def vector(self, found: Counts) -> Vector:
-        vec = {t: (1 + math.log(c)) * self.idf(t) for t, c in found.items() if c > 0}
+        idf = self._idf
+        for term in found:
+            if term not in idf:  # seen first here: worked out once
+                self.idf(term)
+        log = math.log
+        vec = {t: (1 + log(c)) * idf[t] for t, c in found.items() if c > 0}
         norm = math.sqrt(sum(w * w for w in vec.values()))
         return {t: w / norm for t, w in vec.items()} if norm else {}
 
