@@ -56,7 +56,17 @@ GOALS: dict[str, tuple[str, float]] = {
     "novelty": ("seconds", 0.5),
     "hook": ("seconds", 0.3),
     "landscape": ("seconds", 5.0),
+    "first_keep": ("overhead", 1.0),
+    "warm_keep": ("overhead", 0.5),
+    "map": ("seconds", 10.0),
+    "page": ("seconds", 10.0),
+    "version": ("ratio", 1.0),
 }
+MAP_BYTES = 10_000_000  # issue 20: the map's page at 10,000 pieces, at most 10 MB
+# The commit whose `agentgit --version` issue 18 names as the yardstick.
+VERSION_BASELINE = "39ac77d"
+# What a command that does not need them must not import at its start.
+HEAVY = ("anthropic", "yaml", "frontmatter", "agentgit.landscape", "agentgit.map", "sqlite3")
 # The plain `git log` of main that issue 10 names as the yardstick for `agentgit log`.
 GIT_LOG = ["git", "log", "--first-parent", "--format=%H%x09%s%x09%(trailers)", "main"]
 SMALL = {"pieces": 10, "sessions": 8}
@@ -304,6 +314,188 @@ def bench_landscape(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]
         goal=False,
     )
     return [warm, none]
+
+
+def bench_map(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]]:
+    """`agentgit map` (issue 20: with its terrain, at most 10 s on a cold cache and at
+    most 10 MB) against the plain `git log` of main: with nothing under .git/agentgit
+    (a fresh clone whose CI cache missed), with the caches a CI run restores but no
+    terrain, and warm. The page of the last run is kept for `bench_page`."""
+    from agentgit.git import Repository
+
+    state = Repository.discover(repo).state_dir
+    page = repo.parent / f"{repo.name}-map.html"
+    ours_cmd = [agentgit, "map", "-o", str(page)]
+    baseline = "`git log --first-parent --format=%H%x09%s%x09%(trailers) main`"
+
+    def cold() -> float:
+        shutil.rmtree(state, ignore_errors=True)
+        return timed(lambda: run(ours_cmd, repo))
+
+    def no_terrain() -> float:
+        shutil.rmtree(state / "terrain", ignore_errors=True)
+        return timed(lambda: run(ours_cmd, repo))
+
+    a, b = paired(runs, cold, lambda: run(GIT_LOG, repo), warmup=False)
+    size = page.stat().st_size
+    first = figure(
+        "map",
+        f"`agentgit map`, cold cache (nothing under .git/agentgit), {size / 1e6:.1f} MB page",
+        a,
+        b,
+        baseline,
+        bytes=size,
+    )
+    first["met"] = bool(first["met"]) and size <= MAP_BYTES
+    first["goal"] += f", ≤ {MAP_BYTES / 1e6:g} MB"
+    a, b = paired(runs, no_terrain, lambda: run(GIT_LOG, repo), warmup=False)
+    restored = figure(
+        "map", "`agentgit map`, CI's caches restored, no terrain cache", a, b, baseline, goal=False
+    )
+    a, b = paired(runs, lambda: run(ours_cmd, repo), lambda: run(GIT_LOG, repo))
+    warm = figure("map", "`agentgit map`, warm", a, b, baseline, goal=False)
+    return [first, restored, warm]
+
+
+def bench_page(page: Path, runs: int) -> dict[str, Any]:
+    """The map's page loading in headless Chromium (issue 20: at most 10 s at 10,000
+    pieces and 5,000 sessions): from navigating to the load event, its script having
+    drawn (`data-status` "drawn"), through the DevTools pipe the map's tests use. The
+    yardstick is the same browser loading a page of one line, its own floor."""
+    sys.path.insert(0, str(HERE.parent / "tests"))
+    import browser  # tests/browser.py: Chromium over the DevTools protocol
+
+    floor = page.with_name("blank.html")
+    floor.write_text("<!doctype html><title>blank</title><p>blank</p>\n", "utf-8")
+    with tempfile.TemporaryDirectory(prefix="agentgit-bench-chromium-") as profile:
+        tools = browser.DevTools(Path(profile))
+        status: list[str] = []
+        try:
+
+            def load(target: Path) -> None:
+                tools.open(target)
+                status.append(str(tools.js("document.body.dataset.status")))
+
+            a, b = paired(runs, lambda: load(page), lambda: load(floor))
+        finally:
+            tools.close()
+    drawn = status.count("drawn")
+    result = figure(
+        "page",
+        f"the map's page loading in headless Chromium ({page.stat().st_size / 1e6:.1f} MB)",
+        a,
+        b,
+        "the same browser loading a one-line page",
+        drawn=drawn,
+    )
+    result["met"] = bool(result["met"]) and drawn == len(a) + 1  # and the warm-up's
+    return result
+
+
+def fresh_clone(source: Path, dest: Path) -> Path:
+    """A clone as a CI runner whose cache missed has one: main checked out, nothing
+    under .git/agentgit. Without its remote: the keep lands locally, as in the other
+    figures (a push would time the remote, the same at every size)."""
+    if dest.exists():
+        shutil.rmtree(dest)
+    run(["git", "clone", "--quiet", str(source), str(dest)], source.parent)
+    run(["git", "config", "core.hooksPath", "hooks"], dest)
+    run(["git", "remote", "remove", "origin"], dest)
+    return dest
+
+
+def git_keep(repo: Path, tag: str) -> None:
+    """Plain git's equivalent of a session that keeps one piece: a worktree of main, a
+    file written and committed there, merged into main with --no-ff (the checkout
+    brought forward), the worktree removed."""
+    path = repo / ".git" / "agentgit-bench" / f"keep-{tag}"
+    branch = f"bench-keep-{tag}"
+    run(["git", "worktree", "add", "--quiet", "-b", branch, str(path), "main"], repo)
+    (path / "corpus" / "pieces" / f"{branch}.md").write_text("One benchmark piece.\n", "utf-8")
+    run(["git", "add", "--", "corpus/pieces"], path)
+    run(["git", "commit", "--quiet", "--no-verify", "-m", f"Add {branch}"], path)
+    run(["git", "merge", "--quiet", "--no-ff", "--no-verify", "-m", f"Keep {branch}", branch], repo)
+    run(["git", "worktree", "remove", "--force", str(path)], repo)
+    run(["git", "branch", "--quiet", "-D", branch], repo)
+
+
+def bench_first_keep(place: Place, agentgit: str, runs: int) -> list[dict[str, Any]]:
+    """Issue 18: the first keep in a fresh clone (the shortest session that lands a
+    piece, `agentgit session` end to end) at 10 and at 10,000 pieces, each against plain
+    git's keep (`git_keep`) in a fresh clone of its own; the clones are not timed."""
+    figures = []
+    measured: dict[str, tuple[list[float], list[float]]] = {}
+    for size, source in (("10", place.small), ("10,000", place.big)):
+        clones = place.root / "clones"
+        ours: list[float] = []
+        theirs: list[float] = []
+        for i in range(runs):
+            mine = fresh_clone(source, clones / "agentgit")
+            plain = fresh_clone(source, clones / "git")
+            tag = f"{time.time_ns()}"
+
+            def a(mine: Path = mine, tag: str = tag) -> float:
+                return float(scripted_session(mine, agentgit, short_script(tag))["seconds"])
+
+            def b(plain: Path = plain, tag: str = tag) -> None:
+                git_keep(plain, tag)
+
+            if i % 2:  # alternating which goes first, as `paired` does
+                theirs.append(timed(b))
+                ours.append(timed(a))
+            else:
+                ours.append(timed(a))
+                theirs.append(timed(b))
+        shutil.rmtree(clones, ignore_errors=True)
+        measured[size] = ours, theirs
+        figures.append(
+            figure(
+                "first_keep",
+                f"the first keep in a fresh clone, {size} pieces",
+                ours,
+                theirs,
+                "plain git's keep in a fresh clone: worktree, commit, merge --no-ff, remove",
+                goal=False,
+            )
+        )
+    overhead = statistics.median(measured["10,000"][0]) - statistics.median(measured["10"][0])
+    git_overhead = statistics.median(measured["10,000"][1]) - statistics.median(measured["10"][1])
+    figures[-1].update(
+        overhead_s=overhead,
+        git_overhead_s=git_overhead,
+        goal=f"≤ {GOALS['first_keep'][1]:g} s more than at 10",
+        met=overhead <= GOALS["first_keep"][1],
+    )
+    return figures
+
+
+def bench_version(runs: int) -> dict[str, Any]:
+    """`agentgit --version` (issue 18: no slower than at 39ac77d) as `python -m agentgit`,
+    against the same at that commit (its tree from `git archive`, on PYTHONPATH): the
+    interpreter's start and the command line's imports. Both compiled first (warm-up)."""
+    root = HERE.parent
+    with tempfile.TemporaryDirectory(prefix="agentgit-bench-version-") as old:
+        archive = subprocess.run(
+            ["git", "-C", str(root), "archive", VERSION_BASELINE],
+            capture_output=True,
+            check=True,
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", old], input=archive, check=True)
+        import agentgit as package
+
+        mine = {**ENV, "PYTHONPATH": str(Path(package.__file__).parent.parent)}
+        theirs = {**ENV, "PYTHONPATH": old}
+        cmd = [sys.executable, "-m", "agentgit", "--version"]
+        a, b = paired(runs, lambda: run(cmd, root, mine), lambda: run(cmd, root, theirs))
+        git_s = [timed(lambda: run(["git", "--version"], root)) for _ in range(runs)]
+    return figure(
+        "version",
+        "`agentgit --version`",
+        a,
+        b,
+        f"`agentgit --version` at {VERSION_BASELINE}",
+        git_version_s=statistics.median(git_s),
+    )
 
 
 SEARCH_QUERIES = [
@@ -788,6 +980,7 @@ def _startup_runs(repo: Path, agentgit: str, runs: int) -> dict[str, list[float]
     return {
         "startup": [r["startup_s"] for r in rows],
         "landing": [r["landing_s"] for r in rows],
+        "warm_keep": [r["seconds"] for r in rows],
         "git": git_s,
     }
 
@@ -801,7 +994,11 @@ def bench_startup(place: Place, agentgit: str, runs: int) -> list[dict[str, Any]
         "10": _startup_runs(place.small, agentgit, runs),
         "10,000": _startup_runs(place.big, agentgit, runs),
     }
-    for key, what in (("startup", "start-up to the first model request"), ("landing", "landing")):
+    for key, what in (
+        ("startup", "start-up to the first model request"),
+        ("landing", "landing"),
+        ("warm_keep", "a keep in a used clone, end to end"),
+    ):
         small, big = measured["10"], measured["10,000"]
         for size, m in measured.items():
             figures.append(
@@ -875,6 +1072,7 @@ def import_check(repo: Path) -> dict[str, Any]:
     """`python -X importtime -m agentgit CMD`: which modules each command loads."""
     report: dict[str, Any] = {}
     for name, args in (
+        ("--version", ["--version"]),
         ("log", ["log", "-n", "1"]),
         ("show", ["show", "1"]),
         ("check --staged", ["check", "--staged"]),
@@ -889,6 +1087,9 @@ def import_check(repo: Path) -> dict[str, Any]:
         report[name] = {
             "modules": len(modules),
             "anthropic": any(m[0] == "anthropic" or m[0].startswith("anthropic.") for m in modules),
+            "heavy": sorted(
+                {h for h in HEAVY for m in modules if m[0] == h or m[0].startswith(f"{h}.")}
+            ),
             "import_ms": round(sum(m[1] for m in top) / 1000, 1),
             "heaviest": [(m[0], round(m[1] / 1000, 1)) for m in top[:6]],
         }
@@ -950,22 +1151,49 @@ def places(args: argparse.Namespace) -> list[Place]:
     return found
 
 
-def measure(place: Place, agentgit: str, runs: int, session_runs: int) -> list[dict[str, Any]]:
-    """Every figure at one place; the sessions last, since each one lands on main."""
-    print("  agentgit log…", flush=True)
-    figures = bench_log(place.big, agentgit, runs)
-    print("  agentgit landscape…", flush=True)
-    figures += bench_landscape(place.big, agentgit, runs)
-    print("  search, history, exploration commit, orientation…", flush=True)
-    figures += bench_tools(place.big, runs)
-    print("  novelty…", flush=True)
-    figures += bench_novelty(place.big, runs)
-    print("  pre-commit hook…", flush=True)
-    figures.append(bench_hook(place.big, agentgit, runs))
-    print("  start-up and landing at 10 and 10,000 pieces…", flush=True)
-    figures += bench_startup(place, agentgit, session_runs)
-    print("  40-turn session…", flush=True)
-    figures.append(bench_session(place.big, agentgit, session_runs))
+# The measures at one place, in the order they run: the sessions last, since each one
+# lands on main. (name, what is printed, the measure); `--only` picks some by name.
+STEPS: list[tuple[str, str, Callable[[Place, str, int, int], list[dict[str, Any]]]]] = [
+    ("log", "agentgit log", lambda p, a, r, s: bench_log(p.big, a, r)),
+    ("landscape", "agentgit landscape", lambda p, a, r, s: bench_landscape(p.big, a, r)),
+    (
+        "map",
+        "agentgit map, cold and warm, and its page in Chromium",
+        lambda p, a, r, s: [
+            *bench_map(p.big, a, max(s, 1)),
+            bench_page(p.big.parent / f"{p.big.name}-map.html", r),
+        ],
+    ),
+    (
+        "tools",
+        "search, history, exploration commit, orientation",
+        lambda p, a, r, s: bench_tools(p.big, r),
+    ),
+    ("novelty", "novelty", lambda p, a, r, s: bench_novelty(p.big, r)),
+    ("hook", "pre-commit hook", lambda p, a, r, s: [bench_hook(p.big, a, r)]),
+    (
+        "startup",
+        "start-up, landing and a whole keep at 10 and 10,000 pieces",
+        lambda p, a, r, s: bench_startup(p, a, s),
+    ),
+    (
+        "first_keep",
+        "the first keep in a fresh clone at 10 and 10,000 pieces",
+        lambda p, a, r, s: bench_first_keep(p, a, s),
+    ),
+    ("session", "40-turn session", lambda p, a, r, s: [bench_session(p.big, a, s)]),
+]
+
+
+def measure(
+    place: Place, agentgit: str, runs: int, session_runs: int, only: list[str] | None = None
+) -> list[dict[str, Any]]:
+    """Every figure at one place (or those of the steps named in ``only``)."""
+    figures: list[dict[str, Any]] = []
+    for name, what, step in STEPS:
+        if only is None or name in only:
+            print(f"  {what}…", flush=True)
+            figures += step(place, agentgit, runs, session_runs)
     return figures
 
 
@@ -994,6 +1222,12 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--pieces", type=int, default=10_000)
     parser.add_argument("--sessions", type=int, default=5_000)
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        choices=[name for name, _, _ in STEPS] + ["version"],
+        help="measure only these (the session breakdown and the imports always run)",
+    )
     args = parser.parse_args(argv)
     agentgit = str(Path(sys.executable).with_name("agentgit"))
     if not Path(agentgit).exists():
@@ -1021,13 +1255,18 @@ def main(argv: list[str] | None = None) -> int:
             f"{args.runs} runs, {args.session_runs} for the sessions",
             flush=True,
         )
-        figures = measure(place, agentgit, args.runs, args.session_runs)
+        figures = measure(place, agentgit, args.runs, args.session_runs, args.only)
         by_place[place.name] = figures
         results["places"][place.name] = {
             "fs": place.fs,
             "root": str(place.root),
             "figures": figures,
         }
+    if args.only is None or "version" in args.only:
+        print("  agentgit --version against its start at 39ac77d…", flush=True)
+        version = bench_version(args.runs * 3)
+        by_place.setdefault(chosen[0].name, []).append(version)
+        results["version"] = version
     print("  session breakdown (tmpfs), imports…", flush=True)
     first = chosen[0]
     breakdown = session_breakdown(first.big)
@@ -1056,10 +1295,15 @@ def main(argv: list[str] | None = None) -> int:
         print(
             f"- `agentgit {name}` imports {info['modules']} modules "
             f"({info['import_ms']:g} ms); anthropic: "
-            f"{'**imported**' if info['anthropic'] else 'not imported'}; heaviest: {heavy}"
+            f"{'**imported**' if info['anthropic'] else 'not imported'}; of "
+            f"{', '.join(HEAVY)}: {', '.join(info['heavy']) or 'none'}; heaviest: {heavy}"
         )
     if imports["log"]["anthropic"]:
         print("FAIL: `agentgit log` imports anthropic", file=sys.stderr)
+        return 1
+    if imports["--version"]["heavy"]:
+        heavy = ", ".join(imports["--version"]["heavy"])
+        print(f"FAIL: `agentgit --version` imports {heavy}", file=sys.stderr)
         return 1
     missed = [f for fs in by_place.values() for f in fs if f["met"] is False]
     return 2 if missed else 0
