@@ -24,12 +24,21 @@ from agentgit.core.errors import UsageError
     "was installed, where a runner can reach that).",
 )
 @click.option(
+    "--parallel",
+    type=int,
+    metavar="N",
+    help="With --ci github: N sessions per trigger, each on a runner of its own, "
+    "coordinated by the remote (1 to 256; default 1).",
+)
+@click.option(
     "--metric",
     is_flag=True,
     help="An experiment repository: a commented [metric] table, budgets for a night of "
     "runs and an experiment PROGRAM.md (docs/experiments.md).",
 )
-def init(path: Path, ci: str | None, install: str | None, metric: bool) -> None:
+def init(
+    path: Path, ci: str | None, install: str | None, parallel: int | None, metric: bool
+) -> None:
     """Create or adopt a corpus repository at PATH (default: here).
 
     Adds what is missing (corpus/PROGRAM.md, corpus/pieces, corpus/log, hooks/,
@@ -38,7 +47,7 @@ def init(path: Path, ci: str | None, install: str | None, metric: bool) -> None:
     """
     from agentgit.corpus.skeleton import init as do_init
 
-    report = do_init(path, ci=ci, install=install, metric=metric)
+    report = do_init(path, ci=ci, install=install, metric=metric, parallel=parallel)
     verb = "Created" if report.created else "Adopted"
     _echo(f"{verb} corpus repository {report.path}")
     if report.added:

@@ -95,7 +95,11 @@ class InitReport:
 
 
 def init(
-    path: Path, ci: str | None = None, install: str | None = None, metric: bool = False
+    path: Path,
+    ci: str | None = None,
+    install: str | None = None,
+    metric: bool = False,
+    parallel: int | None = None,
 ) -> InitReport:
     """Create or adopt a corpus repository. Never overwrites a file the user has.
 
@@ -103,7 +107,14 @@ def init(
     has none) and, where there is no corpus/PROGRAM.md yet, the experiment program.
 
     `ci="github"` also writes a GitHub Actions workflow (agentgit/ci.py) whose install
-    step passes `install` to pip (default: agentgit as this copy was installed)."""
+    step passes `install` to pip (default: agentgit as this copy was installed), and
+    whose matrix runs `parallel` sessions per trigger (default 1)."""
+    if parallel is not None:
+        from agentgit.corpus import workflow as ci_mod
+
+        if ci is None:
+            raise UsageError("--parallel goes with --ci github")
+        ci_mod.check_parallel(parallel)  # before anything is written
     if install is not None:
         from agentgit.corpus import workflow as ci_mod
 
@@ -171,7 +182,7 @@ def init(
         from agentgit.corpus import workflow as ci_mod
 
         how = ci_mod.Install(install) if install else ci_mod.default_install()
-        written = ci_mod.write_workflow(repo.top, install=how.spec)
+        written = ci_mod.write_workflow(repo.top, install=how.spec, parallel=parallel or 1)
         if written:
             added.append(written)
             report.install_note = how.note

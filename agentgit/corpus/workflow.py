@@ -1,4 +1,5 @@
-"""`agentgit init --ci github`: a GitHub Actions workflow that runs one session per trigger.
+"""`agentgit init --ci github`: a GitHub Actions workflow that runs one session per trigger
+(or, with `--parallel N`, N at once, each on a runner of its own).
 
 The workflow is plain text rendered here (no YAML library needed to write it). Every value
 that comes from an event (the dispatch inputs) reaches the shell through `env:`, never
@@ -64,9 +65,11 @@ permissions:
 
 jobs:
   session:
+    # An experiment repository's command (its [metric]) runs the agent's code here: give
+    # it a runner of its own, e.g. `runs-on: [self-hosted, gpu]` (docs/experiments.md).
     runs-on: ubuntu-latest
     timeout-minutes: {timeout}
-    steps:
+{strategy}    steps:
       - uses: actions/checkout@v4
         with:
           fetch-depth: 0
@@ -84,7 +87,7 @@ jobs:
             .git/agentgit/index
             .git/agentgit/questions
             .git/agentgit/log.jsonl
-          key: agentgit-caches-${{{{ github.run_id }}}}
+          key: agentgit-caches-${{{{ github.run_id }}}}{slot_suffix}
           restore-keys: agentgit-caches-
       # What to install is `agentgit init --ci github --install SPEC` (a pip argument).
       - name: Install agentgit
@@ -107,11 +110,10 @@ jobs:
           GITHUB_TOKEN: ${{{{ github.token }}}}
           TOPIC: ${{{{ inputs.topic }}}}
           REVIEW: ${{{{ inputs.review || 'pr' }}}}
-          RESUME: ${{{{ inputs.resume }}}}
+          RESUME: ${{{{ inputs.resume }}}}{slot_env}
         run: |
           if [ -n "$RESUME" ]; then
-            agentgit resume "$RESUME"
-          else
+{resume}          else
             agentgit session --review "$REVIEW" --topic "$TOPIC"
           fi
       # The map of every session so far (`agentgit map`: one HTML file), kept with the run
@@ -124,7 +126,7 @@ jobs:
         if: ${{{{ !cancelled() }}}}
         uses: actions/upload-artifact@v4
         with:
-          name: agentgit-map
+          name: agentgit-map{slot_suffix}
           path: ${{{{ runner.temp }}}}/agentgit-map.html
           if-no-files-found: ignore
       - name: Link the map
@@ -213,20 +215,70 @@ def default_install() -> Install:
         return Install(INDEX_SPEC, _local_note("a source tree that is not installed"))
 
 
+MAX_PARALLEL = 256  # the most jobs GitHub runs from one matrix
+
+# `--parallel N`: a matrix of N slots, each job on a runner of its own. The sessions need
+# nothing from each other: they claim their numbers and land through the remote, as
+# sessions on several machines do (DESIGN §5).
+_STRATEGY = """\
+    # {parallel} sessions per trigger, each on a runner of its own, coordinated by the
+    # remote: each claims its own number there, and main moves only by fast-forward.
+    strategy:
+      fail-fast: false
+      matrix:
+        slot: [{slots}]
+"""
+_RESUME_ONE = """\
+            agentgit resume "$RESUME"
+"""
+# A resume is one session: the first slot runs it, the others have nothing to do.
+_RESUME_SLOT = """\
+            if [ "$SLOT" = 1 ]; then
+              agentgit resume "$RESUME"
+            else
+              echo "slot $SLOT: a resume runs in slot 1 only"
+            fi
+"""
+
+
+def check_parallel(parallel: int) -> int:
+    if not 1 <= parallel <= MAX_PARALLEL:
+        raise UsageError(
+            f"--parallel: {parallel} is not a number of sessions from 1 to {MAX_PARALLEL} "
+            "(GitHub's most jobs in one matrix)"
+        )
+    return parallel
+
+
 def render_workflow(
-    *, cron: str = DEFAULT_CRON, timeout_minutes: int = 45, install: str = INDEX_SPEC
+    *,
+    cron: str = DEFAULT_CRON,
+    timeout_minutes: int = 45,
+    install: str = INDEX_SPEC,
+    parallel: int = 1,
 ) -> str:
+    """The workflow; `parallel` > 1 runs that many sessions per trigger, one a runner."""
+    many = check_parallel(parallel) > 1
     return _TEMPLATE.format(
         cron=cron,
         timeout=timeout_minutes,
         install=check_spec(install),
         name=AGENT_NAME,
         email=AGENT_EMAIL,
+        strategy=_STRATEGY.format(
+            parallel=parallel, slots=", ".join(str(i) for i in range(1, parallel + 1))
+        )
+        if many
+        else "",
+        # Each job saves its own cache and uploads its own map: one name each.
+        slot_suffix="-${{ matrix.slot }}" if many else "",
+        slot_env="\n          SLOT: ${{ matrix.slot }}" if many else "",
+        resume=_RESUME_SLOT if many else _RESUME_ONE,
     )
 
 
 def write_workflow(
-    top: Path, *, max_minutes: float = 30.0, install: str = INDEX_SPEC
+    top: Path, *, max_minutes: float = 30.0, install: str = INDEX_SPEC, parallel: int = 1
 ) -> str | None:
     """Write the workflow under `top`; the relative path written, or None when a workflow
     file is already there (never overwritten)."""
@@ -235,6 +287,8 @@ def write_workflow(
         return None
     target.parent.mkdir(parents=True, exist_ok=True)
     # The job outlives the session's own wall-clock budget by a margin for setup and push.
-    text = render_workflow(timeout_minutes=int(max_minutes) + 15, install=install)
+    text = render_workflow(
+        timeout_minutes=int(max_minutes) + 15, install=install, parallel=parallel
+    )
     target.write_text(text, "utf-8")
     return WORKFLOW_PATH

@@ -43,8 +43,8 @@ def triggers(workflow: dict[Any, Any]) -> dict[str, Any]:
     return found
 
 
-@pytest.mark.parametrize("kwargs", [{}, {"cron": "17 3 * * *"}])
-def test_the_workflow_runs_on_a_schedule_and_by_hand_only(kwargs: dict[str, str]) -> None:
+@pytest.mark.parametrize("kwargs", [{}, {"cron": "17 3 * * *"}, {"parallel": 4}])
+def test_the_workflow_runs_on_a_schedule_and_by_hand_only(kwargs: dict[str, Any]) -> None:
     text = render_workflow(**kwargs)
     workflow = yaml.safe_load(text)
     assert set(triggers(workflow)) == {"schedule", "workflow_dispatch"}
@@ -58,10 +58,11 @@ def test_the_workflow_runs_on_a_schedule_and_by_hand_only(kwargs: dict[str, str]
         assert "comment" not in inside and "pull_request" not in inside, inside
 
 
-def test_every_job_runs_on_the_same_events() -> None:
+@pytest.mark.parametrize("parallel", [1, 4])
+def test_every_job_runs_on_the_same_events(parallel: int) -> None:
     """A review or sync job, if the workflow has one, has no trigger of its own: the
     `on:` block is the workflow's only one, and no job is gated on an outsider's event."""
-    workflow = yaml.safe_load(render_workflow())
+    workflow = yaml.safe_load(render_workflow(parallel=parallel))
     for name, job in workflow["jobs"].items():
         condition = str(job.get("if", ""))
         for event in OUTSIDERS:
