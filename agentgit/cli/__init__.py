@@ -29,8 +29,18 @@ def main() -> None:
 
     stops.install()
     try:
+        _main()
+    finally:
+        if stops.stopping():  # the exit code is decided: no later signal may change it
+            stops.quiet()
+
+
+def _main() -> None:
+    try:
         cli.main(prog_name="agentgit", standalone_mode=False)
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click's word for a signal
+            _interrupted(exc.__cause__)
         _echo("agentgit: aborted", err=True)
         sys.exit(1)
     except click.exceptions.NoArgsIsHelpError as exc:
@@ -49,13 +59,17 @@ def main() -> None:
         _echo(f"agentgit: {exc.message}", err=True)
         sys.exit(exc.exit_code)
     except KeyboardInterrupt as exc:
-        why = getattr(exc, "message", "stopped by the user")
-        _echo(f"agentgit: interrupted: {why}", err=True)
-        sys.exit(EXIT_INTERRUPTED)
+        _interrupted(exc)
     except Exception as exc:  # the last line of defence: still one line
         _debug()
         _echo(f"agentgit: internal error: {type(exc).__name__}: {exc}", err=True)
         sys.exit(1)
+
+
+def _interrupted(exc: KeyboardInterrupt) -> None:
+    why = getattr(exc, "message", "stopped by the user")
+    _echo(f"agentgit: interrupted: {why}", err=True)
+    sys.exit(EXIT_INTERRUPTED)
 
 
 def _one_line(text: str) -> str:

@@ -17,15 +17,18 @@ from agentgit.core.outcome import Outcome
 
 
 def _recorded(repo: Any, number: int, strict: bool = True) -> dict[str, Any]:
-    """What session N's transcript recorded when it started ({} if it has none). Not
-    `strict` (abandon, which ends a session whatever its transcript holds): {} too if
-    it cannot be read."""
+    """What session N's transcript recorded when it started (killed before it had one:
+    what its claim recorded; {} if neither is there). Not `strict` (abandon, which ends
+    a session whatever its transcript holds): {} too if it cannot be read."""
+    from agentgit.lifecycle.claim import claimed_meta
     from agentgit.lifecycle.reopen import read_transcript
     from agentgit.session import transcript
+    from agentgit.session.workspace import session_branches
 
     path = transcript.transcript_path(repo.state_dir, number)
     if not path.exists():
-        return {}
+        branches = list(session_branches(repo, number))
+        return claimed_meta(repo, number, branches[0]) if branches else {}
     try:
         return dict(read_transcript(repo, number))
     except AgentgitError:

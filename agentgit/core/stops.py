@@ -33,14 +33,32 @@ class Stop(KeyboardInterrupt):
 
 
 _held: list[str] | None = None  # signals that came while held; None: not holding
+_stopping = False  # a Stop was raised: the run is ending, and one stop is enough
 
 
 def _handler(signum: int, frame: FrameType | None) -> None:
+    global _stopping
     name = signal.Signals(signum).name
     if _held is not None:
         _held.append(name)
         return
+    if _stopping:  # CI sends SIGINT, then SIGTERM: the second must not cut the first short
+        return
+    _stopping = True
     raise Stop(name)
+
+
+def stopping() -> bool:
+    """Whether a stopping signal has been raised in this process."""
+    return _stopping
+
+
+def quiet() -> None:
+    """Ignore the stopping signals from here to the exit: Python restores their default
+    action while it shuts down, and a late SIGTERM would then kill the process and
+    replace its exit code."""
+    for sig in SIGNALS:
+        signal.signal(sig, signal.SIG_IGN)
 
 
 def held_signals() -> list[str]:

@@ -12,14 +12,16 @@ from contextlib import suppress
 from typing import Any
 
 from agentgit.agent.state import AgentState
-from agentgit.core import faults, refs
+from agentgit.core import faults, refs, stops
 from agentgit.core.errors import AgentgitError, UsageError
 from agentgit.core.metric import check_editable
+from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.scrub import clean_line
 from agentgit.core.settings import Settings
 from agentgit.corpus import formats
 from agentgit.git import RefMoved, RefUpdate, Repository
+from agentgit.lifecycle.land import parked
 from agentgit.session import coordinator, transcript
 from agentgit.session.workspace import (
     TITLE_CHARS,
@@ -138,14 +140,23 @@ def start(
             if remote_main and repo.is_ancestor(base, remote_main):
                 base = remote_main
         number = claim(repo, slug, base, remote, seed)
-    faults.point("claimed")
     meta = _meta(number, slug, base, seed)
     session = Session(repo, meta, worktree_path(repo, number))
-    # The transcript exists before the worktree does, so a session killed from here on
-    # can always be resumed or abandoned by id.
-    transcript.save(transcript_path(repo, number), meta, AgentState(messages=[]))
-    ready_worktree(repo, session)
-    faults.point("started")
+    path = transcript_path(repo, number)
+    try:
+        faults.point("claimed")
+        # The transcript exists before the worktree does, so a session killed from here
+        # on can always be resumed or abandoned by id.
+        transcript.save(path, meta, AgentState(messages=[]))
+        ready_worktree(repo, session)
+        faults.point("started")
+    except KeyboardInterrupt as exc:
+        # A signal before the first turn: the claim is on the remote already, so park
+        # it with its transcript there too, or no other clone could resume or end it.
+        with stops.held(drop=True):
+            meta["status"] = Outcome.INTERRUPTED
+            transcript.save(path, meta, AgentState(messages=[]))
+            raise parked(repo, session, settings, exc) from None
     return session
 
 

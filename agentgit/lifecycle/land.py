@@ -102,9 +102,12 @@ def park(repo: Repository, session: Session, settings: Settings) -> str:
         return ""
     faults.point("parking")
     try:
-        coordinator.park(
-            repo, remote, session.branch, repo.head(session.worktree), transcript.note_text(path)
+        # Stopped before its worktree was made, the session is where its branch is.
+        head = repo.worktree_head(session.worktree) or repo.rev_parse(
+            f"refs/heads/{session.branch}"
         )
+        assert head is not None, session.branch  # claimed, so the branch exists
+        coordinator.park(repo, remote, session.branch, head, transcript.note_text(path))
     except AgentgitError as exc:
         return f" here (it could not be left on {remote}: {exc.message})"
     return f" here or in any clone of {remote}"

@@ -261,3 +261,21 @@ def test_needs_review_moves_the_archive_on_from_the_judged_head_not_over_another
     with pytest.raises(RefMoved):
         needs_review(repo, session, result, Settings(model="scripted"), "a conflict", [])
     assert sha(corpus_repo, "refs/agentgit/sessions/0001") == elsewhere
+
+
+def test_resume_of_a_session_killed_before_its_transcript_uses_what_was_claimed(
+    corpus_repo: Path, tmp_path: Path
+) -> None:
+    """Killed between the claim and the first transcript, only the claim's reflog holds
+    the settings: a bare `resume` still runs the scripted model (no API key asked for)
+    and keeps the budget asked for, not the defaults."""
+    model = f"scripted:{kill_keep_script(tmp_path / 'keep.jsonl')}"
+    killed_session(corpus_repo, model, "claimed", "--max-turns", "500", "--max-cost", "7")
+    assert not (corpus_repo / ".git/agentgit/transcripts/0001.json").exists()
+    done = agentgit(corpus_repo, "resume", "1", env={"ANTHROPIC_API_KEY": ""})
+    assert done.returncode == 0, done.stderr
+    assert_complete_keep(corpus_repo)
+    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    data = json.loads(git(corpus_repo, "notes", "--ref", "refs/notes/agentgit", "show", head))
+    assert data["budget"]["max_turns"] == 500 and data["budget"]["max_cost"] == 7
+    assert "Budget: 500 turns" in data["messages"][0]["content"][0]["text"]

@@ -217,3 +217,68 @@ def test_a_signal_while_landing_parks_the_judged_session(
     assert len(fake_api.requests) == sent  # judged already: nothing asked again
     assert steps(remote) == ["write_draft"]
     assert "corpus/pieces/tides.md" in git(remote, "ls-tree", "-r", "--name-only", "main")
+
+
+@pytest.mark.parametrize(
+    ("point", "sig", "then"),
+    [
+        ("claimed", signal.SIGTERM, "resume"),
+        ("claimed", signal.SIGINT, "abandon"),
+        ("started", signal.SIGINT, "resume"),
+        ("started", signal.SIGTERM, "abandon"),
+    ],
+)
+def test_a_signal_just_after_the_claim_parks_the_session_for_any_clone(
+    corpus_repo: Path,
+    fake_api: FakeAPI,
+    tmp_path: Path,
+    point: str,
+    sig: signal.Signals,
+    then: str,
+) -> None:
+    """Stopped between the id claim and the first turn, the remote holds the branch and
+    its (empty) transcript, so another clone can resume or abandon it."""
+    remote = attached_remote(tmp_path, corpus_repo)
+    proc = spawn(corpus_repo, {"AGENTGIT_TEST_PAUSE_AT": point})
+    seen = wait_for_pause(proc, point)
+    proc.send_signal(sig)
+    code, stderr = finish(proc, seen)
+    assert code == 3, stderr
+    assert error_line(stderr).endswith(
+        "; `agentgit resume 1` continues it here or in any clone of origin"
+    )
+    assert assert_parked(corpus_repo, remote)["messages"] == []
+    assert fake_api.requests == []
+    if then == "resume":
+        resume_elsewhere(remote, tmp_path, fake_api, draft(1), keep(2))
+        assert steps(remote) == ["write_draft"]
+        return
+    runner = clone(remote, tmp_path / "runner")
+    done = cli(runner, "abandon", "1", "--reason", "stopped early")
+    assert done.returncode == 0, done.stderr
+    assert "Session 0001 abandoned" in done.stdout
+    assert not git(remote, "for-each-ref", "refs/heads/session")
+
+
+@pytest.mark.parametrize("point", ["claimed", "mid-turn"])
+def test_a_second_signal_soon_after_the_first_still_exits_3(
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path, point: str
+) -> None:
+    """CI cancels with SIGINT and then SIGTERM; the second may come while the first is
+    still being handled, before any clean-up has begun."""
+    remote = attached_remote(tmp_path, corpus_repo)
+    if point == "mid-turn":
+        fake_api.push(draft(1), {**note(2), "delay": WAIT})
+        proc = spawn(corpus_repo)
+        wait_for_request(proc, fake_api, 2)
+        seen: list[str] = []
+    else:
+        proc = spawn(corpus_repo, {"AGENTGIT_TEST_PAUSE_AT": point})
+        seen = wait_for_pause(proc, point)
+    proc.send_signal(signal.SIGINT)
+    time.sleep(0.015)
+    proc.send_signal(signal.SIGTERM)
+    code, stderr = finish(proc, seen)
+    assert code == 3, stderr
+    assert error_line(stderr).endswith("continues it here or in any clone of origin")
+    assert_parked(corpus_repo, remote)
