@@ -16,12 +16,14 @@ from datetime import date, datetime
 from typing import Any
 
 from agentgit.core.errors import CorpusError
+from agentgit.core.outcome import Outcome
 from agentgit.corpus import fields
 from agentgit.corpus.fields import FrontmatterError
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOG_NAME_RE = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]{0,63})\.md$")
-OUTCOMES = ("crystallized", "abandoned", "needs-review", "interrupted")
+# What a log entry may record (in-review and skipped are never written as an entry).
+OUTCOMES = (Outcome.CRYSTALLIZED, Outcome.ABANDONED, Outcome.NEEDS_REVIEW, Outcome.INTERRUPTED)
 PIECE_KEYS = ("title", "summary", "tags", "created", "updated", "sessions")
 LOG_KEYS = (
     "session", "title", "started", "ended", "outcome", "pieces", "reason",

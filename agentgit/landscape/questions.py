@@ -26,6 +26,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from agentgit.core.errors import CorpusError
+from agentgit.core.outcome import Outcome
 from agentgit.corpus import formats, loading
 from agentgit.corpus.formats import LOG_NAME_RE, LogEntry
 from agentgit.corpus.search import query_terms, tokens
@@ -256,7 +257,7 @@ class EntryCache:
         for path, sha in logs.items():
             records, kept = known[sha]
             if records or kept:
-                outcome = "crystallized" if kept else None
+                outcome = Outcome.CRYSTALLIZED if kept else None
                 entry = LogEntry(_session_of(path), "", "", outcome=outcome, pieces=kept)
                 entry.questions = records
                 out.append(entry)
@@ -306,13 +307,13 @@ def _summary(data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
         entry = formats.parse_log_entry(data.decode("utf-8"), "log entry")
     except (CorpusError, UnicodeDecodeError):
         return [], []
-    return entry.questions, entry.pieces if entry.outcome == "crystallized" else []
+    return entry.questions, entry.pieces if entry.outcome == Outcome.CRYSTALLIZED else []
 
 
 def _kept(entries: Iterable[LogEntry], on_main: set[str]) -> dict[str, int]:
     kept: dict[str, int] = {}
     for entry in entries:
-        if entry.outcome == "crystallized":
+        if entry.outcome == Outcome.CRYSTALLIZED:
             for slug in entry.pieces:
                 if slug in on_main:
                     kept[slug] = max(kept.get(slug, 0), entry.session)

@@ -76,7 +76,7 @@ def parked(
     what, then = (
         (f"judged {judged} but did not finish landing", "lands it")
         if judged
-        else ("interrupted", "continues it")
+        else (Outcome.INTERRUPTED, "continues it")
     )
     return Interrupted(
         f"session {session.id} {what}: {stop_reason(exc)}; "

@@ -17,6 +17,7 @@ import yaml
 
 from agentgit.core import figures, refs
 from agentgit.core.errors import CorpusError
+from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import DEAD_AFTER, Settings
 from agentgit.corpus import formats, history
@@ -119,7 +120,7 @@ def gather(
     waiting = set(_review_numbers(repo))
     for number, branch in history.open_sessions(repo):
         if number in marks:
-            if marks[number].outcome == "needs-review":
+            if marks[number].outcome == Outcome.NEEDS_REVIEW:
                 marks[number].branch = branch
             continue
         entry = _log_entries(repo, refs.head(branch), number, OPEN_KEYS).get(number)
@@ -237,7 +238,7 @@ def _open_mark(number: int, branch: str, waiting: bool, entry: _Entry | None) ->
     killed after it judged has not landed)."""
     mark = SessionMark(
         session=number,
-        outcome="in-review" if waiting else "open",
+        outcome=Outcome.IN_REVIEW if waiting else "open",
         title=(refs.parse_branch(branch) or (number, branch))[1].replace("-", " "),  # its slug
         date="",
         branch=branch,

@@ -9,6 +9,7 @@ from typing import Any
 
 from agentgit.core import refs
 from agentgit.core.errors import AgentgitError, CorpusError
+from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.trailers import PREFIX, Trailer
 from agentgit.corpus import formats
@@ -65,7 +66,7 @@ def session_view(repo: Repository, number: int) -> SessionView:
     if names:
         log_entry = repo.read_blob(head, names[0])
     view = SessionView(number, line, branch, head, log_entry, explorations, repo.read_note(head))
-    if line and line.outcome == "crystallized":
+    if line and line.outcome == Outcome.CRYSTALLIZED:
         view.kept = _kept(repo, head, line.pieces, log_entry, names[0] if names else "")
     return view
 

@@ -46,13 +46,15 @@ def test_every_trailer_name_is_spelled_once() -> None:
     assert spelled == []
 
 
-def _strings(path: Path) -> list[tuple[int, str]]:
+def _strings(path: Path, keys: bool = True) -> list[tuple[int, str]]:
     """The string constants of a module, f-string parts included, docstrings left out (a
-    docstring may draw a ref's shape for the reader; it names nothing git reads)."""
+    docstring may draw a ref's shape for the reader; it names nothing git reads). With
+    `keys=False`, a mapping's keys and subscripts are left out too: field names, which
+    may happen to read like a value (a cache's "skipped")."""
     import ast
 
     tree = ast.parse(path.read_text("utf-8"))
-    docstrings = {
+    skip = {
         id(node.body[0].value)
         for node in ast.walk(tree)
         if isinstance(node, ast.Module | ast.ClassDef | ast.FunctionDef | ast.AsyncFunctionDef)
@@ -60,12 +62,16 @@ def _strings(path: Path) -> list[tuple[int, str]]:
         and isinstance(node.body[0], ast.Expr)
         and isinstance(node.body[0].value, ast.Constant)
     }
+    if not keys:
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Dict):
+                skip |= {id(k) for k in node.keys if k is not None}
+            elif isinstance(node, ast.Subscript):
+                skip.add(id(node.slice))
     return [
         (node.lineno, node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant)
-        and isinstance(node.value, str)
-        and id(node) not in docstrings
+        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
     ]
 
 
@@ -79,5 +85,23 @@ def test_every_ref_name_is_spelled_once() -> None:
         if path != home
         for n, text in _strings(path)
         if "refs/" in text
+    ]
+    assert spelled == []
+
+
+def test_every_outcome_is_an_outcome_member() -> None:
+    """An outcome spelled as a bare string can drift from the enum its readers compare
+    with: only core/outcome.py spells one (a mapping's key that reads like one is a field
+    name, not an outcome)."""
+    from agentgit.core.outcome import Outcome
+
+    home = TOP / "agentgit" / "core" / "outcome.py"
+    values = {o.value for o in Outcome}
+    spelled = [
+        f"{path.relative_to(TOP)}:{n}: {text!r}"
+        for path in sorted((TOP / "agentgit").rglob("*.py"))
+        if path != home
+        for n, text in _strings(path, keys=False)
+        if text in values
     ]
     assert spelled == []
