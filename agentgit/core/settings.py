@@ -23,6 +23,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     "thinking": ("adaptive", "between_tools"),
     "thinking_display": ("summarized", "omitted"),
     "effort": ("low", "medium", "high", "xhigh", "max"),
+    # What the terrain's regions measure (DESIGN §8): shared words, or embeddings (the
+    # optional extra agentgit[embeddings]).
+    "terrain_measure": ("lexical", "embeddings"),
 }
 
 
@@ -63,6 +66,7 @@ class Settings:
     reasoning_chars: int = 4_000
     search_limit: int = 8
     dead_after: int = DEAD_AFTER
+    terrain_measure: str = "lexical"
     merge_retries: int = 10
     # Model access (the Anthropic provider reads these).
     max_retries: int = 4

@@ -13,7 +13,9 @@ over the search index's words, with main's document frequencies, here of the who
 text, each piece reduced to its SIGNATURE heaviest words (the ones that tell it from the
 rest; a signature keeps the comparison of 10,000 pieces to a few seconds). It is lexical:
 two pieces on one subject in different words are far apart. Anything that gives each
-piece a unit vector can stand in for it (`Measure`: an embedding's dimensions as keys).
+piece a unit vector can stand in for it (`Measure`: an embedding's dimensions as keys,
+with thresholds of its own; agentgit.landscape.embedded is one). Regions are named by
+words whatever the measure: the lexical signatures.
 
 What was placed is kept under ``.git/agentgit/terrain/``, keyed by slug and blob id,
 with each region's words; each blob's signature is kept in the index file (its derived
@@ -57,21 +59,38 @@ NEAR = 0.03  # a founder this alike to some piece is placed beside it; below, al
 VERSION = 1
 
 
+class Nearest(Protocol):
+    """The placed pieces nearest a new one, (similarity, slug) best first; ``add`` places
+    one more among them."""
+
+    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]: ...
+    def add(self, slug: str, sig: Vector) -> None: ...
+
+
 class Measure(Protocol):
     """What regions are made of: a unit vector for each piece (by blob id), compared
     by their dot product, and a quick way to the pieces likely nearest a vector (the
-    blobs, best first). ``name`` keys what is cached: another measure, other regions."""
+    blobs, best first). ``name`` keys what is cached: another measure, other regions.
+    ``join`` and ``near`` are its thresholds (JOIN and NEAR for the lexical one): its
+    similarities have a scale of their own. ``among`` finds the nearest in memory when
+    many pieces are placed at once; ``words`` gives what names a region."""
 
     name: str
+    join: float
+    near: float
 
     def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]: ...
     def candidates(self, vec: Vector, limit: int) -> list[str]: ...
+    def among(self, vecs: Mapping[str, Vector]) -> Nearest: ...
+    def words(self, blobs: Iterable[str]) -> dict[str, Vector]: ...
 
 
 class Lexical:
     """The measure novelty uses: tf-idf over main's pieces, whole texts."""
 
     name = f"lexical-{SIGNATURE}"
+    join = JOIN
+    near = NEAR
 
     def __init__(self, pieces: Pieces) -> None:
         self.pieces = pieces
@@ -94,6 +113,12 @@ class Lexical:
             )
             found.update(made)
         return found
+
+    def among(self, vecs: Mapping[str, Vector]) -> Nearest:
+        return _Postings(vecs)
+
+    def words(self, blobs: Iterable[str]) -> dict[str, Vector]:
+        return self.vectors(blobs)
 
     def candidates(self, vec: Vector, limit: int) -> list[str]:
         """The pieces of the passages that best match the vector's heaviest words (BM25
@@ -191,21 +216,21 @@ def layout(
     placed = Layout(kept, dict(before.founders), before.next_region, before.alone)
     if new:
         fresh = measure.vectors(files[s] for s in new)
-        near: _Nearest
+        near: Nearest
         if len(new) > FEW:
             had = measure.vectors(p.blob for p in kept.values())
-            near = _Postings({s: had[p.blob] for s, p in sorted(kept.items())})
+            near = measure.among({s: had[p.blob] for s, p in sorted(kept.items())})
         else:
             near = _Asking(measure, files, placed)
         for slug in new:
-            _place(placed, near, slug, files[slug], fresh[files[slug]])
+            _place(placed, near, slug, files[slug], fresh[files[slug]], measure)
     live = {p.region for p in placed.pieces.values()}
     placed.founders = {r: s for r, s in placed.founders.items() if r in live}
     for region, slugs in placed.members().items():
         digest = hashlib.sha1(" ".join(f"{s}:{files[s]}" for s in slugs).encode()).hexdigest()
         named = before.named.get(region)
         if named is None or named[0] != digest:
-            vecs = measure.vectors(files[s] for s in slugs)
+            vecs = measure.words(files[s] for s in slugs)
             named = (digest, telling(vecs[files[s]] for s in slugs))
         placed.named[region] = named
         placed.words[region] = named[1]
@@ -213,11 +238,6 @@ def layout(
     if cache is not None and changed:
         _save(cache, measure.name, placed)
     return placed
-
-
-class _Nearest(Protocol):
-    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]: ...
-    def add(self, slug: str, sig: Vector) -> None: ...
 
 
 class _Asking:
@@ -292,9 +312,11 @@ def _dot(a: Vector, b: Vector) -> float:
     return sum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 
-def _place(layout: Layout, postings: _Nearest, slug: str, blob: str, sig: Vector) -> None:
+def _place(
+    layout: Layout, postings: Nearest, slug: str, blob: str, sig: Vector, measure: Measure
+) -> None:
     near = postings.nearest(sig, NEIGHBOURS)
-    voters = [(s, n) for s, n in near if s >= JOIN]
+    voters = [(s, n) for s, n in near if s >= measure.join]
     if voters:
         votes: dict[int, float] = {}
         for s, n in voters:
@@ -305,14 +327,14 @@ def _place(layout: Layout, postings: _Nearest, slug: str, blob: str, sig: Vector
         total = sum(s for s, _ in mine)
         cx = sum(s * layout.pieces[n].x for s, n in mine) / total
         cy = sum(s * layout.pieces[n].y for s, n in mine) / total
-        x, y = _beside(cx, cy, slug, 0.01 + 0.03 * (1 - mine[0][0]))
+        x, y = _beside(cx, cy, slug, 0.01 + 0.03 * (1 - min(1.0, mine[0][0])))
     else:
         region = layout.next_region
         layout.next_region += 1
         layout.founders[region] = slug
-        if near and near[0][0] >= NEAR:  # something is close: a new region beside it
+        if near and near[0][0] >= measure.near:  # something is close: a region beside it
             other = layout.pieces[near[0][1]]
-            x, y = _beside(other.x, other.y, slug, 0.08 + 0.1 * (1 - near[0][0]))
+            x, y = _beside(other.x, other.y, slug, 0.08 + 0.1 * (1 - max(0.0, near[0][0])))
         else:  # nothing is: the next slot of a spiral that fills the map outward
             k = layout.alone
             layout.alone += 1

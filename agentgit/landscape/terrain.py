@@ -42,8 +42,8 @@ from agentgit.corpus.formats import LOG_NAME_RE
 from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.corpus.search import searchable
 from agentgit.git import Repository
+from agentgit.landscape import embedded, regions
 from agentgit.landscape import ground as ground_of
-from agentgit.landscape import regions
 from agentgit.landscape.ground import Ground
 from agentgit.landscape.similarity import Pieces
 
@@ -258,8 +258,12 @@ def survey(
         if line.outcome == Outcome.CRYSTALLIZED:
             for slug in line.pieces:
                 arrival.setdefault(slug, line.session)
-    measure = regions.Lexical(pieces)
     try:
+        measure: regions.Measure = (
+            embedded.Embedded(pieces)
+            if settings.terrain_measure == "embeddings"
+            else regions.Lexical(pieces)
+        )
         placed = regions.layout(slugs, arrival, measure, regions.cache_path(repo.state_dir))
     finally:
         index.close()

@@ -62,3 +62,14 @@ def test_commands_that_do_not_talk_to_a_model_do_not_import_the_sdk(tmp_path: Pa
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     ).stdout.strip()
     assert out == "False"
+
+
+def test_the_embeddings_extra_is_optional() -> None:
+    """The default install stays without a model: wordllama only in the extra."""
+    import tomllib
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text("utf-8"))["project"]
+    assert not any("wordllama" in d for d in project["dependencies"])
+    assert [d.split(">")[0] for d in project["optional-dependencies"]["embeddings"]] == [
+        "wordllama"
+    ]

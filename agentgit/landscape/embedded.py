@@ -1,0 +1,166 @@
+"""The terrain's other measure (DESIGN §8): word embeddings, from the optional extra
+`pip install 'agentgit[embeddings]'`, chosen with ``terrain_measure = "embeddings"``.
+
+wordllama's static token embeddings: its 16 MB model ships inside its wheel, and it is
+loaded from the package's own folder with downloads disabled, so it never reaches the
+network. Without the extra nothing of it is imported, and the default stays lexical.
+A piece's vector is the mean of its tokens' embeddings, at unit length (two pieces on
+one subject in different words come out near, where tf-idf keeps them apart); regions
+are still named by their words (the lexical signatures). Vectors are kept in the index
+file by blob id, like the lexical signatures, so a survey after a keep embeds only the
+new pieces, and with nothing new the model is not even loaded.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+from collections.abc import Iterable, Mapping
+from pathlib import Path
+from typing import Any
+
+from agentgit.core.errors import UsageError
+from agentgit.landscape.regions import CANDIDATES, Lexical, Nearest
+from agentgit.landscape.similarity import Pieces, Vector
+
+MODEL, DIM = "l2_supercat", 256
+# Pieces of one kind of ground are 0.6-0.9 alike in this measure and pieces of unrelated
+# ground -0.1-0.2 (tests/grounds.py's three), where tf-idf spans 0-0.5: its own scale.
+JOIN = 0.4
+NEAR = 0.2
+VERSION = 1
+EXTRA = "pip install 'agentgit[embeddings]'"
+
+
+def available() -> bool:
+    return importlib.util.find_spec("wordllama") is not None
+
+
+class Embedded:
+    """Regions by embedding: each piece the unit mean of its tokens' vectors."""
+
+    name = f"wordllama-{MODEL}-{DIM}"
+    join = JOIN
+    near = NEAR
+
+    def __init__(self, pieces: Pieces) -> None:
+        if not available():
+            raise UsageError(f'terrain_measure = "embeddings" needs the extra: {EXTRA}')
+        self.pieces = pieces
+        self.lexical = Lexical(pieces)
+        self._model: Any = None
+        self._all: tuple[list[str], Any] | None = None  # main's blobs and their matrix
+        self._indexed = False
+
+    def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]:
+        wanted = sorted(set(blobs))
+        index = self.pieces.index
+        kind = f"terrain-{self.name}/{VERSION}"
+        found = {b: _vector(json.loads(v)) for b, v in index.derived(kind, wanted).items()}
+        missing = [b for b in wanted if b not in found]
+        if missing:
+            made = self._embed(missing)
+            index.store_derived(kind, {b: json.dumps(v) for b, v in made.items()})
+            found.update({b: _vector(v) for b, v in made.items()})
+        return found
+
+    def candidates(self, vec: Vector, limit: int) -> list[str]:
+        """Main's pieces nearest the vector, every one compared (a matrix product: a few
+        milliseconds at 10,000 pieces once their vectors are read)."""
+        if self._all is None:
+            blobs = sorted(set(self.pieces.files.values()))
+            vecs = self.vectors(blobs)
+            self._all = (blobs, _matrix([vecs[b] for b in blobs]))
+        blobs, matrix = self._all
+        if not blobs:
+            return []
+        scores = (matrix @ _array(vec)).round(4)
+        order = sorted(range(len(blobs)), key=lambda i: (-scores[i], blobs[i]))
+        return [blobs[i] for i in order[:limit]]
+
+    def among(self, vecs: Mapping[str, Vector]) -> Nearest:
+        return _Dense(vecs)
+
+    def words(self, blobs: Iterable[str]) -> dict[str, Vector]:
+        return self.lexical.vectors(blobs)
+
+    def _embed(self, blobs: list[str]) -> dict[str, list[float]]:
+        if not self._indexed:  # the text is the index's passages: main's, up to date
+            self.pieces.index.update(self.pieces.files)
+            self._indexed = True
+        passages = self.pieces.index.passages_of(blobs)
+        texts = {b: "\n".join(t for _, t in passages.get(b, [])).strip() for b in blobs}
+        said = [b for b in blobs if texts[b]]
+        out: dict[str, list[float]] = {b: [] for b in blobs}  # no text: no direction
+        if said:
+            rows = self._load().embed([texts[b] for b in said], norm=True)
+            for blob, row in zip(said, rows, strict=True):
+                values = [round(float(v), 4) for v in row]
+                out[blob] = values if all(v == v for v in values) else []  # NaN: none
+        return out
+
+    def _load(self) -> Any:
+        if self._model is None:
+            import wordllama
+
+            self._model = wordllama.WordLlama.load(
+                config=MODEL,
+                cache_dir=Path(wordllama.__file__).parent,
+                dim=DIM,
+                disable_download=True,
+            )
+        return self._model
+
+
+_KEYS = tuple(str(i) for i in range(DIM))
+
+
+def _vector(values: list[float]) -> Vector:
+    return {k: v for k, v in zip(_KEYS, values, strict=False) if v}
+
+
+def _array(vec: Vector) -> Any:
+    import numpy
+
+    return numpy.array([vec.get(k, 0.0) for k in _KEYS], dtype=numpy.float64)
+
+
+def _matrix(vecs: list[Vector]) -> Any:
+    import numpy
+
+    if not vecs:
+        return numpy.zeros((0, DIM))
+    return numpy.stack([_array(v) for v in vecs])
+
+
+class _Dense:
+    """The placed pieces' vectors as rows of a matrix that grows: the nearest to a new
+    piece by one matrix product, for a first survey of many pieces."""
+
+    def __init__(self, vecs: Mapping[str, Vector]) -> None:
+        import numpy
+
+        self._np = numpy
+        self.slugs: list[str] = []
+        self.rows = numpy.zeros((max(16, len(vecs) * 2), DIM))
+        for slug in sorted(vecs):
+            self.add(slug, vecs[slug])
+
+    def add(self, slug: str, sig: Vector) -> None:
+        if len(self.slugs) == len(self.rows):
+            self.rows = self._np.concatenate([self.rows, self._np.zeros_like(self.rows)])
+        self.rows[len(self.slugs)] = _array(sig)
+        self.slugs.append(slug)
+
+    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
+        count = len(self.slugs)
+        if not count:
+            return []
+        scores = (self.rows[:count] @ _array(sig)).round(4)
+        picked = self._np.argpartition(-scores, min(CANDIDATES, count) - 1)[:CANDIDATES]
+        best = sorted(((float(scores[i]), self.slugs[i]) for i in picked), key=_first)
+        return best[:limit]
+
+
+def _first(entry: tuple[float, str]) -> tuple[float, str]:
+    return (-entry[0], entry[1])

@@ -1,0 +1,139 @@
+"""The terrain by embeddings (the optional extra agentgit[embeddings], DESIGN §8): the same
+regions, verdicts and stability as the lexical measure on ground that is known, region
+names still words, nothing fetched from the network, and without the extra a one-line
+error that says how to install it. The extra is optional, so these tests need it
+installed (`pip install -e '.[test,embeddings]'`); the lexical terrain is tested without."""
+
+from __future__ import annotations
+
+import math
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import agentgit
+from grounds import GROUNDS, piece_text, three_grounds, walked
+from helpers import commit_files
+
+from agentgit.core.settings import Settings
+from agentgit.git import Repository
+from agentgit.landscape import terrain
+from agentgit.landscape.terrain import Terrain
+
+EMBEDDED = Settings(terrain_measure="embeddings")
+LEXICAL = Settings()
+
+
+def survey(path: Path, settings: Settings = EMBEDDED) -> Terrain:
+    return terrain.survey(Repository.discover(path), settings)
+
+
+def regions_of(found: Terrain) -> dict[str, int]:
+    return {p.slug: p.region for p in found.pieces}
+
+
+@pytest.fixture(autouse=True)
+def _extra() -> None:
+    pytest.importorskip("wordllama", reason="the embeddings extra is not installed")
+
+
+def test_three_grounds_fall_in_three_regions_named_by_words(corpus_repo: Path) -> None:
+    three_grounds(corpus_repo)
+    found = survey(corpus_repo)
+    by_kind = {kind: {regions_of(found)[f"{kind}-{n}"] for n in (1, 2, 3)} for kind in GROUNDS}
+    assert all(len(ids) == 1 for ids in by_kind.values()), by_kind
+    assert len(found.regions) == 3
+    for region in found.regions:
+        kind = region.pieces[0].rsplit("-", 1)[0]
+        text = " ".join([kind, *GROUNDS[kind]]).lower()
+        assert region.words and all(word in text for word in region.words), region.words
+
+
+def test_the_walks_get_the_verdicts_the_lexical_measure_gives(corpus_repo: Path) -> None:
+    walked(corpus_repo)
+    lexical, embedded = survey(corpus_repo, LEXICAL), survey(corpus_repo)
+    assert [(s.session, s.verdict) for s in embedded.sessions] == [
+        (s.session, s.verdict) for s in lexical.sessions
+    ]
+    assert {s.session for s in embedded.sessions if s.circling} == {4, 5, 6}
+    # Each measure keeps its own cache: neither overwrote the other.
+    assert survey(corpus_repo, LEXICAL) == lexical and survey(corpus_repo) == embedded
+
+
+def test_regions_and_positions_hold_under_a_new_keep(corpus_repo: Path) -> None:
+    walks = walked(corpus_repo)
+    before = survey(corpus_repo)
+    walks.session(["bread-3"], {"bread-4": piece_text("bread", 4)}, {"bread-4": "bread-3"})
+    after = survey(corpus_repo)
+    places = {p.slug: p for p in after.pieces}
+    for p in before.pieces:
+        moved = math.dist((p.x, p.y), (places[p.slug].x, places[p.slug].y))
+        assert moved <= 0.1 and places[p.slug].region == p.region
+    assert places["bread-4"].region == places["bread-3"].region
+
+
+def test_a_first_survey_of_many_pieces_places_them_as_one_at_a_time_would(
+    corpus_repo: Path,
+) -> None:
+    """Past regions.FEW new pieces the nearest are found in memory (a matrix), not by
+    asking for candidates: the regions come out the same."""
+    pieces = {f"{kind}-{n}": piece_text(kind, n) for kind in GROUNDS for n in range(1, 21)}
+    commit_files(corpus_repo, {f"corpus/pieces/{s}.md": t for s, t in pieces.items()}, "Add")
+    found = survey(corpus_repo)
+    assert len(found.pieces) == 60 and len(found.regions) == 3
+    for kind in GROUNDS:
+        assert len({regions_of(found)[f"{kind}-{n}"] for n in range(1, 21)}) == 1
+
+
+def test_pieces_with_no_text_are_placed_alone(corpus_repo: Path) -> None:
+    three_grounds(corpus_repo)
+    commit_files(corpus_repo, {"corpus/pieces/blank.md": "---\ntitle: x\n---\n"}, "Add")
+    found = survey(corpus_repo)
+    (alone,) = [r for r in found.regions if "blank" in r.pieces]
+    assert alone.pieces == ("blank",)  # no text, no direction: near nothing
+
+
+def test_landscape_by_embeddings_never_reaches_the_network(corpus_repo: Path) -> None:
+    """A home with nothing cached, and every proxy a closed port: the model is the one in
+    the wheel, and nothing is written under the home."""
+    walked(corpus_repo)
+    commit_files(corpus_repo, {"agentgit.toml": 'terrain_measure = "embeddings"\n'}, "Embed")
+    home = corpus_repo.parent / "empty-home"
+    home.mkdir()
+    dead = "http://127.0.0.1:9"
+    env = {"HOME": str(home), "XDG_CACHE_HOME": str(home / ".cache"), "HF_HUB_OFFLINE": "1"}
+    env |= {k: dead for k in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy")}
+    done = agentgit(corpus_repo, "landscape", env=env)
+    assert done.returncode == 0, done.stderr
+    assert "0001  exploring" in done.stdout and "0002  leaping" in done.stdout
+    assert list(home.rglob("*")) == []
+
+
+def test_without_the_extra_it_is_one_line_saying_how_to_install_it(corpus_repo: Path) -> None:
+    three_grounds(corpus_repo)
+    commit_files(corpus_repo, {"agentgit.toml": 'terrain_measure = "embeddings"\n'}, "Embed")
+    # A Python where wordllama cannot be imported (None in sys.modules is how Python
+    # spells "no such module"), running the real command line.
+    code = (
+        "import sys; sys.modules['wordllama'] = None; sys.argv = ['agentgit', 'landscape']; "
+        "from agentgit.cli import main; main()"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code],
+        cwd=corpus_repo,
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+    )
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert "pip install 'agentgit[embeddings]'" in done.stderr
+
+
+def test_a_measure_that_is_not_one_is_named() -> None:
+    with pytest.raises(ValueError, match="lexical, embeddings"):
+        from agentgit.core.settings import coerce
+
+        coerce("terrain_measure", "semantic")
