@@ -239,3 +239,10 @@ def _graph_line(line: str) -> tuple[str, str]:
     parts = re.fullmatch(r"([*|\\/ ]*?) *(?:[0-9a-f]{7,} (.*))?", line.rstrip())
     assert parts, line
     return parts[1].rstrip(), parts[2] or ""
+
+
+def test_every_page_a_commands_help_names_exists() -> None:
+    # --help points a user at docs/ by path (no link to check), so the path must hold.
+    text = (TOP / "docs" / "help.md").read_text("utf-8")
+    named = set(re.findall(r"\b(docs/[\w.-]+\.md)\b", text))
+    assert named and sorted(p for p in named if not (TOP / p).is_file()) == []
