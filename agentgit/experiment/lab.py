@@ -303,7 +303,7 @@ class Lab:
     def measured(self, code: str) -> Run | None:
         """The latest run of this code in any session of the repository."""
         # The session's own branch is among the refs runs() reads.
-        found = [r for r in results.runs(self.repo) if r.code == code]
+        found = [r for r in results.runs(self.repo, code=code) if r.code == code]
         return found[-1] if found else None
 
     # -- helpers -------------------------------------------------------------------

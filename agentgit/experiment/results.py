@@ -97,9 +97,11 @@ def from_commit(commit: Commit) -> Run | None:
     )
 
 
-def runs(repo: Repository, session: int | None = None) -> list[Run]:
-    """Every run of the repository (or of one session), by session then experiment:
-    one `git log` over main, the session branches and archives and the archived runs."""
+def runs(repo: Repository, session: int | None = None, code: str | None = None) -> list[Run]:
+    """Every run of the repository (or of one session, or of one code digest), by session
+    then experiment: one `git log` over main, the session branches and archives and the
+    archived runs. `code`: git itself keeps only the runs of that code (the judge asks
+    this before every run, so it parses a few commits, not the night's thousands)."""
     prefixes = (refs.BRANCHES, refs.ARCHIVE, refs.RUNS)
     if repo.rev_parse(refs.MAIN_REF):
         starts = [refs.MAIN_REF, *(f"--glob={p}" for p in prefixes)]  # may match nothing
@@ -109,7 +111,8 @@ def runs(repo: Repository, session: int | None = None) -> list[Run]:
         starts = [f"--glob={p}" for p in prefixes if repo.list_refs(p)]
         if not starts:
             return []
-    commits = repo.log([*starts, f"--grep=^{Trailer.EXPERIMENT}: "], body=False)
+    wanted = f"^{Trailer.CODE}: {code}$" if code else f"^{Trailer.EXPERIMENT}: "
+    commits = repo.messages([*starts, f"--grep={wanted}"])
     found: dict[tuple[int, int, str], Run] = {}
     for commit in commits:
         run = from_commit(commit)

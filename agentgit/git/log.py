@@ -67,6 +67,24 @@ class History(Git):
             )
         return commits
 
+    def messages(self, rev_args: list[str]) -> list[Commit]:
+        """Commits with the trailers of their message's last paragraph, parsed here from
+        the raw body: for agentgit's own commits (one trailer a line, none folded) the
+        same trailers as `log`, for half of git's time on 10,000 commits, where
+        `%(trailers)` costs git more than the walk. `body` is left empty."""
+        sep, end = "\x1f", "\x1e"
+        out = self.run("log", f"--format=%H{sep}%P{sep}%cI{sep}%s{sep}%b{end}", *rev_args)
+        commits = []
+        for record in out.split(end):
+            fields = record.strip("\n").split(sep)
+            if len(fields) == 5:
+                sha, parents, date, subject, text = fields
+                block = text.rstrip().rpartition("\n\n")[2]
+                commits.append(
+                    Commit(sha, parents.split(), date, subject, "", parse_trailers(block))
+                )
+        return commits
+
     def authored(self, rev_args: list[str], max_count: int) -> list[Commit]:
         """Commits with their author, subject and trailers, in one git call."""
         sep, end = "\x1f", "\x1e"
