@@ -30,6 +30,16 @@ class GitError(AgentgitError):
     """A git command failed in a way we did not expect."""
 
 
+class DamagedRef(GitError):
+    """One of agentgit's refs points at something it cannot be (a notes ref at a tree)."""
+
+    def __init__(self, ref: str, kind: str) -> None:
+        super().__init__(
+            f"{ref} points at a {kind}, not a commit: it is damaged; `git reflog {ref}` "
+            f"shows where it was, and `git update-ref {ref} COMMIT` puts it back"
+        )
+
+
 class CorpusError(AgentgitError):
     """A corpus file is malformed (bad frontmatter, bad slug, ...)."""
 

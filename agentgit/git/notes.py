@@ -7,7 +7,7 @@ import os
 from collections.abc import Callable
 from contextlib import suppress
 
-from agentgit.core.errors import AgentgitError, GitError
+from agentgit.core.errors import AgentgitError, DamagedRef, GitError
 from agentgit.core.refs import NOTES as NOTES_REF
 from agentgit.core.refs import notes_scratch
 from agentgit.git.refs import RefMoved, Refs, RefUpdate
@@ -81,7 +81,7 @@ class Notes(Refs):
         scratch = notes_scratch(os.getpid())
         try:
             for _ in range(50):
-                old = self.rev_parse(ref)
+                old = self.notes_commit(ref)
                 new = build(old, scratch)
                 if new is None:
                     return
@@ -94,6 +94,17 @@ class Notes(Refs):
         finally:  # best effort: what went wrong above is what to report
             with suppress(AgentgitError):
                 self.ref_transaction([RefUpdate.force_delete(scratch)])
+
+    def notes_commit(self, ref: str = NOTES_REF) -> str | None:
+        """The commit `ref` is at (None: there is no such ref yet). A notes ref at a tree
+        or a blob is named: no compare-and-swap could ever move it, nor should one try."""
+        code, out, _ = self.run_status("rev-parse", "--verify", "--quiet", ref)
+        if code != 0:
+            return None
+        kind = self.run("cat-file", "-t", out.strip()).strip()
+        if kind != "commit":
+            raise DamagedRef(ref, kind)
+        return out.strip()
 
     def _start_scratch(self, scratch: str, old: str | None) -> None:
         """The scratch ref where the notes ref is (gone, if there is none yet)."""

@@ -103,6 +103,7 @@ def start(
     if operation:
         raise AgentgitError(f"{repo.top}: a {operation} is in progress; finish it first")
     base = repo.main_commit()
+    repo.notes_commit()  # a damaged notes ref is named before an id is claimed
     if settings.metric:  # a glob that matches nothing is a typo: say so before a claim
         check_editable(settings.metric, repo.tree_files(base))
     # The topic becomes a branch, a file name, titles and subjects: no credential and

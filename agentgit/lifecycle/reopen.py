@@ -42,6 +42,7 @@ def check_open(repo: Repository, number: int, remote: str | None = None) -> None
     except that with a remote, a session parked there by another machine is brought
     here first, and a session whose branch was deleted (its transcript is still here) gets
     it back."""
+    repo.notes_commit()  # damaged, it is named: resume and abandon would only repeat it
     branches = list(session_branches(repo, number))
     if not branches and remote and _unpark(repo, number, remote):
         branches = list(session_branches(repo, number))

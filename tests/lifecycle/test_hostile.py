@@ -5,8 +5,9 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
 from conftest import agentgit, git
-from helpers import session_run
+from helpers import kill_keep_script, killed_session, session_run
 from scripts import crystallize, draft, write_script
 
 
@@ -32,3 +33,40 @@ def test_dot_git_agentgit_being_a_file_is_one_line(corpus_repo: Path, tmp_path: 
         assert "internal error" not in proc.stderr and "Traceback" not in proc.stderr
         assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
         assert ".git/agentgit" in proc.stderr
+
+
+@pytest.mark.parametrize("kind", ["tree", "blob"])
+def test_a_notes_ref_that_is_no_commit_is_named_not_retried(
+    corpus_repo: Path, tmp_path: Path, kind: str
+) -> None:
+    """refs/notes/agentgit at a tree or a blob: session, resume and abandon each say in
+    one line which ref is damaged (not "the notes ref kept moving"), and change nothing;
+    put back, the session resumes."""
+    session_run(corpus_repo, [draft("tides", "Tides", "Body.\n"), crystallize(["tides"])])
+    model = f"scripted:{kill_keep_script(tmp_path / 'keep.jsonl')}"
+    killed_session(corpus_repo, model, "step:1")
+    notes = git(corpus_repo, "rev-parse", "refs/notes/agentgit").strip()
+    if kind == "tree":
+        bad = git(corpus_repo, "rev-parse", "main^{tree}").strip()
+    else:
+        (tmp_path / "blob").write_text("not notes\n")
+        bad = git(corpus_repo, "hash-object", "-w", str(tmp_path / "blob")).strip()
+    git(corpus_repo, "update-ref", "refs/notes/agentgit", bad)
+    before = git(corpus_repo, "for-each-ref")
+    for args in (
+        ["session", "--model", model],
+        ["resume", "2"],
+        ["abandon", "2", "--reason", "x"],
+    ):
+        proc = agentgit(corpus_repo, *args)
+        assert proc.returncode == 1, (args, proc.stderr)
+        assert proc.stderr.splitlines() == [
+            f"agentgit: refs/notes/agentgit points at a {kind}, not a commit: it is damaged; "
+            "`git reflog refs/notes/agentgit` shows where it was, and "
+            "`git update-ref refs/notes/agentgit COMMIT` puts it back"
+        ], args
+        assert git(corpus_repo, "for-each-ref") == before
+    git(corpus_repo, "update-ref", "refs/notes/agentgit", notes)
+    done = agentgit(corpus_repo, "resume", "2")
+    assert done.returncode == 0, done.stderr
+    assert "Session 0002 crystallized" in done.stdout
