@@ -75,13 +75,18 @@ def _report(result: Any, machine: bool) -> None:
             _echo(f"  main is protected; log entry by pull request: {result.review_url}")
         elif result.review_url:
             _echo(f"  in review: {result.review_url}")
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as handle:
-            handle.write(markdown_summary(result))
+    _step_summary(markdown_summary(result))
 
 
 # -- the step summary: a session's result as markdown, for $GITHUB_STEP_SUMMARY --
+def _step_summary(text: str) -> None:
+    """Add `text` to the job's step summary, when running in GitHub Actions."""
+    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
+    if summary_path:
+        with open(summary_path, "a", encoding="utf-8") as handle:
+            handle.write(text)
+
+
 def markdown_summary(result: Any) -> str:
     cost = "unknown" if result.cost_usd is None else f"${result.cost_usd:.4f}"
     rows = [

@@ -10,7 +10,7 @@ from typing import Any
 
 import click
 
-from agentgit.cli.report import _machine_mode, _progress, _report
+from agentgit.cli.report import _machine_mode, _progress, _report, _step_summary
 from agentgit.cli.shared import SESSION_ID, _echo, _repo, _settings
 from agentgit.core.errors import AgentgitError, UsageError
 from agentgit.core.outcome import Outcome
@@ -211,10 +211,7 @@ def _spent_too_much(
         )
     else:
         _echo(f"Session {line}")
-    summary_path = os.environ.get("GITHUB_STEP_SUMMARY")
-    if summary_path:
-        with open(summary_path, "a", encoding="utf-8") as handle:
-            handle.write(f"Session {line}\n")
+    _step_summary(f"Session {line}\n")
     return True
 
 

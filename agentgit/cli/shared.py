@@ -4,11 +4,15 @@ directory, its settings, and the session-id argument."""
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from agentgit.core.scrub import printable
+
+if TYPE_CHECKING:  # imported when called: `agentgit --version` stays quick
+    from agentgit.core.settings import Settings
+    from agentgit.git import Repository
 
 SESSION_ID = click.IntRange(1)  # ids start at 1: `show 0` is a usage error, not a lookup
 
@@ -20,13 +24,13 @@ def _echo(text: str = "", **kwargs: Any) -> None:
     click.echo(printable(str(text)), **kwargs)
 
 
-def _repo(path: str = ".") -> Any:
+def _repo(path: str = ".") -> Repository:
     from agentgit.git import Repository
 
     return Repository.discover(Path(path))
 
 
-def _settings(repo: Any, flags: dict[str, Any]) -> Any:
+def _settings(repo: Repository, flags: dict[str, Any]) -> Settings:
     from agentgit.core import settings as settings_mod
 
     return settings_mod.load(repo.top, flags)

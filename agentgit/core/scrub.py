@@ -142,6 +142,13 @@ def printable(text: str) -> str:
     return text
 
 
+def one_line(text: object, limit: int | None = None) -> str:
+    """`text` on one line, its whitespace collapsed; cut to `limit` characters, an
+    ellipsis last, when it is longer."""
+    line = " ".join(str(text).split())
+    return line if limit is None or len(line) <= limit else line[: limit - 1] + "…"
+
+
 def clean_text(text: str, secrets: list[str] | None = None) -> str:
     """Printable and scrubbed (this environment's secrets and credential shapes): for
     text from a person or a model that goes into a commit or a file in the tree."""

@@ -13,11 +13,14 @@ import yaml
 from frontmatter.default_handlers import YAMLHandler
 
 from agentgit.core.errors import CorpusError
+from agentgit.core.scrub import one_line
 
 MAX_TAG = 64
 MAX_TAGS = 20  # a piece's tags are a few labels, not a list a reader must page
 
 _YAML = YAMLHandler()  # CSafeLoader / CSafeDumper when libyaml is present
+# The same loader for what is read without the handler (a key's line, the map's heads).
+LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _CLOSE_RE = re.compile(r"^-{3,}\s*$")
 
 
@@ -94,7 +97,7 @@ class KeyLines:
 
     def __call__(self, key: str) -> int:
         if self._lines is None:
-            node = yaml.compose(self._fm, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader))
+            node = yaml.compose(self._fm, Loader=LOADER)
             pairs = node.value if isinstance(node, yaml.MappingNode) else []
             self._lines = {str(k.value): k.start_mark.line + 2 for k, _ in pairs}
         return self._lines.get(key, 1)
@@ -127,10 +130,11 @@ class Bad(Exception):
     """A field that cannot be used; the caller adds path and line."""
 
 
-def one_line(value: object, what: str) -> str:
+def as_line(value: object, what: str) -> str:
+    """A text field (a title, a summary) on one line; a mapping, list or bool is Bad."""
     if isinstance(value, bool) or not isinstance(value, str | int | float):
         raise Bad(f"{what} must be text")
-    return " ".join(str(value).split())
+    return one_line(value)
 
 
 def as_date(value: object, what: str) -> date | None:

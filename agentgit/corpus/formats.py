@@ -19,6 +19,7 @@ from agentgit.core.errors import CorpusError
 from agentgit.core.outcome import Outcome
 from agentgit.corpus import fields
 from agentgit.corpus.fields import FrontmatterError
+from agentgit.models.base import Usage
 
 SLUG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,63}$")
 LOG_NAME_RE = re.compile(r"^(\d{4,})-([a-z0-9][a-z0-9-]{0,63})\.md$")
@@ -29,7 +30,14 @@ LOG_KEYS = (
     "session", "title", "started", "ended", "outcome", "pieces", "reason",
     "model", "turns", "usage", "cost_usd", "head", "novelty", "ground", "review",
 )  # fmt: skip
-USAGE_KEYS = ("input", "output", "cache_read", "cache_write")
+# A log entry's usage keys, and the Usage fields they record.
+_USAGE_FIELDS = (
+    ("input", "input_tokens"),
+    ("output", "output_tokens"),
+    ("cache_read", "cache_read_input_tokens"),
+    ("cache_write", "cache_creation_input_tokens"),
+)
+USAGE_KEYS = tuple(key for key, _ in _USAGE_FIELDS)
 # A log entry's `questions` (DESIGN §8): one record per question this session acted on.
 QUESTION_STATUSES = ("open", "pursued", "answered", "dropped")
 QUESTION_KEYS = ("id", "text", "status", "why", "pieces")
@@ -158,12 +166,12 @@ def normalise_piece_meta(
 def _normalise(
     meta: dict[str, Any], today: date, session: int | None, existing: Piece | None
 ) -> dict[str, Any]:
-    title = fields.one_line(meta.get("title") or "", "title")
+    title = fields.as_line(meta.get("title") or "", "title")
     if not title:
         raise fields.Bad("title is required")
     if len(title) > MAX_TITLE:
         raise fields.Bad(f"title too long ({len(title)} chars, max {MAX_TITLE}): shorten it")
-    summary = fields.one_line(meta.get("summary") or "", "summary")
+    summary = fields.as_line(meta.get("summary") or "", "summary")
     if len(summary) > MAX_SUMMARY:
         # The summary only feeds the index, so trimming it beats refusing the draft.
         summary = summary[: MAX_SUMMARY - 1].rsplit(" ", 1)[0].rstrip() + "…"
@@ -224,8 +232,8 @@ def parse_piece(text: str, path: str) -> Piece:
 
 
 _PIECE_FIELDS = {
-    "title": lambda v: fields.one_line(v if v is not None else "", "title"),
-    "summary": lambda v: fields.one_line(v if v is not None else "", "summary"),
+    "title": lambda v: fields.as_line(v if v is not None else "", "title"),
+    "summary": lambda v: fields.as_line(v if v is not None else "", "summary"),
     "tags": lambda v: fields.as_tags(v, lenient=False),
     "created": lambda v: fields.as_date(v, "created"),
     "updated": lambda v: fields.as_date(v, "updated"),
@@ -319,6 +327,16 @@ def _usage(value: object) -> dict[str, int]:
     return usage
 
 
+def usage_record(usage: Usage) -> dict[str, int]:
+    """A session's tokens as its log entry records them."""
+    return {key: getattr(usage, name) for key, name in _USAGE_FIELDS}
+
+
+def usage_of(record: dict[str, int]) -> Usage:
+    """The tokens a log entry records (a session landed from its judged commit)."""
+    return Usage(**{name: record.get(key, 0) for key, name in _USAGE_FIELDS})
+
+
 def _review(value: object) -> dict[str, int]:
     if value is None:
         return {}
@@ -399,7 +417,7 @@ def _ground(value: object) -> dict[str, list[str]] | None:
 
 _LOG_FIELDS = {
     "session": lambda v: fields.as_int(v, "session"),
-    "title": lambda v: fields.one_line(v, "title"),
+    "title": lambda v: fields.as_line(v, "title"),
     "started": lambda v: _timestamp(v, "started", required=True),
     "ended": lambda v: _timestamp(v, "ended"),
     "outcome": _outcome,
@@ -485,7 +503,7 @@ def _question(item: object, where: str) -> dict[str, Any]:
 
 
 def _bounded_line(value: object, what: str) -> str:
-    text = "" if value is None else fields.one_line(value, what)
+    text = "" if value is None else fields.as_line(value, what)
     if len(text) > MAX_QUESTION:
         raise fields.Bad(f"{what} too long ({len(text)} chars, max {MAX_QUESTION})")
     return text

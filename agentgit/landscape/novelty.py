@@ -202,23 +202,6 @@ def trailer_value(record: Mapping[str, Any]) -> str:
     return f"{record['piece']} {float(record['score']):.3f} nearest={tail}"
 
 
-def parse_trailer(value: str) -> dict[str, Any] | None:
-    parts = value.split()
-    if len(parts) != 3 or not parts[2].startswith("nearest="):
-        return None
-    try:
-        score = float(parts[1])
-        near, _, sim = parts[2].removeprefix("nearest=").partition(":")
-        return {
-            "piece": parts[0],
-            "score": score,
-            "nearest": None if near == "-" else near,
-            "similarity": float(sim) if sim else 0.0,
-        }
-    except ValueError:
-        return None
-
-
 def describe(record: Mapping[str, Any]) -> str:
     """One line for people: ``novelty 0.412, nearest tides (similarity 0.588)``."""
     text = f"novelty {float(record['score']):.3f}"

@@ -17,7 +17,7 @@ from agentgit.corpus import formats
 from agentgit.git import RefUpdate, Repository
 from agentgit.lifecycle.judge import finish
 from agentgit.lifecycle.land import land, log_only
-from agentgit.lifecycle.reopen import entry_usage, judged_result, open_session
+from agentgit.lifecycle.reopen import judged_result, open_session
 from agentgit.models.base import ProgressFn
 from agentgit.review.sync import local_decisions, log_entry_name
 from agentgit.session import coordinator, transcript
@@ -160,7 +160,7 @@ def _abandon_reviewed(
         head=head,
         branch=session.branch,
         turns=entry.turns,
-        usage=entry_usage(entry),
+        usage=formats.usage_of(entry.usage),
         cost_usd=entry.cost_usd,
     )
     remote = coordinator.active(repo, settings)

@@ -90,12 +90,7 @@ def final_commit(
         pieces=pieces,
         reason=judgement.reason,
         turns=state.turn,
-        usage={
-            "input": usage.input_tokens,
-            "output": usage.output_tokens,
-            "cache_read": usage.cache_read_input_tokens,
-            "cache_write": usage.cache_creation_input_tokens,
-        },
+        usage=formats.usage_record(usage),
         cost_usd=_rounded(figures.writable_cost(state.cost_usd)),
         head=head_before,
         novelty=judgement.novelty,

@@ -9,6 +9,7 @@ from __future__ import annotations
 from agentgit.core import faults, refs, stops
 from agentgit.core.errors import AgentgitError, Interrupted
 from agentgit.core.outcome import Outcome
+from agentgit.core.scrub import one_line
 from agentgit.core.settings import Settings
 from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
@@ -31,7 +32,6 @@ from agentgit.session.messages import (
     landing_trailers,
     message,
     novelty_trailers,
-    one_line,
 )
 from agentgit.session.workspace import Result, Session, cleanup, transcript_path
 

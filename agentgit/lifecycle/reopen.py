@@ -22,7 +22,7 @@ from agentgit.lifecycle.claim import claimed_meta
 from agentgit.lifecycle.explore import run
 from agentgit.lifecycle.judge import finish
 from agentgit.lifecycle.land import land
-from agentgit.models.base import Model, ProgressFn, Usage
+from agentgit.models.base import Model, ProgressFn
 from agentgit.session import coordinator, transcript
 from agentgit.session.mainline import find_landing
 from agentgit.session.workspace import (
@@ -237,19 +237,8 @@ def judged_result(repo: Repository, session: Session) -> Result | None:
         head=head,
         branch=session.branch,
         turns=entry.turns,
-        usage=entry_usage(entry),
+        usage=formats.usage_of(entry.usage),
         cost_usd=entry.cost_usd,
-    )
-
-
-def entry_usage(entry: formats.LogEntry) -> Usage:
-    """The tokens a log entry records (a session landed from its judged commit)."""
-    u = entry.usage
-    return Usage(
-        input_tokens=u.get("input", 0),
-        output_tokens=u.get("output", 0),
-        cache_read_input_tokens=u.get("cache_read", 0),
-        cache_creation_input_tokens=u.get("cache_write", 0),
     )
 
 

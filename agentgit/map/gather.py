@@ -20,7 +20,7 @@ from agentgit.core.errors import CorpusError
 from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import DEAD_AFTER, Settings
-from agentgit.corpus import formats, history
+from agentgit.corpus import fields, formats, history
 from agentgit.corpus.formats import LOG_NAME_RE, LogEntry
 from agentgit.git import Repository
 from agentgit.landscape import questions
@@ -33,7 +33,6 @@ MAX_SUMMARY = 600
 MAX_STEPS = 12
 MAX_STEP = 160
 
-_LOADER = getattr(yaml, "CSafeLoader", yaml.SafeLoader)
 _SECTION = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 
 
@@ -191,7 +190,7 @@ def parse_entry(text: str, keys: tuple[str, ...] | None = None) -> _Entry:
     if keys is not None:
         head = _only_keys(head, keys)
     try:
-        meta = yaml.load(head, Loader=_LOADER)
+        meta = yaml.load(head, Loader=fields.LOADER)
     except yaml.YAMLError:
         meta = None
     return _Entry(meta if isinstance(meta, dict) else {}, body.partition("\n")[2])

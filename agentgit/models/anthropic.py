@@ -31,6 +31,7 @@ from typing import TYPE_CHECKING, Any
 from urllib.parse import urlparse
 
 from agentgit.core.errors import AgentgitError, ModelError, ModelUnavailable, OutOfTime
+from agentgit.core.scrub import one_line
 from agentgit.models.base import ModelRequest, ModelResponse, ProgressFn, Usage
 from agentgit.models.capabilities import request_shape
 
@@ -474,8 +475,8 @@ class _Meter:
 
 
 def _one_line(err: BaseException | str, limit: int = 300) -> str:
-    text = " ".join(str(err).split()) or type(err).__name__
-    return text if len(text) <= limit else text[: limit - 1] + "…"
+    """An error on one line for a message: its text, or its type when it has none."""
+    return one_line(err, limit) or type(err).__name__
 
 
 def _cause(err: BaseException) -> str:

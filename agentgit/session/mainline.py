@@ -15,10 +15,11 @@ from typing import TYPE_CHECKING
 from agentgit.core.errors import AgentgitError
 from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
+from agentgit.core.scrub import one_line
 from agentgit.corpus import history
 from agentgit.git import CheckoutBlocked, RefMoved, Repository
 from agentgit.session import coordinator
-from agentgit.session.messages import landing_trailers, message, one_line
+from agentgit.session.messages import landing_trailers, message
 
 if TYPE_CHECKING:
     from agentgit.session.workspace import Result, Session

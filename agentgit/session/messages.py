@@ -14,7 +14,7 @@ from unidiff import PatchSet
 
 from agentgit.core import figures
 from agentgit.core.errors import CorpusError
-from agentgit.core.scrub import clean_line, clean_text, secrets_from_env
+from agentgit.core.scrub import clean_line, clean_text, one_line, secrets_from_env
 from agentgit.core.trailers import PREFIX, Trailer
 from agentgit.corpus import formats
 from agentgit.git import Repository
@@ -42,10 +42,6 @@ def message(
     pairs = [*trailers.items(), *more]
     parts.append("\n".join(f"{k}: {clean_line(str(v), secrets)}" for k, v in pairs))
     return "\n\n".join(parts) + "\n"
-
-
-def one_line(text: str) -> str:
-    return " ".join(str(text).split())
 
 
 def first_line(text: str) -> str:

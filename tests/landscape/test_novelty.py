@@ -473,9 +473,7 @@ def test_a_novelty_record_survives_a_round_trip() -> None:
     text = formats.render_log_entry(entry)
     assert formats.parse_log_entry(text, "log/0001-t.md").novelty == [record]
     assert "novelty" not in formats.render_log_entry(formats.LogEntry(1, "T", "x"))
-    assert novelty.parse_trailer(novelty.trailer_value(record)) == {
-        k: v for k, v in record.items() if k != "overlap"
-    }
+    assert novelty.trailer_value(record) == "a 0.250 nearest=b:0.750"
 
 
 def test_novelty_min_is_auto_or_a_number_from_0_to_1(tmp_path: Path) -> None:

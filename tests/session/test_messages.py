@@ -8,13 +8,13 @@ from pathlib import Path
 import pytest
 from helpers import commit_files, plain_repo
 
+from agentgit.core.scrub import one_line
 from agentgit.git import Repository
 from agentgit.models.base import Usage
 from agentgit.session.messages import (
     first_line,
     landing_trailers,
     message,
-    one_line,
     summary_trailers,
 )
 
