@@ -103,9 +103,7 @@ def park(repo: Repository, session: Session, settings: Settings) -> str:
     faults.point("parking")
     try:
         # Stopped before its worktree was made, the session is where its branch is.
-        head = repo.worktree_head(session.worktree) or repo.rev_parse(
-            f"refs/heads/{session.branch}"
-        )
+        head = repo.worktree_head(session.worktree) or repo.rev_parse(refs.head(session.branch))
         assert head is not None, session.branch  # claimed, so the branch exists
         coordinator.park(repo, remote, session.branch, head, transcript.note_text(path))
     except AgentgitError as exc:
