@@ -95,7 +95,7 @@ def questions(show_all: bool, json_flag: bool) -> None:
 )
 def show(number: int, with_transcript: bool) -> None:
     """Session N: summary, exploration commits with their reasoning, pieces."""
-    from agentgit.session.show import session_view
+    from agentgit.session.show import entry_for_show, session_view
     from agentgit.session.transcript import render_transcript
 
     repo = _repo()
@@ -111,9 +111,10 @@ def show(number: int, with_transcript: bool) -> None:
             _echo(f"    {kept.slug} — {kept.title}" + _novelty_text(kept.novelty))
     else:
         _echo(f"Session {number:04d} — open on {view.branch}")
-    _echo(f"  head {view.head[:12]} ({refs.archive(number)})\n")
+    where = refs.head(view.branch) if view.branch and not view.line else refs.archive(number)
+    _echo(f"  head {view.head[:12]} ({where})\n")
     if view.log_entry:
-        _echo(view.log_entry.rstrip() + "\n")
+        _echo(entry_for_show(view.log_entry).rstrip() + "\n")
     _echo("Explorations:")
     for e in view.explorations:
         stat = ", ".join(f"{p} +{a} -{r}" for p, a, r in e.stat)

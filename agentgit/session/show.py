@@ -100,3 +100,12 @@ def _explorations(repo: Repository, head: str, boundary: str) -> list[Exploratio
         tool = commit.trailers.get(Trailer.TOOL)
         result.append(Exploration(commit.sha, commit.subject, reasoning, tool or None, stat))
     return result
+
+
+def entry_for_show(text: str) -> str:
+    """The log entry as `show` prints it: without its `head:` field, the session's last
+    exploration, so that the one head `show` names is the session's (its archive ref)."""
+    if not text.startswith("---\n") or (end := text.find("\n---\n", 3)) < 0:
+        return text
+    meta = [line for line in text[4:end].split("\n") if not line.startswith("head: ")]
+    return "---\n" + "\n".join(meta) + text[end:]

@@ -333,3 +333,12 @@ def test_a_cache_of_another_line_shape_is_rebuilt_not_read(corpus_repo: Path) ->
     cache.write_text(f"{json.dumps(meta)}\n{old}", "utf-8")
     assert [x.title for x in history.log(repo)] == ["Tides"]
     assert history.log_json(repo) == truth
+
+
+def test_show_names_one_head_the_sessions(corpus_repo: Path) -> None:
+    """The log entry's `head:` is the last exploration (the entry cannot name the commit
+    that holds it); show prints the session's head once, with the ref that keeps it."""
+    result = session_run(corpus_repo, keep_script("tides", "Tides"), topic="tides")
+    out = agentgit(corpus_repo, "show", "1").stdout
+    assert f"  head {result.head[:12]} ({refs.archive(1)})" in out
+    assert "\nhead: " not in out and "outcome: crystallized" in out
