@@ -77,9 +77,10 @@ jobs:
         with:
           python-version: "3.11"
       # What agentgit derives from git objects (the search index with the pieces' cards and
-      # the novelty figures, the questions, the log's lines) is kept by object id and only
-      # grows: restored from the last run, a session reads what changed since, instead of
-      # indexing 10,000 pieces again on a fresh clone. A stale or foreign one is rebuilt.
+      # the novelty figures, the questions, the log's lines, the terrain's places) is kept by
+      # object id and only grows: restored from the last run, a session reads what changed
+      # since, instead of indexing and placing 10,000 pieces again on a fresh clone (many
+      # seconds before its first request). A stale or foreign one is rebuilt.
       - name: Restore agentgit's caches
         uses: actions/cache@v4
         with:
@@ -87,6 +88,7 @@ jobs:
             .git/agentgit/index
             .git/agentgit/questions
             .git/agentgit/log.jsonl
+            .git/agentgit/terrain
           key: agentgit-caches-${{{{ github.run_id }}}}{slot_suffix}
           restore-keys: agentgit-caches-
       # What to install is `agentgit init --ci github --install SPEC` (a pip argument).

@@ -67,6 +67,15 @@ class Nearest(Protocol):
     def add(self, slug: str, sig: Vector) -> None: ...
 
 
+class Unplaced(Exception):
+    """More pieces to place than the caller allowed (``most_new``): a first survey of a
+    big corpus, which the caller would rather not wait for."""
+
+    def __init__(self, count: int) -> None:
+        super().__init__(f"{count} pieces are not placed yet")
+        self.count = count
+
+
 class Measure(Protocol):
     """What regions are made of: a unit vector for each piece (by blob id), compared
     by their dot product, and a quick way to the pieces likely nearest a vector (the
@@ -200,11 +209,16 @@ def telling(sigs: Iterable[Vector]) -> tuple[str, ...]:
 
 
 def layout(
-    files: Mapping[str, str], arrival: Mapping[str, int], measure: Measure, cache: Path | None
+    files: Mapping[str, str],
+    arrival: Mapping[str, int],
+    measure: Measure,
+    cache: Path | None,
+    most_new: int | None = None,
 ) -> Layout:
     """Main's pieces (slug -> blob) placed: those the cache holds where they were, the
     rest in order of ``arrival`` (slug -> the session that first kept it; 0 for none),
-    then slug. The signatures are read (or measured) only when something changed."""
+    then slug. The signatures are read (or measured) only when something changed.
+    Raises Unplaced, having measured nothing, when more than ``most_new`` are new."""
     before = _load(cache, measure.name)
     kept: dict[str, Placed] = {}
     by_blob = {p.blob: p for s, p in before.pieces.items() if s not in files}
@@ -213,6 +227,8 @@ def layout(
         if old is not None:
             kept[slug] = Placed(blob, old.region, old.x, old.y)
     new = sorted((s for s in files if s not in kept), key=lambda s: (arrival.get(s, 0), s))
+    if most_new is not None and len(new) > most_new:
+        raise Unplaced(len(new))
     placed = Layout(kept, dict(before.founders), before.next_region, before.alone)
     if new:
         fresh = measure.vectors(files[s] for s in new)

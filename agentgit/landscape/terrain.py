@@ -24,11 +24,13 @@ far that founded a region. A retrospect: nothing here keeps or discards anything
 
 from __future__ import annotations
 
+import gc
 import json
 import os
 import re
 from collections import Counter
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -190,12 +192,22 @@ def view(found: Terrain) -> list[str]:
 
 ORIENT_SESSIONS = 5  # the recent sessions the orientation's line names
 ORIENT_CHARS = 500
+# A session's orientation places at most this many new pieces (a few keeps' worth, about a
+# tenth of a second); more, as in a fresh clone of a big corpus, wait for a survey of
+# their own, so that a session's start does not pay seconds for one line.
+ORIENT_MOST_NEW = 500
 LINE_START = "Terrain (a retrospect, lexical):"
 
 
 def recorded_line(orientation: str) -> str:
     """The terrain's line in an orientation as it was recorded ("" if it had none)."""
     return next((x for x in orientation.splitlines() if x.startswith(LINE_START)), "")
+
+
+def unsurveyed_line(count: int) -> str:
+    """The orientation's line when this clone has not placed main's pieces yet: said,
+    not guessed (a later survey, by `agentgit landscape` or `map`, places them)."""
+    return f"{LINE_START} not surveyed in this clone yet ({count:,} pieces unplaced)."
 
 
 def orientation_line(found: Terrain, recent: int = ORIENT_SESSIONS) -> str:
@@ -237,11 +249,14 @@ def survey(
     rev: str = MAIN,
     files: dict[str, str] | None = None,
     lines: list[history.LogLine] | None = None,
+    most_new: int | None = None,
 ) -> Terrain:
     """The terrain of main: its pieces placed, its sessions judged. ``rev`` names another
     tree of pieces and log entries (the sessions are main's log's); ``files``: that
     tree's corpus/pieces and corpus/log (path -> blob), and ``lines``: main's log, when
-    the caller has them (the map does: each is a git call saved)."""
+    the caller has them (the map does: each is a git call saved). ``most_new``: raise
+    regions.Unplaced rather than place more new pieces than that (the orientation's
+    bound: a first survey of 10,000 pieces takes many seconds)."""
     lines = sorted(history.log(repo) if lines is None else lines, key=lambda ln: ln.session)
     if files is None:
         files = repo.tree_files(rev, "corpus/log", "corpus/pieces")
@@ -258,18 +273,35 @@ def survey(
         if line.outcome == Outcome.CRYSTALLIZED:
             for slug in line.pieces:
                 arrival.setdefault(slug, line.session)
+    with _no_collector():
+        try:
+            measure: regions.Measure = (
+                embedded.Embedded(pieces)
+                if settings.terrain_measure == "embeddings"
+                else regions.Lexical(pieces)
+            )
+            placed = regions.layout(
+                slugs, arrival, measure, regions.cache_path(repo.state_dir), most_new
+            )
+        finally:
+            index.close()
+        logs = {p: b for p, b in files.items() if p.startswith("corpus/log/")}
+        sessions = _sessions(repo, logs, lines)
+        return judge(placed, sessions, arrival, settings.dead_after)
+
+
+@contextmanager
+def _no_collector() -> Iterator[None]:
+    """Python's cycle collector paused: a first survey builds millions of small dicts and
+    tuples (ten thousand pieces' terms and signatures, their word lists), none of them in
+    a cycle, and the collector walked them over and over, a sixth of its time."""
+    was = gc.isenabled()
+    gc.disable()
     try:
-        measure: regions.Measure = (
-            embedded.Embedded(pieces)
-            if settings.terrain_measure == "embeddings"
-            else regions.Lexical(pieces)
-        )
-        placed = regions.layout(slugs, arrival, measure, regions.cache_path(repo.state_dir))
+        yield
     finally:
-        index.close()
-    logs = {p: b for p, b in files.items() if p.startswith("corpus/log/")}
-    sessions = _sessions(repo, logs, lines)
-    return judge(placed, sessions, arrival, settings.dead_after)
+        if was:
+            gc.enable()
 
 
 def judge(

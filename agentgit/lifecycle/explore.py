@@ -80,12 +80,15 @@ def orientation(
 def recent_terrain(session: Session, settings: Settings) -> str:
     """Where the recent sessions stood (DESIGN §8), as one line; nothing when the index
     cannot be read: the terrain informs a session, it never stops one."""
-    from agentgit.landscape import terrain
+    from agentgit.landscape import regions, terrain
 
     try:
-        return terrain.orientation_line(terrain.survey(session.repo, settings))
+        found = terrain.survey(session.repo, settings, most_new=terrain.ORIENT_MOST_NEW)
+    except regions.Unplaced as exc:
+        return terrain.unsurveyed_line(exc.count)
     except (sqlite3.Error, OSError):
         return ""
+    return terrain.orientation_line(found)
 
 
 def main_questions(session: Session, settings: Settings) -> list[questions.Question]:

@@ -122,12 +122,14 @@ def test_the_workflow_restores_the_caches_a_session_derives_from_git() -> None:
     # Where agentgit keeps them in a clone (its state directory is .git/agentgit).
     from agentgit.corpus.history import LOG_CACHE
     from agentgit.corpus.index import index_path
+    from agentgit.landscape import regions
 
     state = Path(".git/agentgit")
     assert cache["with"]["path"].split() == [
         index_path(state).parent.as_posix(),
         (state / "questions").as_posix(),
         (state / LOG_CACHE).as_posix(),
+        regions.cache_path(state).parent.as_posix(),
     ]
     # A new entry each run, restored from the newest: the caches only grow.
     assert cache["with"]["key"] == "agentgit-caches-${{ github.run_id }}"
