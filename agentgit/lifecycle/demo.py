@@ -6,6 +6,7 @@ piece, is refused, and revises the piece instead. Then the map is drawn."""
 
 from __future__ import annotations
 
+import shlex
 import shutil
 import sys
 import tempfile
@@ -14,7 +15,7 @@ from pathlib import Path
 
 from agentgit.agent.budget import NOTE_OPEN
 from agentgit.core import refs
-from agentgit.core.errors import AgentgitError
+from agentgit.core.errors import AgentgitError, Interrupted
 from agentgit.core.scrub import clean_line
 from agentgit.core.settings import Settings
 from agentgit.corpus import history
@@ -27,6 +28,7 @@ from agentgit.map import drawing, gather
 from agentgit.models.scripted import ScriptedModel
 from agentgit.session import transcript
 from agentgit.session.show import session_view
+from agentgit.session.workspace import Result
 
 SCRIPTS = Path(__file__).parent / "scripts"
 SESSIONS = (
@@ -50,9 +52,7 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     repo = Repository.discover(directory)
     settings = Settings(model="scripted", max_minutes=60)
     for script, topic in SESSIONS:
-        model = ScriptedModel.from_file(SCRIPTS / script)
-        current = start(repo, settings, topic=topic, model_name="scripted")
-        result = run(repo, current, model, settings)
+        result = demo_session(repo, settings, topic, SCRIPTS / script)
         pieces = f" → {', '.join(result.pieces)}" if result.pieces else ""
         echo(f"session {result.session:04d}: {result.outcome}{pieces} ({result.turns} turns)")
     echo("\nHistory (git log --graph --oneline main):")
@@ -79,6 +79,22 @@ def run_demo(directory: Path | None, echo: Callable[[str], None]) -> Path:
     echo(f"\nThe map: {target} (open it in a browser)")
     echo(f"\nLook around: cd {directory} && {_program()} show 3 --transcript")
     return directory
+
+
+def demo_session(repo: Repository, settings: Settings, topic: str | None, script: Path) -> Result:
+    """One scripted session of a demo. The transcript records the script's path (not the
+    bare name "scripted", which would be taken for a Claude model id), so a demo cut
+    short resumes offline; the hint says where, since the demo's directory is not ours."""
+    spec = f"scripted:{script}"
+    try:
+        current = start(repo, settings, topic=topic, model_name="scripted", model_spec=spec)
+        return run(repo, current, ScriptedModel.from_file(script), settings)
+    except Interrupted as exc:
+        n = exc.session
+        if n is None:
+            raise
+        here = f"`cd {shlex.quote(str(repo.top))} && {_program()} resume {n}`"
+        raise Interrupted(exc.message.replace(f"`agentgit resume {n}`", here), n) from None
 
 
 def _refusal(repo: Repository, number: int) -> str | None:

@@ -18,9 +18,7 @@ from agentgit.core.trailers import Trailer
 from agentgit.corpus.skeleton import init
 from agentgit.experiment import results, toy
 from agentgit.git import Repository
-from agentgit.lifecycle.claim import start
-from agentgit.lifecycle.explore import run
-from agentgit.models.scripted import ScriptedModel
+from agentgit.lifecycle.demo import demo_session
 from agentgit.session import transcript
 from agentgit.session.show import session_view
 
@@ -48,8 +46,7 @@ def run_metric_demo(directory: Path | None, echo: Callable[[str], None]) -> Path
         (directory / name).write_text(text, "utf-8")
     repo.commit_paths(list(files), lambda staged: "A toy experiment: train.py and its evaluator\n")
     settings = load(directory, {"model": "scripted", "max_minutes": 10}, env={})
-    current = start(repo, settings, topic="fit the toy", model_name="scripted")
-    result = run(repo, current, ScriptedModel.from_file(SCRIPT), settings)
+    result = demo_session(repo, settings, "fit the toy", SCRIPT)
     echo(f"session {result.session:04d}: {result.outcome} ({result.turns} turns)\n")
     refused = _refusals(repo, result.session)
     if refused:

@@ -3,7 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import re
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import yaml
@@ -61,3 +65,31 @@ def test_the_demo_keeps_abandons_refuses_a_near_duplicate_and_draws_the_map(
     assert data and len(json.loads(data.group(1))["sessions"]) == 3
     checked = agentgit(where, "check")
     assert checked.returncode == 0, checked.stdout + checked.stderr
+
+
+def test_ctrl_c_during_the_demo_prints_a_resume_hint_that_works(tmp_path: Path) -> None:
+    """The hint names the demo's directory, and resuming there needs no API key: the
+    transcript names the shipped script, not a bare "scripted" taken for a Claude id."""
+    where = tmp_path / "demo"
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "agentgit", "demo", str(where)],
+        cwd=tmp_path,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env={**os.environ, "AGENTGIT_TEST_PAUSE_AT": "step:1", "ANTHROPIC_API_KEY": ""},
+        preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL),
+    )
+    assert proc.stderr is not None
+    for line in proc.stderr:
+        if line.strip() == "agentgit-test: paused at step":
+            break
+    proc.send_signal(signal.SIGINT)
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 3, err
+    (hint,) = [x for x in err.splitlines() if x.startswith("agentgit:")]
+    found = re.search(r"`cd (\S+) && (.+) resume 1`", hint)
+    assert found and Path(found[1]) == where.resolve(), hint
+    done = agentgit(Path(found[1]), "resume", "1", env={"ANTHROPIC_API_KEY": ""})
+    assert done.returncode == 0, done.stderr
+    assert "Session 0001 crystallized" in done.stdout
