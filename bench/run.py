@@ -316,6 +316,35 @@ def bench_landscape(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]
     return [warm, none]
 
 
+def bench_landscape_embedded(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]]:
+    """`agentgit landscape --json` with ``terrain_measure = "embeddings"`` (the optional
+    extra; nothing where it is not installed): the first survey (every piece embedded
+    and placed), with no terrain cache (the vectors kept in the index), and warm."""
+    from agentgit.git import Repository
+    from agentgit.landscape import embedded
+
+    if not embedded.available():
+        return []
+    cache = Repository.discover(repo).state_dir / "terrain"
+    env = {**ENV, "AGENTGIT_TERRAIN_MEASURE": "embeddings"}
+    ours_cmd = [agentgit, "landscape", "--json"]
+    baseline = "`git log --first-parent --format=%H%x09%s%x09%(trailers) main`"
+
+    def cold() -> float:
+        shutil.rmtree(cache, ignore_errors=True)
+        return timed(lambda: run(ours_cmd, repo, env=env))
+
+    first, theirs_first = paired(1, cold, lambda: run(GIT_LOG, repo), warmup=False)
+    again, git_again = paired(1, cold, lambda: run(GIT_LOG, repo), warmup=False)
+    a, b = paired(runs, lambda: run(ours_cmd, repo, env=env), lambda: run(GIT_LOG, repo))
+    label = "`agentgit landscape --json`, by embeddings"
+    return [
+        figure("landscape", label, a, b, baseline),
+        figure("landscape", f"{label}, no terrain cache", again, git_again, baseline, goal=False),
+        figure("landscape", f"{label}, first survey", first, theirs_first, baseline, goal=False),
+    ]
+
+
 def bench_map(repo: Path, agentgit: str, runs: int) -> list[dict[str, Any]]:
     """`agentgit map` (issue 20: with its terrain, at most 10 s on a cold cache and at
     most 10 MB) against the plain `git log` of main: with nothing under .git/agentgit
@@ -1156,6 +1185,11 @@ def places(args: argparse.Namespace) -> list[Place]:
 STEPS: list[tuple[str, str, Callable[[Place, str, int, int], list[dict[str, Any]]]]] = [
     ("log", "agentgit log", lambda p, a, r, s: bench_log(p.big, a, r)),
     ("landscape", "agentgit landscape", lambda p, a, r, s: bench_landscape(p.big, a, r)),
+    (
+        "landscape_embedded",
+        "agentgit landscape by embeddings (the optional extra, where installed)",
+        lambda p, a, r, s: bench_landscape_embedded(p.big, a, r),
+    ),
     (
         "map",
         "agentgit map, cold and warm, and its page in Chromium",
