@@ -9,7 +9,6 @@ from __future__ import annotations
 from agentgit.core import faults, refs, stops
 from agentgit.core.errors import AgentgitError, Interrupted
 from agentgit.core.outcome import Outcome
-from agentgit.core.scrub import one_line
 from agentgit.core.settings import Settings
 from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats
@@ -28,6 +27,7 @@ from agentgit.session.mainline import (
     log_commit,
 )
 from agentgit.session.messages import (
+    crystallize_subject,
     kept_novelty,
     landing_trailers,
     message,
@@ -187,6 +187,7 @@ def merge(
     head = result.head
     assert head is not None
     kept = novelty_trailers(kept_novelty(repo, head, f"corpus/{session.log_rel}"))
+    subject = crystallize_subject(repo, session.session, head, result.pieces, result.title)
     gate = None
     if settings.metric is not None:  # an experiment's keep must still win (DESIGN §10)
         gate = main_gate(repo, session, settings, head)
@@ -197,7 +198,6 @@ def merge(
         merged = repo.merge_tree(old, head)
         if merged.tree is None:
             raise MergeConflict(merged.conflicts)
-        subject = f"Crystallize session {session.id}: {one_line(result.title)}"
         text = message(subject, result.summary, landing_trailers(repo, head), kept)
         commit = repo.commit_tree(merged.tree, [old, head], text)
         faults.point("merging")

@@ -27,7 +27,12 @@ from agentgit.review.github import GitHub, GitHubError
 from agentgit.review.send import CLOSED_REASON, LOG_LABEL, log_pull
 from agentgit.session import coordinator, transcript
 from agentgit.session.mainline import MainKeptMoving, MainRefused, find_landing, land_on_main
-from agentgit.session.messages import landing_trailers, message, novelty_trailers
+from agentgit.session.messages import (
+    crystallize_subject,
+    landing_trailers,
+    message,
+    novelty_trailers,
+)
 from agentgit.session.workspace import session_branches
 
 
@@ -345,6 +350,10 @@ def _record(
     return None, f"{decision.how}; recorded by {LOG_LABEL} pull request {url}"
 
 
+def _kept_subject(repo: Repository, number: int, head: str, entry: formats.LogEntry) -> str:
+    return f"{crystallize_subject(repo, number, head, entry.pieces, entry.title)} (kept in review)"
+
+
 def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callable[[str], str], str]:
     """What records a decision on main: the log entry's path, the session's title, the
     tree for a given main, and the commit message."""
@@ -361,10 +370,10 @@ def _recording(repo: Repository, decision: _Decision) -> tuple[str, str, Callabl
         feedback.append_to(entry, decision.review)
         kept = formats.render_log_entry(entry)
         trailers[Trailer.OUTCOME] = Outcome.CRYSTALLIZED
-        subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
+        subject = _kept_subject(repo, number, decision.head, entry)
         build = lambda old: repo.tree_with_file(old, name, kept)  # noqa: E731
     elif merged:
-        subject = f"Crystallize session {number:04d}: {entry.title} (kept in review)"
+        subject = _kept_subject(repo, number, decision.head, entry)
         build = feedback.tree_builder(repo, name, decision.review)
     else:
         entry.outcome, entry.reason, entry.pieces = Outcome.ABANDONED, CLOSED_REASON, []

@@ -140,3 +140,20 @@ def diff_subject(diff_text: str) -> str | None:
         named += f" and {len(parts) - MAX_NAMED_FILES} more"
     counts = f"+{patch.added}" + (f" -{patch.removed}" if patch.removed else "")
     return f"{named[0].upper()}{named[1:]} ({counts})"
+
+
+def crystallize_subject(
+    repo: Repository, number: int, head: str, slugs: list[str], or_else: str
+) -> str:
+    """`Crystallize session NNNN: <titles>` (DESIGN §2): the titles of the pieces kept, as
+    they stand at the session's head; the session's title where none can be read."""
+    texts = repo.read_files(head, (f"corpus/pieces/{slug}.md" for slug in slugs))
+    titles = []
+    for slug in slugs:
+        text = texts.get(f"corpus/pieces/{slug}.md")
+        try:
+            titles.append(formats.parse_piece(text, f"pieces/{slug}.md").title if text else "")
+        except CorpusError:
+            continue
+    named = "; ".join(t for t in titles if t) or or_else
+    return f"Crystallize session {number:04d}: {one_line(named)}"
