@@ -25,9 +25,9 @@ def test_the_demo_keeps_abandons_refuses_a_near_duplicate_and_draws_the_map(
     out = done.stdout
     log = git(where, "log", "--first-parent", "--format=%s", "main").splitlines()
     assert log[:3] == [
-        "Crystallize session 0003: discarded work as evidence",
+        "Crystallize session 0003: Keep what you discard",  # it revised 0001's piece
         "Abandon session 0002: needs measurements the corpus does not have",
-        "Crystallize session 0001: why keep abandoned explorations",
+        "Crystallize session 0001: Keep what you discard",
     ]
     # The third session's keep of a restatement was refused, naming its neighbour; it
     # revised that piece instead, and the duplicate draft never reached main.

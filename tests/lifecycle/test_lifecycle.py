@@ -130,7 +130,8 @@ def test_keep_in_process(corpus_repo: Path) -> None:
     head = assert_kept(corpus_repo, base, 1, "tides")
     assert result.head == head and result.main_commit == rev(corpus_repo, "main")
     log = git(corpus_repo, "log", "--first-parent", "--format=%s", "main").splitlines()
-    assert log == ["Crystallize session 0001: The tides", "Set up agentgit corpus"]
+    # The subject names the piece kept (its title), not the topic.
+    assert log == ["Crystallize session 0001: Tides", "Set up agentgit corpus"]
     piece = git(corpus_repo, "show", "main:corpus/pieces/tides.md")
     assert "title: Tides" in piece and "The moon pulls the sea." in piece
     # main is checked out here: the checkout came forward, clean.
