@@ -955,3 +955,17 @@ def test_random_calls_never_crash_or_touch_anything_outside_corpus(
     assert all(path.startswith("corpus/") for path in changed), changed
     status = git(tree, "status", "--porcelain", "--untracked-files=all").splitlines()
     assert [line for line in status if not line[3:].startswith("corpus/")] == fuzz["status"]
+
+
+def test_a_title_of_a_hundred_thousand_characters_is_bounded_in_list_pieces(
+    corpus_repo: Path,
+) -> None:
+    """A piece forged onto main with a huge title (check refuses it; a commit with
+    --no-verify does not ask check) fills no list_pieces result."""
+    piece = corpus_repo / "corpus" / "pieces" / "long.md"
+    piece.write_text(f"---\ntitle: {'t' * 100_000}\n---\n\nBody.\n", "utf-8")
+    git(corpus_repo, "add", "corpus/pieces")
+    git(corpus_repo, "commit", "-q", "--no-verify", "-m", "A long title")
+    listed = Toolbox(new_session(corpus_repo)).call("list_pieces", {})
+    assert not listed.is_error
+    assert "long" in listed.text and len(listed.text) < 2_000, len(listed.text)

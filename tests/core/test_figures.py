@@ -160,3 +160,22 @@ def test_the_spend_ledger_skips_a_forged_cost(forged_main: Path) -> None:
 
     spent = ledger.spent(Repository.discover(forged_main), None, datetime.now(UTC))
     assert spent.cost == {"day": 0.0, "week": 0.0}
+
+
+@pytest.mark.parametrize("head", ["not-a-sha", "--output=/tmp/x", "HEAD~1"])
+def test_show_of_a_session_whose_head_trailer_is_no_sha_is_one_line(
+    corpus_repo: Path, head: str
+) -> None:
+    session_run(corpus_repo, keep_script())
+    _forge(
+        corpus_repo,
+        "0002-forged.md",
+        "---\nsession: 2\ntitle: Forged\noutcome: abandoned\n---\n",
+        f"Agentgit-Session: 0002\nAgentgit-Outcome: abandoned\nAgentgit-Head: {head}",
+    )
+    proc = agentgit(corpus_repo, "show", "2")
+    assert "usage:" not in proc.stdout + proc.stderr
+    assert "Traceback" not in proc.stderr
+    assert proc.returncode in (0, 1), proc.stderr
+    if proc.returncode:
+        assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
