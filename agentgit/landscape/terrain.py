@@ -161,7 +161,7 @@ def view(found: Terrain) -> list[str]:
         f"{len(found.pieces)} piece{'s' * (len(found.pieces) != 1)} in "
         f"{len(found.regions)} region{'s' * (len(found.regions) != 1)}; "
         f"{len(found.sessions)} session{'s' * (len(found.sessions) != 1)} shown "
-        f"(circling: {found.dead_after} wandering in a row in one region)"
+        f"(circling means {found.dead_after} wandering in a row in one region)"
     ]
     if found.regions:
         out += ["", "Regions"]
@@ -182,7 +182,8 @@ def view(found: Terrain) -> list[str]:
         out += ["", "Coverage (regions touched so far, new this session, keeps that founded one)"]
         for c in found.coverage:
             out.append(
-                f"  {c.session:04d}  {c.regions_touched:>5} regions  +{c.new_regions:<4} "
+                f"  {c.session:04d}  {c.regions_touched:>5} region{'s' * (c.regions_touched != 1)}"
+                f"{' ' * (c.regions_touched == 1)}  +{c.new_regions:<4} "
                 f"founded {c.founded_share:.0%}"
             )
     return out
@@ -196,12 +197,14 @@ ORIENT_CHARS = 500
 # tenth of a second); more, as in a fresh clone of a big corpus, wait for a survey of
 # their own, so that a session's start does not pay seconds for one line.
 ORIENT_MOST_NEW = 500
-LINE_START = "Terrain (a retrospect, lexical):"
+LINE_START = "Terrain (a retrospect):"  # whichever measure placed the regions
+# The line as older sessions had it, when the terrain was lexical only: a replay reads it.
+_RECORDED = (LINE_START, "Terrain (a retrospect, lexical):")
 
 
 def recorded_line(orientation: str) -> str:
     """The terrain's line in an orientation as it was recorded ("" if it had none)."""
-    return next((x for x in orientation.splitlines() if x.startswith(LINE_START)), "")
+    return next((x for x in orientation.splitlines() if x.startswith(_RECORDED)), "")
 
 
 def unsurveyed_line(count: int) -> str:

@@ -314,3 +314,9 @@ def test_a_region_whose_pieces_were_all_revised_into_other_words(corpus_repo: Pa
     (region,) = [r for r in after.regions if r.id == tides]
     assert "tides" not in region.words  # named by what its pieces now say
     assert [p for p in after.pieces] == [p for p in before.pieces]
+
+
+def test_a_line_recorded_before_the_embeddings_measure_is_read_for_a_replay() -> None:
+    older = "Terrain (a retrospect, lexical): the last sessions were 0001 wandering."
+    assert terrain.recorded_line(f"## Recent sessions\n{older}\n## Pieces") == older
+    assert terrain.recorded_line("Terrain: something else") == ""
