@@ -13,9 +13,12 @@ median of the base tree's runs.
 
 from __future__ import annotations
 
+import json
 import math
+import os
 import re
 from dataclasses import asdict, dataclass
+from pathlib import Path
 from typing import Any
 
 from agentgit.core import refs
@@ -99,26 +102,73 @@ def from_commit(commit: Commit) -> Run | None:
 
 def runs(repo: Repository, session: int | None = None, code: str | None = None) -> list[Run]:
     """Every run of the repository (or of one session, or of one code digest), by session
-    then experiment: one `git log` over main, the session branches and archives and the
-    archived runs. `code`: git itself keeps only the runs of that code (the judge asks
-    this before every run, so it parses a few commits, not the night's thousands)."""
-    prefixes = (refs.BRANCHES, refs.ARCHIVE, refs.RUNS)
-    if repo.rev_parse(refs.MAIN_REF):
-        starts = [refs.MAIN_REF, *(f"--glob={p}" for p in prefixes)]  # may match nothing
-    else:
-        # With no start at all, git log would read HEAD, which may be anything (or
-        # unborn): without main, only the globs that match something.
-        starts = [f"--glob={p}" for p in prefixes if repo.list_refs(p)]
-        if not starts:
-            return []
-    wanted = f"^{Trailer.CODE}: {code}$" if code else f"^{Trailer.EXPERIMENT}: "
-    commits = repo.messages([*starts, f"--grep={wanted}"])
+    then experiment, from main, the session branches and archives and the archived
+    runs. `code`: git itself keeps only the runs of that code (the judge asks this
+    before every run, so it parses a few commits, not the night's thousands)."""
+    tips = repo.ref_tips([refs.MAIN_REF, *(p.rstrip("/") for p in PREFIXES)])
+    if not tips:
+        return []  # with no revision at all, git log would read HEAD
+    if code is not None:
+        return _walk(repo, tips, f"^{Trailer.CODE}: {code}$")
+    found = _cached(repo, tips)
+    return [r for r in found if session is None or r.session == session]
+
+
+PREFIXES = (refs.BRANCHES, refs.ARCHIVE, refs.RUNS)
+CACHE = "runs.json"  # under .git/agentgit: every run as last read, and the tips it read
+CACHE_VERSION = 1
+
+
+def _walk(repo: Repository, revs: list[str], grep: str = f"^{Trailer.EXPERIMENT}: ") -> list[Run]:
     found: dict[tuple[int, int, str], Run] = {}
-    for commit in commits:
+    for commit in repo.messages([f"--grep={grep}"], revs):
         run = from_commit(commit)
-        if run is not None and (session is None or run.session == session):
+        if run is not None:
             found[(run.session, run.experiment, run.commit)] = run
     return sorted(found.values(), key=lambda r: (r.session, r.experiment, r.commit))
+
+
+def _cached(repo: Repository, tips: list[str]) -> list[Run]:
+    """Every run, walking only what is new since the last call. Commits never change:
+    while every tip read last time is still a tip, the runs are those read then and
+    those reachable from the new tips but not from the old ones. A tip gone (a ref
+    deleted or moved back) means a whole walk, as does a cache that is missing or not
+    ours; so the cache can make a call faster, never different."""
+    path = repo.state_dir / CACHE
+    old_tips, old = _load(path)
+    if old_tips is not None and old_tips <= set(tips):
+        new = [t for t in tips if t not in old_tips]
+        if not new:
+            return old
+        fresh = _walk(repo, new + [f"^{t}" for t in sorted(old_tips)])
+    else:
+        old, fresh = [], _walk(repo, tips)
+    merged = {(r.session, r.experiment, r.commit): r for r in old + fresh}
+    found = sorted(merged.values(), key=lambda r: (r.session, r.experiment, r.commit))
+    _save(path, tips, found)
+    return found
+
+
+def _load(path: Path) -> tuple[set[str] | None, list[Run]]:
+    try:
+        data = json.loads(path.read_text("utf-8"))
+        if data.get("version") != CACHE_VERSION:
+            return None, []
+        return set(data["tips"]), [Run(**record) for record in data["runs"]]
+    except (OSError, ValueError, TypeError, KeyError, AttributeError):
+        return None, []  # missing or not ours: a whole walk rebuilds it
+
+
+def _save(path: Path, tips: list[str], found: list[Run]) -> None:
+    """Written whole to a temporary file and renamed, so a reader never sees half."""
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        data = {"version": CACHE_VERSION, "tips": tips, "runs": [asdict(r) for r in found]}
+        tmp.write_text(json.dumps(data), "utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache: the next call walks again
 
 
 # -- what people see -----------------------------------------------------------------

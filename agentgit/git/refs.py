@@ -93,6 +93,12 @@ class Refs(Objects):
     def delete_ref(self, ref: str, old: str) -> None:
         self.ref_transaction([RefUpdate.delete(ref, old)])
 
+    def ref_tips(self, patterns: list[str]) -> list[str]:
+        """The distinct commits the refs under `patterns` (full names or prefixes) point
+        at, sorted: one for-each-ref, however many thousand refs."""
+        out = self.run("for-each-ref", "--format=%(objectname)", *patterns)
+        return sorted(set(out.split()))
+
     def list_refs(self, prefix: str) -> dict[str, str]:
         out = self.run("for-each-ref", "--format=%(refname) %(objectname)", prefix)
         refs = {}
