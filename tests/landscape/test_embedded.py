@@ -1,8 +1,8 @@
 """The terrain by embeddings (the optional extra agentgit[embeddings], DESIGN §8): the same
 regions, verdicts and stability as the lexical measure on ground that is known, region
 names still words, nothing fetched from the network, and without the extra a one-line
-error that says how to install it. The extra is optional, so these tests need it
-installed (`pip install -e '.[test,embeddings]'`); the lexical terrain is tested without."""
+error that says how to install it. The extra is optional for users; the test extra
+installs it, so these tests always run (the lexical terrain is tested without it)."""
 
 from __future__ import annotations
 
@@ -32,11 +32,6 @@ def survey(path: Path, settings: Settings = EMBEDDED) -> Terrain:
 
 def regions_of(found: Terrain) -> dict[str, int]:
     return {p.slug: p.region for p in found.pieces}
-
-
-@pytest.fixture(autouse=True)
-def _extra() -> None:
-    pytest.importorskip("wordllama", reason="the embeddings extra is not installed")
 
 
 def test_three_grounds_fall_in_three_regions_named_by_words(corpus_repo: Path) -> None:
