@@ -105,3 +105,12 @@ def test_every_outcome_is_an_outcome_member() -> None:
         if text in values
     ]
     assert spelled == []
+
+
+def test_every_test_file_has_a_basename_of_its_own() -> None:
+    # The test folders are not packages: pytest imports each file by its basename, so
+    # two files of one name in two folders fail CI's collection of a clean clone.
+    seen: dict[str, list[str]] = {}
+    for path in sorted((TOP / "tests").rglob("test_*.py")):
+        seen.setdefault(path.name, []).append(str(path.relative_to(TOP)))
+    assert {name: paths for name, paths in seen.items() if len(paths) > 1} == {}
