@@ -6,10 +6,13 @@ summary trailers, a log entry whose frontmatter holds `ground` and `novelty`).""
 from __future__ import annotations
 
 import json
+import math
 import random
 import subprocess
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
 from conftest import git
 from helpers import commit_files
@@ -172,3 +175,31 @@ def walked(path: Path) -> Walks:
         walks.session(["bread-1", "bread-2"])
     walks.session(["compilers-1", "compilers-3"])
     return walks
+
+
+# The verdicts `walked`'s sessions deserve, whichever measure places their pieces.
+WALKED_VERDICTS = {
+    1: "exploring",
+    2: "leaping",
+    3: "surveying",
+    4: "wandering",
+    5: "wandering",
+    6: "wandering",
+    7: "surveying",
+}
+
+
+def places_hold_under_a_new_keep(path: Path, survey: Callable[[Path], Any]) -> Any:
+    """After `walked`, a new keep beside bread-3: no earlier piece moves by more than a
+    tenth of the map or changes region, and the new one joins bread-3's. Returns the
+    survey after, for a measure's own checks."""
+    walks = walked(path)
+    before = survey(path)
+    walks.session(["bread-3"], {"bread-4": piece_text("bread", 4)}, {"bread-4": "bread-3"})
+    after = survey(path)
+    places = {p.slug: p for p in after.pieces}
+    for p in before.pieces:
+        moved = math.dist((p.x, p.y), (places[p.slug].x, places[p.slug].y))
+        assert moved <= 0.1 and places[p.slug].region == p.region
+    assert places["bread-4"].region == places["bread-3"].region
+    return after

@@ -6,7 +6,6 @@ installs it, so these tests always run (the lexical terrain is tested without it
 
 from __future__ import annotations
 
-import math
 import os
 import subprocess
 import sys
@@ -14,7 +13,7 @@ from pathlib import Path
 
 import pytest
 from conftest import agentgit
-from grounds import GROUNDS, piece_text, three_grounds, walked
+from grounds import GROUNDS, piece_text, places_hold_under_a_new_keep, three_grounds, walked
 from helpers import commit_files
 
 from agentgit.core.settings import Settings
@@ -58,15 +57,7 @@ def test_the_walks_get_the_verdicts_the_lexical_measure_gives(corpus_repo: Path)
 
 
 def test_regions_and_positions_hold_under_a_new_keep(corpus_repo: Path) -> None:
-    walks = walked(corpus_repo)
-    before = survey(corpus_repo)
-    walks.session(["bread-3"], {"bread-4": piece_text("bread", 4)}, {"bread-4": "bread-3"})
-    after = survey(corpus_repo)
-    places = {p.slug: p for p in after.pieces}
-    for p in before.pieces:
-        moved = math.dist((p.x, p.y), (places[p.slug].x, places[p.slug].y))
-        assert moved <= 0.1 and places[p.slug].region == p.region
-    assert places["bread-4"].region == places["bread-3"].region
+    places_hold_under_a_new_keep(corpus_repo, survey)
 
 
 def test_a_first_survey_of_many_pieces_places_them_as_one_at_a_time_would(

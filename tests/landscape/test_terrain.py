@@ -11,7 +11,15 @@ from pathlib import Path
 
 import pytest
 from conftest import agentgit
-from grounds import GROUNDS, Walks, piece_text, three_grounds, walked
+from grounds import (
+    GROUNDS,
+    WALKED_VERDICTS,
+    Walks,
+    piece_text,
+    places_hold_under_a_new_keep,
+    three_grounds,
+    walked,
+)
 from helpers import session_run
 from scripts import abandon, read
 
@@ -57,15 +65,7 @@ def test_three_unrelated_grounds_fall_in_three_regions_named_by_their_words(
 def test_the_walks_get_the_verdicts_they_deserve(corpus_repo: Path) -> None:
     walked(corpus_repo)
     found = survey(corpus_repo)
-    assert verdicts(found) == {
-        1: "exploring",
-        2: "leaping",
-        3: "surveying",
-        4: "wandering",
-        5: "wandering",
-        6: "wandering",
-        7: "surveying",
-    }
+    assert verdicts(found) == WALKED_VERDICTS
     circling = {s.session for s in found.sessions if s.circling}
     assert circling == {4, 5, 6}
     bread = regions_of(found)["bread-1"]
@@ -92,15 +92,8 @@ def test_coverage_counts_regions_touched_new_ones_and_founders(corpus_repo: Path
 
 
 def test_regions_and_positions_hold_under_a_new_keep(corpus_repo: Path) -> None:
-    walks = walked(corpus_repo)
-    before = survey(corpus_repo)
-    walks.session(["bread-3"], {"bread-4": piece_text("bread", 4)}, {"bread-4": "bread-3"})
-    after = survey(corpus_repo)
+    after = places_hold_under_a_new_keep(corpus_repo, survey)
     places = {p.slug: p for p in after.pieces}
-    for p in before.pieces:
-        moved = math.dist((p.x, p.y), (places[p.slug].x, places[p.slug].y))
-        assert moved <= 0.1 and places[p.slug].region == p.region
-    assert places["bread-4"].region == places["bread-3"].region
     near = math.dist(
         (places["bread-4"].x, places["bread-4"].y), (places["bread-3"].x, places["bread-3"].y)
     )

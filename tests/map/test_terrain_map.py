@@ -17,21 +17,12 @@ from typing import Any
 import browser
 import pytest
 from conftest import agentgit, git, seal
-from grounds import walked
+from grounds import WALKED_VERDICTS, walked
 from test_map import body_of
 from test_terrain_page import RUN_DETAILS, TERRAIN_DETAILS, unescape, verdict_rows
 
 from agentgit.corpus.skeleton import init
 
-VERDICTS = {
-    1: "exploring",
-    2: "leaping",
-    3: "surveying",
-    4: "wandering",
-    5: "wandering",
-    6: "wandering",
-    7: "surveying",
-}
 # (session, experiment, loss, status, hypothesis): lower is better, best 4.0 then 1.0.
 RUNS = [
     (2, 1, "4.0", "keep", "X halfway to seven"),
@@ -94,7 +85,7 @@ def test_the_page_shows_every_verdict_and_reason_landscape_derives(
     corpus: Path, page: Path, tmp_path: Path
 ) -> None:
     derived = landscape_sessions(corpus)
-    assert {s["session"]: s["verdict"] for s in derived} == VERDICTS
+    assert {s["session"]: s["verdict"] for s in derived} == WALKED_VERDICTS
     dom = browser.dom(page, tmp_path / "profile")
     status = body_of(dom)
     assert status.get("data-status") == "drawn", status
