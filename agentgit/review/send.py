@@ -102,6 +102,9 @@ def log_pull(
     return str(pull.get("html_url") or f"#{pull['number']}")
 
 
+MAX_EXPLORATIONS = 60  # the newest listed in a pull request's body
+
+
 def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> str:
     base = session.meta.get("base")
     commits = repo.log([f"{base}..{result.head}" if base else str(result.head)])
@@ -111,7 +114,15 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
         lines += ["### Pieces", ""] + _piece_lines(repo, session, result) + [""]
     lines += _run_lines(repo, session)
     lines += ["### Explorations", ""]
-    for commit in reversed(commits):
+    if len(commits) > MAX_EXPLORATIONS:
+        # A night of experiments makes hundreds: the newest are listed, so the body stays
+        # inside what GitHub takes with its usage and its footer whole.
+        range_ = f"{base[:10]}..{str(result.head)[:10]}" if base else str(result.head)[:10]
+        lines.append(
+            f"- … {len(commits) - MAX_EXPLORATIONS} earlier explorations "
+            f"(`git log {range_}` lists them all)"
+        )
+    for commit in reversed(commits[:MAX_EXPLORATIONS]):
         # Only agentgit's trailers are skipped: reasoning may well start "Plan: ...".
         reasoning = next(
             (

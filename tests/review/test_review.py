@@ -11,12 +11,13 @@ import pytest
 from conftest import agentgit, git
 from fakegithub import REPOSITORY, TOKEN, FakeGitHub
 from helpers import clone, files, git_ok, merge_on_remote, protect_main, refs, rev, reviewed
-from scripts import abandon_script, keep_script, write_script
+from scripts import abandon_script, crystallize, draft, edit, keep_script, write_script
 
 from agentgit.core.settings import Settings
 from agentgit.git import Repository
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
+from agentgit.review.send import MAX_EXPLORATIONS
 from agentgit.review.sync import sync
 
 
@@ -552,3 +553,30 @@ def test_a_pull_request_text_too_long_for_github_is_cut_to_fit(
     assert len(updated["title"]) == 256 and len(updated["body"]) <= 65536
     assert updated["body"].startswith("y" * 60000)
     assert updated["body"].endswith("(cut to the 65536 characters GitHub takes)\n")
+
+
+def test_a_long_session_lists_its_newest_explorations_and_keeps_the_body_whole(
+    corpus_repo: Path, remote: Path, github_env: FakeGitHub
+) -> None:
+    # A night of experiments makes hundreds of commits: listing them all ran the body past
+    # what GitHub takes, and the cut took the usage and the footer with it.
+    edits = MAX_EXPLORATIONS + 9
+    turns = [draft("tides", "Tides", "Step 0.\n", summary="On tides.", tags=["test"])]
+    turns += [
+        edit("tides", f"Step {n}.", f"Step {n + 1}.", f"Edit number {n + 1}.") for n in range(edits)
+    ]
+    turns.append(crystallize(["tides"], summary="Wrote tides."))
+    repo = Repository.discover(corpus_repo)
+    settings = Settings(model="scripted", review="pr", max_turns=len(turns) + 5)
+    current = start(repo, settings, topic="tides", model_name="scripted")
+    result = run(repo, current, ScriptedModel(turns), settings)
+    assert result.outcome == "in-review"
+    body = github_env.pulls[1]["body"]
+    explorations = body.split("### Explorations", 1)[1].split("### Usage", 1)[0]
+    listed = [ln for ln in explorations.splitlines() if ln.startswith("- `")]
+    assert len(listed) == MAX_EXPLORATIONS
+    assert listed[-1].endswith("Wrote tides.")  # the judgement, newest, last
+    assert f"Edit number {edits}." in listed[-2]
+    assert "Edit number 1." not in explorations and "Drafting tides." not in explorations
+    assert "earlier explorations (`git log " in explorations
+    assert "Merging this pull request keeps the session" in body  # the footer is whole
