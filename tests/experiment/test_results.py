@@ -3,6 +3,7 @@ archives, and archived runs that were not kept (the map's contract)."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 from pathlib import Path
 
@@ -57,3 +58,10 @@ def test_values_read_back_as_they_were_written() -> None:
         assert parse_metric(f"x={format_value(value)} baseline=3")[1] == value
     assert parse_metric("x=none") == ("x", None)
     assert parse_metric("x=inf") == ("x", None)
+
+
+def test_a_runs_fields_are_what_asdict_gives() -> None:
+    # fields() copies the instance's dict for speed: it must stay what asdict() gives.
+    run = Run(1, 2, "ab" * 20, 1.5, "keep", 3.0, "a hypothesis", "loss", "c0de")
+    assert run.fields() == dataclasses.asdict(run)
+    assert run.fields() is not run.fields() and json.loads(json.dumps(run.as_record()))
