@@ -8,6 +8,7 @@ from __future__ import annotations
 import fcntl
 import signal
 import subprocess
+import threading
 from pathlib import Path
 
 import pytest
@@ -133,6 +134,33 @@ def test_a_read_interrupted_between_answers_leaves_none_for_the_next(repo: Repos
     with pytest.raises(KeyboardInterrupt):
         reader.read([Stopping(a), b])
     assert repo.read_blobs([c]) == {c: b"ccc\n"}
+
+
+def test_a_streamed_read_stopped_midway_leaves_no_writer_and_no_answer(
+    top: Path, repo: Repository
+) -> None:
+    """Past one chunk the requests are written by a thread while the answers are read: a
+    stop in the middle must end that thread and leave nothing in the pipe."""
+    texts = [f"streamed {i}\n" for i in range(400)]
+    ids = subprocess.run(
+        ["git", "hash-object", "-w", "--stdin-paths"],
+        cwd=top,
+        input=_files(top, texts),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+
+    class Stopping(str):
+        def __hash__(self) -> int:
+            raise KeyboardInterrupt
+
+    reader = BlobReader(top)
+    with pytest.raises(KeyboardInterrupt):
+        reader.read([*ids[:300], Stopping(ids[300]), *ids[301:]])
+    assert not [t for t in threading.enumerate() if t.name == "agentgit-cat-file"]
+    assert reader.read(ids[-2:]) == {ids[-2]: texts[-2].encode(), ids[-1]: texts[-1].encode()}
+    reader.close()
 
 
 @pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="Linux: a pipe's size is set")
