@@ -79,6 +79,10 @@ class CorpusIndex:
         self._selected: dict[str, str] | None = None
         # Per area asked for (None: all): the tree it was worked out for, blob -> paths.
         self._by_blob: dict[str | None, tuple[dict[str, str], dict[str, list[str]]]] = {}
+        # The passages of the blobs this process indexed, as it split them: a first
+        # survey reads every piece's terms right after indexing it, and reading 25 MB
+        # back from the file it just wrote cost a fresh clone of 10,000 pieces 0.6 s.
+        self._fresh: dict[str, list[tuple[int, str]]] = {}
 
     # -- the file ------------------------------------------------------------------
 
@@ -144,6 +148,7 @@ class CorpusIndex:
         if self._db is not None:
             self._db.close()
             self._db = None
+            self._fresh = {}
             self._current, self._known = {}, None
             self._indexed = self._selected = None
 
@@ -205,6 +210,7 @@ class CorpusIndex:
                 db.execute("ROLLBACK")
             raise
         self._known |= set(missing)
+        self._fresh.update(split)
         return len(missing)
 
     # -- searching -----------------------------------------------------------------
@@ -309,20 +315,23 @@ class CorpusIndex:
     @_rebuilt_if_corrupt
     def passages_of(self, blobs: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
         """The indexed passages of each blob, (line, text) in line order."""
-        found: dict[str, list[tuple[int, str]]] = {}
-        for chunk in _chunks(sorted(set(blobs)), 500):
+        wanted = set(blobs)
+        found = {sha: self._fresh[sha] for sha in wanted & self._fresh.keys()}
+        # One statement a chunk: each blob's passages are its span of rowids, which
+        # FTS5 reads by range (a statement per blob cost 10,000 blobs half a second).
+        for chunk in _chunks(sorted(wanted - found.keys()), 500):
             marks = ",".join("?" * len(chunk))
-            spans = self.db.execute(
-                f"SELECT sha, first, last FROM blobs WHERE sha IN ({marks})", chunk
+            rows = self.db.execute(
+                "SELECT b.sha, p.line, p.text FROM blobs b LEFT JOIN passages p "
+                f"ON p.rowid BETWEEN b.first AND b.last WHERE b.sha IN ({marks})",
+                chunk,
             ).fetchall()
-            for blob, first, last in spans:
-                found[blob] = sorted(
-                    (int(line), text)
-                    for line, text in self.db.execute(
-                        "SELECT line, text FROM passages WHERE rowid BETWEEN ? AND ?",
-                        (first, last),
-                    )
-                )
+            for sha, line, text in rows:
+                held = found.setdefault(sha, [])  # a blob of no passages holds none
+                if text is not None:
+                    held.append((int(line), text))
+        for passages in found.values():
+            passages.sort()
         return found
 
     # -- what other readers derive from blobs (novelty), kept beside the passages --------

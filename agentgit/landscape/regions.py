@@ -115,8 +115,8 @@ class Lexical:
         if missing:
             if self._weights is None:
                 self._weights = self.pieces.weights()
-            terms = self.pieces.terms(missing)
-            made = {b: signature(self._weights.vector(terms[b].doc)) for b in missing}
+            docs = self.pieces.docs(missing)
+            made = {b: signature(self._weights.vector(docs[b])) for b in missing}
             index.store_derived(
                 self._kind, {b: json.dumps(sorted(v.items())) for b, v in made.items()}
             )

@@ -81,6 +81,19 @@ def text_terms(text: str) -> Terms:
     return passage_terms(split_passages(text))
 
 
+def doc_counts(passages: Iterable[tuple[int, str]]) -> Counts:
+    """``passage_terms(passages).doc``, in one pass over the text: what a corpus-wide
+    pass (document frequencies, the terrain's signatures) needs of each piece."""
+    return counts(tokens("\n".join(text for _, text in passages)))
+
+
+def doc_words(passages: Iterable[tuple[int, str]]) -> set[str]:
+    """The keys of ``doc_counts(passages)``, without counting them."""
+    words = set(tokens("\n".join(text for _, text in passages)))
+    words -= STOPWORDS
+    return words
+
+
 # --- weights and similarity ------------------------------------------------------------
 
 
@@ -175,6 +188,17 @@ class Pieces:
             self._terms = {b: self._terms[b] for b in wanted}
         return {b: self._terms[b] for b in wanted}
 
+    def docs(self, blobs: Iterable[str]) -> dict[str, Counts]:
+        """Each blob's whole-text word counts (``Terms.doc``), without its paragraphs."""
+        wanted = set(blobs)
+        found = {b: self._terms[b].doc for b in wanted & self._terms.keys()}
+        missing = wanted - found.keys()
+        if missing:
+            passages = self.index.passages_of(missing)
+            for blob in missing:
+                found[blob] = doc_counts(passages.get(blob, []))
+        return found
+
     def weights(self) -> Weights:
         """Document frequencies over main's pieces: the last ones computed, brought up to
         date by the blobs that came or went since (exact: they are counts)."""
@@ -191,13 +215,15 @@ class Pieces:
         if memo is None:
             added, removed, df = blobs, Counter(), Counter()
         if added or removed or memo is None:
-            terms = self.terms(added.keys() | removed.keys())
+            passages = self.index.passages_of(added.keys() | removed.keys())
             for blob, times in added.items():
+                words = doc_words(passages.get(blob, []))
                 for _ in range(times):
-                    df.update(terms[blob].doc.keys())
+                    df.update(words)
             for blob, times in removed.items():
+                words = doc_words(passages.get(blob, []))
                 for _ in range(times):
-                    df.subtract(terms[blob].doc.keys())
+                    df.subtract(words)
             df = +df  # drop the zeros
             listed = sorted(blobs.elements())
             self.index.store_memo(_DF, json.dumps({"blobs": listed, "df": dict(df)}))
