@@ -15,6 +15,8 @@ import pytest
 from conftest import ROOT, agentgit, git
 from fakegithub import FakeGitHub
 from helpers import damage_file, merge_on_remote, reviewed
+from hypothesis import given
+from hypothesis import strategies as st
 from scripts import crystallize, draft, turn
 
 from agentgit.agent.tooldefs import JUDGE_TOOLS
@@ -22,8 +24,10 @@ from agentgit.agent.tools import Keep, Toolbox
 from agentgit.core.settings import Settings
 from agentgit.corpus import check, formats
 from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.corpus.search import split_passages
 from agentgit.git import Repository
 from agentgit.landscape import novelty, similarity
+from agentgit.landscape.similarity import doc_counts, doc_words, passage_terms
 from agentgit.lifecycle import Result, run, start
 from agentgit.models.scripted import ScriptedModel
 
@@ -488,3 +492,12 @@ def test_novelty_min_is_auto_or_a_number_from_0_to_1(tmp_path: Path) -> None:
     (tmp_path / "agentgit.toml").write_text('novelty_min = "often"\n')
     with pytest.raises(UsageError, match="novelty_min must be auto or a number"):
         load(tmp_path, env={})
+
+
+@given(st.text(alphabet=st.sampled_from("ab Ç_\n\n-—:'1é"), max_size=300))
+def test_a_pieces_whole_counts_in_one_pass_are_its_paragraphs_counts(text: str) -> None:
+    """Document frequencies and signatures count a piece's words in one pass over its
+    joined passages: the very counts the paragraph-by-paragraph pass adds up."""
+    passages = list(split_passages(f"---\ntitle: {text[:20]!r}\n---\n{text}"))
+    assert doc_counts(passages) == passage_terms(passages).doc
+    assert doc_words(passages) == set(passage_terms(passages).doc)
