@@ -134,23 +134,30 @@ def measure(
     pieces: Pieces, drafts: Mapping[str, str], setting: str | float = "auto"
 ) -> list[Novelty]:
     """Each draft (slug -> text) against main's pieces; a draft that revises a piece
-    (same slug) is compared with the others."""
+    (same slug) is compared with the others. The calibration is made only when a draft
+    needs it: novelty_min lies within [FLOOR, CEILING], so a draft at CEILING or above is
+    novel, and one below FLOOR a near-duplicate, whatever it says (and it is the most
+    costly part of a first keep in a fresh clone: 64 pieces' nearest neighbours)."""
     weights = pieces.weights()
-    limit = threshold(pieces, weights, setting)
+    limit: Threshold | None = None
     results = []
     for slug, text in drafts.items():
         found = nearest(pieces, text_terms(text), weights, exclude=[f"pieces/{slug}.md"])
         sim = round(found[0].compared.similarity, 3) if found else 0.0
         score = round(1 - sim, 3)
+        near = bool(found) and score < CEILING
+        if near or setting != "auto":
+            limit = limit or threshold(pieces, weights, setting)
+            near = near and score < limit.value
         results.append(
             Novelty(
                 slug,
                 score,
                 found[0].slug if found else None,
                 sim,
-                near_duplicate=bool(found) and score < limit.value,
+                near_duplicate=near,
                 neighbours=found,
-                threshold=limit,
+                threshold=limit if near or setting != "auto" else None,
             )
         )
     return results

@@ -172,6 +172,24 @@ def test_five_pieces_calibrate_on_their_closest_pair(tmp_path: Path) -> None:
     assert novelty.threshold(pieces, pieces.weights(), 0.05).value == 0.05
 
 
+def test_only_a_draft_within_the_calibrations_reach_is_calibrated_for(tmp_path: Path) -> None:
+    """novelty_min is held within [FLOOR, CEILING]: a draft at CEILING or above is novel
+    whatever the corpus's closest pair says, so a keep of one does not measure it (a
+    fresh clone's most costly step); a draft below it gets the calibrated verdict."""
+    texts = dict(FIVE, estuary=piece("Estuaries", RIVERS.replace("new land", "marsh") + TIDES))
+    pieces = pieces_of(texts, tmp_path / "i.sqlite")
+    sample = sorted(set(pieces.files.values()))
+    lichens = piece("Lichens", "A lichen is a fungus farming an alga, slow to grow on bare rock.\n")
+    [novel] = novelty.measure(pieces, {"lichens": lichens})
+    assert novel.score >= novelty.CEILING and not novel.near_duplicate
+    assert novel.threshold is None
+    assert pieces.index.derived(novelty._NEAREST, sample) == {}  # nothing was calibrated
+    [close] = novelty.measure(pieces, {"copy": FIVE["tides"]})
+    limit = novelty.threshold(pieces, pieces.weights())
+    assert close.near_duplicate and close.threshold == limit
+    assert pieces.index.derived(novelty._NEAREST, sample) != {}
+
+
 def test_five_unrelated_pieces_do_not_refuse_every_related_draft() -> None:
     pieces = pieces_of(FIVE)
     limit = novelty.threshold(pieces, pieces.weights())
