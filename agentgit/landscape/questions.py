@@ -51,6 +51,9 @@ _HAS_QUESTIONS = re.compile(rb"^questions:", re.M)
 _CRYSTALLIZED = re.compile(rb"^outcome:\s*['\"]?crystallized", re.M)
 
 Nearest = Callable[[str], list[str]]
+# One log entry's (question records, pieces it kept); None: not read yet (EntryCache).
+Summary = tuple[list[dict[str, Any]], list[str] | None]
+Summaries = dict[str, Summary]
 
 
 @dataclass
@@ -223,10 +226,11 @@ def read(
         for path, sha in files.items()
         if path.startswith("corpus/pieces/") and formats.SLUG_RE.match(formats.slug_of(path))
     }
-    entries = EntryCache(repo.state_dir / "questions" / "entries.json").entries(logs, repo)
+    cache = EntryCache(repo.state_dir / "questions" / "entries.json")
     on_main = {formats.slug_of(p) for p in pieces}
-    found = derive(entries, dead_after, on_main)
+    found = derive(cache.entries(logs, repo), dead_after, on_main)
     if any(q.flat for q in found.values()):
+        entries = cache.entries(logs, repo, kept=True)
         index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
         try:
             mark_worth_reopening(found, _kept(entries, on_main), nearest_pieces(index, pieces))
@@ -238,32 +242,39 @@ def read(
 class EntryCache:
     """What this module needs of each log entry (its session, questions and, when it
     kept pieces, their slugs), keyed by blob id under ``.git/agentgit/``: an entry is
-    read and parsed once, ever (5,000 entries parse in about two seconds). Deleting
-    the file, or a file that is not one, loses nothing: it is rebuilt from git."""
+    read and parsed once, ever (5,000 entries parse in about two seconds). An entry that
+    kept pieces but names no question is parsed only when its pieces are asked for
+    (``kept``): only a flat question needs them, and a fresh clone's first session
+    parsed 3,500 of them for none. Deleting the file, or a file that is not one, loses
+    nothing: it is rebuilt from git."""
 
-    VERSION = 1
+    VERSION = 2  # 2: an entry's kept pieces may be not read yet (None)
 
     def __init__(self, path: Path) -> None:
         self.path = path
+        self._known: Summaries | None = None
 
-    def entries(self, logs: dict[str, str], repo: Repository) -> list[LogEntry]:
-        known = self._load()
-        missing = [sha for sha in dict.fromkeys(logs.values()) if sha not in known]
-        if missing:
-            blobs = repo.read_blobs(missing)
-            known.update({sha: _summary(blobs.get(sha, b"")) for sha in missing})
-            self._save({sha: known[sha] for sha in set(logs.values())})
+    def entries(self, logs: dict[str, str], repo: Repository, kept: bool = False) -> list[LogEntry]:
+        known = self._known if self._known is not None else self._load()
+        self._known = known
+        wanted = dict.fromkeys(logs.values())
+        missing = [sha for sha in wanted if sha not in known]
+        unread = [sha for sha in wanted if sha in known and known[sha][1] is None] if kept else []
+        if missing or unread:
+            blobs = repo.read_blobs([*missing, *unread])
+            known.update({sha: _summary(blobs.get(sha, b""), kept) for sha in [*missing, *unread]})
+            self._save({sha: known[sha] for sha in wanted})
         out = []
         for path, sha in logs.items():
-            records, kept = known[sha]
-            if records or kept:
-                outcome = Outcome.CRYSTALLIZED if kept else None
-                entry = LogEntry(_session_of(path), "", "", outcome=outcome, pieces=kept)
+            records, pieces = known[sha]
+            if records or pieces:
+                outcome = Outcome.CRYSTALLIZED if pieces else None
+                entry = LogEntry(_session_of(path), "", "", outcome=outcome, pieces=pieces or [])
                 entry.questions = records
                 out.append(entry)
         return out
 
-    def _load(self) -> dict[str, tuple[list[dict[str, Any]], list[str]]]:
+    def _load(self) -> Summaries:
         try:
             data = json.loads(self.path.read_text("utf-8"))
             if data.get("version") != self.VERSION:
@@ -272,7 +283,7 @@ class EntryCache:
         except (OSError, ValueError, TypeError, KeyError, AttributeError, CorpusError):
             return {}  # missing or not ours: rebuilt
 
-    def _save(self, entries: dict[str, tuple[list[dict[str, Any]], list[str]]]) -> None:
+    def _save(self, entries: Summaries) -> None:
         """Written whole to a temporary file and renamed: a concurrent reader sees the
         old file or the new one, and two writers each leave a correct one."""
         try:
@@ -284,12 +295,12 @@ class EntryCache:
             pass  # a cache: the next read parses again
 
 
-def _cached(records: object, kept: object) -> tuple[list[dict[str, Any]], list[str]]:
+def _cached(records: object, kept: object) -> Summary:
     """One cached summary, held to what corpus checks in a log entry: a file that parses
     as JSON is not therefore ours (CorpusError, TypeError: rebuilt)."""
-    if not (isinstance(records, list) and isinstance(kept, list)):
+    if not (isinstance(records, list) and (kept is None or isinstance(kept, list))):
         raise TypeError("not a summary")
-    slugs = [formats.validate_slug(slug) for slug in kept]
+    slugs = None if kept is None else [formats.validate_slug(slug) for slug in kept]
     return [formats.normalise_question(record) for record in records], slugs
 
 
@@ -298,11 +309,15 @@ def _session_of(path: str) -> int:
     return int(match.group(1)) if match else 0
 
 
-def _summary(data: bytes) -> tuple[list[dict[str, Any]], list[str]]:
+def _summary(data: bytes, kept: bool = True) -> Summary:
     """(question records, pieces kept) of one log entry's text; an entry that does not
-    parse counts as neither here, as `agentgit check` reports it."""
-    if not (_HAS_QUESTIONS.search(data) or _CRYSTALLIZED.search(data)):
+    parse counts as neither here, as `agentgit check` reports it. Without ``kept``, an
+    entry that kept pieces and names no question is left unparsed: (no records, None)."""
+    questions, crystallized = _HAS_QUESTIONS.search(data), _CRYSTALLIZED.search(data)
+    if not (questions or crystallized):
         return [], []
+    if not (questions or kept):
+        return [], None
     try:
         entry = formats.parse_log_entry(data.decode("utf-8"), "log entry")
     except (CorpusError, UnicodeDecodeError):

@@ -520,7 +520,11 @@ def _the_cache_loses_nothing(repo: Repository, monkeypatch: pytest.MonkeyPatch) 
         else:
             cache.write_text(damage, "utf-8")
         assert _read(repo, live=False) == everything
-    assert len(parsed) == 3 * 7  # seven entries with questions or kept pieces, each time
+    # Six entries name questions, each parsed each time; the seventh kept pieces and names
+    # none, and no flat question here asks for its pieces: it is not parsed at all.
+    assert len(parsed) == 3 * 6
+    kept_only = [k for _, k in json.loads(cache.read_text("utf-8"))["entries"].values()]
+    assert None in kept_only
     # JSON of the right shape whose records are not question records: rebuilt as well,
     # not a KeyError in derive.
     data = json.loads(cache.read_text("utf-8"))
@@ -528,7 +532,7 @@ def _the_cache_loses_nothing(repo: Repository, monkeypatch: pytest.MonkeyPatch) 
     cache.write_text(json.dumps(data), "utf-8")
     before = len(parsed)
     assert _read(repo, live=False) == everything
-    assert len(parsed) - before == 7
+    assert len(parsed) - before == 6
 
 
 # -- the command ---------------------------------------------------------------------------
