@@ -20,11 +20,12 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 
-from agentgit.corpus.index import CorpusIndex
+from agentgit.corpus.index import CorpusIndex, word_documents
 from agentgit.corpus.search import STOPWORDS, split_passages, tokens
 
 MIN_PARAGRAPH_TERMS = 12
@@ -213,7 +214,7 @@ class Pieces:
             if sum(added.values()) + sum(removed.values()) >= len(self.files):
                 memo = None  # mostly new: counting afresh is cheaper
         if memo is None:
-            added, removed, df = blobs, Counter(), Counter()
+            df, added, removed = _count_afresh(self.index, blobs), Counter(), Counter()
         if added or removed or memo is None:
             passages = self.index.passages_of(added.keys() | removed.keys())
             for blob, times in added.items():
@@ -228,6 +229,28 @@ class Pieces:
             listed = sorted(blobs.elements())
             self.index.store_memo(_DF, json.dumps({"blobs": listed, "df": dict(df)}))
         return Weights(df, len(self.files))
+
+
+# What FTS5 and agentgit.search split alike: ASCII, and the punctuation prose uses beyond
+# it (no-break space, dashes, curly quotes, bullets, the ellipsis), which both take for
+# separators. A text with any other character is counted here, in Python.
+_BEYOND_FTS = re.compile("[^\x00-\x7f\u00a0\u2010-\u2027]")
+
+
+def _count_afresh(index: CorpusIndex, blobs: Counter[str]) -> Counter[str]:
+    """Document frequencies over ``blobs`` (blob id -> paths holding it): the texts FTS5
+    splits as agentgit.search does counted by it, in C, the rest here."""
+    passages = index.passages_of(blobs)
+    joined = {b: "\n".join(text for _, text in passages.get(b, [])) for b in blobs}
+    plain = [b for b, text in joined.items() if blobs[b] == 1 and not _BEYOND_FTS.search(text)]
+    df = Counter(word_documents(joined[b] for b in plain))
+    for word in STOPWORDS & df.keys():
+        del df[word]
+    for blob in blobs.keys() - set(plain):
+        words = doc_words(passages.get(blob, []))
+        for _ in range(blobs[blob]):
+            df.update(words)
+    return df
 
 
 @dataclass

@@ -3,6 +3,7 @@ crystallize, with real git, the real index and scripted sessions."""
 
 from __future__ import annotations
 
+import collections
 import hashlib
 import itertools
 import json
@@ -16,6 +17,7 @@ from conftest import ROOT, agentgit, git
 from fakegithub import FakeGitHub
 from helpers import damage_file, merge_on_remote, reviewed
 from hypothesis import given
+from hypothesis import settings as examples
 from hypothesis import strategies as st
 from scripts import crystallize, draft, turn
 
@@ -519,3 +521,26 @@ def test_a_pieces_whole_counts_in_one_pass_are_its_paragraphs_counts(text: str) 
     passages = list(split_passages(f"---\ntitle: {text[:20]!r}\n---\n{text}"))
     assert doc_counts(passages) == passage_terms(passages).doc
     assert doc_words(passages) == set(passage_terms(passages).doc)
+
+
+@examples(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.text(alphabet=st.sampled_from("aB z_9\n\n.,;+$—–’“…\u00a0éΣς\u0301🙂İ"), max_size=80),
+        min_size=1,
+        max_size=6,
+    )
+)
+def test_document_frequencies_counted_by_fts5_are_pythons(bodies: list[str]) -> None:
+    """A fresh count hands the texts FTS5 splits as agentgit.search does to FTS5, in C,
+    and counts the rest in Python: the frequencies are the same as all in Python."""
+    pieces = pieces_of({f"p{i}": piece(f"T{i}", f"word {body}") for i, body in enumerate(bodies)})
+    blobs = collections.Counter(pieces.files.values())
+    pieces.index.update(pieces.files)
+    passages = pieces.index.passages_of(blobs)
+    expected: collections.Counter[str] = collections.Counter()
+    for blob, times in blobs.items():
+        for _ in range(times):
+            expected.update(doc_words(passages.get(blob, [])))
+    assert expected  # "word" at least
+    assert similarity._count_afresh(pieces.index, blobs) == expected
