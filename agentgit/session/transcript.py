@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-from datetime import date
 from pathlib import Path
 from typing import Any, cast
 
@@ -19,6 +18,7 @@ from agentgit.agent.state import AgentState
 from agentgit.core.errors import AgentgitError
 from agentgit.core.scrub import Scrubber, secrets_from_env
 from agentgit.models.base import Usage
+from agentgit.session.meta import SessionMeta
 
 VERSION = 1
 
@@ -43,8 +43,10 @@ def transcript_path(state_dir: Path, session: int) -> Path:
     return state_dir / "transcripts" / f"{session:04d}.json"
 
 
-def save(path: Path, meta: dict[str, Any], state: AgentState) -> None:
-    data = {"version": VERSION, **meta, **state_to_dict(state)}
+def save(path: Path, meta: SessionMeta | dict[str, Any], state: AgentState) -> None:
+    """`meta` is the record, or the keys as a transcript holds them."""
+    fields = meta.to_dict() if isinstance(meta, SessionMeta) else meta
+    data = {"version": VERSION, **fields, **state_to_dict(state)}
     scrubbed = _scrub(data)
     # Where scrubbing changed the conversation, the thinking blocks from there on are
     # bound to a conversation the saved copy no longer holds: a resume must not send them.
@@ -94,10 +96,38 @@ def parse(text: str) -> dict[str, Any]:
     return data
 
 
+def session_meta(data: dict[str, Any]) -> SessionMeta:
+    """The session's record in a parsed transcript: every key but the agent's state."""
+    try:
+        return SessionMeta.from_dict({k: v for k, v in data.items() if k not in STATE_KEYS})
+    except ValueError:
+        raise AgentgitError("the transcript has an unknown format") from None
+
+
+# What `save` writes beside the session's record: the agent's state and the format.
+STATE_KEYS = frozenset(
+    {
+        "version",
+        "messages",
+        "turn",
+        "usage",
+        "cost_usd",
+        "nudges",
+        "elapsed",
+        "turns",
+        "final_turn",
+        "thinking_model",
+        "cutoffs",
+        "turn_tokens",
+        "unsent",
+        "scrubbed_from",
+        "pending",
+    }
+)
+
+
+# The agent's state; the session's record checks its own (SessionMeta.from_dict).
 _SHAPE: dict[str, type | tuple[type, ...]] = {
-    "session": int,
-    "slug": str,
-    "started": str,
     "messages": list,
     "turns": list,
     "usage": (dict, type(None)),
@@ -118,14 +148,13 @@ _SHAPE: dict[str, type | tuple[type, ...]] = {
 def _malformed(data: dict[str, Any]) -> bool:
     """Whether what resuming reads is missing or of the wrong kind (a hand-edited or
     truncated-then-mended file): better one line now than a traceback mid-session."""
-    required = ("session", "slug", "started", "messages")
-    if any(key not in data for key in required):
+    if "messages" not in data:
         return True
     if any(key in data and not isinstance(data[key], kind) for key, kind in _SHAPE.items()):
         return True
     try:
-        date.fromisoformat(data["started"][:10])
-    except ValueError:
+        session_meta(data)  # the session's record (its id, slug, clock, ...) too
+    except AgentgitError:
         return True
     if not all(
         isinstance(r, list) and len(r) == 2 and all(isinstance(n, int) for n in r)
@@ -220,10 +249,8 @@ def assistant_turns(data: dict[str, Any]) -> list[dict[str, Any]]:
 def render_transcript(text: str) -> str:
     """A transcript note as readable text: one block per message."""
     data = parse(text)  # a note that is not a transcript is one line, not a traceback
-    out = [
-        f"session {data.get('session', 0):04d} · model {data.get('model')} · "
-        f"started {data.get('started')}"
-    ]
+    meta = session_meta(data)
+    out = [f"session {meta.session:04d} · model {meta.model} · started {meta.started}"]
     for message in data.get("messages", []):
         role = message["role"]
         content = message["content"]
