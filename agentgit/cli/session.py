@@ -17,9 +17,9 @@ from agentgit.core.outcome import Outcome
 
 
 def _recorded(repo: Any, number: int, strict: bool = True) -> dict[str, Any]:
-    """What session N's transcript recorded when it started (killed before it had one:
-    what its claim recorded; {} if neither is there). Not `strict` (abandon, which ends
-    a session whatever its transcript holds): {} too if it cannot be read."""
+    """The settings session N's transcript recorded when it started (killed before it had
+    one: what its claim recorded; {} if neither is there). Not `strict` (abandon, which
+    ends a session whatever its transcript holds): {} too if it cannot be read."""
     from agentgit.lifecycle.claim import claimed_meta
     from agentgit.lifecycle.reopen import read_transcript
     from agentgit.session import transcript
@@ -28,9 +28,9 @@ def _recorded(repo: Any, number: int, strict: bool = True) -> dict[str, Any]:
     path = transcript.transcript_path(repo.state_dir, number)
     if not path.exists():
         branches = list(session_branches(repo, number))
-        return claimed_meta(repo, number, branches[0]) if branches else {}
+        return claimed_meta(repo, number, branches[0]).began_with() if branches else {}
     try:
-        return dict(read_transcript(repo, number))
+        return transcript.session_meta(read_transcript(repo, number)).began_with()
     except AgentgitError:
         if strict:
             raise
@@ -238,26 +238,16 @@ def resume(
     # Say "no open session" before any complaint about the model (a missing API key);
     # a session parked on the remote by another machine is fetched here.
     reopen.check_open(repo, number, coordinator.active(repo, _settings(repo, {})))
-    recorded = _recorded(repo, number)
     # A resumed session keeps the model and budget it started with, unless told otherwise.
-    budget = recorded.get("budget") or {}
+    told = {
+        "model": model or None,
+        "max_turns": max_turns,
+        "max_tokens": max_tokens,
+        "max_cost": max_cost,
+        "max_minutes": max_minutes,
+    }
     settings = _settings(
-        repo,
-        {
-            "model": model or recorded.get("model_spec") or recorded.get("model"),
-            **{
-                name: budget.get(name) if flag is None else flag
-                for name, flag in (
-                    ("max_turns", max_turns),
-                    ("max_tokens", max_tokens),
-                    ("max_cost", max_cost),
-                    ("max_minutes", max_minutes),
-                )
-            },
-            "review": recorded.get("review"),
-            "push": recorded.get("push"),
-            **(recorded.get("thinking") or {}),
-        },
+        repo, {**_recorded(repo, number), **{k: v for k, v in told.items() if v is not None}}
     )
     machine = _machine_mode(json_flag)
     llm = _model(settings.model, settings)
@@ -280,7 +270,7 @@ def abandon(number: int, reason: str, json_flag: bool) -> None:
 
     repo = _repo()
     recorded = _recorded(repo, number, strict=False)
-    settings = _settings(repo, {"review": recorded.get("review"), "push": recorded.get("push")})
+    settings = _settings(repo, {k: recorded.get(k) for k in ("review", "push")})
     machine = _machine_mode(json_flag)
     result = abandon(repo, number, reason, settings, _progress(machine))
     _report(result, machine)

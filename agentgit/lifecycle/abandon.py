@@ -23,6 +23,7 @@ from agentgit.review.sync import local_decisions, log_entry_name
 from agentgit.session import coordinator, transcript
 from agentgit.session.mainline import find_landing
 from agentgit.session.messages import landing_trailers, message
+from agentgit.session.meta import SessionMeta
 from agentgit.session.workspace import (
     Result,
     Session,
@@ -58,9 +59,9 @@ def abandon(
         if judged is not None:
             return land(repo, session, judged, settings, progress)
         state = transcript.state_from_dict(data)
-        session.meta.update(status="judged", ended=now_iso())
         judgement = Judgement(Outcome.ABANDONED, f"Abandoned by hand: {reason}", reason=reason)
-        session.meta["judgement"] = judgement.__dict__
+        session.meta.status, session.meta.ended = "judged", now_iso()
+        session.meta.judgement = judgement
         transcript.save(transcript_path(repo, number), session.meta, state)
         return finish(repo, session, judgement, state, settings, progress)
 
@@ -119,14 +120,7 @@ def _abandon_reviewed(
     slug = parsed[1]
     log_rel = formats.log_entry_name(number, slug)
     entry = formats.parse_log_entry(repo.read_blob(old_head, f"corpus/{log_rel}") or "", log_rel)
-    meta = {
-        "session": number,
-        "slug": slug,
-        "title": entry.title,
-        "model": entry.model,
-        "started": entry.started,
-        "topic": None,
-    }
+    meta = SessionMeta(number, slug, entry.started, title=entry.title, model=entry.model)
     session = Session(repo, meta, worktree_path(repo, number))
     ready_worktree(repo, session)
     # A previous `abandon` killed halfway left its commit: it is not made twice.

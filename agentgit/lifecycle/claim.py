@@ -23,8 +23,8 @@ from agentgit.corpus import formats
 from agentgit.git import RefMoved, RefUpdate, Repository
 from agentgit.lifecycle.land import parked
 from agentgit.session import coordinator, transcript
+from agentgit.session.meta import BUDGET_SETTINGS, THINKING_SETTINGS, SessionMeta
 from agentgit.session.workspace import (
-    TITLE_CHARS,
     Session,
     now_iso,
     ready_worktree,
@@ -119,14 +119,9 @@ def start(
         # What --model said (scripted:FILE included), so `resume` needs no flags.
         "model_spec": model_spec or model_name,
         "started": now_iso(),
-        "budget": {
-            k: getattr(settings, k) for k in ("max_turns", "max_tokens", "max_cost", "max_minutes")
-        },
+        "budget": {k: getattr(settings, k) for k in BUDGET_SETTINGS},
         # How it thinks: a resume asks the model as the session began.
-        "thinking": {
-            k: getattr(settings, k)
-            for k in ("thinking", "thinking_display", "effort", "turn_max_tokens")
-        },
+        "thinking": {k: getattr(settings, k) for k in THINKING_SETTINGS},
         # How it ends: a resumed --review pr session must still go to review, and a
         # --no-push one must stay local.
         "review": settings.review,
@@ -155,7 +150,7 @@ def start(
         # A signal before the first turn: the claim is on the remote already, so park
         # it with its transcript there too, or no other clone could resume or end it.
         with stops.held(drop=True):
-            meta["status"] = Outcome.INTERRUPTED
+            meta.status = Outcome.INTERRUPTED
             transcript.save(path, meta, AgentState(messages=[]))
             raise parked(repo, session, settings, exc) from None
     return session
@@ -164,19 +159,17 @@ def start(
 CLAIM_PREFIX = "agentgit claim "
 
 
-def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> dict[str, Any]:
-    topic = seed.get("topic")
-    return {
-        "session": number,
-        "slug": slug,
-        "base": base,
-        **seed,
-        "title": (topic or f"Session {number:04d}").strip()[:TITLE_CHARS],
-        "status": "running",
-    }
+def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> SessionMeta:
+    """The record a claim begins: the seed's keys (what `start` put in it, or the reflog
+    kept), a running status and a title from the topic (SessionMeta's defaults).
+    ValueError if a seed's key is of the wrong kind."""
+    fields = {"session": number, "slug": slug, "base": base, **seed}
+    fields.pop("title", None)  # a claim's title is the topic's, whatever a seed says
+    fields.pop("status", None)
+    return SessionMeta.from_dict(fields)
 
 
-def claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
+def claimed_meta(repo: Repository, number: int, branch: str) -> SessionMeta:
     """The meta of a session killed between its claim and its first transcript: the seed
     the claim left in the branch's reflog (defaults if the reflog is gone)."""
     parsed = refs.parse_branch(branch)
@@ -189,7 +182,8 @@ def claimed_meta(repo: Repository, number: int, branch: str) -> dict[str, Any]:
             seed = json.loads(message.removeprefix(CLAIM_PREFIX))
     seed = seed if isinstance(seed, dict) else {}
     seed.setdefault("started", now_iso())
-    seed.setdefault("model", "")
-    seed.setdefault("budget", {})
-    seed.setdefault("topic", None)
-    return _meta(number, slug, repo.rev_parse(branch), seed)
+    base = repo.rev_parse(branch)
+    try:
+        return _meta(number, slug, base, seed)
+    except ValueError:  # a reflog message edited by hand: the defaults, as for none
+        return _meta(number, slug, base, {"started": now_iso()})

@@ -40,7 +40,7 @@ def lab_for(
         session.worktree,
         session.session,
         settings.metric,
-        session.meta.get("base") or repo.main_commit(),
+        session.meta.base or repo.main_commit(),
         f"corpus/{session.log_rel}",
         seconds_left_from(deadline),
     )

@@ -67,7 +67,7 @@ def orientation(
 
     return build_orientation(
         session.view,
-        topic=session.meta.get("topic"),
+        topic=session.meta.topic,
         budget=f"Budget: {settings.budget_line()}.",
         max_chars=settings.orient_max_chars,
         recent_log=settings.orient_recent_log,
@@ -129,9 +129,9 @@ def run(
             state = AgentState(
                 messages=[{"role": "user", "content": [{"type": "text", "text": text}]}]
             )
-        session.meta["system"] = system_prompt(session)
-        session.meta["status"] = "running"
-        cost = cost or _cost_fn(session.meta["model"], settings)
+        session.meta.system = system_prompt(session)
+        session.meta.status = "running"
+        cost = cost or _cost_fn(session.meta.model, settings)
 
         def save(current: AgentState) -> None:
             transcript.save(path, session.meta, current)
@@ -146,7 +146,7 @@ def run(
         agent = Agent(
             model,
             toolbox,
-            session.meta["system"],
+            session.meta.system,
             settings,
             cost=cost,
             save=save,
@@ -159,10 +159,11 @@ def run(
                 judgement = experiment.decided(lab, judgement)
         except (Interrupted, KeyboardInterrupt) as exc:
             with stops.held(drop=True):  # a second signal cannot cut the clean-up short
-                session.meta["status"] = Outcome.INTERRUPTED
+                session.meta.status = Outcome.INTERRUPTED
                 save(state)
                 raise parked(repo, session, settings, exc) from None
-        session.meta.update(status="judged", ended=now_iso(), judgement=judgement.__dict__)
+        session.meta.status, session.meta.ended = "judged", now_iso()
+        session.meta.judgement = judgement
         save(state)
         return finish(repo, session, judgement, state, settings, progress)
 

@@ -18,7 +18,8 @@ from agentgit.landscape import ground, questions
 from agentgit.lifecycle.land import land, parked
 from agentgit.models.base import ProgressFn
 from agentgit.session.messages import diff_subject, first_line, message, summary_trailers
-from agentgit.session.workspace import TITLE_CHARS, Result, Session, now_iso
+from agentgit.session.meta import TITLE_CHARS
+from agentgit.session.workspace import Result, Session, now_iso
 
 
 def finish(
@@ -59,13 +60,13 @@ def final_commit(
         if drafts.is_dir():
             for leftover in drafts.glob("*.md"):
                 leftover.unlink()
-    topic = session.meta.get("topic")
+    topic = session.meta.topic
     title = clean_line(
         (topic or "")[:TITLE_CHARS]
         or (
             "; ".join(titles)
             if titles
-            else first_line(judgement.summary) or judgement.reason or session.meta["title"]
+            else first_line(judgement.summary) or judgement.reason or session.meta.title
         )
     )
     head_before = repo.head(session.worktree)
@@ -81,7 +82,7 @@ def final_commit(
         steps = [s for s in steps if s]
         if steps:
             body += "\n## Steps\n\n" + "".join(f"- {s}\n" for s in steps)
-    ended = session.meta.get("ended") or now_iso()
+    ended = session.meta.ended or now_iso()
     entry = session._entry(
         judgement.outcome,
         body,
@@ -107,7 +108,7 @@ def final_commit(
     verb = "Crystallize" if judgement.outcome == Outcome.CRYSTALLIZED else "Abandon"
     trailers = summary_trailers(
         session.id,
-        session.meta["model"],
+        session.meta.model,
         judgement.outcome,
         title,
         pieces,

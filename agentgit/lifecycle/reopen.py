@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from typing import Any
 
-from agentgit.agent.ending import Judgement
 from agentgit.agent.state import AgentState
 from agentgit.core import refs
 from agentgit.core.errors import AgentgitError, GitError
@@ -88,7 +87,7 @@ def _restore_branch(repo: Repository, number: int) -> bool:
     if not path.exists() or _logged_on_main(repo, number) or find_landing(repo, number):
         return False
     try:
-        slug = formats.validate_slug(str(transcript.load(path).get("slug")))
+        slug = formats.validate_slug(transcript.session_meta(transcript.load(path)).slug)
     except AgentgitError:
         slug = "explore"  # an unreadable transcript: `abandon` still ends the session
     worktree = worktree_path(repo, number)
@@ -114,10 +113,10 @@ def _unpark(repo: Repository, number: int, remote: str) -> bool:
     repo.fetch(remote, f"+{ref}:{scratch}")
     note = repo.read_note(head)
     try:
-        data = transcript.parse(note) if note else None
+        owner = transcript.session_meta(transcript.parse(note)).session if note else None
     except AgentgitError:  # parked, but unreadable: here `abandon` can still end it
-        data = {"session": number}
-    if data is None or data.get("session") != number:
+        owner = number
+    if owner != number:
         repo.ref_transaction([RefUpdate.force_delete(scratch)])
         raise AgentgitError(
             f"session {number:04d} is open on another machine: {remote} has its branch but "
@@ -185,35 +184,13 @@ def open_session(
     if not path.exists():
         raise AgentgitError(f"session {number:04d} has already ended")
     data = _salvage(repo, number, branches[0]) if salvage else read_transcript(repo, number)
-    session = Session(
-        repo, {k: v for k, v in data.items() if k not in _STATE_KEYS}, worktree_path(repo, number)
-    )
+    session = Session(repo, transcript.session_meta(data), worktree_path(repo, number))
     if refs.head(session.branch) not in branches:
         # The transcript names another branch than the one there is (a slug it lost):
         # the branch is what holds the work.
-        session.slug = (refs.parse_branch(branches[0]) or (0, session.slug))[1]
-        session.meta["slug"] = session.slug
+        session.meta.slug = (refs.parse_branch(branches[0]) or (0, session.slug))[1]
     ready_worktree(repo, session)
     return session, data
-
-
-_STATE_KEYS = {
-    "version",
-    "messages",
-    "turn",
-    "usage",
-    "cost_usd",
-    "nudges",
-    "elapsed",
-    "turns",
-    "final_turn",
-    "thinking_model",
-    "cutoffs",
-    "turn_tokens",
-    "unsent",
-    "scrubbed_from",
-    "pending",
-}
 
 
 def judged_result(repo: Repository, session: Session) -> Result | None:
@@ -231,7 +208,7 @@ def judged_result(repo: Repository, session: Session) -> Result | None:
         session=session.session,
         outcome=outcome,
         title=entry.title,
-        summary=(session.meta.get("judgement") or {}).get("summary", ""),
+        summary=session.meta.judgement.summary if session.meta.judgement else "",
         pieces=entry.pieces,
         reason=entry.reason,
         head=head,
@@ -268,16 +245,16 @@ def resume(
                 + (f"; what this clone added is kept at {kept}" if lacking else "")
             )
     # A resume with another model goes on as that model: its prices, its trailer.
-    if model.name != session.meta.get("model"):
-        session.meta["model"] = model.name
-        session.meta["model_spec"] = settings.model or model.name
+    if model.name != session.meta.model:
+        session.meta.model = model.name
+        session.meta.model_spec = settings.model or model.name
     judged = judged_result(repo, session)
     if judged is not None:
         with lock(repo, number):
             return land(repo, session, judged, settings, progress)
     state = transcript.state_from_dict(data)
-    judgement = session.meta.get("judgement")
-    if judgement and session.meta.get("status") == "judged":
+    judgement = session.meta.judgement
+    if judgement and session.meta.status == "judged":
         with lock(repo, number):
-            return finish(repo, session, Judgement(**judgement), state, settings, progress)
+            return finish(repo, session, judgement, state, settings, progress)
     return run(repo, session, model, settings, progress, state=state)

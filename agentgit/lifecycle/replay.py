@@ -24,6 +24,7 @@ from agentgit.lifecycle.explore import orientation, system_prompt
 from agentgit.lifecycle.judge import final_commit
 from agentgit.models.scripted import ScriptedModel
 from agentgit.session import transcript
+from agentgit.session.meta import SessionMeta
 from agentgit.session.workspace import Session
 
 _HEAD_LINE = re.compile(r"^head: .*$", re.M)
@@ -43,12 +44,24 @@ def replay(repo: Repository, number: int) -> ReplayReport:
     data = transcript.parse(note)
     if not data.get("messages"):
         raise AgentgitError(f"session {number:04d} ended before its first turn: nothing to replay")
-    meta = {
-        k: v
-        for k, v in data.items()
-        if k in ("session", "slug", "base", "topic", "title", "model", "started", "ended", "budget")
-    }
-    budget = dict(data.get("budget") or {})
+    # What the recorded session began with; what it came to (its status, judgement, system
+    # prompt) the replay makes again.
+    began = transcript.session_meta(data)
+    meta = SessionMeta(
+        began.session,
+        began.slug,
+        began.started,
+        base=began.base,
+        topic=began.topic,
+        model=began.model,
+        budget=began.budget,
+        title=began.title,
+        ended=began.ended,
+    )
+    base = meta.base
+    if base is None:
+        raise AgentgitError(f"session {number:04d}'s transcript names no base to replay from")
+    budget = dict(meta.budget)
     recorded_settings = Settings(**budget)
     # Wall time is not part of what a replay reproduces.
     settings = Settings(**{**budget, "max_minutes": 1e9})
@@ -57,10 +70,10 @@ def replay(repo: Repository, number: int) -> ReplayReport:
         repo.remove_worktree(worktree)
         shutil.rmtree(worktree, ignore_errors=True)
     session = Session(repo, meta, worktree)
-    repo.add_detached_worktree(worktree, meta["base"], sparse=session.sparse_patterns())
+    repo.add_detached_worktree(worktree, base, sparse=session.sparse_patterns())
     try:
-        session.novelty_rev = meta["base"]  # main as the recorded session saw it
-        model = ScriptedModel(transcript.assistant_turns(data), name=meta["model"])
+        session.novelty_rev = base  # main as the recorded session saw it
+        model = ScriptedModel(transcript.assistant_turns(data), name=meta.model)
         state = AgentState(messages=[data["messages"][0]])
         recorded = data["messages"][0]["content"][0].get("text")
         # The terrain is a retrospect of main now, not of what the session saw: the
@@ -82,7 +95,6 @@ def replay(repo: Repository, number: int) -> ReplayReport:
             save=lambda s: None,
         )
         judgement = agent.run(state)
-        session.meta["ended"] = meta.get("ended")
         final_commit(repo, session, judgement, state)
         return _compare(repo, number, recorded_head, repo.head(worktree))
     finally:

@@ -106,7 +106,7 @@ MAX_EXPLORATIONS = 60  # the newest listed in a pull request's body
 
 
 def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> str:
-    base = session.meta.get("base")
+    base = session.meta.base
     commits = repo.log([f"{base}..{result.head}" if base else str(result.head)])
     lines = [f"**Session {session.id}** — judgement: **{judged}**", ""]
     lines += ["### Summary", "", result.summary.strip() or "(none)", ""]
@@ -167,7 +167,7 @@ def _run_lines(repo: Repository, session: Session) -> list[str]:
     found = results.runs(repo, session.session)
     if not found:
         return []
-    figures = (session.meta.get("judgement") or {}).get("metric")
+    figures = session.meta.judgement.metric if session.meta.judgement else ""
     lines = ["### Runs", ""]
     if figures:
         lines += [f"`{figures}`", ""]

@@ -30,8 +30,7 @@ from agentgit.landscape import novelty, similarity
 from agentgit.models.base import Usage
 from agentgit.session import transcript
 from agentgit.session.messages import diff_subject, message
-
-TITLE_CHARS = 120
+from agentgit.session.meta import SessionMeta
 
 
 def now_iso() -> str:
@@ -77,13 +76,12 @@ class Result:
 class Session:
     """One session's worktree and metadata; the Workspace the tools act on."""
 
-    def __init__(self, repo: Repository, meta: dict[str, Any], worktree: Path) -> None:
+    def __init__(self, repo: Repository, meta: SessionMeta, worktree: Path) -> None:
         self.repo = repo
         self.meta = meta
         self.worktree = worktree
-        self.session: int = meta["session"]
-        self.slug: str = meta["slug"]
-        self.today: date = date.fromisoformat(meta["started"][:10])
+        self.session: int = meta.session  # the Workspace's; an id never changes
+        self.today: date = date.fromisoformat(meta.started[:10])
         self._log_rel = ("", "")
         self.commits: list[str] = []
         # The session's tree under corpus/ (path -> mode, id), and the commits it is true
@@ -102,6 +100,10 @@ class Session:
         self.novelty_rev = MAIN  # what novelty compares drafts with (replay: the base)
 
     # -- names -----------------------------------------------------------------------
+
+    @property
+    def slug(self) -> str:
+        return self.meta.slug  # reopen corrects it to the branch's
 
     @property
     def id(self) -> str:
@@ -128,7 +130,7 @@ class Session:
         """What the worktree checks out: what a session writes, drafts and its journal.
         The rest of the corpus is read from git objects (`view`). An experiment session
         (DESIGN §10) checks out the whole tree: its command runs there."""
-        if self.meta.get("experiment"):
+        if self.meta.experiment:
             return []
         return ["/corpus/drafts/", f"/corpus/{self.log_rel}"]
 
@@ -159,7 +161,7 @@ class Session:
     def base_files(self) -> dict[str, str]:
         """The regular files (path under the repository -> blob) of the commit the
         session started from, read from its tree before any step."""
-        base = self.meta.get("base") or self.head()
+        base = self.meta.base or self.head()
         tree = self._tree_view(base)
         return {
             f"corpus/{path}": sha
@@ -212,7 +214,7 @@ class Session:
     def step_commit(self, turn: int, call: str) -> str | None:
         """The subject of the commit tool call `call` of turn `turn` made, if any."""
         head = self.head()
-        base = self.meta.get("base")
+        base = self.meta.base
         for commit in self.repo.log([head, *([f"^{base}"] if base else [])]):
             t = commit.trailers
             if t.get(Trailer.TURN) == str(turn) and t.get(Trailer.CALL) == call:
@@ -260,13 +262,13 @@ class Session:
     def _entry(self, outcome: str | None, body: str, **fields: Any) -> formats.LogEntry:
         return formats.LogEntry(
             session=self.session,
-            title=fields.get("title") or self.meta["title"],
-            started=self.meta["started"],
+            title=fields.get("title") or self.meta.title,
+            started=self.meta.started,
             ended=fields.get("ended"),
             outcome=outcome,
             pieces=fields.get("pieces", []),
             reason=fields.get("reason"),
-            model=self.meta["model"],
+            model=self.meta.model,
             turns=fields.get("turns", 0),
             usage=fields.get("usage", {"input": 0, "output": 0, "cache_read": 0, "cache_write": 0}),
             cost_usd=fields.get("cost_usd"),

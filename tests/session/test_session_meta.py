@@ -10,14 +10,20 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from conftest import agentgit, git
+from helpers import kill_keep_script, killed_session, sha
 
 from agentgit.agent.ending import Judgement
 from agentgit.agent.state import AgentState
 from agentgit.core.errors import AgentgitError
 from agentgit.core.outcome import Outcome
+from agentgit.core.settings import Settings
+from agentgit.git import Repository
+from agentgit.lifecycle import start
 from agentgit.session import transcript
 from agentgit.session.meta import SessionMeta
 
+NOTES = "refs/notes/agentgit"
 REQUIRED = {"session": 7, "slug": "tides", "started": "2026-01-02T03:04:05Z"}
 
 
@@ -61,6 +67,34 @@ def test_a_record_round_trips_through_the_transcript(path: Path) -> None:
     assert back.judgement is not None and back.judgement.metric == "0.5"  # compare=False
     assert list(meta_keys(data)) == list(meta.to_dict())  # the same keys, in order
     assert meta_keys(saved(path, back)) == meta_keys(data)
+
+
+def test_a_claimed_sessions_transcript_is_what_the_record_writes(corpus_repo: Path) -> None:
+    repo = Repository.discover(corpus_repo)
+    settings = Settings(model="scripted", max_turns=4, review="branch", push=False)
+    session = start(repo, settings, topic="Tides and moons", model_name="scripted")
+    data = json.loads((repo.state_dir / "transcripts" / "0001.json").read_text("utf-8"))
+    on_disk = meta_keys(data)
+    # The keys a claim has always written, and no others.
+    assert list(on_disk) == [
+        "session",
+        "slug",
+        "base",
+        "topic",
+        "model",
+        "model_spec",
+        "started",
+        "budget",
+        "thinking",
+        "review",
+        "push",
+        "title",
+        "status",
+    ]
+    assert on_disk["budget"]["max_turns"] == 4 and on_disk["push"] is False
+    assert on_disk["title"] == "Tides and moons" and on_disk["status"] == "running"
+    assert session.meta.to_dict() == on_disk
+    assert transcript.session_meta(data).to_dict() == on_disk
 
 
 def test_a_transcript_missing_the_optional_keys_loads_with_the_defaults(path: Path) -> None:
@@ -112,3 +146,27 @@ def test_a_recorded_field_of_the_wrong_kind_is_one_line(
     path.write_text(json.dumps({**REQUIRED, "version": 1, "messages": [], **field}), "utf-8")
     with pytest.raises(AgentgitError, match=r"^the transcript has an unknown format$"):
         transcript.load(path)
+
+
+def test_an_old_shaped_transcript_resumes_and_keeps_what_it_did_not_know(
+    corpus_repo: Path, tmp_path: Path
+) -> None:
+    model = f"scripted:{kill_keep_script(tmp_path / 'keep.jsonl')}"
+    killed_session(corpus_repo, model, "step:1")
+    path = corpus_repo / ".git/agentgit/transcripts/0001.json"
+    data = json.loads(path.read_text("utf-8"))
+    # As an older agentgit wrote it: no spec, thinking, review, push, title or status;
+    # and a key from a newer one.
+    for key in ("model_spec", "thinking", "review", "push", "title", "status", "system"):
+        del data[key]
+    data["origin"] = {"runner": "ci-7"}
+    path.write_text(json.dumps(data), "utf-8")
+
+    done = agentgit(corpus_repo, "resume", "1", "--model", model)
+    assert done.returncode == 0, done.stderr
+    assert "Session 0001 crystallized" in done.stdout
+    head = sha(corpus_repo, "refs/agentgit/sessions/0001")
+    note = json.loads(git(corpus_repo, "notes", "--ref", NOTES, "show", head or ""))
+    assert note["origin"] == {"runner": "ci-7"}
+    assert note["status"] == "judged" and note["judgement"]["slugs"] == ["tides"]
+    assert note["title"] == "kill test"  # the default: its topic
