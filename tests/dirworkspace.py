@@ -12,7 +12,7 @@ from pathlib import Path
 
 from agentgit.corpus import formats
 from agentgit.corpus.index import CorpusIndex, search_directory
-from agentgit.corpus.search import Passage
+from agentgit.corpus.search import AREAS, Passage, searchable
 from agentgit.corpus.view import DirView
 from agentgit.landscape.similarity import Pieces
 
@@ -79,6 +79,17 @@ class DirWorkspace:
 
     def search(self, query: str, limit: int) -> list[Passage]:
         return search_directory(self.corpus_dir, query, limit)
+
+    def search_files(self) -> dict[str, str]:
+        """The directory's searchable files, each by the id git would give it."""
+        found = {}
+        for area in AREAS:
+            for path in sorted((self.corpus_dir / area).glob("*.md")):
+                rel = f"{area}/{path.name}"
+                if searchable(rel) and path.is_file() and not path.is_symlink():
+                    data = path.read_bytes()
+                    found[rel] = hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+        return found
 
     def main_pieces(self) -> Pieces:
         """The directory's pieces, for novelty, in an index kept in memory."""

@@ -41,7 +41,7 @@ from agentgit.core.settings import DEAD_AFTER, Settings
 from agentgit.corpus import formats, journal, loading
 from agentgit.corpus.search import Passage
 from agentgit.corpus.view import CorpusView, decode
-from agentgit.landscape import novelty, questions, similarity
+from agentgit.landscape import fused, novelty, questions, similarity
 
 MAX_OVERLAP = 1_000  # characters of crystallize's overlap the record keeps
 
@@ -95,6 +95,10 @@ class Workspace(Protocol):
     ) -> str | None: ...
     def step_commit(self, turn: int, call: str) -> str | None: ...
     def search(self, query: str, limit: int) -> list[Passage]: ...
+    def search_files(self) -> dict[str, str]:
+        """What search ranks: path relative to corpus/ -> the file's git blob id."""
+        ...
+
     def history(self, path: str) -> str: ...
     def journal_path(self) -> Path: ...
     def start_journal(self) -> None: ...
@@ -112,6 +116,7 @@ class Toolbox:
     max_body_chars: int = 60_000
     max_result_chars: int = 12_000
     search_limit: int = 8
+    search_mode: str = "bm25"  # or "fused": agentgit.landscape.fused
     novelty_min: str | float = "auto"
     dead_after: int = DEAD_AFTER  # sessions pursuing a question without an answer
     reasoning: str = ""
@@ -122,6 +127,7 @@ class Toolbox:
     recovering: bool = False  # finishing a turn a stop cut short (see _recovered)
     _written: set[str] = field(default_factory=set)
     _seen: CorpusView | None = None  # the workspace's view, fetched once per call
+    _fused: fused.FusedSearch | None = field(default=None, repr=False)
     # The questions as main's log left them when the session started: read once, as
     # the session never changes another session's entry.
     asked: dict[str, questions.Question] | None = field(default=None, repr=False)
@@ -135,6 +141,7 @@ class Toolbox:
             max_body_chars=settings.max_body_chars,
             max_result_chars=settings.max_result_chars,
             search_limit=settings.search_limit,
+            search_mode=fused.mode(settings.search),
             novelty_min=settings.novelty_min,
             dead_after=settings.dead_after,
         )
@@ -269,7 +276,12 @@ class Toolbox:
         limit = args.get("limit", self.search_limit)
         if isinstance(limit, bool) or not isinstance(limit, int) or not 1 <= limit <= 50:
             raise ToolError("search: limit must be an integer from 1 to 50")
-        passages = self.workspace.search(query, limit)
+        if self.search_mode == "fused":
+            self._fused = self._fused or fused.FusedSearch(self.workspace.derived_store)
+            files, read = self.workspace.search_files(), self._view().read_many
+            passages = self._fused.search(files, read, self.workspace.search, query, limit)
+        else:
+            passages = self.workspace.search(query, limit)
         if not passages:
             return ToolResult(f"no passages match {query!r}")
         return ToolResult(

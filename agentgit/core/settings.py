@@ -26,6 +26,9 @@ CHOICES: dict[str, tuple[str, ...]] = {
     # What the terrain's regions measure (DESIGN §8): shared words, or embeddings (the
     # optional extra agentgit[embeddings]).
     "terrain_measure": ("lexical", "embeddings"),
+    # How search ranks (agentgit.landscape.fused): BM25 alone, or BM25 fused with the
+    # extra's embeddings; auto is fused when the extra is installed.
+    "search": ("auto", "bm25", "fused"),
 }
 
 
@@ -65,6 +68,7 @@ class Settings:
     max_result_chars: int = 12_000
     reasoning_chars: int = 4_000
     search_limit: int = 8
+    search: str = "auto"
     dead_after: int = DEAD_AFTER
     terrain_measure: str = "lexical"
     merge_retries: int = 10

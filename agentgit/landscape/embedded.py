@@ -30,6 +30,9 @@ JOIN = 0.4
 NEAR = 0.2
 VERSION = 1
 EXTRA = "pip install 'agentgit[embeddings]'"
+# Where a blob's vector is kept in the index (by blob id): the terrain and fused search
+# (agentgit.landscape.fused) read and write the same ones.
+KIND = f"terrain-wordllama-{MODEL}-{DIM}/{VERSION}"
 
 
 def available() -> bool:
@@ -48,19 +51,17 @@ class Embedded:
             raise UsageError(f'terrain_measure = "embeddings" needs the extra: {EXTRA}')
         self.pieces = pieces
         self.lexical = Lexical(pieces)
-        self._model: Any = None
         self._all: tuple[list[str], Any] | None = None  # main's blobs and their matrix
         self._indexed = False
 
     def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]:
         wanted = sorted(set(blobs))
         index = self.pieces.index
-        kind = f"terrain-{self.name}/{VERSION}"
-        found = {b: _vector(json.loads(v)) for b, v in index.derived(kind, wanted).items()}
+        found = {b: _vector(json.loads(v)) for b, v in index.derived(KIND, wanted).items()}
         missing = [b for b in wanted if b not in found]
         if missing:
             made = self._embed(missing)
-            index.store_derived(kind, {b: json.dumps(v) for b, v in made.items()})
+            index.store_derived(KIND, {b: json.dumps(v) for b, v in made.items()})
             found.update({b: _vector(v) for b, v in made.items()})
         return found
 
@@ -90,25 +91,37 @@ class Embedded:
             self._indexed = True
         passages = self.pieces.index.passages_of(blobs)
         texts = {b: "\n".join(t for _, t in passages.get(b, [])).strip() for b in blobs}
-        said = [b for b in blobs if texts[b]]
-        out: dict[str, list[float]] = {b: [] for b in blobs}  # no text: no direction
-        if said:
-            rows = self._load().embed([texts[b] for b in said], norm=True)
-            for blob, values in zip(said, rows.round(4).tolist(), strict=True):
-                out[blob] = values if all(v == v for v in values) else []  # NaN: none
-        return out
+        return embed(texts)
 
-    def _load(self) -> Any:
-        if self._model is None:
-            import wordllama
 
-            self._model = wordllama.WordLlama.load(
+_MODEL: list[Any] = []  # the model, once loaded: one per process
+
+
+def model() -> Any:
+    """wordllama's model, from inside its wheel with downloads disabled (0.16 s)."""
+    if not _MODEL:
+        import wordllama
+
+        _MODEL.append(
+            wordllama.WordLlama.load(
                 config=MODEL,
                 cache_dir=Path(wordllama.__file__).parent,
                 dim=DIM,
                 disable_download=True,
             )
-        return self._model
+        )
+    return _MODEL[0]
+
+
+def embed(texts: Mapping[str, str]) -> dict[str, list[float]]:
+    """Each text's vector, at unit length, to 4 places (as kept); no text: none ([])."""
+    said = [key for key, text in texts.items() if text]
+    out: dict[str, list[float]] = {key: [] for key in texts}  # no text: no direction
+    if said:
+        rows = model().embed([texts[key] for key in said], norm=True)
+        for key, values in zip(said, rows.round(4).tolist(), strict=True):
+            out[key] = values if all(v == v for v in values) else []  # NaN: none
+    return out
 
 
 _KEYS = tuple(str(i) for i in range(DIM))

@@ -21,6 +21,7 @@ from agentgit.core.scrub import clean_line
 from agentgit.core.settings import Settings
 from agentgit.corpus import formats
 from agentgit.git import RefMoved, RefUpdate, Repository
+from agentgit.landscape import fused
 from agentgit.lifecycle.land import parked
 from agentgit.session import coordinator, transcript
 from agentgit.session.meta import BUDGET_SETTINGS, THINKING_SETTINGS, SessionMeta
@@ -106,6 +107,7 @@ def start(
     repo.notes_commit()  # a damaged notes ref is named before an id is claimed
     if settings.metric:  # a glob that matches nothing is a typo: say so before a claim
         check_editable(settings.metric, repo.tree_files(base))
+    fused.mode(settings.search)  # "fused" without the extra: said before a claim
     # The topic becomes a branch, a file name, titles and subjects: no credential and
     # no terminal control may travel with it (the transcript alone was scrubbed before).
     topic = clean_line(topic or "") or None

@@ -224,6 +224,11 @@ class Session:
     def search(self, query: str, limit: int) -> list[Passage]:
         """Ranked passages of the session's own tree (its last commit: every step that
         writes commits), from the index of the corpus's blobs."""
+        return self.index.search(self.search_files(), query, limit)
+
+    def search_files(self) -> dict[str, str]:
+        """What search ranks: the files of the session's own tree under corpus/ (path
+        relative to it -> blob id)."""
         head = self.head()
         tree = self._tree_view(head)
         if self._tree_files is None:
@@ -238,8 +243,7 @@ class Session:
         if self._written is None or self._written[0] != head:
             written = self.repo.tree_files(head, "corpus/drafts", f"corpus/{self.log_rel}")
             self._written = (head, {p.removeprefix("corpus/"): s for p, s in written.items()})
-        files = {**self._tree_files, **self._written[1]}
-        return self.index.search(files, query, limit)
+        return {**self._tree_files, **self._written[1]}
 
     @property
     def index(self) -> CorpusIndex:

@@ -1,0 +1,179 @@
+"""Search fused with embeddings (``search = "fused"``, the extra agentgit[embeddings];
+issue 20): a claim restated in other words is found where BM25 finds nothing of it, a
+search by the piece's own words still puts it first, the vectors are kept by blob id,
+and the setting's bad values and a missing extra are one line, exit 2, before a claim.
+The test extra installs wordllama, so these always run."""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from conftest import agentgit, git
+from helpers import commit_files
+from scripts import abandon, search, write_script
+
+from agentgit.agent.tools import Toolbox
+from agentgit.core.settings import Settings, coerce
+from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.git import Repository
+from agentgit.landscape import fused
+from agentgit.lifecycle import Session, start
+
+PIECES = {
+    "salt-early": (
+        "Salt meat early",
+        "Salting meat hours before cooking lets the salt travel inward, so it is seasoned "
+        "throughout and stays juicy.",
+    ),
+    "induced-demand": (
+        "Induced demand",
+        "Adding lanes to a highway brings more traffic, not less congestion, within a few years.",
+    ),
+    "tides-moon": (
+        "The moon makes the tides",
+        "Tides come mainly from the moon's gravity pulling on the oceans.",
+    ),
+    "compost": (
+        "Compost feeds the soil",
+        "Compost feeds the organisms of the soil, and they in turn feed the plants.",
+    ),
+}
+# salt-early's claim in other words: not one word of the query is in the piece.
+PARAPHRASE = "seasoning a roast well ahead of time gives a tastier inside"
+
+
+def piece(title: str, claim: str) -> str:
+    return f"---\ntitle: {title}\nsummary: {title}.\n---\n\n{claim}\n"
+
+
+@pytest.fixture
+def repo(corpus_repo: Path) -> Path:
+    commit_files(
+        corpus_repo,
+        {f"corpus/pieces/{slug}.md": piece(*text) for slug, text in PIECES.items()},
+        "Add pieces",
+    )
+    return corpus_repo
+
+
+def session_box(top: Path, mode: str) -> tuple[Session, Toolbox]:
+    settings = Settings(search=mode)
+    session = start(Repository.discover(top), settings, topic=f"search {mode}", model_name="x")
+    return session, Toolbox.for_settings(session, settings)
+
+
+def found(box: Toolbox, query: str, limit: int = 8) -> list[str]:
+    """The paths of the passages the search tool returned, in order."""
+    result = box.call("search", {"query": query, "limit": limit})
+    assert not result.is_error, result.text
+    return re.findall(r"^(\S+\.md):\d+ \(score [\d.]+\)$", result.text, re.M)
+
+
+def test_fused_finds_the_piece_a_paraphrase_restates_where_bm25_finds_nothing(
+    repo: Path,
+) -> None:
+    _, words = session_box(repo, "bm25")
+    assert "pieces/salt-early.md" not in found(words, PARAPHRASE)
+    _, box = session_box(repo, "fused")
+    assert found(box, PARAPHRASE)[0] == "pieces/salt-early.md"
+
+
+def test_a_search_by_the_pieces_own_words_still_puts_it_first(repo: Path) -> None:
+    _, box = session_box(repo, "fused")
+    result = box.call("search", {"query": "highway lanes congestion"})
+    assert found(box, "highway lanes congestion")[0] == "pieces/induced-demand.md"
+    # First in both rankings: the shown score says so (K + 1 times the fused sum).
+    assert "pieces/induced-demand.md:6 (score 2.00)" in result.text
+
+
+def test_a_draft_is_found_by_meaning_and_its_vector_kept_under_its_blob_id(repo: Path) -> None:
+    session, box = session_box(repo, "fused")
+    assert found(box, "tides")  # the tree's vectors are in memory now
+    body = "A dish that simmers slowly in a closed pot grows richer as the flavours meld.\n"
+    done = box.call("write_draft", {"slug": "braise", "title": "Braising", "body": body})
+    assert not done.is_error, done.text
+    assert "drafts/braise.md" in found(box, "stewing food gently for hours deepens its taste")
+    blob = git(session.worktree, "rev-parse", "HEAD:corpus/drafts/braise.md").strip()
+    index = CorpusIndex(index_path(Repository.discover(repo).state_dir), lambda shas: {})
+    try:
+        assert set(index.derived(fused.KIND, [blob])) == {blob}
+    finally:
+        index.close()
+
+
+def test_a_second_session_reads_the_kept_vectors_and_ranks_the_same(repo: Path) -> None:
+    _, first = session_box(repo, "fused")
+    before = found(first, PARAPHRASE)
+    state = Repository.discover(repo).state_dir
+    index = CorpusIndex(index_path(state), lambda shas: {})
+    try:
+        kept = index.db.execute("SELECT count(*) FROM derived WHERE kind = ?", (fused.KIND,))
+        assert kept.fetchone()[0] >= len(PIECES)
+    finally:
+        index.close()
+    _, second = session_box(repo, "fused")
+    assert found(second, PARAPHRASE) == before
+
+
+def test_auto_is_fused_with_the_extra_installed() -> None:
+    assert Settings().search == "auto" and fused.mode("auto") == "fused"
+    assert fused.mode("bm25") == "bm25"
+
+
+@pytest.mark.parametrize(
+    ("where", "env"),
+    [
+        ("agentgit.toml", {}),
+        ("AGENTGIT_SEARCH", {"AGENTGIT_SEARCH": "semantic"}),
+    ],
+)
+def test_a_search_that_is_not_one_is_exit_2_naming_the_key(
+    repo: Path, where: str, env: dict[str, str]
+) -> None:
+    if not env:
+        commit_files(repo, {"agentgit.toml": 'search = "semantic"\n'}, "Set search")
+    done = agentgit(repo, "session", "--model", "scripted:none.jsonl", env=env)
+    assert done.returncode == 2, done.stderr
+    lines = done.stderr.strip().splitlines()
+    assert len(lines) == 1 and "Traceback" not in done.stderr
+    assert f"{where}: search must be one of auto, bm25, fused, not 'semantic'" in lines[0]
+    with pytest.raises(ValueError, match="auto, bm25, fused"):
+        coerce("search", "vectors")
+
+
+def without_the_extra(top: Path, *args: str) -> subprocess.CompletedProcess[str]:
+    """The real command line in a Python where wordllama cannot be imported (None in
+    sys.modules is how Python spells "no such module")."""
+    code = (
+        "import sys; sys.modules['wordllama'] = None; "
+        f"sys.argv = ['agentgit', *{list(args)!r}]; from agentgit.cli import main; main()"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=top, capture_output=True, text=True, env=dict(os.environ)
+    )
+
+
+def test_fused_without_the_extra_is_one_line_before_a_session_claims_an_id(
+    repo: Path, tmp_path: Path
+) -> None:
+    """Asked for by name, a missing extra is said, not worked around: the user chose it."""
+    commit_files(repo, {"agentgit.toml": 'search = "fused"\n'}, "Fused")
+    script = write_script(tmp_path / "s.jsonl", [search("tides"), abandon("nothing")])
+    done = without_the_extra(repo, "session", "--model", f"scripted:{script}")
+    assert done.returncode == 2, done.stderr
+    assert len(done.stderr.strip().splitlines()) == 1 and "Traceback" not in done.stderr
+    assert "search = \"fused\" needs the extra: pip install 'agentgit[embeddings]'" in done.stderr
+    assert git(repo, "branch", "--list", "session/*").strip() == ""
+
+
+def test_auto_without_the_extra_searches_by_words(repo: Path, tmp_path: Path) -> None:
+    """The default asks for nothing: without the extra it is BM25, and the session runs."""
+    script = write_script(tmp_path / "s.jsonl", [search("tides moon"), abandon("nothing")])
+    done = without_the_extra(repo, "session", "--model", f"scripted:{script}", "--json")
+    assert done.returncode == 0, done.stderr
+    assert '"outcome": "abandoned"' in done.stdout
