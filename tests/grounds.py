@@ -18,7 +18,7 @@ from conftest import git
 from helpers import commit_files
 
 from agentgit.corpus import formats
-from agentgit.corpus.formats import LogEntry
+from agentgit.corpus.formats import LogEntry, NoveltyRecord
 
 GROUNDS = {
     "tides": [
@@ -110,13 +110,13 @@ class Walks:
             model="scripted",
             turns=4,
             novelty=[
-                {
-                    "piece": slug,
-                    "score": 0.6,
-                    "nearest": (nearest or {}).get(slug),
-                    "similarity": 0.4,
-                    **({"overlap": "it says more"} if slug in overlap else {}),
-                }
+                NoveltyRecord(
+                    slug,
+                    0.6,
+                    (nearest or {}).get(slug),
+                    0.4,
+                    "it says more" if slug in overlap else None,
+                )
                 for slug in kept
             ],
             body="## Journal\n\n(no notes)\n",

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit.core.outcome import Outcome
+from agentgit.corpus.formats import NoveltyRecord, novelty_records
 
 
 @dataclass
@@ -23,7 +24,7 @@ class Judgement:
     reason: str | None = None
     # Per kept piece (agentgit.novelty): what informed the keep, not part of the verdict,
     # so two judgements that keep the same pieces for the same reasons are equal.
-    novelty: list[dict[str, Any]] = field(default_factory=list, compare=False)
+    novelty: list[NoveltyRecord] = field(default_factory=list, compare=False)
     # An experiment session's figures (DESIGN §10), main's Agentgit-Metric: the best, the
     # baseline, the noise, the runs and the keeps.
     metric: str = field(default="", compare=False)
@@ -31,6 +32,13 @@ class Judgement:
     def __post_init__(self) -> None:
         # A plain string: the judgement is saved as JSON and YAML, which know no enums.
         self.outcome = str(Outcome(self.outcome))
+        if not all(isinstance(r, NoveltyRecord) for r in self.novelty):
+            # Read back from a saved transcript: mappings, taken as far as they can be read.
+            self.novelty = novelty_records(self.novelty)
+
+    def record(self) -> dict[str, Any]:
+        """The judgement as the transcript saves it (JSON): `Judgement(**record)` again."""
+        return {**self.__dict__, "novelty": [r.record() for r in self.novelty]}
 
 
 class SessionEnd(Exception):  # noqa: N818 - control flow, not an error

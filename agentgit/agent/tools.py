@@ -11,7 +11,7 @@ is told the tools are is `agentgit.tooldefs`; checking its input, `agentgit.tool
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
 from typing import Any, Protocol
@@ -50,11 +50,11 @@ class Keep(SessionEnd):
     """crystallize: the model judged that these drafts hold."""
 
     def __init__(
-        self, slugs: list[str], summary: str, novelty: list[dict[str, Any]] | None = None
+        self, slugs: list[str], summary: str, novelty: list[formats.NoveltyRecord] | None = None
     ) -> None:
         super().__init__(summary)
         self.slugs, self.summary = slugs, summary
-        self.novelty = novelty or []  # per kept piece: agentgit.novelty.Novelty.record()
+        self.novelty = novelty or []  # per kept piece, as novelty measured it
 
     def judgement(self) -> Judgement:
         return Judgement(Outcome.CRYSTALLIZED, self.summary, slugs=self.slugs, novelty=self.novelty)
@@ -450,10 +450,16 @@ class Toolbox:
         # The last turn may only judge: a refusal there would end the session abandoned,
         # and the score never keeps or discards by itself. The record shows the score.
         if near and not overlap and set(self.allowed) - set(JUDGE_TOOLS):
-            raise ToolError("\n".join(novelty.refusal(n, self._title(n.nearest)) for n in near))
-        for n in near or found:
-            n.overlap = overlap or None
-        raise Keep(list(texts), summary, [n.record() for n in found])
+            raise ToolError(
+                "\n".join(novelty.refusal(n, self._title(n.record.nearest)) for n in near)
+            )
+        # The overlap is what the near-duplicates say beyond their neighbours (all of
+        # the kept pieces', when none is one).
+        kept = [
+            replace(n.record, overlap=overlap or None) if n.near_duplicate or not near else n.record
+            for n in found
+        ]
+        raise Keep(list(texts), summary, kept)
 
     def _tool_abandon(self, args: dict[str, Any]) -> ToolResult:
         reason = req_str(args, "reason").strip()

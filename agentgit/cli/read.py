@@ -5,13 +5,16 @@ from __future__ import annotations
 
 import json
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
 from agentgit.cli.shared import SESSION_ID, _echo, _repo, _settings
 from agentgit.core import refs
 from agentgit.core.outcome import Outcome
+
+if TYPE_CHECKING:  # the CLI imports the bands only for the command that runs
+    from agentgit.corpus.formats import NoveltyRecord
 
 
 @click.command(name="log")
@@ -159,7 +162,7 @@ def map_command(output: Path | None) -> None:
     _echo(f"Wrote the map of {len(page.sessions)} sessions ({counts or 'none yet'}) to {target}")
 
 
-def _novelty_text(record: dict[str, Any] | None) -> str:
+def _novelty_text(record: NoveltyRecord | None) -> str:
     from agentgit.landscape.novelty import describe
 
     return f": {describe(record)}" if record else ""

@@ -11,6 +11,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+from contextlib import suppress
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
@@ -79,6 +80,55 @@ class Piece:
         return {**meta, **self.extra}
 
 
+NOVELTY_KEYS = ("piece", "score", "nearest", "similarity", "overlap")
+
+
+@dataclass(frozen=True)
+class NoveltyRecord:
+    """One kept piece's novelty against main at the keep (DESIGN §8): what the keep
+    measured (agentgit.landscape.novelty), the log entry holds, and `show`, the pull
+    request, main's trailer and the map read. Written by `record`, read by `parse`."""
+
+    piece: str
+    score: float  # 1 - similarity, 0 to 1
+    nearest: str | None  # the nearest piece on main; None when main had none
+    similarity: float
+    overlap: str | None = None  # what a near-duplicate says that its nearest does not
+
+    def record(self) -> dict[str, Any]:
+        """The mapping the log entry's frontmatter holds (overlap only when given)."""
+        out: dict[str, Any] = {
+            "piece": self.piece,
+            "score": self.score,
+            "nearest": self.nearest,
+            "similarity": self.similarity,
+        }
+        if self.overlap:
+            out["overlap"] = self.overlap
+        return out
+
+    @classmethod
+    def parse(cls, raw: object, where: str = "novelty") -> NoveltyRecord:
+        """A record from its mapping; `CorpusError` saying what is wrong with it."""
+        try:
+            return _novelty_record(raw, where)
+        except fields.Bad as exc:
+            raise CorpusError(str(exc)) from None
+
+
+def novelty_records(raw: object) -> list[NoveltyRecord]:
+    """A `novelty` list as far as it can be read: an item `NoveltyRecord.parse` refuses
+    is left out (`agentgit check` says what is wrong with it), for readers that must not
+    stop on a file a person broke."""
+    if not isinstance(raw, list):
+        return []
+    found = []
+    for item in raw:
+        with suppress(fields.Bad):
+            found.append(_novelty_record(item, "novelty"))
+    return found
+
+
 @dataclass
 class LogEntry:
     session: int
@@ -93,8 +143,8 @@ class LogEntry:
     usage: dict[str, int] = field(default_factory=lambda: dict.fromkeys(USAGE_KEYS, 0))
     cost_usd: float | None = None
     head: str | None = None
-    # Per kept piece (DESIGN §8): {piece, score, nearest, similarity, overlap?}.
-    novelty: list[dict[str, Any]] = field(default_factory=list)
+    # Per kept piece (DESIGN §8): how novel it was against main at the keep.
+    novelty: list[NoveltyRecord] = field(default_factory=list)
     # What the session stood on (DESIGN §8): {read: [slugs], wrote: [slugs]}; None when
     # not recorded (an older entry), which is unknown, not empty.
     ground: dict[str, list[str]] | None = None
@@ -255,7 +305,7 @@ def render_log_entry(entry: LogEntry) -> str:
                 meta[key] = {"read": list(value["read"]), "wrote": list(value["wrote"])}
             continue
         if key == "novelty":
-            value = [dict(record) for record in value]
+            value = [record.record() for record in value]
         if key == "outcome" and value is not None:
             value = str(value)  # an Outcome: YAML knows no enums
         meta[key] = (
@@ -353,16 +403,13 @@ def _cost(value: object) -> float | None:
     raise fields.Bad("cost_usd must be a non-negative number")
 
 
-NOVELTY_KEYS = ("piece", "score", "nearest", "similarity", "overlap")
-
-
-def _novelty(value: object) -> list[dict[str, Any]]:
-    """The log entry's `novelty`: one record per kept piece, as agentgit.novelty makes."""
+def _novelty(value: object) -> list[NoveltyRecord]:
+    """The log entry's `novelty`: one record per kept piece."""
     if value is None:
         return []
     if not isinstance(value, list):
         raise fields.Bad("novelty must be a list of {piece, score, nearest, similarity}")
-    return [_novelty_record(record, i) for i, record in enumerate(value)]
+    return [_novelty_record(record, f"novelty[{i}]") for i, record in enumerate(value)]
 
 
 def _fraction(number: object, what: str) -> float:
@@ -371,30 +418,26 @@ def _fraction(number: object, what: str) -> float:
     return float(number)
 
 
-def _novelty_record(record: object, i: int) -> dict[str, Any]:
-    where = f"novelty[{i}]"
+def _novelty_record(record: object, where: str) -> NoveltyRecord:
     if not isinstance(record, dict):
         raise fields.Bad(f"{where} must be a mapping of piece, score, nearest, similarity")
     unknown = [str(k) for k in record if k not in NOVELTY_KEYS]
     if unknown:
         raise fields.Bad(f"{where} has unknown key {unknown[0]!r}")
-    piece, nearest = record.get("piece"), record.get("nearest")
+    piece, nearest, overlap = record.get("piece"), record.get("nearest"), record.get("overlap")
     if not (isinstance(piece, str) and SLUG_RE.match(piece)):
         raise fields.Bad(f"{where}.piece must be a slug")
     if nearest is not None and not (isinstance(nearest, str) and SLUG_RE.match(nearest)):
         raise fields.Bad(f"{where}.nearest must be a slug or null")
-    out: dict[str, Any] = {
-        "piece": piece,
-        "score": _fraction(record.get("score"), f"{where}.score"),
-        "nearest": nearest,
-        "similarity": _fraction(record.get("similarity"), f"{where}.similarity"),
-    }
-    overlap = record.get("overlap")
-    if overlap is not None:
-        if not isinstance(overlap, str):
-            raise fields.Bad(f"{where}.overlap must be text")
-        out["overlap"] = overlap
-    return out
+    if overlap is not None and not isinstance(overlap, str):
+        raise fields.Bad(f"{where}.overlap must be text")
+    return NoveltyRecord(
+        piece,
+        _fraction(record.get("score"), f"{where}.score"),
+        nearest,
+        _fraction(record.get("similarity"), f"{where}.similarity"),
+        overlap or None,
+    )
 
 
 GROUND_KEYS = ("read", "wrote")

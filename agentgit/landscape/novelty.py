@@ -19,10 +19,10 @@ import json
 import sqlite3
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 from agentgit.core.refs import MAIN
 from agentgit.core.trailers import Trailer
+from agentgit.corpus.formats import NoveltyRecord
 from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.corpus.search import searchable
 from agentgit.git import Repository
@@ -107,27 +107,13 @@ def threshold(pieces: Pieces, weights: Weights, setting: str | float = "auto") -
 
 @dataclass
 class Novelty:
-    """One draft's novelty against main, as the log entry and main's commit record it."""
+    """One draft's novelty against main: the record a keep writes, and what a refusal
+    says besides."""
 
-    piece: str
-    score: float
-    nearest: str | None
-    similarity: float
+    record: NoveltyRecord
     near_duplicate: bool = False
-    overlap: str | None = None
     neighbours: list[Match] = field(default_factory=list)
     threshold: Threshold | None = None
-
-    def record(self) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "piece": self.piece,
-            "score": self.score,
-            "nearest": self.nearest,
-            "similarity": self.similarity,
-        }
-        if self.overlap:
-            out["overlap"] = self.overlap
-        return out
 
 
 def measure(
@@ -151,10 +137,7 @@ def measure(
             near = near and score < limit.value
         results.append(
             Novelty(
-                slug,
-                score,
-                found[0].slug if found else None,
-                sim,
+                NoveltyRecord(slug, score, found[0].slug if found else None, sim),
                 near_duplicate=near,
                 neighbours=found,
                 threshold=limit if near or setting != "auto" else None,
@@ -177,23 +160,24 @@ def safe_measure(
 
 def refusal(found: Novelty, title: str | None = None) -> str:
     """The crystallize error for a near-duplicate: the neighbour, the score, the way on."""
-    assert found.nearest is not None and found.threshold is not None
+    kept = found.record
+    assert kept.nearest is not None and found.threshold is not None
     match = found.neighbours[0]
     where = ""
     c = match.compared
     if c.lines and c.paragraph >= c.whole:
         where = (
-            f"; its paragraph at line {c.lines[0]} restates pieces/{found.nearest}.md "
+            f"; its paragraph at line {c.lines[0]} restates pieces/{kept.nearest}.md "
             f"line {c.lines[1]}"
         )
     named = f" ({title})" if title else ""
     return (
-        f"crystallize: drafts/{found.piece}.md is a near-duplicate of "
-        f"pieces/{found.nearest}.md{named}: similarity {found.similarity:.3f}, novelty "
-        f"{found.score:.3f} below {found.threshold.describe()}{where}. If it revises that "
-        f"piece, write it as drafts/{found.nearest}.md (a revision of it) and crystallize "
-        f"that; if it says something {found.nearest} does not, call crystallize again "
-        f"with overlap: what this draft says that {found.nearest} does not."
+        f"crystallize: drafts/{kept.piece}.md is a near-duplicate of "
+        f"pieces/{kept.nearest}.md{named}: similarity {kept.similarity:.3f}, novelty "
+        f"{kept.score:.3f} below {found.threshold.describe()}{where}. If it revises that "
+        f"piece, write it as drafts/{kept.nearest}.md (a revision of it) and crystallize "
+        f"that; if it says something {kept.nearest} does not, call crystallize again "
+        f"with overlap: what this draft says that {kept.nearest} does not."
     )
 
 
@@ -202,22 +186,21 @@ def refusal(found: Novelty, title: str | None = None) -> str:
 TRAILER = Trailer.NOVELTY
 
 
-def trailer_value(record: Mapping[str, Any]) -> str:
+def trailer_value(record: NoveltyRecord) -> str:
     """``<slug> <score> nearest=<slug>:<similarity>`` (``nearest=-`` on an empty main)."""
-    near = record.get("nearest")
-    tail = f"{near}:{float(record['similarity']):.3f}" if near else "-"
-    return f"{record['piece']} {float(record['score']):.3f} nearest={tail}"
+    tail = f"{record.nearest}:{record.similarity:.3f}" if record.nearest else "-"
+    return f"{record.piece} {record.score:.3f} nearest={tail}"
 
 
-def describe(record: Mapping[str, Any]) -> str:
+def describe(record: NoveltyRecord) -> str:
     """One line for people: ``novelty 0.412, nearest tides (similarity 0.588)``."""
-    text = f"novelty {float(record['score']):.3f}"
-    if record.get("nearest"):
-        text += f", nearest {record['nearest']} (similarity {float(record['similarity']):.3f})"
+    text = f"novelty {record.score:.3f}"
+    if record.nearest:
+        text += f", nearest {record.nearest} (similarity {record.similarity:.3f})"
     else:
         text += ", no piece to compare with"
-    if record.get("overlap"):
-        text += f"; overlap: {record['overlap']}"
+    if record.overlap:
+        text += f"; overlap: {record.overlap}"
     return text
 
 

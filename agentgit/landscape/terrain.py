@@ -591,8 +591,8 @@ def _summary(data: bytes) -> dict[str, Any]:
     out: dict[str, Any] = {}
     if entry.ground is not None:
         out["ground"] = entry.ground
-    overlap = [r["piece"] for r in entry.novelty if r.get("overlap")]
-    nearest = {r["piece"]: r["nearest"] for r in entry.novelty if r.get("nearest")}
+    overlap = [r.piece for r in entry.novelty if r.overlap]
+    nearest = {r.piece: r.nearest for r in entry.novelty if r.nearest}
     if overlap:
         out["overlap"] = overlap
     if nearest:

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 from contextlib import suppress
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -21,7 +21,7 @@ from agentgit.core.outcome import Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import DEAD_AFTER, Settings
 from agentgit.corpus import fields, formats, history
-from agentgit.corpus.formats import LOG_NAME_RE, LogEntry
+from agentgit.corpus.formats import LOG_NAME_RE, LogEntry, NoveltyRecord, novelty_records
 from agentgit.git import Repository
 from agentgit.landscape import questions
 from agentgit.map import panels
@@ -37,15 +37,6 @@ _SECTION = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 
 
 @dataclass
-class Novelty:
-    piece: str
-    score: float | None
-    nearest: str | None = None
-    similarity: float | None = None
-    overlap: str | None = None
-
-
-@dataclass
 class SessionMark:
     session: int
     outcome: str  # crystallized · abandoned · needs-review · in-review · interrupted · open
@@ -54,7 +45,7 @@ class SessionMark:
     summary: str = ""
     reason: str | None = None
     pieces: list[str] = field(default_factory=list)
-    novelty: list[Novelty] = field(default_factory=list)
+    novelty: list[NoveltyRecord] = field(default_factory=list)
     cost_usd: float | None = None
     turns: int = 0
     commit: str | None = None  # main's commit recording it
@@ -277,26 +268,19 @@ def _bounded(mark: SessionMark) -> SessionMark:
     return mark
 
 
-def novelty_of(raw: object) -> list[Novelty]:
-    """The `novelty` frontmatter (one item per kept piece), as far as it can be read:
-    an entry written before novelty was measured has none, and a malformed item is left
-    out rather than stopping the map."""
-    if not isinstance(raw, list):
-        return []
-    found = []
-    for item in raw:
-        if not isinstance(item, dict) or not _text(item.get("piece")):
-            continue
-        found.append(
-            Novelty(
-                piece=_text(item.get("piece")),
-                score=_unit(item.get("score")),
-                nearest=_text(item.get("nearest")) or None,
-                similarity=_unit(item.get("similarity")),
-                overlap=_clip(_text(item.get("overlap")), MAX_SUMMARY) or None,
-            )
+def novelty_of(raw: object) -> list[NoveltyRecord]:
+    """The `novelty` frontmatter (one record per kept piece) as `agentgit check` reads it,
+    item by item: an entry written before novelty was measured has none, and an item it
+    refuses is left out rather than stopping the map. Bounded for the page as the rest."""
+    return [
+        replace(
+            r,
+            score=round(r.score, 3),
+            similarity=round(r.similarity, 3),
+            overlap=_clip(r.overlap or "", MAX_SUMMARY) or None,
         )
-    return found
+        for r in novelty_records(raw)
+    ]
 
 
 def question_lines(
@@ -358,13 +342,6 @@ def _number(value: object) -> float | None:
     JSON: an `inf` written by hand must not break it)."""
     try:
         return figures.cost(value) if isinstance(value, int | float) else None
-    except figures.BadFigure:
-        return None
-
-
-def _unit(value: object) -> float | None:
-    try:
-        return round(figures.unit(value), 3) if isinstance(value, int | float) else None
     except figures.BadFigure:
         return None
 

@@ -154,7 +154,7 @@ def pr_body(repo: Repository, session: Session, result: Result, judged: str) -> 
 def _piece_lines(repo: Repository, session: Session, result: Result) -> list[str]:
     """Each kept piece, with its novelty against main when the log entry has it."""
     records = kept_novelty(repo, str(result.head), f"corpus/{session.log_rel}")
-    by_piece = {r["piece"]: r for r in records}
+    by_piece = {r.piece: r for r in records}
     return [
         f"- `corpus/pieces/{p}.md`" + (f" — {describe(by_piece[p])}" if p in by_piece else "")
         for p in result.pieces

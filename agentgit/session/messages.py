@@ -7,8 +7,7 @@ of credentials and terminal controls here, once, whoever builds the commit.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Mapping
-from typing import Any
+from collections.abc import Iterable
 
 from unidiff import PatchSet
 
@@ -94,12 +93,12 @@ def landing_trailers(repo: Repository, head: str) -> dict[str, str]:
     return trailers
 
 
-def novelty_trailers(records: Iterable[Mapping[str, Any]]) -> list[tuple[str, str]]:
+def novelty_trailers(records: Iterable[formats.NoveltyRecord]) -> list[tuple[str, str]]:
     """``Agentgit-Novelty: <slug> <score> nearest=<slug>:<similarity>`` per kept piece."""
     return [(novelty.TRAILER, novelty.trailer_value(r)) for r in records]
 
 
-def kept_novelty(repo: Repository, head: str, log_path: str) -> list[dict[str, Any]]:
+def kept_novelty(repo: Repository, head: str, log_path: str) -> list[formats.NoveltyRecord]:
     """The novelty records of the log entry a session's head holds (none if unreadable:
     a trailer is never worth failing a landing)."""
     text = repo.read_blob(head, log_path)

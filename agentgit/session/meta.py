@@ -85,7 +85,7 @@ class SessionMeta:
             if getattr(self, key) is not None:
                 data[key] = getattr(self, key)
         if self.judgement is not None:
-            data["judgement"] = dict(self.judgement.__dict__)
+            data["judgement"] = self.judgement.record()
         return {**data, **self.extra}
 
     @classmethod

@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from contextlib import suppress
 from dataclasses import dataclass, field
-from typing import Any
 
 from agentgit.core import refs
 from agentgit.core.errors import AgentgitError, CorpusError
@@ -30,7 +29,7 @@ class Exploration:
 class KeptPiece:
     slug: str
     title: str
-    novelty: dict[str, Any] | None  # the log entry's record (agentgit.novelty), if any
+    novelty: formats.NoveltyRecord | None  # the log entry's record, if any
 
 
 @dataclass
@@ -75,10 +74,10 @@ def _kept(
     repo: Repository, head: str, slugs: list[str], log_entry: str | None, name: str
 ) -> list[KeptPiece]:
     """The pieces a session kept, by title, with the novelty its log entry recorded."""
-    records: dict[str, dict[str, Any]] = {}
+    records: dict[str, formats.NoveltyRecord] = {}
     with suppress(CorpusError):
         if log_entry:
-            records = {r["piece"]: r for r in formats.parse_log_entry(log_entry, name).novelty}
+            records = {r.piece: r for r in formats.parse_log_entry(log_entry, name).novelty}
     texts = repo.read_files(head, (f"corpus/pieces/{slug}.md" for slug in slugs))
     kept = []
     for slug in slugs:

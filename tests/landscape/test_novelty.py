@@ -156,7 +156,11 @@ def test_one_piece_calibrates_to_the_floor() -> None:
     limit = novelty.threshold(pieces, pieces.weights())
     assert limit.value == novelty.FLOOR and "no pair" in limit.how
     [found] = novelty.measure(pieces, {"copy": FIVE["tides"]})
-    assert (found.nearest, found.similarity, found.score) == ("tides", 1.0, 0.0)
+    assert (found.record.nearest, found.record.similarity, found.record.score) == (
+        "tides",
+        1.0,
+        0.0,
+    )
     assert found.near_duplicate
 
 
@@ -183,7 +187,7 @@ def test_only_a_draft_within_the_calibrations_reach_is_calibrated_for(tmp_path: 
     sample = sorted(set(pieces.files.values()))
     lichens = piece("Lichens", "A lichen is a fungus farming an alga, slow to grow on bare rock.\n")
     [novel] = novelty.measure(pieces, {"lichens": lichens})
-    assert novel.score >= novelty.CEILING and not novel.near_duplicate
+    assert novel.record.score >= novelty.CEILING and not novel.near_duplicate
     assert novel.threshold is None
     assert pieces.index.derived(novelty._NEAREST, sample) == {}  # nothing was calibrated
     [close] = novelty.measure(pieces, {"copy": FIVE["tides"]})
@@ -202,13 +206,13 @@ def test_five_unrelated_pieces_do_not_refuse_every_related_draft() -> None:
         "bar allows it, and leaves the anchor to the crew once the berth is reached.\n",
     )
     [found] = novelty.measure(pieces, {"harbour-tides": related})
-    assert found.nearest == "harbours" and not found.near_duplicate
+    assert found.record.nearest == "harbours" and not found.near_duplicate
 
 
 def test_a_revision_is_compared_with_the_other_pieces() -> None:
     pieces = pieces_of(FIVE)
     [found] = novelty.measure(pieces, {"tides": FIVE["tides"]})
-    assert found.nearest != "tides" and not found.near_duplicate
+    assert found.record.nearest != "tides" and not found.near_duplicate
 
 
 def test_document_frequencies_follow_main_by_the_blobs_that_changed(tmp_path: Path) -> None:
@@ -275,7 +279,9 @@ def test_a_large_corpus_calibrates_on_a_sample_and_then_on_what_is_new(
     close = novelty.threshold(pieces, pieces.weights())
     assert index.queries <= 2
     [found] = novelty.measure(pieces, {"draft": near}, "auto")
-    assert found.nearest is not None and found.similarity > 0.9 and found.near_duplicate
+    assert (
+        found.record.nearest is not None and found.record.similarity > 0.9 and found.near_duplicate
+    )
     assert close.value <= limit.value
 
 
@@ -346,21 +352,21 @@ def test_a_near_duplicate_is_refused_once_then_kept_with_its_overlap(corpus_repo
     assert "write it as drafts/tides.md" in text and "overlap" in text
     # The log entry on main records the score, the neighbour and the overlap.
     [record] = log_entry(corpus_repo, 1).novelty
-    assert record["piece"] == "harbour-tides" and record["nearest"] == "tides"
-    assert record["overlap"] == OVERLAP
-    assert record["score"] == pytest.approx(1 - record["similarity"], abs=1e-9)
-    assert f"novelty {record['score']:.3f}" in text
+    assert record.piece == "harbour-tides" and record.nearest == "tides"
+    assert record.overlap == OVERLAP
+    assert record.score == pytest.approx(1 - record.similarity, abs=1e-9)
+    assert f"novelty {record.score:.3f}" in text
     # Main's merge commit carries one trailer per kept piece.
     assert novelty_trailers(corpus_repo) == [
-        f"harbour-tides {record['score']:.3f} nearest=tides:{record['similarity']:.3f}"
+        f"harbour-tides {record.score:.3f} nearest=tides:{record.similarity:.3f}"
     ]
     # `agentgit check` accepts the entry, and `show` lists the piece by title.
     assert agentgit(corpus_repo, "check").returncode == 0
     shown = agentgit(corpus_repo, "show", "1")
     assert shown.returncode == 0, shown.stderr
     assert (
-        f"harbour-tides — Harbour tides: novelty {record['score']:.3f}, nearest tides "
-        f"(similarity {record['similarity']:.3f}); overlap: {OVERLAP}"
+        f"harbour-tides — Harbour tides: novelty {record.score:.3f}, nearest tides "
+        f"(similarity {record.similarity:.3f}); overlap: {OVERLAP}"
     ) in shown.stdout
     # A replay compares with main as the session saw it, so it makes the same record.
     replayed = agentgit(corpus_repo, "replay", "1")
@@ -375,9 +381,9 @@ def test_a_revision_of_the_neighbour_is_kept_without_a_refusal(corpus_repo: Path
     assert (result.outcome, result.pieces) == ("crystallized", ["tides"])
     assert not [r for r in tool_results(corpus_repo, 1) if r.get("is_error")]
     [record] = log_entry(corpus_repo, 1).novelty
-    assert record["nearest"] != "tides" and "overlap" not in record
+    assert record.nearest != "tides" and record.overlap is None
     [trailer] = novelty_trailers(corpus_repo)
-    assert trailer.startswith(f"tides {record['score']:.3f} nearest={record['nearest']}:")
+    assert trailer.startswith(f"tides {record.score:.3f} nearest={record.nearest}:")
     # Main now holds the revision; a replay compares with main as the session saw it.
     replayed = agentgit(corpus_repo, "replay", "1")
     assert replayed.returncode == 0, replayed.stdout + replayed.stderr
@@ -386,9 +392,7 @@ def test_a_revision_of_the_neighbour_is_kept_without_a_refusal(corpus_repo: Path
 def test_an_empty_main_gives_novelty_one_and_no_neighbour(corpus_repo: Path) -> None:
     result = session_run(corpus_repo, [draft("tides", "Tides", TIDES), crystallize(["tides"])], "t")
     assert result.outcome == "crystallized"
-    assert log_entry(corpus_repo, 1).novelty == [
-        {"piece": "tides", "score": 1.0, "nearest": None, "similarity": 0.0}
-    ]
+    assert log_entry(corpus_repo, 1).novelty == [formats.NoveltyRecord("tides", 1.0, None, 0.0)]
     assert novelty_trailers(corpus_repo) == ["tides 1.000 nearest=-"]
 
 
@@ -426,9 +430,7 @@ def test_the_last_turn_keeps_a_near_duplicate_with_its_score(corpus_repo: Path) 
     toolbox.allowed = JUDGE_TOOLS
     with pytest.raises(Keep) as kept:
         toolbox.call("crystallize", {"slugs": ["copy"], "summary": "s"})
-    assert kept.value.novelty == [
-        {"piece": "copy", "score": 0.0, "nearest": "tides", "similarity": 1.0}
-    ]
+    assert kept.value.novelty == [formats.NoveltyRecord("copy", 0.0, "tides", 1.0)]
 
 
 def restating_on_remote(corpus_repo: Path) -> list[dict[str, Any]]:
@@ -492,10 +494,11 @@ def test_a_malformed_novelty_record_is_reported_by_check(novelty_yaml: str, why:
 
 
 def test_a_novelty_record_survives_a_round_trip() -> None:
-    record = {"piece": "a", "score": 0.25, "nearest": "b", "similarity": 0.75, "overlap": "x"}
+    record = formats.NoveltyRecord("a", 0.25, "b", 0.75, "x")
     entry = formats.LogEntry(session=1, title="T", started="x", novelty=[record])
     text = formats.render_log_entry(entry)
     assert formats.parse_log_entry(text, "log/0001-t.md").novelty == [record]
+    assert formats.NoveltyRecord.parse(record.record()) == record
     assert "novelty" not in formats.render_log_entry(formats.LogEntry(1, "T", "x"))
     assert novelty.trailer_value(record) == "a 0.250 nearest=b:0.750"
 

@@ -38,7 +38,7 @@ def test_the_demo_keeps_abandons_refuses_a_near_duplicate_and_draws_the_map(
     names = sorted(p.name for p in (where / "corpus" / "log").glob("*.md"))
     entry = formats.parse_log_entry((where / "corpus" / "log" / names[-1]).read_text("utf-8"), "x")
     assert entry.pieces == ["keep-what-you-discard"]
-    assert [n["piece"] for n in entry.novelty] == ["keep-what-you-discard"]
+    assert [n.piece for n in entry.novelty] == ["keep-what-you-discard"]
     trailers = git(where, "log", "-1", "--format=%(trailers:key=Agentgit-Novelty)", "main")
     assert trailers.startswith("Agentgit-Novelty: keep-what-you-discard ")
     # A question opened, carried and named dead.

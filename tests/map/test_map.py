@@ -20,7 +20,7 @@ from scripts import abandon, crystallize, draft, keep_script, note
 from synthetic import Made, build
 
 from agentgit.core.settings import Settings
-from agentgit.corpus import history
+from agentgit.corpus import check, formats, history
 from agentgit.corpus.skeleton import init
 from agentgit.git import Repository
 from agentgit.git import run as gitrun
@@ -208,8 +208,39 @@ def test_an_unreadable_entry_still_shows_its_session() -> None:
         "---\nreason: r\nmodel: m\nnovelty:\n- piece: x\n  score: 2\n---\n", ("novelty",)
     ).meta == {"novelty": [{"piece": "x", "score": 2}]}
     assert gather.novelty_of("nonsense") == []
-    (item,) = gather.novelty_of([{"piece": "x", "score": 2, "similarity": True}])
-    assert (item.score, item.similarity) == (None, None)  # out of range, not a number
+    # Out of range, not a number: not a record `check` reads, so not one the map shows.
+    assert gather.novelty_of([{"piece": "x", "score": 2, "similarity": True}]) == []
+
+
+GOOD = {"piece": "tides", "score": 0.25, "nearest": "moon", "similarity": 0.75, "overlap": "x"}
+
+
+@pytest.mark.parametrize(
+    "item",
+    [
+        GOOD,
+        {**GOOD, "overlap": None, "nearest": None},
+        {**GOOD, "piece": "Not A Slug"},
+        {**GOOD, "nearest": "moon!"},
+        {**GOOD, "score": 2},
+        {**GOOD, "similarity": True},
+        {**GOOD, "score": ".nan"},
+        {**GOOD, "why": "an unknown key"},
+        {"piece": "tides"},
+        "not a mapping",
+    ],
+)
+def test_the_map_shows_the_novelty_records_check_reads(item: object) -> None:
+    """One record (DESIGN §8): the map shows an item exactly when `agentgit check` reads
+    it, and as the log entry parses it; what check refuses, the map leaves out."""
+    text = "---\n" + yaml.safe_dump({"session": 1, "title": "T", "started": "x"})
+    text += yaml.safe_dump({"novelty": [item]}) + "---\n\nBody.\n"
+    shown = gather.novelty_of(gather.parse_entry(text).meta.get("novelty"))
+    if check.check_text("corpus/log/0001-t.md", text):
+        assert shown == []
+    else:
+        assert shown == formats.parse_log_entry(text, "log/0001-t.md").novelty
+        assert shown and isinstance(shown[0], formats.NoveltyRecord)
 
 
 def test_a_question_s_state_on_the_map_is_the_one_agentgit_questions_derives() -> None:
