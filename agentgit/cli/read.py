@@ -11,7 +11,7 @@ import click
 
 from agentgit.cli.shared import SESSION_ID, _echo, _repo, _settings
 from agentgit.core import refs
-from agentgit.core.outcome import Outcome
+from agentgit.core.outcome import OPEN, Outcome
 
 if TYPE_CHECKING:  # the CLI imports the bands only for the command that runs
     from agentgit.corpus.formats import NoveltyRecord
@@ -38,7 +38,7 @@ def log_command(limit: int | None, json_flag: bool) -> None:
         if number in recorded:
             waiting[number] = branch
             continue
-        state = Outcome.IN_REVIEW if history.in_review(repo, number) else "open"
+        state = Outcome.IN_REVIEW if history.in_review(repo, number) else OPEN
         _echo(f"{number:04d}  ({state}){' ' * (10 - len(state))}{state:<13} {branch}")
     for x in lines[:limit]:
         cost = "cost ?" if x.cost_usd is None else f"${x.cost_usd:.4f}"

@@ -15,3 +15,9 @@ class Outcome(StrEnum):
     INTERRUPTED = "interrupted"  # stopped before it ended; resumable
     IN_REVIEW = "in-review"  # sent to review (--review pr|branch); sync records it
     SKIPPED = "skipped"  # not started: the spend over a day or week is used up
+
+
+# Not an outcome, so no member: a session that has none yet (its branch is open, it is
+# neither recorded on main nor in review), as `agentgit log` and the map name it. Apart
+# from the enum, a trailer or a log entry that says "open" is still refused.
+OPEN = "open"

@@ -17,7 +17,7 @@ import yaml
 
 from agentgit.core import figures, refs
 from agentgit.core.errors import CorpusError
-from agentgit.core.outcome import Outcome
+from agentgit.core.outcome import OPEN, Outcome
 from agentgit.core.refs import MAIN
 from agentgit.core.settings import DEAD_AFTER, Settings
 from agentgit.corpus import fields, formats, history
@@ -39,7 +39,7 @@ _SECTION = re.compile(r"^## (.+?)\s*$", re.MULTILINE)
 @dataclass
 class SessionMark:
     session: int
-    outcome: str  # crystallized · abandoned · needs-review · in-review · interrupted · open
+    outcome: str  # an Outcome (crystallized, abandoned, ...), or OPEN: none yet
     title: str
     date: str
     summary: str = ""
@@ -228,7 +228,7 @@ def _open_mark(number: int, branch: str, waiting: bool, entry: _Entry | None) ->
     killed after it judged has not landed)."""
     mark = SessionMark(
         session=number,
-        outcome=Outcome.IN_REVIEW if waiting else "open",
+        outcome=Outcome.IN_REVIEW if waiting else OPEN,
         title=(refs.parse_branch(branch) or (number, branch))[1].replace("-", " "),  # its slug
         date="",
         branch=branch,

@@ -19,6 +19,7 @@ from helpers import attach
 from scripts import abandon, crystallize, draft, keep_script, note
 from synthetic import Made, build
 
+from agentgit.core.outcome import OPEN, Outcome
 from agentgit.core.settings import Settings
 from agentgit.corpus import check, formats, history
 from agentgit.corpus.skeleton import init
@@ -168,6 +169,20 @@ def test_every_session_is_there_with_its_outcome_summary_and_commits(mapped: Pat
     assert by[3].branch == "session/0003-revise-a"  # needs-review: its branch waits
     assert (by[5].title, by[5].pieces) == ("moon", ["moon"])  # read from its branch
     assert by[6].title == "still going" and by[6].branch == "session/0006-still-going"
+
+
+def test_every_state_the_map_draws_is_named_in_core(mapped: Path) -> None:
+    """The page colours a session by its state, an outcome or OPEN (none yet), and the
+    gatherer writes it: each is a name in core, so neither spells one by hand."""
+    import agentgit.map
+
+    script = (Path(agentgit.map.__file__).parent / "assets" / "map.js").read_text("utf-8")
+    found = re.search(r"var OUTCOMES = (\[[^\]]*\]);", script)
+    assert found is not None
+    drawn = json.loads(found.group(1))
+    assert OPEN in drawn and set(drawn) <= {*Outcome, OPEN}
+    states = {s.session: s.outcome for s in gather.gather(Repository.discover(mapped)).sessions}
+    assert states[6] == OPEN and set(states.values()) <= set(drawn)
 
 
 def test_novelty_and_questions_are_read_tolerantly_from_the_frontmatter(mapped: Path) -> None:
