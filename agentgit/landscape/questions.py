@@ -48,7 +48,7 @@ MIN_SHARED = 2
 MAX_SEARCHED = 12
 # A cheap test before parsing: only entries that name questions or kept pieces matter.
 _HAS_QUESTIONS = re.compile(rb"^questions:", re.M)
-_CRYSTALLIZED = re.compile(rb"^outcome:\s*['\"]?crystallized", re.M)
+_CRYSTALLIZED = re.compile(rb"^outcome:\s*['\"]?" + re.escape(Outcome.CRYSTALLIZED.encode()), re.M)
 
 Nearest = Callable[[str], list[str]]
 # One log entry's (question records, pieces it kept); None: not read yet (EntryCache).

@@ -46,11 +46,11 @@ def test_every_trailer_name_is_spelled_once() -> None:
     assert spelled == []
 
 
-def _strings(path: Path, keys: bool = True) -> list[tuple[int, str]]:
-    """The string constants of a module, f-string parts included, docstrings left out (a
-    docstring may draw a ref's shape for the reader; it names nothing git reads). With
-    `keys=False`, a mapping's keys and subscripts are left out too: field names, which
-    may happen to read like a value (a cache's "skipped")."""
+def _strings(path: Path, keys: bool = True) -> list[tuple[int, str | bytes]]:
+    """The string constants of a module, f-string parts and bytes literals included,
+    docstrings left out (a docstring may draw a ref's shape for the reader; it names
+    nothing git reads). With `keys=False`, a mapping's keys and subscripts are left
+    out too: field names, which may happen to read like a value (a cache's "skipped")."""
     import ast
 
     tree = ast.parse(path.read_text("utf-8"))
@@ -71,8 +71,23 @@ def _strings(path: Path, keys: bool = True) -> list[tuple[int, str]]:
     return [
         (node.lineno, node.value)
         for node in ast.walk(tree)
-        if isinstance(node, ast.Constant) and isinstance(node.value, str) and id(node) not in skip
+        if isinstance(node, ast.Constant)
+        and isinstance(node.value, str | bytes)
+        and id(node) not in skip
     ]
+
+
+def _text(value: str | bytes) -> str:
+    return value.decode("utf-8", "replace") if isinstance(value, bytes) else value
+
+
+def test_the_spelling_checks_read_bytes_literals(tmp_path: Path) -> None:
+    """A pattern over a blob's raw text is a bytes literal: the checks above see it."""
+    module = tmp_path / "m.py"
+    module.write_text(
+        '"""Doc: refs/heads/x."""\nA = rb"^outcome: crystallized"\nB = b"refs/heads/main"\n'
+    )
+    assert _strings(module) == [(2, b"^outcome: crystallized"), (3, b"refs/heads/main")]
 
 
 def test_every_ref_name_is_spelled_once() -> None:
@@ -84,7 +99,7 @@ def test_every_ref_name_is_spelled_once() -> None:
         for path in sorted((TOP / "agentgit").rglob("*.py"))
         if path != home
         for n, text in _strings(path)
-        if "refs/" in text
+        if "refs/" in _text(text)
     ]
     assert spelled == []
 
@@ -92,17 +107,22 @@ def test_every_ref_name_is_spelled_once() -> None:
 def test_every_outcome_is_an_outcome_member() -> None:
     """An outcome spelled as a bare string can drift from the enum its readers compare
     with: only core/outcome.py spells one (a mapping's key that reads like one is a field
-    name, not an outcome)."""
+    name, not an outcome). A bytes literal is a pattern over a file's raw text, never
+    words for people: one that names an outcome anywhere in it (``outcome:
+    crystallized``) is built from the member."""
+    import re
+
     from agentgit.core.outcome import Outcome
 
     home = TOP / "agentgit" / "core" / "outcome.py"
     values = {o.value for o in Outcome}
+    named = re.compile(rf"\b(?:{'|'.join(map(re.escape, values))})\b")
     spelled = [
         f"{path.relative_to(TOP)}:{n}: {text!r}"
         for path in sorted((TOP / "agentgit").rglob("*.py"))
         if path != home
         for n, text in _strings(path, keys=False)
-        if text in values
+        if text in values or (isinstance(text, bytes) and named.search(_text(text)))
     ]
     assert spelled == []
 
