@@ -246,11 +246,13 @@ class BlobReader:
         writer = threading.Thread(target=ask, name="agentgit-cat-file", daemon=True)
         writer.start()
         try:
-            return self._answers(proc, shas)
-        finally:
-            if writer.is_alive():  # the answers stopped short: nothing more is read
-                self.close()
+            answers = self._answers(proc, shas)
+        except BaseException:
+            self.close()  # the answers stopped short: the writer's pipe closes, and it ends
             writer.join()
+            raise
+        writer.join()  # every answer read: git read every request, so the writer is done
+        return answers
 
     def _answers(self, proc: subprocess.Popen[bytes], shas: list[str]) -> dict[str, bytes]:
         assert proc.stdout is not None

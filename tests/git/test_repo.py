@@ -97,14 +97,7 @@ def test_one_reader_answers_every_read_and_outlives_a_kill(top: Path, repo: Repo
     reader = repo._blobs
     assert reader is not None and reader._proc is not None
     first = reader._proc.pid
-    ids = subprocess.run(
-        ["git", "hash-object", "-w", "--stdin-paths"],
-        cwd=top,
-        input=_files(top, texts),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    ids = _written(top, texts)
     many = repo.read_blobs(ids)  # written after the reader started; 1,200 at once
     assert [many[i] for i in ids] == [t.encode() for t in texts]
     assert reader._proc.pid == first  # the same process answered
@@ -142,14 +135,7 @@ def test_a_streamed_read_stopped_midway_leaves_no_writer_and_no_answer(
     """Past one chunk the requests are written by a thread while the answers are read: a
     stop in the middle must end that thread and leave nothing in the pipe."""
     texts = [f"streamed {i}\n" for i in range(400)]
-    ids = subprocess.run(
-        ["git", "hash-object", "-w", "--stdin-paths"],
-        cwd=top,
-        input=_files(top, texts),
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+    ids = _written(top, texts)
 
     class Stopping(str):
         def __hash__(self) -> int:
@@ -191,6 +177,18 @@ def test_a_read_fits_the_smallest_pipe_a_system_gives(top: Path, repo: Repositor
         signal.alarm(0)
         signal.signal(signal.SIGALRM, previous)
     assert [many[i] for i in ids] == [t.encode() for t in texts]
+
+
+def _written(top: Path, texts: list[str]) -> list[str]:
+    """The blob ids of ``texts``, written to the object store by plain git."""
+    return subprocess.run(
+        ["git", "hash-object", "-w", "--stdin-paths"],
+        cwd=top,
+        input=_files(top, texts),
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
 
 
 def _files(top: Path, texts: list[str]) -> str:
