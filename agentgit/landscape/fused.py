@@ -132,7 +132,7 @@ class FusedSearch:
             for blob in todo:
                 data = contents.get(paths[blob])
                 # Read by path: only bytes that are that blob are embedded under its id.
-                if data is not None and _blob_id(data) == blob:
+                if data is not None and _blob_id(data, blob) == blob:
                     texts[blob] = _text(data)
             fresh.update(embedded.embed(texts))
         if memo is not None and fresh:
@@ -167,9 +167,11 @@ def _text(data: bytes) -> str:
     return "\n".join(part for _, part in split_passages(_decoded(data))).strip()
 
 
-def _blob_id(data: bytes) -> str:
-    """The object id git gives these bytes as a blob."""
-    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+def _blob_id(data: bytes, like: str) -> str:
+    """The object id git gives these bytes as a blob, in the hash of ``like`` (an id of
+    the same repository: 40 hex digits in SHA-1, 64 in a SHA-256 repository)."""
+    algorithm = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _stored(values: Iterable[float]) -> str:

@@ -177,3 +177,17 @@ def test_auto_without_the_extra_searches_by_words(repo: Path, tmp_path: Path) ->
     done = without_the_extra(repo, "session", "--model", f"scripted:{script}", "--json")
     assert done.returncode == 0, done.stderr
     assert '"outcome": "abandoned"' in done.stdout
+
+
+def test_a_blob_read_by_path_is_known_by_its_id_in_either_hash(tmp_path: Path) -> None:
+    """A file is embedded under its blob id only when the bytes read are that blob: in a
+    SHA-256 repository as in a SHA-1 one (else nothing would ever be embedded there)."""
+    for fmt in ("sha1", "sha256"):
+        top = tmp_path / fmt
+        subprocess.run(["git", "init", "-q", f"--object-format={fmt}", str(top)], check=True)
+        (top / "a.md").write_bytes(b"tides and moons\n")
+        blob = subprocess.run(
+            ["git", "hash-object", "a.md"], cwd=top, capture_output=True, text=True, check=True
+        ).stdout.strip()
+        assert fused._blob_id(b"tides and moons\n", blob) == blob
+        assert fused._blob_id(b"something else\n", blob) != blob
