@@ -1,102 +1,89 @@
 """Folding an experiment session's old runs out of the conversation it sends (DESIGN
-§10): a night of a hundred runs must fit the model's context, yet the transcript keeps
-every run whole.
+§10): a night of a hundred runs, or a thousand, must fit the model's context, yet the
+transcript keeps every run whole.
 
-The runs before the last multiple of `every` are folded: each old run's answer becomes
-its one line (experiment, status, value), the code the old edits wrote and the files
-read before it become a note of their size, the folded turns' thinking goes (it is bound
-to the prefix the fold changes), and the last folded run's answer carries a bounded
-summary of all the folded runs. Nothing changes between two fold points, so the
-prefix the API caches is rebuilt once every `every` runs, not at every turn.
+At every `every`-th run the turns up to that run's answer are replaced by one exchange:
+the model's word that it ran them, and a user message with a bounded summary of every
+run so far (one line each, with its hypothesis) and the last run's answer in full. The
+orientation before them stays. What is sent is then the orientation, the summary and at
+most `every` runs' turns, whatever the count; and nothing changes between two fold
+points, so the prefix the API caches is rebuilt once every `every` runs, not at every
+turn. The folded turns' thinking goes with them; the turns after the fold point were
+answered to the folded prefix, so their thinking stays bound to what is sent.
 """
 
 from __future__ import annotations
 
-import copy
-from typing import Any
+from typing import Any, NamedTuple
 
 FOLD_EVERY = 10  # runs between two folds
 SUMMARY_LINES = 60  # of the folded runs, the most recent shown one a line
-CODE_TOOLS = ("write_file", "edit_file")
-READ_TOOLS = ("read_file",)
+HYPOTHESIS_CHARS = 120  # of a run's hypothesis, in its summary line
 RUN_TOOL = "run_experiment"
-THINKING = ("thinking", "redacted_thinking")
+ASSISTANT_WORD = "[I ran the experiments the next message sums up.]"
+
+
+class _Run(NamedTuple):
+    message: int  # index of the message holding the run's answer
+    answer: str
+    hypothesis: str
 
 
 def fold(messages: list[dict[str, Any]], every: int = FOLD_EVERY) -> list[dict[str, Any]]:
-    """`messages` as sent: the runs before the last fold point folded (a copy; the
-    saved conversation is not touched)."""
-    names: dict[str, str] = {}
-    runs: list[tuple[int, int, str]] = []  # (message index, block index, first line)
-    for i, message in enumerate(messages):
-        for j, block in enumerate(_blocks(message)):
-            if block.get("type") == "tool_use":
-                names[str(block.get("id"))] = str(block.get("name"))
-            elif (
-                block.get("type") == "tool_result"
-                and names.get(str(block.get("tool_use_id"))) == RUN_TOOL
-            ):
-                text = _text(block)
-                if text.startswith("experiment "):
-                    runs.append((i, j, text.splitlines()[0]))
+    """`messages` as sent: the turns up to the last fold point replaced by the runs'
+    summary (a new list; the saved conversation is not touched)."""
+    runs = _runs(messages)
     folded = (len(runs) // every) * every
     if folded == 0:
         return messages
-    edge = runs[folded - 1][0]  # messages up to this one are folded
-    out = [copy.deepcopy(m) if i <= edge else m for i, m in enumerate(messages)]
-    lines = [line for _, _, line in runs[:folded]]
-    for n, (i, j, line) in enumerate(runs[:folded]):
-        block = out[i]["content"][j]
-        if n == folded - 1:
-            shown = lines[-SUMMARY_LINES:]
-            more = len(lines) - len(shown)
-            block["content"] = (
-                f"{line}\n\n[The first {folded} runs, folded (the transcript keeps them "
-                "whole; `agentgit experiments` lists them):\n"
-                + (f"... {more} earlier runs\n" if more else "")
-                + "\n".join(shown)
-                + "]"
-            )
-        else:
-            block["content"] = f"{line} [folded]"
-    for i in range(edge + 1):
-        _drop_thinking(out[i])
-        for block in _blocks(out[i]):
-            name = names.get(str(block.get("id") or block.get("tool_use_id")))
-            if block.get("type") == "tool_use" and name in CODE_TOOLS:
-                block["input"] = _folded_input(block.get("input"))
-            elif block.get("type") == "tool_result" and name in READ_TOOLS + CODE_TOOLS:
+    edge = runs[folded - 1].message  # messages after the orientation, up to this, fold
+    return [
+        messages[0],
+        {"role": "assistant", "content": [{"type": "text", "text": ASSISTANT_WORD}]},
+        {"role": "user", "content": [{"type": "text", "text": summary(runs[:folded])}]},
+        *messages[edge + 1 :],
+    ]
+
+
+def summary(runs: list[_Run]) -> str:
+    lines = [_line(run) for run in runs]
+    shown = lines[-SUMMARY_LINES:]
+    more = len(lines) - len(shown)
+    return (
+        f"[The first {len(runs)} runs, folded: the transcript keeps them whole, and "
+        "`agentgit experiments` lists them. The worktree holds the best code; read a "
+        "file again before you edit it.]\n"
+        + (f"... {more} earlier runs\n" if more else "")
+        + "\n".join(shown)
+        + f"\n\nThe last run's answer:\n{runs[-1].answer}"
+    )
+
+
+def _line(run: _Run) -> str:
+    first = run.answer.splitlines()[0]
+    hypothesis = " ".join(run.hypothesis.split())
+    if len(hypothesis) > HYPOTHESIS_CHARS:
+        hypothesis = hypothesis[: HYPOTHESIS_CHARS - 1] + "…"
+    return f"{first} | {hypothesis}" if hypothesis else first
+
+
+def _runs(messages: list[dict[str, Any]]) -> list[_Run]:
+    """The answered runs, in order (an answer that is not a run's, such as a refusal,
+    is not one)."""
+    hypotheses: dict[str, str] = {}
+    runs: list[_Run] = []
+    for i, message in enumerate(messages):
+        for block in _blocks(message):
+            if block.get("type") == "tool_use" and block.get("name") == RUN_TOOL:
+                given = block.get("input")
+                hypothesis = given.get("hypothesis") if isinstance(given, dict) else None
+                hypotheses[str(block.get("id"))] = str(hypothesis or "")
+            elif block.get("type") == "tool_result":
+                hypothesis = hypotheses.get(str(block.get("tool_use_id")))
                 text = _text(block)
-                if len(text) > 200:
-                    block["content"] = f"[folded: {len(text):,} characters]"
-    return out
-
-
-def _drop_thinking(message: dict[str, Any]) -> None:
-    """A thinking block is bound to the conversation before it, which the fold changes:
-    sent back, the API would refuse it. The folded turns go without theirs (the
-    transcript keeps them); the turns after the edge were answered to this folded
-    prefix, so theirs stay valid until the next fold point."""
-    if message.get("role") != "assistant" or not isinstance(message.get("content"), list):
-        return
-    kept = [b for b in message["content"] if _kind(b) not in THINKING]
-    if len(kept) != len(message["content"]):
-        message["content"] = kept or [{"type": "text", "text": "[thinking folded]"}]
-
-
-def _kind(block: Any) -> Any:
-    return block.get("type") if isinstance(block, dict) else None
-
-
-def _folded_input(tool_input: Any) -> Any:
-    if not isinstance(tool_input, dict):
-        return tool_input
-    folded = dict(tool_input)
-    for key in ("content", "old", "new"):
-        value = folded.get(key)
-        if isinstance(value, str) and len(value) > 200:
-            folded[key] = f"[folded: {len(value):,} characters]"
-    return folded
+                if hypothesis is not None and text.startswith("experiment "):
+                    runs.append(_Run(i, text, hypothesis))
+    return runs
 
 
 def _blocks(message: dict[str, Any]) -> list[dict[str, Any]]:

@@ -77,19 +77,42 @@ def test_a_hundred_runs_stay_bounded_and_the_transcript_whole() -> None:
     sent = fold(messages, every=10)
     assert messages == saved
     assert size(sent) < size(messages) / 20
+    assert sent[0] == messages[0]  # the orientation stays
     summary = [
-        b["content"]
+        b["text"]
         for m in sent
         for b in m["content"]
-        if b.get("type") == "tool_result" and "The first 100 runs, folded" in str(b["content"])
+        if b.get("type") == "text" and "The first 100 runs, folded" in b["text"]
     ]
-    assert len(summary) == 1 and "experiment 57: discard" in summary[0]
-    # The tools' pairing is intact: every tool_use is still answered.
-    uses = [b["id"] for m in sent for b in m["content"] if b.get("type") == "tool_use"]
-    answers = [
-        b["tool_use_id"] for m in sent for b in m["content"] if b.get("type") == "tool_result"
-    ]
-    assert uses == answers
+    assert len(summary) == 1
+    assert "experiment 57: discard; loss=2.0 in 1.0 s | idea 57" in summary[0]
+    assert "... 40 earlier runs" in summary[0]  # sixty lines, then a count
+    assert summary[0].endswith("output\n" * 300)  # the last run's answer, whole
+    assert_valid(sent)
+
+
+def test_what_is_sent_stops_growing_however_many_runs() -> None:
+    """Only the orientation, a summary of at most SUMMARY_LINES lines and the runs since
+    the last fold point are sent: the thousandth run sends what the hundredth did."""
+    at = {runs: size(fold(night(runs), every=10)) for runs in (100, 105, 1000, 1005)}
+    assert at[1000] - at[100] < 200  # only the counts' digits grow
+    assert at[1005] - at[105] < 200
+    assert at[105] > at[100]  # five runs since the fold point are sent whole
+
+
+def test_a_long_hypothesis_is_cut_in_its_line() -> None:
+    messages = night(10)
+    messages[-2]["content"][0]["input"]["hypothesis"] = "why " * 500
+    text = fold(messages, every=10)[2]["content"][0]["text"]
+    line = next(x for x in text.splitlines() if x.startswith("experiment 10:"))
+    assert len(line) < 200 and line.endswith("…")
+
+
+def test_a_refused_run_is_not_counted() -> None:
+    """An answer to run_experiment that is not a run's (a refusal) is no run."""
+    messages = night(10)
+    messages[-1]["content"][0]["content"] = "refused: the tree differs outside editable"
+    assert fold(messages, every=10) is messages
 
 
 def test_between_two_fold_points_the_sent_prefix_does_not_change() -> None:
@@ -100,10 +123,10 @@ def test_between_two_fold_points_the_sent_prefix_does_not_change() -> None:
     assert fold(night(30), every=10)[: len(at_20)] != at_20  # the next fold point
 
 
-def test_the_folded_turns_lose_their_thinking_and_the_later_ones_keep_it() -> None:
-    """A thinking block is bound to the conversation before it: the folded turns' blocks
-    would be refused once their prefix changed, so they go; a turn answered after the
-    fold point was answered to the folded prefix, and keeps its block."""
+def test_the_folded_turns_go_and_the_later_ones_keep_their_thinking() -> None:
+    """A thinking block is bound to the conversation before it: the folded turns go with
+    theirs; a turn answered after the fold point was answered to the folded prefix, and
+    keeps its block."""
     messages = night(12)
     for message in messages:
         if message["role"] == "assistant":
@@ -112,7 +135,16 @@ def test_the_folded_turns_lose_their_thinking_and_the_later_ones_keep_it() -> No
     sent = fold(messages, every=10)
     assert messages == saved
     edge = 1 + 4 * 10  # the orientation, then four messages a run
-    kinds = [[b["type"] for b in m["content"]] for m in sent if m["role"] == "assistant"]
-    assert all("thinking" not in k for k in kinds[:20]), kinds[:20]
-    assert all(k[0] == "thinking" for k in kinds[20:]), kinds[20:]
-    assert sent[edge:] == messages[edge:]
+    assert sent[3:] == messages[edge:]
+    assert [b["type"] for b in sent[1]["content"]] == ["text"]
+
+
+def assert_valid(sent: list[Message]) -> None:
+    """Roles alternate from a user message, and every tool_use is answered next."""
+    assert [m["role"] for m in sent] == ["user", "assistant"] * (len(sent) // 2) + ["user"] * (
+        len(sent) % 2
+    )
+    for message, after in zip(sent, sent[1:], strict=False):
+        uses = [b["id"] for b in message["content"] if b.get("type") == "tool_use"]
+        answers = [b["tool_use_id"] for b in after["content"] if b.get("type") == "tool_result"]
+        assert uses == answers
