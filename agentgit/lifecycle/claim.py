@@ -75,6 +75,7 @@ def claim(
             continue
         if remote is None:
             return candidate
+        faults.point("claiming")  # claimed here, not yet on the remote
         try:
             won = coordinator.claim(repo, remote, branch, archive, base)
         except AgentgitError:
@@ -133,15 +134,20 @@ def start(
     }
     with repo.network_deadline():  # the claim's network calls share one bound
         if remote:
+            # The remote's transcripts first: a damaged notes ref there is named now,
+            # not after a whole session, when its transcript could not be pushed.
+            coordinator.fetch_notes(repo, remote)
             # A runner whose main is behind the remote's starts from the remote's.
             remote_main = coordinator.fetch_main(repo, remote)
             if remote_main and repo.is_ancestor(base, remote_main):
                 base = remote_main
-        number = claim(repo, slug, base, remote, seed)
+        number, stop = _claim_whole(repo, slug, base, remote, seed)
     meta = _meta(number, slug, base, seed)
     session = Session(repo, meta, worktree_path(repo, number))
     path = transcript_path(repo, number)
     try:
+        if stop is not None:
+            raise stop
         faults.point("claimed")
         # The transcript exists before the worktree does, so a session killed from here
         # on can always be resumed or abandoned by id.
@@ -159,6 +165,24 @@ def start(
 
 
 CLAIM_PREFIX = "agentgit claim "
+
+
+def _claim_whole(
+    repo: Repository, slug: str, base: str, remote: str | None, seed: dict[str, Any]
+) -> tuple[int, KeyboardInterrupt | None]:
+    """`claim`, with a stopping signal held until it returns, and the id with the stop
+    that came meanwhile. A claim cut between this clone and the remote would be one
+    no other clone could resume or abandon; the network calls are bounded, so the wait
+    is too."""
+    number: int | None = None
+    try:
+        with stops.held():
+            number = claim(repo, slug, base, remote, seed)
+    except KeyboardInterrupt as exc:
+        if number is None:  # the claim failed (and undid itself): nothing to park
+            raise
+        return number, exc
+    return number, None
 
 
 def _meta(number: int, slug: str, base: str | None, seed: dict[str, Any]) -> SessionMeta:

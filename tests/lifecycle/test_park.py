@@ -157,3 +157,18 @@ def test_resume_here_goes_on_while_the_remote_is_down(
     done = cli(corpus_repo, "resume", "1", "--model", MODEL)
     assert done.returncode == 0, done.stderr
     assert len(landings(remote)) == 1
+
+
+def test_a_session_killed_inside_its_claim_resumes_here_and_lands(
+    corpus_repo: Path, fake_api: FakeAPI, tmp_path: Path
+) -> None:
+    """Killed with the id claimed here and not yet on the remote: this clone resumes it,
+    claiming it on the remote as it lands; the remote never saw the id, so nothing
+    strands there."""
+    remote = attached_remote(tmp_path, corpus_repo)
+    killed = cli_session(corpus_repo, "--topic", "tides", env={"AGENTGIT_TEST_KILL_AT": "claiming"})
+    assert killed.returncode == -signal.SIGKILL
+    assert not git(remote, "for-each-ref", "refs/heads/session")
+    fake_api.push(draft(1))
+    resume_here_and_keep(corpus_repo, remote, fake_api, turn=2)
+    assert git(remote, "rev-parse", "refs/agentgit/sessions/0001").strip()

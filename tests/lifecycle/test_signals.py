@@ -222,6 +222,8 @@ def test_a_signal_while_landing_parks_the_judged_session(
 @pytest.mark.parametrize(
     ("point", "sig", "then"),
     [
+        ("claiming", signal.SIGTERM, "resume"),
+        ("claiming", signal.SIGINT, "abandon"),
         ("claimed", signal.SIGTERM, "resume"),
         ("claimed", signal.SIGINT, "abandon"),
         ("started", signal.SIGINT, "resume"),
@@ -237,7 +239,9 @@ def test_a_signal_just_after_the_claim_parks_the_session_for_any_clone(
     then: str,
 ) -> None:
     """Stopped between the id claim and the first turn, the remote holds the branch and
-    its (empty) transcript, so another clone can resume or abandon it."""
+    its (empty) transcript, so another clone can resume or abandon it. Stopped inside
+    the claim ("claiming": this clone has the id, the remote not yet), the claim is
+    finished on the remote first."""
     remote = attached_remote(tmp_path, corpus_repo)
     proc = spawn(corpus_repo, {"AGENTGIT_TEST_PAUSE_AT": point})
     seen = wait_for_pause(proc, point)
