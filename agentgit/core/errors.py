@@ -33,7 +33,14 @@ class GitError(AgentgitError):
 class DamagedRef(GitError):
     """One of agentgit's refs points at something it cannot be (a notes ref at a tree)."""
 
-    def __init__(self, ref: str, kind: str) -> None:
+    def __init__(self, ref: str, kind: str, remote: str | None = None) -> None:
+        self.ref, self.kind = ref, kind
+        if remote:  # no reflog of theirs to read: a whole one goes back from a clone
+            super().__init__(
+                f"{remote}'s {ref} points at a {kind}, not a commit: it is damaged; push a "
+                f"whole one back to it (`git push --force {remote} COMMIT:{ref}`)"
+            )
+            return
         super().__init__(
             f"{ref} points at a {kind}, not a commit: it is damaged; `git reflog {ref}` "
             f"shows where it was, and `git update-ref {ref} COMMIT` puts it back"

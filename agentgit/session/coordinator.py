@@ -12,7 +12,7 @@ from __future__ import annotations
 from enum import Enum
 
 from agentgit.core import refs
-from agentgit.core.errors import AgentgitError
+from agentgit.core.errors import AgentgitError, DamagedRef
 from agentgit.core.refs import MAIN_REF
 from agentgit.core.refs import NOTES as NOTES_REF
 from agentgit.core.settings import Settings
@@ -171,10 +171,16 @@ def park(repo: Repository, remote: str, branch: str, head: str, transcript: str)
 
 
 def fetch_notes(repo: Repository, remote: str) -> None:
-    """Merge the remote's transcript notes into ours."""
+    """Merge the remote's transcript notes into ours; DamagedRef, naming the remote, if
+    its notes ref is no commit (no merge or push could ever move it)."""
     if NOTES_REF in repo.ls_remote(remote, NOTES_REF):
         fetched = refs.remote_notes(remote)
         repo.fetch(remote, f"+{NOTES_REF}:{fetched}")
+        try:
+            repo.notes_commit(fetched)
+        except DamagedRef as exc:
+            repo.ref_transaction([RefUpdate.force_delete(fetched)])  # not kept as notes
+            raise DamagedRef(NOTES_REF, exc.kind, remote) from None
         repo.merge_notes(fetched)
 
 

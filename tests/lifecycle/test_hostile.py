@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import agentgit, git
-from helpers import kill_keep_script, killed_session, session_run
+from helpers import attached_remote, kill_keep_script, killed_session, session_run
 from scripts import crystallize, draft, write_script
 
 
@@ -70,3 +70,31 @@ def test_a_notes_ref_that_is_no_commit_is_named_not_retried(
     done = agentgit(corpus_repo, "resume", "2")
     assert done.returncode == 0, done.stderr
     assert "Session 0002 crystallized" in done.stdout
+
+
+def test_a_remote_notes_ref_that_is_no_commit_is_named_before_a_claim(
+    corpus_repo: Path, tmp_path: Path
+) -> None:
+    """origin's refs/notes/agentgit at a tree: a session says so in one line, naming the
+    remote, before it claims an id (here or there); put back, the session runs."""
+    remote = attached_remote(tmp_path, corpus_repo)
+    session_run(corpus_repo, [draft("tides", "Tides", "Body.\n"), crystallize(["tides"])])
+    notes = git(remote, "rev-parse", "refs/notes/agentgit").strip()
+    git(
+        remote, "update-ref", "refs/notes/agentgit", git(remote, "rev-parse", "main^{tree}").strip()
+    )
+    before = git(corpus_repo, "for-each-ref"), git(remote, "for-each-ref")
+    script = write_script(
+        tmp_path / "s.jsonl", [draft("ebb", "Ebb", "Body.\n"), crystallize(["ebb"])]
+    )
+    proc = agentgit(corpus_repo, "session", "--model", f"scripted:{script}")
+    assert proc.returncode == 1, proc.stderr
+    assert proc.stderr.splitlines() == [
+        "agentgit: origin's refs/notes/agentgit points at a tree, not a commit: it is "
+        "damaged; push a whole one back to it (`git push --force origin "
+        "COMMIT:refs/notes/agentgit`)"
+    ]
+    assert (git(corpus_repo, "for-each-ref"), git(remote, "for-each-ref")) == before
+    git(remote, "update-ref", "refs/notes/agentgit", notes)
+    done = agentgit(corpus_repo, "session", "--model", f"scripted:{script}")
+    assert done.returncode == 0, done.stderr
