@@ -21,7 +21,8 @@ from typing import Any, TypeVar, cast
 from agentgit.corpus.search import AREAS, Passage, query_terms, searchable, shown, split_passages
 
 # 2: each blob names the rowids of its passages, so they are read without a scan.
-SCHEMA = 2
+# 3: a header in flow style ({title: T}) is a passage too: older files split it to none.
+SCHEMA = 3
 # \w+ as agentgit.search tokenizes: letters, digits and the underscore, case folded.
 OVERFETCH = 5  # nearest_passages asks the whole index for this many times what it needs
 _TOKENIZE = "unicode61 remove_diacritics 0 tokenchars '_'"

@@ -10,6 +10,10 @@ import re
 from collections.abc import Iterator
 from dataclasses import dataclass
 
+import yaml
+
+from agentgit.corpus.fields import LOADER
+
 AREAS = ("pieces", "log", "drafts")
 MAX_PASSAGE = 600
 _TOKEN = re.compile(r"\w+")
@@ -84,8 +88,22 @@ def _meta_text(fm_lines: list[str]) -> str:
     """Title, summary, reason and tags, read line by line rather than as YAML.
 
     Parsing YAML would dominate the cost of a search over thousands of files, and
-    ranking needs the words, not exact values; a broken header still contributes.
+    ranking needs the words, not exact values; a broken header still contributes. A
+    header in flow style (``{title: T}``: what the dumper writes when every value is a
+    scalar, as for a piece with no tags) is the exception, parsed as YAML.
     """
+    values = _flow_values(fm_lines)
+    if values is None:
+        values = _line_values(fm_lines)
+    text = " — ".join(
+        _unquote(" ".join(values[k])) for k in ("title", "summary", "reason") if k in values
+    )
+    tags = [_unquote(t) for t in _tag_text(values).split(",")]
+    tags = [t for t in tags if t]
+    return (text + (f" [{', '.join(tags)}]" if tags else "")).strip(" —")
+
+
+def _line_values(fm_lines: list[str]) -> dict[str, list[str]]:
     values: dict[str, list[str]] = {}
     key = None
     for line in fm_lines:
@@ -96,12 +114,32 @@ def _meta_text(fm_lines: list[str]) -> str:
             values[key].append(line.strip().removeprefix("- "))
         else:
             key = None
-    text = " — ".join(
-        _unquote(" ".join(values[k])) for k in ("title", "summary", "reason") if k in values
-    )
-    tags = [_unquote(t) for t in _tag_text(values).split(",")]
-    tags = [t for t in tags if t]
-    return (text + (f" [{', '.join(tags)}]" if tags else "")).strip(" —")
+    return values
+
+
+def _flow_values(fm_lines: list[str]) -> dict[str, list[str]] | None:
+    """The header's values when it is one flow mapping (None when it is not: read line
+    by line). Its tags are joined as a line's would be."""
+    first = next((line for line in fm_lines if line.strip()), "")
+    if not first.lstrip().startswith("{"):
+        return None
+    try:
+        data = yaml.load("\n".join(fm_lines), Loader=LOADER)
+    except yaml.YAMLError:
+        return {}  # a broken flow header: nothing to read line by line either
+    if not isinstance(data, dict):
+        return {}
+    values = {
+        k: [str(data[k])]
+        for k in ("title", "summary", "reason")
+        if isinstance(data.get(k), str | int | float)
+    }
+    tags = data.get("tags")
+    if isinstance(tags, list):
+        values["tags"] = [", ".join(str(t) for t in tags if isinstance(t, str | int | float))]
+    elif isinstance(tags, str):
+        values["tags"] = [tags]
+    return values
 
 
 def _tag_text(values: dict[str, list[str]]) -> str:

@@ -84,6 +84,25 @@ def test_query_syntax_is_words_not_fts5_operators(tmp_path: Path, query: str) ->
     assert all(h.path == "pieces/tides.md" for h in hits)
 
 
+def test_an_index_split_by_an_older_schema_is_split_again(tmp_path: Path) -> None:
+    """Schema 2 split a header in flow style ({title: T}) into no passage: an index file
+    of that schema is rebuilt, so the header is found."""
+    blobs = Blobs()
+    path = tmp_path / "i.sqlite"
+    files = {"pieces/lone.md": blobs.add("---\n{title: Tidewater}\n---\n")}
+    index = CorpusIndex(path, blobs)
+    assert [h.line for h in index.search(files, "tidewater")] == [1]
+    index.close()
+    db = sqlite3.connect(path)  # as schema 2 left it: the blob indexed, no passage
+    db.execute("DELETE FROM passages")
+    db.execute("PRAGMA user_version = 2")
+    db.commit()
+    db.close()
+    again = CorpusIndex(path, blobs)
+    assert [(h.path, h.line) for h in again.search(files, "tidewater")] == [("pieces/lone.md", 1)]
+    again.close()
+
+
 def session_index(repo: Path) -> tuple[CorpusIndex, dict[str, str]]:
     r = Repository.discover(repo)
     files = {

@@ -6,8 +6,9 @@ from pathlib import Path
 
 import pytest
 
+from agentgit.corpus import formats
 from agentgit.corpus.index import search_directory as search
-from agentgit.corpus.search import MAX_PASSAGE, Passage, query_terms
+from agentgit.corpus.search import MAX_PASSAGE, Passage, query_terms, split_passages
 
 
 @pytest.fixture
@@ -109,3 +110,21 @@ def test_stopwords_do_not_rank_or_widen_the_search(corpus_dir: Path) -> None:
     assert query_terms("The cost of a stable prefix?") == ["cost", "stable", "prefix"]
     assert query_terms("what is it") == ["what", "is", "it"]  # nothing else left: keep all
     assert search(corpus_dir, "the cost of the cache") == search(corpus_dir, "cost cache")
+
+
+def test_a_header_in_flow_style_is_a_passage(tmp_path: Path) -> None:
+    """The dumper writes a header whose values are all scalars in flow style: what
+    render_piece gives a piece with no tags and an empty body. Its words are found."""
+    lone = formats.render_piece({"title": "Tidewater"}, "")
+    assert lone.startswith("---\n{title: Tidewater}\n---")
+    (tmp_path / "pieces").mkdir()
+    (tmp_path / "pieces" / "lone.md").write_text(lone)
+    (tmp_path / "pieces" / "more.md").write_text(
+        "---\n{title: 'Salt, marsh', summary: Where the tide\n  spreads, tags: [flats, mud]}\n"
+        "---\n\nBody.\n"
+    )
+    [hit] = search(tmp_path, "tidewater")
+    assert (hit.path, hit.line, hit.text) == ("pieces/lone.md", 1, "Tidewater")
+    [meta] = [h for h in search(tmp_path, "spreads") if h.line == 1]
+    assert meta.text == "Salt, marsh — Where the tide spreads [flats, mud]"
+    assert list(split_passages("---\n{title: [broken\n---\n\nBody.\n")) == [(5, "Body.")]

@@ -24,6 +24,7 @@ from helpers import session_run
 from scripts import abandon, read
 
 from agentgit.core.settings import Settings
+from agentgit.corpus import formats
 from agentgit.git import Repository
 from agentgit.landscape import terrain
 from agentgit.landscape.terrain import Terrain
@@ -167,10 +168,14 @@ def test_a_corpus_of_few_pieces_gets_a_sane_terrain(corpus_repo: Path, count: in
 def test_pieces_with_almost_no_text_are_placed(corpus_repo: Path) -> None:
     walks = Walks(corpus_repo)
     walks.add_pieces({"a": "---\ntitle: A\n---\n", "b": "---\ntitle: the\n---\n\nof\n", "c": "x"})
+    # No tags and no body: the header is written in flow style, {title: Tidewater}.
+    walks.add_pieces({"e": formats.render_piece({"title": "Tidewater"}, "")})
     walks.session(["a", "b"], {"d": "---\ntitle: D\n---\n\nD.\n"})
     found = survey(corpus_repo)
-    assert {p.slug for p in found.pieces} == {"a", "b", "c", "d"}
+    assert {p.slug for p in found.pieces} == {"a", "b", "c", "d", "e"}
     assert found.sessions[0].verdict in ("exploring", "leaping")
+    (lone,) = [r for r in found.regions if "e" in r.pieces]
+    assert lone.words == ("tidewater",)  # its title is its one passage
 
 
 def test_a_session_whose_ground_is_unknown_says_so(corpus_repo: Path) -> None:
