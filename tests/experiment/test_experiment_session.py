@@ -7,9 +7,9 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import git
-from helpers import session_run
-from scripts import abandon, read
-from toy import edit_file, keep, metric, run, toy_repo, write
+from helpers import fsck, session_run
+from scripts import abandon, note, read
+from toy import answers, edit_file, keep, metric, run, toy_repo, write
 
 from agentgit.core.refs import RUN_NOTES
 from agentgit.experiment.results import runs
@@ -49,6 +49,39 @@ def test_a_keep_a_discard_a_crash_and_a_refused_evaluator(corpus_repo: Path) -> 
     crash = git(corpus_repo, "rev-parse", "refs/agentgit/runs/0001/3").strip()
     assert "SyntaxError" in git(corpus_repo, "notes", "--ref", RUN_NOTES, "show", crash)
     assert git(corpus_repo, "show", f"{crash}:train.py") == "X = (\n"
+    # The evaluator's write was an error naming the globs; each run's answer has the
+    # value, the status, the best so far, the gain to beat and the output's tail.
+    told = answers(corpus_repo)
+    assert told[1] == (
+        "write_file",
+        "write_file: 'evaluate.py' is not editable; only train.py may change (the "
+        "evaluator and the rest are read-only)",
+        True,
+    )
+    ran = [text for tool, text, _ in told if tool == "run_experiment"]
+    assert ran[0] == (
+        "experiment 1: keep; loss=1.0 in " + ran[0].split(" in ", 1)[1].split("\n")[0] + "\n"
+        "best so far 1.0; gain to beat 0.0 (lower is better)\n"
+        "output:\ntraining...\nloss: 1.0\n"
+    )
+    assert ran[1].startswith("experiment 2: discard; loss=4.0 in ")
+    assert "best so far 1.0; gain to beat 0.0" in ran[1]
+    assert "the worktree is back on the best code\noutput:\ntraining...\nloss: 4.0" in ran[1]
+    assert ran[2].startswith("experiment 3: crash (exit 1); loss=none in ")
+    assert "SyntaxError" in ran[2]
+
+
+def test_what_was_not_kept_survives_gc_with_its_output(corpus_repo: Path) -> None:
+    toy_repo(corpus_repo)
+    turns = [write("train.py", "X = 9\n"), run("past 7"), abandon("no better")]  # 4: keep
+    turns[2:2] = [write("train.py", "X = 12\n"), run("further past")]  # 25: discard
+    session_run(corpus_repo, turns, topic="toy", metric=metric())
+    discarded = git(corpus_repo, "rev-parse", "refs/agentgit/runs/0001/2").strip()
+    git(corpus_repo, "reflog", "expire", "--expire=now", "--all")
+    git(corpus_repo, "gc", "-q", "--prune=now")
+    assert git(corpus_repo, "show", f"{discarded}:train.py") == "X = 12\n"
+    assert "loss: 25.0" in git(corpus_repo, "notes", "--ref", RUN_NOTES, "show", discarded)
+    fsck(corpus_repo)
 
 
 def test_crystallize_without_an_improvement_is_refused_and_the_budget_decides(
@@ -66,3 +99,35 @@ def test_crystallize_without_an_improvement_is_refused_and_the_budget_decides(
     body = git(corpus_repo, "log", "-1", "--format=%B", "main")
     assert "Agentgit-Metric: loss=16.0 baseline=16.0" in body
     assert git(corpus_repo, "show", "main:train.py") == "X = 3\n"
+    refused = [(text, error) for tool, text, error in answers(corpus_repo) if tool == "crystallize"]
+    assert refused == [
+        (
+            "crystallize: refused: the best does not beat the baseline by more than the gain "
+            "(best loss=16.0, baseline 16.0, gain to beat 0.0 (lower is better)); run more "
+            "experiments or abandon",
+            True,
+        )
+    ]
+
+
+def test_at_the_end_of_the_budget_the_metric_keeps_an_improvement(corpus_repo: Path) -> None:
+    toy_repo(corpus_repo)
+    # Two turns, then the last (the third), which notes instead of judging: the budget is
+    # spent.
+    turns = [write("train.py", "X = 6\n"), run("nearer 7"), note("one more idea")]
+    result = session_run(corpus_repo, turns, topic="toy", metric=metric(), max_turns=3)
+    assert result.outcome == "crystallized", result
+    assert git(corpus_repo, "show", "main:train.py") == "X = 6\n"
+    body = git(corpus_repo, "log", "-1", "--first-parent", "--format=%B", "main")
+    assert "The budget ran out; the metric keeps: best loss=1.0, baseline 16.0" in body
+    assert "Agentgit-Metric: loss=1.0 baseline=16.0 noise=0.0 runs=1 kept=1" in body
+
+
+def test_at_the_end_of_the_budget_no_improvement_abandons(corpus_repo: Path) -> None:
+    toy_repo(corpus_repo)
+    turns = [write("train.py", "X = 2\n"), run("further from 7"), note("one more idea")]
+    result = session_run(corpus_repo, turns, topic="toy", metric=metric(), max_turns=3)
+    assert (result.outcome, result.reason) == ("abandoned", "no improvement"), result
+    assert git(corpus_repo, "show", "main:train.py") == "X = 3\n"
+    body = git(corpus_repo, "log", "-1", "--format=%B", "main")
+    assert "Agentgit-Metric: loss=16.0 baseline=16.0 noise=0.0 runs=1 kept=0" in body

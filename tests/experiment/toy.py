@@ -4,6 +4,7 @@ moves the metric."""
 
 from __future__ import annotations
 
+import json
 import sys
 from pathlib import Path
 from typing import Any
@@ -13,6 +14,7 @@ from helpers import commit_files
 from scripts import Turn, turn
 
 from agentgit.core.metric import Metric
+from agentgit.core.refs import NOTES, archive
 
 EVALUATE = """import os, random, sys
 sys.path.insert(0, ".")
@@ -67,3 +69,21 @@ def run(hypothesis: str) -> Turn:
 
 def keep(summary: str = "X moved toward 7.") -> Turn:
     return turn("crystallize", {"summary": summary}, "The metric improved.")
+
+
+def answers(path: Path, session: int = 1) -> list[tuple[str, str, bool]]:
+    """Every tool call of the session's transcript: (tool, the answer's text without the
+    budget's footer, is_error)."""
+    note = json.loads(git(path, "notes", "--ref", NOTES, "show", archive(session)))
+    names: dict[str, str] = {}
+    found = []
+    for message in note["messages"]:
+        for block in message["content"] if isinstance(message["content"], list) else []:
+            if block.get("type") == "tool_use":
+                names[block["id"]] = block["name"]
+            elif block.get("type") == "tool_result":
+                content = block.get("content")
+                text = content if isinstance(content, str) else str(content)
+                text = text.rsplit("\n\n[budget left: ", 1)[0]
+                found.append((names[block["tool_use_id"]], text, bool(block.get("is_error"))))
+    return found
