@@ -18,7 +18,17 @@ def test_init_metric_writes_a_table_that_loads_and_an_experiment_program(tmp_pat
     assert settings.metric is not None and settings.metric.editable == ("train.py",)
     assert settings.max_turns == 400 and settings.max_minutes == 600
     program = git(path, "show", "main:corpus/PROGRAM.md")
-    assert "One hypothesis per run" in program and "evaluator" in program
+    # The program asks, in its own words, for what issue 19 names.
+    for asked in (
+        "One hypothesis per run.",
+        "Read the result.",
+        "Note what it taught.",
+        "Never touch the evaluator",
+        "At an equal metric, prefer the simpler code.",
+    ):
+        assert asked in program, asked
+    table = (path / "agentgit.toml").read_text()
+    assert "# what the number is called" in table and "SIGTERM, then SIGKILL" in table
     # No train.py yet: a session says which glob matches nothing, before it claims an id.
     script = tmp_path / "s.jsonl"
     script.write_text(

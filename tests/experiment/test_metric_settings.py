@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from conftest import agentgit, git
+from scripts import abandon, write_script
 
 from agentgit.core.errors import UsageError
 from agentgit.core.metric import Metric, check_editable
@@ -101,9 +102,28 @@ def test_a_glob_without_a_slash_matches_in_any_folder() -> None:
     assert metric.is_editable("a/b/model.cfg") and not metric.is_editable("evaluate.py")
 
 
-def test_the_cli_exits_2_naming_the_key(tmp_path: Path) -> None:
-    git(tmp_path, "init", "-q", "-b", "main")
-    (tmp_path / "agentgit.toml").write_text(f"[metric]\n{GOOD}direction = 'up'\n")
-    result = agentgit(tmp_path, "session", "--model", "scripted:none.json")
+@pytest.mark.parametrize(
+    ("extra", "base", "named"),
+    [
+        ("colour = 'red'\n", GOOD, "colour is not a metric key"),
+        ("direction = 'up'\n", GOOD, "direction must be one of lower, higher, not 'up'"),
+        ("", GOOD.replace("(\\S+)", "\\S+"), "pattern needs a group"),
+        ("", GOOD.replace("(\\S+)", "(\\S+"), "pattern does not compile"),
+        ("", GOOD.replace("train.py", "model.py"), "editable 'model.py' matches no tracked file"),
+        ("run_minutes = 0\n", GOOD, "run_minutes must be more than 0, not 0"),
+        ("run_minutes = -5\n", GOOD, "run_minutes must be more than 0, not -5"),
+    ],
+)
+def test_the_cli_exits_2_in_one_line_naming_the_key_and_claims_nothing(
+    corpus_repo: Path, tmp_path: Path, extra: str, base: str, named: str
+) -> None:
+    script = write_script(tmp_path / "s.jsonl", [abandon("never reached")])
+    (corpus_repo / "train.py").write_text("X = 3\n")
+    (corpus_repo / "agentgit.toml").write_text(f"[metric]\n{base}{extra}")
+    git(corpus_repo, "add", "train.py", "agentgit.toml")
+    git(corpus_repo, "commit", "-q", "--no-verify", "-m", "A metric")
+    result = agentgit(corpus_repo, "session", "--model", f"scripted:{script}")
     assert result.returncode == 2, result.stderr
-    assert "direction" in result.stderr
+    (line,) = result.stderr.splitlines()
+    assert line.startswith(f"agentgit: agentgit.toml [metric]: {named}"), line
+    assert git(corpus_repo, "for-each-ref", "refs/heads/session/", "refs/agentgit/") == ""
