@@ -252,6 +252,45 @@ def test_the_runs_chart_shows_each_run_and_the_running_best(page: Path, tmp_path
         tools.close()
 
 
+STEP_COLOUR = (11, 114, 133)  # runs.js draws the running best in #0b7285
+
+# The canvas's pixels around window points (a 5x5 block each), as RGBA lists.
+PIXELS = """(points => {
+  const c = document.getElementById('runs'), r = c.getBoundingClientRect(), k = c.width / r.width;
+  const g = c.getContext('2d');
+  return points.map(([x, y]) => {
+    const px = Math.round((x - r.left) * k), py = Math.round((y - r.top) * k);
+    const d = g.getImageData(px - 2, py - 2, 5, 5).data;
+    const out = [];
+    for (let i = 0; i < d.length; i += 4) out.push([d[i], d[i + 1], d[i + 2]]);
+    return out;
+  });
+})(%s)"""
+
+
+def on_the_line(block: list[list[int]]) -> bool:
+    return any(sum(abs(a - b) for a, b in zip(p, STEP_COLOUR, strict=True)) < 60 for p in block)
+
+
+def test_the_running_best_is_drawn_as_a_step_line(page: Path, tmp_path: Path) -> None:
+    tools = browser.DevTools(tmp_path / "profile")
+    try:
+        tools.open(page)
+        keep1, discard, crash, keep2 = (
+            tools.js(f"agentgitRuns.at({s}, {e})") for s, e in ((1, 1), (1, 2), (1, 3), (2, 1))
+        )
+        between = (discard[0] + crash[0]) / 2  # two runs that were not kept
+        halfway = (keep1[1] + keep2[1]) / 2  # between the first best and the second
+        flat, rise, diagonal = tools.js(
+            PIXELS % [[between, keep1[1]], [keep2[0], halfway], [between, halfway]]
+        )
+        assert on_the_line(flat), "the best is flat until the next keep"
+        assert on_the_line(rise), "at the next keep it steps to the new best"
+        assert not on_the_line(diagonal), "not a line drawn from keep to keep"
+    finally:
+        tools.close()
+
+
 def test_hostile_slugs_and_reasons_stay_inert_in_the_file(page: Path) -> None:
     text = page.read_text("utf-8")
     assert text.count("</script") == 2 and "<img" not in text
