@@ -281,7 +281,8 @@ def main() -> int:
     print("|---|---:|---:|---:|---|:---:|")
     print(
         f"| one run judged, {judge['history_runs']:,} runs in the history "
-        f"({judge['statuses']}) | {judged * 1000:.0f} ms | {bare * 1000:.0f} ms | "
+        f"({', '.join(f'{n} {s}s' for s, n in judge['statuses'].items())}) | "
+        f"{judged * 1000:.0f} ms | {bare * 1000:.0f} ms | "
         f"{ms(judge['judge_cost'])} (keep {ms(judge['judge_cost_keep'])}, discard "
         f"{ms(judge['judge_cost_discard'])}) | ≤ +0.3 s | {'yes' if met_judge else 'no'} |"
     )
