@@ -12,7 +12,7 @@ read and keep nothing (surveying; three times running in one region, wandering, 
 is circling), with a question opened, carried and answered. A piece is five sentences
 drawn from its subject's own, so the regions are the five subjects (lexical, the default
 measure). Then `agentgit map` draws the page, and headless Chromium (`apt-get install
-chromium`) takes the screenshot at 1400 x 1335.
+chromium`) takes the screenshot at 1400 x 1435.
 """
 
 from __future__ import annotations
@@ -20,94 +20,37 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import random
-import shutil
 import subprocess
+import sys
 import tempfile
 from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parents[1]
-SIZE = "1400,1335"  # the map and the terrain, down to the verdicts list
+# The subjects' sentences are the terrain tests' own (tests/grounds.py), and the browser
+# is the one the map's tests drive, with their flags (tests/browser.py).
+sys.path.insert(0, str(ROOT / "tests"))
+import browser  # noqa: E402
+import grounds  # noqa: E402
+
+SIZE = "1400,1435"  # the map and the terrain, down to the verdicts list
 ENV = {
     "GIT_AUTHOR_NAME": "agentgit docs",
     "GIT_AUTHOR_EMAIL": "docs@agentgit.invalid",
     "GIT_COMMITTER_NAME": "agentgit docs",
     "GIT_COMMITTER_EMAIL": "docs@agentgit.invalid",
 }
-SUBJECTS = {
-    "tides": [
-        "The moon pulls the ocean into a bulge that travels around the planet twice a day.",
-        "Spring tides come when the sun and moon align, neap tides when they stand square.",
-        "A harbour pilot reads the tide tables before bringing a deep keel over the bar.",
-        "Estuaries trap the flood tide and release it slowly through channels of silt.",
-        "Tidal range in the Bay of Fundy exceeds fifteen metres at the equinox.",
-        "Mudflats exposed at low tide feed wading birds on worms and molluscs.",
-        "Coastal engineers model tidal currents to place breakwaters and moorings.",
-        "The lunar day is fifty minutes longer than the solar one, so high tide drifts later.",
-        "Rip currents form where breaking waves pile seawater against a sandbar.",
-        "Tide mills ground grain with the ebb of water held behind a gate.",
-    ],
-    "bread": [
-        "A sourdough starter is a culture of wild yeast and lactic bacteria fed on flour.",
-        "Gluten forms when kneading stretches wheat proteins into an elastic web.",
-        "Bakers proof the dough slowly overnight in the cold to deepen its flavour.",
-        "Steam in the oven keeps the crust supple so the loaf can spring before it sets.",
-        "Hydration, the ratio of water to flour, decides how open the crumb becomes.",
-        "Rye flour holds little gluten, so rye loaves rely on acidity and pentosans.",
-        "Scoring the loaf with a blade lets the crust open along a chosen seam.",
-        "An autolyse rests flour and water before salt and leaven are mixed into the dough.",
-        "A banneton basket shapes the boule and marks its crust with floury rings.",
-        "Stale bread firms as its starch recrystallises, not because it dries out.",
-    ],
-    "compilers": [
-        "A parser turns a stream of tokens into an abstract syntax tree.",
-        "Register allocation colours an interference graph with the machine's registers.",
-        "Static single assignment form gives every variable exactly one definition.",
-        "Constant folding evaluates arithmetic on literals while compiling the program.",
-        "A linker resolves symbols across object files and patches their relocations.",
-        "Inlining replaces a function call with the callee's body to expose optimisation.",
-        "Lexers use finite automata to recognise identifiers, keywords and literals.",
-        "Dead code elimination removes instructions whose results nothing reads.",
-        "Type checking rejects programs whose expressions combine incompatible values.",
-        "A compiler's intermediate representation sits between the syntax tree and the machine.",
-    ],
-    "archives": [
-        "An archive keeps records so that a later reader can reconstruct a decision.",
-        "Archivists keep the order in which records arrived, because order is evidence.",
-        "A finding aid describes an archive's boxes so a reader knows where to look.",
-        "Appraisal decides which records an archive keeps and which it lets go.",
-        "Provenance records who created a document and who held it since.",
-        "Digital archives decay unless their formats are migrated as software changes.",
-        "A discarded draft in the archive shows which paths the author tried and left.",
-        "Archives of correspondence let historians hear both sides of an argument.",
-        "Redaction hides part of a record while the archive keeps the rest readable.",
-        "An archive's catalogue is itself a record of what its keepers thought mattered.",
-    ],
-    "gardens": [
-        "Compost feeds the soil's fungi and bacteria, which in turn feed the garden's plants.",
-        "Rotating crops between beds breaks the cycles of pests that overwinter in the soil.",
-        "Beans fix nitrogen in the soil through bacteria living in their root nodules.",
-        "Mulch keeps soil moist and cool and smothers the seedlings of weeds.",
-        "A garden pond draws frogs and dragonflies that eat slugs and aphids.",
-        "Pruning fruit trees in winter shapes them while the sap is down.",
-        "Seeds saved from open-pollinated plants grow true the following year in the garden.",
-        "Raised beds warm earlier in spring and drain after heavy rain.",
-        "Companion planting puts marigolds among tomatoes to confuse their pests.",
-        "Bees visit the garden's flowers for nectar and carry pollen between plants.",
-    ],
-}
 Turn = dict[str, Any]
 
 
 def piece(subject: str, n: int) -> dict[str, Any]:
-    """Piece `n` of `subject`: five of its sentences, a draw that differs with `n`."""
-    sentences = random.Random(f"{subject}-{n}").sample(SUBJECTS[subject], 5)
+    """Piece `n` of `subject`: five of its sentences, the draw the terrain's tests make."""
+    drawn = grounds.sentences(subject, n)
     return {
         "slug": f"{subject}-{n}",
         "title": f"{subject.title()}, {n}",
-        "summary": sentences[0],
-        "body": " ".join(sentences[:3]) + "\n\n" + " ".join(sentences[3:]) + "\n",
+        "summary": drawn[0],
+        "body": " ".join(drawn[:3]) + "\n\n" + " ".join(drawn[3:]) + "\n",
         "tags": [subject],
     }
 
@@ -228,30 +171,6 @@ def draw(repo: Path, page: Path) -> None:
     drawing.write(drawing.render(gather.gather(Repository.discover(repo), DEAD_AFTER)), page)
 
 
-def screenshot(page: Path, target: Path, profile: Path) -> None:
-    browser = shutil.which("chromium") or shutil.which("chromium-browser")
-    if browser is None:
-        raise SystemExit("needs Chromium: apt-get install chromium")
-    subprocess.run(
-        [
-            browser,
-            "--headless",
-            "--no-sandbox",
-            "--disable-gpu",
-            "--disable-background-networking",
-            "--no-first-run",
-            "--hide-scrollbars",
-            f"--user-data-dir={profile}",
-            f"--window-size={SIZE}",
-            f"--screenshot={target}",
-            page.as_uri(),
-        ],
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
-
-
 def main(argv: list[str] | None = None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--out", type=Path, default=ROOT / "docs" / "map.png")
@@ -263,7 +182,7 @@ def main(argv: list[str] | None = None) -> None:
         build(repo, where)
         page = where / "map.html"
         draw(repo, page)
-        screenshot(page, args.out.resolve(), where / "profile")
+        browser.screenshot(page, where / "profile", args.out.resolve(), SIZE)
     print(f"{args.out}: {args.out.stat().st_size:,} bytes")
 
 

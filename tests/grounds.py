@@ -57,14 +57,47 @@ GROUNDS = {
 }
 
 
+# Two kinds more, for the README's picture of five subjects (docs/make_map_png.py).
+SUBJECTS = GROUNDS | {
+    "archives": [
+        "An archive keeps records so that a later reader can reconstruct a decision.",
+        "Archivists keep the order in which records arrived, because order is evidence.",
+        "A finding aid describes an archive's boxes so a reader knows where to look.",
+        "Appraisal decides which records an archive keeps and which it lets go.",
+        "Provenance records who created a document and who held it since.",
+        "Digital archives decay unless their formats are migrated as software changes.",
+        "A discarded draft in the archive shows which paths the author tried and left.",
+        "Archives of correspondence let historians hear both sides of an argument.",
+        "Redaction hides part of a record while the archive keeps the rest readable.",
+        "An archive's catalogue is itself a record of what its keepers thought mattered.",
+    ],
+    "gardens": [
+        "Compost feeds the soil's fungi and bacteria, which in turn feed the garden's plants.",
+        "Rotating crops between beds breaks the cycles of pests that overwinter in the soil.",
+        "Beans fix nitrogen in the soil through bacteria living in their root nodules.",
+        "Mulch keeps soil moist and cool and smothers the seedlings of weeds.",
+        "A garden pond draws frogs and dragonflies that eat slugs and aphids.",
+        "Pruning fruit trees in winter shapes them while the sap is down.",
+        "Seeds saved from open-pollinated plants grow true the following year in the garden.",
+        "Raised beds warm earlier in spring and drain after heavy rain.",
+        "Companion planting puts marigolds among tomatoes to confuse their pests.",
+        "Bees visit the garden's flowers for nectar and carry pollen between plants.",
+    ],
+}
+
+
+def sentences(kind: str, n: int) -> list[str]:
+    """Five of `kind`'s sentences (any of SUBJECTS), a draw that differs with `n`."""
+    return random.Random(f"{kind}-{n}").sample(SUBJECTS[kind], 5)
+
+
 def piece_text(kind: str, n: int, title: str | None = None) -> str:
     """A piece of `kind`, its sentences a draw that differs from one `n` to the next."""
-    rng = random.Random(f"{kind}-{n}")
-    sentences = rng.sample(GROUNDS[kind], 5)
-    body = " ".join(sentences[:3]) + "\n\n" + " ".join(sentences[3:]) + "\n"
+    drawn = sentences(kind, n)
+    body = " ".join(drawn[:3]) + "\n\n" + " ".join(drawn[3:]) + "\n"
     meta = {
         "title": title or f"{kind.title()} {n}",
-        "summary": sentences[0],
+        "summary": drawn[0],
         "tags": [kind],
         "created": "2026-01-02",
         "updated": "2026-01-02",
