@@ -8,6 +8,7 @@ records; this goes through gather and survey from git."""
 from __future__ import annotations
 
 import json
+import math
 import re
 import subprocess
 from collections.abc import Iterator
@@ -17,7 +18,7 @@ from typing import Any
 import browser
 import pytest
 from conftest import agentgit, git, seal
-from grounds import WALKED_VERDICTS, walked
+from grounds import WALKED_VERDICTS, piece_text, walked
 from test_map import body_of
 from test_terrain_page import RUN_DETAILS, TERRAIN_DETAILS, unescape, verdict_rows
 
@@ -143,3 +144,89 @@ def test_the_runs_chart_shows_the_runs_from_git_and_the_running_best(
         assert tools.js(RUN_DETAILS).startswith("Session 0003 · experiment 1 · crash")
     finally:
         tools.close()
+
+
+def drawn(path: Path, profile: Path) -> tuple[dict[str, list[float]], float]:
+    """Where `agentgit map` draws each of main's pieces (canvas pixels), and the side of
+    the plane they are drawn on."""
+    target = profile.parent / f"{profile.name}.html"
+    done = agentgit(path, "map", "-o", str(target))
+    assert done.returncode == 0, done.stderr
+    slugs = [p.stem for p in (path / "corpus" / "pieces").glob("*.md")]
+    tools = browser.DevTools(profile)
+    try:
+        tools.open(target)
+        places = tools.js(f"{json.dumps(slugs)}.map(s => [s, agentgitTerrain.place(s)])")
+        return dict(places), float(tools.js("agentgitTerrain.side"))
+    finally:
+        tools.close()
+
+
+def test_a_new_keep_moves_no_piece_already_drawn(corpus_repo: Path, tmp_path: Path) -> None:
+    """On the page, as in the landscape's records: a keep that founds a region far from
+    the rest, and one beside bread-3, move no earlier piece by a tenth of the map."""
+    walks = walked(corpus_repo)
+    before, side = drawn(corpus_repo, tmp_path / "before")
+    lone = "---\ntitle: Lone\n---\n\nQuasars zebra ukulele marzipan.\n"
+    walks.session(["bread-3"], {"lone": lone, "bread-4": piece_text("bread", 4)})
+    after, again = drawn(corpus_repo, tmp_path / "after")
+    assert again == side and set(after) == set(before) | {"lone", "bread-4"}
+    moved = {slug: math.dist(at, after[slug]) / side for slug, at in before.items()}
+    assert max(moved.values()) <= 0.1, moved
+    assert math.dist(after["bread-4"], after["bread-3"]) / side < 0.1
+
+
+def test_each_region_is_labelled_with_its_words_where_its_pieces_lie(
+    corpus: Path, page: Path, tmp_path: Path
+) -> None:
+    done = agentgit(corpus, "landscape", "--json")
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    regions = {r["id"]: r for r in records if r["type"] == "region"}
+    tools = browser.DevTools(tmp_path / "profile")
+    try:
+        tools.open(page)
+        labels = {label["region"]: label for label in tools.js("agentgitTerrain.labels")}
+        assert set(labels) == set(regions)
+        for number, region in regions.items():
+            text = " ".join(region["words"]) + (" ↻" if region["circling"] else "")
+            assert labels[number]["text"] == text
+            places = [tools.js(f"agentgitTerrain.place({json.dumps(s)})") for s in region["pieces"]]
+            # Just above the middle of its pieces.
+            middle = [sum(p[k] for p in places) / len(places) for k in (0, 1)]
+            at = (labels[number]["x"], labels[number]["y"])
+            assert math.dist(at, middle) < 20
+        assert labels[regions_circled(regions)]["text"].endswith(" ↻")
+    finally:
+        tools.close()
+
+
+def regions_circled(regions: dict[int, dict[str, Any]]) -> int:
+    (circled,) = [n for n, r in regions.items() if r["circling"]]
+    return circled
+
+
+def test_each_sessions_path_is_drawn_in_its_verdicts_colour(page: Path, tmp_path: Path) -> None:
+    """The canvas's pixel at the end of a session's path (its dot) is its verdict's
+    colour: in the picture as drawn, where nothing else ends (session 1's keep), and for
+    every session once picked (drawn on top of the rest)."""
+    script = (Path(browser.__file__).parents[1] / "agentgit/map/assets/terrain.js").read_text()
+    colours = dict(re.findall(r'(\w+): "(#[0-9a-f]{6})"', script.split("var COLOURS", 1)[1][:300]))
+    pixel = """(n => {
+      const c = document.getElementById('terrain'), [x, y] = agentgitTerrain.at(n);
+      const box = c.getBoundingClientRect(), r = window.devicePixelRatio || 1;
+      const d = c.getContext('2d').getImageData(Math.round((x - box.left) * r),
+        Math.round((y - box.top) * r), 1, 1).data;
+      return '#' + [d[0], d[1], d[2]].map(v => v.toString(16).padStart(2, '0')).join('');
+    })"""
+    tools = browser.DevTools(tmp_path / "profile")
+    try:
+        tools.open(page)
+        drawn = tools.js(f"{pixel}(1)")
+        picked = {}
+        for n in WALKED_VERDICTS:
+            tools.js(f"agentgitTerrain.pick({n})")
+            picked[n] = tools.js(f"{pixel}({n})")
+    finally:
+        tools.close()
+    assert drawn == colours["exploring"]
+    assert picked == {n: colours[v] for n, v in WALKED_VERDICTS.items()}, picked

@@ -13,7 +13,7 @@ var agentgitTerrain = (function () {
   // over the sessions' paths.
   var PATCHES = ["#a5d8ff", "#b2f2bb", "#ffd8a8", "#eebefa", "#99e9f2", "#ffec99", "#fcc2d7", "#d0bfff", "#c3fae8", "#e9ecef", "#ffc9c9", "#d8f5a2"];
   var CELL = 16, REACH = 6, PAD = 24, LIFT = 14;
-  var api = { at: null, pick: null };
+  var api = { at: null, pick: null, place: null, side: null, labels: [] };
 
   function html(tag, text, parent, cls) {
     var node = document.createElement(tag);
@@ -69,27 +69,20 @@ var agentgitTerrain = (function () {
     text += ". A retrospect: it says where sessions stood, and judges nothing.";
     note.textContent = text;
 
-    // The plane: pieces' x, y fitted into the canvas, the same scale on both axes so that
-    // distances mean the same across and down.
-    var W = Math.max(480, canvas.parentNode.clientWidth || 760), H = Math.round(Math.min(620, Math.max(360, W * 0.68)));
+    // The plane: the whole unit square the pieces are placed in, the same scale on both
+    // axes so that distances mean the same across and down. Never fitted to where the
+    // pieces lie: a keep far from the rest would then move every piece drawn before it
+    // (by an eighth of the map on a small corpus), where its place moves nothing.
+    var W = Math.max(480, canvas.parentNode.clientWidth || 760), H = Math.round(Math.min(720, Math.max(360, W * 0.72)));
     var ratio = window.devicePixelRatio || 1;
     canvas.width = Math.round(W * ratio);
     canvas.height = Math.round(H * ratio);
     canvas.style.width = W + "px";
     canvas.style.height = H + "px";
-    var minX = Infinity, maxX = -Infinity, minY = Infinity, maxY = -Infinity;
-    pieces.forEach(function (p) {
-      if (p.x < minX) minX = p.x;
-      if (p.x > maxX) maxX = p.x;
-      if (p.y < minY) minY = p.y;
-      if (p.y > maxY) maxY = p.y;
-    });
-    if (!pieces.length) { minX = minY = 0; maxX = maxY = 1; }
-    var span = Math.max(maxX - minX, maxY - minY) || 1;
-    var scale = Math.min((W - 2 * PAD) / (maxX - minX || span), (H - 2 * PAD) / (maxY - minY || span));
-    var offX = (W - (maxX - minX) * scale) / 2, offY = (H - (maxY - minY) * scale) / 2;
-    function sx(x) { return offX + (x - minX) * scale; }
-    function sy(y) { return offY + (maxY - y) * scale; }
+    var side = Math.min(W, H) - 2 * PAD;
+    var offX = (W - side) / 2, offY = (H - side) / 2;
+    function sx(x) { return offX + Math.min(1, Math.max(0, x)) * side; }
+    function sy(y) { return offY + (1 - Math.min(1, Math.max(0, y))) * side; }
     pieces.forEach(function (p) { p.px = sx(p.x); p.py = sy(p.y); });
 
     // A session's path: from the middle of what it read to the middle of what it wrote.
@@ -140,7 +133,7 @@ var agentgitTerrain = (function () {
       g.fill();
     });
     g.globalAlpha = 1;
-    labels(g, regions, pieces, byRegion);
+    api.labels = labels(g, regions, pieces, byRegion);
 
     var grid = index(sessions, pieces, W, H);
     var ctx = canvas.getContext("2d"), picked = null;
@@ -206,6 +199,13 @@ var agentgitTerrain = (function () {
       var box = canvas.getBoundingClientRect();
       return [box.left + s.b[0], box.top + s.b[1]];
     };
+    // Where a piece is drawn, in the canvas's own pixels, and the plane's side: what a
+    // reader comparing two maps of one corpus needs to see that nothing moved.
+    api.place = function (slug) {
+      var p = bySlug[slug];
+      return p ? [p.px, p.py] : null;
+    };
+    api.side = side;
     api.pick = function (number) { pick(sessions.find(function (t) { return t.session === number; }) || null); };
     return { pieces: pieces.length, sessions: sessions.length };
   }
@@ -219,7 +219,7 @@ var agentgitTerrain = (function () {
   // Labels just above each region's middle (at the middle, a small region's label would
   // hide its pieces and the paths that end there), the largest regions first; one that
   // would overlap a label already set is left out (its pieces still say their region
-  // when hovered).
+  // when hovered). Returns the labels set (region, text, where), for a reader to ask.
   function labels(g, regions, pieces, byRegion) {
     var sums = {};
     pieces.forEach(function (p) {
@@ -230,7 +230,7 @@ var agentgitTerrain = (function () {
     });
     var order = regions.filter(function (r) { return sums[String(r.id)]; });
     order.sort(function (a, b) { return sums[String(b.id)].n - sums[String(a.id)].n; });
-    var placed = [];
+    var placed = [], set = [];
     g.font = "600 12px system-ui, sans-serif";
     g.textAlign = "center";
     g.textBaseline = "middle";
@@ -247,7 +247,9 @@ var agentgitTerrain = (function () {
       g.strokeText(words, x, y);
       g.fillStyle = (region.circling || []).length ? "#c92a2a" : "#343a40";
       g.fillText(words, x, y);
+      set.push({ region: region.id, text: words, x: x, y: y });
     });
+    return set;
   }
 
   // The grid: for each cell of CELL px, the sessions whose path crosses it and the pieces
