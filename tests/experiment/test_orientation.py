@@ -4,6 +4,7 @@ the ideas earlier sessions dropped with why, within bounds whatever the history.
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,7 @@ from apiturns import MODEL, call, drop_it, in_process
 from conftest import git
 from fakeapi import FakeAPI
 from helpers import commit_files, log_doc
-from toy import metric, toy_repo
+from toy import answers, metric, toy_repo
 
 from agentgit.core.settings import Settings
 from agentgit.lifecycle.experiment import ORIENT_CHARS, RECENT_RUNS
@@ -109,6 +110,16 @@ def test_the_part_is_bounded_however_many_runs_and_dropped_questions(
     fake_api.push(*turns, drop_it(99))
     assert in_process(corpus_repo, settings(), topic="toy").outcome == "abandoned"
     assert fake_api.remaining == 0 and not fake_api.rejections  # past a fold point
+    # What the last request sent was folded: the orientation, one summary, no old run;
+    # the transcript keeps every run's call and answer whole.
+    last = fake_api.requests[-1]["messages"]
+    sent = json.dumps(last)
+    assert f"The first {RECENT_RUNS + 5} runs, folded" in sent
+    assert '"name": "run_experiment"' not in sent and "## Experiment" in sent
+    ran = [text for tool, text, _ in answers(corpus_repo) if tool == "run_experiment"]
+    assert [text.split(":")[0] for text in ran] == [
+        f"experiment {n}" for n in range(1, RECENT_RUNS + 6)
+    ]
     dropped = [
         {"id": f"idea-{i:03d}", "text": f"Idea {i}?", "status": "dropped", "why": "no " * 150}
         for i in range(300)
