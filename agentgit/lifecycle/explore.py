@@ -9,12 +9,13 @@ import sqlite3
 from collections.abc import Callable
 from contextlib import suppress
 
+from agentgit.agent.ending import Judgement
 from agentgit.agent.experiment_tools import ExperimentToolbox
 from agentgit.agent.loop import Agent
 from agentgit.agent.state import AgentState
 from agentgit.agent.tools import Toolbox
 from agentgit.core import stops
-from agentgit.core.errors import Interrupted
+from agentgit.core.errors import AgentgitError, Interrupted
 from agentgit.core.outcome import Outcome
 from agentgit.core.settings import Settings
 from agentgit.corpus import formats
@@ -119,6 +120,8 @@ def run(
             except KeyboardInterrupt as exc:
                 with stops.held(drop=True):
                     raise parked(repo, session, settings, exc) from None
+            except AgentgitError as exc:
+                raise _unmeasured(repo, session, settings, state, exc, progress) from None
         if state is None or not state.messages:  # a fresh start, or killed before turn 1
             asked = main_questions(session, settings)
             text, problems = orientation(session, settings, asked)
@@ -166,6 +169,27 @@ def run(
         session.meta.judgement = judgement
         save(state)
         return finish(repo, session, judgement, state, settings, progress)
+
+
+def _unmeasured(
+    repo: Repository,
+    session: Session,
+    settings: Settings,
+    state: AgentState | None,
+    exc: AgentgitError,
+    progress: ProgressFn,
+) -> AgentgitError:
+    """A base tree that cannot be measured leaves nothing to explore: the session ends
+    abandoned with the reason (its log entry on main, its branch archived), not open
+    until someone abandons it, and the error still says what failed."""
+    reason = f"no baseline: {exc}"
+    judgement = Judgement(Outcome.ABANDONED, f"Abandoned: {reason}", reason=reason)
+    session.meta.status, session.meta.ended = "judged", now_iso()
+    session.meta.judgement = judgement
+    state = state or AgentState(messages=[])
+    transcript.save(transcript_path(repo, session.session), session.meta, state)
+    finish(repo, session, judgement, state, settings, progress)
+    return AgentgitError(f"{exc}; session {session.session:04d} was abandoned for it")
 
 
 def _cost_fn(model_name: str, settings: Settings) -> Callable[[Usage], float | None]:

@@ -3,7 +3,6 @@ refused edit of the evaluator (DESIGN §10)."""
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 from conftest import agentgit, git
@@ -12,10 +11,8 @@ from conftest import agentgit, git
 def test_the_metric_demo_shows_a_keep_a_discard_a_crash_a_refusal_and_a_timeout(
     tmp_path: Path,
 ) -> None:
-    started = time.monotonic()
     done = agentgit(tmp_path, "demo", "--metric", str(tmp_path / "demo"))
     assert done.returncode == 0, done.stderr
-    assert time.monotonic() - started < 30
     out = done.stdout
     for seen in ("baseline", " keep ", " discard ", " crash ", " timeout ", "is not editable"):
         assert seen in out, seen

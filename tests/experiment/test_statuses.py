@@ -107,9 +107,19 @@ def test_output_without_a_match_is_a_crash(corpus_repo: Path) -> None:
 def test_a_baseline_that_yields_no_value_stops_the_session_with_why(
     corpus_repo: Path, changes: dict[str, str], said: str
 ) -> None:
+    """...and ends it abandoned with why: nothing is left open for a person to clear, and
+    the next session starts as if none had failed."""
     toy_repo(corpus_repo)
-    with pytest.raises(AgentgitError, match=said):
+    with pytest.raises(AgentgitError, match=said) as failed:
         session_run(corpus_repo, [abandon("x")], topic="toy", metric=metric(**changes))
+    assert str(failed.value).endswith("; session 0001 was abandoned for it")
+    assert not git(corpus_repo, "for-each-ref", "refs/heads/session")
+    assert git(corpus_repo, "rev-parse", "refs/agentgit/sessions/0001").strip()
+    entry = git(corpus_repo, "show", "main:corpus/log/0001-toy.md")
+    assert "outcome: abandoned" in entry and said in entry
+    assert git(corpus_repo, "status", "--porcelain") == ""
+    again = session_run(corpus_repo, [abandon("x")], topic="toy", metric=metric())
+    assert again.session == 2
 
 
 def test_code_measured_before_is_answered_not_run_again(corpus_repo: Path) -> None:
