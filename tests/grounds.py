@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import math
 import random
+import re
 import subprocess
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -236,3 +237,8 @@ def places_hold_under_a_new_keep(path: Path, survey: Callable[[Path], Any]) -> A
         assert moved <= 0.1 and places[p.slug].region == p.region
     assert places["bread-4"].region == places["bread-3"].region
     return after
+
+
+def one_sentence(why: str) -> bool:
+    """A reason in one sentence of words: some text, one line, no sentence ending in it."""
+    return bool(why.strip()) and "\n" not in why and re.search(r"[.!?;]\s", why) is None

@@ -22,7 +22,7 @@ def landscape(limit: int | None, json_flag: bool) -> None:
     """Where each session stood and where it went: main's pieces in regions of similar
     pieces, each session's verdict (exploring, leaping, surveying, wandering, or
     unknown) with its reason, the regions sessions are circling, and coverage over
-    time. Lexical and retrospective: it judges nothing (docs/terrain.md)."""
+    time. A retrospect: it judges nothing (docs/terrain.md)."""
     from agentgit.landscape import terrain
 
     repo = _repo()

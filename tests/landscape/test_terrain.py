@@ -6,15 +6,17 @@ from __future__ import annotations
 
 import json
 import math
+import re
 import shutil
 from pathlib import Path
 
 import pytest
-from conftest import agentgit
+from conftest import agentgit, git
 from grounds import (
     GROUNDS,
     WALKED_VERDICTS,
     Walks,
+    one_sentence,
     piece_text,
     places_hold_under_a_new_keep,
     three_grounds,
@@ -23,10 +25,10 @@ from grounds import (
 from helpers import session_run
 from scripts import abandon, read
 
-from agentgit.core.settings import Settings
+from agentgit.core.settings import DEAD_AFTER, Settings
 from agentgit.corpus import formats
 from agentgit.git import Repository
-from agentgit.landscape import terrain
+from agentgit.landscape import embedded, regions, terrain
 from agentgit.landscape.terrain import Terrain
 
 SETTINGS = Settings()  # dead_after 3
@@ -74,6 +76,7 @@ def test_the_walks_get_the_verdicts_they_deserve(corpus_repo: Path) -> None:
     assert region.circling == (4, 5, 6)
     assert all(not r.circling for r in found.regions if r.id != bread)
     whys = {s.session: s.why for s in found.sessions}
+    assert all(one_sentence(why) for why in whys.values()), whys
     assert "tides-1" in whys[1] and "tides-4" in whys[1]
     assert "compilers-4" in whys[2] and "never read" in whys[2]
     assert "had not read" in whys[3] and "had read" in whys[4]
@@ -241,6 +244,8 @@ def test_the_orientation_line_names_recent_stands_and_circling(corpus_repo: Path
     walks = walked(corpus_repo)
     line = terrain.orientation_line(survey(corpus_repo))
     assert line.startswith(terrain.LINE_START) and "\n" not in line
+    # It informs; it does not instruct (PROGRAM.md says what a session may make of it).
+    assert not re.search(r"\b(should|must|try|leave|read more|consider|please)\b", line, re.I)
     assert "0003 surveying, 0004 wandering, 0005 wandering, 0006 wandering, 0007 surveying" in line
     assert "circled region" in line and "0004, 0005, 0006" in line
     assert len(line) <= terrain.ORIENT_CHARS
@@ -268,9 +273,11 @@ def test_a_session_is_oriented_by_the_terrain_and_replays(corpus_repo: Path) -> 
 def test_the_default_program_says_what_circling_means() -> None:
     program = (Path(__file__).resolve().parents[2] / "corpus" / "PROGRAM.md").read_text("utf-8")
     part = program.split("## Where the sessions stood", 1)[1].split("\n## ", 1)[0]
+    part = " ".join(part.split())  # as read, whatever the line breaks
     for word in ("explores", "leaps", "surveys", "wanders", "circling", "exhausted"):
         assert word in part
     assert "leave the mapped ground" in part and "judges nothing" in part
+    assert "shared words" not in part  # regions may be by embeddings (terrain_measure)
 
 
 def _reads(*paths: str) -> list[dict[str, object]]:
@@ -318,3 +325,98 @@ def test_a_line_recorded_before_the_embeddings_measure_is_read_for_a_replay() ->
     older = "Terrain (a retrospect, lexical): the last sessions were 0001 wandering."
     assert terrain.recorded_line(f"## Recent sessions\n{older}\n## Pieces") == older
     assert terrain.recorded_line("Terrain: something else") == ""
+
+
+# -- what is kept, and where -------------------------------------------------------------
+
+
+def _refs_and_objects(path: Path) -> tuple[str, str]:
+    return git(path, "for-each-ref"), git(path, "count-objects", "-v")
+
+
+def test_the_terrain_is_a_cache_under_git_agentgit_and_no_verdict_is_stored(
+    corpus_repo: Path,
+) -> None:
+    """Derived, never stored: the commands write no ref, object or file of the work tree,
+    and what they keep under .git/agentgit/ (places, regions' words, ground) holds no
+    verdict. Deleted whole, index and all, it is built again from git objects alone."""
+    walked(corpus_repo)
+    before = _refs_and_objects(corpus_repo)
+    shown = agentgit(corpus_repo, "landscape", "--json")
+    assert shown.returncode == 0, shown.stderr
+    assert agentgit(corpus_repo, "map", "-o", "-").returncode == 0
+    assert _refs_and_objects(corpus_repo) == before
+    assert git(corpus_repo, "status", "--porcelain", "--ignored") == ""
+    state = Repository.discover(corpus_repo).state_dir
+    assert state == corpus_repo / ".git" / "agentgit"
+    kept = sorted(p.name for p in (state / "terrain").rglob("*"))
+    assert kept == ["entries.json", "regions.json"]
+    whys = [json.loads(line)["why"] for line in shown.stdout.splitlines() if '"why"' in line]
+    for name in kept:
+        text = (state / "terrain" / name).read_text("utf-8")
+        assert not any(v in text for v in terrain.VERDICTS) and not any(w in text for w in whys)
+    shutil.rmtree(state)
+    again = agentgit(corpus_repo, "landscape", "--json")
+    assert again.stdout == shown.stdout
+
+
+def test_a_new_keep_places_only_the_new_piece(corpus_repo: Path) -> None:
+    """Incremental: the places kept under .git/agentgit/ are read, not worked out again.
+    An earlier piece's place, moved by hand in the cache, stays where the cache says
+    after a keep; the survey that follows has one new piece to place, within a bound
+    of one."""
+    walks = walked(corpus_repo)
+    repo = Repository.discover(corpus_repo)
+    survey(corpus_repo)
+    cache = regions.cache_path(repo.state_dir)
+    data = json.loads(cache.read_text("utf-8"))
+    data["pieces"]["tides-1"][2:] = [0.9, 0.1]
+    cache.write_text(json.dumps(data), "utf-8")
+    walks.session(["bread-3"], {"bread-4": piece_text("bread", 4)}, {"bread-4": "bread-3"})
+    after = terrain.survey(repo, SETTINGS, most_new=1)
+    places = {p.slug: p for p in after.pieces}
+    assert (places["tides-1"].x, places["tides-1"].y) == (0.9, 0.1)
+    assert places["bread-4"].region == places["bread-3"].region
+
+
+@pytest.mark.parametrize(("dead_after", "circling"), [(3, [4, 5, 6]), (4, [])])
+def test_circling_is_dead_after_wandering_sessions_as_agentgit_toml_sets_it(
+    corpus_repo: Path, dead_after: int, circling: list[int]
+) -> None:
+    """The walks' three wandering sessions in the bread circle it when `dead_after` is
+    3, and do not when it is 4: the setting is read, not assumed."""
+    walked(corpus_repo)
+    (corpus_repo / "agentgit.toml").write_text(f"dead_after = {dead_after}\n", "utf-8")
+    git(corpus_repo, "add", "agentgit.toml")
+    git(corpus_repo, "commit", "-q", "--no-verify", "-m", "dead_after")
+    done = agentgit(corpus_repo, "landscape", "--json")
+    assert done.returncode == 0, done.stderr
+    records = [json.loads(line) for line in done.stdout.splitlines()]
+    assert [r["session"] for r in records if r.get("circling") is True] == circling
+    assert [r["circling"] for r in records if r["type"] == "region" and r["circling"]] == (
+        [circling] if circling else []
+    )
+    shown = agentgit(corpus_repo, "landscape").stdout
+    assert f"circling means {dead_after} wandering in a row in one region" in shown
+
+
+def test_the_thresholds_docs_terrain_states_are_the_codes() -> None:
+    """docs/terrain.md is where a reader who disagrees with a verdict looks up why: its
+    numbers are the code's."""
+    page = (Path(__file__).resolve().parents[2] / "docs" / "terrain.md").read_text("utf-8")
+    prose = " ".join(page.split())
+    words = {3: "three", 5: "five"}
+    for stated in (
+        f"{regions.SIGNATURE} heaviest words",
+        f"at least **{regions.JOIN}** alike: of its {words[regions.NEIGHBOURS]} nearest",
+        f"named by the {words[regions.WORDS]} words",
+        f"at least **{regions.NEAR}** alike",
+        f"joins at **{embedded.JOIN}**",
+        f"a founder at least {embedded.NEAR} alike",
+        f"(default {DEAD_AFTER})",
+        f"({terrain.ORIENT_CHARS} characters at most)",
+        f"the last {words[terrain.ORIENT_SESSIONS]} sessions",
+        f"places at most {terrain.ORIENT_MOST_NEW} new pieces",
+    ):
+        assert stated in prose, stated
+    assert terrain.MOSTLY == 0.5 and "at least half of the pieces it read" in prose

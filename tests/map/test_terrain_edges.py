@@ -14,7 +14,7 @@ from typing import Any
 import browser
 import pytest
 from conftest import agentgit, git
-from grounds import Walks, piece_text, three_grounds
+from grounds import Walks, one_sentence, piece_text, three_grounds
 from test_map import body_of
 from test_terrain_page import unescape, verdict_rows
 
@@ -92,7 +92,7 @@ def test_each_edge_case_is_answered_by_landscape_and_drawn_by_map(
     build(corpus_repo)
     found = records(corpus_repo)
     sessions = [r for r in found if r["type"] == "session"]
-    assert sessions and all(r["why"] for r in sessions)
+    assert sessions and all(one_sentence(r["why"]) for r in sessions), sessions
     verdicts = {r["session"]: r["verdict"] for r in sessions}
     assert {n: verdicts[n] for n in expected} == expected, verdicts
     pieces = {r["slug"] for r in found if r["type"] == "piece"}
