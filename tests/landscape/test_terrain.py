@@ -82,6 +82,27 @@ def test_the_walks_get_the_verdicts_they_deserve(corpus_repo: Path) -> None:
     assert "had not read" in whys[3] and "had read" in whys[4]
 
 
+def test_the_other_roads_to_exploring_wandering_and_leaping(corpus_repo: Path) -> None:
+    """Exploring by the region read (its nearest piece unread); wandering by a keep that
+    needed an overlap (nothing new); leaping with no nearest piece recorded."""
+    walks = three_grounds(corpus_repo)
+    survey(corpus_repo)  # placed as a session's orientation places them, before it runs
+    walks.session(["tides-2"], {"tides-4": piece_text("tides", 4)}, {"tides-4": "tides-1"})
+    walks.session(
+        ["tides-1"],
+        {"tides-5": piece_text("tides", 5)},
+        {"tides-5": "tides-1"},
+        overlap={"tides-5"},
+    )
+    walks.session(["compilers-1"], {"bread-4": piece_text("bread", 4)})
+    found = survey(corpus_repo)
+    assert verdicts(found) == {1: "exploring", 2: "wandering", 3: "leaping"}
+    first, second, third = (s.why for s in found.sessions)
+    assert "tides-4, new, in region" in first and "where it had read tides-2" in first
+    assert second.startswith("it kept only tides-5 with an overlap, and 1 of the 1 pieces")
+    assert "bread-4, new, in region" in third and "it had read compilers-1" in third
+
+
 def test_coverage_counts_regions_touched_new_ones_and_founders(corpus_repo: Path) -> None:
     walks = walked(corpus_repo)
     walks.session([], {"lone": "---\ntitle: Lone\n---\n\nQuasars zebra ukulele marzipan.\n"})

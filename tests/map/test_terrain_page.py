@@ -403,3 +403,19 @@ def test_ten_thousand_pieces_and_five_thousand_sessions_draw_on_the_canvas(
         assert tools.js(TERRAIN_DETAILS).startswith("Session ")
     finally:
         tools.close()
+
+
+def test_the_coverage_curves_labels_lie_inside_its_frame(page: Path, tmp_path: Path) -> None:
+    tools = browser.DevTools(tmp_path / "profile")
+    try:
+        tools.open(page)
+        boxes = tools.js(
+            "(() => { const svg = document.querySelector('#coverage svg');"
+            " return [...svg.querySelectorAll('text')].map(t => { const b = t.getBBox();"
+            " return [t.textContent, b.x, b.x + b.width, +svg.getAttribute('width')]; }); })()"
+        )
+    finally:
+        tools.close()
+    assert "100%" in [text for text, *_ in boxes]
+    for text, left, right, width in boxes:
+        assert left >= 0 and right <= width, (text, left, right, width)

@@ -385,7 +385,7 @@ var agentgitTerrain = (function () {
     svgEl("line", { x1: L, x2: W - R, y1: T, y2: T, "class": "grid" }, svg);
     svgEl("text", { x: L - 4, y: T + 4, "text-anchor": "end" }, svg).textContent = String(top);
     svgEl("text", { x: L - 4, y: y(0, 1) + 4, "text-anchor": "end" }, svg).textContent = "0";
-    svgEl("text", { x: W - R + 4, y: T + 4 }, svg).textContent = "100%";
+    svgEl("text", { x: W, y: T + 4, "text-anchor": "end" }, svg).textContent = "100%";  // inside the frame
     var bars = [], w = Math.max(1, (W - L - R) / n * 0.7);
     coverage.forEach(function (c, i) {
       if (!c.new_regions) return;
