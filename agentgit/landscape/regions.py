@@ -34,12 +34,12 @@ import math
 import os
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
-from itertools import compress, filterfalse, repeat
+from itertools import compress, repeat
 from operator import ge, itemgetter, mul, truediv
 from pathlib import Path
 from typing import Protocol
 
-from agentgit.landscape.similarity import Counts, Pieces, Vector, Weights
+from agentgit.landscape.similarity import Pieces, Vector, Weights
 
 SIGNATURE = 48  # a piece's heaviest words, by which it is compared
 JOIN = 0.12  # the nearest earlier piece at least this alike: joined, not founded
@@ -124,9 +124,12 @@ class Lexical:
         found.update(read)
         missing = [b for b in unread if b not in read]
         if missing:
-            if self._weights is None:
-                self._weights = self.pieces.weights()
-            made = signatures(self.pieces.docs(missing), self._weights)
+            index.update(self.pieces.files)  # the passages the counts are made of
+            docs = self.pieces.docs(missing)
+            if self._weights is None:  # a first survey: every piece's counts, made once
+                self._weights = self.pieces.weights(docs)
+            weights = self._weights
+            made = {b: signature(weights.vector(d)) for b, d in docs.items()}
             index.store_derived(
                 self._kind, {b: json.dumps(sorted(v.items())) for b, v in made.items()}
             )
@@ -174,53 +177,21 @@ _WEIGHT = itemgetter(1)
 
 
 def signature(vec: Mapping[str, float], size: int = SIGNATURE) -> Vector:
-    """A vector's ``size`` heaviest words (ties by word), at unit length again."""
-    top = heaviest(vec)[:size]
-    norm = math.sqrt(sum(w * w for _, w in top))
-    return {t: round(w / norm, 4) for t, w in top} if norm else {}
+    """A vector's ``size`` heaviest words (ties by word), at unit length again, to 4
+    places. Only the words as heavy as the ``size``-th are sorted by word, and each step
+    runs in C: a first survey signs ten thousand pieces."""
+    pairs: Iterable[tuple[str, float]] = vec.items()
+    if len(vec) > size:
+        weights = list(vec.values())
+        cut = sorted(weights, reverse=True)[size - 1]
+        pairs = compress(pairs, map(ge, weights, repeat(cut)))
+    top = sorted(sorted(pairs), key=_WEIGHT, reverse=True)[:size]  # heaviest()'s order
+    kept = list(map(_WEIGHT, top))
+    norm = math.sqrt(sum(map(mul, kept, kept)))
+    rounded = map(round, map(truediv, kept, repeat(norm)), repeat(4))
+    return dict(zip(map(_WORD, top), rounded, strict=True)) if norm else {}
 
 
-def signatures(docs: Mapping[str, Counts], weights: Weights) -> dict[str, Vector]:
-    """``signature(weights.vector(doc))`` of each doc, the same floats in the same order,
-    by the same operations run in C (map over operator functions; one sort of the
-    weights alone finds the cut): a first survey makes ten thousand, and the
-    word-by-word Python loops were most of a second."""
-    idf: dict[str, float] = {}
-    out: dict[str, Vector] = {}
-    for blob, doc in docs.items():
-        if not doc or min(doc.values()) <= 0:  # Weights.vector's own rules for these
-            out[blob] = signature(weights.vector(doc))
-            continue
-        for term in filterfalse(idf.__contains__, doc):  # (keys() - keys() walks idf's)
-            idf[term] = weights.idf(term)
-        # (1 + ln tf) * idf, then the unit vector, as Weights.vector makes them
-        raw = list(map(mul, map(_TF.__getitem__, doc.values()), map(idf.__getitem__, doc)))
-        norm = math.sqrt(sum(map(mul, raw, raw)))
-        if not norm:
-            out[blob] = {}
-            continue
-        unit = list(map(truediv, raw, repeat(norm)))
-        pairs: Iterable[tuple[str, float]] = zip(doc, unit, strict=True)
-        if len(unit) > SIGNATURE:  # only the words as heavy as the SIGNATURE-th are sorted
-            cut = sorted(unit, reverse=True)[SIGNATURE - 1]
-            pairs = compress(pairs, map(ge, unit, repeat(cut)))
-        top = heaviest(dict(pairs))[:SIGNATURE]
-        kept = list(map(_WEIGHT, top))
-        norm = math.sqrt(sum(map(mul, kept, kept)))
-        rounded = map(round, map(truediv, kept, repeat(norm)), repeat(4))
-        out[blob] = dict(zip(map(_WORD, top), rounded, strict=True)) if norm else {}
-    return out
-
-
-class _Tf(dict[int, float]):
-    """count -> 1 + ln count, each worked out once (counts are small and repeat)."""
-
-    def __missing__(self, count: int) -> float:
-        found = self[count] = 1 + math.log(count)
-        return found
-
-
-_TF = _Tf()
 _WORD = itemgetter(0)
 
 
@@ -379,9 +350,10 @@ class _Postings:
 
 
 def _dot(a: Vector, b: Vector) -> float:
-    # The shared words, each product and their sum in C, in the same order as a loop
-    # over them (an unchanged set iterates alike twice), so the same float.
-    common = a.keys() & b.keys()
+    # The shared words in a's order, each product and their sum in C. Not a set of them:
+    # a set's order follows the strings' hashes, which change from process to process,
+    # and a sum in another order can differ in its last bit, enough to move a piece.
+    common = list(filter(b.__contains__, a))
     return sum(map(mul, map(a.__getitem__, common), map(b.__getitem__, common)))
 
 

@@ -24,6 +24,8 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from itertools import filterfalse, repeat
+from operator import mul, truediv
 
 from agentgit.corpus.index import CorpusIndex, word_documents
 from agentgit.corpus.search import STOPWORDS, split_passages, tokens
@@ -112,14 +114,27 @@ class Weights:
         return found
 
     def vector(self, found: Counts) -> Vector:
+        """The unit vector of (1 + ln tf) * idf. Each step maps an operator function
+        in C (a first survey weighs ten thousand pieces; a loop per word was a second)."""
         idf = self._idf
-        for term in found:
-            if term not in idf:  # seen first here: worked out once
-                self.idf(term)
-        log = math.log
-        vec = {t: (1 + log(c)) * idf[t] for t, c in found.items() if c > 0}
-        norm = math.sqrt(sum(w * w for w in vec.values()))
-        return {t: w / norm for t, w in vec.items()} if norm else {}
+        for term in filterfalse(idf.__contains__, found):  # seen first here: worked out once
+            self.idf(term)
+        if found and min(found.values()) <= 0:
+            found = {t: c for t, c in found.items() if c > 0}
+        raw = list(map(mul, map(_TF.__getitem__, found.values()), map(idf.__getitem__, found)))
+        norm = math.sqrt(sum(map(mul, raw, raw)))
+        return dict(zip(found, map(truediv, raw, repeat(norm)), strict=True)) if norm else {}
+
+
+class _Tf(dict[int, float]):
+    """count -> 1 + ln count, each worked out once (counts are small and repeat)."""
+
+    def __missing__(self, count: int) -> float:
+        found = self[count] = 1 + math.log(count)
+        return found
+
+
+_TF = _Tf()
 
 
 def cosine(a: Vector, b: Vector) -> float:
@@ -200,9 +215,12 @@ class Pieces:
                 found[blob] = doc_counts(passages.get(blob, []))
         return found
 
-    def weights(self) -> Weights:
+    def weights(self, docs: Mapping[str, Counts] | None = None) -> Weights:
         """Document frequencies over main's pieces: the last ones computed, brought up to
-        date by the blobs that came or went since (exact: they are counts)."""
+        date by the blobs that came or went since (exact: they are counts). ``docs``:
+        whole-text counts the caller has made already (a first survey's, of every piece),
+        whose words are then not split again."""
+        docs = docs or {}
         blobs = Counter(self.files.values())
         self.index.update(self.files)
         memo = self.index.memo(_DF)
@@ -214,17 +232,23 @@ class Pieces:
             if sum(added.values()) + sum(removed.values()) >= len(self.files):
                 memo = None  # mostly new: counting afresh is cheaper
         if memo is None:
-            df, added, removed = _count_afresh(self.index, blobs), Counter(), Counter()
+            added = Counter({b: times for b, times in blobs.items() if b in docs})
+            df, removed = _count_afresh(self.index, blobs - added), Counter()
         if added or removed or memo is None:
-            passages = self.index.passages_of(added.keys() | removed.keys())
+            passages = self.index.passages_of((added.keys() | removed.keys()) - docs.keys())
+
+            def words(blob: str) -> Iterable[str]:
+                found = docs.get(blob)
+                return doc_words(passages.get(blob, [])) if found is None else found.keys()
+
             for blob, times in added.items():
-                words = doc_words(passages.get(blob, []))
+                have = words(blob)
                 for _ in range(times):
-                    df.update(words)
+                    df.update(have)  # an iterable of words, counted in C
             for blob, times in removed.items():
-                words = doc_words(passages.get(blob, []))
+                have = words(blob)
                 for _ in range(times):
-                    df.subtract(words)
+                    df.subtract(have)
             df = +df  # drop the zeros
             listed = sorted(blobs.elements())
             self.index.store_memo(_DF, json.dumps({"blobs": listed, "df": dict(df)}))
