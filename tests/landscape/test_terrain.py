@@ -301,6 +301,20 @@ def test_the_default_program_says_what_circling_means() -> None:
     assert "shared words" not in part  # regions may be by embeddings (terrain_measure)
 
 
+def test_the_readme_says_the_verdicts_in_words_with_their_limits() -> None:
+    """The README's part on the terrain: each verdict in words, what a region is, that it
+    is lexical by default, and that it is a retrospect that judges nothing."""
+    readme = (Path(__file__).resolve().parents[2] / "README.md").read_text("utf-8")
+    part = readme.split("## Exploring or wandering", 1)[1].split("\n## ", 1)[0]
+    part = " ".join(part.split())
+    for verdict in terrain.VERDICTS:
+        assert f"`{verdict}`" in part, verdict
+    assert "regions of pieces that share telling words" in part
+    assert "It is lexical (shared words, not meaning)" in part and "circling" in part
+    assert "retrospect" in part and "judges nothing" in part
+    assert "docs/terrain.md" in part
+
+
 def _reads(*paths: str) -> list[dict[str, object]]:
     """A transcript's messages: one `read` of each path, each answered."""
     uses = [
