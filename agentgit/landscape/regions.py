@@ -240,18 +240,16 @@ def layout(
     measure: Measure,
     cache: Path | None,
     most_new: int | None = None,
+    before: Layout | None = None,
 ) -> Layout:
     """Main's pieces (slug -> blob) placed: those the cache holds where they were, the
     rest in order of ``arrival`` (slug -> the session that first kept it; 0 for none),
     then slug. The signatures are read (or measured) only when something changed.
-    Raises Unplaced, having measured nothing, when more than ``most_new`` are new."""
-    before = _load(cache, measure.name)
-    kept: dict[str, Placed] = {}
-    by_blob = {p.blob: p for s, p in before.pieces.items() if s not in files}
-    for slug, blob in files.items():
-        old = before.pieces.get(slug) or by_blob.get(blob)
-        if old is not None:
-            kept[slug] = Placed(blob, old.region, old.x, old.y)
+    Raises Unplaced, having measured nothing, when more than ``most_new`` are new.
+    ``before``: the cache, when the caller loaded it (``load``)."""
+    if before is None:
+        before = load(cache, measure.name)
+    kept = _kept(files, before)
     new = sorted((s for s in files if s not in kept), key=lambda s: (arrival.get(s, 0), s))
     if most_new is not None and len(new) > most_new:
         raise Unplaced(len(new))
@@ -280,6 +278,26 @@ def layout(
     if cache is not None and changed:
         _save(cache, measure.name, placed)
     return placed
+
+
+def unplaced(files: Mapping[str, str], before: Layout) -> int:
+    """How many of ``files`` (slug -> blob) ``layout`` would place anew, ``before``
+    being the cache (``load``): what its ``most_new`` is held to, known before anything
+    else is read (main's log, which only placing needs, is in a fresh clone a walk of
+    every session)."""
+    kept = _kept(files, before)
+    return sum(1 for s in files if s not in kept)
+
+
+def _kept(files: Mapping[str, str], before: Layout) -> dict[str, Placed]:
+    """The pieces the cache placed already: by slug, or by blob (a pure rename)."""
+    kept: dict[str, Placed] = {}
+    by_blob = {p.blob: p for s, p in before.pieces.items() if s not in files}
+    for slug, blob in files.items():
+        old = before.pieces.get(slug) or by_blob.get(blob)
+        if old is not None:
+            kept[slug] = Placed(blob, old.region, old.x, old.y)
+    return kept
 
 
 class _Asking:
@@ -416,7 +434,8 @@ def cache_path(state_dir: Path) -> Path:
     return state_dir / "terrain" / "regions.json"
 
 
-def _load(path: Path | None, measure: str) -> Layout:
+def load(path: Path | None, measure: str) -> Layout:
+    """What the cache placed (empty when there is none, or it is not ours)."""
     empty = Layout({}, {})
     if path is None:
         return empty

@@ -260,7 +260,6 @@ def survey(
     the caller has them (the map does: each is a git call saved). ``most_new``: raise
     regions.Unplaced rather than place more new pieces than that (the orientation's
     bound: a first survey of 10,000 pieces takes many seconds)."""
-    lines = sorted(history.log(repo) if lines is None else lines, key=lambda ln: ln.session)
     if files is None:
         files = repo.tree_files(rev, "corpus/log", "corpus/pieces")
     index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
@@ -271,11 +270,6 @@ def survey(
     }
     pieces = Pieces(index, in_pieces)
     slugs = {formats.slug_of(p): b for p, b in pieces.files.items()}
-    arrival: dict[str, int] = {}
-    for line in lines:
-        if line.outcome == Outcome.CRYSTALLIZED:
-            for slug in line.pieces:
-                arrival.setdefault(slug, line.session)
     with _no_collector():
         try:
             measure: regions.Measure = (
@@ -283,9 +277,17 @@ def survey(
                 if settings.terrain_measure == "embeddings"
                 else regions.Lexical(pieces)
             )
-            placed = regions.layout(
-                slugs, arrival, measure, regions.cache_path(repo.state_dir), most_new
-            )
+            cache = regions.cache_path(repo.state_dir)
+            before = regions.load(cache, measure.name)
+            if most_new is not None and (count := regions.unplaced(slugs, before)) > most_new:
+                raise regions.Unplaced(count)  # before main's log is walked for nothing
+            lines = sorted(history.log(repo) if lines is None else lines, key=lambda ln: ln.session)
+            arrival: dict[str, int] = {}
+            for line in lines:
+                if line.outcome == Outcome.CRYSTALLIZED:
+                    for slug in line.pieces:
+                        arrival.setdefault(slug, line.session)
+            placed = regions.layout(slugs, arrival, measure, cache, most_new, before)
         finally:
             index.close()
         logs = {p: b for p, b in files.items() if p.startswith("corpus/log/")}

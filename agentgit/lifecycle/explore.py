@@ -83,8 +83,10 @@ def recent_terrain(session: Session, settings: Settings) -> str:
     cannot be read: the terrain informs a session, it never stops one."""
     from agentgit.landscape import regions, terrain
 
-    try:
-        found = terrain.survey(session.repo, settings, most_new=terrain.ORIENT_MOST_NEW)
+    try:  # main as the session started, the tree its questions and view read already
+        found = terrain.survey(
+            session.repo, settings, files=session.base_files(), most_new=terrain.ORIENT_MOST_NEW
+        )
     except regions.Unplaced as exc:
         return terrain.unsurveyed_line(exc.count)
     except (sqlite3.Error, OSError):
