@@ -5,13 +5,15 @@ from __future__ import annotations
 
 import hashlib
 import sqlite3
+import threading
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
 from conftest import git
 from helpers import damage_file
 
-from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.corpus.index import HASHSIZE, CorpusIndex, index_path
 from agentgit.git import Repository
 
 TIDES = "---\ntitle: Tides\nsummary: The moon and the sea\n---\n\nThe moon pulls the sea.\n"
@@ -48,6 +50,69 @@ def test_only_new_blobs_are_read(tmp_path: Path) -> None:
     # a second process (a later session) finds them indexed
     again = CorpusIndex(tmp_path / "i.sqlite", blobs)
     assert again.update(files) == 0 and len(blobs.asked) == 3
+
+
+def test_two_connections_indexing_the_same_blobs_add_them_once(tmp_path: Path) -> None:
+    """Two sessions in one clone index main's pieces at once: the second waits for the
+    first one's write and finds them indexed, rather than adding every passage again."""
+    path = tmp_path / "i.sqlite"
+    blobs = Blobs()
+    files = {"pieces/tides.md": blobs.add(TIDES), "pieces/rivers.md": blobs.add(RIVERS)}
+    reading, go_on = threading.Event(), threading.Event()
+
+    def slow(shas: list[str]) -> dict[str, bytes]:  # the first holds on mid-read
+        reading.set()
+        go_on.wait(10)
+        return blobs(shas)
+
+    added: dict[str, int] = {}
+
+    def index(name: str, read: Callable[[list[str]], dict[str, bytes]]) -> None:
+        one = CorpusIndex(path, read)  # a connection of its own, in its own thread
+        try:
+            added[name] = one.update(files)
+        finally:
+            one.close()
+
+    first = threading.Thread(target=index, args=("first", slow))
+    first.start()
+    assert reading.wait(10)
+    second = threading.Thread(target=index, args=("second", blobs))
+    second.start()
+    second.join(1.0)  # it waits for the first one's write lock (before the fix: it indexed)
+    go_on.set()
+    first.join()
+    second.join()
+    assert added == {"first": 2, "second": 0}
+    assert sorted(blobs.asked) == sorted(files.values())  # each read once, by the first
+    db = sqlite3.connect(path)
+    assert db.execute("SELECT count(*) FROM passages").fetchone() == (4,)
+    assert db.execute("SELECT count(*) FROM blobs").fetchone() == (2,)
+    db.close()
+
+
+HASHSIZE_OF = "SELECT v FROM passages_config WHERE k = 'hashsize'"
+
+
+def test_the_index_holds_a_big_transaction_in_memory_before_writing_it(tmp_path: Path) -> None:
+    """FTS5's `hashsize`, kept in the file: a first index of a big corpus is written out
+    in a few segments, not dozens to be merged; a file made before it gets it too."""
+    path = tmp_path / "i.sqlite"
+    blobs = Blobs()
+    index = CorpusIndex(path, blobs)
+    index.update({"pieces/tides.md": blobs.add(TIDES)})
+    index.close()
+    db = sqlite3.connect(path)
+    assert db.execute(HASHSIZE_OF).fetchone() == (HASHSIZE,)
+    db.execute("DELETE FROM passages_config WHERE k = 'hashsize'")  # as an older file has it
+    db.commit()
+    db.close()
+    again = CorpusIndex(path, blobs)
+    [hit] = again.search({"pieces/tides.md": blobs.add(TIDES)}, "pulls")
+    again.close()
+    db = sqlite3.connect(path)
+    assert db.execute(HASHSIZE_OF).fetchone() == (HASHSIZE,)
+    db.close()
 
 
 def test_a_search_sees_only_the_tree_it_is_asked_about(tmp_path: Path) -> None:
