@@ -19,7 +19,9 @@ MAX_PASSAGE = 600
 _TOKEN = re.compile(r"\w+")
 _NAME = re.compile(r"[^/.][^/]*\.md")
 _CLOSE = re.compile(r"^-{3,}\s*$")
-_META_LINE = re.compile(r"^(title|summary|tags|reason):[ \t]*(.*?)\s*$")
+# The value is the rest of the line, its trailing whitespace stripped after the match: a
+# lazy `(.*?)\s*$` tried the end at every character, 0.1 s over 10,000 pieces' headers.
+_META_LINE = re.compile(r"(title|summary|tags|reason):[ \t]*(.*)")
 
 
 @dataclass
@@ -109,7 +111,7 @@ def _line_values(fm_lines: list[str]) -> dict[str, list[str]]:
     for line in fm_lines:
         if match := _META_LINE.match(line):
             key = match.group(1)
-            values[key] = [match.group(2)]
+            values[key] = [match.group(2).rstrip()]
         elif key and line[:1] in (" ", "\t", "-"):
             values[key].append(line.strip().removeprefix("- "))
         else:

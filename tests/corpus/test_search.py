@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
+from unittest.mock import patch
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from agentgit.corpus import formats
+from agentgit.corpus import search as search_module
 from agentgit.corpus.index import search_directory as search
 from agentgit.corpus.search import MAX_PASSAGE, Passage, query_terms, split_passages
 
@@ -128,3 +133,24 @@ def test_a_header_in_flow_style_is_a_passage(tmp_path: Path) -> None:
     [meta] = [h for h in search(tmp_path, "spreads") if h.line == 1]
     assert meta.text == "Salt, marsh — Where the tide spreads [flats, mud]"
     assert list(split_passages("---\n{title: [broken\n---\n\nBody.\n")) == [(5, "Body.")]
+
+
+_HEADER_WORDS = st.sampled_from(
+    ["title", "summary", "tags", "reason", "titles", "Title", " title", "created", "- a", " b"]
+)
+_HEADER_CHARS = " \t\r\x0b\x85\u2028\u00a0ab,'\"[]-:"
+_HEADER_TAILS = st.text(alphabet=st.sampled_from(_HEADER_CHARS), max_size=12)
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(_HEADER_WORDS, st.sampled_from([":", ": ", ":\t", ""]), _HEADER_TAILS)))
+def test_a_header_passage_reads_values_as_the_lazy_pattern_did(
+    lines: list[tuple[str, str, str]],
+) -> None:
+    """The header's values are the rest of their line, trailing whitespace (any that
+    `\\s` matches) stripped: as `[ \\t]*(.*?)\\s*$` took them, without its cost."""
+    fm = [key + sep + tail for key, sep, tail in lines]
+    lazy = re.compile(r"^(title|summary|tags|reason):[ \t]*(.*?)\s*$")
+    with patch.object(search_module, "_META_LINE", lazy):
+        expected = search_module._meta_text(fm)
+    assert search_module._meta_text(fm) == expected
