@@ -220,10 +220,16 @@ class CorpusIndex:
         return len(missing)
 
     def _split(self, blobs: list[str]) -> dict[str, list[tuple[int, str]]]:
-        """Each blob's passages, read from git."""
-        contents = self.read_blobs(blobs) if blobs else {}
+        """Each blob's passages: as split already (its passages were asked for before it
+        was indexed), else read from git (a blob git does not give: none)."""
+        fresh = self._fresh
+        unread = [sha for sha in blobs if sha not in fresh]
+        contents = self.read_blobs(unread) if unread else {}
         split = {}
         for sha in blobs:
+            if sha in fresh:
+                split[sha] = fresh[sha]
+                continue
             try:
                 text = contents.get(sha, b"").decode("utf-8")
             except UnicodeDecodeError:
@@ -332,7 +338,11 @@ class CorpusIndex:
 
     @_rebuilt_if_corrupt
     def passages_of(self, blobs: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
-        """The indexed passages of each blob, (line, text) in line order."""
+        """The passages of each blob, (line, text) in line order: as indexed, or, for a
+        blob not indexed yet, read from git and split as the index splits it. Those are
+        kept in memory until `update` indexes them (without reading them again): a first
+        survey of the terrain needs every piece's text, and not the ranking, whose FTS5
+        table cost 10,000 pieces more than a second to fill."""
         wanted = set(blobs)
         found = {sha: self._fresh[sha] for sha in wanted & self._fresh.keys()}
         # One statement a chunk: each blob's passages are its span of rowids, which
@@ -350,6 +360,11 @@ class CorpusIndex:
                     held.append((int(line), text))
         for passages in found.values():
             passages.sort()
+        unindexed = sorted(wanted - found.keys())
+        if unindexed:
+            split = self._split(unindexed)
+            self._fresh.update(split)
+            found.update(split)
         return found
 
     # -- what other readers derive from blobs (novelty), kept beside the passages --------

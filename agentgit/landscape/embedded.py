@@ -52,7 +52,6 @@ class Embedded:
         self.pieces = pieces
         self.lexical = Lexical(pieces)
         self._all: tuple[list[str], Any] | None = None  # main's blobs and their matrix
-        self._indexed = False
 
     def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]:
         wanted = sorted(set(blobs))
@@ -86,9 +85,6 @@ class Embedded:
         return self.lexical.vectors(blobs)
 
     def _embed(self, blobs: list[str]) -> dict[str, list[float]]:
-        if not self._indexed:  # the text is the index's passages: main's, up to date
-            self.pieces.index.update(self.pieces.files)
-            self._indexed = True
         passages = self.pieces.index.passages_of(blobs)
         texts = {b: "\n".join(t for _, t in passages.get(b, [])).strip() for b in blobs}
         return embed(texts)

@@ -124,14 +124,13 @@ class Lexical:
         found.update(read)
         missing = [b for b in unread if b not in read]
         if missing:
-            index.update(self.pieces.files)  # the passages the counts are made of
             docs = self.pieces.docs(missing)
             if self._weights is None:  # a first survey: every piece's counts, made once
                 self._weights = self.pieces.weights(docs)
             weights = self._weights
             made = {b: signature(weights.vector(d)) for b, d in docs.items()}
             index.store_derived(
-                self._kind, {b: json.dumps(sorted(v.items())) for b, v in made.items()}
+                self._kind, {b: json.dumps(list(v.items())) for b, v in made.items()}
             )
             known.update(made)
             found.update(made)
@@ -163,7 +162,7 @@ class Lexical:
 
 
 def _vector(text: str) -> Vector:
-    return {str(t): float(w) for t, w in json.loads(text)}
+    return {str(t): _one(float(w)) for t, w in json.loads(text)}
 
 
 def heaviest(vec: Mapping[str, float]) -> list[tuple[str, float]]:
@@ -178,8 +177,10 @@ _WEIGHT = itemgetter(1)
 
 def signature(vec: Mapping[str, float], size: int = SIGNATURE) -> Vector:
     """A vector's ``size`` heaviest words (ties by word), at unit length again, to 4
-    places. Only the words as heavy as the ``size``-th are sorted by word, and each step
-    runs in C: a first survey signs ten thousand pieces."""
+    places, in the order of the words (as the index keeps it, so that a signature made
+    and one read back are the same dict, sums over them included). Only the words as
+    heavy as the ``size``-th are sorted by word, and each step runs in C: a first survey
+    signs ten thousand pieces."""
     pairs: Iterable[tuple[str, float]] = vec.items()
     if len(vec) > size:
         weights = list(vec.values())
@@ -188,11 +189,22 @@ def signature(vec: Mapping[str, float], size: int = SIGNATURE) -> Vector:
     top = sorted(sorted(pairs), key=_WEIGHT, reverse=True)[:size]  # heaviest()'s order
     kept = list(map(_WEIGHT, top))
     norm = math.sqrt(sum(map(mul, kept, kept)))
-    rounded = map(round, map(truediv, kept, repeat(norm)), repeat(4))
-    return dict(zip(map(_WORD, top), rounded, strict=True)) if norm else {}
+    if not norm:
+        return {}
+    rounded = list(map(round, map(truediv, kept, repeat(norm)), repeat(4)))
+    shared = map(_ONE.setdefault, rounded, rounded)
+    return dict(sorted(zip(map(_WORD, top), shared, strict=True)))
 
 
 _WORD = itemgetter(0)
+# Each weight, rounded to 4 places, as one float object: the few thousand values ten
+# thousand signatures share stay in the processor's cache while a first survey sums
+# them over and over (a float object apiece lay scattered over the heap: a fifth slower).
+_ONE: dict[float, float] = {}
+
+
+def _one(weight: float) -> float:
+    return _ONE.setdefault(weight, weight)
 
 
 @dataclass
@@ -327,11 +339,11 @@ class _Asking:
 
 
 class _Postings:
-    """word -> (slug, weight) of the placed pieces' signatures: the nearest to a new
-    piece are found by summing over its own words only."""
+    """word -> the slugs and weights of the placed pieces' signatures that have it: the
+    nearest to a new piece are found by summing over its own words only."""
 
     def __init__(self, sigs: Mapping[str, Vector]) -> None:
-        self.lists: dict[str, list[tuple[str, float]]] = {}
+        self.lists: dict[str, tuple[list[str], list[float]]] = {}
         self.sigs: dict[str, Vector] = {}
         self.count = 0
         for slug in sorted(sigs):
@@ -340,21 +352,29 @@ class _Postings:
     def add(self, slug: str, sig: Vector) -> None:
         self.count += 1
         self.sigs[slug] = sig
+        lists = self.lists
         for t, w in sig.items():
-            self.lists.setdefault(t, []).append((slug, w))
+            found = lists.get(t)
+            if found is None:
+                lists[t] = ([slug], [w])
+            else:
+                found[0].append(slug)
+                found[1].append(w)
 
     def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
         crowded = max(CROWDED_FLOOR, self.count * CROWDED)
         score: dict[str, float] = {}
-        get = score.get  # the inner loop runs millions of times on a first survey
+        get = score.get
         asked = 0
         for t, w in heaviest(sig):
             found = self.lists.get(t)
-            if found is None or len(found) > crowded:
+            if found is None or len(found[0]) > crowded:
                 continue
-            # A plain loop: map and zip over operator functions into dict.update
-            # measured slower (a tuple per item).
-            for slug, v in found:
+            # A plain loop over two parallel lists: their slugs and weights lie in two
+            # arrays where (slug, weight) tuples lay scattered over the heap; a first
+            # survey sums millions, and the cache misses were most of their cost. (Map
+            # and zip over operator functions into dict.update measured slower.)
+            for slug, v in zip(*found, strict=True):
                 score[slug] = get(slug, 0.0) + w * v
             asked += 1
             if asked == ASKING:

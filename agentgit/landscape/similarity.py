@@ -222,7 +222,6 @@ class Pieces:
         whose words are then not split again."""
         docs = docs or {}
         blobs = Counter(self.files.values())
-        self.index.update(self.files)
         memo = self.index.memo(_DF)
         df: Counter[str] = Counter()
         if memo is not None:

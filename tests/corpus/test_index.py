@@ -34,7 +34,7 @@ class Blobs:
 
     def __call__(self, shas: list[str]) -> dict[str, bytes]:
         self.asked += shas
-        return {s: self.data[s] for s in shas}
+        return {s: self.data[s] for s in shas if s in self.data}  # as git: no missing ones
 
 
 def test_only_new_blobs_are_read(tmp_path: Path) -> None:
@@ -113,6 +113,27 @@ def test_the_index_holds_a_big_transaction_in_memory_before_writing_it(tmp_path:
     db = sqlite3.connect(path)
     assert db.execute(HASHSIZE_OF).fetchone() == (HASHSIZE,)
     db.close()
+
+
+def test_passages_of_blobs_not_indexed_are_read_and_split_without_indexing(
+    tmp_path: Path,
+) -> None:
+    """A first survey of the terrain needs the pieces' text, not their ranking: asking
+    for passages fills no FTS5 table, and the update that later indexes them reads them
+    no more."""
+    blobs = Blobs()
+    index = CorpusIndex(tmp_path / "i.sqlite", blobs)
+    files = {"pieces/tides.md": blobs.add(TIDES), "pieces/rivers.md": blobs.add(RIVERS)}
+    tides = files["pieces/tides.md"]
+    found = index.passages_of(files.values())
+    assert found[tides] == [(1, "Tides — The moon and the sea"), (6, "The moon pulls the sea.")]
+    assert index.db.execute("SELECT count(*) FROM passages").fetchone() == (0,)
+    assert index.update(files) == 2 and len(blobs.asked) == 2  # split once, read once
+    assert [h.line for h in index.search(files, "moon")] == [1, 6]
+    index.close()
+    again = CorpusIndex(tmp_path / "i.sqlite", blobs)  # from the file, not from git
+    assert again.passages_of([tides]) == {tides: found[tides]} and len(blobs.asked) == 2
+    assert again.passages_of(["0" * 40]) == {"0" * 40: []}  # nothing in git: no text
 
 
 def test_a_search_sees_only_the_tree_it_is_asked_about(tmp_path: Path) -> None:
