@@ -52,7 +52,9 @@ def test_vectors_and_signatures_are_the_plain_formulas(
     for doc in docs:
         vec = weights.vector(doc)
         assert list(vec.items()) == list(plain_vector(doc, df, n).items())
-        assert list(signature(vec).items()) == list(plain_signature(vec).items())
+        sig = signature(vec)
+        assert list(sig.items()) == list(plain_signature(vec).items())
+        assert list(regions.unstored(regions.stored(sig)).items()) == list(sig.items())
 
 
 def test_a_cut_among_equal_weights_keeps_the_first_words() -> None:
@@ -70,19 +72,29 @@ def test_an_empty_doc_and_a_zero_count_have_the_plain_vectors() -> None:
     assert weights.vector({"a": 0}) == {}
 
 
-_WEIGHTS = st.dictionaries(_WORDS, st.floats(-1, 1, allow_nan=False), max_size=SIGNATURE)
+_WEIGHTS = st.dictionaries(_WORDS, st.floats(0, 1, allow_nan=False), max_size=SIGNATURE).map(
+    lambda vec: dict(sorted(vec.items()))  # in word order, as signatures are
+)
 
 
 @examples(max_examples=200, deadline=None)
 @given(a=_WEIGHTS, b=_WEIGHTS)
-def test_a_placement_dot_product_sums_in_the_first_vectors_order(
+def test_a_placement_dot_product_is_the_plain_sum_over_the_shared_words(
     a: dict[str, float], b: dict[str, float]
 ) -> None:
-    """Not in a set's order, which follows the strings' hashes: those change from
-    process to process, and another order of the sum can move a piece by its last bit
-    (it moved one of 10,000 by 0.0001 in one process of two)."""
+    """In the order the words come, not in a set's, which follows the strings' hashes:
+    those change from process to process, and another order of the sum can move a
+    piece by its last bit (it moved one of 10,000 by 0.0001 in one process of two)."""
     plain = 0
     for t, w in a.items():
         if t in b:
             plain += w * b[t]
     assert regions._dot(a, b) == plain
+
+
+def test_signatures_made_and_read_back_are_in_word_order() -> None:
+    doc = {"zeta": 3, "alpha": 1, "mid": 2}
+    made = signature(Weights({"alpha": 1}, 9).vector(doc))
+    assert list(made) == ["alpha", "mid", "zeta"]
+    back = regions.unstored(regions.stored(made))
+    assert list(back.items()) == list(made.items()) and regions.unstored(regions.stored({})) == {}
