@@ -282,8 +282,9 @@ def _joined(index: CorpusIndex, files: dict[str, str], query: str, limit: int) -
 @pytest.mark.parametrize("share", [1, 3, 40])
 def test_a_search_of_a_small_tree_in_a_big_index_ranks_as_the_join_does(share: int) -> None:
     """The index holds every blob ever seen; a search asks the whole index first and
-    keeps the tree's. Whether the tree holds most of the index or a sliver of it (so
-    its best passages are not among the index's best), the answer is the join's."""
+    keeps the tree's, then asks it deeper, then joins to the tree. Whether the tree
+    holds most of the index or a sliver of it (so its best passages are not among the
+    index's best), the answer is the join's: these queries take all three ways."""
     blobs = Blobs()
     index = CorpusIndex(None, blobs)
     everything = {
