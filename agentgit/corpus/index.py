@@ -172,7 +172,7 @@ class CorpusIndex:
         if files == self._indexed:
             return 0
         # Every blob of the last tree is indexed: only what differs from it is looked at.
-        added = self._add(_delta(self._indexed, files)[0])
+        added = self._add(tree_delta(self._indexed, files)[0])
         self._indexed = dict(files)
         return added
 
@@ -337,7 +337,7 @@ class CorpusIndex:
         if last is not None and last[0] == files:
             return last[1]
         before, paths = last if last is not None else ({}, {})
-        changed, gone = _delta(before if last is not None else None, files)
+        changed, gone = tree_delta(before if last is not None else None, files)
         for rel in [*gone, *(rel for rel in changed if rel in before)]:
             held = paths.get(before[rel])
             if held is not None and rel in held:
@@ -431,7 +431,7 @@ class CorpusIndex:
         written, so a search after one draft edit costs one row."""
         if files == self._selected:
             return
-        changed, gone = _delta(self._selected, files)
+        changed, gone = tree_delta(self._selected, files)
         rows_gone = [(rel,) for rel in gone if rel in self._current]
         rows = [(rel, sha) for rel, sha in changed.items() if searchable(rel)]
         if rows_gone or rows:
@@ -492,7 +492,7 @@ def search_directory(
         index.close()
 
 
-def _delta(
+def tree_delta(
     before: dict[str, str] | None, after: dict[str, str]
 ) -> tuple[dict[str, str], list[str]]:
     """From one tree to the next: (path -> blob of the paths new or changed, the paths

@@ -20,6 +20,7 @@ that size), and stay in memory for the session: only a changed file is embedded.
 from __future__ import annotations
 
 import base64
+import bisect
 import hashlib
 import json
 from collections.abc import Callable, Iterable
@@ -27,12 +28,16 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from agentgit.core.errors import UsageError
+from agentgit.corpus.index import tree_delta
 from agentgit.corpus.loading import Memo
 from agentgit.corpus.search import Passage, query_terms, searchable, shown, split_passages
 from agentgit.landscape import embedded
 
 K = 60  # RRF's constant: the rank at which a candidate's weight has halved
 DEPTH = 20  # how far down each ranking is read (at least the limit asked for)
+# Files embedded and kept at a time, when a tree's vectors are made: a session stopped
+# during the first search of a clone (15,000 files: 5-10 s) keeps what it made.
+CHUNK = 2000
 KIND = f"search-wordllama-{embedded.MODEL}-{embedded.DIM}/f32/1"
 
 Ranked = Callable[[str, int], list[Passage]]  # BM25: (query, limit) -> passages
@@ -50,13 +55,30 @@ def mode(setting: str) -> str:
 
 
 @dataclass
+class _Tree:
+    """The searchable files of one tree in path order, and their vectors as the rows of
+    one matrix (a file without text: zeros, near nothing)."""
+
+    files: dict[str, str]  # as asked: every path (relative to corpus/) -> blob id
+    paths: list[str]
+    rows: Any
+    unread: set[str]  # paths whose blob could not be read (no vector, zeros for now)
+
+
+@dataclass
 class FusedSearch:
     """One session's fused search. The tree's vectors stay in memory between calls:
-    a step changes a draft or the journal, one blob to embed."""
+    a step changes a draft or the journal, one blob to embed and a row or two of the
+    matrix to change (rebuilding it cost 15,000 files 40-140 ms a search)."""
 
     memo: Memo | None = None  # where vectors are kept by blob id (none: embed each time)
     _vectors: dict[str, Any] = field(default_factory=dict)  # blob -> row (None: no text)
-    _tree: tuple[dict[str, str], list[str], Any] | None = None  # (files, paths, rows)
+    _tree: _Tree | None = None
+    # blob -> its passages and their vectors, for a file found by meaning alone: each
+    # search that finds it again would embed them again.
+    _passages: dict[str, tuple[list[tuple[int, str]], dict[str, list[float]]]] = field(
+        default_factory=dict
+    )
 
     def search(
         self, files: dict[str, str], read: Read, bm25: Ranked, query: str, limit: int
@@ -69,10 +91,9 @@ class FusedSearch:
         import numpy
 
         target = numpy.asarray(wanted, numpy.float32)
-        paths, rows = self._rows(files, read)
-        # Stable on the paths' order: equal scores rank by path.
-        order = numpy.argsort(-numpy.einsum("ij,j->i", rows, target).round(4), kind="stable")
-        by_meaning = {paths[i]: rank for rank, i in enumerate(order[:depth].tolist(), 1)}
+        tree = self._rows(files, read)
+        order = _nearest(numpy.einsum("ij,j->i", tree.rows, target).round(4), depth)
+        by_meaning = {tree.paths[i]: rank for rank, i in enumerate(order, 1)}
         fused: list[tuple[float, str, int, Passage | None]] = []
         landed: set[str] = set()
         for rank, passage in enumerate(by_words, 1):
@@ -90,27 +111,49 @@ class FusedSearch:
         for score, path, _, candidate in fused:
             if len(found) == limit:
                 break
-            best = candidate or _nearest_passage(read, path, target, terms)
+            best = candidate or self._nearest_passage(read, path, files[path], target, terms)
             if best is not None:  # None: a file gone unreadable since it was listed
                 found.append(Passage(best.path, best.line, round(score * (K + 1), 4), best.text))
         return found
 
-    def _rows(self, files: dict[str, str], read: Read) -> tuple[list[str], Any]:
-        """The searchable files of the tree in path order, and their vectors as the
-        rows of one matrix (a file without text: zeros, near nothing)."""
-        if self._tree is not None and self._tree[0] == files:
-            return self._tree[1], self._tree[2]
+    def _rows(self, files: dict[str, str], read: Read) -> _Tree:
+        """The tree's searchable files and their vectors: worked out from the last tree
+        asked about, whose paths and rows are kept (a step changes a path or two)."""
+        last = self._tree
+        if last is not None and last.files == files:
+            return last
         import numpy
 
-        paths = sorted(rel for rel in files if searchable(rel))
-        self._load({files[rel]: rel for rel in paths}, read)
-        rows = numpy.zeros((len(paths), embedded.DIM), numpy.float32)
-        for i, rel in enumerate(paths):
-            vec = self._vectors.get(files[rel])
-            if vec is not None:
-                rows[i] = vec
-        self._tree = (dict(files), paths, rows)
-        return paths, rows
+        changed, gone = tree_delta(last.files if last is not None else None, files)
+        changed = {rel: blob for rel, blob in changed.items() if searchable(rel)}
+        if last is not None:  # files that could not be read last time are tried again
+            changed.update({r: files[r] for r in last.unread if r in files and r not in changed})
+        self._load({blob: rel for rel, blob in changed.items()}, read)
+        if last is None:
+            paths = sorted(changed)
+            rows = numpy.zeros((len(paths), embedded.DIM), numpy.float32)
+        else:
+            paths, rows = last.paths, last.rows
+            dropped = [i for rel in gone if (i := _position(paths, rel)) is not None]
+            if dropped:
+                rows = numpy.delete(rows, dropped, axis=0)
+                paths = [paths[i] for i in sorted(set(range(len(paths))) - set(dropped))]
+            new = sorted(rel for rel in changed if _position(paths, rel) is None)
+            if new:  # each before the first path that sorts after it
+                at = [bisect.bisect_left(paths, rel) for rel in new]
+                rows = numpy.insert(rows, at, 0.0, axis=0)
+                paths = sorted([*paths, *new])
+        # The last tree is replaced: its rows may change in place.
+        unread = set() if last is None else {rel for rel in last.unread if rel in files}
+        for rel, blob in changed.items():
+            vec = self._vectors.get(blob)
+            rows[_position(paths, rel)] = 0.0 if vec is None else vec
+            if blob in self._vectors:
+                unread.discard(rel)
+            else:
+                unread.add(rel)
+        self._tree = _Tree(dict(files), paths, rows, unread)
+        return self._tree
 
     def _load(self, paths: dict[str, str], read: Read) -> None:
         """The vectors of the blobs (-> a path holding each) not yet in memory: as kept
@@ -122,37 +165,73 @@ class FusedSearch:
         kept = memo.derived(KIND, todo) if memo is not None else {}
         self._vectors.update({blob: _row(data) for blob, data in kept.items()})
         todo = [blob for blob in todo if blob not in kept]
-        fresh: dict[str, list[float]] = {}
         if memo is not None and todo:  # the terrain by embeddings: the same vectors
-            fresh = {b: json.loads(v) for b, v in memo.derived(embedded.KIND, todo).items()}
-            todo = [blob for blob in todo if blob not in fresh]
-        if todo:
-            contents = read([paths[blob] for blob in todo])
+            lent = {b: json.loads(v) for b, v in memo.derived(embedded.KIND, todo).items()}
+            self._keep(lent)
+            todo = [blob for blob in todo if blob not in lent]
+        for at in range(0, len(todo), CHUNK):  # each chunk kept as soon as it is made
+            chunk = todo[at : at + CHUNK]
+            contents = read([paths[blob] for blob in chunk])
             texts = {}
-            for blob in todo:
+            for blob in chunk:
                 data = contents.get(paths[blob])
                 # Read by path: only bytes that are that blob are embedded under its id.
                 if data is not None and _blob_id(data, blob) == blob:
                     texts[blob] = _text(data)
-            fresh.update(embedded.embed(texts))
-        if memo is not None and fresh:
-            memo.store_derived(KIND, {blob: _stored(values) for blob, values in fresh.items()})
+            self._keep(embedded.embed(texts))
+
+    def _keep(self, fresh: dict[str, list[float]]) -> None:
+        """Vectors just made (or lent by the terrain): in the index and in memory."""
+        if self.memo is not None and fresh:
+            self.memo.store_derived(KIND, {b: _stored(values) for b, values in fresh.items()})
         for blob, values in fresh.items():
             self._vectors[blob] = _row(_stored(values))
 
+    def _nearest_passage(
+        self, read: Read, path: str, blob: str, target: Any, terms: list[str]
+    ) -> Passage | None:
+        """The passage of ``path`` whose vector is nearest the query's (ties: the first).
+        Its passages and their vectors are kept by blob id for the session: a file found
+        by meaning alone is read and embedded once, not at every search that finds it."""
+        kept = self._passages.get(blob)
+        if kept is None:
+            data = read([path]).get(path)
+            if data is None:
+                return None  # unreadable now: not kept, it may be readable again
+            passages = list(split_passages(_decoded(data)))
+            kept = self._passages[blob] = (
+                passages,
+                embedded.embed({str(line): part for line, part in passages}),
+            )
+        passages, made = kept
+        if not passages:
+            return None
+        near = {
+            line: float(target @ made[str(line)]) if made[str(line)] else -2.0
+            for line, _ in passages
+        }
+        line, text = max(passages, key=lambda p: (near[p[0]], -p[0]))
+        return shown(path, line, 0.0, text, terms)
 
-def _nearest_passage(read: Read, path: str, target: Any, terms: list[str]) -> Passage | None:
-    """The passage of ``path`` whose vector is nearest the query's (ties: the first)."""
-    data = read([path]).get(path)
-    passages = [(line, part) for line, part in split_passages(_decoded(data or b""))]
-    if not passages:
-        return None
-    made = embedded.embed({str(line): part for line, part in passages})
-    near = {
-        line: float(target @ made[str(line)]) if made[str(line)] else -2.0 for line, _ in passages
-    }
-    line, text = max(passages, key=lambda p: (near[p[0]], -p[0]))
-    return shown(path, line, 0.0, text, terms)
+
+def _nearest(scores: Any, depth: int) -> list[int]:
+    """The rows of the ``depth`` highest scores, highest first, ties in row order: what
+    a stable sort of all of them puts first, sorting only those that can be there."""
+    import numpy
+
+    if len(scores) > depth:
+        bound = numpy.partition(scores, len(scores) - depth)[len(scores) - depth]
+        rows = numpy.flatnonzero(scores >= bound)  # in row order, ties at the bound too
+    else:
+        rows = numpy.arange(len(scores))
+    order = rows[numpy.argsort(-scores[rows], kind="stable")]
+    return [int(i) for i in order[:depth]]
+
+
+def _position(paths: list[str], rel: str) -> int | None:
+    """Where ``rel`` is in the sorted ``paths``, or None."""
+    i = bisect.bisect_left(paths, rel)
+    return i if i < len(paths) and paths[i] == rel else None
 
 
 def _decoded(data: bytes) -> str:

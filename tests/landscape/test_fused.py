@@ -6,6 +6,7 @@ The test extra installs wordllama, so these always run."""
 
 from __future__ import annotations
 
+import hashlib
 import os
 import re
 import subprocess
@@ -20,6 +21,7 @@ from scripts import abandon, search, write_script
 from agentgit.agent.tools import Toolbox
 from agentgit.core.settings import Settings, coerce
 from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.corpus.search import Passage
 from agentgit.git import Repository
 from agentgit.landscape import fused
 from agentgit.lifecycle import Session, start
@@ -191,3 +193,106 @@ def test_a_blob_read_by_path_is_known_by_its_id_in_either_hash(tmp_path: Path) -
         ).stdout.strip()
         assert fused._blob_id(b"tides and moons\n", blob) == blob
         assert fused._blob_id(b"something else\n", blob) != blob
+
+
+def git_blob(data: bytes) -> str:
+    return hashlib.sha1(b"blob %d\0" % len(data) + data).hexdigest()
+
+
+class Trees:
+    """Trees of files (path -> text) with what fused search is given for one: the
+    paths' blob ids, a reader by path (counting what it reads) and BM25 over them."""
+
+    def __init__(self) -> None:
+        self.by_id: dict[str, bytes] = {}
+        self.index = CorpusIndex(None, lambda shas: {s: self.by_id[s] for s in shas})
+        self.reads: list[str] = []
+        self.unreadable: set[str] = set()  # paths whose bytes on disk are not the blob
+
+    def ask(
+        self, searcher: fused.FusedSearch, tree: dict[str, str], query: str, limit: int = 4
+    ) -> list[tuple[str, int, float, str]]:
+        files = {}
+        for path, text in tree.items():
+            data = text.encode()
+            files[path] = git_blob(data)
+            self.by_id[files[path]] = data
+
+        def read(rels: list[str]) -> dict[str, bytes]:
+            self.reads += rels
+            return {
+                r: tree[r].encode() + (b"changed" if r in self.unreadable else b"")
+                for r in rels
+                if r in tree
+            }
+
+        def bm25(q: str, n: int) -> list[Passage]:
+            return self.index.search(files, q, n)
+
+        found = searcher.search(files, read, bm25, query, limit)
+        return [(p.path, p.line, p.score, p.text) for p in found]
+
+
+def test_one_fused_search_asked_about_changing_trees_answers_as_a_fresh_one() -> None:
+    """A session's fused search keeps the last tree's rows and changes only the paths a
+    step changed: added, changed, moved, removed, sharing a blob, and a file that could
+    not be read until a later step. Each answer is a fresh search's (which embeds the
+    whole tree), and a file found by meaning alone is read once, not at every search."""
+    base = {f"pieces/{slug}.md": piece(*text) for slug, text in PIECES.items()}
+    braise = piece("Braising", "A dish simmered slowly in a closed pot grows richer.")
+    trees = [
+        base,
+        {**base, "drafts/braise.md": braise},
+        {**base, "drafts/braise.md": braise, "pieces/compost.md": braise},
+        {k: v for k, v in base.items() if k != "pieces/tides-moon.md"},
+        {**base, "drafts/aaa.md": braise, "log/0001-x.md": piece("Tides", "The sea.")},
+        {},
+        base,
+    ]
+    queries = (PARAPHRASE, "highway lanes congestion", "stewing food gently for hours")
+    kept, trees_seen = fused.FusedSearch(), Trees()
+    for tree in [*trees, *trees[::-1]]:
+        for query in queries:
+            want = Trees().ask(fused.FusedSearch(), tree, query)
+            assert trees_seen.ask(kept, tree, query) == want, (sorted(tree), query)
+    # A draft whose bytes are not its blob yet is searched by words alone, then by
+    # meaning once it can be read, as a fresh search finds it.
+    late = {**base, "drafts/late.md": piece("Late", "Stewing food gently for hours.")}
+    blind = Trees()
+    trees_seen.unreadable = blind.unreadable = {"drafts/late.md"}
+    query = "slow cooking deepens flavour"
+    assert trees_seen.ask(kept, late, query) == blind.ask(fused.FusedSearch(), late, query)
+    trees_seen.unreadable = set()
+    again = {**late, "pieces/new.md": piece("New", "Something else entirely.")}
+    answer = trees_seen.ask(kept, again, query)
+    assert answer == Trees().ask(fused.FusedSearch(), again, query)
+    assert answer != blind.ask(fused.FusedSearch(), late, query)
+    # Found by meaning alone: read to pick its passage the first time only.
+    trees_seen.reads.clear()
+    for _ in range(3):
+        trees_seen.ask(kept, again, PARAPHRASE)
+    assert trees_seen.reads.count("pieces/salt-early.md") <= 1
+
+
+def test_a_first_search_stopped_midway_keeps_the_vectors_it_made(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The tree's files are embedded a chunk at a time and each chunk is kept at once:
+    a session stopped during its first search (Ctrl-C, its time up) does not start
+    the next from nothing."""
+    monkeypatch.setattr(fused, "CHUNK", 2)
+    tree = {f"pieces/{slug}.md": piece(*text) for slug, text in PIECES.items()}
+    files = {path: git_blob(text.encode()) for path, text in tree.items()}
+    chunks: list[list[str]] = []
+
+    def read(rels: list[str]) -> dict[str, bytes]:
+        chunks.append(rels)
+        if len(chunks) == 2:
+            raise KeyboardInterrupt
+        return {r: tree[r].encode() for r in rels}
+
+    memo = CorpusIndex(None, lambda shas: {})
+    with pytest.raises(KeyboardInterrupt):
+        fused.FusedSearch(memo).search(files, read, lambda q, n: [], "tides", 4)
+    kept = memo.derived(fused.KIND, files.values())
+    assert set(kept) == {files[rel] for rel in chunks[0]} and len(kept) == 2
