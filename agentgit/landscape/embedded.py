@@ -114,10 +114,54 @@ def embed(texts: Mapping[str, str]) -> dict[str, list[float]]:
     said = [key for key, text in texts.items() if text]
     out: dict[str, list[float]] = {key: [] for key in texts}  # no text: no direction
     if said:
-        rows = model().embed([texts[key] for key in said], norm=True)
-        for key, values in zip(said, rows.round(4).tolist(), strict=True):
-            out[key] = values if all(v == v for v in values) else []  # NaN: none
+        import numpy
+
+        rows = _pooled([texts[key] for key in said]).round(4)
+        blank = numpy.isnan(rows).any(axis=1)  # NaN: none
+        for key, values, nan in zip(said, rows.tolist(), blank.tolist(), strict=True):
+            out[key] = [] if nan else values
     return out
+
+
+_TOKENS: list[Any] = []  # token_ids.Words for the model's tokenizer, once per process
+
+
+def _pooled(texts: list[str]) -> Any:
+    """What ``model().embed(texts, norm=True)`` gives, to the bit (tests/landscape/
+    test_embedded.py): each text's mean token vector at unit length. wordllama pads
+    each batch of 64 to its longest text and sums the padding too, and tokenises each
+    text whole; each text's own tokens, from its words' (token_ids), summed alike,
+    take a fraction of that (bench/README.md)."""
+    import numpy
+
+    from agentgit.landscape import token_ids
+
+    found = model()
+    if not _TOKENS:
+        _TOKENS.append(token_ids.Words.of(found.tokenizer) or _Unpadded(found.tokenizer))
+    table = found.embedding
+    rows = numpy.empty((len(texts), table.shape[1]), numpy.float32)
+    for i, ids in enumerate(_TOKENS[0].ids(texts)):
+        rows[i] = numpy.sum(table[numpy.clip(ids, 0, table.shape[0] - 1)], axis=0)
+        rows[i] /= numpy.float32(max(len(ids), 1))
+    rows /= numpy.linalg.norm(rows, axis=1, keepdims=True)
+    return rows
+
+
+class _Unpadded:
+    """The model's tokenizer without padding: for a tokenizer token_ids cannot cut."""
+
+    def __init__(self, tokenizer: Any) -> None:
+        from tokenizers import Tokenizer
+
+        self._tokenizer = Tokenizer.from_str(tokenizer.to_str())
+        self._tokenizer.no_padding()
+
+    def ids(self, texts: list[str]) -> list[Any]:
+        import numpy
+
+        encoded = self._tokenizer.encode_batch(texts, add_special_tokens=False)
+        return [numpy.asarray(e.ids, numpy.int64) for e in encoded]
 
 
 _KEYS = tuple(str(i) for i in range(DIM))

@@ -18,7 +18,7 @@ from helpers import commit_files
 
 from agentgit.core.settings import Settings
 from agentgit.git import Repository
-from agentgit.landscape import terrain
+from agentgit.landscape import embedded, terrain, token_ids
 from agentgit.landscape.terrain import Terrain
 
 EMBEDDED = Settings(terrain_measure="embeddings")
@@ -123,3 +123,58 @@ def test_a_measure_that_is_not_one_is_named() -> None:
         from agentgit.core.settings import coerce
 
         coerce("terrain_measure", "semantic")
+
+
+TEXTS = [
+    "tides",
+    "The moon pulls the sea. " * 300,
+    "Café déjà vu — naïve façade, 1999 and 2024. 漢字かな 🌊🌊 x",
+    "  two   spaces\n\nand a new paragraph\t tab ",
+    "▁already ▁▁marked",
+    "a <s> b </s> c <unk>d",  # the special tokens' spellings: the tokenizer's, whole
+    "zqxjvwk",
+    " ",
+    *(f"piece {i}: " + "salt and time " * (i % 17) for i in range(150)),
+]
+
+
+def test_a_text_is_pooled_as_wordllama_pools_it_to_the_bit() -> None:
+    """Each text's tokens are summed alone, not padded to the longest of a batch of 64,
+    and the vectors are wordllama's own: short and long texts, accents, other scripts,
+    blank runs, special tokens' spellings, a word the model knows nothing of, and more
+    than one batch of them."""
+    import numpy
+
+    made = embedded.embed({str(i): text for i, text in enumerate(TEXTS)})
+    theirs = embedded.model().embed(TEXTS, norm=True)
+    assert numpy.array_equal(embedded._pooled(TEXTS), theirs)
+    assert [made[str(i)] for i in range(len(TEXTS))] == theirs.round(4).tolist()
+
+
+def test_a_text_is_tokenised_word_by_word_as_the_tokenizer_does_it_whole() -> None:
+    """token_ids cuts the shipped tokenizer's input at runs of "▁" (it is of the shape
+    that allows it) and gives the ids the tokenizer gives the whole text, asked twice
+    (the second time every word is known)."""
+    from tokenizers import Tokenizer
+
+    tokenizer = embedded.model().tokenizer
+    words = token_ids.Words.of(tokenizer)
+    assert words is not None
+    whole = Tokenizer.from_str(tokenizer.to_str())
+    whole.no_padding()
+    theirs = [e.ids for e in whole.encode_batch(TEXTS, add_special_tokens=False)]
+    for _ in range(2):
+        assert [ids.tolist() for ids in words.ids(TEXTS)] == theirs
+
+
+def test_a_tokenizer_whose_merges_cross_a_word_is_not_cut() -> None:
+    """A merge joining a word's end to the next word's start would make the cut change
+    the ids: such a tokenizer is left whole."""
+    import json
+
+    from tokenizers import Tokenizer
+
+    spec = json.loads(embedded.model().tokenizer.to_str())
+    spec["model"]["vocab"]["s▁t"] = len(spec["model"]["vocab"])
+    spec["model"]["merges"].append(["s", "▁t"])
+    assert token_ids.Words.of(Tokenizer.from_str(json.dumps(spec))) is None
