@@ -104,13 +104,26 @@ def run(
 def _environment() -> dict[str, str]:
     """What the commands run with: as installed, agentgit has its bytecode compiled, so
     a PYTHONDONTWRITEBYTECODE of the shell (which makes every start compile agentgit's
-    modules anew, 15 ms and more) is dropped; unbuffered, so events arrive as printed."""
+    modules anew, 15 ms and more) is dropped; unbuffered, so events arrive as printed.
+    Search is BM25 unless a measure names fused: "auto" is fused only where the extra
+    is installed, and the figures would then differ by install."""
     env = {k: v for k, v in os.environ.items() if k != "PYTHONDONTWRITEBYTECODE"}
     env["PYTHONUNBUFFERED"] = "1"
+    env["AGENTGIT_SEARCH"] = "bm25"
     return env
 
 
 ENV = _environment()
+
+
+def search_modes() -> list[str]:
+    """The searches measured: BM25 always, fused where agentgit[embeddings] is."""
+    from agentgit.landscape import embedded
+
+    return ["bm25", "fused"] if embedded.available() else ["bm25"]
+
+
+SEARCH_NAMES = {"bm25": "BM25", "fused": "fused with embeddings"}
 
 
 def paired(
@@ -233,16 +246,19 @@ def lay(source: Path, dest: Path) -> float:
 
 
 @contextmanager
-def opened_session(repo_dir: Path, topic: str) -> Iterator[tuple[Any, Any, Any, Any]]:
-    """A session started through the public API, with the tool box a session runs;
-    abandoned at the end. (repo, settings, session, toolbox)."""
+def opened_session(
+    repo_dir: Path, topic: str, search: str = "bm25"
+) -> Iterator[tuple[Any, Any, Any, Any]]:
+    """A session started through the public API, with the tool box a session runs and
+    the search named (never "auto", which differs by install); abandoned at the end.
+    (repo, settings, session, toolbox)."""
     from agentgit import lifecycle
     from agentgit.agent.tools import Toolbox
     from agentgit.core.settings import Settings
     from agentgit.git import Repository
 
     repo = Repository.discover(repo_dir)
-    settings = Settings(model="scripted")
+    settings = Settings(model="scripted", search=search)
     session = lifecycle.start(repo, settings, topic=topic, model_name="scripted")
     try:
         yield repo, settings, session, Toolbox.for_settings(session, settings)
@@ -571,13 +587,15 @@ def bench_tools(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
             figures.append(
                 figure(
                     "search",
-                    "`search`, per call (indexed)",
+                    "`search`, per call, BM25 (indexed)",
                     a,
                     b,
                     "`git grep -l -i -F -e <term>… -- corpus`",
                     first_call_with_index_build_s=build,
                 )
             )
+            if "fused" in search_modes():
+                figures.append(_fused_search(repo_dir, runs, grep))
             figures += _history(repo_dir, toolbox, turns, runs)
             figures.append(_commit(repo_dir, scratch, session, toolbox, turns, runs))
             holder: dict[str, Any] = {}
@@ -602,6 +620,41 @@ def bench_tools(repo_dir: Path, runs: int) -> list[dict[str, Any]]:
     finally:
         run(["git", "worktree", "remove", "--force", str(scratch)], repo_dir)
     return figures
+
+
+def _fused_search(repo_dir: Path, runs: int, grep: Callable[[], None]) -> dict[str, Any]:
+    """`search` per call with ``search = "fused"``, in a session of its own: its first
+    call in this copy (no vectors kept: the model loaded and every file embedded, the
+    cost the extra's first search in a clone pays), then per call against the same
+    grep, then the first call of a second session (the vectors read back)."""
+    from agentgit.corpus.index import CorpusIndex, index_path
+    from agentgit.landscape import fused
+
+    queries = iter(SEARCH_QUERIES * runs * 4)
+    turns = iter(range(1, 100_000))
+    with opened_session(repo_dir, "bench fused search", "fused") as (repo, _, _, toolbox):
+        first = timed(lambda: call(toolbox, "search", next(turns), query=next(queries)))
+        a, b = paired(
+            runs * 2, lambda: call(toolbox, "search", next(turns), query=next(queries)), grep
+        )
+    with opened_session(repo_dir, "bench fused search, kept", "fused") as (_, _, _, toolbox):
+        kept = timed(lambda: call(toolbox, "search", 1, query=next(queries)))
+    index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    try:
+        count = "SELECT count(*) FROM derived WHERE kind = ?"
+        vectors = index.db.execute(count, (fused.KIND,)).fetchone()[0]
+    finally:
+        index.close()
+    return figure(
+        "search",
+        "`search`, per call, fused with embeddings",
+        a,
+        b,
+        "`git grep -l -i -F -e <term>… -- corpus`",
+        first_call_embedding_every_file_s=first,
+        first_call_vectors_kept_s=kept,
+        vectors_kept=vectors,
+    )
 
 
 def _history(repo_dir: Path, toolbox: Any, turns: Iterator[int], runs: int) -> list[dict[str, Any]]:
@@ -901,7 +954,11 @@ def _revised_piece(repo: Path, slugs: list[str]) -> str:
 
 
 def scripted_session(
-    repo: Path, agentgit: str, turns: list[dict[str, Any]], scripts: Path = OUT / "scripts"
+    repo: Path,
+    agentgit: str,
+    turns: list[dict[str, Any]],
+    scripts: Path = OUT / "scripts",
+    env: dict[str, str] | None = None,
 ) -> dict[str, Any]:
     """`agentgit session --model scripted:FILE --json`, as a user runs it, with each of
     its events stamped as it arrives: seconds from the start to the first model request
@@ -915,7 +972,7 @@ def scripted_session(
     with tempfile.TemporaryFile("w+") as err:
         start = time.perf_counter()
         proc = subprocess.Popen(
-            cmd, cwd=repo, env=ENV, stdout=subprocess.PIPE, stderr=err, text=True
+            cmd, cwd=repo, env=env or ENV, stdout=subprocess.PIPE, stderr=err, text=True
         )
         assert proc.stdout is not None
         for line in proc.stdout:
@@ -948,23 +1005,30 @@ def worktree_round_trip(repo: Path) -> None:
     run(["git", "worktree", "remove", "--force", str(path)], repo)
 
 
-def bench_session(repo: Path, agentgit: str, runs: int) -> dict[str, Any]:
+def bench_session(repo: Path, agentgit: str, runs: int, search: str = "bm25") -> dict[str, Any]:
+    """The 40-turn session with the search named. Fused has one untimed session first
+    (its seconds kept): where no vectors are kept yet, its first search embeds every
+    file, once per clone, which the per-call figures report on their own."""
     outcomes: list[dict[str, Any]] = []
+    env = {**ENV, "AGENTGIT_SEARCH": search}
 
     def ours() -> float:
         turns = session_script(repo, f"{time.strftime('%H%M%S')}-{len(outcomes)}")
-        outcomes.append(scripted_session(repo, agentgit, turns))
+        outcomes.append(scripted_session(repo, agentgit, turns, env=env))
         if outcomes[-1]["turns"] != 40:
             raise SystemExit(f"the scripted session took {outcomes[-1]['turns']} turns, not 40")
         return float(outcomes[-1]["seconds"])
 
+    first = ours() if search == "fused" else None
     a, b = paired(runs, ours, lambda: worktree_round_trip(repo), warmup=False)
     return figure(
         "session",
-        "40-turn scripted session, end to end (`agentgit session`)",
+        f"40-turn scripted session, end to end (`agentgit session`), {SEARCH_NAMES[search]}",
         a,
         b,
         "`git worktree add` + `git worktree remove` of main",
+        search=search,
+        untimed_first_s=first,
         sessions=outcomes,
     )
 
@@ -1050,12 +1114,12 @@ def bench_startup(place: Place, agentgit: str, runs: int) -> list[dict[str, Any]
     return figures
 
 
-def session_breakdown(repo_dir: Path) -> dict[str, dict[str, float]]:
+def session_breakdown(repo_dir: Path, search: str = "bm25") -> dict[str, dict[str, float]]:
     """Where a session's time goes: the same 40-turn script, tool by tool, in-process."""
     from agentgit.agent.ending import SessionEnd
 
     spent: dict[str, dict[str, float]] = {}
-    with opened_session(repo_dir, "bench breakdown") as (_, _, _, toolbox):
+    with opened_session(repo_dir, f"bench breakdown, {search}", search) as (_, _, _, toolbox):
         for turn, step in enumerate(session_script(repo_dir, f"{time.strftime('%H%M%S')}-b"), 1):
             toolbox.turn = turn
             start = time.perf_counter()
@@ -1215,7 +1279,11 @@ STEPS: list[tuple[str, str, Callable[[Place, str, int, int], list[dict[str, Any]
         "the first keep in a fresh clone at 10 and 10,000 pieces",
         lambda p, a, r, s: bench_first_keep(p, a, s),
     ),
-    ("session", "40-turn session", lambda p, a, r, s: [bench_session(p.big, a, s)]),
+    (
+        "session",
+        "40-turn session, each search",
+        lambda p, a, r, s: [bench_session(p.big, a, s, mode) for mode in search_modes()],
+    ),
 ]
 
 
@@ -1260,7 +1328,7 @@ def main(argv: list[str] | None = None) -> int:
         "--only",
         nargs="+",
         choices=[name for name, _, _ in STEPS] + ["version"],
-        help="measure only these (the session breakdown and the imports always run)",
+        help="measure only these (the session breakdowns and the imports always run)",
     )
     args = parser.parse_args(argv)
     agentgit = str(Path(sys.executable).with_name("agentgit"))
@@ -1303,10 +1371,10 @@ def main(argv: list[str] | None = None) -> int:
         results["version"] = version
     print("  session breakdown (tmpfs), imports…", flush=True)
     first = chosen[0]
-    breakdown = session_breakdown(first.big)
+    breakdowns = {mode: session_breakdown(first.big, mode) for mode in search_modes()}
     imports = import_check(first.big)
     results.update(
-        session_breakdown={"place": first.name, "steps": breakdown},
+        session_breakdown={"place": first.name, "steps": breakdowns},
         imports=imports,
         finished=datetime.now(UTC).isoformat(),
     )
@@ -1314,15 +1382,19 @@ def main(argv: list[str] | None = None) -> int:
     print()
     print(table(by_place))
     print()
-    print(f"Where the 40-turn session's time goes ({first.name}, in-process, one run):")
+    modes = list(breakdowns)
+    print(f"Where the 40-turn session's time goes ({first.name}, in-process, one run each):")
     print()
-    print("| step | calls | total | per call |")
-    print("|---|---:|---:|---:|")
-    for tool, row in sorted(breakdown.items(), key=lambda kv: -kv[1]["seconds"]):
-        print(
-            f"| `{tool}` | {row['calls']:g} | {_s(row['seconds'])} | "
-            f"{_s(row['seconds'] / row['calls'])} |"
-        )
+    heads = " | ".join(f"{SEARCH_NAMES[m]}: total | per call" for m in modes)
+    print(f"| step | calls | {heads} |")
+    print("|---|---:|" + "---:|---:|" * len(modes))
+    steps = breakdowns["bm25"]
+    for tool, row in sorted(steps.items(), key=lambda kv: -kv[1]["seconds"]):
+        cells = []
+        for mode in modes:
+            got = breakdowns[mode].get(tool, {"calls": 1, "seconds": 0.0})
+            cells.append(f"{_s(got['seconds'])} | {_s(got['seconds'] / got['calls'])}")
+        print(f"| `{tool}` | {row['calls']:g} | " + " | ".join(cells) + " |")
     print()
     for name, info in imports.items():
         heavy = ", ".join(f"{m} {ms:g} ms" for m, ms in info["heaviest"])

@@ -54,3 +54,26 @@ def test_the_landscape_is_timed_with_its_cache_and_without(tmp_path: Path) -> No
     assert warm["key"] == cold["key"] == "landscape" and warm["goal"] == "< 5 s"
     assert warm["records"] >= 10 + 3  # a piece record each, a session record each
     assert warm["met"] and cold["met"] is None
+
+
+def test_search_is_measured_by_name_bm25_and_fused(tmp_path: Path) -> None:
+    """Per call and in the 40-turn session, each search is measured by its name, never
+    as "auto" (fused where the extra is installed, BM25 where not): the figures of two
+    installs stay comparable. The test extra installs wordllama, so fused is here."""
+    run = bench()
+    repo = tmp_path / "small"
+    run.gen_corpus.generate(repo, 10, 3, seed=1, echo=lambda _: None)
+    assert run.ENV["AGENTGIT_SEARCH"] == "bm25" and run.search_modes() == ["bm25", "fused"]
+    searches = [f for f in run.bench_tools(repo, 1) if f["key"] == "search"]
+    assert [f["label"] for f in searches] == [
+        "`search`, per call, BM25 (indexed)",
+        "`search`, per call, fused with embeddings",
+    ]
+    assert (
+        searches[1]["vectors_kept"] >= 10 and searches[1]["first_call_embedding_every_file_s"] > 0
+    )
+    agentgit = shutil.which("agentgit", path=str(Path(sys.executable).parent))
+    assert agentgit is not None
+    row = run.bench_session(repo, agentgit, 1, "fused")
+    assert row["label"].endswith("`agentgit session`), fused with embeddings")
+    assert row["search"] == "fused" and row["untimed_first_s"] > 0 and len(row["sessions"]) == 2
