@@ -7,15 +7,18 @@ network. Without the extra nothing of it is imported, and the default stays lexi
 A piece's vector is the mean of its tokens' embeddings, at unit length (two pieces on
 one subject in different words come out near, where tf-idf keeps them apart); regions
 are still named by their words (the lexical signatures). Vectors are kept in the index
-file by blob id, like the lexical signatures, so a survey after a keep embeds only the
-new pieces, and with nothing new the model is not even loaded.
+file by blob id as float32 bytes, the ones fused search keeps (one embedding serves
+both), so a survey after a keep embeds only the new pieces, and with nothing new the
+model is not even loaded. In memory a vector is a float32 row (a dict of 256 keys per
+piece, read from JSON, cost 10,000 pieces seconds).
 """
 
 from __future__ import annotations
 
+import base64
 import importlib.util
-import json
 from collections.abc import Iterable, Mapping
+from operator import mul
 from pathlib import Path
 from typing import Any
 
@@ -28,11 +31,13 @@ MODEL, DIM = "l2_supercat", 256
 # ground -0.1-0.2 (tests/grounds.py's three), where tf-idf spans 0-0.5: its own scale.
 JOIN = 0.4
 NEAR = 0.2
-VERSION = 1
 EXTRA = "pip install 'agentgit[embeddings]'"
-# Where a blob's vector is kept in the index (by blob id): the terrain and fused search
-# (agentgit.landscape.fused) read and write the same ones.
-KIND = f"terrain-wordllama-{MODEL}-{DIM}/{VERSION}"
+# Where a blob's vector is kept in the index (by blob id), as float32 bytes in base64:
+# the terrain and fused search (agentgit.landscape.fused) read and write the same ones.
+# (The name is from when fused search alone kept them so; the terrain's JSON numbers,
+# "terrain-wordllama-l2_supercat-256/1", are no longer read: embedded again if asked.)
+KIND = f"search-wordllama-{MODEL}-{DIM}/f32/1"
+Row = Any  # a numpy float32 array of DIM values (numpy comes with the extra)
 
 
 def available() -> bool:
@@ -53,18 +58,20 @@ class Embedded:
         self.lexical = Lexical(pieces)
         self._all: tuple[list[str], Any] | None = None  # main's blobs and their matrix
 
-    def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]:
+    def vectors(self, blobs: Iterable[str]) -> dict[str, Row]:
+        """Each blob's row, as kept in the index, the missing ones embedded now (a blob
+        without text: zeros, near nothing)."""
         wanted = sorted(set(blobs))
         index = self.pieces.index
-        found = {b: _vector(json.loads(v)) for b, v in index.derived(KIND, wanted).items()}
+        found = {b: _kept(data) for b, data in index.derived(KIND, wanted).items()}
         missing = [b for b in wanted if b not in found]
         if missing:
-            made = self._embed(missing)
-            index.store_derived(KIND, {b: json.dumps(v) for b, v in made.items()})
-            found.update({b: _vector(v) for b, v in made.items()})
+            made = {b: stored(v) for b, v in self._embed(missing).items()}
+            index.store_derived(KIND, made)
+            found.update({b: _kept(data) for b, data in made.items()})
         return found
 
-    def candidates(self, vec: Vector, limit: int) -> list[str]:
+    def candidates(self, vec: Row, limit: int) -> list[str]:
         """Main's pieces nearest the vector, every one compared (a matrix product: a few
         milliseconds at 10,000 pieces once their vectors are read)."""
         if self._all is None:
@@ -78,14 +85,19 @@ class Embedded:
         order = sorted(range(len(blobs)), key=lambda i: (-scores[i], blobs[i]))
         return [blobs[i] for i in order[:limit]]
 
-    def among(self, vecs: Mapping[str, Vector]) -> Nearest:
+    def alike(self, a: Row, b: Row) -> float:
+        """The dot product in float64, dimension by dimension, of the kept values (each
+        a float32: exact in both)."""
+        return sum(map(mul, a.tolist(), b.tolist()))
+
+    def among(self, vecs: Mapping[str, Row]) -> Nearest[Row]:
         return _Dense(vecs)
 
     def words(self, blobs: Iterable[str]) -> dict[str, Vector]:
         return self.lexical.vectors(blobs)
 
     def _embed(self, blobs: list[str]) -> dict[str, list[float]]:
-        passages = self.pieces.index.passages_of(blobs)
+        passages = self.pieces.index.passages_of(blobs)  # main's text, as the index splits it
         texts = {b: "\n".join(t for _, t in passages.get(b, [])).strip() for b in blobs}
         return embed(texts)
 
@@ -164,44 +176,54 @@ class _Unpadded:
         return [numpy.asarray(e.ids, numpy.int64) for e in encoded]
 
 
-_KEYS = tuple(str(i) for i in range(DIM))
-
-
-def _vector(values: list[float]) -> Vector:
-    """Every dimension, in order (so `_array` reads the values straight); none: {}."""
-    return dict(zip(_KEYS, values, strict=True)) if len(values) == DIM else {}
-
-
-def _array(vec: Vector) -> Any:
+def stored(values: Iterable[float]) -> str:
+    """A vector as kept: its float32 bytes in base64; none (no text): ""."""
     import numpy
 
-    if len(vec) == DIM:
-        return numpy.fromiter(vec.values(), numpy.float32, DIM)
-    return numpy.array([vec.get(k, 0.0) for k in _KEYS], dtype=numpy.float32)
+    row = numpy.asarray(list(values), "<f4")
+    return base64.b64encode(row.tobytes()).decode("ascii") if len(row) == DIM else ""
 
 
-def _matrix(vecs: list[Vector]) -> Any:
+def row(data: str) -> Row | None:
+    """A kept vector's row (None: none kept, a blob without text)."""
     import numpy
 
-    if not vecs:
+    found = numpy.frombuffer(base64.b64decode(data), "<f4")
+    return found if len(found) == DIM else None
+
+
+def _kept(data: str) -> Row:
+    """A kept vector's row, zeros for none: a piece without text is near nothing."""
+    found = row(data)
+    if found is None:
+        import numpy
+
+        return numpy.zeros(DIM, numpy.float32)
+    return found
+
+
+def _matrix(rows: list[Row]) -> Any:
+    import numpy
+
+    if not rows:
         return numpy.zeros((0, DIM), numpy.float32)
-    return numpy.stack([_array(v) for v in vecs])
+    return numpy.stack(rows)
 
 
-def _scores(matrix: Any, vec: Vector) -> Any:
+def _scores(matrix: Any, vec: Row) -> Any:
     """Each row's dot product with the vector, to 4 places. einsum, not `@`: a plain loop
     in float32, measured several times quicker than BLAS's threads for one vector once
     the tokenizer's threads are up."""
     import numpy
 
-    return numpy.einsum("ij,j->i", matrix, _array(vec)).round(4)
+    return numpy.einsum("ij,j->i", matrix, vec).round(4)
 
 
 class _Dense:
     """The placed pieces' vectors as rows of a matrix that grows: the nearest to a new
     piece by one matrix product, for a first survey of many pieces."""
 
-    def __init__(self, vecs: Mapping[str, Vector]) -> None:
+    def __init__(self, vecs: Mapping[str, Row]) -> None:
         import numpy
 
         self._np = numpy
@@ -210,13 +232,13 @@ class _Dense:
         for slug in sorted(vecs):
             self.add(slug, vecs[slug])
 
-    def add(self, slug: str, sig: Vector) -> None:
+    def add(self, slug: str, sig: Row) -> None:
         if len(self.slugs) == len(self.rows):
             self.rows = self._np.concatenate([self.rows, self._np.zeros_like(self.rows)])
-        self.rows[len(self.slugs)] = _array(sig)
+        self.rows[len(self.slugs)] = sig
         self.slugs.append(slug)
 
-    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
+    def nearest(self, sig: Row, limit: int) -> list[tuple[float, str]]:
         count = len(self.slugs)
         if not count:
             return []

@@ -14,16 +14,15 @@ Every file is compared exactly, by one matrix product over the vectors of the tr
 (a few milliseconds at 15,000 files, bench/README.md): sqlite-vec would make the same
 brute-force scan, and Python's sqlite3 here cannot load extensions. The vectors are
 kept in the index by blob id, as float32 bytes (JSON numbers took seconds to parse at
-that size), and stay in memory for the session: only a changed file is embedded.
+that size), the ones the terrain by embeddings keeps, and stay in memory for the
+session: only a changed file is embedded.
 """
 
 from __future__ import annotations
 
-import base64
 import bisect
 import hashlib
-import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,7 +37,7 @@ DEPTH = 20  # how far down each ranking is read (at least the limit asked for)
 # Files embedded and kept at a time, when a tree's vectors are made: a session stopped
 # during the first search of a clone (15,000 files: 5-10 s) keeps what it made.
 CHUNK = 2000
-KIND = f"search-wordllama-{embedded.MODEL}-{embedded.DIM}/f32/1"
+KIND = embedded.KIND  # the vectors the terrain by embeddings keeps too
 
 Ranked = Callable[[str, int], list[Passage]]  # BM25: (query, limit) -> passages
 Read = Callable[[list[str]], dict[str, bytes]]  # paths relative to corpus/ -> bytes
@@ -163,12 +162,8 @@ class FusedSearch:
             return
         memo = self.memo
         kept = memo.derived(KIND, todo) if memo is not None else {}
-        self._vectors.update({blob: _row(data) for blob, data in kept.items()})
+        self._vectors.update({blob: embedded.row(data) for blob, data in kept.items()})
         todo = [blob for blob in todo if blob not in kept]
-        if memo is not None and todo:  # the terrain by embeddings: the same vectors
-            lent = {b: json.loads(v) for b, v in memo.derived(embedded.KIND, todo).items()}
-            self._keep(lent)
-            todo = [blob for blob in todo if blob not in lent]
         for at in range(0, len(todo), CHUNK):  # each chunk kept as soon as it is made
             chunk = todo[at : at + CHUNK]
             contents = read([paths[blob] for blob in chunk])
@@ -181,11 +176,12 @@ class FusedSearch:
             self._keep(embedded.embed(texts))
 
     def _keep(self, fresh: dict[str, list[float]]) -> None:
-        """Vectors just made (or lent by the terrain): in the index and in memory."""
+        """Vectors just made: in the index and in memory."""
         if self.memo is not None and fresh:
-            self.memo.store_derived(KIND, {b: _stored(values) for b, values in fresh.items()})
+            kept = {b: embedded.stored(values) for b, values in fresh.items()}
+            self.memo.store_derived(KIND, kept)
         for blob, values in fresh.items():
-            self._vectors[blob] = _row(_stored(values))
+            self._vectors[blob] = embedded.row(embedded.stored(values))
 
     def _nearest_passage(
         self, read: Read, path: str, blob: str, target: Any, terms: list[str]
@@ -251,18 +247,3 @@ def _blob_id(data: bytes, like: str) -> str:
     the same repository: 40 hex digits in SHA-1, 64 in a SHA-256 repository)."""
     algorithm = hashlib.sha256 if len(like) == 64 else hashlib.sha1
     return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
-
-
-def _stored(values: Iterable[float]) -> str:
-    """A vector as kept: its float32 bytes in base64; none (no text): ""."""
-    import numpy
-
-    row = numpy.asarray(list(values), "<f4")
-    return base64.b64encode(row.tobytes()).decode("ascii") if len(row) == embedded.DIM else ""
-
-
-def _row(data: str) -> Any:
-    import numpy
-
-    row = numpy.frombuffer(base64.b64decode(data), "<f4")
-    return row if len(row) == embedded.DIM else None

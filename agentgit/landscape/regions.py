@@ -13,9 +13,9 @@ over the search index's words, with main's document frequencies, here of the who
 text, each piece reduced to its SIGNATURE heaviest words (the ones that tell it from the
 rest; a signature keeps the comparison of 10,000 pieces to a few seconds). It is lexical:
 two pieces on one subject in different words are far apart. Anything that gives each
-piece a unit vector can stand in for it (`Measure`: an embedding's dimensions as keys,
-with thresholds of its own; agentgit.landscape.embedded is one). Regions are named by
-words whatever the measure: the lexical signatures.
+piece a unit vector can stand in for it (`Measure`, of vectors of its own kind, with
+thresholds of its own; agentgit.landscape.embedded's are rows of float32). Regions are
+named by words whatever the measure: the lexical signatures.
 
 What was placed is kept under ``.git/agentgit/terrain/``, keyed by slug and blob id,
 with each region's words; each blob's signature is kept in the index file (its derived
@@ -37,7 +37,7 @@ from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import ge, itemgetter, mul, truediv
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Generic, Protocol, TypeVar
 
 from agentgit.landscape.similarity import Pieces, Vector, Weights
 
@@ -63,12 +63,16 @@ VERSION = 1
 STORED = 2
 
 
-class Nearest(Protocol):
+V = TypeVar("V")  # a measure's vectors: the lexical signatures, or embedded float32 rows
+V_in = TypeVar("V_in", contravariant=True)
+
+
+class Nearest(Protocol[V_in]):
     """The placed pieces nearest a new one, (similarity, slug) best first; ``add`` places
     one more among them."""
 
-    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]: ...
-    def add(self, slug: str, sig: Vector) -> None: ...
+    def nearest(self, sig: V_in, limit: int) -> list[tuple[float, str]]: ...
+    def add(self, slug: str, sig: V_in) -> None: ...
 
 
 class Unplaced(Exception):
@@ -80,21 +84,22 @@ class Unplaced(Exception):
         self.count = count
 
 
-class Measure(Protocol):
+class Measure(Protocol[V]):
     """What regions are made of: a unit vector for each piece (by blob id), compared
-    by their dot product, and a quick way to the pieces likely nearest a vector (the
-    blobs, best first). ``name`` keys what is cached: another measure, other regions.
-    ``join`` and ``near`` are its thresholds (JOIN and NEAR for the lexical one): its
-    similarities have a scale of their own. ``among`` finds the nearest in memory when
-    many pieces are placed at once; ``words`` gives what names a region."""
+    by their dot product (``alike``), and a quick way to the pieces likely nearest a
+    vector (the blobs, best first). ``name`` keys what is cached: another measure, other
+    regions. ``join`` and ``near`` are its thresholds (JOIN and NEAR for the lexical
+    one): its similarities have a scale of their own. ``among`` finds the nearest in
+    memory when many pieces are placed at once; ``words`` gives what names a region."""
 
     name: str
     join: float
     near: float
 
-    def vectors(self, blobs: Iterable[str]) -> dict[str, Vector]: ...
-    def candidates(self, vec: Vector, limit: int) -> list[str]: ...
-    def among(self, vecs: Mapping[str, Vector]) -> Nearest: ...
+    def vectors(self, blobs: Iterable[str]) -> dict[str, V]: ...
+    def candidates(self, vec: V, limit: int) -> list[str]: ...
+    def alike(self, a: V, b: V) -> float: ...
+    def among(self, vecs: Mapping[str, V]) -> Nearest[V]: ...
     def words(self, blobs: Iterable[str]) -> dict[str, Vector]: ...
 
 
@@ -137,8 +142,11 @@ class Lexical:
             found.update(made)
         return found
 
-    def among(self, vecs: Mapping[str, Vector]) -> Nearest:
+    def among(self, vecs: Mapping[str, Vector]) -> Nearest[Vector]:
         return _Postings(vecs)
+
+    def alike(self, a: Vector, b: Vector) -> float:
+        return _dot(a, b)
 
     def words(self, blobs: Iterable[str]) -> dict[str, Vector]:
         return self.vectors(blobs)
@@ -260,7 +268,7 @@ def telling(sigs: Iterable[Vector]) -> tuple[str, ...]:
 def layout(
     files: Mapping[str, str],
     arrival: Mapping[str, int],
-    measure: Measure,
+    measure: Measure[Any],
     cache: Path | None,
     most_new: int | None = None,
     before: Layout | None = None,
@@ -279,7 +287,7 @@ def layout(
     placed = Layout(kept, dict(before.founders), before.next_region, before.alone)
     if new:
         fresh = measure.vectors(files[s] for s in new)
-        near: Nearest
+        near: Nearest[Any]
         if len(new) > FEW:
             had = measure.vectors(p.blob for p in kept.values())
             near = measure.among({s: had[p.blob] for s, p in sorted(kept.items())})
@@ -323,21 +331,21 @@ def _kept(files: Mapping[str, str], before: Layout) -> dict[str, Placed]:
     return kept
 
 
-class _Asking:
+class _Asking(Generic[V]):
     """The nearest placed pieces to a new one, from the candidates the measure finds
     (the index, for the lexical one), compared whole."""
 
-    def __init__(self, measure: Measure, files: Mapping[str, str], placed: Layout) -> None:
+    def __init__(self, measure: Measure[V], files: Mapping[str, str], placed: Layout) -> None:
         self.measure, self.placed = measure, placed
         self.slugs: dict[str, list[str]] = {}
         for slug, blob in sorted(files.items()):
             self.slugs.setdefault(blob, []).append(slug)
 
-    def nearest(self, sig: Vector, limit: int) -> list[tuple[float, str]]:
+    def nearest(self, sig: V, limit: int) -> list[tuple[float, str]]:
         blobs = self.measure.candidates(sig, CANDIDATES)
         vecs = self.measure.vectors(blobs)
         exact = [
-            (_dot(sig, vecs[b]), slug)
+            (self.measure.alike(sig, vecs[b]), slug)
             for b in blobs
             for slug in self.slugs.get(b, ())
             if slug in self.placed.pieces
@@ -345,7 +353,7 @@ class _Asking:
         best = sorted(exact, key=lambda e: (-e[0], e[1]))[:limit]
         return [(round(s, 4), slug) for s, slug in best]
 
-    def add(self, slug: str, sig: Vector) -> None:
+    def add(self, slug: str, sig: V) -> None:
         pass  # the index holds every piece of main already
 
 
@@ -409,7 +417,7 @@ def _dot(a: Vector, b: Vector) -> float:
 
 
 def _place(
-    layout: Layout, postings: Nearest, slug: str, blob: str, sig: Vector, measure: Measure
+    layout: Layout, postings: Nearest[V], slug: str, blob: str, sig: V, measure: Measure[V]
 ) -> None:
     near = postings.nearest(sig, NEIGHBOURS)
     voters = [(s, n) for s, n in near if s >= measure.join]

@@ -272,7 +272,7 @@ def survey(
     slugs = {formats.slug_of(p): b for p, b in pieces.files.items()}
     with _no_collector():
         try:
-            measure: regions.Measure = (
+            measure: regions.Measure[Any] = (
                 embedded.Embedded(pieces)
                 if settings.terrain_measure == "embeddings"
                 else regions.Lexical(pieces)

@@ -7,18 +7,26 @@ installs it, so these tests always run (the lexical terrain is tested without it
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 from conftest import agentgit
-from grounds import GROUNDS, piece_text, places_hold_under_a_new_keep, three_grounds, walked
+from grounds import (
+    GROUNDS,
+    piece_text,
+    places_hold_under_a_new_keep,
+    three_grounds,
+    walked,
+)
 from helpers import commit_files
 
 from agentgit.core.settings import Settings
+from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.git import Repository
-from agentgit.landscape import embedded, terrain, token_ids
+from agentgit.landscape import embedded, fused, terrain, token_ids
 from agentgit.landscape.terrain import Terrain
 
 EMBEDDED = Settings(terrain_measure="embeddings")
@@ -178,3 +186,23 @@ def test_a_tokenizer_whose_merges_cross_a_word_is_not_cut() -> None:
     spec["model"]["vocab"]["s▁t"] = len(spec["model"]["vocab"])
     spec["model"]["merges"].append(["s", "▁t"])
     assert token_ids.Words.of(Tokenizer.from_str(json.dumps(spec))) is None
+
+
+def test_the_terrain_keeps_the_vectors_fused_search_reads(corpus_repo: Path) -> None:
+    """One embedding per blob serves both: a survey by embeddings keeps each piece's
+    vector as float32 bytes under fused search's kind, and reads them back the same."""
+    three_grounds(corpus_repo)
+    found = survey(corpus_repo)
+    repo = Repository.discover(corpus_repo)
+    files = {p: b for p, b in repo.tree_files("main", "corpus/pieces").items() if p.endswith(".md")}
+    index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    try:
+        kept = index.derived(fused.KIND, files.values())
+        assert set(kept) == set(files.values())
+        rows = {blob: embedded.row(data) for blob, data in kept.items()}
+        assert all(r is not None and r.dtype.str == "<f4" for r in rows.values())
+    finally:
+        index.close()
+    assert survey(corpus_repo) == found  # from the kept vectors, no cache of places lost
+    shutil.rmtree(repo.state_dir / "terrain")
+    assert survey(corpus_repo) == found  # placed again from the kept vectors alone
