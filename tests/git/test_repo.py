@@ -418,6 +418,32 @@ def test_advance_branch_refuses_to_touch_uncommitted_work_and_moves_nothing(
     assert (top / "fresh.txt").read_text() == "mine too\n"
 
 
+def test_advance_branch_asks_about_the_paths_it_touches_by_their_names(
+    top: Path, repo: Repository
+) -> None:
+    """Only the paths the landing touches are asked about, each by its literal name: an
+    untracked `:b[1].txt` the commit adds blocks (read as a pathspec, a leading colon is
+    magic and the name an error), a rename staged onto a touched path blocks, other
+    uncommitted work does not."""
+    old = rev(top, "main")
+    tree = repo.tree_with_file(
+        repo.tree_with_file(old, ":b[1].txt", "theirs\n"), "moved.txt", "x\n"
+    )
+    new = repo.commit_tree(tree, [old], "Forward\n")
+    (top / ":b[1].txt").write_text("mine\n")
+    (top / "dir/b.txt").write_text("mine, and the commit does not touch it\n")
+    with pytest.raises(CheckoutBlocked, match=r"to :b\[1\]\.txt$"):
+        repo.advance_branch("main", new, old)
+    (top / ":b[1].txt").unlink()
+    git(top, "mv", "a.txt", "moved.txt")
+    with pytest.raises(CheckoutBlocked, match=r"to moved\.txt$"):
+        repo.advance_branch("main", new, old)
+    git(top, "mv", "moved.txt", "a.txt")
+    repo.advance_branch("main", new, old)
+    assert rev(top, "main") == new
+    assert (top / "dir/b.txt").read_text() == "mine, and the commit does not touch it\n"
+
+
 def test_advance_branch_moves_a_branch_checked_out_nowhere_by_its_ref(
     top: Path, repo: Repository
 ) -> None:
