@@ -91,10 +91,11 @@ def all_objects(path: Path) -> bytes:
     ).stdout
 
 
-def plain_repo(path: Path) -> Path:
-    """An empty repository whose branch is main (no agentgit skeleton)."""
+def plain_repo(path: Path, *options: str) -> Path:
+    """An empty repository whose branch is main (no agentgit skeleton); ``options``
+    for `git init` (an --object-format)."""
     path.mkdir(parents=True, exist_ok=True)
-    git(path, "init", "-q", "-b", "main")
+    git(path, "init", "-q", "-b", "main", *options)
     return path
 
 

@@ -16,9 +16,12 @@ import sqlite3
 from collections.abc import Callable, Iterable
 from contextlib import suppress
 from pathlib import Path
-from typing import Any, TypeVar, cast
+from typing import TYPE_CHECKING, Any, TypeVar, cast
 
 from agentgit.corpus.search import AREAS, Passage, query_terms, searchable, shown, split_passages
+
+if TYPE_CHECKING:
+    from agentgit.git import Repository
 
 # 2: each blob names the rowids of its passages, so they are read without a scan.
 # 3: a header in flow style ({title: T}) is a passage too: older files split it to none.
@@ -36,6 +39,7 @@ _HASHSIZE = "INSERT INTO passages (passages, rank) VALUES ('hashsize', ?)"
 _HASHSIZE_SET = "SELECT 1 FROM passages_config WHERE k = 'hashsize'"
 
 ReadBlobs = Callable[[list[str]], dict[str, bytes]]
+ReadCheckout = Callable[[dict[str, str]], dict[str, bytes]]
 _F = TypeVar("_F", bound=Callable[..., Any])
 # SQLite's primary result codes that say nothing of the file's contents: busy, locked,
 # read-only, an I/O error, a full disk, a file that cannot be opened. Any other error of
@@ -75,10 +79,26 @@ def index_path(state_dir: Path) -> Path:
 
 
 class CorpusIndex:
-    def __init__(self, path: Path | None, read_blobs: ReadBlobs) -> None:
-        """``path`` None: an index in memory, for one search over a plain directory."""
+    @classmethod
+    def of(cls, repo: Repository) -> CorpusIndex:
+        """The repository's index: its file under .git/agentgit/, its blobs read from
+        the main worktree where it holds them as git does, else from git."""
+
+        def read_checkout(files: dict[str, str]) -> dict[str, bytes]:
+            return repo.read_checkout({f"corpus/{rel}": sha for rel, sha in files.items()})
+
+        return cls(index_path(repo.state_dir), repo.read_blobs, read_checkout)
+
+    def __init__(
+        self, path: Path | None, read_blobs: ReadBlobs, read_checkout: ReadCheckout | None = None
+    ) -> None:
+        """``path`` None: an index in memory, for one search over a plain directory.
+        ``read_checkout``: the blobs of some files (path relative to corpus/ -> blob id)
+        that a checkout holds unchanged, which are cheaper read from it; the rest are
+        read with ``read_blobs``."""
         self.path = path
         self.read_blobs = read_blobs
+        self.read_checkout = read_checkout
         self._db: sqlite3.Connection | None = None
         self._current: dict[str, str] = {}  # what the temp table `cur` holds: path -> blob
         self._known: set[str] | None = None  # blobs known to be indexed
@@ -197,7 +217,7 @@ class CorpusIndex:
                     r[0] for r in db.execute(f"SELECT sha FROM blobs WHERE sha IN ({marks})", chunk)
                 }
             missing = [sha for sha in wanted if sha not in known]
-            split = self._split(missing)
+            split = self._split(missing, files)
             # Rowids given here, so each blob knows its span.
             rowid = db.execute("SELECT coalesce(max(rowid), 0) FROM passages").fetchone()[0]
             rows, spans = [], []
@@ -219,12 +239,14 @@ class CorpusIndex:
         self._fresh.update(split)
         return len(missing)
 
-    def _split(self, blobs: list[str]) -> dict[str, list[tuple[int, str]]]:
+    def _split(
+        self, blobs: list[str], files: dict[str, str] | None = None
+    ) -> dict[str, list[tuple[int, str]]]:
         """Each blob's passages: as split already (its passages were asked for before it
-        was indexed), else read from git (a blob git does not give: none)."""
+        was indexed), else read (``files``: where in the tree each may be) and split."""
         fresh = self._fresh
         unread = [sha for sha in blobs if sha not in fresh]
-        contents = self.read_blobs(unread) if unread else {}
+        contents = self._read(unread, files or {}) if unread else {}
         split = {}
         for sha in blobs:
             if sha in fresh:
@@ -236,6 +258,22 @@ class CorpusIndex:
                 text = ""  # binary: nothing to rank, but known
             split[sha] = list(split_passages(text))
         return split
+
+    def _read(self, blobs: list[str], files: dict[str, str]) -> dict[str, bytes]:
+        """The blobs' contents: from the checkout where it holds them (``files`` says
+        where each may be), else from git (a blob git does not give: none)."""
+        contents: dict[str, bytes] = {}
+        if files and self.read_checkout is not None:
+            wanted = set(blobs)
+            where: dict[str, str] = {}
+            for rel, sha in files.items():
+                if sha in wanted:
+                    where.setdefault(sha, rel)  # one path for a blob held by two
+            contents = self.read_checkout({rel: sha for sha, rel in where.items()})
+        rest = [sha for sha in blobs if sha not in contents]
+        if rest:
+            contents.update(self.read_blobs(rest))
+        return contents
 
     # -- searching -----------------------------------------------------------------
 

@@ -3,8 +3,9 @@ only, and only this folder starts a git process. `Repository` is composed of one
 per job (run, objects, refs, worktrees, notes, remote, log)."""
 
 from agentgit.git.log import Commit
+from agentgit.git.objects import blob_id
 from agentgit.git.refs import RefMoved, RefUpdate
 from agentgit.git.repo import Repository
 from agentgit.git.worktrees import CheckoutBlocked
 
-__all__ = ["CheckoutBlocked", "Commit", "RefMoved", "RefUpdate", "Repository"]
+__all__ = ["CheckoutBlocked", "Commit", "RefMoved", "RefUpdate", "Repository", "blob_id"]

@@ -7,8 +7,11 @@ and the 3-way merge `merge-tree --write-tree` computes in memory.
 
 from __future__ import annotations
 
+import hashlib
+import os
+import stat
 import tempfile
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -125,6 +128,26 @@ class Objects(Git):
             self._blobs = BlobReader(self.top)
         return self._blobs.read(wanted)
 
+    def read_checkout(self, files: Mapping[str, str]) -> dict[str, bytes]:
+        """The contents of the blobs of ``files`` (path -> blob id) that the main
+        worktree holds as git has them, read from it and checked by their id: a fresh
+        clone's checkout is its corpus, and reading 10,000 pieces from it took 0.1 s where
+        inflating them from the pack took 0.4 s. A file changed, missing, filtered on
+        checkout (autocrlf) or not a regular file is left out, for `read_blobs`; after
+        CHECKOUT_MISSES in a row, the checkout is taken for another commit's and the rest
+        are left out too."""
+        found: dict[str, bytes] = {}
+        misses = 0
+        for path, sha in files.items():
+            data = _regular_file(self.top / path)
+            if data is not None and blob_id(data, sha) == sha:
+                found[sha], misses = data, 0
+            else:
+                misses += 1
+                if misses >= CHECKOUT_MISSES:
+                    break
+        return found
+
     def read_files(self, rev: str, paths: Iterable[str]) -> dict[str, str]:
         """path -> text of those of `paths` that are regular files at `rev`: one ls-tree
         and one `cat-file --batch`, however many (read_blob's text, without its process
@@ -159,6 +182,32 @@ class Objects(Git):
     def fsck(self) -> tuple[bool, str]:
         code, out, err = self.run_status("fsck", "--no-progress", "--full")
         return code == 0, out + err
+
+
+CHECKOUT_MISSES = 64
+
+
+def _regular_file(path: Path) -> bytes | None:
+    """A regular file's bytes; None for anything else (a symbolic link, a FIFO that
+    would block, a device), or a file that cannot be read."""
+    try:
+        fd = os.open(path, os.O_RDONLY | os.O_NOFOLLOW | os.O_NONBLOCK)
+    except OSError:
+        return None
+    try:
+        info = os.fstat(fd)
+        return os.read(fd, info.st_size) if stat.S_ISREG(info.st_mode) else None
+    except OSError:
+        return None
+    finally:
+        os.close(fd)
+
+
+def blob_id(data: bytes, like: str) -> str:
+    """The object id git gives these bytes as a blob, in the hash of ``like`` (an id of
+    the same repository: 40 hex digits in SHA-1, 64 in a SHA-256 repository)."""
+    algorithm = hashlib.sha256 if len(like) == 64 else hashlib.sha1
+    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()
 
 
 def _text(data: bytes) -> str:

@@ -21,7 +21,6 @@ session: only a changed file is embedded.
 from __future__ import annotations
 
 import bisect
-import hashlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
@@ -30,6 +29,7 @@ from agentgit.core.errors import UsageError
 from agentgit.corpus.index import tree_delta
 from agentgit.corpus.loading import Memo
 from agentgit.corpus.search import Passage, query_terms, searchable, shown, split_passages
+from agentgit.git import blob_id
 from agentgit.landscape import embedded
 
 K = 60  # RRF's constant: the rank at which a candidate's weight has halved
@@ -171,7 +171,7 @@ class FusedSearch:
             for blob in chunk:
                 data = contents.get(paths[blob])
                 # Read by path: only bytes that are that blob are embedded under its id.
-                if data is not None and _blob_id(data, blob) == blob:
+                if data is not None and blob_id(data, blob) == blob:
                     texts[blob] = _text(data)
             self._keep(embedded.embed(texts))
 
@@ -240,10 +240,3 @@ def _decoded(data: bytes) -> str:
 def _text(data: bytes) -> str:
     """A file's text as the index and the terrain embed it: its passages, in order."""
     return "\n".join(part for _, part in split_passages(_decoded(data))).strip()
-
-
-def _blob_id(data: bytes, like: str) -> str:
-    """The object id git gives these bytes as a blob, in the hash of ``like`` (an id of
-    the same repository: 40 hex digits in SHA-1, 64 in a SHA-256 repository)."""
-    algorithm = hashlib.sha256 if len(like) == 64 else hashlib.sha1
-    return algorithm(b"blob %d\0" % len(data) + data).hexdigest()

@@ -23,7 +23,7 @@ from dataclasses import dataclass, field
 from agentgit.core.refs import MAIN
 from agentgit.core.trailers import Trailer
 from agentgit.corpus.formats import NoveltyRecord
-from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.corpus.index import CorpusIndex
 from agentgit.corpus.search import searchable
 from agentgit.git import Repository
 from agentgit.landscape.similarity import VERSION, Match, Pieces, Weights, nearest, text_terms
@@ -216,6 +216,6 @@ def main_pieces(repo: Repository, before: Pieces | None = None, rev: str = MAIN)
     one started), read with one ls-tree; ``before``'s index is reused. A replay passes
     the session's base instead: main as the recorded session saw it."""
     files = repo.tree_files(rev, "corpus/pieces")
-    index = before.index if before else CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    index = before.index if before else CorpusIndex.of(repo)
     pieces = {p.removeprefix("corpus/"): sha for p, sha in files.items()}
     return Pieces(index, {p: sha for p, sha in pieces.items() if searchable(p)})

@@ -212,7 +212,7 @@ def read(
     first, with what its history says about it now. ``files``: the regular files of
     that commit (path -> blob), when the caller has them already."""
     from agentgit.core.refs import MAIN
-    from agentgit.corpus.index import CorpusIndex, index_path
+    from agentgit.corpus.index import CorpusIndex
 
     if files is None:
         files = repo.tree_files(rev or MAIN, "corpus/log", "corpus/pieces")
@@ -231,7 +231,7 @@ def read(
     found = derive(cache.entries(logs, repo), dead_after, on_main)
     if any(q.flat for q in found.values()):
         entries = cache.entries(logs, repo, kept=True)
-        index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+        index = CorpusIndex.of(repo)
         try:
             mark_worth_reopening(found, _kept(entries, on_main), nearest_pieces(index, pieces))
         finally:
@@ -261,7 +261,10 @@ class EntryCache:
         missing = [sha for sha in wanted if sha not in known]
         unread = [sha for sha in wanted if sha in known and known[sha][1] is None] if kept else []
         if missing or unread:
-            blobs = repo.read_blobs([*missing, *unread])
+            todo = {*missing, *unread}
+            # From the checkout where it holds them (a fresh clone's 5,000 entries), else git.
+            blobs = repo.read_checkout({p: sha for p, sha in logs.items() if sha in todo})
+            blobs.update(repo.read_blobs([sha for sha in todo if sha not in blobs]))
             known.update({sha: _summary(blobs.get(sha, b""), kept) for sha in [*missing, *unread]})
             self._save({sha: known[sha] for sha in wanted})
         out = []

@@ -41,7 +41,7 @@ from agentgit.core.refs import MAIN, NOTES
 from agentgit.core.settings import Settings
 from agentgit.corpus import formats, history
 from agentgit.corpus.formats import LOG_NAME_RE
-from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.corpus.index import CorpusIndex
 from agentgit.corpus.search import searchable
 from agentgit.git import Repository
 from agentgit.landscape import embedded, regions
@@ -262,7 +262,7 @@ def survey(
     bound: a first survey of 10,000 pieces takes many seconds)."""
     if files is None:
         files = repo.tree_files(rev, "corpus/log", "corpus/pieces")
-    index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    index = CorpusIndex.of(repo)
     in_pieces = {
         path.removeprefix("corpus/"): blob
         for path, blob in files.items()

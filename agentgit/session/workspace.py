@@ -22,7 +22,7 @@ from agentgit.core.errors import AgentgitError
 from agentgit.core.refs import MAIN
 from agentgit.core.trailers import Trailer
 from agentgit.corpus import formats, history
-from agentgit.corpus.index import CorpusIndex, index_path
+from agentgit.corpus.index import CorpusIndex
 from agentgit.corpus.search import AREAS, Passage
 from agentgit.corpus.view import DirView, OverlayView, TreeView
 from agentgit.git import Repository
@@ -249,7 +249,7 @@ class Session:
     def index(self) -> CorpusIndex:
         """The repository's index: the passages search ranks, the cards list_pieces shows."""
         if self._index is None:
-            self._index = CorpusIndex(index_path(self.repo.state_dir), self.repo.read_blobs)
+            self._index = CorpusIndex.of(self.repo)
         return self._index
 
     derived_store = index  # the Workspace's name for it: where the cards are kept

@@ -205,6 +205,29 @@ def commit_pieces(repo: Path) -> None:
     git(repo, "commit", "-q", "--no-verify", "-m", "Pieces")
 
 
+def test_the_repository_index_reads_the_checkout_where_it_is_main(corpus_repo: Path) -> None:
+    """CorpusIndex.of reads the pieces from the main worktree where its files are git's
+    blobs, so a clean checkout starts no git reader at all, and ranks as one built from
+    git; a file changed in the checkout is read from git, as committed."""
+    commit_pieces(corpus_repo)
+    (corpus_repo / "corpus/pieces/tides.md").write_text(TIDES.replace("moon", "comet"))
+    repo = Repository.discover(corpus_repo)
+    files = {
+        p.removeprefix("corpus/"): s for p, s in repo.tree_files("main", "corpus/pieces").items()
+    }
+    index = CorpusIndex.of(repo)
+    assert index.update({"pieces/rivers.md": files["pieces/rivers.md"]}) == 1
+    assert repo._blobs is None  # rivers.md is as committed: read from the checkout
+    assert [h.path for h in index.search(files, "moon")] == ["pieces/tides.md"] * 2
+    assert index.search(files, "comet") == []  # the change in the checkout is not read
+    assert repo._blobs is not None  # tides.md came from git
+    from_git = CorpusIndex(None, Repository.discover(corpus_repo).read_blobs)
+    for query in ("moon sea", "delta river"):
+        assert index.search(files, query) == from_git.search(files, query)
+    index.close()
+    from_git.close()
+
+
 @pytest.mark.parametrize("damage", ["delete", "garbage", "truncate"])
 def test_a_deleted_or_corrupt_index_is_rebuilt_with_nothing_lost(
     corpus_repo: Path, damage: str

@@ -6,6 +6,7 @@ repository (refs.py's names and RefUpdate: test_refs.py)."""
 from __future__ import annotations
 
 import fcntl
+import os
 import signal
 import subprocess
 import threading
@@ -18,6 +19,7 @@ from helpers import commit_files, plain_repo, rev
 from agentgit.core.errors import GitError
 from agentgit.core.refs import NOTES
 from agentgit.git import CheckoutBlocked, RefMoved, RefUpdate, Repository
+from agentgit.git.objects import CHECKOUT_MISSES
 from agentgit.git.run import BlobReader, spawn, spawn_bounded
 
 
@@ -86,6 +88,42 @@ def test_tree_files_lists_regular_files_only_and_read_blobs_reads_them_at_once(
     blobs = repo.read_blobs([every["dir/raw.bin"], every["a.txt"], every["a.txt"], missing])
     assert blobs == {every["dir/raw.bin"]: b"\x00\x01\xff\n", every["a.txt"]: b"one\ntwo\n"}
     assert repo.read_blobs([]) == {}
+
+
+def test_read_checkout_reads_only_files_that_are_the_blobs(top: Path, repo: Repository) -> None:
+    """The main worktree's files stand in for blobs only when their bytes are the blob:
+    not a file changed since, one missing, a symbolic link, a FIFO (not waited on)."""
+    commit_files(top, {"c.txt": "sea\n", "d.txt": "delta\n", "e.txt": "estuary\n"}, "More")
+    files = repo.tree_files("main")
+    (top / "a.txt").write_text("changed, not committed\n")
+    (top / "c.txt").unlink()
+    (top / "d.txt").unlink()
+    (top / "d.txt").symlink_to("e.txt")  # the same name, another file's bytes
+    (top / "e.txt").unlink()
+    os.mkfifo(top / "e.txt")
+    found = repo.read_checkout(files)
+    assert found == {files["dir/b.txt"]: b"bee\n"}
+    assert repo.read_checkout({}) == {}
+
+
+def test_read_checkout_gives_up_on_a_checkout_of_another_commit(
+    top: Path, repo: Repository
+) -> None:
+    """After CHECKOUT_MISSES in a row it reads no more (the checkout is of another
+    commit, and git reads them), and the files are known by their id in SHA-256 too."""
+    many = {f"f{i:03d}.txt": f"file {i}\n" for i in range(CHECKOUT_MISSES + 1)}
+    commit_files(top, many, "Many")
+    files = {path: sha for path, sha in repo.tree_files("main").items() if path in many}
+    for path in list(many)[:CHECKOUT_MISSES]:
+        (top / path).write_text("another commit's\n")
+    assert repo.read_checkout(files) == {}  # the last one is as git has it, but not read
+    (top / "f000.txt").write_text(many["f000.txt"])
+    assert list(repo.read_checkout(files)) == [files["f000.txt"], files[list(many)[-1]]]
+    wide = plain_repo(top.parent / "wide", "--object-format=sha256")
+    sha = commit_files(wide, {"w.txt": "wide\n"}, "Wide")
+    wide_repo = Repository.discover(wide)
+    blob = wide_repo.tree_files(sha)["w.txt"]
+    assert len(blob) == 64 and wide_repo.read_checkout({"w.txt": blob}) == {blob: b"wide\n"}
 
 
 def test_one_reader_answers_every_read_and_outlives_a_kill(top: Path, repo: Repository) -> None:

@@ -22,7 +22,7 @@ from agentgit.agent.tools import Toolbox
 from agentgit.core.settings import Settings, coerce
 from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.corpus.search import Passage
-from agentgit.git import Repository
+from agentgit.git import Repository, blob_id
 from agentgit.landscape import fused
 from agentgit.lifecycle import Session, start
 
@@ -191,8 +191,8 @@ def test_a_blob_read_by_path_is_known_by_its_id_in_either_hash(tmp_path: Path) -
         blob = subprocess.run(
             ["git", "hash-object", "a.md"], cwd=top, capture_output=True, text=True, check=True
         ).stdout.strip()
-        assert fused._blob_id(b"tides and moons\n", blob) == blob
-        assert fused._blob_id(b"something else\n", blob) != blob
+        assert blob_id(b"tides and moons\n", blob) == blob
+        assert blob_id(b"something else\n", blob) != blob
 
 
 def git_blob(data: bytes) -> str:
