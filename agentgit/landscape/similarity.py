@@ -260,12 +260,19 @@ class Pieces:
 _BEYOND_FTS = re.compile("[^\x00-\x7f\u00a0\u2010-\u2027]")
 
 
+def _split_alike(text: str) -> bool:
+    """No character beyond ``_BEYOND_FTS``'s: asked of ASCII first, with the dash the
+    headers' passages are joined by set aside (in C, a quarter of the pattern's 0.1 s
+    over 10,000 pieces), the pattern only when that is not enough."""
+    return text.isascii() or text.replace("\u2014", "").isascii() or not _BEYOND_FTS.search(text)
+
+
 def _count_afresh(index: CorpusIndex, blobs: Counter[str]) -> Counter[str]:
     """Document frequencies over ``blobs`` (blob id -> paths holding it): the texts FTS5
     splits as agentgit.search does counted by it, in C, the rest here."""
     passages = index.passages_of(blobs)
     joined = {b: "\n".join(text for _, text in passages.get(b, [])) for b in blobs}
-    plain = [b for b, text in joined.items() if blobs[b] == 1 and not _BEYOND_FTS.search(text)]
+    plain = [b for b, text in joined.items() if blobs[b] == 1 and _split_alike(text)]
     df = Counter(word_documents(joined[b] for b in plain))
     for word in STOPWORDS & df.keys():
         del df[word]
