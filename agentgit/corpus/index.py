@@ -389,7 +389,9 @@ class CorpusIndex:
         return paths
 
     @_rebuilt_if_corrupt
-    def passages_of(self, blobs: Iterable[str]) -> dict[str, list[tuple[int, str]]]:
+    def passages_of(
+        self, blobs: Iterable[str], files: dict[str, str] | None = None
+    ) -> dict[str, list[tuple[int, str]]]:
         """The passages of each blob, (line, text) in line order: as indexed, or, for a
         blob not indexed yet, read from git and split as the index splits it. Those are
         kept in memory until `update` indexes them (without reading them again): a first
@@ -414,7 +416,7 @@ class CorpusIndex:
             passages.sort()
         unindexed = sorted(wanted - found.keys())
         if unindexed:
-            split = self._split(unindexed)
+            split = self._split(unindexed, files)  # ``files``: where a checkout may hold them
             self._fresh.update(split)
             found.update(split)
         return found

@@ -97,7 +97,8 @@ class Embedded:
         return self.lexical.vectors(blobs)
 
     def _embed(self, blobs: list[str]) -> dict[str, list[float]]:
-        passages = self.pieces.index.passages_of(blobs)  # main's text, as the index splits it
+        # Main's text, as the index splits it.
+        passages = self.pieces.index.passages_of(blobs, self.pieces.files)
         texts = {b: "\n".join(t for _, t in passages.get(b, [])).strip() for b in blobs}
         return embed(texts)
 

@@ -197,7 +197,7 @@ class Pieces:
         wanted = set(blobs)
         missing = wanted - self._terms.keys()
         if missing:
-            passages = self.index.passages_of(missing)
+            passages = self.index.passages_of(missing, self.files)
             for blob in missing:
                 self._terms[blob] = passage_terms(passages.get(blob, []))
         if len(self._terms) > TERMS_KEPT:  # a calibration pass read the whole corpus
@@ -210,7 +210,7 @@ class Pieces:
         found = {b: self._terms[b].doc for b in wanted & self._terms.keys()}
         missing = wanted - found.keys()
         if missing:
-            passages = self.index.passages_of(missing)
+            passages = self.index.passages_of(missing, self.files)
             for blob in missing:
                 found[blob] = doc_counts(passages.get(blob, []))
         return found
@@ -232,9 +232,11 @@ class Pieces:
                 memo = None  # mostly new: counting afresh is cheaper
         if memo is None:
             added = Counter({b: times for b, times in blobs.items() if b in docs})
-            df, removed = _count_afresh(self.index, blobs - added), Counter()
+            df, removed = _count_afresh(self.index, blobs - added, self.files), Counter()
         if added or removed or memo is None:
-            passages = self.index.passages_of((added.keys() | removed.keys()) - docs.keys())
+            passages = self.index.passages_of(
+                (added.keys() | removed.keys()) - docs.keys(), self.files
+            )
 
             def words(blob: str) -> Iterable[str]:
                 found = docs.get(blob)
@@ -267,10 +269,12 @@ def _split_alike(text: str) -> bool:
     return text.isascii() or text.replace("\u2014", "").isascii() or not _BEYOND_FTS.search(text)
 
 
-def _count_afresh(index: CorpusIndex, blobs: Counter[str]) -> Counter[str]:
+def _count_afresh(
+    index: CorpusIndex, blobs: Counter[str], files: dict[str, str] | None = None
+) -> Counter[str]:
     """Document frequencies over ``blobs`` (blob id -> paths holding it): the texts FTS5
     splits as agentgit.search does counted by it, in C, the rest here."""
-    passages = index.passages_of(blobs)
+    passages = index.passages_of(blobs, files)
     joined = {b: "\n".join(text for _, text in passages.get(b, [])) for b in blobs}
     plain = [b for b, text in joined.items() if blobs[b] == 1 and _split_alike(text)]
     df = Counter(word_documents(joined[b] for b in plain))

@@ -228,6 +228,22 @@ def test_document_frequencies_follow_main_by_the_blobs_that_changed(tmp_path: Pa
     assert "yeast" not in updated.df and updated.df["orbit"] == 2
 
 
+def test_main_pieces_in_a_fresh_clone_are_read_from_its_checkout(corpus_repo: Path) -> None:
+    """A clone's first keep reads main's pieces from the checkout beside it, where they
+    are git's blobs, and measures them as read from git: no git reader starts."""
+    for slug, text in FIVE.items():
+        (corpus_repo / "corpus/pieces" / f"{slug}.md").write_text(text)
+    git(corpus_repo, "add", "corpus/pieces")
+    git(corpus_repo, "commit", "-q", "--no-verify", "-m", "Five")
+    repo = Repository.discover(corpus_repo)
+    pieces = novelty.main_pieces(repo)
+    [found] = novelty.measure(pieces, {"harbours": piece("Harbours", FIVE["tides"])})
+    assert repo._blobs is None  # every piece read from the checkout
+    assert found.record.nearest == "tides" and found.near_duplicate
+    from_git = similarity.Pieces(CorpusIndex(None, repo.read_blobs), dict(pieces.files))
+    assert novelty.measure(from_git, {"harbours": piece("Harbours", FIVE["tides"])}) == [found]
+
+
 class CountingIndex(CorpusIndex):
     """The real index, counting the candidate queries calibration makes."""
 
