@@ -85,14 +85,19 @@ def text_terms(text: str) -> Terms:
 
 
 def doc_counts(passages: Iterable[tuple[int, str]]) -> Counts:
-    """``passage_terms(passages).doc``, in one pass over the text: what a corpus-wide
+    """``passage_terms(passages).doc``, in one pass over each passage: what a corpus-wide
     pass (document frequencies, the terrain's signatures) needs of each piece."""
-    return counts(tokens("\n".join(text for _, text in passages)))
+    every: list[str] = []
+    for _, text in passages:  # each alone: most are ASCII, which tokens splits quickest
+        every += tokens(text)
+    return counts(every)
 
 
 def doc_words(passages: Iterable[tuple[int, str]]) -> set[str]:
     """The keys of ``doc_counts(passages)``, without counting them."""
-    words = set(tokens("\n".join(text for _, text in passages)))
+    words: set[str] = set()
+    for _, text in passages:
+        words.update(tokens(text))
     words -= STOPWORDS
     return words
 

@@ -154,3 +154,16 @@ def test_a_header_passage_reads_values_as_the_lazy_pattern_did(
     with patch.object(search_module, "_META_LINE", lazy):
         expected = search_module._meta_text(fm)
     assert search_module._meta_text(fm) == expected
+
+
+@settings(max_examples=400, deadline=None)
+@given(
+    text=st.one_of(
+        st.text(alphabet=st.characters(max_codepoint=127)),  # the byte table's way
+        st.text(),  # the regular expression's
+    )
+)
+def test_tokens_are_the_words_of_the_regular_expression_case_folded(text: str) -> None:
+    """ASCII text is split by a byte table and str.split, the rest by \\w+: the same
+    words either way (control characters, which str.split takes for spaces, included)."""
+    assert search_module.tokens(text) == re.findall(r"\w+", text.lower())
