@@ -2,14 +2,16 @@
 §10): a night of a hundred runs, or a thousand, must fit the model's context, yet the
 transcript keeps every run whole.
 
-At every `every`-th run the turns up to that run's answer are replaced by one exchange:
-the model's word that it ran them, and a user message with a bounded summary of every
-run so far (one line each, with its hypothesis) and the last run's answer in full. The
+At every `every`-th run the turns up to that run's answer are replaced by that run's
+own exchange: its call (the turn's thinking dropped) and its answer, now led by a
+bounded summary of every run so far (one line each, with its hypothesis). The
 orientation before them stays. What is sent is then the orientation, the summary and at
 most `every` runs' turns, whatever the count; and nothing changes between two fold
 points, so the prefix the API caches is rebuilt once every `every` runs, not at every
-turn. The folded turns' thinking goes with them; the turns after the fold point were
-answered to the folded prefix, so their thinking stays bound to what is sent.
+turn. The run's output stays inside a tool result, where it came: it is the program's,
+data, never a word of the user's. The folded turns' thinking goes with them (a
+thinking block is bound to the conversation before it, which the fold changes); the
+turns after the fold point were answered to the folded prefix, and keep theirs.
 """
 
 from __future__ import annotations
@@ -20,11 +22,12 @@ FOLD_EVERY = 10  # runs between two folds
 SUMMARY_LINES = 60  # of the folded runs, the most recent shown one a line
 HYPOTHESIS_CHARS = 120  # of a run's hypothesis, in its summary line
 RUN_TOOL = "run_experiment"
-ASSISTANT_WORD = "[I ran the experiments the next message sums up.]"
+THINKING = ("thinking", "redacted_thinking")
 
 
 class _Run(NamedTuple):
     message: int  # index of the message holding the run's answer
+    block: int  # and of the answer's block in it
     answer: str
     hypothesis: str
 
@@ -36,11 +39,16 @@ def fold(messages: list[dict[str, Any]], every: int = FOLD_EVERY) -> list[dict[s
     folded = (len(runs) // every) * every
     if folded == 0:
         return messages
-    edge = runs[folded - 1].message  # messages after the orientation, up to this, fold
+    last = runs[folded - 1]
+    edge = last.message  # the turns after the orientation, up to this answer, fold
+    call = messages[edge - 1]  # the assistant turn the answer answers
+    kept = [b for b in _blocks(call) if b.get("type") not in THINKING]
+    answers = list(messages[edge]["content"])
+    answers[last.block] = {**answers[last.block], "content": summary(runs[:folded])}
     return [
         messages[0],
-        {"role": "assistant", "content": [{"type": "text", "text": ASSISTANT_WORD}]},
-        {"role": "user", "content": [{"type": "text", "text": summary(runs[:folded])}]},
+        {**call, "content": kept},
+        {**messages[edge], "content": answers},
         *messages[edge + 1 :],
     ]
 
@@ -73,7 +81,10 @@ def _runs(messages: list[dict[str, Any]]) -> list[_Run]:
     hypotheses: dict[str, str] = {}
     runs: list[_Run] = []
     for i, message in enumerate(messages):
-        for block in _blocks(message):
+        content = message.get("content")
+        for j, block in enumerate(content if isinstance(content, list) else []):
+            if not isinstance(block, dict):
+                continue
             if block.get("type") == "tool_use" and block.get("name") == RUN_TOOL:
                 given = block.get("input")
                 hypothesis = given.get("hypothesis") if isinstance(given, dict) else None
@@ -82,7 +93,7 @@ def _runs(messages: list[dict[str, Any]]) -> list[_Run]:
                 hypothesis = hypotheses.get(str(block.get("tool_use_id")))
                 text = _text(block)
                 if hypothesis is not None and text.startswith("experiment "):
-                    runs.append(_Run(i, text, hypothesis))
+                    runs.append(_Run(i, j, text, hypothesis))
     return runs
 
 

@@ -79,10 +79,10 @@ def test_a_hundred_runs_stay_bounded_and_the_transcript_whole() -> None:
     assert size(sent) < size(messages) / 20
     assert sent[0] == messages[0]  # the orientation stays
     summary = [
-        b["text"]
+        b["content"]
         for m in sent
         for b in m["content"]
-        if b.get("type") == "text" and "The first 100 runs, folded" in b["text"]
+        if b.get("type") == "tool_result" and "The first 100 runs, folded" in str(b["content"])
     ]
     assert len(summary) == 1
     assert "experiment 57: discard; loss=2.0 in 1.0 s | idea 57" in summary[0]
@@ -103,7 +103,7 @@ def test_what_is_sent_stops_growing_however_many_runs() -> None:
 def test_a_long_hypothesis_is_cut_in_its_line() -> None:
     messages = night(10)
     messages[-2]["content"][0]["input"]["hypothesis"] = "why " * 500
-    text = fold(messages, every=10)[2]["content"][0]["text"]
+    text = fold(messages, every=10)[2]["content"][0]["content"]
     line = next(x for x in text.splitlines() if x.startswith("experiment 10:"))
     assert len(line) < 200 and line.endswith("…")
 
@@ -136,7 +136,9 @@ def test_the_folded_turns_go_and_the_later_ones_keep_their_thinking() -> None:
     assert messages == saved
     edge = 1 + 4 * 10  # the orientation, then four messages a run
     assert sent[3:] == messages[edge:]
-    assert [b["type"] for b in sent[1]["content"]] == ["text"]
+    # The tenth run's call stays, without its thinking, answered by the summary.
+    assert [b["type"] for b in sent[1]["content"]] == ["tool_use"]
+    assert sent[1]["content"][0]["id"] == "r10"
 
 
 def assert_valid(sent: list[Message]) -> None:

@@ -110,12 +110,13 @@ def test_the_part_is_bounded_however_many_runs_and_dropped_questions(
     fake_api.push(*turns, drop_it(99))
     assert in_process(corpus_repo, settings(), topic="toy").outcome == "abandoned"
     assert fake_api.remaining == 0 and not fake_api.rejections  # past a fold point
-    # What the last request sent was folded: the orientation, one summary, no old run;
-    # the transcript keeps every run's call and answer whole.
+    # What the last request sent was folded: the orientation, and one summary answering
+    # the last folded run's call (no other old run); the transcript keeps every run's
+    # call and answer whole.
     last = fake_api.requests[-1]["messages"]
     sent = json.dumps(last)
     assert f"The first {RECENT_RUNS + 5} runs, folded" in sent
-    assert '"name": "run_experiment"' not in sent and "## Experiment" in sent
+    assert sent.count('"name": "run_experiment"') == 1 and "## Experiment" in sent
     ran = [text for tool, text, _ in answers(corpus_repo) if tool == "run_experiment"]
     assert [text.split(":")[0] for text in ran] == [
         f"experiment {n}" for n in range(1, RECENT_RUNS + 6)
