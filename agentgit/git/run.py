@@ -298,7 +298,11 @@ class _Died(Exception):
 
 
 def _end_reader(proc: subprocess.Popen[bytes]) -> None:
-    for stream in (proc.stdin, proc.stdout, proc.stderr):
+    # Its output first: a read cut short leaves git blocked writing an answer no one
+    # reads, and a writer thread blocked on git's full stdin, holding that pipe's lock,
+    # which closing stdin first would wait on for ever. With stdout closed git stops
+    # (SIGPIPE), its stdin fails the writer, and the lock is let go.
+    for stream in (proc.stdout, proc.stderr, proc.stdin):
         with suppress(OSError):
             if stream is not None:
                 stream.close()

@@ -187,6 +187,34 @@ def test_a_streamed_read_stopped_midway_leaves_no_writer_and_no_answer(
     reader.close()
 
 
+def test_a_streamed_read_stopped_with_both_pipes_full_still_ends(top: Path) -> None:
+    """A stop early in a read of more than the pipes hold leaves git blocked writing
+    answers and the writer thread blocked on git's full stdin: closing the reader must
+    not wait on that writer (it did, for ever, when it closed stdin first)."""
+    ids = _written(top, [f"{i} " + "x" * 2000 for i in range(5000)])
+
+    class Stopping(str):
+        def __hash__(self) -> int:
+            raise KeyboardInterrupt
+
+    reader = BlobReader(top)
+    stopped: list[BaseException] = []
+
+    def read() -> None:
+        try:
+            reader.read([ids[0], Stopping(ids[1]), *ids[2:]])
+        except KeyboardInterrupt as exc:
+            stopped.append(exc)
+
+    thread = threading.Thread(target=read, daemon=True)
+    thread.start()
+    thread.join(60)  # a bound on a hang, not a measure of speed
+    assert not thread.is_alive(), "closing the reader waited on its writer"
+    assert stopped and not [t for t in threading.enumerate() if t.name == "agentgit-cat-file"]
+    assert reader.read(ids[:1]) == {ids[0]: f"0 {'x' * 2000}".encode()}
+    reader.close()
+
+
 @pytest.mark.skipif(not hasattr(fcntl, "F_SETPIPE_SZ"), reason="Linux: a pipe's size is set")
 def test_a_read_fits_the_smallest_pipe_a_system_gives(top: Path, repo: Repository) -> None:
     """A pipe may hold one page (Linux, for a user with many pipes open; a Mac's start
