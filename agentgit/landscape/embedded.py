@@ -18,6 +18,7 @@ from __future__ import annotations
 import base64
 import importlib.util
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from operator import mul
 from pathlib import Path
 from typing import Any
@@ -63,12 +64,12 @@ class Embedded:
         without text: zeros, near nothing)."""
         wanted = sorted(set(blobs))
         index = self.pieces.index
-        found = {b: _kept(data) for b, data in index.derived(KIND, wanted).items()}
-        missing = [b for b in wanted if b not in found]
+        found = {b: _kept(r) for b, r in readable(index.derived(KIND, wanted)).items()}
+        missing = [b for b in wanted if b not in found]  # a damaged one is made again
         if missing:
             made = {b: stored(v) for b, v in self._embed(missing).items()}
             index.store_derived(KIND, made)
-            found.update({b: _kept(data) for b, data in made.items()})
+            found.update({b: _kept(r) for b, r in readable(made).items()})
         return found
 
     def candidates(self, vec: Row, limit: int) -> list[str]:
@@ -186,16 +187,32 @@ def stored(values: Iterable[float]) -> str:
 
 
 def row(data: str) -> Row | None:
-    """A kept vector's row (None: none kept, a blob without text)."""
+    """A kept vector's row (None: none kept, a blob without text). ValueError for one
+    that is damaged: not base64, not DIM float32s, or not finite."""
     import numpy
 
-    found = numpy.frombuffer(base64.b64decode(data), "<f4")
-    return found if len(found) == DIM else None
+    if data == "":
+        return None
+    found = numpy.frombuffer(base64.b64decode(data, validate=True), "<f4")
+    if len(found) != DIM or not numpy.isfinite(found).all():
+        raise ValueError(f"not {DIM} finite float32s")
+    return found
 
 
-def _kept(data: str) -> Row:
+def readable(kept: Mapping[str, object]) -> dict[str, Row | None]:
+    """The vectors read back from the index (blob -> data) that can be read: a damaged
+    one is left out, to be embedded again and replaced, never taken for a blob without
+    text (zeros) nor read as another length."""
+    found: dict[str, Row | None] = {}
+    for blob, data in kept.items():
+        if isinstance(data, str):
+            with suppress(ValueError):  # binascii.Error is one
+                found[blob] = row(data)
+    return found
+
+
+def _kept(found: Row | None) -> Row:
     """A kept vector's row, zeros for none: a piece without text is near nothing."""
-    found = row(data)
     if found is None:
         import numpy
 

@@ -161,9 +161,9 @@ class FusedSearch:
         if not todo:
             return
         memo = self.memo
-        kept = memo.derived(KIND, todo) if memo is not None else {}
-        self._vectors.update({blob: embedded.row(data) for blob, data in kept.items()})
-        todo = [blob for blob in todo if blob not in kept]
+        kept = embedded.readable(memo.derived(KIND, todo)) if memo is not None else {}
+        self._vectors.update(kept)
+        todo = [blob for blob in todo if blob not in kept]  # a damaged one is made again
         for at in range(0, len(todo), CHUNK):  # each chunk kept as soon as it is made
             chunk = todo[at : at + CHUNK]
             contents = read([paths[blob] for blob in chunk])
@@ -177,11 +177,10 @@ class FusedSearch:
 
     def _keep(self, fresh: dict[str, list[float]]) -> None:
         """Vectors just made: in the index and in memory."""
-        if self.memo is not None and fresh:
-            kept = {b: embedded.stored(values) for b, values in fresh.items()}
+        kept = {b: embedded.stored(values) for b, values in fresh.items()}
+        if self.memo is not None and kept:
             self.memo.store_derived(KIND, kept)
-        for blob, values in fresh.items():
-            self._vectors[blob] = embedded.row(embedded.stored(values))
+        self._vectors.update(embedded.readable(kept))
 
     def _nearest_passage(
         self, read: Read, path: str, blob: str, target: Any, terms: list[str]

@@ -206,3 +206,27 @@ def test_the_terrain_keeps_the_vectors_fused_search_reads(corpus_repo: Path) -> 
     assert survey(corpus_repo) == found  # from the kept vectors, no cache of places lost
     shutil.rmtree(repo.state_dir / "terrain")
     assert survey(corpus_repo) == found  # placed again from the kept vectors alone
+
+
+def test_a_damaged_kept_vector_is_embedded_again_by_the_terrain(corpus_repo: Path) -> None:
+    """A vector in the index that is not 256 float32s (here three bytes, and one not
+    base64) is embedded again and replaced: the survey neither fails nor places that
+    piece as one without text."""
+    three_grounds(corpus_repo)
+    found = survey(corpus_repo)
+    repo = Repository.discover(corpus_repo)
+    files = {p: b for p, b in repo.tree_files("main", "corpus/pieces").items() if p.endswith(".md")}
+    blobs = sorted(files.values())
+    index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    try:
+        kept = index.derived(fused.KIND, blobs)
+        index.store_derived(fused.KIND, {blobs[0]: "AAAA", blobs[1]: "not base64!"})
+    finally:
+        index.close()
+    shutil.rmtree(repo.state_dir / "terrain")
+    assert survey(corpus_repo) == found
+    index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    try:
+        assert index.derived(fused.KIND, blobs) == kept
+    finally:
+        index.close()

@@ -6,6 +6,7 @@ The test extra installs wordllama, so these always run."""
 
 from __future__ import annotations
 
+import base64
 import hashlib
 import os
 import re
@@ -296,3 +297,27 @@ def test_a_first_search_stopped_midway_keeps_the_vectors_it_made(
         fused.FusedSearch(memo).search(files, read, lambda q, n: [], "tides", 4)
     kept = memo.derived(fused.KIND, files.values())
     assert set(kept) == {files[rel] for rel in chunks[0]} and len(kept) == 2
+
+
+_FLOATS = base64.b64encode(bytes(4 * 255)).decode()  # 255 float32s, one short
+_NAN = base64.b64encode(b"\x00\x00\xc0\x7f" * 256).decode()  # 256 NaNs
+
+
+@pytest.mark.parametrize("damage", ["not base64!", "AAAA", _FLOATS, _NAN])
+def test_a_damaged_kept_vector_is_embedded_again_and_replaced(damage: str) -> None:
+    """A kept vector that is not base64, not 256 float32s (three bytes, 255 floats) or
+    not finite is neither a crash nor read as a blob without text: the file is
+    embedded again, ranked as a fresh index ranks it, and its vector replaced."""
+    tree = {f"pieces/{slug}.md": piece(*text) for slug, text in PIECES.items()}
+    files = {path: git_blob(text.encode()) for path, text in tree.items()}
+
+    def read(rels: list[str]) -> dict[str, bytes]:
+        return {r: tree[r].encode() for r in rels}
+
+    fresh = CorpusIndex(None, lambda shas: {})
+    found = fused.FusedSearch(fresh).search(files, read, lambda q, n: [], PARAPHRASE, 4)
+    damaged = CorpusIndex(None, lambda shas: {})
+    damaged.store_derived(fused.KIND, {blob: damage for blob in files.values()})
+    again = fused.FusedSearch(damaged).search(files, read, lambda q, n: [], PARAPHRASE, 4)
+    assert again == found and found[0].path == "pieces/salt-early.md"
+    assert damaged.derived(fused.KIND, files.values()) == fresh.derived(fused.KIND, files.values())
