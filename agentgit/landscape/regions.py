@@ -33,6 +33,7 @@ import json
 import math
 import os
 from collections.abc import Iterable, Mapping
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import compress, repeat
 from operator import ge, itemgetter, mul, truediv
@@ -127,7 +128,10 @@ class Lexical:
         if not unread:
             return found
         index = self.pieces.index
-        read = {b: unstored(v) for b, v in index.derived(self._kind, unread).items()}
+        read: dict[str, Vector] = {}
+        for blob, text in index.derived(self._kind, unread).items():
+            with suppress(ValueError, TypeError):  # damaged: made again below, replaced
+                read[blob] = unstored(text)
         known.update(read)
         found.update(read)
         missing = [b for b in unread if b not in read]
@@ -176,11 +180,15 @@ def stored(sig: Vector) -> str:
 
 
 def unstored(text: str) -> Vector:
-    """A signature as `stored` kept it, its weights shared with the signatures made."""
+    """A signature as `stored` kept it, its weights shared with the signatures made.
+    ValueError for text `stored` does not write: a weight that is no finite number, or
+    more or fewer weights than words."""
     if not text:
         return {}
     words, _, weights = text.partition("\t")
     values = list(map(float, weights.split(" ")))
+    if not all(map(math.isfinite, values)):
+        raise ValueError("a weight is no finite number")
     return dict(zip(words.split(" "), map(_ONE.setdefault, values, values), strict=True))
 
 
@@ -220,10 +228,6 @@ _WORD = itemgetter(0)
 # thousand signatures share stay in the processor's cache while a first survey sums
 # them over and over (a float object apiece lay scattered over the heap: a fifth slower).
 _ONE: dict[float, float] = {}
-
-
-def _one(weight: float) -> float:
-    return _ONE.setdefault(weight, weight)
 
 
 @dataclass

@@ -27,6 +27,7 @@ from scripts import abandon, read
 
 from agentgit.core.settings import DEAD_AFTER, Settings
 from agentgit.corpus import formats
+from agentgit.corpus.index import CorpusIndex
 from agentgit.git import Repository
 from agentgit.landscape import embedded, regions, terrain
 from agentgit.landscape.terrain import Terrain
@@ -455,3 +456,32 @@ def test_the_thresholds_docs_terrain_states_are_the_codes() -> None:
     ):
         assert stated in prose, stated
     assert terrain.MOSTLY == 0.5 and "at least half of the pieces it read" in prose
+
+
+@pytest.mark.parametrize("damage", ["alpha beta\t0.5", "alpha\tnot-a-number", "alpha", "a\tnan"])
+def test_a_damaged_kept_signature_is_made_again_and_replaced(
+    corpus_repo: Path, damage: str
+) -> None:
+    """A signature in the index that `stored` never writes (fewer weights than words,
+    a weight that is no number or none finite, no tab) is made again and stored over
+    it: the survey neither fails nor reads it as that piece's words."""
+    three_grounds(corpus_repo)
+    found = survey(corpus_repo)
+    repo = Repository.discover(corpus_repo)
+    files = {p: b for p, b in repo.tree_files("main", "corpus/pieces").items() if p.endswith(".md")}
+    blobs = sorted(files.values())
+    kind = f"terrain-{regions.Lexical.name}/{regions.STORED}"
+    index = CorpusIndex.of(repo)
+    try:
+        kept = index.derived(kind, blobs)
+        assert set(kept) == set(blobs)
+        index.store_derived(kind, {blobs[0]: damage})
+    finally:
+        index.close()
+    shutil.rmtree(repo.state_dir / "terrain")
+    assert survey(corpus_repo) == found
+    index = CorpusIndex.of(repo)
+    try:
+        assert index.derived(kind, blobs) == kept
+    finally:
+        index.close()
