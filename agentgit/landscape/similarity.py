@@ -227,11 +227,10 @@ class Pieces:
         whose words are then not split again."""
         docs = docs or {}
         blobs = Counter(self.files.values())
-        memo = self.index.memo(_DF)
+        memo = _counted(self.index.memo(_DF))
         df: Counter[str] = Counter()
         if memo is not None:
-            data = json.loads(memo)
-            before, df = Counter(data["blobs"]), Counter(data["df"])
+            before, df = memo
             added, removed = blobs - before, before - blobs
             if sum(added.values()) + sum(removed.values()) >= len(self.files):
                 memo = None  # mostly new: counting afresh is cheaper
@@ -264,6 +263,24 @@ class Pieces:
 # What FTS5 and agentgit.search split alike: ASCII, and the punctuation prose uses beyond
 # it (no-break space, dashes, curly quotes, bullets, the ellipsis), which both take for
 # separators. A text with any other character is counted here, in Python.
+def _counted(memo: str | None) -> tuple[Counter[str], Counter[str]] | None:
+    """The blobs and document frequencies ``weights`` kept, or None: none kept, or a
+    memo it did not write (not JSON, a count that is no whole number above 0), which
+    is then counted afresh and replaced."""
+    if memo is None:
+        return None
+    try:
+        data = json.loads(memo)
+        blobs, df = data["blobs"], data["df"]
+        if not (isinstance(blobs, list) and all(isinstance(b, str) for b in blobs)):
+            return None
+        if not all(type(n) is int and n > 0 for n in df.values()):
+            return None
+        return Counter(blobs), Counter({str(w): n for w, n in df.items()})
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return None
+
+
 _BEYOND_FTS = re.compile("[^\x00-\x7f\u00a0\u2010-\u2027]")
 
 

@@ -228,6 +228,29 @@ def test_document_frequencies_follow_main_by_the_blobs_that_changed(tmp_path: Pa
     assert "yeast" not in updated.df and updated.df["orbit"] == 2
 
 
+@pytest.mark.parametrize(
+    "damage",
+    ["not json", "[]", '{"blobs": 3, "df": {}}', ("count", "x"), ("count", 0.5)],
+)
+def test_damaged_document_frequencies_are_counted_afresh_and_replaced(
+    tmp_path: Path, damage: str | tuple[str, object]
+) -> None:
+    """A memo of document frequencies that weights() does not write (not JSON, not
+    its shape, a count that is no whole number) is counted afresh, not a traceback."""
+    pieces = pieces_of(FIVE, tmp_path / "i.sqlite")
+    made = pieces.weights()
+    kept = pieces.index.memo(similarity._DF)
+    assert kept is not None
+    if isinstance(damage, tuple):  # the blobs as kept, one word's count no count
+        data = json.loads(kept)
+        data["df"][min(data["df"])] = damage[1]
+        damage = json.dumps(data)
+    pieces.index.store_memo(similarity._DF, damage)
+    again = similarity.Pieces(pieces.index, dict(pieces.files)).weights()
+    assert again.df == made.df and again.n == made.n == 5
+    assert pieces.index.memo(similarity._DF) == kept
+
+
 def test_main_pieces_in_a_fresh_clone_are_read_from_its_checkout(corpus_repo: Path) -> None:
     """A clone's first keep reads main's pieces from the checkout beside it, where they
     are git's blobs, and measures them as read from git: no git reader starts."""
