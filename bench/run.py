@@ -627,8 +627,8 @@ def _fused_search(repo_dir: Path, runs: int, grep: Callable[[], None]) -> dict[s
     call in this copy (no vectors kept: the model loaded and every file embedded, the
     cost the extra's first search in a clone pays), then per call against the same
     grep, then the first call of a second session (the vectors read back)."""
-    from agentgit.corpus.index import CorpusIndex, index_path
-    from agentgit.landscape import fused
+    from agentgit.corpus.index import CorpusIndex
+    from agentgit.landscape import embedded
 
     queries = iter(SEARCH_QUERIES * runs * 4)
     turns = iter(range(1, 100_000))
@@ -639,10 +639,10 @@ def _fused_search(repo_dir: Path, runs: int, grep: Callable[[], None]) -> dict[s
         )
     with opened_session(repo_dir, "bench fused search, kept", "fused") as (_, _, _, toolbox):
         kept = timed(lambda: call(toolbox, "search", 1, query=next(queries)))
-    index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
+    index = CorpusIndex.of(repo)
     try:
         count = "SELECT count(*) FROM derived WHERE kind = ?"
-        vectors = index.db.execute(count, (fused.KIND,)).fetchone()[0]
+        vectors = index.db.execute(count, (embedded.KIND,)).fetchone()[0]
     finally:
         index.close()
     return figure(

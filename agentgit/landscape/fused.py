@@ -37,7 +37,6 @@ DEPTH = 20  # how far down each ranking is read (at least the limit asked for)
 # Files embedded and kept at a time, when a tree's vectors are made: a session stopped
 # during the first search of a clone (15,000 files: 5-10 s) keeps what it made.
 CHUNK = 2000
-KIND = embedded.KIND  # the vectors the terrain by embeddings keeps too
 
 Ranked = Callable[[str, int], list[Passage]]  # BM25: (query, limit) -> passages
 Read = Callable[[list[str]], dict[str, bytes]]  # paths relative to corpus/ -> bytes
@@ -161,7 +160,7 @@ class FusedSearch:
         if not todo:
             return
         memo = self.memo
-        kept = embedded.readable(memo.derived(KIND, todo)) if memo is not None else {}
+        kept = embedded.readable(memo.derived(embedded.KIND, todo)) if memo is not None else {}
         self._vectors.update(kept)
         todo = [blob for blob in todo if blob not in kept]  # a damaged one is made again
         for at in range(0, len(todo), CHUNK):  # each chunk kept as soon as it is made
@@ -179,7 +178,7 @@ class FusedSearch:
         """Vectors just made: in the index and in memory."""
         kept = {b: embedded.stored(values) for b, values in fresh.items()}
         if self.memo is not None and kept:
-            self.memo.store_derived(KIND, kept)
+            self.memo.store_derived(embedded.KIND, kept)
         self._vectors.update(embedded.readable(kept))
 
     def _nearest_passage(

@@ -26,7 +26,7 @@ from helpers import commit_files
 from agentgit.core.settings import Settings
 from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.git import Repository
-from agentgit.landscape import embedded, fused, terrain, token_ids
+from agentgit.landscape import embedded, terrain, token_ids
 from agentgit.landscape.terrain import Terrain
 
 EMBEDDED = Settings(terrain_measure="embeddings")
@@ -197,7 +197,7 @@ def test_the_terrain_keeps_the_vectors_fused_search_reads(corpus_repo: Path) -> 
     files = {p: b for p, b in repo.tree_files("main", "corpus/pieces").items() if p.endswith(".md")}
     index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
     try:
-        kept = index.derived(fused.KIND, files.values())
+        kept = index.derived(embedded.KIND, files.values())
         assert set(kept) == set(files.values())
         rows = {blob: embedded.row(data) for blob, data in kept.items()}
         assert all(r is not None and r.dtype.str == "<f4" for r in rows.values())
@@ -219,14 +219,14 @@ def test_a_damaged_kept_vector_is_embedded_again_by_the_terrain(corpus_repo: Pat
     blobs = sorted(files.values())
     index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
     try:
-        kept = index.derived(fused.KIND, blobs)
-        index.store_derived(fused.KIND, {blobs[0]: "AAAA", blobs[1]: "not base64!"})
+        kept = index.derived(embedded.KIND, blobs)
+        index.store_derived(embedded.KIND, {blobs[0]: "AAAA", blobs[1]: "not base64!"})
     finally:
         index.close()
     shutil.rmtree(repo.state_dir / "terrain")
     assert survey(corpus_repo) == found
     index = CorpusIndex(index_path(repo.state_dir), repo.read_blobs)
     try:
-        assert index.derived(fused.KIND, blobs) == kept
+        assert index.derived(embedded.KIND, blobs) == kept
     finally:
         index.close()

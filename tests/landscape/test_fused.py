@@ -24,7 +24,7 @@ from agentgit.core.settings import Settings, coerce
 from agentgit.corpus.index import CorpusIndex, index_path
 from agentgit.corpus.search import Passage
 from agentgit.git import Repository, blob_id
-from agentgit.landscape import fused
+from agentgit.landscape import embedded, fused
 from agentgit.lifecycle import Session, start
 
 PIECES = {
@@ -104,7 +104,7 @@ def test_a_draft_is_found_by_meaning_and_its_vector_kept_under_its_blob_id(repo:
     blob = git(session.worktree, "rev-parse", "HEAD:corpus/drafts/braise.md").strip()
     index = CorpusIndex(index_path(Repository.discover(repo).state_dir), lambda shas: {})
     try:
-        assert set(index.derived(fused.KIND, [blob])) == {blob}
+        assert set(index.derived(embedded.KIND, [blob])) == {blob}
     finally:
         index.close()
 
@@ -115,7 +115,7 @@ def test_a_second_session_reads_the_kept_vectors_and_ranks_the_same(repo: Path) 
     state = Repository.discover(repo).state_dir
     index = CorpusIndex(index_path(state), lambda shas: {})
     try:
-        kept = index.db.execute("SELECT count(*) FROM derived WHERE kind = ?", (fused.KIND,))
+        kept = index.db.execute("SELECT count(*) FROM derived WHERE kind = ?", (embedded.KIND,))
         assert kept.fetchone()[0] >= len(PIECES)
     finally:
         index.close()
@@ -295,7 +295,7 @@ def test_a_first_search_stopped_midway_keeps_the_vectors_it_made(
     memo = CorpusIndex(None, lambda shas: {})
     with pytest.raises(KeyboardInterrupt):
         fused.FusedSearch(memo).search(files, read, lambda q, n: [], "tides", 4)
-    kept = memo.derived(fused.KIND, files.values())
+    kept = memo.derived(embedded.KIND, files.values())
     assert set(kept) == {files[rel] for rel in chunks[0]} and len(kept) == 2
 
 
@@ -317,7 +317,9 @@ def test_a_damaged_kept_vector_is_embedded_again_and_replaced(damage: str) -> No
     fresh = CorpusIndex(None, lambda shas: {})
     found = fused.FusedSearch(fresh).search(files, read, lambda q, n: [], PARAPHRASE, 4)
     damaged = CorpusIndex(None, lambda shas: {})
-    damaged.store_derived(fused.KIND, {blob: damage for blob in files.values()})
+    damaged.store_derived(embedded.KIND, {blob: damage for blob in files.values()})
     again = fused.FusedSearch(damaged).search(files, read, lambda q, n: [], PARAPHRASE, 4)
     assert again == found and found[0].path == "pieces/salt-early.md"
-    assert damaged.derived(fused.KIND, files.values()) == fresh.derived(fused.KIND, files.values())
+    assert damaged.derived(embedded.KIND, files.values()) == fresh.derived(
+        embedded.KIND, files.values()
+    )
