@@ -11,20 +11,21 @@ from __future__ import annotations
 import re
 import shutil
 from dataclasses import dataclass
+from typing import Any
 
 from agentgit.agent.loop import Agent
 from agentgit.agent.state import AgentState
 from agentgit.agent.tools import Toolbox
 from agentgit.core import refs
 from agentgit.core.errors import AgentgitError
-from agentgit.core.settings import Settings
+from agentgit.core.settings import Settings, coerce
 from agentgit.git import Repository
 from agentgit.landscape import terrain
 from agentgit.lifecycle.explore import orientation, system_prompt
 from agentgit.lifecycle.judge import final_commit
 from agentgit.models.scripted import ScriptedModel
 from agentgit.session import transcript
-from agentgit.session.meta import SessionMeta
+from agentgit.session.meta import BUDGET_SETTINGS, SessionMeta
 from agentgit.session.workspace import Session
 
 _HEAD_LINE = re.compile(r"^head: .*$", re.M)
@@ -61,7 +62,7 @@ def replay(repo: Repository, number: int) -> ReplayReport:
     base = meta.base
     if base is None:
         raise AgentgitError(f"session {number:04d}'s transcript names no base to replay from")
-    budget = dict(meta.budget)
+    budget = _recorded_budget(number, meta.budget)
     recorded_settings = Settings(**budget)
     # Wall time is not part of what a replay reproduces.
     settings = Settings(**{**budget, "max_minutes": 1e9})
@@ -127,3 +128,14 @@ def _compare(repo: Repository, number: int, recorded: str, replayed: str) -> Rep
                 )
         return ReplayReport(False, f"session {number:04d}: differs in {path} (length)")
     return ReplayReport(True, f"session {number:04d}: replay produced identical trees")
+
+
+def _recorded_budget(number: int, budget: dict[str, Any]) -> dict[str, Any]:
+    """The budget the transcript recorded, checked by the settings' own rules: a key of
+    another version is left out, a value of the wrong kind is one line, not a traceback."""
+    try:
+        return {
+            k: coerce(k, v) for k, v in budget.items() if k in BUDGET_SETTINGS and v is not None
+        }
+    except ValueError as exc:
+        raise AgentgitError(f"session {number:04d}'s transcript has a bad budget: {exc}") from None

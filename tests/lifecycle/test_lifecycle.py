@@ -561,6 +561,26 @@ def test_replay_reports_a_difference(corpus_repo: Path) -> None:
     assert "differs" in replayed.stdout and "pieces/tides.md" in replayed.stdout
 
 
+def test_replay_of_a_transcript_with_a_damaged_budget_is_one_line(corpus_repo: Path) -> None:
+    """A budget edited by hand (a key of another version, a value of the wrong kind):
+    the unknown key is left out, the wrong value named, never a traceback."""
+    session_run(corpus_repo, keep_script("tides"))
+    head = rev(corpus_repo, "refs/agentgit/sessions/0001")
+    data = json.loads(git(corpus_repo, "notes", "--ref", NOTES, "show", head))
+    path = corpus_repo.parent / "note.json"
+    data["budget"] = {**data["budget"], "max_wishes": 3}
+    path.write_text(json.dumps(data))
+    git(corpus_repo, "notes", "--ref", NOTES, "add", "-f", "-F", str(path), head)
+    replayed = agentgit(corpus_repo, "replay", "1")
+    assert replayed.returncode == 0 and "identical" in replayed.stdout, replayed.stderr
+    data["budget"]["max_turns"] = "many"
+    path.write_text(json.dumps(data))
+    git(corpus_repo, "notes", "--ref", NOTES, "add", "-f", "-F", str(path), head)
+    replayed = agentgit(corpus_repo, "replay", "1")
+    assert replayed.returncode == 1 and "Traceback" not in replayed.stderr
+    assert replayed.stderr.startswith("agentgit: session 0001's transcript has a bad budget")
+
+
 def test_show_of_an_unknown_session_is_one_line(corpus_repo: Path) -> None:
     proc = agentgit(corpus_repo, "show", "7")
     assert proc.returncode == 1
