@@ -13,6 +13,7 @@ what it writes.
 from __future__ import annotations
 
 import signal
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from types import FrameType
@@ -78,7 +79,11 @@ def held(drop: bool = False) -> Iterator[None]:
     """Hold stopping signals for the block; then raise the first that came, or, with
     `drop`, forget them (the clean-up of a stop, which exits 3 anyway)."""
     global _held
-    if _held is not None:  # nested: the outer block decides
+    if _held is not None or threading.current_thread() is not threading.main_thread():
+        # Nested, the outer block decides. Off the main thread there is nothing to hold:
+        # Python runs signal handlers on the main thread only, and one shared hold taken
+        # by a worker would hold the main thread's signals, or end its hold, at the
+        # worker's whim.
         yield
         return
     _held = []
