@@ -32,6 +32,10 @@ ANSWER_TAIL = 2_000  # characters of a run's output the model is shown
 NOT_KEPT = ("discard", "crash", "timeout")
 
 
+class BaselineFailed(AgentgitError):
+    """The base tree ran and gave no value: the metric's command is what failed."""
+
+
 @dataclass(frozen=True)
 class Baseline:
     value: float
@@ -166,7 +170,7 @@ class Lab:
             seconds += out.seconds
             outputs.append(f"== baseline run {i + 1} ==\n{out.text}")
             if out.timed_out or out.returncode != 0 or value is None:
-                raise AgentgitError(
+                raise BaselineFailed(
                     f"the baseline run of {self.metric.command!r} {_failure(out, value)}: "
                     f"{_last_line(out.text)}"
                 )

@@ -19,6 +19,7 @@ from agentgit.core.errors import AgentgitError, Interrupted
 from agentgit.core.outcome import Outcome
 from agentgit.core.settings import Settings
 from agentgit.corpus import formats
+from agentgit.experiment.lab import BaselineFailed
 from agentgit.git import Repository
 from agentgit.landscape import questions
 from agentgit.lifecycle import experiment
@@ -122,7 +123,7 @@ def run(
             except KeyboardInterrupt as exc:
                 with stops.held(drop=True):
                     raise parked(repo, session, settings, exc) from None
-            except AgentgitError as exc:
+            except BaselineFailed as exc:  # not git's failing: that leaves it resumable
                 raise _unmeasured(repo, session, settings, state, exc, progress) from None
         if state is None or not state.messages:  # a fresh start, or killed before turn 1
             asked = main_questions(session, settings)
@@ -178,7 +179,7 @@ def _unmeasured(
     session: Session,
     settings: Settings,
     state: AgentState | None,
-    exc: AgentgitError,
+    exc: BaselineFailed,
     progress: ProgressFn,
 ) -> AgentgitError:
     """A base tree that cannot be measured leaves nothing to explore: the session ends
